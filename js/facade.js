@@ -1,0 +1,47 @@
+// Upgrades the stub object in place into the real API: every method forwards
+// to the wasm `Consentry` (which validates and throws), chainable ones return
+// the object, and the queued calls are replayed in order.
+import init, { Consentry } from "../build/consentry.js";
+
+const CHAINED = ["approve", "deny", "approveAll", "denyAll", "complete", "on", "off", "memoizeContent"];
+const GETTERS = ["permissions", "status", "doesOptInApply", "isIabContext", "Categories", "consentRecord"];
+
+export async function start(c, config, wasm) {
+  if (c._l) throw new Error("consentry.init: already started");
+  c._l = 1;
+  try {
+    await init({ module_or_path: await wasm });
+    upgrade(c, new Consentry(config));
+  } catch (e) {
+    c._l = 0;
+    throw e;
+  }
+  const queue = c._q.splice(0);
+  for (const [m, args, slot] of queue) {
+    if (slot.x) continue;
+    try {
+      slot.f = c[m].apply(c, args);
+    } catch (e) {
+      console.error(e);
+    }
+  }
+  return c;
+}
+
+function upgrade(c, inner) {
+  for (const m of CHAINED) c[m] = (a, b, d) => (inner[m](a, b, d), c);
+  c.isApproved = (cats) => inner.isApproved(cats);
+  c.isPreApproved = (cats) => inner.isPreApproved(cats);
+  c.fetchPermissions = (cb, auto) => {
+    const id = inner.fetchPermissions(cb, auto);
+    return id ? () => inner.unsubscribe(id) : undefined;
+  };
+  c.registerPlugin = (p) => (inner.registerPlugin(p, c), c);
+  c.execute = (options) => inner.execute(options);
+  c.getMemoizedContent = (key) => inner.getMemoizedContent(key);
+  const prop = (name, get) => Object.defineProperty(c, name, { get, enumerable: true, configurable: true });
+  for (const name of GETTERS) prop(name, () => inner[name]);
+  prop("isPending", () => inner.status == "pending");
+  prop("isComplete", () => inner.status == "complete");
+  if (window.adobe) window.adobe.OptInCategories = c.Categories;
+}

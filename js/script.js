@@ -1,0 +1,12 @@
+// The script-tag build: starts with the inline snippet's configuration and
+// .wasm download, or on its own with `window.consentryConfig` and the .wasm
+// beside this script. On failure the stub stays: nothing is approved.
+import { stub } from "./stub.js";
+import { start } from "./facade.js";
+
+const script = document.currentScript;
+const c = stub(window, document);
+const wasm = c._w || fetch(new URL("consentry_bg.wasm", script ? script.src : location.href));
+start(c, c._c === undefined ? window.consentryConfig : c._c, wasm).catch((e) =>
+  console.error("consentry: could not start; every category stays denied.", e),
+);

@@ -1,0 +1,45 @@
+// The stub: defines `consentry` and `adobe.optIn` at once and queues every
+// call until the wasm is ready; the facade then upgrades this same object in
+// place, so references taken early stay valid. Before that it answers
+// `isApproved` with false: nothing is approved by accident while loading.
+// `load` (the inline snippet) also starts the .wasm download and the script
+// in parallel. Keep it small: it is inlined in every page's <head>.
+export function stub(w, d, base, config, load) {
+  var c = (w.consentry = w.consentry || {}),
+    q = (c._q = c._q || []),
+    a = (w.adobe = w.adobe || {});
+  if (c.approve) return c;
+  c._c = config;
+  "approve deny approveAll denyAll complete fetchPermissions on off registerPlugin execute memoizeContent"
+    .split(" ")
+    .forEach(function (m) {
+      c[m] = function () {
+        var s = {};
+        q.push([m, arguments, s]);
+        return m == "fetchPermissions"
+          ? arguments[1] && function () { s.f ? s.f() : (s.x = 1); }
+          : m == "execute" ? void 0 : c;
+      };
+    });
+  c.isApproved = c.isPreApproved = function () { return !1; };
+  c.getMemoizedContent = function () {};
+  c.status = "pending";
+  c.isPending = !0;
+  c.isComplete = !1;
+  c.permissions = {};
+  c.consentRecord = null;
+  a.OptInCategories = c.Categories = {
+    AAM: "aam", ADCLOUD: "adcloud", ANALYTICS: "aa", CAMPAIGN: "campaign",
+    ECID: "ecid", LIVEFYRE: "livefyre", TARGET: "target", MEDIA_ANALYTICS: "mediaaa",
+  };
+  a.optIn = c;
+  if (load) {
+    c._w = fetch(base + "consentry_bg.wasm");
+    c._w.catch(function () {});
+    var s = d.createElement("script");
+    s.src = base + "consentry.js";
+    s.async = !0;
+    d.head.appendChild(s);
+  }
+  return c;
+}

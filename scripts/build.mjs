@@ -1,0 +1,36 @@
+// npm run build: wasm (cargo, wasm-bindgen, wasm-opt from binaryen), then the
+// ESM and script-tag bundles and the inline snippet (esbuild) into dist/.
+import { execFileSync } from "node:child_process";
+import { mkdirSync, writeFileSync, rmSync } from "node:fs";
+import * as esbuild from "esbuild";
+import { stub } from "../js/stub.js";
+
+const run = (cmd, args) => execFileSync(cmd, args, { stdio: "inherit" });
+const WASM_FEATURES = [
+  "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext",
+  "--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue",
+];
+
+rmSync("dist", { recursive: true, force: true });
+mkdirSync("dist", { recursive: true });
+run("cargo", ["build", "--release", "--target", "wasm32-unknown-unknown", "-p", "consentry"]);
+run("wasm-bindgen", [
+  "--target", "web", "--no-typescript", "--out-dir", "build", "--out-name", "consentry",
+  "target/wasm32-unknown-unknown/release/consentry.wasm",
+]);
+run("node_modules/binaryen/bin/wasm-opt", [
+  ...WASM_FEATURES, "-Oz", "--strip-debug", "--strip-producers",
+  "build/consentry_bg.wasm", "-o", "dist/consentry_bg.wasm",
+]);
+
+const common = { bundle: true, minify: true, target: "es2019", logOverride: { "empty-import-meta": "silent" } };
+await esbuild.build({ ...common, entryPoints: ["js/esm.js"], format: "esm", outfile: "dist/consentry.mjs" });
+await esbuild.build({ ...common, entryPoints: ["js/script.js"], format: "iife", outfile: "dist/consentry.js" });
+
+// The inline snippet: the stub called with the site's base URL and config.
+const snippet = await esbuild.transform(
+  `(${stub})(window,document,"/consentry/",{doesOptInApply:true,isOptInStorageEnabled:true},1)`,
+  { minify: true },
+);
+writeFileSync("dist/snippet.min.js", snippet.code);
+console.log("built dist/: consentry_bg.wasm, consentry.mjs, consentry.js, snippet.min.js");

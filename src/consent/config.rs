@@ -1,0 +1,299 @@
+//! Configuration: Adobe's opt-in keys plus Consentry's own, validated.
+//!
+//! The web layer turns the JS object into a [`Value`] (calling the keys
+//! that may be functions once); everything else is decided here.
+
+use super::categories::Categories;
+use crate::json::{self, Value};
+
+/// Adobe's default cookie lifetime: 34,190,000 s, about 13 months.
+pub const DEFAULT_EXPIRY_SECONDS: u32 = 34_190_000;
+
+/// How long the stored choice lives.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Expiry {
+    /// This many seconds.
+    Seconds(u32),
+    /// Until the browser session ends.
+    Session,
+    /// Nothing is written.
+    None,
+}
+
+/// Where the choice is stored.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum StorageKind {
+    /// The Adobe-compatible `adobeujs-optin` cookie.
+    Cookie,
+    /// `localStorage` (`sessionStorage` for [`Expiry::Session`]).
+    LocalStorage,
+}
+
+/// A `{category: bool}` map in category order; `None` where not given.
+pub type PermissionMap = Vec<Option<bool>>;
+
+/// A validated configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// Every category the page knows.
+    pub categories: Categories,
+    /// `doesOptInApply`: false approves everything.
+    pub opt_in_applies: bool,
+    /// `preOptInApprovals`, the organisation's defaults.
+    pub pre_opt_in: Option<PermissionMap>,
+    /// `previousPermissions`, the visitor's earlier choices.
+    pub previous: Option<PermissionMap>,
+    /// `isOptInStorageEnabled`.
+    pub storage_enabled: bool,
+    /// `storage`.
+    pub storage: StorageKind,
+    /// `optInCookieDomain`; `None` finds the top-most writable domain.
+    pub cookie_domain: Option<String>,
+    /// `optInStorageExpiry`.
+    pub expiry: Expiry,
+    /// `isIabContext`.
+    pub iab_context: bool,
+    /// `secureCookie`.
+    pub secure_cookie: bool,
+    /// `sameSiteCookie`: `Lax`, `Strict` or `None`.
+    pub same_site: Option<&'static str>,
+    /// `revision`: stored choices of an older revision no longer count.
+    pub revision: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            categories: Categories::default(),
+            opt_in_applies: false,
+            pre_opt_in: None,
+            previous: None,
+            storage_enabled: false,
+            storage: StorageKind::Cookie,
+            cookie_domain: None,
+            expiry: Expiry::Seconds(DEFAULT_EXPIRY_SECONDS),
+            iab_context: false,
+            secure_cookie: false,
+            same_site: None,
+            revision: 0,
+        }
+    }
+}
+
+const KEYS: [&str; 12] = [
+    "doesOptInApply",
+    "preOptInApprovals",
+    "previousPermissions",
+    "isOptInStorageEnabled",
+    "optInCookieDomain",
+    "optInStorageExpiry",
+    "isIabContext",
+    "secureCookie",
+    "sameSiteCookie",
+    "categories",
+    "storage",
+    "revision",
+];
+
+/// `config.<key> is <shown value>; expected <what>`.
+pub fn bad_value(key: &str, v: &Value, expected: &str) -> String {
+    let mut m = String::from("config.");
+    m.push_str(key);
+    m.push_str(" is ");
+    let shown = v.to_json();
+    if shown.len() > 80 {
+        m.push_str(v.kind());
+    } else {
+        m.push_str(&shown);
+    }
+    m.push_str("; expected ");
+    m.push_str(expected);
+    m
+}
+
+impl Config {
+    /// Validates a configuration object. Errors name the key, the value and
+    /// what was expected; warnings (unknown keys, ignored values) are
+    /// appended to `warnings`.
+    pub fn parse(input: &Value, warnings: &mut Vec<String>) -> Result<Config, String> {
+        let members = match input {
+            Value::Object(m) => m.as_slice(),
+            Value::Null => &[],
+            other => return Err(bad_value("", other, "an object").replacen("config. is", "config is", 1)),
+        };
+        let mut c = Config::default();
+        for (key, _) in members {
+            if !KEYS.contains(&key.as_str()) {
+                let mut w = String::from("unknown config key ");
+                json::write_string(key, &mut w);
+                w.push_str(" ignored");
+                warnings.push(w);
+            }
+        }
+        let get = |k: &str| input.get(k).filter(|v| **v != Value::Null);
+
+        if let Some(v) = get("categories") {
+            let Value::Array(items) = v else {
+                return Err(bad_value("categories", v, "an array of category names"));
+            };
+            let mut names = Vec::new();
+            for item in items {
+                match item {
+                    Value::String(s) => names.push(s.clone()),
+                    _ => return Err(bad_value("categories", v, "an array of category names")),
+                }
+            }
+            c.categories = Categories::with_site(&names).map_err(|e| {
+                let mut m = String::from("config.categories: ");
+                m.push_str(&e);
+                m
+            })?;
+        }
+        if let Some(v) = get("doesOptInApply") {
+            c.opt_in_applies = match v {
+                Value::Bool(b) => *b,
+                Value::String(s) if s == "true" => true,
+                Value::String(s) if s == "false" => false,
+                _ => return Err(bad_value("doesOptInApply", v, "true, false, \"true\", \"false\" or a function returning one")),
+            };
+        }
+        let flag = |k: &str| -> Result<bool, String> {
+            match get(k) {
+                None => Ok(false),
+                Some(Value::Bool(b)) => Ok(*b),
+                Some(v) => Err(bad_value(k, v, "true or false")),
+            }
+        };
+        c.storage_enabled = flag("isOptInStorageEnabled")?;
+        c.iab_context = flag("isIabContext")?;
+        c.secure_cookie = flag("secureCookie")?;
+
+        if let Some(v) = get("preOptInApprovals") {
+            c.pre_opt_in = Some(permission_map(&c.categories, "preOptInApprovals", v, warnings)?);
+        }
+        if let Some(v) = get("previousPermissions") {
+            // A CMP may hand over anything it found; a bad value is not a
+            // reason to stop the page, it is simply not a choice.
+            match permission_map(&c.categories, "previousPermissions", v, warnings) {
+                Ok(map) => c.previous = Some(map),
+                Err(e) => {
+                    let mut w = e;
+                    w.push_str("; ignored");
+                    warnings.push(w);
+                }
+            }
+        }
+        if let Some(v) = get("optInCookieDomain") {
+            match v {
+                Value::String(d) if is_domain(d) => c.cookie_domain = Some(d.trim_start_matches('.').to_string()),
+                _ => return Err(bad_value("optInCookieDomain", v, "a domain name such as \"example.com\"")),
+            }
+        }
+        if let Some(v) = get("optInStorageExpiry") {
+            const WHAT: &str = "a whole number of seconds, \"SESSION\" or \"NONE\"";
+            c.expiry = match v {
+                Value::String(s) if s == "SESSION" => Expiry::Session,
+                Value::String(s) if s == "NONE" => Expiry::None,
+                Value::Number(_) => match v.as_f64() {
+                    Some(n) if n.fract() == 0.0 && n > 0.0 && n <= f64::from(u32::MAX) => Expiry::Seconds(n as u32),
+                    _ => return Err(bad_value("optInStorageExpiry", v, WHAT)),
+                },
+                _ => return Err(bad_value("optInStorageExpiry", v, WHAT)),
+            };
+        }
+        if let Some(v) = get("sameSiteCookie") {
+            c.same_site = Some(match v {
+                Value::String(s) if s.eq_ignore_ascii_case("lax") => "Lax",
+                Value::String(s) if s.eq_ignore_ascii_case("strict") => "Strict",
+                Value::String(s) if s.eq_ignore_ascii_case("none") => "None",
+                _ => return Err(bad_value("sameSiteCookie", v, "\"Lax\", \"Strict\" or \"None\"")),
+            });
+            if c.same_site == Some("None") && !c.secure_cookie {
+                return Err(bad_value("sameSiteCookie", v, "\"Lax\" or \"Strict\" unless secureCookie is true (browsers drop SameSite=None cookies that are not Secure)"));
+            }
+        }
+        if let Some(v) = get("storage") {
+            c.storage = match v {
+                Value::String(s) if s == "cookie" => StorageKind::Cookie,
+                Value::String(s) if s == "localStorage" => StorageKind::LocalStorage,
+                _ => return Err(bad_value("storage", v, "\"cookie\" or \"localStorage\"")),
+            };
+        }
+        if let Some(v) = get("revision") {
+            c.revision = match v.as_f64() {
+                Some(n) if n.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&n) => n as u32,
+                _ => return Err(bad_value("revision", v, "a whole number from 0")),
+            };
+        }
+        Ok(c)
+    }
+}
+
+fn is_domain(d: &str) -> bool {
+    let d = d.trim_start_matches('.');
+    !d.is_empty()
+        && d.len() <= 253
+        && d.split('.').all(|label| {
+            !label.is_empty() && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+}
+
+/// Reads `{category: bool}` given as an object or its JSON text. Only the
+/// boolean `true` approves; any other value is a denial with a warning.
+/// Unknown categories are ignored with a warning.
+pub fn permission_map(
+    cats: &Categories,
+    key: &str,
+    v: &Value,
+    warnings: &mut Vec<String>,
+) -> Result<PermissionMap, String> {
+    const WHAT: &str = "an object such as {\"aa\":true} or its JSON text";
+    let parsed;
+    let v = match v {
+        Value::String(text) => {
+            parsed = json::parse(text).map_err(|e| {
+                let mut m = bad_value(key, v, WHAT);
+                m.push_str(" (");
+                m.push_str(&e);
+                m.push(')');
+                m
+            })?;
+            &parsed
+        }
+        v => v,
+    };
+    let Value::Object(members) = v else {
+        return Err(bad_value(key, v, WHAT));
+    };
+    let mut map = vec![None; cats.len()];
+    for (name, value) in members {
+        let Some(slot) = cats.index(name).and_then(|i| map.get_mut(i)) else {
+            let mut w = String::from(key);
+            w.push_str(": unknown category ");
+            json::write_string(name, &mut w);
+            w.push_str(" ignored");
+            warnings.push(w);
+            continue;
+        };
+        *slot = Some(strict_bool(key, name, value, warnings));
+    }
+    Ok(map)
+}
+
+/// `true` approves; `false` denies; anything else denies and is reported
+/// (Adobe approves `"yes"`; Consentry does not).
+pub fn strict_bool(source: &str, name: &str, v: &Value, warnings: &mut Vec<String>) -> bool {
+    match v {
+        Value::Bool(b) => *b,
+        other => {
+            let mut w = String::from(source);
+            w.push_str(": ");
+            json::write_string(name, &mut w);
+            w.push_str(" is ");
+            w.push_str(&other.to_json());
+            w.push_str(", not a boolean; treated as denied");
+            warnings.push(w);
+            false
+        }
+    }
+}

@@ -1,0 +1,15 @@
+//! The consent engine. Pure Rust: it never calls out; it returns what
+//! happened (a [`Commit`], warnings, the record to store) and the web layer
+//! carries it out.
+
+mod categories;
+mod config;
+mod permissions;
+mod record;
+
+pub use categories::{Categories, ADOBE, RESERVED};
+pub use config::{bad_value, permission_map, Config, Expiry, PermissionMap, StorageKind, DEFAULT_EXPIRY_SECONDS};
+pub use permissions::{Commit, Engine, Status};
+pub use record::{
+    cookie_value, domain_candidates, percent_decode, percent_encode, ChoiceMeta, Record, FORMAT_VERSION, STORAGE_KEY,
+};

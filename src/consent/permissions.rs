@@ -1,0 +1,242 @@
+//! The consent engine: committed and staged permissions, status, commits.
+//!
+//! ```
+//! use consentry::consent::{Config, Engine, Status};
+//! let config = Config { opt_in_applies: true, ..Config::default() };
+//! let mut engine = Engine::start(config, None, 0.0, &mut vec![]);
+//! let aa = engine.config().categories.resolve(&["aa"]).unwrap();
+//! assert!(engine.set(&aa, true, true, 1.0, &mut || "id".into()).is_none()); // staged
+//! assert!(!engine.is_approved(&["aa"]));                                    // invisible
+//! let commit = engine.complete(2.0, &mut || "id".into()).unwrap();
+//! assert_eq!(commit.changes, vec![(2, true)]);
+//! assert!(engine.is_approved(&["aa"]) && engine.status() == Status::Complete);
+//! ```
+
+use super::config::{Config, Expiry, PermissionMap, StorageKind};
+use super::record::{ChoiceMeta, Record};
+use crate::json::Value;
+
+/// Adobe's three states.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// No choice yet.
+    Pending,
+    /// Changes are staged and wait for `complete()`.
+    Changed,
+    /// A choice is in force.
+    Complete,
+}
+
+impl Status {
+    /// The JS spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pending => "pending",
+            Status::Changed => "changed",
+            Status::Complete => "complete",
+        }
+    }
+}
+
+/// What a commit did, for the web layer to carry out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Commit {
+    /// The permissions now in force, in category order.
+    pub permissions: Vec<bool>,
+    /// Categories whose permission changed, with the new value.
+    pub changes: Vec<(usize, bool)>,
+    /// The record text to store, when storage is on.
+    pub stored: Option<String>,
+}
+
+/// The consent state of one page.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    config: Config,
+    permissions: Vec<bool>,
+    staged: Option<Vec<bool>>,
+    status: Status,
+    memo: Vec<(String, Value)>,
+    meta: Option<ChoiceMeta>,
+    has_choice: bool,
+}
+
+fn overlay(perms: &mut [bool], map: &PermissionMap) {
+    for (p, m) in perms.iter_mut().zip(map) {
+        if let Some(v) = m {
+            *p = *v;
+        }
+    }
+}
+
+impl Engine {
+    /// Starts from the configuration and the stored record's JSON text
+    /// (read only when storage is enabled). Precedence: all denied, then
+    /// `preOptInApprovals`, `previousPermissions`, the stored choice. With
+    /// opt-in off everything is approved and the status is `complete`.
+    pub fn start(config: Config, stored: Option<&str>, now: f64, warnings: &mut Vec<String>) -> Engine {
+        let n = config.categories.len();
+        let expired_before = match (config.storage, config.expiry) {
+            (StorageKind::LocalStorage, Expiry::Seconds(s)) => Some(now - f64::from(s) * 1000.0),
+            _ => None,
+        };
+        let record = stored
+            .filter(|_| config.storage_enabled)
+            .and_then(|text| Record::decode(text, &config.categories, config.revision, expired_before, warnings))
+            .unwrap_or_default();
+        let mut engine = Engine {
+            permissions: vec![!config.opt_in_applies; n],
+            staged: None,
+            status: Status::Complete,
+            has_choice: record.choice.is_some(),
+            memo: record.memo,
+            meta: record.meta,
+            config,
+        };
+        if engine.config.opt_in_applies {
+            let mut complete = false;
+            if let Some(pre) = &engine.config.pre_opt_in {
+                overlay(&mut engine.permissions, pre);
+            }
+            if let Some(prev) = &engine.config.previous {
+                overlay(&mut engine.permissions, prev);
+                complete = prev.iter().any(Option::is_some);
+            }
+            if let Some(choice) = &record.choice {
+                overlay(&mut engine.permissions, choice);
+                complete = true;
+            }
+            if !complete {
+                engine.status = Status::Pending;
+            }
+        }
+        engine
+    }
+
+    /// The configuration in force.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The committed permissions, in category order.
+    pub fn permissions(&self) -> &[bool] {
+        &self.permissions
+    }
+
+    /// The current status.
+    pub fn status(&self) -> Status {
+        self.status
+    }
+
+    /// Proof-of-consent details of the last choice, if any.
+    pub fn meta(&self) -> Option<&ChoiceMeta> {
+        self.meta.as_ref()
+    }
+
+    /// True when every named category is approved; unknown names are not.
+    /// An empty list asks about every category.
+    pub fn is_approved<S: AsRef<str>>(&self, names: &[S]) -> bool {
+        self.check(names, |i| self.permissions.get(i).copied().unwrap_or(false))
+    }
+
+    /// The same check against `preOptInApprovals`.
+    pub fn is_pre_approved<S: AsRef<str>>(&self, names: &[S]) -> bool {
+        let pre = self.config.pre_opt_in.as_ref();
+        self.check(names, |i| pre.and_then(|p| p.get(i).copied().flatten()) == Some(true))
+    }
+
+    fn check<S: AsRef<str>>(&self, names: &[S], approved: impl Fn(usize) -> bool) -> bool {
+        let cats = &self.config.categories;
+        if names.is_empty() {
+            (0..cats.len()).all(approved)
+        } else {
+            names.iter().all(|n| cats.index(n.as_ref()).is_some_and(&approved))
+        }
+    }
+
+    /// Approves (`value` true) or denies the categories at `indices`.
+    /// With `wait` the change is staged (status `changed`); otherwise it
+    /// and everything staged before commit at once. With opt-in off nothing
+    /// changes: every category stays approved.
+    pub fn set(
+        &mut self,
+        indices: &[usize],
+        value: bool,
+        wait: bool,
+        now: f64,
+        new_id: &mut dyn FnMut() -> String,
+    ) -> Option<Commit> {
+        if !self.config.opt_in_applies {
+            return None;
+        }
+        let staged = self.staged.get_or_insert_with(|| self.permissions.clone());
+        for i in indices {
+            if let Some(p) = staged.get_mut(*i) {
+                *p = value;
+            }
+        }
+        if wait {
+            self.status = Status::Changed;
+            None
+        } else {
+            Some(self.commit(now, new_id))
+        }
+    }
+
+    /// The same for every category.
+    pub fn set_all(&mut self, value: bool, wait: bool, now: f64, new_id: &mut dyn FnMut() -> String) -> Option<Commit> {
+        let all: Vec<usize> = (0..self.config.categories.len()).collect();
+        self.set(&all, value, wait, now, new_id)
+    }
+
+    /// Commits staged changes when the status is `changed`; otherwise
+    /// nothing happens.
+    pub fn complete(&mut self, now: f64, new_id: &mut dyn FnMut() -> String) -> Option<Commit> {
+        (self.status == Status::Changed).then(|| self.commit(now, new_id))
+    }
+
+    fn commit(&mut self, now: f64, new_id: &mut dyn FnMut() -> String) -> Commit {
+        let next = self.staged.take().unwrap_or_else(|| self.permissions.clone());
+        let changes = next
+            .iter()
+            .zip(&self.permissions)
+            .enumerate()
+            .filter(|(_, (new, old))| new != old)
+            .map(|(i, (new, _))| (i, *new))
+            .collect();
+        self.permissions = next;
+        self.status = Status::Complete;
+        self.has_choice = true;
+        let id = match self.meta.take() {
+            Some(m) if !m.id.is_empty() => m.id,
+            _ => new_id(),
+        };
+        self.meta = Some(ChoiceMeta { revision: self.config.revision, time: now, id });
+        Commit { permissions: self.permissions.clone(), changes, stored: self.record_text() }
+    }
+
+    /// Keeps `key` beside the permissions in the stored record. Returns the
+    /// record text to store when storage is on.
+    pub fn memoize(&mut self, key: &str, value: Value) -> Option<String> {
+        self.memo.retain(|(k, _)| k != key);
+        self.memo.push((key.to_string(), value));
+        self.record_text()
+    }
+
+    /// A memoized value.
+    pub fn memoized(&self, key: &str) -> Option<&Value> {
+        self.memo.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    fn record_text(&self) -> Option<String> {
+        if !self.config.storage_enabled || self.config.expiry == Expiry::None {
+            return None;
+        }
+        let record = Record {
+            choice: self.has_choice.then(|| self.permissions.iter().map(|p| Some(*p)).collect()),
+            memo: self.memo.clone(),
+            meta: self.meta.clone().filter(|_| self.has_choice),
+        };
+        Some(record.encode(&self.config.categories))
+    }
+}

@@ -1,0 +1,250 @@
+//! The stored record: Adobe's `adobeujs-optin` value plus Consentry's fields.
+//!
+//! ```text
+//! {"aam":false,...,"mediaaa":false,            <- the choice (category keys)
+//!  "iabConsentHash":"...",                     <- memoized content, kept as is
+//!  "consentry":{"v":1,"rev":2,"time":1.7e12,"id":"..."}}   <- Consentry's fields
+//! ```
+//!
+//! Decoding fails closed: a value that does not parse, a future format, a
+//! malformed `consentry` field or an older revision yields no choice, and
+//! only the boolean `true` approves.
+
+use super::categories::{Categories, RESERVED};
+use super::config::{strict_bool, PermissionMap};
+use crate::json::{self, Value};
+
+/// The cookie (and storage key) Adobe's library uses.
+pub const STORAGE_KEY: &str = "adobeujs-optin";
+
+/// The record format this build writes and reads.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Proof-of-consent details of the last choice.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChoiceMeta {
+    /// The configuration revision the choice was made under.
+    pub revision: u32,
+    /// When the choice was committed, ms since the epoch.
+    pub time: f64,
+    /// A random id that stays with the visitor's choices.
+    pub id: String,
+}
+
+/// A decoded or to-be-encoded record.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Record {
+    /// The visitor's choice; `None` when the record holds no category key.
+    pub choice: Option<PermissionMap>,
+    /// Memoized content: every key that is not a category.
+    pub memo: Vec<(String, Value)>,
+    /// Consentry's fields; `None` for a record Adobe's library wrote.
+    pub meta: Option<ChoiceMeta>,
+}
+
+impl Record {
+    /// JSON text of the record. Category keys are written only for a choice.
+    pub fn encode(&self, cats: &Categories) -> String {
+        let mut members: Vec<(String, Value)> = Vec::new();
+        if let Some(choice) = &self.choice {
+            for (name, v) in cats.names().iter().zip(choice) {
+                members.push((name.clone(), Value::Bool(*v == Some(true))));
+            }
+        }
+        members.extend(self.memo.iter().cloned());
+        if let Some(meta) = &self.meta {
+            let mut time = String::new();
+            // Whole milliseconds print without a fraction or exponent.
+            time.push_str(&(meta.time.max(0.0) as u64).to_string());
+            members.push((
+                RESERVED.to_string(),
+                Value::Object(vec![
+                    ("v".into(), Value::Number(FORMAT_VERSION.to_string())),
+                    ("rev".into(), Value::Number(meta.revision.to_string())),
+                    ("time".into(), Value::Number(time)),
+                    ("id".into(), Value::String(meta.id.clone())),
+                ]),
+            ));
+        }
+        Value::Object(members).to_json()
+    }
+
+    /// Decodes JSON text. `min_revision` is the configuration's revision;
+    /// `expired_before` (ms since epoch) drops choices made earlier.
+    /// Returns `None` for a value that must be ignored whole.
+    pub fn decode(
+        text: &str,
+        cats: &Categories,
+        min_revision: u32,
+        expired_before: Option<f64>,
+        warnings: &mut Vec<String>,
+    ) -> Option<Record> {
+        let ignore = |why: &str, warnings: &mut Vec<String>| {
+            let mut w = String::from("stored consent ignored: ");
+            w.push_str(why);
+            warnings.push(w);
+            None
+        };
+        let value = match json::parse(text) {
+            Ok(v) => v,
+            Err(e) => return ignore(&e, warnings),
+        };
+        let Value::Object(members) = value else {
+            return ignore("not an object", warnings);
+        };
+        let mut record = Record::default();
+        let mut choice = vec![None; cats.len()];
+        let mut any_category = false;
+        for (key, v) in members {
+            if key == RESERVED {
+                match decode_meta(&v) {
+                    Ok(meta) => record.meta = Some(meta),
+                    Err(why) => return ignore(why, warnings),
+                }
+            } else if let Some(slot) = cats.index(&key).and_then(|i| choice.get_mut(i)) {
+                *slot = Some(strict_bool("stored consent", &key, &v, warnings));
+                any_category = true;
+            } else {
+                record.memo.push((key, v));
+            }
+        }
+        let revision = record.meta.as_ref().map_or(0, |m| m.revision);
+        let time = record.meta.as_ref().map(|m| m.time);
+        if !any_category {
+            // Memoized keys alone are not a choice (Adobe counts them as one).
+        } else if revision < min_revision {
+            let mut w = String::from("stored choice of revision ");
+            w.push_str(&revision.to_string());
+            w.push_str(" is older than revision ");
+            w.push_str(&min_revision.to_string());
+            w.push_str("; asking again");
+            warnings.push(w);
+        } else if matches!((time, expired_before), (Some(t), Some(limit)) if t < limit) {
+            // An expired localStorage choice: the cookie would be gone too.
+        } else {
+            record.choice = Some(choice);
+        }
+        Some(record)
+    }
+}
+
+fn decode_meta(v: &Value) -> Result<ChoiceMeta, &'static str> {
+    let version = v.get("v").and_then(Value::as_f64).ok_or("malformed consentry field")?;
+    if version > f64::from(FORMAT_VERSION) {
+        return Err("written by a newer Consentry format");
+    }
+    if version != f64::from(FORMAT_VERSION) {
+        return Err("malformed consentry field");
+    }
+    let revision = v
+        .get("rev")
+        .and_then(Value::as_f64)
+        .filter(|n| n.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(n))
+        .ok_or("malformed consentry field")? as u32;
+    let time = v.get("time").and_then(Value::as_f64).filter(|t| t.is_finite() && *t >= 0.0);
+    let id = match v.get("id") {
+        Some(Value::String(s)) if s.len() <= 64 => s.clone(),
+        _ => return Err("malformed consentry field"),
+    };
+    Ok(ChoiceMeta { revision, time: time.ok_or("malformed consentry field")?, id })
+}
+
+/// `encodeURIComponent`: every byte but `A-Z a-z 0-9 - _ . ! ~ * ' ( )` is
+/// written as `%XX`.
+pub fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() * 2);
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push('%');
+            out.push(char::from_digit(u32::from(b >> 4), 16).unwrap_or('0').to_ascii_uppercase());
+            out.push(char::from_digit(u32::from(b & 15), 16).unwrap_or('0').to_ascii_uppercase());
+        }
+    }
+    out
+}
+
+/// `decodeURIComponent`; `None` for a bad escape or invalid UTF-8.
+pub fn percent_decode(s: &str) -> Option<String> {
+    let mut out = Vec::with_capacity(s.len());
+    let mut bytes = s.bytes();
+    while let Some(b) = bytes.next() {
+        if b == b'%' {
+            let hi = char::from(bytes.next()?).to_digit(16)?;
+            let lo = char::from(bytes.next()?).to_digit(16)?;
+            out.push((hi * 16 + lo) as u8);
+        } else {
+            out.push(b);
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// The value of the first cookie called `name` in a `document.cookie` string.
+pub fn cookie_value<'a>(cookies: &'a str, name: &str) -> Option<&'a str> {
+    cookies.split(';').find_map(|pair| {
+        let (k, v) = pair.split_once('=')?;
+        (k.trim() == name).then(|| v.trim())
+    })
+}
+
+/// The domains a cookie could be set on from `host`, top-most first:
+/// `www.shop.example.com` gives `example.com`, `shop.example.com`,
+/// `www.shop.example.com`. IP addresses and single-label hosts give none
+/// (host-only cookies). The browser refuses public suffixes, so the caller
+/// keeps the first that sticks.
+pub fn domain_candidates(host: &str) -> Vec<String> {
+    let is_ip = host.contains(':') || host.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+    if is_ip || !host.contains('.') {
+        return Vec::new();
+    }
+    let labels: Vec<&str> = host.split('.').collect();
+    (2..=labels.len())
+        .filter_map(|n| labels.get(labels.len() - n..).map(|tail| tail.join(".")))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cats() -> Categories {
+        Categories::default()
+    }
+
+    #[test]
+    fn reads_adobes_own_cookie() {
+        let raw = "%7B%22aam%22%3Afalse%2C%22adcloud%22%3Afalse%2C%22aa%22%3Atrue%2C%22campaign%22%3Afalse%2C%22ecid%22%3Afalse%2C%22livefyre%22%3Afalse%2C%22target%22%3Afalse%2C%22mediaaa%22%3Afalse%7D";
+        let text = percent_decode(raw).unwrap();
+        let r = Record::decode(&text, &cats(), 0, None, &mut vec![]).unwrap();
+        let choice = r.choice.unwrap();
+        assert_eq!(choice[2], Some(true));
+        assert_eq!(choice[0], Some(false));
+        assert!(r.meta.is_none());
+    }
+
+    #[test]
+    fn percent_coding_matches_encode_uri_component() {
+        assert_eq!(percent_encode("{\"a\":1} é"), "%7B%22a%22%3A1%7D%20%C3%A9");
+        assert_eq!(percent_decode("%7B%22a%22%3A1%7D%20%C3%A9").unwrap(), "{\"a\":1} é");
+        assert_eq!(percent_decode("%ZZ"), None);
+        assert_eq!(percent_decode("%C3"), None);
+        assert_eq!(percent_decode("%"), None);
+    }
+
+    #[test]
+    fn finds_cookies_by_exact_name() {
+        let c = "xadobeujs-optin=1; adobeujs-optin=%7B%7D; b=2";
+        assert_eq!(cookie_value(c, STORAGE_KEY), Some("%7B%7D"));
+        assert_eq!(cookie_value("a=1", STORAGE_KEY), None);
+    }
+
+    #[test]
+    fn domain_candidates_go_top_down() {
+        assert_eq!(domain_candidates("www.shop.site.test"), ["site.test", "shop.site.test", "www.shop.site.test"]);
+        assert!(domain_candidates("localhost").is_empty());
+        assert!(domain_candidates("127.0.0.1").is_empty());
+        assert!(domain_candidates("::1").is_empty());
+    }
+}

@@ -1,0 +1,126 @@
+//! Turning JS arguments into core values, and core messages into JS errors.
+
+use crate::json::{self, Value};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+/// A JS `Error` whose message starts with the call's name:
+/// `consentry.approve: unknown category "foo" (known: ...)`.
+pub fn error(call: &str, message: &str) -> JsValue {
+    let mut m = String::from("consentry.");
+    m.push_str(call);
+    m.push_str(": ");
+    m.push_str(message);
+    js_sys::Error::new(&m).into()
+}
+
+/// A short rendering of any JS value for error messages.
+pub fn show(v: &JsValue) -> String {
+    if v.is_function() {
+        return "a function".into();
+    }
+    if let Some(s) = v.as_string() {
+        let mut out = String::new();
+        json::write_string(&s, &mut out);
+        return out;
+    }
+    let text: String = js_sys::JSON::stringify(v)
+        .ok()
+        .and_then(|s| s.as_string())
+        .unwrap_or_else(|| String::from(js_sys::Object::to_string(v.unchecked_ref::<js_sys::Object>())));
+    if text.len() > 80 {
+        let mut cut: String = text.chars().take(77).collect();
+        cut.push_str("...");
+        cut
+    } else {
+        text
+    }
+}
+
+/// Converts a JSON-compatible JS value. `None` for `undefined`; an error
+/// text for values JSON cannot hold (functions, cycles, NaN).
+pub fn to_value(v: &JsValue) -> Result<Option<Value>, String> {
+    if v.is_undefined() {
+        return Ok(None);
+    }
+    if v.is_function() || v.as_f64().is_some_and(|n| !n.is_finite()) {
+        return Err(show(v));
+    }
+    let text = js_sys::JSON::stringify(v).map_err(|_| String::from("a value that cannot be serialised (a cycle?)"))?;
+    match text.as_string() {
+        Some(t) => json::parse(&t).map(Some),
+        None => Err(show(v)),
+    }
+}
+
+/// Reads a category argument: one string, an array or any array-like of
+/// strings (also from another frame). `undefined`/`null` give an empty list.
+pub fn categories(call: &str, v: &JsValue) -> Result<Vec<String>, JsValue> {
+    const WHAT: &str = "; expected a category or an array of categories";
+    if v.is_undefined() || v.is_null() {
+        return Ok(Vec::new());
+    }
+    if let Some(s) = v.as_string() {
+        return Ok(vec![s]);
+    }
+    let bad = || {
+        let mut m = show(v);
+        m.push_str(WHAT);
+        error(call, &m)
+    };
+    if !v.is_object() {
+        return Err(bad());
+    }
+    let len = js_sys::Reflect::get(v, &"length".into()).ok().and_then(|l| l.as_f64());
+    let Some(len) = len.filter(|l| l.fract() == 0.0 && (0.0..=1024.0).contains(l)) else {
+        return Err(bad());
+    };
+    let mut out = Vec::with_capacity(len as usize);
+    for i in 0..len as u32 {
+        let item = js_sys::Reflect::get_u32(v, i).unwrap_or(JsValue::UNDEFINED);
+        match item.as_string() {
+            Some(s) => out.push(s),
+            None => return Err(bad()),
+        }
+    }
+    Ok(out)
+}
+
+/// Reads an optional boolean flag such as `shouldWaitForComplete`.
+pub fn flag(call: &str, name: &str, v: &JsValue) -> Result<bool, JsValue> {
+    if v.is_undefined() || v.is_null() {
+        return Ok(false);
+    }
+    v.as_bool().ok_or_else(|| {
+        let mut m = String::from(name);
+        m.push_str(" is ");
+        m.push_str(&show(v));
+        m.push_str("; expected true or false");
+        error(call, &m)
+    })
+}
+
+/// Reads a required function argument.
+pub fn function(call: &str, name: &str, v: &JsValue) -> Result<js_sys::Function, JsValue> {
+    v.dyn_ref::<js_sys::Function>().cloned().ok_or_else(|| {
+        let mut m = String::from(name);
+        m.push_str(" is ");
+        m.push_str(&show(v));
+        m.push_str("; expected a function");
+        error(call, &m)
+    })
+}
+
+/// A plain JS object from `(key, value)` pairs.
+pub fn object<'a>(pairs: impl IntoIterator<Item = (&'a str, JsValue)>) -> js_sys::Object {
+    let o = js_sys::Object::new();
+    for (k, v) in pairs {
+        let _ = js_sys::Reflect::set(&o, &k.into(), &v);
+    }
+    o
+}
+
+/// Back to JS through the browser's own JSON parser.
+pub fn from_value(v: &Value) -> JsValue {
+    js_sys::JSON::parse(&v.to_json()).unwrap_or(JsValue::UNDEFINED)
+}
