@@ -42,12 +42,16 @@ impl Value {
         }
     }
 
-    /// The number as `f64` when this is a number.
-    pub fn as_f64(&self) -> Option<f64> {
-        match self {
-            Value::Number(text) => text.parse().ok(),
-            _ => None,
+    /// The number when it is a whole number from 0 to 2^53 written in
+    /// plain digits (as `JSON.stringify` writes such numbers). Parsing
+    /// floats would pull about 10 KB of tables into the wasm.
+    pub fn as_uint(&self) -> Option<u64> {
+        let Value::Number(text) = self else { return None };
+        if text.is_empty() || text.len() > 16 || !text.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
         }
+        let n = text.bytes().fold(0u64, |n, b| n * 10 + u64::from(b - b'0'));
+        (n <= 1 << 53).then_some(n)
     }
 
     /// A short name of the value's type for error messages.
@@ -102,6 +106,23 @@ impl Value {
     }
 }
 
+/// Appends the decimal digits of `n` (without `core::fmt`, which costs bytes).
+pub fn push_uint(out: &mut String, mut n: u64) {
+    let mut digits = [b'0'; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        if let Some(d) = digits.get_mut(i) {
+            *d = b'0' + (n % 10) as u8;
+        }
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    digits.get(i..).unwrap_or_default().iter().for_each(|d| out.push(char::from(*d)));
+}
+
 /// Appends `s` as a JSON string literal.
 pub fn write_string(s: &str, out: &mut String) {
     out.push('"');
@@ -149,7 +170,7 @@ impl Parser<'_> {
         let mut s = String::from("invalid JSON: ");
         s.push_str(what);
         s.push_str(" at offset ");
-        s.push_str(&self.pos.to_string());
+        push_uint(&mut s, self.pos as u64);
         s
     }
 
@@ -273,7 +294,7 @@ impl Parser<'_> {
             self.digits();
         }
         let text = self.bytes.get(start..self.pos).unwrap_or_default();
-        Ok(Value::Number(String::from_utf8_lossy(text).into_owned()))
+        Ok(Value::Number(text.iter().map(|b| char::from(*b)).collect()))
     }
 
     fn digits(&mut self) {
@@ -365,6 +386,18 @@ mod tests {
     fn limits_depth() {
         let deep = "[".repeat(100) + &"]".repeat(100);
         assert!(parse(&deep).unwrap_err().contains("too deep"));
+    }
+
+    #[test]
+    fn whole_numbers_only() {
+        assert_eq!(parse("42").unwrap().as_uint(), Some(42));
+        for not in ["-1", "1.5", "1e3", "99999999999999999"] {
+            assert_eq!(parse(not).unwrap().as_uint(), None, "{not}");
+        }
+        let mut s = String::new();
+        push_uint(&mut s, 0);
+        push_uint(&mut s, 1_700_000_000_123);
+        assert_eq!(s, "01700000000123");
     }
 
     #[test]

@@ -99,7 +99,12 @@ impl Categories {
     }
 
     fn list_into(&self, out: &mut String) {
-        out.push_str(&self.names.join(", "));
+        for (i, n) in self.names.iter().enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            out.push_str(n);
+        }
     }
 }
 

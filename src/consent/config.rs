@@ -119,7 +119,12 @@ impl Config {
         let members = match input {
             Value::Object(m) => m.as_slice(),
             Value::Null => &[],
-            other => return Err(bad_value("", other, "an object").replacen("config. is", "config is", 1)),
+            other => {
+                let mut m = String::from("config is ");
+                m.push_str(&other.to_json());
+                m.push_str("; expected an object");
+                return Err(m);
+            }
         };
         let mut c = Config::default();
         for (key, _) in members {
@@ -194,8 +199,8 @@ impl Config {
             c.expiry = match v {
                 Value::String(s) if s == "SESSION" => Expiry::Session,
                 Value::String(s) if s == "NONE" => Expiry::None,
-                Value::Number(_) => match v.as_f64() {
-                    Some(n) if n.fract() == 0.0 && n > 0.0 && n <= f64::from(u32::MAX) => Expiry::Seconds(n as u32),
+                Value::Number(_) => match v.as_uint().and_then(|n| u32::try_from(n).ok()) {
+                    Some(n) if n > 0 => Expiry::Seconds(n),
                     _ => return Err(bad_value("optInStorageExpiry", v, WHAT)),
                 },
                 _ => return Err(bad_value("optInStorageExpiry", v, WHAT)),
@@ -220,10 +225,10 @@ impl Config {
             };
         }
         if let Some(v) = get("revision") {
-            c.revision = match v.as_f64() {
-                Some(n) if n.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&n) => n as u32,
-                _ => return Err(bad_value("revision", v, "a whole number from 0")),
-            };
+            c.revision = v
+                .as_uint()
+                .and_then(|n| u32::try_from(n).ok())
+                .ok_or_else(|| bad_value("revision", v, "a whole number from 0"))?;
         }
         Ok(c)
     }

@@ -53,15 +53,17 @@ impl Record {
         }
         members.extend(self.memo.iter().cloned());
         if let Some(meta) = &self.meta {
-            let mut time = String::new();
-            // Whole milliseconds print without a fraction or exponent.
-            time.push_str(&(meta.time.max(0.0) as u64).to_string());
+            let number = |n: u64| {
+                let mut s = String::new();
+                json::push_uint(&mut s, n);
+                Value::Number(s)
+            };
             members.push((
                 RESERVED.to_string(),
                 Value::Object(vec![
-                    ("v".into(), Value::Number(FORMAT_VERSION.to_string())),
-                    ("rev".into(), Value::Number(meta.revision.to_string())),
-                    ("time".into(), Value::Number(time)),
+                    ("v".into(), number(FORMAT_VERSION.into())),
+                    ("rev".into(), number(meta.revision.into())),
+                    ("time".into(), number(meta.time.max(0.0) as u64)),
                     ("id".into(), Value::String(meta.id.clone())),
                 ]),
             ));
@@ -114,9 +116,9 @@ impl Record {
             // Memoized keys alone are not a choice (Adobe counts them as one).
         } else if revision < min_revision {
             let mut w = String::from("stored choice of revision ");
-            w.push_str(&revision.to_string());
+            json::push_uint(&mut w, revision.into());
             w.push_str(" is older than revision ");
-            w.push_str(&min_revision.to_string());
+            json::push_uint(&mut w, min_revision.into());
             w.push_str("; asking again");
             warnings.push(w);
         } else if matches!((time, expired_before), (Some(t), Some(limit)) if t < limit) {
@@ -129,24 +131,21 @@ impl Record {
 }
 
 fn decode_meta(v: &Value) -> Result<ChoiceMeta, &'static str> {
-    let version = v.get("v").and_then(Value::as_f64).ok_or("malformed consentry field")?;
-    if version > f64::from(FORMAT_VERSION) {
+    const MALFORMED: &str = "malformed consentry field";
+    let version = v.get("v").and_then(Value::as_uint).ok_or(MALFORMED)?;
+    if version > u64::from(FORMAT_VERSION) {
         return Err("written by a newer Consentry format");
     }
-    if version != f64::from(FORMAT_VERSION) {
-        return Err("malformed consentry field");
+    if version != u64::from(FORMAT_VERSION) {
+        return Err(MALFORMED);
     }
-    let revision = v
-        .get("rev")
-        .and_then(Value::as_f64)
-        .filter(|n| n.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(n))
-        .ok_or("malformed consentry field")? as u32;
-    let time = v.get("time").and_then(Value::as_f64).filter(|t| t.is_finite() && *t >= 0.0);
+    let revision = v.get("rev").and_then(Value::as_uint).and_then(|n| u32::try_from(n).ok()).ok_or(MALFORMED)?;
+    let time = v.get("time").and_then(Value::as_uint).ok_or(MALFORMED)? as f64;
     let id = match v.get("id") {
         Some(Value::String(s)) if s.len() <= 64 => s.clone(),
-        _ => return Err("malformed consentry field"),
+        _ => return Err(MALFORMED),
     };
-    Ok(ChoiceMeta { revision, time: time.ok_or("malformed consentry field")?, id })
+    Ok(ChoiceMeta { revision, time, id })
 }
 
 /// `encodeURIComponent`: every byte but `A-Z a-z 0-9 - _ . ! ~ * ' ( )` is
@@ -201,7 +200,16 @@ pub fn domain_candidates(host: &str) -> Vec<String> {
     }
     let labels: Vec<&str> = host.split('.').collect();
     (2..=labels.len())
-        .filter_map(|n| labels.get(labels.len() - n..).map(|tail| tail.join(".")))
+        .filter_map(|n| {
+            let tail = labels.get(labels.len() - n..)?;
+            Some(tail.iter().fold(String::new(), |mut d, label| {
+                if !d.is_empty() {
+                    d.push('.');
+                }
+                d.push_str(label);
+                d
+            }))
+        })
         .collect()
 }
 

@@ -91,7 +91,7 @@ impl Store {
         c.push_str("; path=/");
         if let Expiry::Seconds(s) = self.expiry {
             c.push_str("; max-age=");
-            c.push_str(&s.to_string());
+            crate::json::push_uint(&mut c, s.into());
         }
         if let Some(d) = &domain {
             c.push_str("; domain=");
