@@ -29,7 +29,7 @@ await esbuild.build({ ...common, entryPoints: ["js/script.js"], format: "iife", 
 
 // The inline snippet: the stub called with the site's base URL and config.
 const snippet = await esbuild.transform(
-  `(${stub})(window,document,"/consentry/",{doesOptInApply:true,isOptInStorageEnabled:true},1)`,
+  `(${stub})(window,document,"/consentry/",window.consentryConfig,1)`,
   { minify: true },
 );
 writeFileSync("dist/snippet.min.js", snippet.code);
