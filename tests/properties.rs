@@ -1,0 +1,119 @@
+//! Property tests: no sequence of calls approves what neither the visitor
+//! nor the defaults approved; staged changes never leak; records round-trip;
+//! any cookie value is decoded or ignored, never approving by itself.
+
+use consentry::consent::{percent_decode, percent_encode, Categories, ChoiceMeta, Config, Engine, Record, Status};
+use consentry::json::parse;
+use proptest::prelude::*;
+
+#[derive(Debug, Clone)]
+enum Call {
+    Set { cats: Vec<usize>, value: bool, wait: bool },
+    SetAll { value: bool, wait: bool },
+    Complete,
+}
+
+fn call() -> impl Strategy<Value = Call> {
+    prop_oneof![
+        (proptest::collection::vec(0usize..10, 1..4), any::<bool>(), any::<bool>())
+            .prop_map(|(cats, value, wait)| Call::Set { cats, value, wait }),
+        (any::<bool>(), any::<bool>()).prop_map(|(value, wait)| Call::SetAll { value, wait }),
+        Just(Call::Complete),
+    ]
+}
+
+fn engine(pre: &[Option<bool>]) -> Engine {
+    let pre: Vec<String> = ["aam", "adcloud", "aa", "campaign", "ecid", "livefyre", "target", "mediaaa", "sms", "ads"]
+        .iter()
+        .zip(pre)
+        .filter_map(|(n, v)| v.map(|v| format!("\"{n}\":{v}")))
+        .collect();
+    let json = format!(
+        r#"{{"doesOptInApply":true,"categories":["sms","ads"],"preOptInApprovals":{{{}}}}}"#,
+        pre.join(",")
+    );
+    let config = Config::parse(&parse(&json).unwrap(), &mut vec![]).unwrap();
+    Engine::start(config, None, 0.0, &mut vec![])
+}
+
+proptest! {
+    #[test]
+    fn nothing_is_approved_that_nobody_approved(
+        pre in proptest::collection::vec(proptest::option::of(any::<bool>()), 10),
+        calls in proptest::collection::vec(call(), 0..30),
+    ) {
+        let mut e = engine(&pre);
+        // A model of what the visitor committed, category by category.
+        let mut committed: Vec<Option<bool>> = vec![None; 10];
+        let mut staged = committed.clone();
+        let mut id = || "id".to_string();
+        for c in calls {
+            let before: Vec<bool> = e.permissions().to_vec();
+            let commit = match &c {
+                Call::Set { cats, value, wait } => {
+                    for i in cats { staged[*i] = Some(*value); }
+                    e.set(cats, *value, *wait, 0.0, &mut id)
+                }
+                Call::SetAll { value, wait } => {
+                    staged = vec![Some(*value); 10];
+                    e.set_all(*value, *wait, 0.0, &mut id)
+                }
+                Call::Complete => e.complete(0.0, &mut id),
+            };
+            if commit.is_some() {
+                committed = staged.clone();
+            } else {
+                // Staged changes never leak into what tags see.
+                prop_assert_eq!(e.permissions(), &before[..]);
+            }
+            for i in 0..10 {
+                let approved = e.permissions()[i];
+                let allowed = committed[i].unwrap_or(pre[i] == Some(true));
+                prop_assert_eq!(approved, allowed, "category {} after {:?}", i, c);
+            }
+            if e.status() == Status::Changed {
+                prop_assert!(commit.is_none());
+            }
+        }
+    }
+
+    #[test]
+    fn stored_records_round_trip(
+        choice in proptest::option::of(proptest::collection::vec(any::<bool>(), 9)),
+        memo in proptest::collection::vec(("[a-zA-Z]{1,8}", "[ -~é😀]{0,12}"), 0..4),
+        rev in 0u32..100, time in 0u64..(1 << 50), id in "[0-9a-f]{0,32}",
+    ) {
+        let cats = Categories::with_site(&["sms".into()]).unwrap();
+        let mut memo: Vec<_> = memo.into_iter()
+            .filter(|(k, _)| cats.index(k).is_none() && k != "consentry")
+            .map(|(k, v)| (k, consentry::json::Value::String(v)))
+            .collect();
+        memo.sort_by(|a, b| a.0.cmp(&b.0));
+        memo.dedup_by(|a, b| a.0 == b.0);
+        let record = Record {
+            choice: choice.map(|c| c.into_iter().map(Some).collect()),
+            memo,
+            meta: Some(ChoiceMeta { revision: rev, time: time as f64, id }),
+        };
+        let text = record.encode(&cats);
+        let cookie = percent_encode(&text);
+        let back = Record::decode(&percent_decode(&cookie).unwrap(), &cats, rev, None, &mut vec![]).unwrap();
+        prop_assert_eq!(back, record);
+    }
+
+    #[test]
+    fn any_cookie_value_is_decoded_or_ignored_never_approving_by_itself(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
+        let raw = String::from_utf8_lossy(&bytes);
+        let config = Config::parse(&parse(r#"{"doesOptInApply":true,"isOptInStorageEnabled":true}"#).unwrap(), &mut vec![]).unwrap();
+        if let Some(text) = percent_decode(&raw) {
+            let e = Engine::start(config, Some(&text), 0.0, &mut vec![]);
+            // Only a literal `"cat":true` in the value can approve `cat`.
+            for (i, name) in e.config().categories.names().iter().enumerate() {
+                if e.permissions()[i] {
+                    let needle = format!("\"{name}\"");
+                    prop_assert!(text.contains(&needle) && text.contains("true"));
+                }
+            }
+        }
+    }
+}
