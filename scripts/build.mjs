@@ -23,7 +23,7 @@ run("node_modules/binaryen/bin/wasm-opt", [
   "build/consentry_bg.wasm", "-o", "dist/consentry_bg.wasm",
 ]);
 
-const common = { bundle: true, minify: true, target: "es2019", logOverride: { "empty-import-meta": "silent" } };
+const common = { bundle: true, minify: true, target: "es2020", logOverride: { "empty-import-meta": "silent" } };
 await esbuild.build({ ...common, entryPoints: ["js/esm.js"], format: "esm", outfile: "dist/consentry.mjs" });
 await esbuild.build({ ...common, entryPoints: ["js/script.js"], format: "iife", outfile: "dist/consentry.js" });
 

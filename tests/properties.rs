@@ -1,6 +1,7 @@
 //! Property tests: no sequence of calls approves what neither the visitor
 //! nor the defaults approved; staged changes never leak; records round-trip;
 //! any cookie value is decoded or ignored, never approving by itself.
+#![cfg(not(target_arch = "wasm32"))]
 
 use consentry::consent::{percent_decode, percent_encode, Categories, ChoiceMeta, Config, Engine, Record, Status};
 use consentry::json::parse;

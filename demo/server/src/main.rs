@@ -64,7 +64,13 @@ fn handle(request: Request, demo: &Path, dist: &Path) {
             }
             r
         }
-        _ => Response::from_string("not found").with_status_code(404),
+        _ => {
+            let mut r = Response::from_string("<!doctype html><title>Not found</title><h1>Not found</h1>").with_status_code(404);
+            if let Ok(h) = Header::from_bytes("Content-Type", "text/html; charset=utf-8") {
+                r.add_header(h);
+            }
+            r
+        }
     };
     let _ = request.respond(response);
 }

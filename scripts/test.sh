@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# npm test: every test. Native Rust (engine, properties, server), lints,
+# wasm-bindgen-test in headless Chromium, the build with its size budget, and
+# end-to-end tests in real Chromium against the real demo server.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
+
+echo "== lints (clippy, warnings are errors)"
+cargo clippy --quiet --workspace --all-targets -- -D warnings
+cargo clippy --quiet -p consentry --target wasm32-unknown-unknown --all-targets -- -D warnings
+
+echo "== native tests"
+cargo test --workspace
+
+echo "== wasm tests in headless Chromium"
+cargo test --target wasm32-unknown-unknown -p consentry --test web
+
+echo "== build and size report"
+node scripts/build.mjs
+node scripts/size.mjs
+cargo build --release -p consentry-sandbox
+
+echo "== end-to-end tests in Chromium"
+node --test tests/e2e/

@@ -1,0 +1,165 @@
+// End-to-end: the script-tag build with the inline snippet and its queue,
+// the ESM build, Adobe-style pages, reload persistence, revision bumps and
+// cookie attributes, in real Chromium against the real demo server.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { startServer, launch, openFixture, fixture, ready } from "./harness.mjs";
+
+let server, browser, site, local;
+before(async () => {
+  server = await startServer();
+  browser = await launch();
+  site = `http://www.shop.site.test:${server.port}`;
+  local = `http://localhost:${server.port}`;
+});
+after(async () => {
+  await browser?.close();
+  server?.stop();
+});
+
+test("calls made before the wasm loads are queued and replayed in order", async () => {
+  const context = await browser.newContext();
+  const page = await openFixture(context, `${site}/queue.html`, fixture(
+    `{ doesOptInApply: true, isOptInStorageEnabled: true }`,
+    `<script>
+      window.log = [];
+      var o = adobe.optIn;
+      log.push("stub isApproved aa: " + o.isApproved("aa"));
+      o.fetchPermissions(function (p) { log.push("one-shot aa=" + p.aa + " ecid=" + p.ecid); });
+      var un = o.fetchPermissions(function () { log.push("cancelled subscriber"); }, true);
+      un();
+      o.fetchPermissions(function (p) { log.push("subscriber aa=" + p.aa); }, true);
+      o.approve("aa", true).approve(o.Categories.ECID, true);
+      o.approve("nonsense");
+      o.complete();
+    </script>`,
+  ));
+  await page.waitForFunction(() => window.consentry.status === "complete");
+  const log = await page.evaluate(() => window.log);
+  assert.deepEqual(log, ["stub isApproved aa: false", "subscriber aa=true", "one-shot aa=true ecid=true"]);
+  assert.equal(page.errors.filter((e) => e.includes('consentry.approve: unknown category "nonsense"')).length, 1);
+  assert.equal(await page.evaluate(() => window.adobe.optIn === window.consentry), true);
+  // The .wasm download starts from the snippet, before the JS glue has arrived.
+  const timing = await page.evaluate(() => {
+    const entry = (n) => performance.getEntriesByType("resource").find((e) => e.name.endsWith(n));
+    return { wasmStart: entry("consentry_bg.wasm").startTime, glueEnd: entry("consentry.js").responseEnd };
+  });
+  assert.ok(timing.wasmStart < timing.glueEnd, JSON.stringify(timing));
+  await context.close();
+});
+
+test("the ESM build starts with init() and exposes the same object", async () => {
+  const context = await browser.newContext();
+  const page = await openFixture(context, `${local}/esm.html`, `<!doctype html><title>esm</title>
+    <script type="module">
+      import consentry, { init } from "/consentry/consentry.mjs";
+      consentry.approve("target");
+      await init({ doesOptInApply: true, categories: ["sms"] });
+      window.result = [consentry === window.adobe.optIn, consentry.isApproved("target"), consentry.Categories.SMS, consentry.status];
+      try { await init({}); } catch (e) { window.again = e.message; }
+    </script>`);
+  await page.waitForFunction(() => window.again);
+  assert.deepEqual(await page.evaluate(() => window.result), [true, true, "sms", "complete"]);
+  assert.equal(await page.evaluate(() => window.again), "consentry.init: already started");
+  await context.close();
+});
+
+test("an Adobe-style page: the ID service waits for ecid and starts once it is approved", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${site}/adobe.html`);
+  await ready(page);
+  assert.deepEqual(await page.evaluate(() => window.adobeEvents), []);
+  await page.click("#approve-ecid");
+  await page.click("#deny-all");
+  const events = await page.evaluate(() => window.adobeEvents);
+  assert.deepEqual(events, [
+    "ecid: visitor id requested",
+    "complete: isComplete=true aa=true",
+    "complete: isComplete=true aa=false",
+  ]);
+  await context.close();
+});
+
+test("the choice survives a reload on the top-most domain that takes a cookie", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${site}/`);
+  await ready(page);
+  assert.deepEqual(await page.evaluate(() => window.demoTagsRan), ["ecid"]);
+  await page.click("#stage");
+  await page.click("#approve-aa");
+  await page.click("#approve-sms");
+  assert.equal(await page.textContent("#status"), "changed");
+  assert.deepEqual(await page.evaluate(() => window.demoTagsRan), ["ecid"], "staged choices run no tag");
+  await page.click("#complete");
+  assert.deepEqual(await page.evaluate(() => window.demoTagsRan), ["ecid", "aa", "sms"]);
+  const cookie = (await context.cookies()).find((c) => c.name === "adobeujs-optin");
+  assert.equal(cookie.domain, ".site.test");
+  assert.equal(cookie.path, "/");
+  const lifetime = cookie.expires - Date.now() / 1000;
+  assert.ok(Math.abs(lifetime - 34190000) < 120, `lifetime ${lifetime}`);
+  await page.reload();
+  await ready(page);
+  assert.equal(await page.textContent("#status"), "complete");
+  assert.deepEqual((await page.evaluate(() => window.demoTagsRan)).sort(), ["aa", "ecid", "sms"]);
+  // Another host of the same site sees the same choice.
+  await page.goto(`http://blog.site.test:${new URL(site).port}/`);
+  await ready(page);
+  assert.equal(await page.evaluate(() => window.consentry.isApproved(["aa", "sms"])), true);
+  await context.close();
+});
+
+test("a revision bump asks the visitor again", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${site}/`);
+  await ready(page);
+  await page.click("#approve-aa");
+  await page.goto(`${site}/?revision=1`);
+  await ready(page);
+  assert.equal(await page.evaluate(() => window.consentry.status), "pending");
+  assert.deepEqual(await page.evaluate(() => window.demoTagsRan), ["ecid"]);
+  await page.click("#approve-target");
+  await page.goto(`${site}/?revision=1`);
+  await ready(page);
+  assert.equal(await page.evaluate(() => [window.consentry.status, window.consentry.consentRecord.revision].join()), "complete,1");
+  await context.close();
+});
+
+test("cookie attributes follow the configuration", async () => {
+  const context = await browser.newContext();
+  const cases = [
+    [`{ doesOptInApply: true, isOptInStorageEnabled: true, secureCookie: true, sameSiteCookie: "Strict" }`, { secure: true, sameSite: "Strict" }],
+    [`{ doesOptInApply: true, isOptInStorageEnabled: true, optInStorageExpiry: "SESSION", sameSiteCookie: "Lax" }`, { expires: -1, sameSite: "Lax" }],
+    [`{ doesOptInApply: true, isOptInStorageEnabled: true, optInStorageExpiry: 3600 }`, { lifetime: 3600 }],
+  ];
+  for (const [config, want] of cases) {
+    await context.clearCookies();
+    const page = await openFixture(context, `${local}/attrs.html`, fixture(config));
+    await ready(page);
+    await page.evaluate(() => window.consentry.approve("aa"));
+    const c = (await context.cookies()).find((c) => c.name === "adobeujs-optin");
+    assert.ok(c, `no cookie for ${config}`);
+    if ("secure" in want) assert.equal(c.secure, want.secure);
+    if ("sameSite" in want) assert.equal(c.sameSite, want.sameSite);
+    if ("expires" in want) assert.equal(c.expires, want.expires);
+    if ("lifetime" in want) assert.ok(Math.abs(c.expires - Date.now() / 1000 - want.lifetime) < 60);
+    await page.close();
+  }
+  await context.close();
+});
+
+test("when the wasm cannot load, the stub stays and approves nothing", async () => {
+  const context = await browser.newContext();
+  await context.route("**/consentry_bg.wasm", (route) => route.fulfill({ status: 404, body: "gone" }));
+  const page = await openFixture(context, `${site}/broken.html`, fixture(
+    `{ doesOptInApply: false }`,
+    `<script>window.answers = []; consentry.fetchPermissions(function () { answers.push(1); });</script>`,
+  ));
+  await page.waitForFunction(() => document.readyState === "complete");
+  await page.waitForTimeout(300);
+  assert.deepEqual(await page.evaluate(() => [window.consentry.isApproved("aa"), window.consentry.status, window.answers.length]), [false, "pending", 0]);
+  assert.equal(page.errors.filter((e) => e.startsWith("consentry: could not start")).length, 1);
+  await context.close();
+});

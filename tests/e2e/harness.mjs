@@ -1,0 +1,53 @@
+// Starts the demo server (the real binary, on a free port) and headless
+// Chromium for the end-to-end tests. `*.site.test` resolves to 127.0.0.1 so
+// parent-domain cookies can be tested.
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { chromium } from "playwright-core";
+
+export const CHROMIUM_ARGS = [
+  "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+  "--no-first-run", "--host-resolver-rules=MAP *.site.test 127.0.0.1",
+];
+
+export const SNIPPET = readFileSync(new URL("../../dist/snippet.min.js", import.meta.url), "utf8");
+
+export async function startServer() {
+  const proc = spawn("target/release/consentry-sandbox", ["--port", "0"], { stdio: ["ignore", "pipe", "inherit"] });
+  const port = await new Promise((resolve, reject) => {
+    let out = "";
+    proc.stdout.on("data", (d) => {
+      out += d;
+      const m = out.match(/127\.0\.0\.1:(\d+)/);
+      if (m) resolve(Number(m[1]));
+    });
+    proc.on("exit", (code) => reject(new Error(`server exited with ${code}`)));
+  });
+  return { port, stop: () => proc.kill() };
+}
+
+export function launch() {
+  return chromium.launch({ executablePath: process.env.CHROMIUM || "/usr/bin/chromium", args: CHROMIUM_ARGS });
+}
+
+// Opens `html` at `url`, a path the server does not have: its 404 page
+// gives the fixture the server's origin (and loopback address space, which a
+// page fulfilled by Playwright would lack), then the fixture replaces it.
+export async function openFixture(context, url, html) {
+  const page = await context.newPage();
+  page.errors = [];
+  page.on("pageerror", (e) => page.errors.push(e.message));
+  page.on("console", (m) => m.type() === "error" && !m.text().startsWith("Failed to load resource") && page.errors.push(m.text()));
+  await page.goto(url);
+  await page.setContent(html);
+  return page;
+}
+
+// A page with the inline snippet and `config`, then `body` (HTML).
+export function fixture(config, body = "") {
+  return `<!doctype html><html lang="en"><head><title>fixture</title>
+<script>window.consentryConfig = ${config};\n${SNIPPET}</script>${body}</head><body></body></html>`;
+}
+
+export const ready = (page) => page.waitForFunction(() => Object.keys(window.consentry.permissions).length > 0);
