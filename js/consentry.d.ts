@@ -1,0 +1,125 @@
+// Types for Consentry: the `adobe.optIn`-compatible consent gate.
+// The same object is `window.consentry`, `window.adobe.optIn` and the
+// default export of the ESM build.
+
+/** Adobe's eight category values, plus any the site declares. */
+export type AdobeCategory = "aam" | "adcloud" | "aa" | "campaign" | "ecid" | "livefyre" | "target" | "mediaaa";
+export type Category = AdobeCategory | (string & {});
+
+/** One category or a list of them (any array-like, also from another frame). */
+export type Categories = Category | ArrayLike<Category>;
+
+/** `{category: approved}` for every known category. */
+export type Permissions = Record<Category, boolean>;
+
+export type Status = "pending" | "changed" | "complete";
+
+/** A `{category: boolean}` map or its JSON text. Only `true` approves. */
+export type PermissionMap = Partial<Record<Category, boolean>> | string;
+
+export interface Config {
+  /** false (default): every category is approved and opt-in is off. A function is called once at start; if it throws, opt-in applies. */
+  doesOptInApply?: boolean | "true" | "false" | (() => boolean | "true" | "false");
+  /** The organisation's defaults before any choice; read by `isPreApproved`. */
+  preOptInApprovals?: PermissionMap;
+  /** The visitor's earlier choices (e.g. from a CMP); a non-empty value makes the status `complete`. */
+  previousPermissions?: PermissionMap | (() => PermissionMap | undefined);
+  /** Read the stored choice at start and write it at every commit. Default false. */
+  isOptInStorageEnabled?: boolean;
+  /** Cookie domain; default: the top-most domain that accepts a cookie. */
+  optInCookieDomain?: string;
+  /** Seconds (default 34190000, about 13 months), "SESSION" or "NONE" (write nothing). */
+  optInStorageExpiry?: number | "SESSION" | "NONE";
+  /** With `doesOptInApply`, read IAB TCF consent. */
+  isIabContext?: boolean;
+  /** Mark the cookie `Secure`. */
+  secureCookie?: boolean;
+  /** The cookie's SameSite attribute; "None" requires `secureCookie: true`. */
+  sameSiteCookie?: "Lax" | "Strict" | "None";
+  /** Site-defined categories: 1 to 64 of a-z, 0-9, _ and -. */
+  categories?: string[];
+  /** Where the choice is stored. Default "cookie" (Adobe's `adobeujs-optin`). */
+  storage?: "cookie" | "localStorage";
+  /** Bump to ask every visitor again: stored choices of an older revision no longer count. Default 0. */
+  revision?: number;
+}
+
+/** Proof-of-consent reference of the visitor's last choice. */
+export interface ConsentRecord {
+  /** Random id that stays with the visitor's choices. */
+  consentId: string;
+  /** When the choice was committed, ms since the epoch. */
+  time: number;
+  /** The configuration revision it was made under. */
+  revision: number;
+}
+
+export interface Plugin {
+  name: string;
+  onRegister(optIn: OptIn): void;
+  [method: string]: unknown;
+}
+
+export interface ExecuteOptions {
+  /** "pluginName.method" */
+  command: string;
+  params?: Record<string, unknown>;
+  callback?: (error: unknown, data?: unknown) => void;
+}
+
+export interface OptIn {
+  /** Approve at once, or stage the change until `complete()` with `shouldWaitForComplete`. Throws on unknown categories. */
+  approve(categories: Categories, shouldWaitForComplete?: boolean): OptIn;
+  deny(categories: Categories, shouldWaitForComplete?: boolean): OptIn;
+  approveAll(shouldWaitForComplete?: boolean): OptIn;
+  denyAll(shouldWaitForComplete?: boolean): OptIn;
+  /** Commits staged changes when the status is `changed`; otherwise does nothing. */
+  complete(): OptIn;
+  /** True when every listed category is approved; no argument or []: every category. Unknown: false. */
+  isApproved(categories?: Categories): boolean;
+  /** The same check against `preOptInApprovals`. */
+  isPreApproved(categories?: Categories): boolean;
+  /** Answers at once when there is an answer, else at the next commit; with auto-subscribe also at every later commit, returning an unsubscribe function. */
+  fetchPermissions(callback: (permissions: Permissions) => void, shouldAutoSubscribe: true): () => void;
+  fetchPermissions(callback: (permissions: Permissions) => void, shouldAutoSubscribe?: false): void;
+  on(event: "complete", callback: (this: any, permissions: Permissions) => void, context?: unknown): OptIn;
+  off(event: "complete", callback: (permissions: Permissions) => void): OptIn;
+  registerPlugin(plugin: Plugin): OptIn;
+  execute(options: ExecuteOptions): unknown;
+  /** Keeps JSON values beside the permissions in the stored record. */
+  memoizeContent(content: Record<string, unknown>): OptIn;
+  getMemoizedContent(key: string): unknown;
+  readonly permissions: Permissions;
+  readonly status: Status;
+  readonly isPending: boolean;
+  readonly isComplete: boolean;
+  readonly doesOptInApply: boolean;
+  readonly isIabContext: boolean;
+  /** Adobe's `OptInCategories` plus site categories under their upper-cased names. */
+  readonly Categories: Record<string, Category>;
+  readonly consentRecord: ConsentRecord | null;
+}
+
+/** Detail of the `consentry:complete` event fired on `window` at every commit. */
+export interface CompleteEventDetail {
+  permissions: Permissions;
+  /** Only the categories whose permission changed. */
+  changes: Partial<Permissions>;
+}
+
+declare const consentry: OptIn;
+export default consentry;
+
+/** Loads the wasm and starts Consentry. Rejects with an Error naming the bad config key. */
+export function init(config?: Config, wasm?: string | URL | Response | Promise<Response>): Promise<OptIn>;
+
+declare global {
+  interface Window {
+    consentry: OptIn;
+    consentryConfig?: Config;
+    adobe: { optIn: OptIn; OptInCategories: Record<string, Category> } & Record<string, unknown>;
+  }
+  interface WindowEventMap {
+    "consentry:complete": CustomEvent<CompleteEventDetail>;
+  }
+}

@@ -1,0 +1,30 @@
+// Compiled with `tsc --noEmit --strict` by the packaging test: the README's
+// examples, typed against js/consentry.d.ts.
+import consentry, { init, type Permissions, type CompleteEventDetail } from "../../js/consentry";
+
+async function main(): Promise<void> {
+  const optIn = await init({
+    doesOptInApply: true,
+    isOptInStorageEnabled: true,
+    preOptInApprovals: { ecid: true },
+    categories: ["sms", "whatsapp"],
+    optInStorageExpiry: "SESSION",
+    sameSiteCookie: "Lax",
+    revision: 2,
+  });
+  optIn.approve(["aa", optIn.Categories.ECID], true).deny("target", true).complete();
+  const approved: boolean = consentry.isApproved(["aa", "sms"]) && consentry.isPreApproved("ecid");
+  const unsubscribe: () => void = consentry.fetchPermissions((p: Permissions) => console.log(p.aa), true);
+  unsubscribe();
+  consentry.on("complete", function (p) { console.log(p.sms); }, { tag: "x" }).off("complete", console.log);
+  consentry.registerPlugin({ name: "p", onRegister(api) { api.approveAll(); } });
+  consentry.execute({ command: "p.run", params: { a: 1 }, callback: (err, data) => console.log(err, data) });
+  consentry.memoizeContent({ iabConsentHash: "abc" });
+  const status: "pending" | "changed" | "complete" = consentry.status;
+  const id: string | undefined = consentry.consentRecord?.consentId;
+  window.addEventListener("consentry:complete", (e) => {
+    const detail: CompleteEventDetail = e.detail;
+    console.log(detail.changes.aa, approved, status, id, window.adobe.optIn === consentry);
+  });
+}
+void main();
