@@ -16,6 +16,11 @@ const pad = (s, n) => String(s).padStart(n);
 console.log(`${"file".padEnd(22)}${pad("raw", 9)}${pad("gzip", 9)}${pad("brotli", 9)}`);
 for (const r of rows) console.log(`${r.name.padEnd(22)}${pad(r.raw, 9)}${pad(r.gzip, 9)}${pad(r.brotli, 9)}`);
 const page = rows.filter((r) => PAGE.includes(r.name));
+const missing = PAGE.filter((name) => !rows.some((r) => r.name === name));
+if (missing.length) {
+  console.error(`missing from dist/: ${missing.join(", ")} (run npm run build)`);
+  process.exit(1);
+}
 const sum = (k) => page.reduce((a, r) => a + r[k], 0);
 console.log(`${"page total".padEnd(22)}${pad(sum("raw"), 9)}${pad(sum("gzip"), 9)}${pad(sum("brotli"), 9)}`);
 console.log(`page total brotli: ${sum("brotli")} bytes (target ${TARGET}, budget ${BUDGET})`);

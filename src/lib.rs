@@ -11,3 +11,11 @@ pub mod json;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;
+
+// A free-list allocator of about 1 KB instead of dlmalloc's 8 KB: the SDK
+// makes few, small allocations on one thread.
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
+    // SAFETY: wasm32-unknown-unknown without atomics runs one thread.
+    unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };

@@ -459,3 +459,4 @@ impl Consentry {
         dispatch_dom_event(permissions.into(), changes.into());
     }
 }
+
