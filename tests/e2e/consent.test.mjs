@@ -56,10 +56,13 @@ test("the ESM build starts with init() and exposes the same object", async () =>
       consentry.approve("target");
       await init({ doesOptInApply: true, categories: ["sms"] });
       window.result = [consentry === window.adobe.optIn, consentry.isApproved("target"), consentry.Categories.SMS, consentry.status];
+      try { consentry.deny(["aa", 7]); } catch (e) { window.result.push(e instanceof Error, e.message); }
       try { await init({}); } catch (e) { window.again = e.message; }
     </script>`);
   await page.waitForFunction(() => window.again);
-  assert.deepEqual(await page.evaluate(() => window.result), [true, true, "sms", "complete"]);
+  assert.deepEqual(await page.evaluate(() => window.result), [
+    true, true, "sms", "complete", true, 'consentry.deny: ["aa",7]; expected a category or an array of categories',
+  ]);
   assert.equal(await page.evaluate(() => window.again), "consentry.init: already started");
   await context.close();
 });

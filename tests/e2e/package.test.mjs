@@ -10,6 +10,11 @@ test("the inline snippet stays under 1 KB", () => {
   assert.ok(bytes < 1024, `${bytes} bytes`);
 });
 
+test("the README shows the snippet this build makes", () => {
+  const snippet = readFileSync("dist/snippet.min.js", "utf8").trim();
+  assert.ok(readFileSync("README.md", "utf8").includes(snippet), "paste dist/snippet.min.js into README.md");
+});
+
 test("every export of package.json exists", () => {
   const pkg = JSON.parse(readFileSync("package.json", "utf8"));
   const paths = [pkg.types, ...Object.values(pkg.exports).flatMap((e) => (typeof e === "string" ? [e] : Object.values(e)))];
