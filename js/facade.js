@@ -4,7 +4,7 @@
 import init, { Consentry } from "../build/consentry.js";
 
 const CHAINED = ["approve", "deny", "approveAll", "denyAll", "complete", "on", "off", "memoizeContent"];
-const GETTERS = ["permissions", "status", "doesOptInApply", "isIabContext", "Categories", "consentRecord"];
+const GETTERS = ["permissions", "status", "doesOptInApply", "isIabContext", "consentRecord"];
 
 export async function start(c, config, wasm) {
   if (c._l) throw new Error("consentry.init: already started");
@@ -43,5 +43,8 @@ function upgrade(c, inner) {
   for (const name of GETTERS) prop(name, () => inner[name]);
   prop("isPending", () => inner.status == "pending");
   prop("isComplete", () => inner.status == "complete");
-  if (window.adobe) window.adobe.OptInCategories = c.Categories;
+  // Categories never change after start: one frozen object, shared with Adobe's name.
+  const categories = Object.freeze(inner.Categories);
+  prop("Categories", () => categories);
+  window.adobe.OptInCategories = categories;
 }

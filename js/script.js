@@ -6,7 +6,10 @@ import { start } from "./facade.js";
 
 const script = document.currentScript;
 const c = stub(window, document);
-const wasm = c._w || fetch(new URL("consentry_bg.wasm", script ? script.src : location.href));
-start(c, c._c === undefined ? window.consentryConfig : c._c, wasm).catch((e) =>
-  console.error("consentry: could not start; every category stays denied.", e),
-);
+// A second copy of this script on the page leaves the first one in charge.
+if (!c._l) {
+  const wasm = c._w || fetch(new URL("consentry_bg.wasm", script ? script.src : location.href));
+  start(c, c._c === undefined ? window.consentryConfig : c._c, wasm).catch((e) =>
+    console.error("consentry: could not start; every category stays denied.", e),
+  );
+}

@@ -120,14 +120,14 @@ impl Consentry {
     }
 
     fn set(&self, call: &str, cats: Option<&JsValue>, value: bool, wait: &JsValue) -> Result<(), JsValue> {
+        // Reading the arguments may run JS (getters), so it happens before
+        // the engine is borrowed.
         let wait = convert::flag(call, "shouldWaitForComplete", wait)?;
+        let names = cats.map(|cats| convert::categories(call, cats)).transpose()?;
         let commit = {
             let mut engine = self.engine.try_borrow_mut().map_err(|_| error(call, "called while busy"))?;
-            let indices = match cats {
-                Some(cats) => {
-                    let names = convert::categories(call, cats)?;
-                    engine.config().categories.resolve(&names).map_err(|e| error(call, &e))?
-                }
+            let indices = match names {
+                Some(names) => engine.config().categories.resolve(&names).map_err(|e| error(call, &e))?,
                 None => (0..engine.config().categories.len()).collect(),
             };
             engine.set(&indices, value, wait, js_sys::Date::now(), &mut new_id)

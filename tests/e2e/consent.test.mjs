@@ -67,6 +67,23 @@ test("the ESM build starts with init() and exposes the same object", async () =>
   await context.close();
 });
 
+test("a plain script tag works without the snippet, also when included twice", async () => {
+  const context = await browser.newContext();
+  const page = await openFixture(context, `${site}/plain.html`, `<!doctype html><title>plain</title>
+    <script>window.consentryConfig = { doesOptInApply: true, categories: ["sms"] };</script>
+    <script src="/consentry/consentry.js"></script>
+    <script src="/consentry/consentry.js"></script>
+    <script>consentry.approve(["sms", "aa"], true); consentry.complete();</script>`);
+  await page.waitForFunction(() => window.consentry.status === "complete");
+  assert.deepEqual(await page.evaluate(() => [
+    window.consentry.isApproved(["sms", "aa"]),
+    window.adobe.OptInCategories === window.consentry.Categories,
+    Object.isFrozen(window.consentry.Categories),
+  ]), [true, true, true]);
+  assert.deepEqual(page.errors, []);
+  await context.close();
+});
+
 test("an Adobe-style page: the ID service waits for ecid and starts once it is approved", async () => {
   const context = await browser.newContext();
   const page = await context.newPage();
