@@ -326,3 +326,44 @@ fn categories_include_site_categories() {
     assert_eq!(get(&cats, "PUSH_NEWS"), "push-news");
     assert_eq!(get(&cats, "ANALYTICS"), "aa", "Adobe's key is never overwritten");
 }
+
+#[wasm_bindgen_test]
+fn hostile_arguments_and_a_throwing_console_cannot_break_the_module() {
+    let c: JsValue = Consentry::new(config(r#"{"doesOptInApply":true,"preOptInApprovals":"{\"aa\":7}"}"#)).unwrap().into();
+    Reflect::set(&js("return window"), &"__h".into(), &c).unwrap();
+    let outcome = js("
+        var boom = function () { throw new Error('hostile'); };
+        var trap = new Proxy({}, { get: boom, ownKeys: boom, has: boom, getOwnPropertyDescriptor: boom });
+        var revoked = Proxy.revocable({}, {}); revoked.revoke();
+        var cyclic = {}; cyclic.self = cyclic;
+        var thrown = [];
+        var attempts = [
+          function () { __h.approve(trap); },
+          function () { __h.approve({ length: 2, get 0() { throw new Error('getter'); } }); },
+          function () { __h.approve(revoked.proxy); },
+          function () { __h.isApproved({ length: 1e12 }); },
+          function () { __h.memoizeContent(cyclic); },
+          function () { __h.memoizeContent({ toJSON: boom }); },
+          function () { __h.registerPlugin(trap); },
+          function () { __h.registerPlugin(undefined); },
+          function () { __h.execute(undefined); },
+          function () { __h.execute(trap); },
+          function () { __h.on('complete', undefined); },
+          function () { __h.fetchPermissions(Symbol('x')); },
+          function () { __h.approve(10n); },
+        ];
+        attempts.forEach(function (f) { try { f(); thrown.push('none'); } catch (e) { thrown.push(e instanceof Error ? 'Error' : typeof e); } });
+        var warn = console.warn, error = console.error;
+        console.warn = console.error = boom;
+        __h.on('complete', boom);
+        __h.approve('target');
+        console.warn = warn; console.error = error;
+        return JSON.stringify([thrown, __h.isApproved('target'), __h.isApproved('aa'), __h.status]);
+    ");
+    let outcome = outcome.as_string().unwrap();
+    assert_eq!(outcome, format!(r#"[[{}],true,false,"complete"]"#, vec![r#""Error""#; 13].join(",")));
+    for bad in ["return new Proxy({}, { ownKeys: function () { throw 1; } })", "var r = Proxy.revocable({}, {}); r.revoke(); return r.proxy;"] {
+        let message = error_message(Consentry::new(js(bad)).err().unwrap());
+        assert!(message.starts_with("consentry.init: "), "{message}");
+    }
+}

@@ -4,6 +4,13 @@ use crate::json::{self, Value};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+#[wasm_bindgen]
+extern "C" {
+    /// `Array.isArray`, which throws for a revoked proxy.
+    #[wasm_bindgen(js_namespace = Array, js_name = isArray, catch)]
+    pub fn try_is_array(v: &JsValue) -> Result<bool, JsValue>;
+}
+
 /// A JS `Error` whose message starts with the call's name:
 /// `consentry.approve: unknown category "foo" (known: ...)`.
 pub fn error(call: &str, message: &str) -> JsValue {
@@ -27,10 +34,16 @@ pub fn show(v: &JsValue) -> String {
         json::write_string(&s, &mut out);
         return out;
     }
+    if v.is_undefined() {
+        return "undefined".into();
+    }
+    // JSON.stringify may run the caller's code (toJSON, getters, proxies) and
+    // throw; `typeof` never does.
     let text: String = js_sys::JSON::stringify(v)
         .ok()
         .and_then(|s| s.as_string())
-        .unwrap_or_else(|| String::from(js_sys::Object::to_string(v.unchecked_ref::<js_sys::Object>())));
+        .or_else(|| v.js_typeof().as_string())
+        .unwrap_or_default();
     if text.len() > 80 {
         let mut cut: String = text.chars().take(77).collect();
         cut.push_str("...");

@@ -57,7 +57,7 @@ impl Listeners {
 /// one broken tag cannot stop the others from hearing about the commit.
 pub fn call_reporting(func: &js_sys::Function, ctx: &JsValue, arg: &JsValue) {
     if let Err(e) = func.call1(ctx, arg) {
-        web_sys::console::error_2(&"consentry: a complete listener threw".into(), &e);
+        super::report("consentry: a complete listener threw", &e);
     }
 }
 

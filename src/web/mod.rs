@@ -21,10 +21,25 @@ use wasm_bindgen::prelude::*;
 /// Config keys that may be functions, called once at start.
 const CALLABLE_KEYS: [&str; 2] = ["doesOptInApply", "previousPermissions"];
 
+// The page may have replaced `console` with something that throws; a
+// report must never abort the call that makes it.
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = console, js_name = warn, catch)]
+    fn console_warn(message: &str) -> Result<(), JsValue>;
+    #[wasm_bindgen(js_namespace = console, js_name = error, catch)]
+    fn console_error(message: &str, detail: &JsValue) -> Result<(), JsValue>;
+}
+
 fn warn(message: &str) {
     let mut m = String::from("consentry: ");
     m.push_str(message);
-    web_sys::console::warn_1(&m.into());
+    let _ = console_warn(&m);
+}
+
+/// Reports an exception thrown by the page's code (a listener, a tag).
+pub(crate) fn report(message: &str, detail: &JsValue) {
+    let _ = console_error(message, detail);
 }
 
 fn new_id() -> String {
@@ -47,14 +62,16 @@ fn config_value(config: &JsValue, warnings: &mut Vec<String>) -> Result<Value, J
     if config.is_undefined() || config.is_null() {
         return Ok(Value::Null);
     }
-    if !config.is_object() || js_sys::Array::is_array(config) || config.is_function() {
+    if !config.is_object() || convert::try_is_array(config).unwrap_or(true) || config.is_function() {
         let mut m = String::from("config is ");
         m.push_str(&show(config));
         m.push_str("; expected an object");
         return Err(error("init", &m));
     }
     let mut members = Vec::new();
-    for key in js_sys::Object::keys(config.unchecked_ref::<js_sys::Object>()).iter() {
+    let keys = js_sys::Reflect::own_keys(config)
+        .map_err(|_| error("init", "the config's keys could not be read; expected a plain object"))?;
+    for key in keys.iter() {
         let Some(key) = key.as_string() else { continue };
         let mut v = js_sys::Reflect::get(config, &key.as_str().into()).unwrap_or(JsValue::UNDEFINED);
         if let (Some(f), true) = (v.dyn_ref::<js_sys::Function>(), CALLABLE_KEYS.contains(&key.as_str())) {
@@ -306,7 +323,7 @@ impl Consentry {
         let args = js_sys::Object::new();
         if let Ok(params) = js_sys::Reflect::get(&options, &"params".into()) {
             if params.is_object() {
-                js_sys::Object::assign(&args, params.unchecked_ref());
+                js_sys::Object::try_assign(&args, params.unchecked_ref())?;
             }
         }
         let callback = js_sys::Reflect::get(&options, &"callback".into()).unwrap_or(JsValue::UNDEFINED);
