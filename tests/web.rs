@@ -361,7 +361,7 @@ fn hostile_arguments_and_a_throwing_console_cannot_break_the_module() {
         return JSON.stringify([thrown, __h.isApproved('target'), __h.isApproved('aa'), __h.status]);
     ");
     let outcome = outcome.as_string().unwrap();
-    assert_eq!(outcome, format!(r#"[[{}],true,false,"complete"]"#, vec![r#""Error""#; 13].join(",")));
+    assert_eq!(outcome, format!(r#"[[{}],true,false,"complete"]"#, [r#""Error""#; 13].join(",")));
     for bad in ["return new Proxy({}, { ownKeys: function () { throw 1; } })", "var r = Proxy.revocable({}, {}); r.revoke(); return r.proxy;"] {
         let message = error_message(Consentry::new(js(bad)).err().unwrap());
         assert!(message.starts_with("consentry.init: "), "{message}");
