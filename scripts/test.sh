@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
 
-echo "== lints (clippy, warnings are errors)"
+echo "== format and lints (clippy, warnings are errors)"
+cargo fmt --all --check
 cargo clippy --quiet --workspace --all-targets -- -D warnings
 cargo clippy --quiet -p consentry --target wasm32-unknown-unknown --all-targets -- -D warnings
 

@@ -120,7 +120,11 @@ pub fn push_uint(out: &mut String, mut n: u64) {
             break;
         }
     }
-    digits.get(i..).unwrap_or_default().iter().for_each(|d| out.push(char::from(*d)));
+    digits
+        .get(i..)
+        .unwrap_or_default()
+        .iter()
+        .for_each(|d| out.push(char::from(*d)));
 }
 
 /// Appends `s` as a JSON string literal.
@@ -136,7 +140,7 @@ pub fn write_string(s: &str, out: &mut String) {
             c if (c as u32) < 0x20 => {
                 out.push_str("\\u00");
                 out.push(hex_digit((c as u32) >> 4));
-                out.push(hex_digit(c as u32 & 0xf));
+                out.push(hex_digit(c as u32));
             }
             c => out.push(c),
         }
@@ -144,14 +148,18 @@ pub fn write_string(s: &str, out: &mut String) {
     out.push('"');
 }
 
-fn hex_digit(n: u32) -> char {
-    char::from_digit(n, 16).unwrap_or('0')
+/// The lower-case hex digit of `n & 15`.
+pub(crate) fn hex_digit(n: u32) -> char {
+    char::from_digit(n & 15, 16).unwrap_or('0')
 }
 
 /// Parses one JSON value that fills all of `text` (surrounding whitespace
 /// allowed). The error says what was wrong and where.
 pub fn parse(text: &str) -> Result<Value, String> {
-    let mut p = Parser { bytes: text.as_bytes(), pos: 0 };
+    let mut p = Parser {
+        bytes: text.as_bytes(),
+        pos: 0,
+    };
     let v = p.value(0)?;
     p.skip_ws();
     if p.pos != p.bytes.len() {
@@ -375,7 +383,17 @@ mod tests {
     #[test]
     fn refuses_malformed_input() {
         for bad in [
-            "", "{", "{\"a\"}", "[1,]", "01", "1.", "-", "\"\\x\"", "tru", "{} x", "\"\\ud800\"",
+            "",
+            "{",
+            "{\"a\"}",
+            "[1,]",
+            "01",
+            "1.",
+            "-",
+            "\"\\x\"",
+            "tru",
+            "{} x",
+            "\"\\ud800\"",
             "\"\u{1}\"",
         ] {
             assert!(parse(bad).is_err(), "{bad:?} should fail");

@@ -4,7 +4,10 @@
 //! may run tags and set cookies; `web` (wasm32 only) is the one place that
 //! touches JS and the DOM: it exports the `adobe.optIn`-compatible API,
 //! reads and writes storage, and fires events.
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic))]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)
+)]
 
 pub mod consent;
 pub mod json;

@@ -91,7 +91,10 @@ fn immediate_changes_commit_at_once_and_report_the_diff() {
     assert!(e.is_approved(&["aa", "target"]));
     assert_eq!(e.meta().unwrap().id, "test-id");
     let c = set(&mut e, &["aa"], true, false).unwrap();
-    assert!(c.changes.is_empty(), "a commit without change still fires but reports no change");
+    assert!(
+        c.changes.is_empty(),
+        "a commit without change still fires but reports no change"
+    );
 }
 
 #[test]
@@ -151,12 +154,21 @@ fn unknown_categories_are_errors_for_changes_and_false_for_queries() {
 fn commits_produce_the_record_only_when_storage_is_on() {
     let (mut e, _) = start(OPT_IN, None);
     assert!(set(&mut e, &["aa"], true, false).unwrap().stored.is_none());
-    let (mut e, _) = start(r#"{"doesOptInApply":true,"isOptInStorageEnabled":true,"optInStorageExpiry":"NONE"}"#, None);
+    let (mut e, _) = start(
+        r#"{"doesOptInApply":true,"isOptInStorageEnabled":true,"optInStorageExpiry":"NONE"}"#,
+        None,
+    );
     assert!(set(&mut e, &["aa"], true, false).unwrap().stored.is_none());
-    let (mut e, _) = start(r#"{"doesOptInApply":true,"isOptInStorageEnabled":true,"revision":3}"#, None);
+    let (mut e, _) = start(
+        r#"{"doesOptInApply":true,"isOptInStorageEnabled":true,"revision":3}"#,
+        None,
+    );
     let text = set(&mut e, &["aa"], true, false).unwrap().stored.unwrap();
     assert!(text.starts_with(r#"{"aam":false,"adcloud":false,"aa":true,"#), "{text}");
-    assert!(text.ends_with(r#""consentry":{"v":1,"rev":3,"time":2000000,"id":"test-id"}}"#), "{text}");
+    assert!(
+        text.ends_with(r#""consentry":{"v":1,"rev":3,"time":2000000,"id":"test-id"}}"#),
+        "{text}"
+    );
 }
 
 #[test]
@@ -193,32 +205,51 @@ fn only_boolean_true_approves() {
     assert!(!e.is_approved(&["aa"]) && !e.is_approved(&["ecid"]) && !e.is_approved(&["aam"]));
     assert!(!e.is_approved(&["target"]) && !e.is_approved(&["campaign"]));
     assert!(e.is_approved(&["mediaaa"]));
-    assert_eq!(warnings.iter().filter(|w| w.contains("not a boolean")).count(), 5, "{warnings:?}");
+    assert_eq!(
+        warnings.iter().filter(|w| w.contains("not a boolean")).count(),
+        5,
+        "{warnings:?}"
+    );
 }
 
 #[test]
 fn an_older_revision_asks_again_but_keeps_memoized_content() {
     let stored = r#"{"aa":true,"hash":"x","consentry":{"v":1,"rev":1,"time":5,"id":"a"}}"#;
-    let (e, warnings) = start(r#"{"doesOptInApply":true,"isOptInStorageEnabled":true,"revision":2}"#, Some(stored));
+    let (e, warnings) = start(
+        r#"{"doesOptInApply":true,"isOptInStorageEnabled":true,"revision":2}"#,
+        Some(stored),
+    );
     assert_eq!(e.status(), Status::Pending);
     assert!(!e.is_approved(&["aa"]));
     assert!(e.memoized("hash").is_some());
-    assert!(warnings.iter().any(|w| w.contains("revision 1 is older than revision 2")));
-    let (e, _) = start(r#"{"doesOptInApply":true,"isOptInStorageEnabled":true,"revision":1}"#, Some(stored));
+    assert!(warnings
+        .iter()
+        .any(|w| w.contains("revision 1 is older than revision 2")));
+    let (e, _) = start(
+        r#"{"doesOptInApply":true,"isOptInStorageEnabled":true,"revision":1}"#,
+        Some(stored),
+    );
     assert!(e.is_approved(&["aa"]));
 }
 
 #[test]
 fn adobe_written_records_count_as_revision_zero() {
-    let (e, _) = start(r#"{"doesOptInApply":true,"isOptInStorageEnabled":true}"#, Some(r#"{"aa":true}"#));
+    let (e, _) = start(
+        r#"{"doesOptInApply":true,"isOptInStorageEnabled":true}"#,
+        Some(r#"{"aa":true}"#),
+    );
     assert!(e.is_approved(&["aa"]));
-    let (e, _) = start(r#"{"doesOptInApply":true,"isOptInStorageEnabled":true,"revision":1}"#, Some(r#"{"aa":true}"#));
+    let (e, _) = start(
+        r#"{"doesOptInApply":true,"isOptInStorageEnabled":true,"revision":1}"#,
+        Some(r#"{"aa":true}"#),
+    );
     assert!(!e.is_approved(&["aa"]));
 }
 
 #[test]
 fn expired_local_storage_choices_are_dropped() {
-    let cfg = r#"{"doesOptInApply":true,"isOptInStorageEnabled":true,"storage":"localStorage","optInStorageExpiry":100}"#;
+    let cfg =
+        r#"{"doesOptInApply":true,"isOptInStorageEnabled":true,"storage":"localStorage","optInStorageExpiry":100}"#;
     let fresh = r#"{"aa":true,"consentry":{"v":1,"rev":0,"time":950000,"id":"a"}}"#;
     let old = r#"{"aa":true,"consentry":{"v":1,"rev":0,"time":850000,"id":"a"}}"#;
     assert!(start(cfg, Some(fresh)).0.is_approved(&["aa"]));
@@ -254,7 +285,11 @@ fn record_round_trips_with_site_categories_and_memo() {
     let record = Record {
         choice: Some((0..cats.len()).map(|i| Some(i % 3 == 0)).collect()),
         memo: vec![("iabConsentHash".into(), parse(r#"{"a":[1,"x"]}"#).unwrap())],
-        meta: Some(consentry::consent::ChoiceMeta { revision: 4, time: 1_700_000_000_000.0, id: "abc".into() }),
+        meta: Some(consentry::consent::ChoiceMeta {
+            revision: 4,
+            time: 1_700_000_000_000.0,
+            id: "abc".into(),
+        }),
     };
     let text = record.encode(&cats);
     let back = Record::decode(&text, &cats, 4, None, &mut vec![]).unwrap();
@@ -264,19 +299,46 @@ fn record_round_trips_with_site_categories_and_memo() {
 #[test]
 fn config_errors_name_the_key_the_value_and_what_was_expected() {
     let cases = [
-        (r#"{"doesOptInApply":"yes"}"#, r#"config.doesOptInApply is "yes"; expected true, false"#),
-        (r#"{"optInStorageExpiry":-5}"#, r#"config.optInStorageExpiry is -5; expected a whole number of seconds"#),
-        (r#"{"optInStorageExpiry":"FOREVER"}"#, "config.optInStorageExpiry is \"FOREVER\""),
-        (r#"{"sameSiteCookie":"Loose"}"#, "config.sameSiteCookie is \"Loose\"; expected \"Lax\""),
+        (
+            r#"{"doesOptInApply":"yes"}"#,
+            r#"config.doesOptInApply is "yes"; expected true, false"#,
+        ),
+        (
+            r#"{"optInStorageExpiry":-5}"#,
+            r#"config.optInStorageExpiry is -5; expected a whole number of seconds"#,
+        ),
+        (
+            r#"{"optInStorageExpiry":"FOREVER"}"#,
+            "config.optInStorageExpiry is \"FOREVER\"",
+        ),
+        (
+            r#"{"sameSiteCookie":"Loose"}"#,
+            "config.sameSiteCookie is \"Loose\"; expected \"Lax\"",
+        ),
         (r#"{"sameSiteCookie":"None"}"#, "unless secureCookie is true"),
-        (r#"{"storage":"indexedDB"}"#, "config.storage is \"indexedDB\"; expected \"cookie\" or \"localStorage\""),
+        (
+            r#"{"storage":"indexedDB"}"#,
+            "config.storage is \"indexedDB\"; expected \"cookie\" or \"localStorage\"",
+        ),
         (r#"{"revision":1.5}"#, "config.revision is 1.5; expected a whole number"),
-        (r#"{"categories":["Bad Name"]}"#, "config.categories: category \"Bad Name\" is not a valid name"),
-        (r#"{"categories":"sms"}"#, "config.categories is \"sms\"; expected an array"),
-        (r#"{"preOptInApprovals":"{oops"}"#, "config.preOptInApprovals is \"{oops\"; expected an object"),
+        (
+            r#"{"categories":["Bad Name"]}"#,
+            "config.categories: category \"Bad Name\" is not a valid name",
+        ),
+        (
+            r#"{"categories":"sms"}"#,
+            "config.categories is \"sms\"; expected an array",
+        ),
+        (
+            r#"{"preOptInApprovals":"{oops"}"#,
+            "config.preOptInApprovals is \"{oops\"; expected an object",
+        ),
         (r#"{"preOptInApprovals":[true]}"#, "config.preOptInApprovals is [true]"),
         (r#"{"optInCookieDomain":"a b"}"#, "config.optInCookieDomain is \"a b\""),
-        (r#"{"isOptInStorageEnabled":"true"}"#, "config.isOptInStorageEnabled is \"true\"; expected true or false"),
+        (
+            r#"{"isOptInStorageEnabled":"true"}"#,
+            "config.isOptInStorageEnabled is \"true\"; expected true or false",
+        ),
         ("[]", "config is []; expected an object"),
     ];
     for (json, expected) in cases {
@@ -307,7 +369,14 @@ fn config_warns_about_unknown_keys_and_categories_but_goes_on() {
     let json = r#"{"doesOptinApply":true,"previousPermissions":"not json","preOptInApprovals":{"nope":true}}"#;
     let c = Config::parse(&parse(json).unwrap(), &mut warnings).unwrap();
     assert!(c.previous.is_none());
-    assert!(warnings.iter().any(|w| w.contains("unknown config key \"doesOptinApply\"")), "{warnings:?}");
-    assert!(warnings.iter().any(|w| w.contains("previousPermissions") && w.contains("ignored")));
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("unknown config key \"doesOptinApply\"")),
+        "{warnings:?}"
+    );
+    assert!(warnings
+        .iter()
+        .any(|w| w.contains("previousPermissions") && w.contains("ignored")));
     assert!(warnings.iter().any(|w| w.contains("unknown category \"nope\"")));
 }

@@ -16,7 +16,11 @@ enum Call {
 
 fn call() -> impl Strategy<Value = Call> {
     prop_oneof![
-        (proptest::collection::vec(0usize..10, 1..4), any::<bool>(), any::<bool>())
+        (
+            proptest::collection::vec(0usize..10, 1..4),
+            any::<bool>(),
+            any::<bool>()
+        )
             .prop_map(|(cats, value, wait)| Call::Set { cats, value, wait }),
         (any::<bool>(), any::<bool>()).prop_map(|(value, wait)| Call::SetAll { value, wait }),
         Just(Call::Complete),
@@ -24,11 +28,13 @@ fn call() -> impl Strategy<Value = Call> {
 }
 
 fn engine(pre: &[Option<bool>]) -> Engine {
-    let pre: Vec<String> = ["aam", "adcloud", "aa", "campaign", "ecid", "livefyre", "target", "mediaaa", "sms", "ads"]
-        .iter()
-        .zip(pre)
-        .filter_map(|(n, v)| v.map(|v| format!("\"{n}\":{v}")))
-        .collect();
+    let pre: Vec<String> = [
+        "aam", "adcloud", "aa", "campaign", "ecid", "livefyre", "target", "mediaaa", "sms", "ads",
+    ]
+    .iter()
+    .zip(pre)
+    .filter_map(|(n, v)| v.map(|v| format!("\"{n}\":{v}")))
+    .collect();
     let json = format!(
         r#"{{"doesOptInApply":true,"categories":["sms","ads"],"preOptInApprovals":{{{}}}}}"#,
         pre.join(",")

@@ -36,7 +36,9 @@ fn get(o: &JsValue, key: &str) -> JsValue {
 }
 
 fn error_message(e: JsValue) -> String {
-    e.dyn_into::<js_sys::Error>().map(|e| String::from(e.message())).unwrap_or_default()
+    e.dyn_into::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .unwrap_or_default()
 }
 
 const STORED: &str = r#"{"doesOptInApply":true,"isOptInStorageEnabled":true}"#;
@@ -47,7 +49,10 @@ fn a_commit_writes_the_adobe_cookie_and_a_new_page_reads_it() {
     let c = Consentry::new(config(STORED)).unwrap();
     c.approve("aa".into(), JsValue::UNDEFINED).unwrap();
     let all = cookies();
-    assert!(all.contains("adobeujs-optin=%7B%22aam%22%3Afalse%2C%22adcloud%22%3Afalse%2C%22aa%22%3Atrue"), "{all}");
+    assert!(
+        all.contains("adobeujs-optin=%7B%22aam%22%3Afalse%2C%22adcloud%22%3Afalse%2C%22aa%22%3Atrue"),
+        "{all}"
+    );
     let again = Consentry::new(config(STORED)).unwrap();
     assert!(again.is_approved("aa".into()).unwrap());
     assert_eq!(again.status(), "complete");
@@ -57,9 +62,15 @@ fn a_commit_writes_the_adobe_cookie_and_a_new_page_reads_it() {
 #[wasm_bindgen_test]
 fn no_cookie_is_written_without_storage_or_with_expiry_none() {
     clear();
-    Consentry::new(config(r#"{"doesOptInApply":true}"#)).unwrap().approve_all(JsValue::FALSE).unwrap();
+    Consentry::new(config(r#"{"doesOptInApply":true}"#))
+        .unwrap()
+        .approve_all(JsValue::FALSE)
+        .unwrap();
     let none = r#"{"doesOptInApply":true,"isOptInStorageEnabled":true,"optInStorageExpiry":"NONE"}"#;
-    Consentry::new(config(none)).unwrap().approve_all(JsValue::FALSE).unwrap();
+    Consentry::new(config(none))
+        .unwrap()
+        .approve_all(JsValue::FALSE)
+        .unwrap();
     assert!(!cookies().contains("adobeujs-optin"), "{}", cookies());
 }
 
@@ -67,8 +78,14 @@ fn no_cookie_is_written_without_storage_or_with_expiry_none() {
 fn session_cookies_are_written_and_read() {
     clear();
     let session = r#"{"doesOptInApply":true,"isOptInStorageEnabled":true,"optInStorageExpiry":"SESSION"}"#;
-    Consentry::new(config(session)).unwrap().approve_all(JsValue::FALSE).unwrap();
-    assert!(Consentry::new(config(session)).unwrap().is_approved(JsValue::UNDEFINED).unwrap());
+    Consentry::new(config(session))
+        .unwrap()
+        .approve_all(JsValue::FALSE)
+        .unwrap();
+    assert!(Consentry::new(config(session))
+        .unwrap()
+        .is_approved(JsValue::UNDEFINED)
+        .unwrap());
     clear();
 }
 
@@ -78,8 +95,12 @@ fn a_cookie_the_page_cannot_keep_is_reported_not_fatal() {
     // 127.0.0.1 is a secure context, so a Secure cookie sticks; a cookie for
     // another domain is refused. (Cookie attributes themselves are checked
     // end-to-end, where Chromium reports them.)
-    let secure = r#"{"doesOptInApply":true,"isOptInStorageEnabled":true,"secureCookie":true,"sameSiteCookie":"Strict"}"#;
-    Consentry::new(config(secure)).unwrap().approve("aa".into(), JsValue::UNDEFINED).unwrap();
+    let secure =
+        r#"{"doesOptInApply":true,"isOptInStorageEnabled":true,"secureCookie":true,"sameSiteCookie":"Strict"}"#;
+    Consentry::new(config(secure))
+        .unwrap()
+        .approve("aa".into(), JsValue::UNDEFINED)
+        .unwrap();
     assert!(cookies().contains("adobeujs-optin"));
     clear();
     let foreign_domain = r#"{"doesOptInApply":true,"isOptInStorageEnabled":true,"optInCookieDomain":"example.com"}"#;
@@ -87,14 +108,24 @@ fn a_cookie_the_page_cannot_keep_is_reported_not_fatal() {
     let c = Consentry::new(config(foreign_domain)).unwrap();
     c.approve("aa".into(), JsValue::UNDEFINED).unwrap();
     assert!(c.is_approved("aa".into()).unwrap(), "the choice holds for this page");
-    let warns = js("console.warn = __warn; return __warns.join('|')").as_string().unwrap();
-    assert!(warns.starts_with("consentry: the choice could not be stored: the browser did not keep the cookie"), "{warns}");
+    let warns = js("console.warn = __warn; return __warns.join('|')")
+        .as_string()
+        .unwrap();
+    assert!(
+        warns.starts_with("consentry: the choice could not be stored: the browser did not keep the cookie"),
+        "{warns}"
+    );
     assert!(!cookies().contains("adobeujs-optin"));
 }
 
 #[wasm_bindgen_test]
 fn corrupt_and_foreign_cookies_never_approve() {
-    for value in ["%E0%A4%A", "garbage", "%7B%22aa%22%3A%22yes%22%7D", "%7B%22aa%22%3Atrue%2C%22consentry%22%3A%7B%22v%22%3A9%7D%7D"] {
+    for value in [
+        "%E0%A4%A",
+        "garbage",
+        "%7B%22aa%22%3A%22yes%22%7D",
+        "%7B%22aa%22%3Atrue%2C%22consentry%22%3A%7B%22v%22%3A9%7D%7D",
+    ] {
         clear();
         js(&format!("document.cookie = 'adobeujs-optin={value}; path=/'"));
         let c = Consentry::new(config(STORED)).unwrap();
@@ -107,14 +138,26 @@ fn corrupt_and_foreign_cookies_never_approve() {
 fn local_storage_keeps_the_choice() {
     clear();
     let cfg = r#"{"doesOptInApply":true,"isOptInStorageEnabled":true,"storage":"localStorage"}"#;
-    Consentry::new(config(cfg)).unwrap().approve(strs(&["aa", "ecid"]), JsValue::UNDEFINED).unwrap();
+    Consentry::new(config(cfg))
+        .unwrap()
+        .approve(strs(&["aa", "ecid"]), JsValue::UNDEFINED)
+        .unwrap();
     let stored = js("return localStorage.getItem('adobeujs-optin')").as_string().unwrap();
     assert!(stored.contains(r#""aa":true"#), "{stored}");
     assert!(!cookies().contains("adobeujs-optin"));
-    assert!(Consentry::new(config(cfg)).unwrap().is_approved(strs(&["aa", "ecid"])).unwrap());
+    assert!(Consentry::new(config(cfg))
+        .unwrap()
+        .is_approved(strs(&["aa", "ecid"]))
+        .unwrap());
     let session = r#"{"doesOptInApply":true,"isOptInStorageEnabled":true,"storage":"localStorage","optInStorageExpiry":"SESSION"}"#;
-    Consentry::new(config(session)).unwrap().approve("target".into(), JsValue::UNDEFINED).unwrap();
-    assert!(js("return sessionStorage.getItem('adobeujs-optin')").as_string().unwrap().contains(r#""target":true"#));
+    Consentry::new(config(session))
+        .unwrap()
+        .approve("target".into(), JsValue::UNDEFINED)
+        .unwrap();
+    assert!(js("return sessionStorage.getItem('adobeujs-optin')")
+        .as_string()
+        .unwrap()
+        .contains(r#""target":true"#));
     clear();
 }
 
@@ -126,7 +169,10 @@ fn a_storage_that_throws_fails_closed_without_crashing() {
         window.__storage = Object.getOwnPropertyDescriptor(window, 'localStorage');
         Object.defineProperty(window, 'localStorage', { configurable: true, get: function () { throw new DOMException('denied', 'SecurityError'); } });");
     let c = Consentry::new(config(cfg)).unwrap();
-    assert!(!c.is_approved("aa".into()).unwrap(), "unreadable storage approves nothing");
+    assert!(
+        !c.is_approved("aa".into()).unwrap(),
+        "unreadable storage approves nothing"
+    );
     assert!(c.is_approved("ecid".into()).unwrap(), "the defaults still hold");
     c.approve("aa".into(), JsValue::UNDEFINED).unwrap();
     assert!(c.is_approved("aa".into()).unwrap());
@@ -149,14 +195,22 @@ fn listeners_hear_commits_in_order_and_off_removes_them() {
     let first = js("return function (p) { __log.push('first:' + p.aa + ':' + (this && this.tag)); };");
     let broken = js("return function () { __log.push('broken'); throw new Error('tag bug'); };");
     let last = js("return function (p) { __log.push('last:' + p.aa); };");
-    c.on("complete".into(), first.clone(), config(r#"{"tag":"ctx"}"#)).unwrap();
+    c.on("complete".into(), first.clone(), config(r#"{"tag":"ctx"}"#))
+        .unwrap();
     c.on("complete".into(), broken, JsValue::UNDEFINED).unwrap();
     c.fetch_permissions(last.clone(), JsValue::UNDEFINED).unwrap(); // one-shot: status is pending
     c.approve("aa".into(), JsValue::UNDEFINED).unwrap();
-    assert_eq!(js("return __log.join(',')").as_string().unwrap(), "first:true:ctx,broken,last:true");
+    assert_eq!(
+        js("return __log.join(',')").as_string().unwrap(),
+        "first:true:ctx,broken,last:true"
+    );
     c.off("complete".into(), first).unwrap();
     c.deny("aa".into(), JsValue::UNDEFINED).unwrap();
-    assert_eq!(Array::from(&log).length(), 4, "only the broken listener heard the second commit");
+    assert_eq!(
+        Array::from(&log).length(),
+        4,
+        "only the broken listener heard the second commit"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -197,11 +251,13 @@ fn a_listener_may_call_back_into_the_api() {
     // Through the JS class, exactly as the facade calls it.
     let c: JsValue = Consentry::new(config(r#"{"doesOptInApply":true}"#)).unwrap().into();
     Reflect::set(&js("return window"), &"__c".into(), &c).unwrap();
-    let result = js("__c.on('complete', function () { if (__c.isApproved('aa')) __c.deny('ecid', true); });
+    let result = js(
+        "__c.on('complete', function () { if (__c.isApproved('aa')) __c.deny('ecid', true); });
         __c.approve(['aa', 'ecid']);
         var staged = [__c.status, __c.isApproved('ecid')];
         __c.complete();
-        return JSON.stringify(staged.concat([__c.isApproved('ecid')]));");
+        return JSON.stringify(staged.concat([__c.isApproved('ecid')]));",
+    );
     assert_eq!(result.as_string().unwrap(), r#"["changed",true,false]"#);
 }
 
@@ -212,7 +268,10 @@ fn commits_fire_a_dom_event_with_permissions_and_changes() {
     c.approve(strs(&["sms"]), JsValue::UNDEFINED).unwrap();
     let detail = js("return __detail");
     assert_eq!(get(&get(&detail, "permissions"), "sms"), JsValue::TRUE);
-    assert_eq!(js("return JSON.stringify(__detail.changes)").as_string().unwrap(), r#"{"sms":true}"#);
+    assert_eq!(
+        js("return JSON.stringify(__detail.changes)").as_string().unwrap(),
+        r#"{"sms":true}"#
+    );
 }
 
 #[wasm_bindgen_test]
@@ -232,7 +291,8 @@ fn arrays_from_another_frame_are_accepted() {
 fn memoized_content_is_stored_beside_the_permissions() {
     clear();
     let c = Consentry::new(config(STORED)).unwrap();
-    c.memoize_content(config(r#"{"iabConsentHash":"h1","n":{"x":[1,2]}}"#)).unwrap();
+    c.memoize_content(config(r#"{"iabConsentHash":"h1","n":{"x":[1,2]}}"#))
+        .unwrap();
     let again = Consentry::new(config(STORED)).unwrap();
     assert_eq!(again.get_memoized_content("iabConsentHash".into()).unwrap(), "h1");
     assert_eq!(again.status(), "pending", "memoized content alone is not a choice");
@@ -247,29 +307,89 @@ fn every_wrong_argument_throws_an_error_naming_the_call_and_the_value() {
     let c = Consentry::new(config(r#"{"doesOptInApply":true}"#)).unwrap();
     let f = js("return function () {}");
     let cases: Vec<(Result<(), JsValue>, &str)> = vec![
-        (c.approve("foo".into(), JsValue::UNDEFINED), r#"consentry.approve: unknown category "foo" (known: aam,"#),
-        (c.approve(JsValue::UNDEFINED, JsValue::UNDEFINED), "consentry.approve: expected a category or a non-empty array"),
-        (c.deny(strs(&[]), JsValue::UNDEFINED), "consentry.deny: expected a category or a non-empty array"),
-        (c.deny(JsValue::from(5), JsValue::UNDEFINED), "consentry.deny: 5; expected a category or an array"),
-        (c.deny(config(r#"["aa",3]"#), JsValue::UNDEFINED), r#"consentry.deny: ["aa",3]; expected"#),
-        (c.approve("aa".into(), "yes".into()), r#"consentry.approve: shouldWaitForComplete is "yes"; expected true or false"#),
-        (c.approve_all(JsValue::from(1)), "consentry.approveAll: shouldWaitForComplete is 1"),
-        (c.is_approved(JsValue::from(1)).map(|_| ()), "consentry.isApproved: 1; expected"),
-        (c.is_pre_approved(JsValue::TRUE).map(|_| ()), "consentry.isPreApproved: true; expected"),
-        (c.fetch_permissions("cb".into(), JsValue::UNDEFINED).map(|_| ()), r#"consentry.fetchPermissions: callback is "cb"; expected a function"#),
-        (c.on("done".into(), f.clone(), JsValue::UNDEFINED), r#"consentry.on: event is "done"; expected "complete""#),
-        (c.on("complete".into(), JsValue::NULL, JsValue::UNDEFINED), "consentry.on: callback is null; expected a function"),
-        (c.off("complete".into(), JsValue::from(2)), "consentry.off: callback is 2; expected a function"),
-        (c.register_plugin(config(r#"{"name":"p"}"#), JsValue::UNDEFINED), r#"consentry.registerPlugin: plugin is {"name":"p"}; expected {name"#),
-        (c.execute(config(r#"{"command":"nodot"}"#)).map(|_| ()), r#"consentry.execute: options are {"command":"nodot"}; expected {command: "plugin.method""#),
-        (c.execute(config(r#"{"command":"iabPlugin.x"}"#)).map(|_| ()), r#"consentry.execute: no plugin method "iabPlugin.x" is registered"#),
-        (c.memoize_content("x".into()), r#"consentry.memoizeContent: content is "x"; expected an object"#),
-        (c.memoize_content(config(r#"{"aa":true}"#)), r#"consentry.memoizeContent: key "aa" is reserved"#),
-        (c.get_memoized_content(JsValue::from(3)).map(|_| ()), "consentry.getMemoizedContent: key is 3; expected a string"),
+        (
+            c.approve("foo".into(), JsValue::UNDEFINED),
+            r#"consentry.approve: unknown category "foo" (known: aam,"#,
+        ),
+        (
+            c.approve(JsValue::UNDEFINED, JsValue::UNDEFINED),
+            "consentry.approve: expected a category or a non-empty array",
+        ),
+        (
+            c.deny(strs(&[]), JsValue::UNDEFINED),
+            "consentry.deny: expected a category or a non-empty array",
+        ),
+        (
+            c.deny(JsValue::from(5), JsValue::UNDEFINED),
+            "consentry.deny: 5; expected a category or an array",
+        ),
+        (
+            c.deny(config(r#"["aa",3]"#), JsValue::UNDEFINED),
+            r#"consentry.deny: ["aa",3]; expected"#,
+        ),
+        (
+            c.approve("aa".into(), "yes".into()),
+            r#"consentry.approve: shouldWaitForComplete is "yes"; expected true or false"#,
+        ),
+        (
+            c.approve_all(JsValue::from(1)),
+            "consentry.approveAll: shouldWaitForComplete is 1",
+        ),
+        (
+            c.is_approved(JsValue::from(1)).map(|_| ()),
+            "consentry.isApproved: 1; expected",
+        ),
+        (
+            c.is_pre_approved(JsValue::TRUE).map(|_| ()),
+            "consentry.isPreApproved: true; expected",
+        ),
+        (
+            c.fetch_permissions("cb".into(), JsValue::UNDEFINED).map(|_| ()),
+            r#"consentry.fetchPermissions: callback is "cb"; expected a function"#,
+        ),
+        (
+            c.on("done".into(), f.clone(), JsValue::UNDEFINED),
+            r#"consentry.on: event is "done"; expected "complete""#,
+        ),
+        (
+            c.on("complete".into(), JsValue::NULL, JsValue::UNDEFINED),
+            "consentry.on: callback is null; expected a function",
+        ),
+        (
+            c.off("complete".into(), JsValue::from(2)),
+            "consentry.off: callback is 2; expected a function",
+        ),
+        (
+            c.register_plugin(config(r#"{"name":"p"}"#), JsValue::UNDEFINED),
+            r#"consentry.registerPlugin: plugin is {"name":"p"}; expected {name"#,
+        ),
+        (
+            c.execute(config(r#"{"command":"nodot"}"#)).map(|_| ()),
+            r#"consentry.execute: options are {"command":"nodot"}; expected {command: "plugin.method""#,
+        ),
+        (
+            c.execute(config(r#"{"command":"iabPlugin.x"}"#)).map(|_| ()),
+            r#"consentry.execute: no plugin method "iabPlugin.x" is registered"#,
+        ),
+        (
+            c.memoize_content("x".into()),
+            r#"consentry.memoizeContent: content is "x"; expected an object"#,
+        ),
+        (
+            c.memoize_content(config(r#"{"aa":true}"#)),
+            r#"consentry.memoizeContent: key "aa" is reserved"#,
+        ),
+        (
+            c.get_memoized_content(JsValue::from(3)).map(|_| ()),
+            "consentry.getMemoizedContent: key is 3; expected a string",
+        ),
     ];
     for (result, expected) in cases {
         let message = error_message(result.expect_err(expected));
-        assert!(message.starts_with(expected), "{message:?} should start with {expected:?}");
+        assert!(
+            message.starts_with(expected),
+            "{message:?} should start with {expected:?}"
+        );
     }
     assert_eq!(c.status(), "pending", "no failed call changed anything");
 }
@@ -277,9 +397,15 @@ fn every_wrong_argument_throws_an_error_naming_the_call_and_the_value() {
 #[wasm_bindgen_test]
 fn bad_configurations_throw_and_name_the_key() {
     let cases = [
-        (config(r#"{"optInStorageExpiry":"week"}"#), r#"consentry.init: config.optInStorageExpiry is "week""#),
+        (
+            config(r#"{"optInStorageExpiry":"week"}"#),
+            r#"consentry.init: config.optInStorageExpiry is "week""#,
+        ),
         (JsValue::from(7), "consentry.init: config is 7; expected an object"),
-        (js("return { isOptInStorageEnabled: function () {} }"), "consentry.init: config.isOptInStorageEnabled is a function"),
+        (
+            js("return { isOptInStorageEnabled: function () {} }"),
+            "consentry.init: config.isOptInStorageEnabled is a function",
+        ),
         (js("return { revision: NaN }"), "consentry.init: config.revision is NaN"),
     ];
     for (cfg, expected) in cases {
@@ -306,15 +432,28 @@ fn config_functions_are_called_once_and_a_throwing_one_fails_closed() {
 #[wasm_bindgen_test]
 fn plugins_register_once_and_execute_with_params_and_callback() {
     let c = Consentry::new(config("{}")).unwrap();
-    let plugin = js("window.__reg = 0; return { name: 'iabPlugin', onRegister: function (api) { __reg++; this.api = api; },
-        fetchConsentData: function (o) { o.callback(null, { gdprApplies: false, x: o.x }); } };");
+    let plugin = js(
+        "window.__reg = 0; return { name: 'iabPlugin', onRegister: function (api) { __reg++; this.api = api; },
+        fetchConsentData: function (o) { o.callback(null, { gdprApplies: false, x: o.x }); } };",
+    );
     c.register_plugin(plugin.clone(), "api".into()).unwrap();
-    c.register_plugin(js("return { name: 'iabPlugin', onRegister: function () { __reg += 10; } }"), JsValue::NULL).unwrap();
-    assert_eq!(js("return __reg").as_f64(), Some(1.0), "the first registration of a name wins");
+    c.register_plugin(
+        js("return { name: 'iabPlugin', onRegister: function () { __reg += 10; } }"),
+        JsValue::NULL,
+    )
+    .unwrap();
+    assert_eq!(
+        js("return __reg").as_f64(),
+        Some(1.0),
+        "the first registration of a name wins"
+    );
     assert_eq!(get(&plugin, "api"), "api");
     let options = js("window.__got = null; return { command: 'iabPlugin.fetchConsentData', params: { x: 5 }, callback: function (e, d) { __got = d; } };");
     c.execute(options).unwrap();
-    assert_eq!(js("return JSON.stringify(__got)").as_string().unwrap(), r#"{"gdprApplies":false,"x":5}"#);
+    assert_eq!(
+        js("return JSON.stringify(__got)").as_string().unwrap(),
+        r#"{"gdprApplies":false,"x":5}"#
+    );
 }
 
 #[wasm_bindgen_test]
@@ -329,7 +468,9 @@ fn categories_include_site_categories() {
 
 #[wasm_bindgen_test]
 fn hostile_arguments_and_a_throwing_console_cannot_break_the_module() {
-    let c: JsValue = Consentry::new(config(r#"{"doesOptInApply":true,"preOptInApprovals":"{\"aa\":7}"}"#)).unwrap().into();
+    let c: JsValue = Consentry::new(config(r#"{"doesOptInApply":true,"preOptInApprovals":"{\"aa\":7}"}"#))
+        .unwrap()
+        .into();
     Reflect::set(&js("return window"), &"__h".into(), &c).unwrap();
     let outcome = js("
         var boom = function () { throw new Error('hostile'); };
@@ -361,8 +502,14 @@ fn hostile_arguments_and_a_throwing_console_cannot_break_the_module() {
         return JSON.stringify([thrown, __h.isApproved('target'), __h.isApproved('aa'), __h.status]);
     ");
     let outcome = outcome.as_string().unwrap();
-    assert_eq!(outcome, format!(r#"[[{}],true,false,"complete"]"#, [r#""Error""#; 13].join(",")));
-    for bad in ["return new Proxy({}, { ownKeys: function () { throw 1; } })", "var r = Proxy.revocable({}, {}); r.revoke(); return r.proxy;"] {
+    assert_eq!(
+        outcome,
+        format!(r#"[[{}],true,false,"complete"]"#, [r#""Error""#; 13].join(","))
+    );
+    for bad in [
+        "return new Proxy({}, { ownKeys: function () { throw 1; } })",
+        "var r = Proxy.revocable({}, {}); r.revoke(); return r.proxy;",
+    ] {
         let message = error_message(Consentry::new(js(bad)).err().unwrap());
         assert!(message.starts_with("consentry.init: "), "{message}");
     }

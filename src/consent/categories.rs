@@ -24,7 +24,9 @@ pub struct Categories {
 
 impl Default for Categories {
     fn default() -> Self {
-        Categories { names: ADOBE.iter().map(|(_, v)| (*v).to_string()).collect() }
+        Categories {
+            names: ADOBE.iter().map(|(_, v)| (*v).to_string()).collect(),
+        }
     }
 }
 
@@ -36,7 +38,9 @@ impl Categories {
         for name in site {
             let valid = !name.is_empty()
                 && name.len() <= 64
-                && name.bytes().all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'_' | b'-'));
+                && name
+                    .bytes()
+                    .all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'_' | b'-'));
             if !valid || name == RESERVED {
                 let mut m = String::from("category ");
                 crate::json::write_string(name, &mut m);

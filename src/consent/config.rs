@@ -159,7 +159,13 @@ impl Config {
                 Value::Bool(b) => *b,
                 Value::String(s) if s == "true" => true,
                 Value::String(s) if s == "false" => false,
-                _ => return Err(bad_value("doesOptInApply", v, "true, false, \"true\", \"false\" or a function returning one")),
+                _ => {
+                    return Err(bad_value(
+                        "doesOptInApply",
+                        v,
+                        "true, false, \"true\", \"false\" or a function returning one",
+                    ))
+                }
             };
         }
         let flag = |k: &str| -> Result<bool, String> {
@@ -191,7 +197,13 @@ impl Config {
         if let Some(v) = get("optInCookieDomain") {
             match v {
                 Value::String(d) if is_domain(d) => c.cookie_domain = Some(d.trim_start_matches('.').to_string()),
-                _ => return Err(bad_value("optInCookieDomain", v, "a domain name such as \"example.com\"")),
+                _ => {
+                    return Err(bad_value(
+                        "optInCookieDomain",
+                        v,
+                        "a domain name such as \"example.com\"",
+                    ))
+                }
             }
         }
         if let Some(v) = get("optInStorageExpiry") {
@@ -238,9 +250,8 @@ fn is_domain(d: &str) -> bool {
     let d = d.trim_start_matches('.');
     !d.is_empty()
         && d.len() <= 253
-        && d.split('.').all(|label| {
-            !label.is_empty() && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        })
+        && d.split('.')
+            .all(|label| !label.is_empty() && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
 }
 
 /// Reads `{category: bool}` given as an object or its JSON text. Only the

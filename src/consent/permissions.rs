@@ -211,8 +211,16 @@ impl Engine {
             Some(m) if !m.id.is_empty() => m.id,
             _ => new_id(),
         };
-        self.meta = Some(ChoiceMeta { revision: self.config.revision, time: now, id });
-        Commit { permissions: self.permissions.clone(), changes, stored: self.record_text() }
+        self.meta = Some(ChoiceMeta {
+            revision: self.config.revision,
+            time: now,
+            id,
+        });
+        Commit {
+            permissions: self.permissions.clone(),
+            changes,
+            stored: self.record_text(),
+        }
     }
 
     /// Keeps `key` beside the permissions in the stored record. Returns the
@@ -233,7 +241,9 @@ impl Engine {
             return None;
         }
         let record = Record {
-            choice: self.has_choice.then(|| self.permissions.iter().map(|p| Some(*p)).collect()),
+            choice: self
+                .has_choice
+                .then(|| self.permissions.iter().map(|p| Some(*p)).collect()),
             memo: self.memo.clone(),
             meta: self.meta.clone().filter(|_| self.has_choice),
         };

@@ -139,7 +139,11 @@ fn decode_meta(v: &Value) -> Result<ChoiceMeta, &'static str> {
     if version != u64::from(FORMAT_VERSION) {
         return Err(MALFORMED);
     }
-    let revision = v.get("rev").and_then(Value::as_uint).and_then(|n| u32::try_from(n).ok()).ok_or(MALFORMED)?;
+    let revision = v
+        .get("rev")
+        .and_then(Value::as_uint)
+        .and_then(|n| u32::try_from(n).ok())
+        .ok_or(MALFORMED)?;
     let time = v.get("time").and_then(Value::as_uint).ok_or(MALFORMED)? as f64;
     let id = match v.get("id") {
         Some(Value::String(s)) if s.len() <= 64 => s.clone(),
@@ -157,8 +161,8 @@ pub fn percent_encode(s: &str) -> String {
             out.push(char::from(b));
         } else {
             out.push('%');
-            out.push(char::from_digit(u32::from(b >> 4), 16).unwrap_or('0').to_ascii_uppercase());
-            out.push(char::from_digit(u32::from(b & 15), 16).unwrap_or('0').to_ascii_uppercase());
+            out.push(json::hex_digit(u32::from(b >> 4)).to_ascii_uppercase());
+            out.push(json::hex_digit(u32::from(b)).to_ascii_uppercase());
         }
     }
     out
@@ -250,7 +254,10 @@ mod tests {
 
     #[test]
     fn domain_candidates_go_top_down() {
-        assert_eq!(domain_candidates("www.shop.site.test"), ["site.test", "shop.site.test", "www.shop.site.test"]);
+        assert_eq!(
+            domain_candidates("www.shop.site.test"),
+            ["site.test", "shop.site.test", "www.shop.site.test"]
+        );
         assert!(domain_candidates("localhost").is_empty());
         assert!(domain_candidates("127.0.0.1").is_empty());
         assert!(domain_candidates("::1").is_empty());

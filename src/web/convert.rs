@@ -27,7 +27,14 @@ pub fn show(v: &JsValue) -> String {
         return "a function".into();
     }
     if let Some(n) = v.as_f64().filter(|n| !n.is_finite()) {
-        return if n.is_nan() { "NaN" } else if n > 0.0 { "Infinity" } else { "-Infinity" }.into();
+        return if n.is_nan() {
+            "NaN"
+        } else if n > 0.0 {
+            "Infinity"
+        } else {
+            "-Infinity"
+        }
+        .into();
     }
     if let Some(s) = v.as_string() {
         let mut out = String::new();

@@ -22,7 +22,11 @@ impl Listeners {
     /// Subscribes `func` to every commit; returns its id for [`Self::remove`].
     pub fn add(&mut self, func: js_sys::Function, ctx: JsValue) -> u32 {
         self.next_id += 1;
-        self.persistent.push(Listener { id: self.next_id, func, ctx });
+        self.persistent.push(Listener {
+            id: self.next_id,
+            func,
+            ctx,
+        });
         self.next_id
     }
 
@@ -47,7 +51,11 @@ impl Listeners {
     /// caller makes them after releasing every borrow, so a listener may call
     /// back into the API.
     pub fn take_calls(&mut self) -> Vec<(js_sys::Function, JsValue)> {
-        let mut calls: Vec<_> = self.persistent.iter().map(|l| (l.func.clone(), l.ctx.clone())).collect();
+        let mut calls: Vec<_> = self
+            .persistent
+            .iter()
+            .map(|l| (l.func.clone(), l.ctx.clone()))
+            .collect();
         calls.extend(self.once.drain(..).map(|f| (f, JsValue::UNDEFINED)));
         calls
     }

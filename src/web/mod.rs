@@ -45,14 +45,20 @@ pub(crate) fn report(message: &str, detail: &JsValue) {
 fn new_id() -> String {
     let mut bytes = [0u8; 16];
     let crypto = web_sys::window().and_then(|w| w.crypto().ok());
-    if crypto.and_then(|c| c.get_random_values_with_u8_array(&mut bytes).ok()).is_none() {
+    if crypto
+        .and_then(|c| c.get_random_values_with_u8_array(&mut bytes).ok())
+        .is_none()
+    {
         for b in bytes.iter_mut() {
             *b = (js_sys::Math::random() * 256.0) as u8;
         }
     }
-    bytes.iter().map(|b| char::from_digit(u32::from(b >> 4), 16).unwrap_or('0')).zip(
-        bytes.iter().map(|b| char::from_digit(u32::from(b & 15), 16).unwrap_or('0')),
-    ).flat_map(|(a, b)| [a, b]).collect()
+    let mut id = String::with_capacity(32);
+    for b in bytes {
+        id.push(crate::json::hex_digit(u32::from(b >> 4)));
+        id.push(crate::json::hex_digit(u32::from(b)));
+    }
+    id
 }
 
 /// Reads the JS configuration object into a core [`Value`], calling the keys
@@ -81,9 +87,17 @@ fn config_value(config: &JsValue, warnings: &mut Vec<String>) -> Result<Value, J
                     let mut w = String::from("config.");
                     w.push_str(&key);
                     w.push_str("() threw; ");
-                    w.push_str(if key == "doesOptInApply" { "opt-in applies" } else { "ignored" });
+                    w.push_str(if key == "doesOptInApply" {
+                        "opt-in applies"
+                    } else {
+                        "ignored"
+                    });
                     warnings.push(w);
-                    v = if key == "doesOptInApply" { JsValue::TRUE } else { JsValue::UNDEFINED };
+                    v = if key == "doesOptInApply" {
+                        JsValue::TRUE
+                    } else {
+                        JsValue::UNDEFINED
+                    };
                 }
             }
         }
@@ -123,7 +137,11 @@ impl Consentry {
         let value = config_value(&config, &mut warnings)?;
         let config = Config::parse(&value, &mut warnings).map_err(|e| error("init", &e))?;
         let store = Store::new(&config);
-        let stored = if config.storage_enabled { store.read(&mut warnings) } else { None };
+        let stored = if config.storage_enabled {
+            store.read(&mut warnings)
+        } else {
+            None
+        };
         let engine = Engine::start(config, stored.as_deref(), js_sys::Date::now(), &mut warnings);
         for w in &warnings {
             warn(w);
@@ -142,9 +160,16 @@ impl Consentry {
         let wait = convert::flag(call, "shouldWaitForComplete", wait)?;
         let names = cats.map(|cats| convert::categories(call, cats)).transpose()?;
         let commit = {
-            let mut engine = self.engine.try_borrow_mut().map_err(|_| error(call, "called while busy"))?;
+            let mut engine = self
+                .engine
+                .try_borrow_mut()
+                .map_err(|_| error(call, "called while busy"))?;
             let indices = match names {
-                Some(names) => engine.config().categories.resolve(&names).map_err(|e| error(call, &e))?,
+                Some(names) => engine
+                    .config()
+                    .categories
+                    .resolve(&names)
+                    .map_err(|e| error(call, &e))?,
                 None => (0..engine.config().categories.len()).collect(),
             };
             engine.set(&indices, value, wait, js_sys::Date::now(), &mut new_id)
@@ -189,7 +214,11 @@ impl Consentry {
     fn query(&self, call: &str, cats: &JsValue, pre: bool) -> Result<bool, JsValue> {
         let names = convert::categories(call, cats)?;
         let engine = self.engine.try_borrow().map_err(|_| error(call, "called while busy"))?;
-        Ok(if pre { engine.is_pre_approved(&names) } else { engine.is_approved(&names) })
+        Ok(if pre {
+            engine.is_pre_approved(&names)
+        } else {
+            engine.is_approved(&names)
+        })
     }
 
     /// `isApproved(categories)`.
@@ -251,7 +280,10 @@ impl Consentry {
     pub fn on(&self, event: JsValue, callback: JsValue, context: JsValue) -> Result<(), JsValue> {
         Self::event_name("on", &event)?;
         let func = convert::function("on", "callback", &callback)?;
-        let mut l = self.listeners.try_borrow_mut().map_err(|_| error("on", "called while busy"))?;
+        let mut l = self
+            .listeners
+            .try_borrow_mut()
+            .map_err(|_| error("on", "called while busy"))?;
         l.add(func, context);
         Ok(())
     }
@@ -260,7 +292,10 @@ impl Consentry {
     pub fn off(&self, event: JsValue, callback: JsValue) -> Result<(), JsValue> {
         Self::event_name("off", &event)?;
         convert::function("off", "callback", &callback)?;
-        let mut l = self.listeners.try_borrow_mut().map_err(|_| error("off", "called while busy"))?;
+        let mut l = self
+            .listeners
+            .try_borrow_mut()
+            .map_err(|_| error("off", "called while busy"))?;
         l.remove_function(&callback);
         Ok(())
     }
@@ -279,14 +314,21 @@ impl Consentry {
         if !plugin.is_object() {
             return Err(expected());
         }
-        let name = js_sys::Reflect::get(&plugin, &"name".into()).ok().and_then(|n| n.as_string());
+        let name = js_sys::Reflect::get(&plugin, &"name".into())
+            .ok()
+            .and_then(|n| n.as_string());
         let on_register = js_sys::Reflect::get(&plugin, &"onRegister".into()).unwrap_or(JsValue::UNDEFINED);
-        let (Some(name), Some(on_register)) = (name.filter(|n| !n.is_empty()), on_register.dyn_ref::<js_sys::Function>())
-        else {
+        let (Some(name), Some(on_register)) = (
+            name.filter(|n| !n.is_empty()),
+            on_register.dyn_ref::<js_sys::Function>(),
+        ) else {
             return Err(expected());
         };
         {
-            let mut plugins = self.plugins.try_borrow_mut().map_err(|_| error(CALL, "called while busy"))?;
+            let mut plugins = self
+                .plugins
+                .try_borrow_mut()
+                .map_err(|_| error(CALL, "called while busy"))?;
             if plugins.iter().any(|(n, _)| *n == name) {
                 return Ok(());
             }
@@ -299,7 +341,9 @@ impl Consentry {
     /// `plugin.method({...params, callback})`.
     pub fn execute(&self, options: JsValue) -> Result<JsValue, JsValue> {
         const CALL: &str = "execute";
-        let command = js_sys::Reflect::get(&options, &"command".into()).ok().and_then(|c| c.as_string());
+        let command = js_sys::Reflect::get(&options, &"command".into())
+            .ok()
+            .and_then(|c| c.as_string());
         let Some((plugin_name, method)) = command.as_deref().and_then(|c| c.split_once('.')) else {
             let mut m = String::from("options are ");
             m.push_str(&show(&options));
@@ -313,7 +357,9 @@ impl Consentry {
             .iter()
             .find(|(n, _)| n == plugin_name)
             .map(|(_, p)| p.clone());
-        let func = plugin.as_ref().and_then(|p| js_sys::Reflect::get(p, &method.into()).ok());
+        let func = plugin
+            .as_ref()
+            .and_then(|p| js_sys::Reflect::get(p, &method.into()).ok());
         let (Some(plugin), Some(func)) = (plugin, func.as_ref().and_then(|f| f.dyn_ref::<js_sys::Function>())) else {
             let mut m = String::from("no plugin method ");
             crate::json::write_string(command.as_deref().unwrap_or_default(), &mut m);
@@ -347,7 +393,10 @@ impl Consentry {
         };
         let mut text = None;
         {
-            let mut engine = self.engine.try_borrow_mut().map_err(|_| error(CALL, "called while busy"))?;
+            let mut engine = self
+                .engine
+                .try_borrow_mut()
+                .map_err(|_| error(CALL, "called while busy"))?;
             for (key, v) in value {
                 if engine.config().categories.index(&key).is_some() || key == crate::consent::RESERVED {
                     let mut m = String::from("key ");
@@ -373,7 +422,10 @@ impl Consentry {
             m.push_str("; expected a string");
             return Err(error("getMemoizedContent", &m));
         };
-        let engine = self.engine.try_borrow().map_err(|_| error("getMemoizedContent", "called while busy"))?;
+        let engine = self
+            .engine
+            .try_borrow()
+            .map_err(|_| error("getMemoizedContent", "called while busy"))?;
         Ok(engine.memoized(&key).map_or(JsValue::UNDEFINED, from_value))
     }
 
@@ -388,13 +440,22 @@ impl Consentry {
 
     fn permissions_object(engine: &Engine, values: &[bool]) -> js_sys::Object {
         let names = engine.config().categories.names();
-        object(names.iter().zip(values).map(|(n, v)| (n.as_str(), JsValue::from_bool(*v))))
+        object(
+            names
+                .iter()
+                .zip(values)
+                .map(|(n, v)| (n.as_str(), JsValue::from_bool(*v))),
+        )
     }
 
     /// `pending`, `changed` or `complete`.
     #[wasm_bindgen(getter)]
     pub fn status(&self) -> String {
-        self.engine.try_borrow().map_or(Status::Pending, |e| e.status()).as_str().into()
+        self.engine
+            .try_borrow()
+            .map_or(Status::Pending, |e| e.status())
+            .as_str()
+            .into()
     }
 
     /// Whether opt-in applies.
@@ -413,7 +474,9 @@ impl Consentry {
     /// upper-cased names (when that name is not Adobe's).
     #[wasm_bindgen(getter, js_name = Categories)]
     pub fn categories(&self) -> JsValue {
-        let Ok(engine) = self.engine.try_borrow() else { return JsValue::UNDEFINED };
+        let Ok(engine) = self.engine.try_borrow() else {
+            return JsValue::UNDEFINED;
+        };
         let site: Vec<(String, &String)> = engine
             .config()
             .categories
@@ -432,7 +495,9 @@ impl Consentry {
     /// stored choice, or `null`: the proof-of-consent reference.
     #[wasm_bindgen(getter, js_name = consentRecord)]
     pub fn consent_record(&self) -> JsValue {
-        let Ok(engine) = self.engine.try_borrow() else { return JsValue::NULL };
+        let Ok(engine) = self.engine.try_borrow() else {
+            return JsValue::NULL;
+        };
         match engine.meta() {
             Some(m) => object([
                 ("consentId", JsValue::from_str(&m.id)),
@@ -459,11 +524,18 @@ impl Consentry {
         if let Some(text) = &commit.stored {
             self.write(text);
         }
-        let calls = self.listeners.try_borrow_mut().map(|mut l| l.take_calls()).unwrap_or_default();
+        let calls = self
+            .listeners
+            .try_borrow_mut()
+            .map(|mut l| l.take_calls())
+            .unwrap_or_default();
         let (permissions, changes) = match self.engine.try_borrow() {
             Ok(engine) => {
                 let names = engine.config().categories.names();
-                let changes = commit.changes.iter().filter_map(|(i, v)| Some((names.get(*i)?.as_str(), JsValue::from_bool(*v))));
+                let changes = commit
+                    .changes
+                    .iter()
+                    .filter_map(|(i, v)| Some((names.get(*i)?.as_str(), JsValue::from_bool(*v))));
                 (Self::permissions_object(&engine, &commit.permissions), object(changes))
             }
             Err(_) => return,
@@ -476,4 +548,3 @@ impl Consentry {
         dispatch_dom_event(permissions.into(), changes.into());
     }
 }
-

@@ -7,7 +7,9 @@
 //! storage is unavailable, which would abandon the engine mid-call, and its
 //! JSON helpers bring `serde_json`, about 18 KB brotli.
 
-use crate::consent::{cookie_value, domain_candidates, percent_decode, percent_encode, Config, Expiry, StorageKind, STORAGE_KEY};
+use crate::consent::{
+    cookie_value, domain_candidates, percent_decode, percent_encode, Config, Expiry, StorageKind, STORAGE_KEY,
+};
 use std::cell::OnceCell;
 use wasm_bindgen::JsCast;
 
@@ -30,7 +32,11 @@ fn read_cookies() -> Option<String> {
 
 fn web_storage(expiry: Expiry) -> Result<web_sys::Storage, &'static str> {
     let window = web_sys::window().ok_or("no window")?;
-    let storage = if expiry == Expiry::Session { window.session_storage() } else { window.local_storage() };
+    let storage = if expiry == Expiry::Session {
+        window.session_storage()
+    } else {
+        window.local_storage()
+    };
     storage.ok().flatten().ok_or("storage is not available")
 }
 
@@ -105,7 +111,10 @@ impl Store {
             c.push_str("; Secure");
         }
         doc.set_cookie(&c).map_err(|_| "cookies are not available")?;
-        let stored = doc.cookie().ok().is_some_and(|all| cookie_value(&all, STORAGE_KEY) == Some(value));
+        let stored = doc
+            .cookie()
+            .ok()
+            .is_some_and(|all| cookie_value(&all, STORAGE_KEY) == Some(value));
         if stored {
             Ok(())
         } else {
@@ -118,7 +127,9 @@ impl Store {
     fn cookie_domain(&self, doc: &web_sys::HtmlDocument) -> Option<String> {
         self.domain
             .get_or_init(|| {
-                let host = web_sys::window().and_then(|w| w.location().hostname().ok()).unwrap_or_default();
+                let host = web_sys::window()
+                    .and_then(|w| w.location().hostname().ok())
+                    .unwrap_or_default();
                 domain_candidates(&host).into_iter().find(|d| {
                     let probe = |age: &str| {
                         let mut c = String::from("consentry-probe=1; path=/; domain=");
@@ -127,7 +138,10 @@ impl Store {
                         let _ = doc.set_cookie(&c);
                     };
                     probe("");
-                    let ok = doc.cookie().ok().is_some_and(|all| cookie_value(&all, "consentry-probe").is_some());
+                    let ok = doc
+                        .cookie()
+                        .ok()
+                        .is_some_and(|all| cookie_value(&all, "consentry-probe").is_some());
                     probe("; max-age=0");
                     ok
                 })

@@ -19,7 +19,9 @@ fn port() -> Result<u16, String> {
     }
     match port {
         None => Ok(8080),
-        Some(p) => p.parse().map_err(|_| format!("port {p:?} is not a number from 0 to 65535")),
+        Some(p) => p
+            .parse()
+            .map_err(|_| format!("port {p:?} is not a number from 0 to 65535")),
     }
 }
 
@@ -57,7 +59,10 @@ fn handle(request: Request, demo: &Path, dist: &Path) {
     let response = match file.as_ref().map(|f| (f, std::fs::read(f))) {
         Some((path, Ok(body))) => {
             let mut r = Response::from_data(body);
-            for (k, v) in [("Content-Type", static_files::content_type(path)), ("Cache-Control", "no-cache")] {
+            for (k, v) in [
+                ("Content-Type", static_files::content_type(path)),
+                ("Cache-Control", "no-cache"),
+            ] {
                 if let Ok(h) = Header::from_bytes(k, v) {
                     r.add_header(h);
                 }
@@ -65,7 +70,8 @@ fn handle(request: Request, demo: &Path, dist: &Path) {
             r
         }
         _ => {
-            let mut r = Response::from_string("<!doctype html><title>Not found</title><h1>Not found</h1>").with_status_code(404);
+            let mut r = Response::from_string("<!doctype html><title>Not found</title><h1>Not found</h1>")
+                .with_status_code(404);
             if let Ok(h) = Header::from_bytes("Content-Type", "text/html; charset=utf-8") {
                 r.add_header(h);
             }

@@ -25,7 +25,11 @@ pub fn resolve(url_path: &str, demo: &Path, dist: &Path) -> Option<PathBuf> {
         Some(rest) => (dist, rest),
         None => (demo, path.trim_start_matches('/')),
     };
-    let rest = if rest.is_empty() || rest.ends_with('/') { format!("{rest}index.html") } else { rest.to_string() };
+    let rest = if rest.is_empty() || rest.ends_with('/') {
+        format!("{rest}index.html")
+    } else {
+        rest.to_string()
+    };
     let relative = Path::new(&rest);
     if !relative.components().all(|c| matches!(c, Component::Normal(_))) {
         return None;
@@ -41,8 +45,14 @@ mod tests {
     fn maps_sdk_and_demo_paths() {
         let (demo, dist) = (Path::new("/d"), Path::new("/x"));
         assert_eq!(resolve("/", demo, dist).unwrap(), Path::new("/d/index.html"));
-        assert_eq!(resolve("/adobe.html?x=1", demo, dist).unwrap(), Path::new("/d/adobe.html"));
-        assert_eq!(resolve("/consentry/consentry_bg.wasm", demo, dist).unwrap(), Path::new("/x/consentry_bg.wasm"));
+        assert_eq!(
+            resolve("/adobe.html?x=1", demo, dist).unwrap(),
+            Path::new("/d/adobe.html")
+        );
+        assert_eq!(
+            resolve("/consentry/consentry_bg.wasm", demo, dist).unwrap(),
+            Path::new("/x/consentry_bg.wasm")
+        );
         assert!(resolve("/../etc/passwd", demo, dist).is_none());
         assert!(resolve("/consentry/../../etc/passwd", demo, dist).is_none());
     }
