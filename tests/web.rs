@@ -514,3 +514,54 @@ fn hostile_arguments_and_a_throwing_console_cannot_break_the_module() {
         assert!(message.starts_with("consentry.init: "), "{message}");
     }
 }
+
+/// The attributes Chromium stored for the record cookie, via the Cookie
+/// Store API (127.0.0.1 is a secure context).
+async fn stored_cookie() -> JsValue {
+    let promise = js("return cookieStore.get('adobeujs-optin')");
+    wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(promise))
+        .await
+        .unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn cookie_attributes_follow_the_configuration() {
+    let cases = [
+        (
+            r#"{"doesOptInApply":true,"isOptInStorageEnabled":true}"#,
+            Some(34_190_000.0),
+            "lax",
+        ),
+        (
+            r#"{"doesOptInApply":true,"isOptInStorageEnabled":true,"optInStorageExpiry":60,"sameSiteCookie":"Strict","secureCookie":true}"#,
+            Some(60.0),
+            "strict",
+        ),
+        (
+            r#"{"doesOptInApply":true,"isOptInStorageEnabled":true,"optInStorageExpiry":"SESSION","sameSiteCookie":"None","secureCookie":true}"#,
+            None,
+            "none",
+        ),
+    ];
+    for (cfg, lifetime, same_site) in cases {
+        clear();
+        Consentry::new(config(cfg))
+            .unwrap()
+            .approve("aa".into(), JsValue::UNDEFINED)
+            .unwrap();
+        let cookie = stored_cookie().await;
+        assert_eq!(get(&cookie, "path"), "/", "{cfg}");
+        assert!(get(&cookie, "domain").is_null(), "host-only on an IP address: {cfg}");
+        assert_eq!(get(&cookie, "sameSite"), same_site, "{cfg}");
+        let expires = get(&cookie, "expires").as_f64();
+        match (lifetime, expires) {
+            (Some(seconds), Some(at)) => {
+                let left = (at - js_sys::Date::now()) / 1000.0;
+                assert!((left - seconds).abs() < 60.0, "{cfg}: {left} s left");
+            }
+            (None, None) => {}
+            other => panic!("{cfg}: expiry {other:?}"),
+        }
+    }
+    clear();
+}
