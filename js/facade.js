@@ -10,7 +10,11 @@ export async function start(c, config, wasm) {
   if (c._l) throw new Error("consentry.init: already started");
   c._l = 1;
   try {
-    await init({ module_or_path: await wasm });
+    try {
+      await init({ module_or_path: await wasm });
+    } catch (e) {
+      throw new Error(`consentry.init: the wasm could not be loaded (${e && e.message}); expected a URL, Response or promise of one that serves consentry_bg.wasm`);
+    }
     upgrade(c, new Consentry(config));
   } catch (e) {
     c._l = 0;

@@ -180,6 +180,8 @@ test("when the wasm cannot load, the stub stays and approves nothing", async () 
   await page.waitForFunction(() => document.readyState === "complete");
   await page.waitForTimeout(300);
   assert.deepEqual(await page.evaluate(() => [window.consentry.isApproved("aa"), window.consentry.status, window.answers.length]), [false, "pending", 0]);
-  assert.equal(page.errors.filter((e) => e.startsWith("consentry: could not start")).length, 1);
+  const reports = page.errors.filter((e) => e.startsWith("consentry: could not start"));
+  assert.equal(reports.length, 1);
+  assert.match(reports[0], /consentry\.init: the wasm could not be loaded/);
   await context.close();
 });
