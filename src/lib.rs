@@ -11,6 +11,7 @@
 
 pub mod consent;
 pub mod json;
+pub mod subscription;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;

@@ -1,0 +1,4 @@
+//! Phone-capture subscriptions: the pure rules behind the SMS/WhatsApp form
+//! and the sandbox subscription service. Nothing here calls out.
+
+pub mod segments;
