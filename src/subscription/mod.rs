@@ -1,4 +1,5 @@
 //! Phone-capture subscriptions: the pure rules behind the SMS/WhatsApp form
 //! and the sandbox subscription service. Nothing here calls out.
 
+pub mod phone;
 pub mod segments;

@@ -43,11 +43,25 @@ pub struct Count {
 /// follow the carriers' byte rule, every other number GSM-7 or UCS-2.
 pub fn count(text: &str, phone: &str) -> Count {
     if phone.starts_with("+82") {
-        return split(text, Encoding::KoreanBytes, |c| if c.is_ascii() { 1 } else { 2 }, 80, 80);
+        return split(
+            text,
+            Encoding::KoreanBytes,
+            |c| if c.is_ascii() { 1 } else { 2 },
+            80,
+            80,
+        );
     }
-    let gsm7 = text.chars().all(|c| GSM7_BASIC.contains(c) || GSM7_EXTENSION.contains(c));
+    let gsm7 = text
+        .chars()
+        .all(|c| GSM7_BASIC.contains(c) || GSM7_EXTENSION.contains(c));
     if gsm7 {
-        split(text, Encoding::Gsm7, |c| if GSM7_EXTENSION.contains(c) { 2 } else { 1 }, 160, 153)
+        split(
+            text,
+            Encoding::Gsm7,
+            |c| if GSM7_EXTENSION.contains(c) { 2 } else { 1 },
+            160,
+            153,
+        )
     } else {
         split(text, Encoding::Ucs2, |c| c.len_utf16() as u32, 70, 67)
     }
@@ -72,7 +86,11 @@ fn split(text: &str, encoding: Encoding, width: impl Fn(char) -> u32, single: u3
         }
         segments
     };
-    Count { encoding, units, segments }
+    Count {
+        encoding,
+        units,
+        segments,
+    }
 }
 
 #[cfg(test)]
@@ -83,7 +101,14 @@ mod tests {
 
     #[test]
     fn gsm7_boundaries() {
-        assert_eq!(count(&"1".repeat(160), US), Count { encoding: Encoding::Gsm7, units: 160, segments: 1 });
+        assert_eq!(
+            count(&"1".repeat(160), US),
+            Count {
+                encoding: Encoding::Gsm7,
+                units: 160,
+                segments: 1
+            }
+        );
         assert_eq!(count(&"1".repeat(161), US).segments, 2);
         assert_eq!(count(&"1".repeat(306), US).segments, 2);
         assert_eq!(count(&"1".repeat(307), US).segments, 3);
@@ -92,7 +117,14 @@ mod tests {
 
     #[test]
     fn extension_characters_take_two_septets_and_are_not_split() {
-        assert_eq!(count(&"€".repeat(80), US), Count { encoding: Encoding::Gsm7, units: 160, segments: 1 });
+        assert_eq!(
+            count(&"€".repeat(80), US),
+            Count {
+                encoding: Encoding::Gsm7,
+                units: 160,
+                segments: 1
+            }
+        );
         assert_eq!(count(&"€".repeat(81), US).segments, 2);
         // 152 septets, then a two-septet character that must start part two.
         let text = "1".repeat(152) + "€" + &"1".repeat(10);
@@ -104,11 +136,25 @@ mod tests {
     #[test]
     fn ucs2_boundaries_and_emoji() {
         assert_eq!(count(&"é".repeat(200), US).encoding, Encoding::Gsm7);
-        assert_eq!(count(&"ж".repeat(70), US), Count { encoding: Encoding::Ucs2, units: 70, segments: 1 });
+        assert_eq!(
+            count(&"ж".repeat(70), US),
+            Count {
+                encoding: Encoding::Ucs2,
+                units: 70,
+                segments: 1
+            }
+        );
         assert_eq!(count(&"ж".repeat(71), US).segments, 2);
         assert_eq!(count(&"ж".repeat(134), US).segments, 2);
         assert_eq!(count(&"ж".repeat(135), US).segments, 3);
-        assert_eq!(count(&"😀".repeat(35), US), Count { encoding: Encoding::Ucs2, units: 70, segments: 1 });
+        assert_eq!(
+            count(&"😀".repeat(35), US),
+            Count {
+                encoding: Encoding::Ucs2,
+                units: 70,
+                segments: 1
+            }
+        );
         assert_eq!(count(&"😀".repeat(36), US).segments, 2);
         // 134 units would fill two parts exactly, but the pair after 66
         // units cannot be split, so it opens part two and part three follows.
@@ -121,7 +167,14 @@ mod tests {
     #[test]
     fn korean_carriers_count_bytes() {
         let kr = "+821012345678";
-        assert_eq!(count(&"가".repeat(40), kr), Count { encoding: Encoding::KoreanBytes, units: 80, segments: 1 });
+        assert_eq!(
+            count(&"가".repeat(40), kr),
+            Count {
+                encoding: Encoding::KoreanBytes,
+                units: 80,
+                segments: 1
+            }
+        );
         assert_eq!(count(&"가".repeat(41), kr).segments, 2);
         assert_eq!(count(&"a".repeat(80), kr).segments, 1);
         assert_eq!(count(&("a".repeat(79) + "가"), kr).segments, 2);
