@@ -129,7 +129,10 @@ impl Number {
     /// Applies `event` at `now`; returns the new record and the messages to
     /// send, in order.
     pub fn step(self, event: Event, now: u64) -> (Number, Vec<Send>) {
-        let mut next = Number { state: self.state_at(now), ..self };
+        let mut next = Number {
+            state: self.state_at(now),
+            ..self
+        };
         let mut send = Vec::new();
         match (next.state, event) {
             (_, Event::ApiSubscribe { double_opt_in: false }) | (_, Event::Import { subscribed: true }) => {
@@ -139,7 +142,9 @@ impl Number {
             (State::Subscribed, Event::ApiSubscribe { double_opt_in: true }) => {}
             (_, Event::ApiSubscribe { double_opt_in: true }) => {
                 next.state = State::Pending { since: now };
-                let may_prompt = next.last_prompt.is_none_or(|t| now.saturating_sub(t) >= PROMPT_INTERVAL_MS);
+                let may_prompt = next
+                    .last_prompt
+                    .is_none_or(|t| now.saturating_sub(t) >= PROMPT_INTERVAL_MS);
                 if may_prompt {
                     next.last_prompt = Some(now);
                     send.push(Send::Prompt);
@@ -149,7 +154,8 @@ impl Number {
                 next.state = State::Subscribed;
                 send.push(Send::Confirmation);
             }
-            (State::Unsubscribed, Event::Inbound(Intent::OptIn)) | (State::Subscribed, Event::Inbound(Intent::OptIn)) => {
+            (State::Unsubscribed, Event::Inbound(Intent::OptIn))
+            | (State::Subscribed, Event::Inbound(Intent::OptIn)) => {
                 next.state = State::Subscribed;
                 send.push(Send::OptInReply);
             }
@@ -186,7 +192,12 @@ mod tests {
         assert_eq!(send, vec![Send::Prompt]);
         let (n, send) = subscribe(n, 1_000 + DAY_MS - 1);
         assert!(send.is_empty(), "second request within 24 hours is not prompted");
-        assert_eq!(n.state, State::Pending { since: 1_000 + DAY_MS - 1 });
+        assert_eq!(
+            n.state,
+            State::Pending {
+                since: 1_000 + DAY_MS - 1
+            }
+        );
         let (n, send) = subscribe(n, 1_000 + DAY_MS);
         assert_eq!(send, vec![Send::Prompt]);
         assert_eq!(n.last_prompt, Some(1_000 + DAY_MS));
@@ -222,7 +233,13 @@ mod tests {
         let (n, _) = Number::default().step(Event::ApiSubscribe { double_opt_in: false }, 0);
         let (n, send) = n.step(Event::Inbound(Intent::OptOut), 5);
         assert_eq!((n.state, send), (State::Unsubscribed, vec![Send::OptOutConfirmation]));
-        for intent in [Intent::OptOut, Intent::Help, Intent::Confirm, Intent::Custom("x".into()), Intent::Other] {
+        for intent in [
+            Intent::OptOut,
+            Intent::Help,
+            Intent::Confirm,
+            Intent::Custom("x".into()),
+            Intent::Other,
+        ] {
             let (after, send) = n.step(Event::Inbound(intent), 6);
             assert_eq!((after.state, send), (State::Unsubscribed, vec![]));
         }
@@ -245,6 +262,9 @@ mod tests {
         let (n, send) = subscribe(n, 1);
         assert_eq!((n.state, send), (State::Subscribed, vec![]));
         let (n, send) = n.step(Event::Inbound(Intent::Custom("hours".into())), 2);
-        assert_eq!((n.state, send), (State::Subscribed, vec![Send::CustomReply("hours".into())]));
+        assert_eq!(
+            (n.state, send),
+            (State::Subscribed, vec![Send::CustomReply("hours".into())])
+        );
     }
 }
