@@ -1,0 +1,182 @@
+//! The request the phone form sends to the site's endpoint: Braze's
+//! `POST /subscription/status/set` body plus the consent record the
+//! endpoint keeps as proof, and the checks of the programme's disclosure.
+//!
+//! ```
+//! use consentry::subscription::payload::{status_set_body, Consent, Submission};
+//! let body = status_set_body(&Submission {
+//!     subscription_group_id: "grp-1",
+//!     phone: "+14155552671",
+//!     external_id: None,
+//!     double_opt_in: true,
+//!     consent: Consent { disclosure: "Acme Alerts ...", disclosure_hash: "ab12", locale: "en", page_url: "https://shop.example/", time: 1, form_id: "footer" },
+//! });
+//! assert!(body.starts_with(r#"{"subscription_group_id":"grp-1","subscription_state":"subscribed","phone":["+14155552671"],"use_double_opt_in_logic":true,"#));
+//! ```
+
+use crate::json::Value;
+
+/// What the visitor agreed to, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Consent<'a> {
+    /// The disclosure text shown next to the checkbox.
+    pub disclosure: &'a str,
+    /// Its SHA-256, hex.
+    pub disclosure_hash: &'a str,
+    /// The form's locale.
+    pub locale: &'a str,
+    /// The page the form was on.
+    pub page_url: &'a str,
+    /// When the visitor submitted, ms since the epoch.
+    pub time: u64,
+    /// The form's id.
+    pub form_id: &'a str,
+}
+
+/// One subscription request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Submission<'a> {
+    /// Braze's `subscription_group_id`.
+    pub subscription_group_id: &'a str,
+    /// The number, E.164.
+    pub phone: &'a str,
+    /// The site's user id, when known.
+    pub external_id: Option<&'a str>,
+    /// `use_double_opt_in_logic`.
+    pub double_opt_in: bool,
+    /// The consent record.
+    pub consent: Consent<'a>,
+}
+
+fn text(s: &str) -> Value {
+    Value::String(s.to_string())
+}
+
+/// The JSON body: Braze's fields, then `consent` for the site's endpoint
+/// (which keeps it and does not forward it).
+pub fn status_set_body(s: &Submission) -> String {
+    let mut members = vec![
+        ("subscription_group_id".to_string(), text(s.subscription_group_id)),
+        ("subscription_state".to_string(), text("subscribed")),
+        ("phone".to_string(), Value::Array(vec![text(s.phone)])),
+    ];
+    if let Some(id) = s.external_id {
+        members.push(("external_id".to_string(), Value::Array(vec![text(id)])));
+    }
+    members.push(("use_double_opt_in_logic".to_string(), Value::Bool(s.double_opt_in)));
+    let c = &s.consent;
+    let mut time = String::new();
+    crate::json::push_uint(&mut time, c.time);
+    members.push((
+        "consent".to_string(),
+        Value::Object(vec![
+            ("disclosure".to_string(), text(c.disclosure)),
+            ("disclosure_sha256".to_string(), text(c.disclosure_hash)),
+            ("locale".to_string(), text(c.locale)),
+            ("page_url".to_string(), text(c.page_url)),
+            ("time".to_string(), Value::Number(time)),
+            ("form_id".to_string(), text(c.form_id)),
+        ]),
+    ));
+    Value::Object(members).to_json()
+}
+
+/// What a compliant SMS programme disclosure states, and is missing from
+/// `disclosure`: the programme's name, the message frequency, "Msg & data
+/// rates may apply", and HELP/STOP instructions.
+pub fn missing_from_disclosure(disclosure: &str, programme: &str) -> Vec<&'static str> {
+    let lower = disclosure.to_lowercase();
+    let has = |needles: &[&str]| needles.iter().any(|n| lower.contains(n));
+    let mut missing = Vec::new();
+    if programme.trim().is_empty() || !lower.contains(&programme.trim().to_lowercase()) {
+        missing.push("the programme name");
+    }
+    if !has(&[
+        "frequency",
+        "recurring",
+        "per day",
+        "per week",
+        "per month",
+        "/day",
+        "/wk",
+        "/week",
+        "/mo",
+        "a week",
+        "a month",
+        "a day",
+    ]) {
+        missing.push("the message frequency");
+    }
+    if !has(&[
+        "msg & data rates may apply",
+        "msg&data rates may apply",
+        "message and data rates may apply",
+    ]) {
+        missing.push("\"Msg & data rates may apply\"");
+    }
+    if !(lower.contains("help") && lower.contains("stop")) {
+        missing.push("HELP/STOP instructions");
+    }
+    missing
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn consent() -> Consent<'static> {
+        Consent {
+            disclosure: "Acme \"Alerts\"",
+            disclosure_hash: "00ff",
+            locale: "ko",
+            page_url: "https://shop.example/p?q=1",
+            time: 1_700_000_000_000,
+            form_id: "footer",
+        }
+    }
+
+    #[test]
+    fn builds_brazes_body_with_the_consent_record() {
+        let body = status_set_body(&Submission {
+            subscription_group_id: "grp",
+            phone: "+821012345678",
+            external_id: Some("user-7"),
+            double_opt_in: true,
+            consent: consent(),
+        });
+        assert_eq!(
+            body,
+            r#"{"subscription_group_id":"grp","subscription_state":"subscribed","phone":["+821012345678"],"external_id":["user-7"],"use_double_opt_in_logic":true,"consent":{"disclosure":"Acme \"Alerts\"","disclosure_sha256":"00ff","locale":"ko","page_url":"https://shop.example/p?q=1","time":1700000000000,"form_id":"footer"}}"#
+        );
+        assert!(crate::json::parse(&body).is_ok());
+    }
+
+    #[test]
+    fn external_id_is_left_out_when_unknown() {
+        let body = status_set_body(&Submission {
+            subscription_group_id: "grp",
+            phone: "+14155552671",
+            external_id: None,
+            double_opt_in: false,
+            consent: consent(),
+        });
+        assert!(!body.contains("external_id"));
+        assert!(body.contains(r#""use_double_opt_in_logic":false"#));
+    }
+
+    #[test]
+    fn checks_what_a_disclosure_must_say() {
+        let good = "By checking this box you agree to receive recurring automated marketing texts from Acme Alerts \
+                    (up to 4 msgs/month). Msg & data rates may apply. Reply HELP for help, STOP to cancel.";
+        assert!(missing_from_disclosure(good, "Acme Alerts").is_empty());
+        assert_eq!(
+            missing_from_disclosure("Sign up for texts!", "Acme Alerts"),
+            vec![
+                "the programme name",
+                "the message frequency",
+                "\"Msg & data rates may apply\"",
+                "HELP/STOP instructions"
+            ]
+        );
+    }
+}
