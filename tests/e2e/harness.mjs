@@ -2,7 +2,9 @@
 // Chromium for the end-to-end tests. `*.site.test` resolves to 127.0.0.1 so
 // parent-domain cookies can be tested.
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { chromium } from "playwright-core";
 
 export const CHROMIUM_ARGS = [
@@ -14,7 +16,8 @@ export const CHROMIUM_ARGS = [
 export const SNIPPET = readFileSync(new URL("../../dist/snippet.min.js", import.meta.url), "utf8");
 
 export async function startServer() {
-  const proc = spawn("target/release/consentry-sandbox", ["--port", "0"], { stdio: ["ignore", "pipe", "inherit"] });
+  const db = join(mkdtempSync(join(tmpdir(), "consentry-e2e-")), "sandbox.db");
+  const proc = spawn("target/release/consentry-sandbox", ["--port", "0", "--db", db], { stdio: ["ignore", "pipe", "inherit"] });
   const port = await new Promise((resolve, reject) => {
     let out = "";
     proc.stdout.on("data", (d) => {

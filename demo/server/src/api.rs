@@ -1,0 +1,453 @@
+//! The HTTP API: the subset of Braze's REST API the SDK uses, with Braze's
+//! request and response shapes, and the sandbox's own endpoints for the
+//! simulated phone.
+
+use crate::config::Group;
+use crate::service::{Change, Origin, Service, Source};
+use consentry::subscription::double_opt_in::Event;
+use serde_json::{json, Value};
+
+/// The most ids one request may name, as in Braze.
+pub const MAX_IDS: usize = 50;
+/// The largest request body accepted.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// An HTTP answer: status and JSON body.
+pub type Reply = (u16, Value);
+
+fn bad(message: &str, errors: Vec<String>) -> Reply {
+    (400, json!({ "message": message, "errors": errors }))
+}
+
+/// One request, already read.
+pub struct Request<'a> {
+    /// `GET`, `POST`, ...
+    pub method: &'a str,
+    /// The path without the query.
+    pub path: &'a str,
+    /// The query string.
+    pub query: &'a str,
+    /// The body.
+    pub body: &'a [u8],
+    /// The `Idempotency-Key` header.
+    pub idempotency_key: Option<&'a str>,
+    /// Who asked.
+    pub origin: Origin,
+    /// When, ms since the epoch.
+    pub now: i64,
+}
+
+fn query_param(query: &str, name: &str) -> Option<String> {
+    query.split('&').find_map(|pair| {
+        let (k, v) = pair.split_once('=')?;
+        (k == name).then(|| consentry::consent::percent_decode(&v.replace('+', " ")).unwrap_or_default())
+    })
+}
+
+/// Routes a request to its endpoint; `None` when the path is not the API's.
+pub fn handle(service: &Service, req: &Request) -> Option<Reply> {
+    let json_body =
+        || serde_json::from_slice::<Value>(req.body).map_err(|e| bad("invalid JSON body", vec![e.to_string()]));
+    let reply = match (req.method, req.path) {
+        ("POST", "/subscription/status/set") => json_body().and_then(|b| status_set_v1(service, req, &b)),
+        ("POST", "/v2/subscription/status/set") => json_body().and_then(|b| status_set_v2(service, req, &b)),
+        ("POST", "/users/track") => json_body().and_then(|b| users_track(service, req, &b)),
+        ("POST", "/sandbox/inbound") => json_body().and_then(|b| inbound(service, req, &b)),
+        ("POST", "/sandbox/import") => import(service, req),
+        ("GET", "/subscription/status/get") => status_get(service, req),
+        ("GET", "/sandbox/outbox") => phone_query(req).and_then(|p| {
+            service.outbox(&p).map(|m| (200, json!({ "phone": p, "messages": m }))).map_err(server_error)
+        }),
+        ("GET", "/sandbox/consent-log") => phone_query(req).and_then(|p| {
+            service.consent_log(&p).map(|e| (200, json!({ "phone": p, "entries": e }))).map_err(server_error)
+        }),
+        ("GET", "/sandbox/quota") => service
+            .quota()
+            .map(|q| (200, json!({ "total": q.total, "remaining": q.remaining, "ticket_size": crate::config::TICKET_MESSAGES })))
+            .map_err(server_error),
+        (_, p) if p.starts_with("/subscription/") || p.starts_with("/v2/") || p.starts_with("/users/") || p.starts_with("/sandbox/") => {
+            Err((405, json!({ "message": format!("{} {} is not supported", req.method, req.path) })))
+        }
+        _ => return None,
+    };
+    Some(reply.unwrap_or_else(|e| e))
+}
+
+fn server_error(e: String) -> Reply {
+    (500, json!({ "message": e }))
+}
+
+fn phone_query(req: &Request) -> Result<String, Reply> {
+    let phone = query_param(req.query, "phone").unwrap_or_default();
+    e164(&phone).map_err(|e| bad("invalid phone", vec![e]))?;
+    Ok(phone)
+}
+
+/// Full validation with the `phonenumber` crate: the text must be the
+/// number's E.164 form. Returns the number's country.
+pub fn e164(phone: &str) -> Result<String, String> {
+    let refuse = || {
+        format!("{phone:?} is not a valid E.164 phone number (expected + country code and number, e.g. +14155552671)")
+    };
+    if !phone.starts_with('+') {
+        return Err(refuse());
+    }
+    let number = phonenumber::parse(None, phone).map_err(|_| refuse())?;
+    if !phonenumber::is_valid(&number) || number.format().mode(phonenumber::Mode::E164).to_string() != phone {
+        return Err(refuse());
+    }
+    number.country().id().map(|id| format!("{id:?}")).ok_or_else(refuse)
+}
+
+fn strings(body: &Value, key: &str, errors: &mut Vec<String>) -> Vec<String> {
+    match body.get(key) {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(|v| match v.as_str() {
+                Some(s) => Some(s.to_string()),
+                None => {
+                    errors.push(format!("{key} must hold strings, found {v}"));
+                    None
+                }
+            })
+            .collect(),
+        Some(Value::String(s)) => vec![s.clone()],
+        Some(other) => {
+            errors.push(format!("{key} must be an array of strings, found {other}"));
+            Vec::new()
+        }
+    }
+}
+
+/// One group's change as Braze's v1 and v2 bodies describe it.
+struct GroupChange {
+    group_id: String,
+    subscribe: bool,
+    phones: Vec<String>,
+    external_ids: Vec<String>,
+    double_opt_in: bool,
+}
+
+fn read_change(body: &Value, ids: (&str, &str, &str), errors: &mut Vec<String>) -> GroupChange {
+    let (external_key, phone_key, email_key) = ids;
+    let group_id = body
+        .get("subscription_group_id")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    if group_id.is_empty() {
+        errors.push("subscription_group_id is required".into());
+    }
+    let subscribe = match body.get("subscription_state").and_then(Value::as_str) {
+        Some("subscribed") => true,
+        Some("unsubscribed") => false,
+        other => {
+            errors.push(format!(
+                "subscription_state must be \"subscribed\" or \"unsubscribed\", found {other:?}"
+            ));
+            false
+        }
+    };
+    let external_ids = strings(body, external_key, errors);
+    let phones = strings(body, phone_key, errors);
+    let emails = strings(body, email_key, errors);
+    if !emails.is_empty() && !phones.is_empty() {
+        errors.push(format!("{email_key} and {phone_key} cannot be sent in one request"));
+    }
+    if external_ids.len() + phones.len() + emails.len() > MAX_IDS {
+        errors.push(format!("at most {MAX_IDS} ids may be sent in one request"));
+    }
+    if phones.is_empty() {
+        errors.push(format!(
+            "{phone_key} is required: the sandbox keeps no user profiles to find numbers by {external_key}"
+        ));
+    }
+    let double_opt_in = body
+        .get("use_double_opt_in_logic")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    GroupChange {
+        group_id,
+        subscribe,
+        phones,
+        external_ids,
+        double_opt_in,
+    }
+}
+
+fn check<'a>(service: &'a Service, change: &GroupChange, errors: &mut Vec<String>) -> Option<&'a Group> {
+    let group = service.config.group(&change.group_id);
+    if group.is_none() && !change.group_id.is_empty() {
+        errors.push(format!(
+            "subscription_group_id {:?} is not a known subscription group",
+            change.group_id
+        ));
+    }
+    for phone in &change.phones {
+        match (e164(phone), group) {
+            (Err(e), _) => errors.push(e),
+            (Ok(country), Some(g)) if !g.countries.is_empty() && !g.countries.contains(&country) => {
+                errors.push(format!(
+                    "{phone} is a number of {country}; subscription group {:?} accepts {}",
+                    g.id,
+                    g.countries.join(", ")
+                ))
+            }
+            _ => {}
+        }
+    }
+    group
+}
+
+fn disclosure(body: &Value) -> (String, String) {
+    let consent = body.get("consent");
+    let field = |k: &str| {
+        consent
+            .and_then(|c| c.get(k))
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    (field("disclosure"), field("locale"))
+}
+
+fn apply_all(
+    service: &Service,
+    req: &Request,
+    changes: &[(GroupChange, &Group)],
+    body: &Value,
+) -> Result<Reply, Reply> {
+    if let Some(key) = req.idempotency_key {
+        if let Some((status, stored)) = service.replay(key).map_err(server_error)? {
+            let value = serde_json::from_str(&stored).unwrap_or(Value::Null);
+            return Ok((status, value));
+        }
+    }
+    let (disclosure, locale) = disclosure(body);
+    let origin = Origin {
+        disclosure,
+        locale: locale.split(['-', '_']).next().unwrap_or_default().to_string(),
+        ..req.origin.clone()
+    };
+    let reply_for = |refusals: &[String]| {
+        let mut v = json!({ "message": "success" });
+        if !refusals.is_empty() {
+            v["errors"] = json!(refusals);
+        }
+        v
+    };
+    let applied: Vec<Change> = changes
+        .iter()
+        .map(|(c, group)| Change {
+            group,
+            phones: &c.phones,
+            external_id: c.external_ids.first().map(String::as_str),
+            event: if c.subscribe {
+                Event::ApiSubscribe {
+                    double_opt_in: c.double_opt_in,
+                }
+            } else {
+                Event::ApiUnsubscribe
+            },
+            source: Source::Api,
+            origin: &origin,
+            now: req.now,
+        })
+        .collect();
+    let respond = |r: &[String]| (201u16, reply_for(r).to_string());
+    let idempotency = req
+        .idempotency_key
+        .map(|k| (k, &respond as &dyn Fn(&[String]) -> (u16, String)));
+    let refusals = service.apply(&applied, idempotency).map_err(server_error)?;
+    Ok((201, reply_for(&refusals)))
+}
+
+fn status_set_v1(service: &Service, req: &Request, body: &Value) -> Result<Reply, Reply> {
+    let mut errors = Vec::new();
+    let change = read_change(body, ("external_id", "phone", "email"), &mut errors);
+    let group = check(service, &change, &mut errors);
+    match group {
+        Some(g) if errors.is_empty() => apply_all(service, req, &[(change, g)], body),
+        _ => Err(bad("invalid request", errors)),
+    }
+}
+
+fn status_set_v2(service: &Service, req: &Request, body: &Value) -> Result<Reply, Reply> {
+    let Some(items) = body.get("subscription_groups").and_then(Value::as_array) else {
+        return Err(bad(
+            "invalid request",
+            vec!["subscription_groups must be an array".into()],
+        ));
+    };
+    let mut errors = Vec::new();
+    let mut changes = Vec::new();
+    for item in items {
+        let change = read_change(item, ("external_ids", "phones", "emails"), &mut errors);
+        if let Some(g) = check(service, &change, &mut errors) {
+            changes.push((change, g));
+        }
+    }
+    if !errors.is_empty() || changes.is_empty() {
+        errors.extend(changes.is_empty().then(|| "subscription_groups is empty".to_string()));
+        return Err(bad("invalid request", errors));
+    }
+    apply_all(service, req, &changes, body)
+}
+
+fn users_track(service: &Service, req: &Request, body: &Value) -> Result<Reply, Reply> {
+    let attributes = body
+        .get("attributes")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    if attributes.len() > 75 {
+        return Err(bad(
+            "invalid request",
+            vec!["at most 75 attribute objects may be sent in one request".into()],
+        ));
+    }
+    let mut errors = Vec::new();
+    let mut changes = Vec::new();
+    for a in &attributes {
+        let phone = a.get("phone").and_then(Value::as_str).map(str::to_string);
+        for sg in a
+            .get("subscription_groups")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let mut item = sg.clone();
+            item["phone"] = json!(phone.iter().collect::<Vec<_>>());
+            if let Some(id) = a.get("external_id") {
+                item["external_id"] = json!([id]);
+            }
+            let change = read_change(&item, ("external_id", "phone", "email"), &mut errors);
+            if let Some(g) = check(service, &change, &mut errors) {
+                changes.push((change, g));
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(bad("invalid request", errors));
+    }
+    let count = attributes.len();
+    if !changes.is_empty() {
+        apply_all(service, req, &changes, body)?;
+    }
+    Ok((201, json!({ "message": "success", "attributes_processed": count })))
+}
+
+fn inbound(service: &Service, req: &Request, body: &Value) -> Result<Reply, Reply> {
+    let field = |k: &str| body.get(k).and_then(Value::as_str).unwrap_or_default();
+    let (phone, group_id, text) = (field("phone"), field("subscription_group_id"), field("body"));
+    let mut errors = Vec::new();
+    if let Err(e) = e164(phone) {
+        errors.push(e);
+    }
+    let group = service.config.group(group_id);
+    if group.is_none() {
+        errors.push(format!(
+            "subscription_group_id {group_id:?} is not a known subscription group"
+        ));
+    }
+    if text.chars().count() > 1_600 {
+        errors.push("body is longer than 1,600 characters".into());
+    }
+    match group {
+        Some(g) if errors.is_empty() => service
+            .inbound(g, phone, text, &req.origin, req.now)
+            .map(|replies| (200, json!({ "message": "success", "replies": replies })))
+            .map_err(server_error),
+        _ => Err(bad("invalid request", errors)),
+    }
+}
+
+fn status_get(service: &Service, req: &Request) -> Result<Reply, Reply> {
+    let phone = phone_query(req)?;
+    let wanted = query_param(req.query, "subscription_group_id");
+    let groups: Vec<Value> = service
+        .status(&phone, req.now)
+        .map_err(server_error)?
+        .into_iter()
+        .filter(|(id, _, _)| wanted.as_ref().is_none_or(|w| w == id))
+        .map(|(id, state, pending)| json!({ "subscription_group_id": id, "subscription_state": state, "pending_double_opt_in": pending }))
+        .collect();
+    if groups.is_empty() {
+        return Err(bad(
+            "invalid request",
+            vec![format!(
+                "subscription_group_id {wanted:?} is not a known subscription group"
+            )],
+        ));
+    }
+    Ok((
+        200,
+        json!({ "message": "success", "phone": phone, "subscription_groups": groups }),
+    ))
+}
+
+/// `external_id,phone,subscription_group_id,state` rows, a header line
+/// first; all rows are checked before any is applied.
+fn import(service: &Service, req: &Request) -> Result<Reply, Reply> {
+    let text = std::str::from_utf8(req.body).map_err(|_| bad("invalid CSV", vec!["the body is not UTF-8".into()]))?;
+    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+    let header: Vec<&str> = lines.next().unwrap_or_default().split(',').map(str::trim).collect();
+    if header != ["external_id", "phone", "subscription_group_id", "state"] {
+        return Err(bad(
+            "invalid CSV",
+            vec!["the first line must be external_id,phone,subscription_group_id,state".into()],
+        ));
+    }
+    let mut errors = Vec::new();
+    let mut rows = Vec::new();
+    for (n, line) in lines.enumerate() {
+        let cells: Vec<&str> = line.split(',').map(str::trim).collect();
+        let [external_id, phone, group_id, state] = cells[..] else {
+            errors.push(format!("line {}: expected 4 cells, found {}", n + 2, cells.len()));
+            continue;
+        };
+        let subscribed = match state {
+            "subscribed" => true,
+            "unsubscribed" => false,
+            other => {
+                errors.push(format!(
+                    "line {}: state {other:?}; expected subscribed or unsubscribed",
+                    n + 2
+                ));
+                continue;
+            }
+        };
+        if let Err(e) = e164(phone) {
+            errors.push(format!("line {}: {e}", n + 2));
+        }
+        match service.config.group(group_id) {
+            Some(g) => rows.push((g, phone.to_string(), external_id.to_string(), subscribed)),
+            None => errors.push(format!(
+                "line {}: {group_id:?} is not a known subscription group",
+                n + 2
+            )),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(bad("invalid CSV", errors));
+    }
+    let phones: Vec<[String; 1]> = rows.iter().map(|(_, phone, _, _)| [phone.clone()]).collect();
+    let changes: Vec<Change> = rows
+        .iter()
+        .zip(&phones)
+        .map(|((group, _, external_id, subscribed), phones)| Change {
+            group,
+            phones,
+            external_id: Some(external_id.as_str()).filter(|s| !s.is_empty()),
+            event: Event::Import {
+                subscribed: *subscribed,
+            },
+            source: Source::Import,
+            origin: &req.origin,
+            now: req.now,
+        })
+        .collect();
+    service.apply(&changes, None).map_err(server_error)?;
+    Ok((201, json!({ "message": "success", "imported": rows.len() })))
+}

@@ -1,0 +1,274 @@
+//! The sandbox's configuration file: subscription groups with their channel,
+//! allowed countries, double-opt-in texts and keyword categories per
+//! language, and the prepaid quota.
+//!
+//! ```json
+//! {"quota_tickets": 1,
+//!  "groups": [{"id": "acme-sms", "name": "Acme Alerts", "channel": "sms", "countries": ["US", "KR"],
+//!              "double_opt_in": {"enabled": true, "prompt": {"en": "Acme Alerts: reply Y to confirm ..."}},
+//!              "keywords": [{"category": "custom", "name": "hours", "language": "en",
+//!                            "keywords": [{"regex": "(?i)^hours?$"}], "reply": "We are open 9-5."}]}]}
+//! ```
+//!
+//! Groups without `keywords` get the standard English categories; listed
+//! categories are added to them, and a listed standard category of the same
+//! language replaces the default one.
+
+use consentry::subscription::keywords::{defaults, CategorySpec, KeywordSpec, Keywords, Kind};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// Messages are bought in tickets of this many.
+pub const TICKET_MESSAGES: i64 = 1_000;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    #[serde(default = "one")]
+    quota_tickets: i64,
+    groups: Vec<FileGroup>,
+}
+
+fn one() -> i64 {
+    1
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileGroup {
+    id: String,
+    name: String,
+    channel: String,
+    #[serde(default)]
+    countries: Vec<String>,
+    #[serde(default)]
+    double_opt_in: FileDoubleOptIn,
+    #[serde(default)]
+    keywords: Vec<FileCategory>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileDoubleOptIn {
+    #[serde(default)]
+    enabled: bool,
+    #[serde(default)]
+    prompt: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileCategory {
+    category: String,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default = "english")]
+    language: String,
+    keywords: Vec<FileKeyword>,
+    #[serde(default)]
+    reply: String,
+}
+
+fn english() -> String {
+    "en".into()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileKeyword {
+    #[serde(default)]
+    is: Option<String>,
+    #[serde(default)]
+    regex: Option<String>,
+}
+
+/// The channel a group sends on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    /// SMS.
+    Sms,
+    /// WhatsApp.
+    WhatsApp,
+}
+
+/// A validated subscription group.
+#[derive(Debug)]
+pub struct Group {
+    /// Braze's `subscription_group_id`.
+    pub id: String,
+    /// The programme's name.
+    pub name: String,
+    /// SMS or WhatsApp.
+    pub channel: Channel,
+    /// ISO codes of the countries whose numbers may subscribe (empty: any).
+    pub countries: Vec<String>,
+    /// Whether `use_double_opt_in_logic` starts the workflow.
+    pub double_opt_in: bool,
+    /// The prompt per language.
+    pub prompts: BTreeMap<String, String>,
+    /// The keyword categories.
+    pub keywords: Keywords,
+}
+
+impl Group {
+    /// The prompt in `language`, else in English, else any.
+    pub fn prompt(&self, language: &str) -> String {
+        self.prompts
+            .get(language)
+            .or_else(|| self.prompts.get("en"))
+            .or_else(|| self.prompts.values().next())
+            .cloned()
+            .unwrap_or_else(|| format!("{}: reply Y to confirm your subscription. Msg & data rates may apply. Reply HELP for help, STOP to cancel.", self.name))
+    }
+}
+
+/// The validated configuration.
+#[derive(Debug)]
+pub struct Config {
+    /// Prepaid messages in all.
+    pub quota_messages: i64,
+    /// The groups by id.
+    pub groups: Vec<Group>,
+}
+
+impl Config {
+    /// The group `id`.
+    pub fn group(&self, id: &str) -> Option<&Group> {
+        self.groups.iter().find(|g| g.id == id)
+    }
+
+    /// Reads and validates the configuration text. The error names the
+    /// group and what is wrong, for a clear message at start-up.
+    pub fn parse(text: &str) -> Result<Config, String> {
+        let file: FileConfig = serde_json::from_str(text).map_err(|e| format!("sandbox config: {e}"))?;
+        if file.quota_tickets < 0 {
+            return Err(format!(
+                "sandbox config: quota_tickets is {}; expected 0 or more",
+                file.quota_tickets
+            ));
+        }
+        let mut groups = Vec::new();
+        for g in file.groups {
+            let at = format!("sandbox config: group {:?}", g.id);
+            if g.id.is_empty() || groups.iter().any(|other: &Group| other.id == g.id) {
+                return Err(format!("{at}: ids must be non-empty and unique"));
+            }
+            let channel = match g.channel.as_str() {
+                "sms" => Channel::Sms,
+                "whatsapp" => Channel::WhatsApp,
+                other => return Err(format!("{at}: channel {other:?}; expected \"sms\" or \"whatsapp\"")),
+            };
+            for c in &g.countries {
+                if c.len() != 2 || !c.bytes().all(|b| b.is_ascii_uppercase()) {
+                    return Err(format!("{at}: country {c:?}; expected an ISO code such as \"US\""));
+                }
+            }
+            let mut specs = defaults("en", &g.name);
+            for c in g.keywords {
+                let kind = match (c.category.as_str(), c.name) {
+                    ("opt_in", None) => Kind::OptIn,
+                    ("opt_out", None) => Kind::OptOut,
+                    ("help", None) => Kind::Help,
+                    ("confirm", None) => Kind::Confirm,
+                    ("custom", Some(name)) => Kind::Custom(name),
+                    (other, name) => {
+                        return Err(format!(
+                            "{at}: keyword category {other:?} (name {name:?}); expected opt_in, opt_out, help, confirm, or custom with a name"
+                        ))
+                    }
+                };
+                let mut keywords = Vec::new();
+                for k in c.keywords {
+                    keywords.push(match (k.is, k.regex) {
+                        (Some(value), None) => KeywordSpec { regex: false, value },
+                        (None, Some(value)) => KeywordSpec { regex: true, value },
+                        _ => return Err(format!("{at}: each keyword is {{\"is\": ...}} or {{\"regex\": ...}}")),
+                    });
+                }
+                specs.retain(|s| !(s.kind == kind && s.language == c.language));
+                specs.push(CategorySpec {
+                    kind,
+                    language: c.language,
+                    keywords,
+                    reply: c.reply,
+                });
+            }
+            let keywords = Keywords::new(specs).map_err(|e| format!("{at}: {e}"))?;
+            for (language, prompt) in &g.double_opt_in.prompt {
+                if prompt.chars().count() > consentry::subscription::keywords::MAX_REPLY_CHARS {
+                    return Err(format!("{at}: the {language} prompt is longer than 300 characters"));
+                }
+            }
+            groups.push(Group {
+                id: g.id,
+                name: g.name,
+                channel,
+                countries: g.countries,
+                double_opt_in: g.double_opt_in.enabled,
+                prompts: g.double_opt_in.prompt,
+                keywords,
+            });
+        }
+        Ok(Config {
+            quota_messages: file.quota_tickets * TICKET_MESSAGES,
+            groups,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_config_is_valid() {
+        let text = include_str!("../sandbox.json");
+        let c = Config::parse(text).unwrap();
+        assert!(c.group("acme-sms").is_some());
+    }
+
+    #[test]
+    fn errors_name_the_group_and_the_problem() {
+        let cases = [
+            (
+                r#"{"groups":[{"id":"g","name":"G","channel":"fax"}]}"#,
+                "group \"g\": channel \"fax\"",
+            ),
+            (
+                r#"{"groups":[{"id":"g","name":"G","channel":"sms","countries":["usa"]}]}"#,
+                "country \"usa\"",
+            ),
+            (
+                r#"{"groups":[{"id":"g","name":"G","channel":"sms","keywords":[{"category":"custom","name":"x","keywords":[{"is":"STOP"}]}]}]}"#,
+                "keyword \"STOP\" is already used",
+            ),
+            (
+                r#"{"groups":[{"id":"g","name":"G","channel":"sms","keywords":[{"category":"help","keywords":[{"is":"TWO WORDS"}]}]}]}"#,
+                "keyword \"TWO WORDS\" is not allowed",
+            ),
+            (
+                r#"{"groups":[{"id":"g","name":"G","channel":"sms","colour":"red"}]}"#,
+                "unknown field `colour`",
+            ),
+            (
+                r#"{"groups":[{"id":"g","name":"G","channel":"sms"},{"id":"g","name":"H","channel":"sms"}]}"#,
+                "unique",
+            ),
+        ];
+        for (text, expected) in cases {
+            let err = Config::parse(text).unwrap_err();
+            assert!(err.contains(expected), "{err}");
+        }
+    }
+
+    #[test]
+    fn listed_standard_categories_replace_the_defaults() {
+        let text = r#"{"groups":[{"id":"g","name":"G","channel":"sms",
+            "keywords":[{"category":"help","keywords":[{"is":"AIDE"}],"reply":"Aide"}]}]}"#;
+        let c = Config::parse(text).unwrap();
+        let k = &c.group("g").unwrap().keywords;
+        assert!(k.classify("HELP").is_none());
+        assert_eq!(k.classify("aide").unwrap().reply(), "Aide");
+        assert_eq!(c.quota_messages, 1_000);
+    }
+}

@@ -1,0 +1,463 @@
+//! The sandbox subscription service: numbers, the double-opt-in workflow,
+//! the outbox, the prepaid quota and the consent log, in one SQLite file.
+//!
+//! Every change runs in one transaction that is on disk (WAL, synchronous
+//! FULL) before the caller answers, so a request that got its 201 survives a
+//! SIGKILL. The rules come from `consentry::subscription`.
+
+use crate::config::{Channel, Config, Group};
+use consentry::subscription::double_opt_in::{Event, Intent, Number, Send, State};
+use consentry::subscription::keywords::Kind;
+use consentry::subscription::segments;
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use serde::Serialize;
+use std::path::Path;
+use std::sync::Mutex;
+
+/// Where a state change came from, for the consent log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// The subscription API.
+    Api,
+    /// A keyword the number sent.
+    Keyword,
+    /// A CSV import.
+    Import,
+}
+
+impl Source {
+    fn as_str(self) -> &'static str {
+        match self {
+            Source::Api => "api",
+            Source::Keyword => "keyword",
+            Source::Import => "import",
+        }
+    }
+}
+
+/// Who asked, for the consent log.
+#[derive(Debug, Clone, Default)]
+pub struct Origin {
+    /// The client's IP address.
+    pub ip: String,
+    /// The client's user agent.
+    pub user_agent: String,
+    /// The disclosure the visitor agreed to, when the request carried one.
+    pub disclosure: String,
+    /// The visitor's locale, when known: the prompt's language.
+    pub locale: String,
+}
+
+/// Makes the response (status, JSON text) of a request from the refusals.
+pub type Respond<'a> = &'a dyn Fn(&[String]) -> (u16, String);
+
+/// One change to apply to some numbers of a group.
+pub struct Change<'a> {
+    /// The group.
+    pub group: &'a Group,
+    /// The numbers, E.164.
+    pub phones: &'a [String],
+    /// The site's user id, when given.
+    pub external_id: Option<&'a str>,
+    /// What happened.
+    pub event: Event,
+    /// Where it came from.
+    pub source: Source,
+    /// Who asked.
+    pub origin: &'a Origin,
+    /// When, ms since the epoch.
+    pub now: i64,
+}
+
+/// A message in the outbox.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Outgoing {
+    /// The number.
+    pub phone: String,
+    /// The group.
+    pub subscription_group_id: String,
+    /// The text.
+    pub body: String,
+    /// Billable segments.
+    pub segments: i64,
+    /// `sent`, or `refused` when the quota was exhausted.
+    pub status: String,
+    /// Why it was refused.
+    pub error: Option<String>,
+    /// When, ms since the epoch.
+    pub time: i64,
+}
+
+/// A line of the consent log.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConsentEntry {
+    /// The number.
+    pub phone: String,
+    /// The group.
+    pub subscription_group_id: String,
+    /// The new state: `subscribed`, `pending` or `unsubscribed`.
+    pub state: String,
+    /// `api`, `keyword` or `import`.
+    pub source: String,
+    /// When, ms since the epoch.
+    pub time: i64,
+    /// The disclosure text the visitor saw.
+    pub disclosure: String,
+    /// The client's IP address.
+    pub ip: String,
+    /// The client's user agent.
+    pub user_agent: String,
+}
+
+/// The quota figures.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+pub struct Quota {
+    /// Messages bought.
+    pub total: i64,
+    /// Messages left.
+    pub remaining: i64,
+}
+
+/// The service over one SQLite file.
+pub struct Service {
+    /// The groups and quota.
+    pub config: Config,
+    db: Mutex<Connection>,
+}
+
+fn state_name(s: State) -> &'static str {
+    match s {
+        State::Subscribed => "subscribed",
+        State::Pending { .. } => "pending",
+        State::Unsubscribed => "unsubscribed",
+    }
+}
+
+fn db_error(e: rusqlite::Error) -> String {
+    format!("database: {e}")
+}
+
+impl Service {
+    /// Opens (or creates) the database at `path`.
+    pub fn open(config: Config, path: &Path) -> Result<Service, String> {
+        let db = Connection::open(path).map_err(db_error)?;
+        db.execute_batch(
+            "PRAGMA journal_mode = WAL;
+             PRAGMA synchronous = FULL;
+             PRAGMA busy_timeout = 5000;
+             CREATE TABLE IF NOT EXISTS numbers (
+               phone TEXT NOT NULL, group_id TEXT NOT NULL, state TEXT NOT NULL,
+               pending_since INTEGER, last_prompt INTEGER, language TEXT NOT NULL DEFAULT 'en',
+               external_id TEXT, PRIMARY KEY (phone, group_id));
+             CREATE TABLE IF NOT EXISTS outbox (
+               id INTEGER PRIMARY KEY, phone TEXT NOT NULL, group_id TEXT NOT NULL, body TEXT NOT NULL,
+               segments INTEGER NOT NULL, status TEXT NOT NULL, error TEXT, time INTEGER NOT NULL);
+             CREATE TABLE IF NOT EXISTS consent_log (
+               id INTEGER PRIMARY KEY, phone TEXT NOT NULL, group_id TEXT NOT NULL, state TEXT NOT NULL,
+               source TEXT NOT NULL, time INTEGER NOT NULL, disclosure TEXT NOT NULL, ip TEXT NOT NULL,
+               user_agent TEXT NOT NULL);
+             CREATE TABLE IF NOT EXISTS quota (id INTEGER PRIMARY KEY CHECK (id = 1), total INTEGER NOT NULL, used INTEGER NOT NULL);
+             CREATE TABLE IF NOT EXISTS idempotency (key TEXT PRIMARY KEY, status INTEGER NOT NULL, body TEXT NOT NULL);",
+        )
+        .map_err(db_error)?;
+        db.execute(
+            "INSERT INTO quota (id, total, used) VALUES (1, ?1, 0) ON CONFLICT (id) DO UPDATE SET total = ?1",
+            params![config.quota_messages],
+        )
+        .map_err(db_error)?;
+        Ok(Service {
+            config,
+            db: Mutex::new(db),
+        })
+    }
+
+    fn with_tx<T>(&self, f: impl FnOnce(&Transaction) -> Result<T, String>) -> Result<T, String> {
+        let mut db = self.db.lock().map_err(|_| "database lock poisoned".to_string())?;
+        let tx = db.transaction().map_err(db_error)?;
+        let out = f(&tx)?;
+        tx.commit().map_err(db_error)?;
+        Ok(out)
+    }
+
+    /// A response stored under an idempotency key, if any.
+    pub fn replay(&self, key: &str) -> Result<Option<(u16, String)>, String> {
+        let db = self.db.lock().map_err(|_| "database lock poisoned".to_string())?;
+        db.query_row(
+            "SELECT status, body FROM idempotency WHERE key = ?1",
+            params![key],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()
+        .map_err(db_error)
+    }
+
+    /// Applies `changes` in one transaction and returns why messages the
+    /// quota could not pay for were refused. With an idempotency key, the
+    /// response `respond` makes of those refusals is stored in the same
+    /// transaction, so a retry replays it instead of applying twice.
+    pub fn apply(&self, changes: &[Change], idempotency: Option<(&str, Respond)>) -> Result<Vec<String>, String> {
+        self.with_tx(|tx| {
+            let mut refusals = Vec::new();
+            for change in changes {
+                for phone in change.phones {
+                    for text in step(tx, change, phone)? {
+                        refusals.extend(send(tx, change.group, phone, &text, change.now)?);
+                    }
+                }
+            }
+            if let Some((key, respond)) = idempotency {
+                let (status, body) = respond(&refusals);
+                tx.execute(
+                    "INSERT OR IGNORE INTO idempotency (key, status, body) VALUES (?1, ?2, ?3)",
+                    params![key, status, body],
+                )
+                .map_err(db_error)?;
+            }
+            Ok(refusals)
+        })
+    }
+
+    /// A reply from `phone` to `group`: classified by the group's keywords,
+    /// then applied. Returns the messages sent in answer.
+    pub fn inbound(
+        &self,
+        group: &Group,
+        phone: &str,
+        body: &str,
+        origin: &Origin,
+        now: i64,
+    ) -> Result<Vec<Outgoing>, String> {
+        let category = group.keywords.classify(body);
+        let intent = category.map_or(Intent::Other, |c| c.intent());
+        let locale = category.map_or_else(|| origin.locale.clone(), |c| c.language().to_string());
+        let origin = Origin {
+            locale,
+            ..origin.clone()
+        };
+        let phones = [phone.to_string()];
+        let change = Change {
+            group,
+            phones: &phones,
+            external_id: None,
+            event: Event::Inbound(intent),
+            source: Source::Keyword,
+            origin: &origin,
+            now,
+        };
+        self.with_tx(|tx| {
+            let mut out = Vec::new();
+            for text in step(tx, &change, phone)? {
+                send(tx, group, phone, &text, now)?;
+                out.extend(outbox_rows(tx, phone, 1)?);
+            }
+            Ok(out)
+        })
+    }
+
+    /// Everything sent to `phone`, oldest first.
+    pub fn outbox(&self, phone: &str) -> Result<Vec<Outgoing>, String> {
+        let db = self.db.lock().map_err(|_| "database lock poisoned".to_string())?;
+        let mut rows = outbox_rows(&db, phone, i64::MAX)?;
+        rows.reverse();
+        Ok(rows)
+    }
+
+    /// `phone`'s state per group at `now`: (group, api state, pending).
+    pub fn status(&self, phone: &str, now: i64) -> Result<Vec<(String, &'static str, bool)>, String> {
+        let db = self.db.lock().map_err(|_| "database lock poisoned".to_string())?;
+        let mut out = Vec::new();
+        for g in &self.config.groups {
+            let n = load(&db, phone, &g.id)?.0.state_at(now as u64);
+            out.push((g.id.clone(), n.api_state(), matches!(n, State::Pending { .. })));
+        }
+        Ok(out)
+    }
+
+    /// The quota.
+    pub fn quota(&self) -> Result<Quota, String> {
+        let db = self.db.lock().map_err(|_| "database lock poisoned".to_string())?;
+        quota(&db)
+    }
+
+    /// The consent log of `phone`, oldest first.
+    pub fn consent_log(&self, phone: &str) -> Result<Vec<ConsentEntry>, String> {
+        let db = self.db.lock().map_err(|_| "database lock poisoned".to_string())?;
+        let mut stmt = db
+            .prepare("SELECT phone, group_id, state, source, time, disclosure, ip, user_agent FROM consent_log WHERE phone = ?1 ORDER BY id")
+            .map_err(db_error)?;
+        let rows = stmt
+            .query_map(params![phone], |r| {
+                Ok(ConsentEntry {
+                    phone: r.get(0)?,
+                    subscription_group_id: r.get(1)?,
+                    state: r.get(2)?,
+                    source: r.get(3)?,
+                    time: r.get(4)?,
+                    disclosure: r.get(5)?,
+                    ip: r.get(6)?,
+                    user_agent: r.get(7)?,
+                })
+            })
+            .map_err(db_error)?;
+        rows.collect::<Result<_, _>>().map_err(db_error)
+    }
+}
+
+fn quota(db: &Connection) -> Result<Quota, String> {
+    db.query_row("SELECT total, total - used FROM quota WHERE id = 1", [], |r| {
+        Ok(Quota {
+            total: r.get(0)?,
+            remaining: r.get(1)?,
+        })
+    })
+    .map_err(db_error)
+}
+
+fn load(db: &Connection, phone: &str, group: &str) -> Result<(Number, String), String> {
+    let row: Option<(String, Option<i64>, Option<i64>, String)> = db
+        .query_row(
+            "SELECT state, pending_since, last_prompt, language FROM numbers WHERE phone = ?1 AND group_id = ?2",
+            params![phone, group],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .optional()
+        .map_err(db_error)?;
+    Ok(match row {
+        None => (Number::default(), "en".into()),
+        Some((state, since, last_prompt, language)) => {
+            let state = match (state.as_str(), since) {
+                ("subscribed", _) => State::Subscribed,
+                ("pending", Some(since)) => State::Pending { since: since as u64 },
+                _ => State::Unsubscribed,
+            };
+            (
+                Number {
+                    state,
+                    last_prompt: last_prompt.map(|t| t as u64),
+                },
+                language,
+            )
+        }
+    })
+}
+
+/// Runs the workflow for one number; stores the new state and logs a change
+/// of state. Returns the texts to send, in order.
+fn step(tx: &Transaction, change: &Change, phone: &str) -> Result<Vec<String>, String> {
+    let (group, origin, now) = (change.group, change.origin, change.now);
+    let (before, stored_language) = load(tx, phone, &group.id)?;
+    let language = if origin.locale.is_empty() {
+        stored_language
+    } else {
+        origin.locale.clone()
+    };
+    let event = match change.event {
+        Event::ApiSubscribe { double_opt_in } => Event::ApiSubscribe {
+            double_opt_in: double_opt_in && group.double_opt_in,
+        },
+        ref e => e.clone(),
+    };
+    let (after, sends) = before.step(event, now as u64);
+    let since = match after.state {
+        State::Pending { since } => Some(since as i64),
+        _ => None,
+    };
+    tx.execute(
+        "INSERT INTO numbers (phone, group_id, state, pending_since, last_prompt, language, external_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT (phone, group_id) DO UPDATE SET state = ?3, pending_since = ?4, last_prompt = ?5, language = ?6,
+           external_id = COALESCE(?7, external_id)",
+        params![
+            phone,
+            group.id,
+            state_name(after.state),
+            since,
+            after.last_prompt.map(|t| t as i64),
+            language,
+            change.external_id
+        ],
+    )
+    .map_err(db_error)?;
+    if state_name(after.state) != state_name(before.state_at(now as u64)) || change.source == Source::Import {
+        tx.execute(
+            "INSERT INTO consent_log (phone, group_id, state, source, time, disclosure, ip, user_agent) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![phone, group.id, state_name(after.state), change.source.as_str(), now, origin.disclosure, origin.ip, origin.user_agent],
+        )
+        .map_err(db_error)?;
+    }
+    Ok(sends.iter().map(|s| text_of(group, s, &language)).collect())
+}
+
+fn text_of(group: &Group, send: &Send, language: &str) -> String {
+    let reply = |kind: Kind| {
+        group
+            .keywords
+            .category(&kind, language)
+            .map(|c| c.reply().to_string())
+            .unwrap_or_default()
+    };
+    match send {
+        Send::Prompt => group.prompt(language),
+        Send::Confirmation => reply(Kind::Confirm),
+        Send::OptInReply => reply(Kind::OptIn),
+        Send::OptOutConfirmation => reply(Kind::OptOut),
+        Send::HelpReply => reply(Kind::Help),
+        Send::CustomReply(name) => reply(Kind::Custom(name.clone())),
+    }
+}
+
+/// Puts one message in the outbox, paying one message per segment. When the
+/// quota cannot pay, the message is recorded as refused and the reason
+/// returned.
+fn send(tx: &Transaction, group: &Group, phone: &str, body: &str, now: i64) -> Result<Option<String>, String> {
+    if body.is_empty() {
+        return Ok(None);
+    }
+    // WhatsApp bills per message; SMS per segment.
+    let segments = match group.channel {
+        Channel::WhatsApp => 1,
+        Channel::Sms => i64::from(segments::count(body, phone).segments),
+    };
+    let left = quota(tx)?.remaining;
+    let error = (left < segments).then(|| {
+        format!("quota exhausted: {segments} message(s) needed, {left} left; the message to {phone} was not sent (buy another ticket of 1,000)")
+    });
+    if error.is_none() {
+        tx.execute("UPDATE quota SET used = used + ?1 WHERE id = 1", params![segments])
+            .map_err(db_error)?;
+    }
+    tx.execute(
+        "INSERT INTO outbox (phone, group_id, body, segments, status, error, time) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            phone,
+            group.id,
+            body,
+            segments,
+            if error.is_some() { "refused" } else { "sent" },
+            error,
+            now
+        ],
+    )
+    .map_err(db_error)?;
+    Ok(error)
+}
+
+fn outbox_rows(db: &Connection, phone: &str, limit: i64) -> Result<Vec<Outgoing>, String> {
+    let mut stmt = db
+        .prepare("SELECT phone, group_id, body, segments, status, error, time FROM outbox WHERE phone = ?1 ORDER BY id DESC LIMIT ?2")
+        .map_err(db_error)?;
+    let rows = stmt
+        .query_map(params![phone, limit], |r| {
+            Ok(Outgoing {
+                phone: r.get(0)?,
+                subscription_group_id: r.get(1)?,
+                body: r.get(2)?,
+                segments: r.get(3)?,
+                status: r.get(4)?,
+                error: r.get(5)?,
+                time: r.get(6)?,
+            })
+        })
+        .map_err(db_error)?;
+    rows.collect::<Result<_, _>>().map_err(db_error)
+}

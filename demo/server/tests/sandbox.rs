@@ -1,0 +1,344 @@
+//! The sandbox service over real HTTP on 127.0.0.1, with a temporary
+//! SQLite file: the double-opt-in keyword workflow, Braze's shapes and
+//! errors, idempotency, the quota, imports and durability across SIGKILL.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+
+struct Sandbox {
+    child: Child,
+    port: u16,
+    db: PathBuf,
+    config: PathBuf,
+}
+
+fn temp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("consentry-sandbox-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+impl Sandbox {
+    fn start(name: &str, config: Option<&str>) -> Sandbox {
+        let dir = temp(name);
+        let config_path = dir.join("sandbox.json");
+        let text = config
+            .map(str::to_string)
+            .unwrap_or_else(|| include_str!("../sandbox.json").to_string());
+        std::fs::write(&config_path, text).unwrap();
+        Sandbox::run(dir.join("sandbox.db"), config_path)
+    }
+
+    fn run(db: PathBuf, config: PathBuf) -> Sandbox {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_consentry-sandbox"))
+            .args(["--port", "0", "--db"])
+            .arg(&db)
+            .arg("--config")
+            .arg(&config)
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let port = line
+            .split("127.0.0.1:")
+            .nth(1)
+            .unwrap()
+            .split('/')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        Sandbox {
+            child,
+            port,
+            db,
+            config,
+        }
+    }
+
+    fn request(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> (u16, serde_json::Value) {
+        let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        let mut head = format!(
+            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: {}\r\n",
+            body.len()
+        );
+        for (k, v) in headers {
+            head.push_str(&format!("{k}: {v}\r\n"));
+        }
+        s.write_all(format!("{head}\r\n{body}").as_bytes()).unwrap();
+        let mut response = String::new();
+        s.read_to_string(&mut response).unwrap();
+        let status = response[9..12].parse().unwrap();
+        let body = response.split_once("\r\n\r\n").unwrap().1;
+        (status, serde_json::from_str(body).unwrap_or(serde_json::Value::Null))
+    }
+
+    fn post(&self, path: &str, body: &str) -> (u16, serde_json::Value) {
+        self.request("POST", path, &[], body)
+    }
+
+    fn get(&self, path: &str) -> serde_json::Value {
+        let (status, v) = self.request("GET", path, &[], "");
+        assert_eq!(status, 200, "{path}: {v}");
+        v
+    }
+
+    fn outbox(&self, phone: &str) -> Vec<String> {
+        let v = self.get(&format!("/sandbox/outbox?phone={}", phone.replace('+', "%2B")));
+        v["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["body"].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    fn state(&self, phone: &str) -> (String, bool) {
+        let v = self.get(&format!(
+            "/subscription/status/get?phone={}&subscription_group_id=acme-sms",
+            phone.replace('+', "%2B")
+        ));
+        let g = &v["subscription_groups"][0];
+        (
+            g["subscription_state"].as_str().unwrap().to_string(),
+            g["pending_double_opt_in"].as_bool().unwrap(),
+        )
+    }
+
+    fn reply(&self, phone: &str, text: &str) -> Vec<String> {
+        let body = serde_json::json!({ "phone": phone, "subscription_group_id": "acme-sms", "body": text }).to_string();
+        let (status, v) = self.post("/sandbox/inbound", &body);
+        assert_eq!(status, 200, "{v}");
+        v["replies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["body"].as_str().unwrap().to_string())
+            .collect()
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn subscribe(phone: &str, double_opt_in: bool) -> String {
+    serde_json::json!({
+        "subscription_group_id": "acme-sms",
+        "subscription_state": "subscribed",
+        "phone": [phone],
+        "use_double_opt_in_logic": double_opt_in,
+        "consent": { "disclosure": "Acme Alerts: up to 4 msgs/month. Msg & data rates may apply. Reply HELP for help, STOP to cancel.", "locale": "en-US" }
+    })
+    .to_string()
+}
+
+const PHONE: &str = "+14155552671";
+
+#[test]
+fn the_double_opt_in_keyword_workflow() {
+    let s = Sandbox::start("workflow", None);
+    let (status, v) = s.post("/subscription/status/set", &subscribe(PHONE, true));
+    assert_eq!((status, v["message"].as_str()), (201, Some("success")));
+    assert_eq!(
+        s.state(PHONE),
+        ("unsubscribed".into(), true),
+        "pending reads as unsubscribed"
+    );
+    let outbox = s.outbox(PHONE);
+    assert_eq!(outbox.len(), 1);
+    assert!(outbox[0].contains("reply Y to confirm"), "{outbox:?}");
+
+    // A second request within 24 hours sends no second prompt.
+    s.post("/subscription/status/set", &subscribe(PHONE, true));
+    assert_eq!(s.outbox(PHONE).len(), 1);
+
+    assert!(s.reply(PHONE, "maybe").is_empty());
+    let replies = s.reply(PHONE, " y ");
+    assert!(replies[0].contains("you are confirmed"), "{replies:?}");
+    assert_eq!(s.state(PHONE), ("subscribed".into(), false));
+
+    let replies = s.reply(PHONE, "HOURS");
+    assert!(replies[0].contains("9am-5pm"), "custom regex category: {replies:?}");
+
+    let replies = s.reply(PHONE, "Stop");
+    assert!(replies[0].contains("you are unsubscribed"), "{replies:?}");
+    assert_eq!(s.state(PHONE), ("unsubscribed".into(), false));
+    assert!(
+        s.reply(PHONE, "HELP").is_empty(),
+        "an unsubscribed number receives nothing more"
+    );
+    assert_eq!(s.outbox(PHONE).len(), 4);
+
+    let log = s.get("/sandbox/consent-log?phone=%2B14155552671");
+    let entries: Vec<(String, String)> = log["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["state"].as_str().unwrap().into(),
+                e["source"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    let expected = [
+        ("pending", "api"),
+        ("subscribed", "keyword"),
+        ("unsubscribed", "keyword"),
+    ];
+    assert_eq!(entries, expected.map(|(a, b)| (a.to_string(), b.to_string())));
+    assert!(log["entries"][0]["disclosure"]
+        .as_str()
+        .unwrap()
+        .contains("Msg & data rates may apply"));
+    assert_eq!(log["entries"][0]["ip"], "127.0.0.1");
+}
+
+#[test]
+fn brazes_errors_for_bad_requests() {
+    let s = Sandbox::start("errors", None);
+    let many: Vec<String> = (0..51).map(|i| format!("+1415555{:04}", 2600 + i)).collect();
+    let cases = [
+        (
+            serde_json::json!({"subscription_group_id": "acme-sms", "subscription_state": "subscribed", "phone": many}),
+            "at most 50 ids",
+        ),
+        (
+            serde_json::json!({"subscription_group_id": "acme-sms", "subscription_state": "subscribed", "phone": ["4155552671"]}),
+            "not a valid E.164",
+        ),
+        (
+            serde_json::json!({"subscription_group_id": "acme-sms", "subscription_state": "subscribed", "phone": ["+1415555"]}),
+            "not a valid E.164",
+        ),
+        (
+            serde_json::json!({"subscription_group_id": "acme-sms", "subscription_state": "subscribed", "phone": [PHONE], "email": ["a@example.com"]}),
+            "email and phone cannot be sent in one request",
+        ),
+        (
+            serde_json::json!({"subscription_group_id": "nope", "subscription_state": "subscribed", "phone": [PHONE]}),
+            "not a known subscription group",
+        ),
+        (
+            serde_json::json!({"subscription_group_id": "acme-sms", "subscription_state": "subscribed", "phone": ["+5511912345678"]}),
+            "is a number of BR",
+        ),
+    ];
+    for (body, expected) in cases {
+        let (status, v) = s.post("/subscription/status/set", &body.to_string());
+        assert_eq!(status, 400, "{v}");
+        assert_eq!(v["message"], "invalid request");
+        let errors = v["errors"].to_string();
+        assert!(errors.contains(expected), "{errors}");
+    }
+    let (status, v) = s.post("/subscription/status/set", "{not json");
+    assert_eq!((status, v["message"].as_str()), (400, Some("invalid JSON body")));
+    let (status, _) = s.post("/subscription/status/set", &"x".repeat(70_000));
+    assert_eq!(status, 413);
+}
+
+#[test]
+fn v2_users_track_and_idempotency() {
+    let s = Sandbox::start("shapes", None);
+    let v2 = serde_json::json!({"subscription_groups": [{"subscription_group_id": "acme-sms", "subscription_state": "subscribed",
+        "phones": ["+447400123456"], "use_double_opt_in_logic": false}]});
+    assert_eq!(s.post("/v2/subscription/status/set", &v2.to_string()).0, 201);
+    let v = s.get("/subscription/status/get?phone=%2B447400123456&subscription_group_id=acme-sms");
+    assert_eq!(v["subscription_groups"][0]["subscription_state"], "subscribed");
+
+    let track = serde_json::json!({"attributes": [{"external_id": "u1", "phone": "+819012345678",
+        "subscription_groups": [{"subscription_group_id": "acme-sms", "subscription_state": "subscribed"}]}]});
+    let (status, v) = s.post("/users/track", &track.to_string());
+    assert_eq!((status, v["attributes_processed"].as_u64()), (201, Some(1)));
+
+    let key = [("Idempotency-Key", "same-key")];
+    let body = subscribe("+14155550123", true);
+    let first = s.request("POST", "/subscription/status/set", &key, &body);
+    let second = s.request("POST", "/subscription/status/set", &key, &body);
+    assert_eq!(first, second);
+    assert_eq!(s.outbox("+14155550123").len(), 1);
+    let log = s.get("/sandbox/consent-log?phone=%2B14155550123");
+    assert_eq!(log["entries"].as_array().unwrap().len(), 1, "applied once");
+}
+
+#[test]
+fn the_quota_refuses_sends_but_records_the_state() {
+    let config = r#"{"quota_tickets": 0, "groups": [{"id": "acme-sms", "name": "Acme Alerts", "channel": "sms", "double_opt_in": {"enabled": true}}]}"#;
+    let s = Sandbox::start("quota", Some(config));
+    assert_eq!(
+        s.get("/sandbox/quota"),
+        serde_json::json!({"total": 0, "remaining": 0, "ticket_size": 1000})
+    );
+    let (status, v) = s.post("/subscription/status/set", &subscribe(PHONE, true));
+    assert_eq!(status, 201);
+    assert!(v["errors"][0].as_str().unwrap().starts_with("quota exhausted"), "{v}");
+    assert_eq!(
+        s.state(PHONE),
+        ("unsubscribed".into(), true),
+        "the pending state is recorded"
+    );
+    let outbox = s.get("/sandbox/outbox?phone=%2B14155552671");
+    assert_eq!(outbox["messages"][0]["status"], "refused");
+}
+
+#[test]
+fn segments_are_paid_for_from_the_quota() {
+    let s = Sandbox::start("segments", None);
+    s.post("/subscription/status/set", &subscribe(PHONE, true));
+    let korean = serde_json::json!({"subscription_group_id": "acme-sms", "subscription_state": "subscribed",
+        "phone": ["+821012345678"], "use_double_opt_in_logic": true, "consent": {"locale": "ko-KR"}});
+    s.post("/subscription/status/set", &korean.to_string());
+    let prompt = s.get("/sandbox/outbox?phone=%2B821012345678");
+    let m = &prompt["messages"][0];
+    assert!(m["body"].as_str().unwrap().contains("구독"), "the Korean prompt: {m}");
+    let bytes: usize = m["body"]
+        .as_str()
+        .unwrap()
+        .chars()
+        .map(|c| if c.is_ascii() { 1 } else { 2 })
+        .sum();
+    assert_eq!(m["segments"].as_u64().unwrap() as usize, bytes.div_ceil(80));
+    let used = 1000 - s.get("/sandbox/quota")["remaining"].as_i64().unwrap();
+    assert_eq!(used, 1 + m["segments"].as_i64().unwrap());
+}
+
+#[test]
+fn imports_subscribe_without_the_workflow() {
+    let s = Sandbox::start("import", None);
+    let csv = "external_id,phone,subscription_group_id,state\nu1,+14155552671,acme-sms,subscribed\nu2,+14155550123,acme-sms,unsubscribed\n";
+    let (status, v) = s.post("/sandbox/import", csv);
+    assert_eq!((status, v["imported"].as_u64()), (201, Some(2)));
+    assert_eq!(s.state(PHONE), ("subscribed".into(), false));
+    assert!(s.outbox(PHONE).is_empty());
+    let log = s.get("/sandbox/consent-log?phone=%2B14155552671");
+    assert_eq!(log["entries"][0]["source"], "import");
+    let (status, v) = s.post(
+        "/sandbox/import",
+        "external_id,phone,subscription_group_id,state\nu3,555,acme-sms,maybe\n",
+    );
+    assert_eq!(status, 400);
+    assert!(v["errors"].to_string().contains("line 2"), "{v}");
+}
+
+#[test]
+fn an_acknowledged_request_survives_sigkill() {
+    let s = Sandbox::start("durable", None);
+    let (db, config) = (s.db.clone(), s.config.clone());
+    assert_eq!(s.post("/subscription/status/set", &subscribe(PHONE, false)).0, 201);
+    let mut s = s;
+    // Child::kill sends SIGKILL: no shutdown code runs.
+    s.child.kill().unwrap();
+    s.child.wait().unwrap();
+    let again = Sandbox::run(db, config);
+    assert_eq!(again.state(PHONE), ("subscribed".into(), false));
+}
