@@ -1,7 +1,7 @@
 //! Phone-capture subscriptions: the pure rules behind the SMS/WhatsApp form
 //! and the sandbox subscription service. Nothing here calls out.
 //!
-//! The browser needs [`phone`] and [`payload`]; the workflow, keyword and segment rules
+//! The browser needs [`phone`], [`payload`] and [`outbox`]; the workflow, keyword and segment rules
 //! belong to the sandbox service and are built with the `sandbox` feature,
 //! so they never reach the wasm (merely compiling `segments` into the wasm
 //! crate cost 4 KB brotli there, though nothing calls it).
@@ -10,6 +10,7 @@
 pub mod double_opt_in;
 #[cfg(feature = "sandbox")]
 pub mod keywords;
+pub mod outbox;
 pub mod payload;
 pub mod phone;
 #[cfg(feature = "sandbox")]
