@@ -1,13 +1,15 @@
 //! Phone-capture subscriptions: the pure rules behind the SMS/WhatsApp form
 //! and the sandbox subscription service. Nothing here calls out.
 //!
-//! The browser needs [`phone`], [`payload`] and [`outbox`]; the workflow, keyword and segment rules
+//! The form in the browser needs [`form_options`], [`texts`], [`phone`],
+//! [`payload`] and [`outbox`]; the workflow, keyword and segment rules
 //! belong to the sandbox service and are built with the `sandbox` feature,
 //! so they never reach the wasm (merely compiling `segments` into the wasm
 //! crate cost 4 KB brotli there, though nothing calls it).
 
 #[cfg(feature = "sandbox")]
 pub mod double_opt_in;
+pub mod form_options;
 #[cfg(feature = "sandbox")]
 pub mod keywords;
 pub mod outbox;
@@ -15,3 +17,4 @@ pub mod payload;
 pub mod phone;
 #[cfg(feature = "sandbox")]
 pub mod segments;
+pub mod texts;

@@ -1,0 +1,383 @@
+//! The options of `consentry.renderPhoneCapture(target, options)`,
+//! validated. The callbacks (`onSubmit`, `onPending`, ...) are JS functions
+//! the web layer keeps; everything else is decided here.
+//!
+//! No secret may reach the browser: an option that carries an API key or an
+//! `Authorization` header is refused, and the form posts to the site's own
+//! endpoint, which holds the messaging platform's key.
+
+use super::phone::{country, COUNTRIES};
+use super::texts::{self, Locale};
+use crate::consent::bad_value;
+use crate::json::Value;
+
+/// SMS or WhatsApp.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    /// SMS.
+    Sms,
+    /// WhatsApp.
+    WhatsApp,
+}
+
+/// Inline in the target element, or as an in-app modal dialog.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Inside the target element.
+    Inline,
+    /// A modal dialog (in-app messages).
+    Modal,
+}
+
+/// Validated form options.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FormOptions {
+    /// Braze's `subscription_group_id`.
+    pub subscription_group_id: String,
+    /// The channel.
+    pub channel: Channel,
+    /// The site's own endpoint; the form posts to `{endpoint}/subscription/status/set`.
+    pub endpoint: String,
+    /// ISO codes of the countries offered, in order.
+    pub countries: Vec<&'static str>,
+    /// The country selected at first.
+    pub default_country: &'static str,
+    /// The site's user id, when known.
+    pub external_id: Option<String>,
+    /// `use_double_opt_in_logic`.
+    pub double_opt_in: bool,
+    /// The form's language.
+    pub locale: Locale,
+    /// Text overrides by key.
+    pub texts: Vec<(String, String)>,
+    /// The programme's name.
+    pub programme: String,
+    /// The disclosure shown next to the checkbox.
+    pub disclosure: String,
+    /// The form's id, recorded with the consent.
+    pub form_id: String,
+    /// Inline or modal.
+    pub mode: Mode,
+}
+
+impl FormOptions {
+    /// The text of `key`: the site's override, else the built-in one.
+    pub fn text(&self, key: &str) -> String {
+        self.texts
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+            .or_else(|| texts::text(self.locale, key).map(str::to_string))
+            .unwrap_or_default()
+    }
+
+    /// The URL the form posts to.
+    pub fn submit_url(&self) -> String {
+        let mut url = self.endpoint.trim_end_matches('/').to_string();
+        url.push_str("/subscription/status/set");
+        url
+    }
+}
+
+const KEYS: [&str; 13] = [
+    "subscriptionGroupId",
+    "channel",
+    "endpoint",
+    "countries",
+    "defaultCountry",
+    "externalId",
+    "doubleOptIn",
+    "locale",
+    "texts",
+    "programme",
+    "disclosure",
+    "formId",
+    "mode",
+];
+
+/// Option keys that are JS callbacks, kept by the web layer.
+pub const CALLBACKS: [&str; 5] = ["onSubmit", "onPending", "onSuccess", "onError", "onClose"];
+
+const SECRET_WORDS: [&str; 6] = ["apikey", "api_key", "api-key", "authorization", "bearer", "secret"];
+
+fn secret_refused(key: &str) -> String {
+    let mut m = String::from("options.");
+    m.push_str(key);
+    m.push_str(" carries an API key or credentials; no secret may reach the browser: post to your own endpoint and keep the key on the server");
+    m
+}
+
+fn string(v: &Value, key: &str, expected: &str) -> Result<String, String> {
+    match v.get(key) {
+        Some(Value::String(s)) if !s.trim().is_empty() => Ok(s.clone()),
+        Some(other) => Err(bad_value(key, other, expected).replacen("config.", "options.", 1)),
+        None => {
+            let mut m = String::from("options.");
+            m.push_str(key);
+            m.push_str(" is required; expected ");
+            m.push_str(expected);
+            Err(m)
+        }
+    }
+}
+
+impl FormOptions {
+    /// Validates the options object; warnings (a disclosure that misses what
+    /// a compliant one states) go to `warnings`.
+    pub fn parse(v: &Value, warnings: &mut Vec<String>) -> Result<FormOptions, String> {
+        let Value::Object(members) = v else {
+            return Err(bad_value("", v, "an object").replacen("config. is", "options are", 1));
+        };
+        for (key, value) in members {
+            let lower = key.to_ascii_lowercase();
+            if key == "headers" || SECRET_WORDS.iter().any(|w| lower.contains(w)) {
+                return Err(secret_refused(key));
+            }
+            if let Value::String(s) = value {
+                let s = s.to_ascii_lowercase();
+                if SECRET_WORDS.iter().any(|w| s.contains(w)) && key == "endpoint" {
+                    return Err(secret_refused(key));
+                }
+            }
+            if !KEYS.contains(&key.as_str()) && !CALLBACKS.contains(&key.as_str()) {
+                let mut m = String::from("options.");
+                m.push_str(key);
+                m.push_str(" is not an option; expected one of ");
+                m.push_str(&KEYS.join(", "));
+                return Err(m);
+            }
+        }
+        let endpoint = string(v, "endpoint", "the URL of your own backend, e.g. \"/api\"")?;
+        if endpoint.contains('@') || endpoint.contains('?') || endpoint.contains('#') {
+            return Err(secret_refused("endpoint"));
+        }
+        let countries: Vec<&'static str> = match v.get("countries") {
+            None => COUNTRIES.iter().map(|c| c.iso).collect(),
+            Some(Value::Array(items)) if !items.is_empty() => items
+                .iter()
+                .map(|item| match item {
+                    Value::String(s) => country(s)
+                        .map(|c| c.iso)
+                        .ok_or_else(|| unknown_country("countries", item)),
+                    other => Err(unknown_country("countries", other)),
+                })
+                .collect::<Result<_, _>>()?,
+            Some(other) => {
+                return Err(
+                    bad_value("countries", other, "a non-empty array of ISO codes").replacen("config.", "options.", 1)
+                )
+            }
+        };
+        let default_country = match v.get("defaultCountry") {
+            None => countries.first().copied().unwrap_or("US"),
+            Some(Value::String(s)) => countries
+                .iter()
+                .copied()
+                .find(|c| c.eq_ignore_ascii_case(s))
+                .ok_or_else(|| {
+                    let mut m = unknown_country("defaultCountry", &Value::String(s.clone()));
+                    m.push_str(" among options.countries");
+                    m
+                })?,
+            Some(other) => return Err(unknown_country("defaultCountry", other)),
+        };
+        let channel = match v.get("channel") {
+            None => Channel::Sms,
+            Some(Value::String(s)) if s == "sms" => Channel::Sms,
+            Some(Value::String(s)) if s == "whatsapp" => Channel::WhatsApp,
+            Some(other) => {
+                return Err(bad_value("channel", other, "\"sms\" or \"whatsapp\"").replacen("config.", "options.", 1))
+            }
+        };
+        let mode = match v.get("mode") {
+            None => Mode::Inline,
+            Some(Value::String(s)) if s == "inline" => Mode::Inline,
+            Some(Value::String(s)) if s == "modal" => Mode::Modal,
+            Some(other) => {
+                return Err(bad_value("mode", other, "\"inline\" or \"modal\"").replacen("config.", "options.", 1))
+            }
+        };
+        let locale = match v.get("locale") {
+            None => Locale::En,
+            Some(Value::String(s)) => Locale::parse(s).ok_or_else(|| {
+                bad_value("locale", &Value::String(s.clone()), "\"en\", \"ko\" or \"ja\"")
+                    .replacen("config.", "options.", 1)
+            })?,
+            Some(other) => {
+                return Err(bad_value("locale", other, "\"en\", \"ko\" or \"ja\"").replacen("config.", "options.", 1))
+            }
+        };
+        let double_opt_in = match v.get("doubleOptIn") {
+            None => true,
+            Some(Value::Bool(b)) => *b,
+            Some(other) => {
+                return Err(bad_value("doubleOptIn", other, "true or false").replacen("config.", "options.", 1))
+            }
+        };
+        let texts = match v.get("texts") {
+            None => Vec::new(),
+            Some(Value::Object(members)) => members
+                .iter()
+                .map(|(k, t)| match t {
+                    Value::String(s) if texts::TEXTS.iter().any(|(key, _)| key == k) => Ok((k.clone(), s.clone())),
+                    _ => {
+                        let mut m = String::from("options.texts.");
+                        m.push_str(k);
+                        m.push_str(" is ");
+                        m.push_str(&t.to_json());
+                        m.push_str("; expected a string for one of ");
+                        m.push_str(&texts::TEXTS.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(", "));
+                        Err(m)
+                    }
+                })
+                .collect::<Result<_, _>>()?,
+            Some(other) => {
+                return Err(bad_value("texts", other, "an object of strings").replacen("config.", "options.", 1))
+            }
+        };
+        let external_id = match v.get("externalId") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(other) => return Err(bad_value("externalId", other, "a string").replacen("config.", "options.", 1)),
+        };
+        let programme = string(v, "programme", "the programme's name, e.g. \"Acme Alerts\"")?;
+        let disclosure = string(v, "disclosure", "the programme's disclosure text")?;
+        for missing in super::payload::missing_from_disclosure(&disclosure, &programme) {
+            let mut w = String::from("the disclosure does not state ");
+            w.push_str(missing);
+            warnings.push(w);
+        }
+        let form_id = match v.get("formId") {
+            None => "consentry-phone".to_string(),
+            Some(_) => string(v, "formId", "a non-empty string")?,
+        };
+        Ok(FormOptions {
+            subscription_group_id: string(v, "subscriptionGroupId", "your subscription group's id")?,
+            channel,
+            endpoint,
+            countries,
+            default_country,
+            external_id,
+            double_opt_in,
+            locale,
+            texts,
+            programme,
+            disclosure,
+            form_id,
+            mode,
+        })
+    }
+}
+
+fn unknown_country(key: &str, v: &Value) -> String {
+    let mut m = String::from("options.");
+    m.push_str(key);
+    m.push_str(" has ");
+    m.push_str(&v.to_json());
+    m.push_str("; expected an ISO code of ");
+    let codes: Vec<&str> = COUNTRIES.iter().map(|c| c.iso).collect();
+    m.push_str(&codes.join(", "));
+    m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json;
+
+    const DISCLOSURE: &str = "By checking this box you agree to receive recurring marketing texts from Acme Alerts \
+        (up to 4 msgs/month). Msg & data rates may apply. Reply HELP for help, STOP to cancel.";
+
+    fn options(extra: &str) -> Result<FormOptions, String> {
+        let text = format!(
+            r#"{{"subscriptionGroupId":"acme-sms","endpoint":"/api","programme":"Acme Alerts","disclosure":"{DISCLOSURE}"{extra}}}"#
+        );
+        FormOptions::parse(&json::parse(&text).unwrap(), &mut vec![])
+    }
+
+    #[test]
+    fn defaults_are_what_a_form_needs() {
+        let o = options("").unwrap();
+        assert_eq!(
+            (o.channel, o.mode, o.locale, o.double_opt_in),
+            (Channel::Sms, Mode::Inline, Locale::En, true)
+        );
+        assert_eq!(o.default_country, "US");
+        assert_eq!(o.submit_url(), "/api/subscription/status/set");
+        assert_eq!(o.text("submit"), "Subscribe");
+    }
+
+    #[test]
+    fn countries_locale_and_text_overrides() {
+        let o = options(r#","countries":["KR","JP"],"defaultCountry":"jp","locale":"ko-KR","texts":{"submit":"가입"},"mode":"modal""#).unwrap();
+        assert_eq!((o.countries.clone(), o.default_country), (vec!["KR", "JP"], "JP"));
+        assert_eq!(
+            (o.locale, o.text("submit"), o.text("close")),
+            (Locale::Ko, "가입".to_string(), "닫기".to_string())
+        );
+        assert_eq!(o.mode, Mode::Modal);
+    }
+
+    #[test]
+    fn secrets_are_refused() {
+        for extra in [
+            r#","apiKey":"abc""#,
+            r#","headers":{"Authorization":"Bearer x"}"#,
+            r#","braze_api_key":"abc""#,
+        ] {
+            let err = options(extra).unwrap_err();
+            assert!(err.contains("no secret may reach the browser"), "{extra}: {err}");
+        }
+        let text = format!(
+            r#"{{"subscriptionGroupId":"g","endpoint":"https://rest.braze.com?api_key=x","programme":"Acme Alerts","disclosure":"{DISCLOSURE}"}}"#
+        );
+        let err = FormOptions::parse(&json::parse(&text).unwrap(), &mut vec![]).unwrap_err();
+        assert!(err.contains("no secret"), "{err}");
+    }
+
+    #[test]
+    fn errors_name_the_option_and_what_was_expected() {
+        let cases = [
+            (
+                r#","countries":["XX"]"#,
+                "options.countries has \"XX\"; expected an ISO code",
+            ),
+            (
+                r#","countries":["KR"],"defaultCountry":"US""#,
+                "options.defaultCountry has \"US\"; expected an ISO code",
+            ),
+            (
+                r#","channel":"email""#,
+                "options.channel is \"email\"; expected \"sms\" or \"whatsapp\"",
+            ),
+            (
+                r#","locale":"fr""#,
+                "options.locale is \"fr\"; expected \"en\", \"ko\" or \"ja\"",
+            ),
+            (
+                r#","texts":{"nope":"x"}"#,
+                "options.texts.nope is \"x\"; expected a string for one of",
+            ),
+            (
+                r#","doubleOptIn":"yes""#,
+                "options.doubleOptIn is \"yes\"; expected true or false",
+            ),
+            (r#","colour":"red""#, "options.colour is not an option"),
+        ];
+        for (extra, expected) in cases {
+            let err = options(extra).unwrap_err();
+            assert!(err.starts_with(expected), "{extra}: {err}");
+        }
+        let err = FormOptions::parse(&json::parse("{}").unwrap(), &mut vec![]).unwrap_err();
+        assert!(err.starts_with("options.endpoint is required"), "{err}");
+    }
+
+    #[test]
+    fn a_thin_disclosure_is_warned_about() {
+        let mut warnings = vec![];
+        let text = r#"{"subscriptionGroupId":"g","endpoint":"/api","programme":"Acme Alerts","disclosure":"Get Acme Alerts texts!"}"#;
+        FormOptions::parse(&json::parse(text).unwrap(), &mut warnings).unwrap();
+        assert_eq!(warnings.len(), 3, "{warnings:?}");
+        assert!(warnings[0].contains("message frequency"));
+    }
+}

@@ -1,0 +1,186 @@
+//! The form's built-in strings in English, Korean and Japanese. A site may
+//! override any of them by key; `{phone}` is replaced by the number.
+//!
+//! ```
+//! use consentry::subscription::texts::{text, Locale};
+//! assert_eq!(text(Locale::Ko, "submit"), Some("구독하기"));
+//! assert_eq!(Locale::parse("ja-JP"), Some(Locale::Ja));
+//! ```
+
+/// A built-in language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Locale {
+    /// English.
+    En,
+    /// Korean.
+    Ko,
+    /// Japanese.
+    Ja,
+}
+
+impl Locale {
+    /// Reads `en`, `ko`, `ja`, also with a region (`ko-KR`).
+    pub fn parse(tag: &str) -> Option<Locale> {
+        match tag
+            .split(['-', '_'])
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase()
+            .as_str()
+        {
+            "en" => Some(Locale::En),
+            "ko" => Some(Locale::Ko),
+            "ja" => Some(Locale::Ja),
+            _ => None,
+        }
+    }
+
+    /// The language code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Locale::En => "en",
+            Locale::Ko => "ko",
+            Locale::Ja => "ja",
+        }
+    }
+}
+
+/// Every key, with its English, Korean and Japanese text.
+pub const TEXTS: [(&str, [&str; 3]); 19] = [
+    (
+        "title",
+        ["Get texts from us", "문자 알림 받기", "SMSで最新情報を受け取る"],
+    ),
+    ("country", ["Country", "국가", "国"]),
+    ("phone", ["Mobile number", "휴대폰 번호", "携帯電話番号"]),
+    (
+        "consent",
+        [
+            "Yes, send me texts as described below.",
+            "아래 안내에 따라 문자 수신에 동의합니다.",
+            "以下の内容でSMSを受け取ることに同意します。",
+        ],
+    ),
+    ("submit", ["Subscribe", "구독하기", "登録する"]),
+    ("sending", ["Sending…", "보내는 중…", "送信中…"]),
+    (
+        "pending",
+        [
+            "We sent a text to {phone}. Reply Y to confirm.",
+            "{phone}(으)로 문자를 보냈습니다. Y로 답장하여 확인해 주세요.",
+            "{phone} にSMSを送信しました。Y と返信して確認してください。",
+        ],
+    ),
+    (
+        "success",
+        ["You are subscribed.", "구독되었습니다.", "登録が完了しました。"],
+    ),
+    (
+        "queued",
+        [
+            "You seem to be offline. We will send it as soon as you are back.",
+            "오프라인 상태입니다. 연결되면 바로 보내겠습니다.",
+            "オフラインのようです。接続が戻り次第送信します。",
+        ],
+    ),
+    (
+        "error",
+        [
+            "Something went wrong. Please try again.",
+            "문제가 발생했습니다. 다시 시도해 주세요.",
+            "エラーが発生しました。もう一度お試しください。",
+        ],
+    ),
+    ("retry", ["Try again", "다시 시도", "再試行"]),
+    ("close", ["Close", "닫기", "閉じる"]),
+    (
+        "consent_required",
+        [
+            "Please tick the box to agree.",
+            "동의 상자를 선택해 주세요.",
+            "同意のチェックを入れてください。",
+        ],
+    ),
+    (
+        "empty",
+        [
+            "Please enter your mobile number.",
+            "휴대폰 번호를 입력해 주세요.",
+            "携帯電話番号を入力してください。",
+        ],
+    ),
+    (
+        "invalid_character",
+        [
+            "Use digits only.",
+            "숫자만 입력해 주세요.",
+            "数字のみで入力してください。",
+        ],
+    ),
+    (
+        "too_short",
+        [
+            "This number is too short.",
+            "번호가 너무 짧습니다.",
+            "番号が短すぎます。",
+        ],
+    ),
+    (
+        "too_long",
+        ["This number is too long.", "번호가 너무 깁니다.", "番号が長すぎます。"],
+    ),
+    (
+        "invalid_start",
+        [
+            "This is not a valid mobile number.",
+            "올바른 휴대폰 번호가 아닙니다.",
+            "有効な携帯電話番号ではありません。",
+        ],
+    ),
+    (
+        "country_not_allowed",
+        [
+            "Numbers from this country cannot subscribe.",
+            "이 국가의 번호는 구독할 수 없습니다.",
+            "この国の番号は登録できません。",
+        ],
+    ),
+];
+
+/// The built-in text of `key` in `locale`.
+pub fn text(locale: Locale, key: &str) -> Option<&'static str> {
+    let i = locale as usize;
+    TEXTS
+        .iter()
+        .find(|(k, _)| *k == key)
+        .and_then(|(_, t)| t.get(i).copied())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_has_every_language() {
+        for (key, texts) in TEXTS {
+            assert!(texts.iter().all(|t| !t.is_empty()), "{key}");
+        }
+        assert!(text(Locale::Ja, "pending").unwrap().contains("{phone}"));
+        assert_eq!(text(Locale::En, "nope"), None);
+    }
+
+    #[test]
+    fn phone_errors_have_messages() {
+        use crate::subscription::phone::PhoneError;
+        for e in [
+            PhoneError::Empty,
+            PhoneError::InvalidCharacter('x'),
+            PhoneError::TooShort,
+            PhoneError::TooLong,
+            PhoneError::InvalidStart,
+            PhoneError::CountryNotAllowed,
+        ] {
+            assert!(text(Locale::Ko, e.code()).is_some(), "{}", e.code());
+        }
+    }
+}
