@@ -1,0 +1,59 @@
+// The sandbox demo: a site backend's call to the subscription API, and a
+// simulated phone reading the outbox and replying through /sandbox/inbound.
+(function () {
+  var $ = function (id) { return document.getElementById(id); };
+  var phone = function () { return $("phone").value.trim(); };
+  var group = function () { return $("group").value; };
+
+  function getJson(url) {
+    return fetch(url).then(function (r) { return r.json(); });
+  }
+
+  function postJson(url, body) {
+    return fetch(url, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) })
+      .then(function (r) { return r.json().then(function (v) { return { status: r.status, body: v }; }); });
+  }
+
+  function refresh() {
+    var p = encodeURIComponent(phone());
+    return Promise.all([
+      getJson("/sandbox/outbox?phone=" + p),
+      getJson("/subscription/status/get?phone=" + p + "&subscription_group_id=" + encodeURIComponent(group())),
+      getJson("/sandbox/quota"),
+    ]).then(function (answers) {
+      var list = $("messages");
+      list.textContent = "";
+      (answers[0].messages || []).forEach(function (m) {
+        var li = document.createElement("li");
+        li.textContent = m.body + " (" + m.segments + " segment" + (m.segments === 1 ? "" : "s") + (m.status === "sent" ? "" : ", " + m.status) + ")";
+        list.appendChild(li);
+      });
+      var g = (answers[1].subscription_groups || [])[0];
+      $("state").textContent = g ? (g.pending_double_opt_in ? "pending (reads as unsubscribed)" : g.subscription_state) : "invalid number";
+      $("quota").textContent = answers[2].remaining + " of " + answers[2].total;
+    });
+  }
+
+  $("backend").addEventListener("submit", function (e) {
+    e.preventDefault();
+    postJson("/subscription/status/set", {
+      subscription_group_id: group(),
+      subscription_state: "subscribed",
+      phone: [phone()],
+      use_double_opt_in_logic: $("double").checked,
+    }).then(function (r) {
+      $("response").textContent = r.status + " " + JSON.stringify(r.body, null, 2);
+      return refresh();
+    });
+  });
+
+  $("reply-form").addEventListener("submit", function (e) {
+    e.preventDefault();
+    postJson("/sandbox/inbound", { phone: phone(), subscription_group_id: group(), body: $("reply").value })
+      .then(function () { $("reply").value = ""; return refresh(); });
+  });
+
+  $("phone").addEventListener("change", refresh);
+  $("group").addEventListener("change", refresh);
+  refresh();
+})();
