@@ -12,7 +12,7 @@ use consentry::subscription::segments;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde::Serialize;
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
 
 /// Where a state change came from, for the consent log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -171,8 +171,12 @@ impl Service {
         })
     }
 
+    fn lock(&self) -> Result<MutexGuard<'_, Connection>, String> {
+        self.db.lock().map_err(|_| "database lock poisoned".to_string())
+    }
+
     fn with_tx<T>(&self, f: impl FnOnce(&Transaction) -> Result<T, String>) -> Result<T, String> {
-        let mut db = self.db.lock().map_err(|_| "database lock poisoned".to_string())?;
+        let mut db = self.lock()?;
         let tx = db.transaction().map_err(db_error)?;
         let out = f(&tx)?;
         tx.commit().map_err(db_error)?;
@@ -181,7 +185,7 @@ impl Service {
 
     /// A response stored under an idempotency key, if any.
     pub fn replay(&self, key: &str) -> Result<Option<(u16, String)>, String> {
-        let db = self.db.lock().map_err(|_| "database lock poisoned".to_string())?;
+        let db = self.lock()?;
         db.query_row(
             "SELECT status, body FROM idempotency WHERE key = ?1",
             params![key],
@@ -256,7 +260,7 @@ impl Service {
 
     /// Everything sent to `phone`, oldest first.
     pub fn outbox(&self, phone: &str) -> Result<Vec<Outgoing>, String> {
-        let db = self.db.lock().map_err(|_| "database lock poisoned".to_string())?;
+        let db = self.lock()?;
         let mut rows = outbox_rows(&db, phone, i64::MAX)?;
         rows.reverse();
         Ok(rows)
@@ -264,7 +268,7 @@ impl Service {
 
     /// `phone`'s state per group at `now`: (group, api state, pending).
     pub fn status(&self, phone: &str, now: i64) -> Result<Vec<(String, &'static str, bool)>, String> {
-        let db = self.db.lock().map_err(|_| "database lock poisoned".to_string())?;
+        let db = self.lock()?;
         let mut out = Vec::new();
         for g in &self.config.groups {
             let n = load(&db, phone, &g.id)?.0.state_at(now as u64);
@@ -275,31 +279,26 @@ impl Service {
 
     /// The quota.
     pub fn quota(&self) -> Result<Quota, String> {
-        let db = self.db.lock().map_err(|_| "database lock poisoned".to_string())?;
+        let db = self.lock()?;
         quota(&db)
     }
 
     /// The consent log of `phone`, oldest first.
     pub fn consent_log(&self, phone: &str) -> Result<Vec<ConsentEntry>, String> {
-        let db = self.db.lock().map_err(|_| "database lock poisoned".to_string())?;
-        let mut stmt = db
-            .prepare("SELECT phone, group_id, state, source, time, disclosure, ip, user_agent FROM consent_log WHERE phone = ?1 ORDER BY id")
-            .map_err(db_error)?;
-        let rows = stmt
-            .query_map(params![phone], |r| {
-                Ok(ConsentEntry {
-                    phone: r.get(0)?,
-                    subscription_group_id: r.get(1)?,
-                    state: r.get(2)?,
-                    source: r.get(3)?,
-                    time: r.get(4)?,
-                    disclosure: r.get(5)?,
-                    ip: r.get(6)?,
-                    user_agent: r.get(7)?,
-                })
+        let db = self.lock()?;
+        let sql = "SELECT phone, group_id, state, source, time, disclosure, ip, user_agent FROM consent_log WHERE phone = ?1 ORDER BY id";
+        query(&db, sql, params![phone], |r| {
+            Ok(ConsentEntry {
+                phone: r.get(0)?,
+                subscription_group_id: r.get(1)?,
+                state: r.get(2)?,
+                source: r.get(3)?,
+                time: r.get(4)?,
+                disclosure: r.get(5)?,
+                ip: r.get(6)?,
+                user_agent: r.get(7)?,
             })
-            .map_err(db_error)?;
-        rows.collect::<Result<_, _>>().map_err(db_error)
+        })
     }
 }
 
@@ -443,21 +442,27 @@ fn send(tx: &Transaction, group: &Group, phone: &str, body: &str, now: i64) -> R
 }
 
 fn outbox_rows(db: &Connection, phone: &str, limit: i64) -> Result<Vec<Outgoing>, String> {
-    let mut stmt = db
-        .prepare("SELECT phone, group_id, body, segments, status, error, time FROM outbox WHERE phone = ?1 ORDER BY id DESC LIMIT ?2")
-        .map_err(db_error)?;
-    let rows = stmt
-        .query_map(params![phone, limit], |r| {
-            Ok(Outgoing {
-                phone: r.get(0)?,
-                subscription_group_id: r.get(1)?,
-                body: r.get(2)?,
-                segments: r.get(3)?,
-                status: r.get(4)?,
-                error: r.get(5)?,
-                time: r.get(6)?,
-            })
+    let sql = "SELECT phone, group_id, body, segments, status, error, time FROM outbox WHERE phone = ?1 ORDER BY id DESC LIMIT ?2";
+    query(db, sql, params![phone, limit], |r| {
+        Ok(Outgoing {
+            phone: r.get(0)?,
+            subscription_group_id: r.get(1)?,
+            body: r.get(2)?,
+            segments: r.get(3)?,
+            status: r.get(4)?,
+            error: r.get(5)?,
+            time: r.get(6)?,
         })
-        .map_err(db_error)?;
+    })
+}
+
+fn query<T>(
+    db: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+    row: impl FnMut(&rusqlite::Row) -> rusqlite::Result<T>,
+) -> Result<Vec<T>, String> {
+    let mut stmt = db.prepare(sql).map_err(db_error)?;
+    let rows = stmt.query_map(params, row).map_err(db_error)?;
     rows.collect::<Result<_, _>>().map_err(db_error)
 }
