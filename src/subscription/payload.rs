@@ -85,10 +85,12 @@ pub fn status_set_body(s: &Submission) -> String {
 /// `disclosure`: the programme's name, the message frequency, "Msg & data
 /// rates may apply", and HELP/STOP instructions.
 pub fn missing_from_disclosure(disclosure: &str, programme: &str) -> Vec<&'static str> {
-    let lower = disclosure.to_lowercase();
+    // ASCII case folding only: Unicode's tables would add about 20 KB to
+    // the wasm, and every needle is ASCII.
+    let lower = disclosure.to_ascii_lowercase();
     let has = |needles: &[&str]| needles.iter().any(|n| lower.contains(n));
     let mut missing = Vec::new();
-    if programme.trim().is_empty() || !lower.contains(&programme.trim().to_lowercase()) {
+    if programme.trim().is_empty() || !lower.contains(&programme.trim().to_ascii_lowercase()) {
         missing.push("the programme name");
     }
     if !has(&[
