@@ -13,12 +13,12 @@ pub mod consent;
 pub mod json;
 pub mod subscription;
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "web"))]
 pub mod web;
 
 // A free-list allocator of about 1 KB instead of dlmalloc's 8 KB: the SDK
 // makes few, small allocations on one thread.
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "web"))]
 #[global_allocator]
 static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
     // SAFETY: wasm32-unknown-unknown without atomics runs one thread.

@@ -17,4 +17,5 @@ pub mod payload;
 pub mod phone;
 #[cfg(feature = "sandbox")]
 pub mod segments;
+pub mod sha256;
 pub mod texts;

@@ -147,3 +147,51 @@ pub fn object<'a>(pairs: impl IntoIterator<Item = (&'a str, JsValue)>) -> js_sys
 pub fn from_value(v: &Value) -> JsValue {
     js_sys::JSON::parse(&v.to_json()).unwrap_or(JsValue::UNDEFINED)
 }
+
+/// Reads a plain object's own members into a core object; `undefined` and
+/// `null` give `Value::Null`. `take` sees each member first: it may replace
+/// the value (a config function's result) or keep it for itself (a
+/// callback) by returning `None`. Errors name `call` and `name`.
+pub fn object_value(
+    call: &str,
+    name: &str,
+    v: &JsValue,
+    mut take: impl FnMut(&str, JsValue) -> Option<JsValue>,
+) -> Result<Value, JsValue> {
+    if v.is_undefined() || v.is_null() {
+        return Ok(Value::Null);
+    }
+    if !v.is_object() || try_is_array(v).unwrap_or(true) || v.is_function() {
+        let mut m = String::from(name);
+        m.push_str(" is ");
+        m.push_str(&show(v));
+        m.push_str("; expected an object");
+        return Err(error(call, &m));
+    }
+    let keys = js_sys::Reflect::own_keys(v).map_err(|_| {
+        let mut m = String::from("the keys of ");
+        m.push_str(name);
+        m.push_str(" could not be read; expected a plain object");
+        error(call, &m)
+    })?;
+    let mut members = Vec::new();
+    for key in keys.iter() {
+        let Some(key) = key.as_string() else { continue };
+        let member = js_sys::Reflect::get(v, &key.as_str().into()).unwrap_or(JsValue::UNDEFINED);
+        let Some(member) = take(&key, member) else { continue };
+        match to_value(&member) {
+            Ok(Some(value)) => members.push((key, value)),
+            Ok(None) => {}
+            Err(shown) => {
+                let mut m = String::from(name);
+                m.push('.');
+                m.push_str(&key);
+                m.push_str(" is ");
+                m.push_str(&shown);
+                m.push_str("; expected a JSON value");
+                return Err(error(call, &m));
+            }
+        }
+    }
+    Ok(Value::Object(members))
+}

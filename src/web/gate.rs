@@ -1,0 +1,479 @@
+//! The gate: the `Consentry` class behind `window.consentry` and
+//! `window.adobe.optIn`. Every method validates its arguments and throws a
+//! JS `Error` naming the call, the value and what was expected; the core
+//! decides; this layer stores the record and fires the events.
+//!
+//! No `RefCell` borrow is held while JS runs, so listeners and plugins may
+//! call back into the API.
+
+use super::convert::{self, error, from_value, object, show};
+use super::events::{call_reporting, dispatch_dom_event, Listeners};
+use super::storage::Store;
+use super::{new_id, warn};
+use crate::consent::{Commit, Config, Engine, Status, ADOBE};
+use crate::json::Value;
+use std::cell::RefCell;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+/// Config keys that may be functions, called once at start.
+const CALLABLE_KEYS: [&str; 2] = ["doesOptInApply", "previousPermissions"];
+
+/// Reads the JS configuration object into a core [`Value`], calling the keys
+/// that may be functions. A function that throws fails closed: opt-in
+/// applies, and there are no previous permissions.
+fn config_value(config: &JsValue, warnings: &mut Vec<String>) -> Result<Value, JsValue> {
+    convert::object_value("init", "config", config, |key, v| {
+        let Some(f) = v.dyn_ref::<js_sys::Function>().filter(|_| CALLABLE_KEYS.contains(&key)) else {
+            return Some(v);
+        };
+        let opt_in = key == "doesOptInApply";
+        Some(f.call0(&JsValue::UNDEFINED).unwrap_or_else(|_| {
+            let mut w = String::from("config.");
+            w.push_str(key);
+            w.push_str(if opt_in {
+                "() threw; opt-in applies"
+            } else {
+                "() threw; ignored"
+            });
+            warnings.push(w);
+            if opt_in {
+                JsValue::TRUE
+            } else {
+                JsValue::UNDEFINED
+            }
+        }))
+    })
+}
+
+/// One page's consent gate. Created by the loader with the site's
+/// configuration; the JS facade forwards every `adobe.optIn` call here.
+#[wasm_bindgen]
+pub struct Consentry {
+    engine: RefCell<Engine>,
+    listeners: RefCell<Listeners>,
+    plugins: RefCell<Vec<(String, JsValue)>>,
+    store: Store,
+}
+
+#[wasm_bindgen]
+impl Consentry {
+    /// Validates `config`, reads the stored choice when storage is enabled,
+    /// and reports every warning once on the console.
+    #[wasm_bindgen(constructor)]
+    pub fn new(config: JsValue) -> Result<Consentry, JsValue> {
+        let mut warnings = Vec::new();
+        let value = config_value(&config, &mut warnings)?;
+        let config = Config::parse(&value, &mut warnings).map_err(|e| error("init", &e))?;
+        let store = Store::new(&config);
+        let stored = if config.storage_enabled {
+            store.read(&mut warnings)
+        } else {
+            None
+        };
+        let engine = Engine::start(config, stored.as_deref(), js_sys::Date::now(), &mut warnings);
+        for w in &warnings {
+            warn(w);
+        }
+        Ok(Consentry {
+            engine: RefCell::new(engine),
+            listeners: RefCell::default(),
+            plugins: RefCell::default(),
+            store,
+        })
+    }
+
+    fn set(&self, call: &str, cats: Option<&JsValue>, value: bool, wait: &JsValue) -> Result<(), JsValue> {
+        // Reading the arguments may run JS (getters), so it happens before
+        // the engine is borrowed.
+        let wait = convert::flag(call, "shouldWaitForComplete", wait)?;
+        let names = cats.map(|cats| convert::categories(call, cats)).transpose()?;
+        let commit = {
+            let mut engine = self
+                .engine
+                .try_borrow_mut()
+                .map_err(|_| error(call, "called while busy"))?;
+            let indices = match names {
+                Some(names) => engine
+                    .config()
+                    .categories
+                    .resolve(&names)
+                    .map_err(|e| error(call, &e))?,
+                None => (0..engine.config().categories.len()).collect(),
+            };
+            engine.set(&indices, value, wait, js_sys::Date::now(), &mut new_id)
+        };
+        self.carry_out(commit);
+        Ok(())
+    }
+
+    /// `approve(categories, shouldWaitForComplete)`.
+    pub fn approve(&self, categories: JsValue, wait: JsValue) -> Result<(), JsValue> {
+        self.set("approve", Some(&categories), true, &wait)
+    }
+
+    /// `deny(categories, shouldWaitForComplete)`.
+    pub fn deny(&self, categories: JsValue, wait: JsValue) -> Result<(), JsValue> {
+        self.set("deny", Some(&categories), false, &wait)
+    }
+
+    /// `approveAll(shouldWaitForComplete)`.
+    #[wasm_bindgen(js_name = approveAll)]
+    pub fn approve_all(&self, wait: JsValue) -> Result<(), JsValue> {
+        self.set("approveAll", None, true, &wait)
+    }
+
+    /// `denyAll(shouldWaitForComplete)`.
+    #[wasm_bindgen(js_name = denyAll)]
+    pub fn deny_all(&self, wait: JsValue) -> Result<(), JsValue> {
+        self.set("denyAll", None, false, &wait)
+    }
+
+    /// `complete()`: commits staged changes when the status is `changed`.
+    pub fn complete(&self) -> Result<(), JsValue> {
+        let commit = self
+            .engine
+            .try_borrow_mut()
+            .map_err(|_| error("complete", "called while busy"))?
+            .complete(js_sys::Date::now(), &mut new_id);
+        self.carry_out(commit);
+        Ok(())
+    }
+
+    fn query(&self, call: &str, cats: &JsValue, pre: bool) -> Result<bool, JsValue> {
+        let names = convert::categories(call, cats)?;
+        let engine = self.engine.try_borrow().map_err(|_| error(call, "called while busy"))?;
+        Ok(if pre {
+            engine.is_pre_approved(&names)
+        } else {
+            engine.is_approved(&names)
+        })
+    }
+
+    /// `isApproved(categories)`.
+    #[wasm_bindgen(js_name = isApproved)]
+    pub fn is_approved(&self, categories: JsValue) -> Result<bool, JsValue> {
+        self.query("isApproved", &categories, false)
+    }
+
+    /// `isPreApproved(categories)`.
+    #[wasm_bindgen(js_name = isPreApproved)]
+    pub fn is_pre_approved(&self, categories: JsValue) -> Result<bool, JsValue> {
+        self.query("isPreApproved", &categories, true)
+    }
+
+    /// `fetchPermissions(callback, shouldAutoSubscribe)`: returns the
+    /// subscription id (0 without auto-subscribe) for [`Self::unsubscribe`].
+    #[wasm_bindgen(js_name = fetchPermissions)]
+    pub fn fetch_permissions(&self, callback: JsValue, auto: JsValue) -> Result<u32, JsValue> {
+        const CALL: &str = "fetchPermissions";
+        let func = convert::function(CALL, "callback", &callback)?;
+        let auto = convert::flag(CALL, "shouldAutoSubscribe", &auto)?;
+        let answer_now = {
+            let engine = self.engine.try_borrow().map_err(|_| error(CALL, "called while busy"))?;
+            let c = engine.config();
+            !c.opt_in_applies || engine.status() == Status::Complete || c.pre_opt_in.is_some()
+        };
+        let mut id = 0;
+        if let Ok(mut listeners) = self.listeners.try_borrow_mut() {
+            if auto {
+                id = listeners.add(func.clone(), JsValue::UNDEFINED);
+            } else if !answer_now {
+                listeners.add_once(func.clone());
+            }
+        }
+        if answer_now {
+            call_reporting(&func, &JsValue::UNDEFINED, &self.permissions());
+        }
+        Ok(id)
+    }
+
+    /// Removes exactly the subscription `id` made by `fetchPermissions`.
+    pub fn unsubscribe(&self, id: u32) {
+        if let Ok(mut l) = self.listeners.try_borrow_mut() {
+            l.remove(id);
+        }
+    }
+
+    fn event_name(call: &str, event: &JsValue) -> Result<(), JsValue> {
+        if event.as_string().as_deref() == Some("complete") {
+            return Ok(());
+        }
+        let mut m = String::from("event is ");
+        m.push_str(&show(event));
+        m.push_str("; expected \"complete\"");
+        Err(error(call, &m))
+    }
+
+    /// `on('complete', callback, context)`.
+    pub fn on(&self, event: JsValue, callback: JsValue, context: JsValue) -> Result<(), JsValue> {
+        Self::event_name("on", &event)?;
+        let func = convert::function("on", "callback", &callback)?;
+        let mut l = self
+            .listeners
+            .try_borrow_mut()
+            .map_err(|_| error("on", "called while busy"))?;
+        l.add(func, context);
+        Ok(())
+    }
+
+    /// `off('complete', callback)`.
+    pub fn off(&self, event: JsValue, callback: JsValue) -> Result<(), JsValue> {
+        Self::event_name("off", &event)?;
+        convert::function("off", "callback", &callback)?;
+        let mut l = self
+            .listeners
+            .try_borrow_mut()
+            .map_err(|_| error("off", "called while busy"))?;
+        l.remove_function(&callback);
+        Ok(())
+    }
+
+    /// `registerPlugin(plugin)`: the first plugin of a name wins; its
+    /// `onRegister(api)` is called with the public object.
+    #[wasm_bindgen(js_name = registerPlugin)]
+    pub fn register_plugin(&self, plugin: JsValue, api: JsValue) -> Result<(), JsValue> {
+        const CALL: &str = "registerPlugin";
+        let expected = || {
+            let mut m = String::from("plugin is ");
+            m.push_str(&show(&plugin));
+            m.push_str("; expected {name: string, onRegister: function}");
+            error(CALL, &m)
+        };
+        if !plugin.is_object() {
+            return Err(expected());
+        }
+        let name = js_sys::Reflect::get(&plugin, &"name".into())
+            .ok()
+            .and_then(|n| n.as_string());
+        let on_register = js_sys::Reflect::get(&plugin, &"onRegister".into()).unwrap_or(JsValue::UNDEFINED);
+        let (Some(name), Some(on_register)) = (
+            name.filter(|n| !n.is_empty()),
+            on_register.dyn_ref::<js_sys::Function>(),
+        ) else {
+            return Err(expected());
+        };
+        {
+            let mut plugins = self
+                .plugins
+                .try_borrow_mut()
+                .map_err(|_| error(CALL, "called while busy"))?;
+            if plugins.iter().any(|(n, _)| *n == name) {
+                return Ok(());
+            }
+            plugins.push((name, plugin.clone()));
+        }
+        on_register.call1(&plugin, &api).map(|_| ())
+    }
+
+    /// `execute({command: "plugin.method", params, callback})` calls
+    /// `plugin.method({...params, callback})`.
+    pub fn execute(&self, options: JsValue) -> Result<JsValue, JsValue> {
+        const CALL: &str = "execute";
+        let command = js_sys::Reflect::get(&options, &"command".into())
+            .ok()
+            .and_then(|c| c.as_string());
+        let Some((plugin_name, method)) = command.as_deref().and_then(|c| c.split_once('.')) else {
+            let mut m = String::from("options are ");
+            m.push_str(&show(&options));
+            m.push_str("; expected {command: \"plugin.method\", params, callback}");
+            return Err(error(CALL, &m));
+        };
+        let plugin = self
+            .plugins
+            .try_borrow()
+            .map_err(|_| error(CALL, "called while busy"))?
+            .iter()
+            .find(|(n, _)| n == plugin_name)
+            .map(|(_, p)| p.clone());
+        let func = plugin
+            .as_ref()
+            .and_then(|p| js_sys::Reflect::get(p, &method.into()).ok());
+        let (Some(plugin), Some(func)) = (plugin, func.as_ref().and_then(|f| f.dyn_ref::<js_sys::Function>())) else {
+            let mut m = String::from("no plugin method ");
+            crate::json::write_string(command.as_deref().unwrap_or_default(), &mut m);
+            m.push_str(" is registered");
+            return Err(error(CALL, &m));
+        };
+        let args = js_sys::Object::new();
+        if let Ok(params) = js_sys::Reflect::get(&options, &"params".into()) {
+            if params.is_object() {
+                js_sys::Object::try_assign(&args, params.unchecked_ref())?;
+            }
+        }
+        let callback = js_sys::Reflect::get(&options, &"callback".into()).unwrap_or(JsValue::UNDEFINED);
+        let _ = js_sys::Reflect::set(&args, &"callback".into(), &callback);
+        func.call1(&plugin, &args)
+    }
+
+    /// `memoizeContent({key: value, ...})`: kept beside the permissions in
+    /// the stored record and written at once when storage is on.
+    #[wasm_bindgen(js_name = memoizeContent)]
+    pub fn memoize_content(&self, content: JsValue) -> Result<(), JsValue> {
+        const CALL: &str = "memoizeContent";
+        let value = match convert::to_value(&content) {
+            Ok(Some(Value::Object(members))) if !content.is_null() => members,
+            _ => {
+                let mut m = String::from("content is ");
+                m.push_str(&show(&content));
+                m.push_str("; expected an object of JSON values");
+                return Err(error(CALL, &m));
+            }
+        };
+        let mut text = None;
+        {
+            let mut engine = self
+                .engine
+                .try_borrow_mut()
+                .map_err(|_| error(CALL, "called while busy"))?;
+            for (key, v) in value {
+                if engine.config().categories.index(&key).is_some() || key == crate::consent::RESERVED {
+                    let mut m = String::from("key ");
+                    crate::json::write_string(&key, &mut m);
+                    m.push_str(" is reserved for the consent record; expected another name");
+                    return Err(error(CALL, &m));
+                }
+                text = engine.memoize(&key, v);
+            }
+        }
+        if let Some(text) = text {
+            self.write(&text);
+        }
+        Ok(())
+    }
+
+    /// `getMemoizedContent(key)`.
+    #[wasm_bindgen(js_name = getMemoizedContent)]
+    pub fn get_memoized_content(&self, key: JsValue) -> Result<JsValue, JsValue> {
+        let Some(key) = key.as_string() else {
+            let mut m = String::from("key is ");
+            m.push_str(&show(&key));
+            m.push_str("; expected a string");
+            return Err(error("getMemoizedContent", &m));
+        };
+        let engine = self
+            .engine
+            .try_borrow()
+            .map_err(|_| error("getMemoizedContent", "called while busy"))?;
+        Ok(engine.memoized(&key).map_or(JsValue::UNDEFINED, from_value))
+    }
+
+    /// `{category: boolean}` of the committed permissions.
+    #[wasm_bindgen(getter)]
+    pub fn permissions(&self) -> JsValue {
+        match self.engine.try_borrow() {
+            Ok(engine) => Self::permissions_object(&engine, engine.permissions()).into(),
+            Err(_) => JsValue::UNDEFINED,
+        }
+    }
+
+    fn permissions_object(engine: &Engine, values: &[bool]) -> js_sys::Object {
+        let names = engine.config().categories.names();
+        object(
+            names
+                .iter()
+                .zip(values)
+                .map(|(n, v)| (n.as_str(), JsValue::from_bool(*v))),
+        )
+    }
+
+    /// `pending`, `changed` or `complete`.
+    #[wasm_bindgen(getter)]
+    pub fn status(&self) -> String {
+        self.engine
+            .try_borrow()
+            .map_or(Status::Pending, |e| e.status())
+            .as_str()
+            .into()
+    }
+
+    /// Whether opt-in applies.
+    #[wasm_bindgen(getter, js_name = doesOptInApply)]
+    pub fn does_opt_in_apply(&self) -> bool {
+        self.engine.try_borrow().map_or(true, |e| e.config().opt_in_applies)
+    }
+
+    /// Whether IAB TCF consent is read.
+    #[wasm_bindgen(getter, js_name = isIabContext)]
+    pub fn is_iab_context(&self) -> bool {
+        self.engine.try_borrow().is_ok_and(|e| e.config().iab_context)
+    }
+
+    /// Adobe's `Categories` enum plus the site's categories under their
+    /// upper-cased names (when that name is not Adobe's).
+    #[wasm_bindgen(getter, js_name = Categories)]
+    pub fn categories(&self) -> JsValue {
+        let Ok(engine) = self.engine.try_borrow() else {
+            return JsValue::UNDEFINED;
+        };
+        let site: Vec<(String, &String)> = engine
+            .config()
+            .categories
+            .names()
+            .iter()
+            .skip(ADOBE.len())
+            .map(|n| (n.to_ascii_uppercase().replace('-', "_"), n))
+            .filter(|(key, _)| !ADOBE.iter().any(|(k, _)| k == key))
+            .collect();
+        let adobe = ADOBE.iter().map(|(k, v)| (*k, JsValue::from_str(v)));
+        let site = site.iter().map(|(k, v)| (k.as_str(), JsValue::from_str(v)));
+        object(adobe.chain(site)).into()
+    }
+
+    /// `{consentId, time, revision}` of the visitor's last committed or
+    /// stored choice, or `null`: the proof-of-consent reference.
+    #[wasm_bindgen(getter, js_name = consentRecord)]
+    pub fn consent_record(&self) -> JsValue {
+        let Ok(engine) = self.engine.try_borrow() else {
+            return JsValue::NULL;
+        };
+        match engine.meta() {
+            Some(m) => object([
+                ("consentId", JsValue::from_str(&m.id)),
+                ("time", JsValue::from_f64(m.time)),
+                ("revision", JsValue::from(m.revision)),
+            ])
+            .into(),
+            None => JsValue::NULL,
+        }
+    }
+
+    fn write(&self, text: &str) {
+        if let Err(why) = self.store.write(text) {
+            let mut m = String::from("the choice could not be stored: ");
+            m.push_str(why);
+            warn(&m);
+        }
+    }
+
+    /// Carries out a commit: store the record, call the listeners in
+    /// subscription order, then the one-shots, then the DOM event.
+    fn carry_out(&self, commit: Option<Commit>) {
+        let Some(commit) = commit else { return };
+        if let Some(text) = &commit.stored {
+            self.write(text);
+        }
+        let calls = self
+            .listeners
+            .try_borrow_mut()
+            .map(|mut l| l.take_calls())
+            .unwrap_or_default();
+        let (permissions, changes) = match self.engine.try_borrow() {
+            Ok(engine) => {
+                let names = engine.config().categories.names();
+                let changes = commit
+                    .changes
+                    .iter()
+                    .filter_map(|(i, v)| Some((names.get(*i)?.as_str(), JsValue::from_bool(*v))));
+                (Self::permissions_object(&engine, &commit.permissions), object(changes))
+            }
+            Err(_) => return,
+        };
+        for (func, ctx) in &calls {
+            // Each listener gets its own copy, so one cannot edit another's view.
+            let copy = js_sys::Object::assign(&js_sys::Object::new(), &permissions);
+            call_reporting(func, ctx, &copy);
+        }
+        dispatch_dom_event(permissions.into(), changes.into());
+    }
+}
