@@ -53,6 +53,29 @@
       .then(function () { $("reply").value = ""; return refresh(); });
   });
 
+  // The SDK's form: inline, and as an in-app message (a modal dialog).
+  var formOptions = function (mode) {
+    return {
+      subscriptionGroupId: "acme-sms",
+      endpoint: "/",
+      countries: ["US", "CA", "GB", "KR", "JP"],
+      defaultCountry: "US",
+      mode: mode,
+      programme: "Acme Alerts",
+      disclosure: "By checking this box you agree to receive recurring automated marketing texts from Acme Alerts " +
+        "(up to 4 msgs/month). Consent is not a condition of purchase. Msg & data rates may apply. " +
+        "Reply HELP for help, STOP to cancel.",
+      onPending: function (e) { $("phone").value = e.phone; refresh(); },
+      onSuccess: function (e) { $("phone").value = e.phone; refresh(); },
+    };
+  };
+  window.consentry.fetchPermissions(function () {
+    window.consentry.renderPhoneCapture($("inline-form"), formOptions("inline"));
+  });
+  $("open-modal").addEventListener("click", function () {
+    window.consentry.renderPhoneCapture(document.body, formOptions("modal"));
+  });
+
   $("phone").addEventListener("change", refresh);
   $("group").addEventListener("change", refresh);
   refresh();

@@ -67,6 +67,47 @@ export interface ExecuteOptions {
   callback?: (error: unknown, data?: unknown) => void;
 }
 
+/** Keys of the form's texts a site may override. `{phone}` is replaced by the number. */
+export type PhoneCaptureText =
+  | "title" | "country" | "phone" | "consent" | "submit" | "sending" | "pending" | "success" | "queued"
+  | "error" | "retry" | "close" | "consent_required" | "empty" | "invalid_character" | "too_short"
+  | "too_long" | "invalid_start" | "country_not_allowed";
+
+export interface PhoneCaptureOptions {
+  /** The messaging platform's subscription group. */
+  subscriptionGroupId: string;
+  /** Your own backend (it holds the API key); the form posts to `{endpoint}/subscription/status/set`. */
+  endpoint: string;
+  /** The programme's name, e.g. "Acme Alerts". */
+  programme: string;
+  /** The disclosure shown next to the checkbox: programme, frequency, "Msg & data rates may apply", HELP/STOP. */
+  disclosure: string;
+  channel?: "sms" | "whatsapp";
+  /** ISO codes offered in the country picker (default: every supported country). */
+  countries?: string[];
+  defaultCountry?: string;
+  externalId?: string;
+  /** `use_double_opt_in_logic`; default true. */
+  doubleOptIn?: boolean;
+  /** "en", "ko" or "ja" (a region is allowed: "ko-KR"). */
+  locale?: string;
+  texts?: Partial<Record<PhoneCaptureText, string>>;
+  /** Recorded with the consent; default "consentry-phone". */
+  formId?: string;
+  /** "inline" (default) renders into the target; "modal" opens an in-app dialog. */
+  mode?: "inline" | "modal";
+  onSubmit?(event: { phone: string; subscriptionGroupId: string }): void;
+  onPending?(event: { phone: string }): void;
+  onSuccess?(event: { phone: string }): void;
+  onError?(event: { phone: string; status: number; response: unknown }): void;
+  onClose?(): void;
+}
+
+export interface PhoneCapture {
+  /** Removes the form; a submission already made is still delivered. */
+  destroy(): void;
+}
+
 export interface OptIn {
   /** Approve at once, or stage the change until `complete()` with `shouldWaitForComplete`. Throws on unknown categories. */
   approve(categories: Categories, shouldWaitForComplete?: boolean): OptIn;
@@ -98,6 +139,8 @@ export interface OptIn {
   /** Adobe's `OptInCategories` plus site categories under their upper-cased names. */
   readonly Categories: Record<string, Category>;
   readonly consentRecord: ConsentRecord | null;
+  /** Renders the phone-capture form (loading its module on first use). Rejects with an Error naming a bad option. */
+  renderPhoneCapture(target: Element, options: PhoneCaptureOptions): Promise<PhoneCapture>;
 }
 
 /** Detail of the `consentry:complete` event fired on `window` at every commit. */

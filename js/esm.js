@@ -13,5 +13,6 @@ export function init(config, wasm) {
     consentry,
     config === undefined ? consentry._c : config,
     wasm || consentry._w || new URL("consentry_bg.wasm", import.meta.url),
+    consentry._b || new URL(".", import.meta.url).href,
   );
 }

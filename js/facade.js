@@ -6,7 +6,19 @@ import init, { Consentry } from "../build/consentry.js";
 const CHAINED = ["approve", "deny", "approveAll", "denyAll", "complete", "on", "off", "memoizeContent"];
 const GETTERS = ["permissions", "status", "doesOptInApply", "isIabContext", "consentRecord"];
 
-export async function start(c, config, wasm) {
+// The phone form is a module of its own, fetched the first time a page
+// renders a form or has an undelivered submission in its outbox.
+const OUTBOX_KEY = "consentry-outbox";
+let form;
+function loadForm(base) {
+  form = form || import(base + "consentry-form.mjs").then(async (m) => {
+    await m.default({ module_or_path: base + "consentry-form_bg.wasm" });
+    return m;
+  });
+  return form;
+}
+
+export async function start(c, config, wasm, base) {
   if (c._l) throw new Error("consentry.init: already started");
   c._l = 1;
   try {
@@ -16,9 +28,15 @@ export async function start(c, config, wasm) {
       throw new Error(`consentry.init: the wasm could not be loaded (${e && e.message}); expected a URL, Response or promise of one that serves consentry_bg.wasm`);
     }
     upgrade(c, new Consentry(config));
+    c.renderPhoneCapture = (target, options) => loadForm(base).then((m) => m.render(target, options));
   } catch (e) {
     c._l = 0;
     throw e;
+  }
+  try {
+    if (localStorage.getItem(OUTBOX_KEY)) loadForm(base).then((m) => m.flush(), (e) => console.error("consentry: the outbox could not be delivered", e));
+  } catch (e) {
+    // No storage, no outbox.
   }
   const queue = c._q.splice(0);
   for (const [m, args, slot] of queue) {

@@ -8,8 +8,9 @@ const script = document.currentScript;
 const c = stub(window, document);
 // A second copy of this script on the page leaves the first one in charge.
 if (!c._l) {
-  const wasm = c._w || fetch(new URL("consentry_bg.wasm", script ? script.src : location.href));
-  start(c, c._c === undefined ? window.consentryConfig : c._c, wasm).catch((e) =>
+  const base = c._b || new URL(".", script ? script.src : location.href).href;
+  const wasm = c._w || fetch(base + "consentry_bg.wasm");
+  start(c, c._c === undefined ? window.consentryConfig : c._c, wasm, base).catch((e) =>
     console.error("consentry: could not start; every category stays denied.", e),
   );
 }

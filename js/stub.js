@@ -34,6 +34,7 @@ export function stub(w, d, base, config, load) {
   };
   a.optIn = c;
   if (load) {
+    c._b = base;
     c._w = fetch(base + "consentry_bg.wasm");
     c._w.catch(function () {});
     var s = d.createElement("script");

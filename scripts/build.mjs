@@ -13,19 +13,25 @@ const WASM_FEATURES = [
 
 rmSync("dist", { recursive: true, force: true });
 mkdirSync("dist", { recursive: true });
-run("cargo", ["build", "--release", "--target", "wasm32-unknown-unknown", "-p", "consentry"]);
-run("wasm-bindgen", [
-  "--target", "web", "--no-typescript", "--out-dir", "build", "--out-name", "consentry",
-  "target/wasm32-unknown-unknown/release/consentry.wasm",
-]);
-run("node_modules/binaryen/bin/wasm-opt", [
-  ...WASM_FEATURES, "-Oz", "--strip-debug", "--strip-producers",
-  "build/consentry_bg.wasm", "-o", "dist/consentry_bg.wasm",
-]);
+// The gate, and the phone form's module (loaded only by pages that show it).
+// Built one at a time: together, cargo would give the form the gate's
+// default features.
+for (const [crate, name] of [["consentry", "consentry"], ["consentry_form", "consentry-form"]]) {
+  run("cargo", ["build", "--release", "--target", "wasm32-unknown-unknown", "-p", crate.replace("_", "-")]);
+  run("wasm-bindgen", [
+    "--target", "web", "--no-typescript", "--out-dir", "build", "--out-name", name,
+    `target/wasm32-unknown-unknown/release/${crate}.wasm`,
+  ]);
+  run("node_modules/binaryen/bin/wasm-opt", [
+    ...WASM_FEATURES, "-Oz", "--strip-debug", "--strip-producers",
+    `build/${name}_bg.wasm`, "-o", `dist/${name}_bg.wasm`,
+  ]);
+}
 
 const common = { bundle: true, minify: true, target: "es2020", logOverride: { "empty-import-meta": "silent" } };
 await esbuild.build({ ...common, entryPoints: ["js/esm.js"], format: "esm", outfile: "dist/consentry.mjs" });
 await esbuild.build({ ...common, entryPoints: ["js/script.js"], format: "iife", outfile: "dist/consentry.js" });
+await esbuild.build({ ...common, entryPoints: ["build/consentry-form.js"], format: "esm", outfile: "dist/consentry-form.mjs" });
 
 // The inline snippet: the stub called with the site's base URL and config.
 const snippet = await esbuild.transform(
@@ -33,4 +39,4 @@ const snippet = await esbuild.transform(
   { minify: true },
 );
 writeFileSync("dist/snippet.min.js", snippet.code);
-console.log("built dist/: consentry_bg.wasm, consentry.mjs, consentry.js, snippet.min.js");
+console.log("built dist/: consentry_bg.wasm, consentry.mjs, consentry.js, snippet.min.js, consentry-form.mjs, consentry-form_bg.wasm");

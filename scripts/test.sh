@@ -11,6 +11,7 @@ echo "== format and lints (clippy, warnings are errors)"
 cargo fmt --all --check
 cargo clippy --quiet --workspace --all-targets -- -D warnings
 cargo clippy --quiet -p consentry --target wasm32-unknown-unknown --all-targets -- -D warnings
+cargo clippy --quiet -p consentry-form --target wasm32-unknown-unknown --all-targets -- -D warnings
 
 echo "== native tests"
 cargo test --workspace

@@ -13,7 +13,7 @@ pub mod consent;
 pub mod json;
 pub mod subscription;
 
-#[cfg(all(target_arch = "wasm32", feature = "web"))]
+#[cfg(target_arch = "wasm32")]
 pub mod web;
 
 // A free-list allocator of about 1 KB instead of dlmalloc's 8 KB: the SDK

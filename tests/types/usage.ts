@@ -22,6 +22,19 @@ async function main(): Promise<void> {
   consentry.memoizeContent({ iabConsentHash: "abc" });
   const status: "pending" | "changed" | "complete" = consentry.status;
   const id: string | undefined = consentry.consentRecord?.consentId;
+  const form = await consentry.renderPhoneCapture(document.body, {
+    subscriptionGroupId: "acme-sms",
+    endpoint: "/api",
+    programme: "Acme Alerts",
+    disclosure: "Acme Alerts: up to 4 msgs/month. Msg & data rates may apply. Reply HELP for help, STOP to cancel.",
+    countries: ["US", "KR"],
+    locale: "ko-KR",
+    mode: "modal",
+    texts: { submit: "가입" },
+    onPending: (e) => console.log(e.phone),
+    onError: (e) => console.log(e.status, e.response),
+  });
+  form.destroy();
   window.addEventListener("consentry:complete", (e) => {
     const detail: CompleteEventDetail = e.detail;
     console.log(detail.changes.aa, approved, status, id, window.adobe.optIn === consentry);

@@ -1,0 +1,510 @@
+//! The form's DOM: inline in an element, or as an in-app modal dialog
+//! (`role="dialog"`, `aria-modal`, focus kept inside, Escape closes). Every
+//! text goes in with `textContent` or attributes, never as HTML.
+
+use crate::delivery::{self, Delivery};
+use consentry::json;
+use consentry::subscription::form_options::{FormOptions, Mode, CALLBACKS};
+use consentry::subscription::outbox::Entry;
+use consentry::subscription::payload::{status_set_body, Consent, Submission};
+use consentry::subscription::{phone, sha256};
+use consentry::web::convert::{self, error, object};
+use consentry::web::{new_id, report, warn};
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{Document, Element, HtmlButtonElement, HtmlInputElement, HtmlSelectElement};
+
+const CALL: &str = "renderPhoneCapture";
+
+type Listener = Closure<dyn FnMut(web_sys::Event)>;
+
+thread_local! {
+    static COUNTER: Cell<u32> = const { Cell::new(0) };
+    // Forms stay alive until destroyed, also when the page drops the handle.
+    static FORMS: RefCell<Vec<Rc<Form>>> = const { RefCell::new(Vec::new()) };
+}
+
+struct Form {
+    options: FormOptions,
+    callbacks: Vec<(String, js_sys::Function)>,
+    target: Element,
+    root: Element,
+    select: HtmlSelectElement,
+    input: HtmlInputElement,
+    phone_error: Element,
+    checkbox: HtmlInputElement,
+    consent_error: Element,
+    submit: HtmlButtonElement,
+    status: Element,
+    retry: HtmlButtonElement,
+    previous_focus: Option<web_sys::HtmlElement>,
+    key: RefCell<Option<String>>,
+    closures: RefCell<Vec<Listener>>,
+    destroyed: Cell<bool>,
+}
+
+/// The handle `renderPhoneCapture` resolves to.
+#[wasm_bindgen]
+pub struct PhoneCapture {
+    form: Rc<Form>,
+}
+
+#[wasm_bindgen]
+impl PhoneCapture {
+    /// Removes the form (and, for a modal, gives focus back). A submission
+    /// already made is still delivered.
+    pub fn destroy(&self) {
+        self.form.close(false);
+    }
+}
+
+fn dom_error(_: JsValue) -> JsValue {
+    error(CALL, "the page's DOM refused an element")
+}
+
+fn el(doc: &Document, tag: &str, attrs: &[(&str, &str)], text: &str) -> Result<Element, JsValue> {
+    let e = doc.create_element(tag).map_err(dom_error)?;
+    for (k, v) in attrs {
+        e.set_attribute(k, v).map_err(dom_error)?;
+    }
+    if !text.is_empty() {
+        e.set_text_content(Some(text));
+    }
+    Ok(e)
+}
+
+fn add(parent: &Element, child: &Element) -> Result<(), JsValue> {
+    parent.append_child(child).map(|_| ()).map_err(dom_error)
+}
+
+fn cast<T: JsCast>(e: Element) -> Result<T, JsValue> {
+    e.dyn_into()
+        .map_err(|_| error(CALL, "the page's DOM returned an unexpected element"))
+}
+
+/// Renders the phone form into `target` (an element) with `options`.
+#[wasm_bindgen]
+pub fn render(target: JsValue, options: JsValue) -> Result<PhoneCapture, JsValue> {
+    let target: Element = target.dyn_into().map_err(|t| {
+        let mut m = String::from("target is ");
+        m.push_str(&convert::show(&t));
+        m.push_str("; expected an element");
+        error(CALL, &m)
+    })?;
+    let mut callbacks = Vec::new();
+    let value = convert::object_value(CALL, "options", &options, |key, v| {
+        match v.dyn_into::<js_sys::Function>() {
+            Ok(f) if CALLBACKS.contains(&key) => {
+                callbacks.push((key.to_string(), f));
+                None
+            }
+            Ok(f) => Some(f.into()),
+            Err(v) => Some(v),
+        }
+    })?;
+    let mut warnings = Vec::new();
+    let options = FormOptions::parse(&value, &mut warnings).map_err(|e| error(CALL, &e))?;
+    for w in &warnings {
+        warn(w);
+    }
+    let doc = target
+        .owner_document()
+        .ok_or_else(|| error(CALL, "target is not in a document"))?;
+    let n = COUNTER.with(|c| c.replace(c.get() + 1));
+    let id = |suffix: &str| {
+        let mut s = options.form_id.clone();
+        s.push('-');
+        json::push_uint(&mut s, n.into());
+        s.push('-');
+        s.push_str(suffix);
+        s
+    };
+    let t = |key: &str| options.text(key);
+
+    let form = el(
+        &doc,
+        "form",
+        &[
+            ("class", "consentry-phone"),
+            ("novalidate", ""),
+            ("aria-labelledby", &id("title")),
+        ],
+        "",
+    )?;
+    add(&form, &el(&doc, "h2", &[("id", &id("title"))], &t("title"))?)?;
+    let select: HtmlSelectElement = cast(el(
+        &doc,
+        "select",
+        &[("id", &id("country")), ("autocomplete", "tel-country-code")],
+        "",
+    )?)?;
+    for iso in &options.countries {
+        let label = phone::country(iso).map(|c| {
+            let mut s = String::from(*iso);
+            s.push_str(" +");
+            s.push_str(c.calling_code);
+            s
+        });
+        let o = el(&doc, "option", &[("value", iso)], &label.unwrap_or_default())?;
+        if *iso == options.default_country {
+            o.set_attribute("selected", "").map_err(dom_error)?;
+        }
+        add(&select, &o)?;
+    }
+    let input: HtmlInputElement = cast(el(
+        &doc,
+        "input",
+        &[
+            ("id", &id("phone")),
+            ("type", "tel"),
+            ("autocomplete", "tel-national"),
+            ("inputmode", "tel"),
+            ("aria-describedby", &id("phone-error")),
+            ("required", ""),
+        ],
+        "",
+    )?)?;
+    let phone_error = el(
+        &doc,
+        "p",
+        &[("id", &id("phone-error")), ("class", "consentry-error")],
+        "",
+    )?;
+    let checkbox: HtmlInputElement = cast(el(
+        &doc,
+        "input",
+        &[
+            ("id", &id("consent")),
+            ("type", "checkbox"),
+            ("aria-describedby", &[id("disclosure"), id("consent-error")].join(" ")),
+            ("required", ""),
+        ],
+        "",
+    )?)?;
+    let consent_error = el(
+        &doc,
+        "p",
+        &[("id", &id("consent-error")), ("class", "consentry-error")],
+        "",
+    )?;
+    let submit: HtmlButtonElement = cast(el(&doc, "button", &[("type", "submit")], &t("submit"))?)?;
+    let status = el(
+        &doc,
+        "p",
+        &[
+            ("role", "status"),
+            ("aria-live", "polite"),
+            ("class", "consentry-status"),
+        ],
+        "",
+    )?;
+    let retry: HtmlButtonElement = cast(el(&doc, "button", &[("type", "button"), ("hidden", "")], &t("retry"))?)?;
+
+    let field = |label_for: &str, text: &str, control: &Element| -> Result<Element, JsValue> {
+        let p = el(&doc, "p", &[], "")?;
+        add(&p, &el(&doc, "label", &[("for", label_for)], text)?)?;
+        add(&p, control)?;
+        Ok(p)
+    };
+    add(&form, &field(&id("country"), &t("country"), &select)?)?;
+    add(&form, &field(&id("phone"), &t("phone"), &input)?)?;
+    add(&form, &phone_error)?;
+    let consent = el(&doc, "p", &[], "")?;
+    add(&consent, &checkbox)?;
+    add(&consent, &el(&doc, "label", &[("for", &id("consent"))], &t("consent"))?)?;
+    add(&form, &consent)?;
+    add(
+        &form,
+        &el(
+            &doc,
+            "p",
+            &[("id", &id("disclosure")), ("class", "consentry-disclosure")],
+            &options.disclosure,
+        )?,
+    )?;
+    add(&form, &consent_error)?;
+    add(&form, &submit)?;
+    add(&form, &retry)?;
+    add(&form, &status)?;
+
+    let previous_focus = doc.active_element().and_then(|e| e.dyn_into().ok());
+    let root = if options.mode == Mode::Modal {
+        let backdrop = el(&doc, "div", &[("class", "consentry-backdrop"), ("style", "position:fixed;inset:0;background:rgba(0,0,0,.5);display:flex;align-items:center;justify-content:center;z-index:2147483647")], "")?;
+        let dialog = el(&doc, "div", &[("role", "dialog"), ("aria-modal", "true"), ("aria-labelledby", &id("title")), ("class", "consentry-dialog"), ("style", "background:#fff;color:#111;padding:1rem 1.5rem;max-width:28rem;max-height:100%;overflow:auto;border-radius:8px")], "")?;
+        let close = el(
+            &doc,
+            "button",
+            &[
+                ("type", "button"),
+                ("class", "consentry-close"),
+                ("aria-label", &t("close")),
+            ],
+            "×",
+        )?;
+        add(&dialog, &close)?;
+        add(&dialog, &form)?;
+        add(&backdrop, &dialog)?;
+        add(&target, &backdrop)?;
+        backdrop
+    } else {
+        add(&target, &form)?;
+        form.clone()
+    };
+
+    let f = Rc::new(Form {
+        options,
+        callbacks,
+        target,
+        root,
+        select,
+        input,
+        phone_error,
+        checkbox,
+        consent_error,
+        submit,
+        status,
+        retry,
+        previous_focus,
+        key: RefCell::new(None),
+        closures: RefCell::new(Vec::new()),
+        destroyed: Cell::new(false),
+    });
+    let weak = Rc::downgrade(&f);
+    f.listen(&form, "submit", move |e| {
+        e.prevent_default();
+        if let Some(f) = weak.upgrade() {
+            f.submit();
+        }
+    })?;
+    let weak = Rc::downgrade(&f);
+    f.listen(&f.retry.clone().into(), "click", move |_| {
+        if let Some(f) = weak.upgrade() {
+            f.submit();
+        }
+    })?;
+    if f.options.mode == Mode::Modal {
+        let weak = Rc::downgrade(&f);
+        f.listen(&f.root.clone(), "keydown", move |e| {
+            if let (Some(f), Some(k)) = (weak.upgrade(), e.dyn_ref::<web_sys::KeyboardEvent>()) {
+                f.keydown(k);
+            }
+        })?;
+        if let Some(close) = f.root.query_selector(".consentry-close").ok().flatten() {
+            let weak = Rc::downgrade(&f);
+            f.listen(&close, "click", move |_| {
+                if let Some(f) = weak.upgrade() {
+                    f.close(true);
+                }
+            })?;
+        }
+        let _ = f.select.focus();
+    }
+    FORMS.with(|forms| forms.borrow_mut().push(f.clone()));
+    Ok(PhoneCapture { form: f })
+}
+
+impl Form {
+    fn listen(
+        &self,
+        target: &Element,
+        event: &str,
+        handler: impl FnMut(web_sys::Event) + 'static,
+    ) -> Result<(), JsValue> {
+        let closure = Listener::new(handler);
+        target
+            .add_event_listener_with_callback(event, closure.as_ref().unchecked_ref())
+            .map_err(dom_error)?;
+        self.closures.borrow_mut().push(closure);
+        Ok(())
+    }
+
+    fn callback(&self, name: &str, detail: JsValue) {
+        if let Some((_, f)) = self.callbacks.iter().find(|(n, _)| n == name) {
+            if let Err(e) = f.call1(&JsValue::UNDEFINED, &detail) {
+                let mut m = String::from("consentry: the form's ");
+                m.push_str(name);
+                m.push_str(" callback threw");
+                report(&m, &e);
+            }
+        }
+    }
+
+    fn show_error(&self, field: &HtmlInputElement, message_el: &Element, message: Option<String>) {
+        let _ = field.set_attribute("aria-invalid", if message.is_some() { "true" } else { "false" });
+        message_el.set_text_content(message.as_deref());
+    }
+
+    fn submit(self: &Rc<Self>) {
+        let o = &self.options;
+        let country = self.select.value();
+        let number = phone::normalise(&self.input.value(), &country, &o.countries);
+        self.show_error(
+            &self.input,
+            &self.phone_error,
+            number.as_ref().err().map(|e| o.text(e.code())),
+        );
+        let agreed = self.checkbox.checked();
+        self.show_error(
+            &self.checkbox,
+            &self.consent_error,
+            (!agreed).then(|| o.text("consent_required")),
+        );
+        let e164 = match number {
+            Ok(e164) if agreed => e164,
+            Ok(_) => {
+                let _ = self.checkbox.focus();
+                return;
+            }
+            Err(_) => {
+                let _ = self.input.focus();
+                return;
+            }
+        };
+        let window = web_sys::window();
+        let page_url = window
+            .as_ref()
+            .and_then(|w| w.location().href().ok())
+            .unwrap_or_default();
+        let hash = sha256::hex(o.disclosure.as_bytes());
+        let body = status_set_body(&Submission {
+            subscription_group_id: &o.subscription_group_id,
+            phone: &e164,
+            external_id: o.external_id.as_deref(),
+            double_opt_in: o.double_opt_in,
+            consent: Consent {
+                disclosure: &o.disclosure,
+                disclosure_hash: &hash,
+                locale: o.locale.code(),
+                page_url: &page_url,
+                time: js_sys::Date::now() as u64,
+                form_id: &o.form_id,
+            },
+        });
+        let key = new_id();
+        *self.key.borrow_mut() = Some(key.clone());
+        self.submit.set_disabled(true);
+        self.retry.set_hidden(true);
+        self.status.set_text_content(Some(&o.text("sending")));
+        self.callback(
+            "onSubmit",
+            object([
+                ("phone", JsValue::from_str(&e164)),
+                ("subscriptionGroupId", JsValue::from_str(&o.subscription_group_id)),
+            ])
+            .into(),
+        );
+        let weak = Rc::downgrade(self);
+        let shown = e164.clone();
+        delivery::submit(
+            Entry::new(&key, &o.submit_url(), &body, js_sys::Date::now() as u64),
+            Rc::new(move |d: &Delivery| {
+                if let Some(f) = weak.upgrade() {
+                    f.delivered(d, &shown);
+                }
+            }),
+        );
+    }
+
+    fn delivered(&self, d: &Delivery, e164: &str) {
+        if self.destroyed.get() {
+            return;
+        }
+        let o = &self.options;
+        let detail = |extra: Vec<(&'static str, JsValue)>| {
+            let mut pairs = vec![("phone", JsValue::from_str(e164))];
+            pairs.extend(extra);
+            JsValue::from(object(pairs))
+        };
+        match d {
+            Delivery::Delivered if o.double_opt_in => {
+                self.status
+                    .set_text_content(Some(&o.text("pending").replace("{phone}", e164)));
+                self.callback("onPending", detail(vec![]));
+            }
+            Delivery::Delivered => {
+                self.status.set_text_content(Some(&o.text("success")));
+                self.callback("onSuccess", detail(vec![]));
+            }
+            Delivery::Waiting => {
+                self.status.set_text_content(Some(&o.text("queued")));
+                return;
+            }
+            Delivery::Rejected(status, body) => {
+                self.status.set_text_content(Some(&o.text("error")));
+                self.submit.set_disabled(false);
+                self.retry.set_hidden(false);
+                let server = json::parse(body)
+                    .ok()
+                    .map(|v| convert::from_value(&v))
+                    .unwrap_or_else(|| JsValue::from_str(body));
+                self.callback(
+                    "onError",
+                    detail(vec![("status", JsValue::from(*status)), ("response", server)]),
+                );
+                return;
+            }
+        }
+        self.submit.set_disabled(true);
+    }
+
+    fn keydown(&self, e: &web_sys::KeyboardEvent) {
+        if e.key() == "Escape" {
+            e.prevent_default();
+            self.close(true);
+            return;
+        }
+        if e.key() != "Tab" {
+            return;
+        }
+        // Keep focus inside the dialog: wrap from the last control to the first.
+        let Ok(list) = self
+            .root
+            .query_selector_all("button:not([hidden]):not([disabled]), input, select")
+        else {
+            return;
+        };
+        let first = list.get(0).and_then(|n| n.dyn_into::<web_sys::HtmlElement>().ok());
+        let last = list
+            .get(list.length().saturating_sub(1))
+            .and_then(|n| n.dyn_into::<web_sys::HtmlElement>().ok());
+        let active = self.root.owner_document().and_then(|d| d.active_element());
+        let at = |el: &Option<web_sys::HtmlElement>| {
+            el.as_ref()
+                .zip(active.as_ref())
+                .is_some_and(|(a, b)| JsValue::from(a) == JsValue::from(b))
+        };
+        let wrap_to = if e.shift_key() && at(&first) {
+            last
+        } else if !e.shift_key() && at(&last) {
+            first
+        } else {
+            None
+        };
+        if let Some(target) = wrap_to {
+            e.prevent_default();
+            let _ = target.focus();
+        }
+    }
+
+    fn close(&self, by_visitor: bool) {
+        if self.destroyed.replace(true) {
+            return;
+        }
+        if let Some(key) = self.key.borrow().as_deref() {
+            delivery::forget(key);
+        }
+        let _ = self.target.remove_child(&self.root);
+        // The listeners' closures go with the form once nothing holds it.
+        FORMS.with(|forms| forms.borrow_mut().retain(|f| !std::ptr::eq(Rc::as_ptr(f), self)));
+        if self.options.mode == Mode::Modal {
+            if let Some(previous) = &self.previous_focus {
+                let _ = previous.focus();
+            }
+        }
+        if by_visitor {
+            self.callback("onClose", JsValue::UNDEFINED);
+        }
+    }
+}
