@@ -93,25 +93,47 @@ test("axe-core finds no violation in the inline or the modal form", async () => 
 });
 
 test("a submission made while the server is down is delivered exactly once after it returns", async () => {
+  // A server of its own, stopped (SIGKILL) and restarted on the same port and database.
+  let own = await startServer();
+  const base = `http://127.0.0.1:${own.port}`;
   const context = await browser.newContext();
   const page = await context.newPage();
-  await page.goto(`http://127.0.0.1:${server.port}/phone.html`);
+  await page.goto(`${base}/phone.html`);
   await page.waitForSelector("#inline-form form");
-  await context.route("**/subscription/status/set", (route) => route.abort("connectionrefused"));
+  await own.stop();
   await page.fill("#inline-form input[type=tel]", "(415) 555-0177");
   await page.check("#inline-form input[type=checkbox]");
   await page.click("#inline-form button[type=submit]");
   await page.waitForFunction(() => document.querySelector("#inline-form [role=status]").textContent.includes("offline"));
   assert.equal(await page.evaluate(() => JSON.parse(localStorage.getItem("consentry-outbox")).length), 1);
-  // The visitor leaves; the server is back; the next page load delivers it.
-  await context.unroute("**/subscription/status/set");
-  await page.reload();
+  own = await startServer({ port: own.port, db: own.db });
+  // Back online: the retry goes out at once, with the same idempotency key.
+  await context.setOffline(true);
+  await context.setOffline(false);
   await page.waitForFunction(() => localStorage.getItem("consentry-outbox") === null, null, { timeout: 10000 });
+  await page.waitForFunction(() => document.querySelector("#inline-form [role=status]").textContent.includes("Reply Y"));
   await page.reload();
-  await page.waitForTimeout(500);
-  const log = await api("/sandbox/consent-log?phone=%2B14155550177");
-  assert.equal(log.entries.length, 1, "applied exactly once");
-  const outbox = await api("/sandbox/outbox?phone=%2B14155550177");
-  assert.equal(outbox.messages.length, 1, "one prompt");
+  await page.waitForSelector("#inline-form form");
+  const get = async (path) => (await fetch(`${base}${path}`)).json();
+  assert.equal((await get("/sandbox/consent-log?phone=%2B14155550177")).entries.length, 1, "applied exactly once");
+  assert.equal((await get("/sandbox/outbox?phone=%2B14155550177")).messages.length, 1, "one prompt");
+  await context.close();
+  await own.stop();
+});
+
+test("an undelivered submission goes out on the next page load", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`http://127.0.0.1:${server.port}/phone.html`);
+  await page.waitForSelector("#inline-form form");
+  await context.route("**/subscription/status/set", (route) => route.fulfill({ status: 503, body: "{}" }));
+  await page.fill("#inline-form input[type=tel]", "(415) 555-0188");
+  await page.check("#inline-form input[type=checkbox]");
+  await page.click("#inline-form button[type=submit]");
+  await page.waitForFunction(() => document.querySelector("#inline-form [role=status]").textContent.includes("offline"));
+  await context.unroute("**/subscription/status/set");
+  await page.goto(`http://127.0.0.1:${server.port}/index.html`);
+  await page.waitForFunction(() => localStorage.getItem("consentry-outbox") === null, null, { timeout: 10000 });
+  assert.equal((await api("/sandbox/consent-log?phone=%2B14155550188")).entries.length, 1);
   await context.close();
 });

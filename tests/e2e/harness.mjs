@@ -15,10 +15,10 @@ export const CHROMIUM_ARGS = [
 
 export const SNIPPET = readFileSync(new URL("../../dist/snippet.min.js", import.meta.url), "utf8");
 
-export async function startServer() {
-  const db = join(mkdtempSync(join(tmpdir(), "consentry-e2e-")), "sandbox.db");
-  const proc = spawn("target/release/consentry-sandbox", ["--port", "0", "--db", db], { stdio: ["ignore", "pipe", "inherit"] });
-  const port = await new Promise((resolve, reject) => {
+// `port` and `db` restart a stopped server where it was.
+export async function startServer({ port = 0, db = join(mkdtempSync(join(tmpdir(), "consentry-e2e-")), "sandbox.db") } = {}) {
+  const proc = spawn("target/release/consentry-sandbox", ["--port", String(port), "--db", db], { stdio: ["ignore", "pipe", "inherit"] });
+  const bound = await new Promise((resolve, reject) => {
     let out = "";
     proc.stdout.on("data", (d) => {
       out += d;
@@ -27,7 +27,8 @@ export async function startServer() {
     });
     proc.on("exit", (code) => reject(new Error(`server exited with ${code}`)));
   });
-  return { port, stop: () => proc.kill() };
+  const exited = new Promise((resolve) => proc.on("exit", resolve));
+  return { port: bound, db, stop: () => (proc.kill("SIGKILL"), exited) };
 }
 
 export function launch() {
