@@ -14,13 +14,17 @@
       .then(function (r) { return r.json().then(function (v) { return { status: r.status, body: v }; }); });
   }
 
+  // Only the latest refresh may paint: an older one can answer last.
+  var latest = 0;
   function refresh() {
+    var mine = ++latest;
     var p = encodeURIComponent(phone());
     return Promise.all([
       getJson("/sandbox/outbox?phone=" + p),
       getJson("/subscription/status/get?phone=" + p + "&subscription_group_id=" + encodeURIComponent(group())),
       getJson("/sandbox/quota"),
     ]).then(function (answers) {
+      if (mine !== latest) return;
       var list = $("messages");
       list.textContent = "";
       (answers[0].messages || []).forEach(function (m) {

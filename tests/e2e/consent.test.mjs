@@ -1,20 +1,15 @@
 // End-to-end: the script-tag build with the inline snippet and its queue,
 // the ESM build, Adobe-style pages, reload persistence, revision bumps and
 // cookie attributes, in real Chromium against the real demo server.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, launch, openFixture, fixture, ready } from "./harness.mjs";
+import { setup, openFixture, fixture, ready } from "./harness.mjs";
 
-let server, browser, site, local;
-before(async () => {
-  server = await startServer();
-  browser = await launch();
-  site = `http://www.shop.site.test:${server.port}`;
-  local = `http://localhost:${server.port}`;
-});
-after(async () => {
-  await browser?.close();
-  server?.stop();
+let browser, site, local;
+setup((env) => {
+  browser = env.browser;
+  site = `http://www.shop.site.test:${env.server.port}`;
+  local = `http://localhost:${env.server.port}`;
 });
 
 test("calls made before the wasm loads are queued and replayed in order", async () => {

@@ -2,32 +2,24 @@
 // the real sandbox service: validation, pending -> prompt -> Y -> subscribed
 // -> STOP, the modal's keyboard behaviour, axe-core on both forms, and the
 // outbox delivering exactly once after the server comes back.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { startServer, launch } from "./harness.mjs";
+import { setup, startServer } from "./harness.mjs";
 
 const AXE = readFileSync(new URL("../../node_modules/axe-core/axe.min.js", import.meta.url), "utf8");
-let server, browser;
-before(async () => {
-  server = await startServer();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  server?.stop();
-});
+const env = setup();
 
 const api = async (path, body) => {
-  const r = await fetch(`http://127.0.0.1:${server.port}${path}`, body && { method: "POST", body: JSON.stringify(body) });
+  const r = await fetch(`http://127.0.0.1:${env.server.port}${path}`, body && { method: "POST", body: JSON.stringify(body) });
   return r.json();
 };
 
 async function open() {
-  const page = await browser.newPage();
+  const page = await env.browser.newPage();
   page.errors = [];
   page.on("pageerror", (e) => page.errors.push(e.message));
-  await page.goto(`http://127.0.0.1:${server.port}/phone.html`);
+  await page.goto(`http://127.0.0.1:${env.server.port}/phone.html`);
   await page.waitForSelector("#inline-form form");
   return page;
 }
@@ -96,7 +88,7 @@ test("a submission made while the server is down is delivered exactly once after
   // A server of its own, stopped (SIGKILL) and restarted on the same port and database.
   let own = await startServer();
   const base = `http://127.0.0.1:${own.port}`;
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   const page = await context.newPage();
   await page.goto(`${base}/phone.html`);
   await page.waitForSelector("#inline-form form");
@@ -122,9 +114,9 @@ test("a submission made while the server is down is delivered exactly once after
 });
 
 test("an undelivered submission goes out on the next page load", async () => {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   const page = await context.newPage();
-  await page.goto(`http://127.0.0.1:${server.port}/phone.html`);
+  await page.goto(`http://127.0.0.1:${env.server.port}/phone.html`);
   await page.waitForSelector("#inline-form form");
   await context.route("**/subscription/status/set", (route) => route.fulfill({ status: 503, body: "{}" }));
   await page.fill("#inline-form input[type=tel]", "(415) 555-0188");
@@ -132,7 +124,7 @@ test("an undelivered submission goes out on the next page load", async () => {
   await page.click("#inline-form button[type=submit]");
   await page.waitForFunction(() => document.querySelector("#inline-form [role=status]").textContent.includes("offline"));
   await context.unroute("**/subscription/status/set");
-  await page.goto(`http://127.0.0.1:${server.port}/index.html`);
+  await page.goto(`http://127.0.0.1:${env.server.port}/index.html`);
   await page.waitForFunction(() => localStorage.getItem("consentry-outbox") === null, null, { timeout: 10000 });
   assert.equal((await api("/sandbox/consent-log?phone=%2B14155550188")).entries.length, 1);
   await context.close();

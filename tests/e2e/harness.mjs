@@ -5,6 +5,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { before, after } from "node:test";
 import { chromium } from "playwright-core";
 
 export const CHROMIUM_ARGS = [
@@ -55,3 +56,20 @@ export function fixture(config, body = "") {
 }
 
 export const ready = (page) => page.waitForFunction(() => Object.keys(window.consentry.permissions).length > 0);
+
+// Starts the server and Chromium before a test file's tests and stops them
+// after; the returned object carries `server` and `browser` once started,
+// when `ready(env)` is called too.
+export function setup(ready = () => {}) {
+  const env = {};
+  before(async () => {
+    env.server = await startServer();
+    env.browser = await launch();
+    ready(env);
+  });
+  after(async () => {
+    await env.browser?.close();
+    await env.server?.stop();
+  });
+  return env;
+}

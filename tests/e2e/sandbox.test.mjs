@@ -2,23 +2,15 @@
 // and a temporary SQLite file: subscribe with double opt-in -> pending ->
 // prompt on the simulated phone -> reply Y -> subscribed -> STOP ->
 // confirmation, then unsubscribed.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, launch } from "./harness.mjs";
+import { setup } from "./harness.mjs";
 
-let server, browser;
-before(async () => {
-  server = await startServer();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  server?.stop();
-});
+const env = setup();
 
 test("the double-opt-in keyword workflow on the simulated phone", async () => {
-  const page = await browser.newPage();
-  await page.goto(`http://127.0.0.1:${server.port}/phone.html`);
+  const page = await env.browser.newPage();
+  await page.goto(`http://127.0.0.1:${env.server.port}/phone.html`);
   await page.fill("#phone", "+14155550199");
   await page.click("#subscribe");
   await page.waitForFunction(() => document.querySelectorAll("#messages li").length === 1);
