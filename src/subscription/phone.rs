@@ -120,8 +120,8 @@ pub fn normalise(input: &str, default_country: &str, allowed: &[&str]) -> Result
     if digits.is_empty() {
         return Err(PhoneError::Empty);
     }
-    if !international && digits.starts_with("00") {
-        digits.drain(..2);
+    if let Some(rest) = digits.strip_prefix("00").filter(|_| !international) {
+        digits = rest.to_string();
         international = true;
     }
     let (rules, national) = if international {
