@@ -12,6 +12,7 @@
 pub mod consent;
 pub mod json;
 pub mod subscription;
+pub mod tcf;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;

@@ -1,0 +1,82 @@
+//! Reading big-endian bit fields from base64url text.
+
+use super::TcfError;
+
+/// A cursor over the bits of one segment.
+pub struct Bits {
+    bytes: Vec<u8>,
+    pos: usize,
+}
+
+fn sextet(c: u8) -> Result<u8, TcfError> {
+    Ok(match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'-' | b'+' => 62,
+        b'_' | b'/' => 63,
+        other => return Err(TcfError::InvalidCharacter(char::from(other))),
+    })
+}
+
+impl Bits {
+    /// Decodes base64url (padding and the standard alphabet's `+/` tolerated).
+    pub fn from_base64url(text: &str) -> Result<Bits, TcfError> {
+        if let Some(c) = text.chars().find(|c| !c.is_ascii()) {
+            return Err(TcfError::InvalidCharacter(c));
+        }
+        let mut bytes = Vec::with_capacity(text.len() * 3 / 4 + 1);
+        let (mut acc, mut n) = (0u32, 0u32);
+        for c in text.trim_end_matches('=').bytes() {
+            acc = (acc << 6) | u32::from(sextet(c)?);
+            n += 6;
+            if n >= 8 {
+                n -= 8;
+                bytes.push((acc >> n) as u8);
+                acc &= (1 << n) - 1;
+            }
+        }
+        if n > 0 {
+            bytes.push((acc << (8 - n)) as u8);
+        }
+        Ok(Bits { bytes, pos: 0 })
+    }
+
+    /// The next `n` (at most 64) bits as an unsigned number.
+    pub fn uint(&mut self, n: u32) -> Result<u64, TcfError> {
+        let mut v = 0u64;
+        for _ in 0..n {
+            let byte = self.bytes.get(self.pos / 8).ok_or(TcfError::Truncated)?;
+            let bit = (byte >> (7 - self.pos % 8)) & 1;
+            v = (v << 1) | u64::from(bit);
+            self.pos += 1;
+        }
+        Ok(v)
+    }
+
+    /// The next bit.
+    pub fn bool(&mut self) -> Result<bool, TcfError> {
+        Ok(self.uint(1)? == 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_fields_across_byte_boundaries() {
+        // "CQ" = 000010 010000 (+ 4 padding zeros) -> version 2, then 0100 0000 0000.
+        let mut b = Bits::from_base64url("CQ").unwrap();
+        assert_eq!(b.uint(6).unwrap(), 2);
+        assert_eq!(b.uint(2).unwrap(), 1);
+        assert_eq!(b.uint(8).unwrap(), 0);
+        assert_eq!(b.uint(1), Err(TcfError::Truncated));
+    }
+
+    #[test]
+    fn refuses_foreign_characters() {
+        assert_eq!(Bits::from_base64url("CQ*").err(), Some(TcfError::InvalidCharacter('*')));
+        assert_eq!(Bits::from_base64url("CQé").err(), Some(TcfError::InvalidCharacter('é')));
+    }
+}

@@ -1,0 +1,261 @@
+//! IAB TCF v2.2/v2.3 TC strings: decoding in pure Rust. Malformed input is
+//! an error, never a panic.
+//!
+//! A TC string is base64url (no padding) segments joined by `.`: the core
+//! segment first, then optional segments whose first three bits give their
+//! type (1 disclosed vendors, 2 allowed vendors, 3 publisher TC).
+//!
+//! ```
+//! use consentry::tcf::decode;
+//! let tc = decode("CQuIxQAQuIxQAAKADCENB4FoAMBAAEIAAAYgFeQA4AAgAGAjUBXgEawAQEagAAAA.IEawAgAAgI1A.dAAAAAAAAWAA").unwrap();
+//! assert_eq!((tc.cmp_id, tc.consent_language.as_str(), tc.publisher_country_code.as_str()), (10, "EN", "DE"));
+//! assert!(tc.vendor_consents.contains(&565));
+//! ```
+
+mod bits;
+
+use bits::Bits;
+
+/// A publisher restriction: vendors for whom `purpose` is restricted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublisherRestriction {
+    /// The purpose (1 to 63).
+    pub purpose: u8,
+    /// 0 not allowed, 1 require consent, 2 require legitimate interest.
+    pub restriction_type: u8,
+    /// The vendors it applies to, ascending.
+    pub vendors: Vec<u16>,
+}
+
+/// A decoded TC string. Id lists are ascending.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TcString {
+    /// The TC string format version (2).
+    pub version: u8,
+    /// When the string was created, deciseconds since the epoch.
+    pub created: u64,
+    /// When it was last updated, deciseconds since the epoch.
+    pub last_updated: u64,
+    /// The CMP's id.
+    pub cmp_id: u16,
+    /// The CMP's version.
+    pub cmp_version: u16,
+    /// The CMP screen the consent was given on.
+    pub consent_screen: u8,
+    /// Two upper-case letters.
+    pub consent_language: String,
+    /// The Global Vendor List version.
+    pub vendor_list_version: u16,
+    /// The TCF policy version.
+    pub policy_version: u8,
+    /// Whether the string applies to this service only.
+    pub is_service_specific: bool,
+    /// Whether non-standard texts were used.
+    pub use_non_standard_texts: bool,
+    /// Special features opted in.
+    pub special_feature_optins: Vec<u8>,
+    /// Purposes consented to.
+    pub purpose_consents: Vec<u8>,
+    /// Purposes with legitimate-interest transparency established.
+    pub purpose_legitimate_interests: Vec<u8>,
+    /// Purpose one treatment.
+    pub purpose_one_treatment: bool,
+    /// Two upper-case letters.
+    pub publisher_country_code: String,
+    /// Vendors consented to.
+    pub vendor_consents: Vec<u16>,
+    /// Vendors with legitimate interest established.
+    pub vendor_legitimate_interests: Vec<u16>,
+    /// Publisher restrictions.
+    pub publisher_restrictions: Vec<PublisherRestriction>,
+    /// The disclosed-vendors segment, when present.
+    pub vendors_disclosed: Vec<u16>,
+    /// The allowed-vendors segment (TCF 2.0), when present.
+    pub vendors_allowed: Vec<u16>,
+    /// Publisher purposes consented to (publisher TC segment).
+    pub publisher_consents: Vec<u8>,
+    /// Publisher purposes with legitimate interest.
+    pub publisher_legitimate_interests: Vec<u8>,
+    /// Custom purposes consented to.
+    pub publisher_custom_consents: Vec<u8>,
+    /// Custom purposes with legitimate interest.
+    pub publisher_custom_legitimate_interests: Vec<u8>,
+}
+
+/// Why a TC string could not be decoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TcfError {
+    /// Empty input.
+    Empty,
+    /// A character outside base64url.
+    InvalidCharacter(char),
+    /// The string ends in the middle of a field.
+    Truncated,
+    /// A version this decoder does not read.
+    UnsupportedVersion(u8),
+    /// An optional segment of unknown type.
+    UnknownSegment(u8),
+    /// A field whose value is impossible (e.g. a range that ends before it starts).
+    Invalid(&'static str),
+}
+
+impl TcfError {
+    /// A sentence for error messages.
+    pub fn message(&self) -> String {
+        match self {
+            TcfError::Empty => "the TC string is empty".into(),
+            TcfError::InvalidCharacter(c) => {
+                let mut m = String::from("the TC string holds ");
+                m.push(*c);
+                m.push_str(", which is not base64url");
+                m
+            }
+            TcfError::Truncated => "the TC string ends in the middle of a field".into(),
+            TcfError::UnsupportedVersion(v) => {
+                let mut m = String::from("TC string version ");
+                crate::json::push_uint(&mut m, u64::from(*v));
+                m.push_str(" is not supported (expected 2)");
+                m
+            }
+            TcfError::UnknownSegment(t) => {
+                let mut m = String::from("unknown TC string segment type ");
+                crate::json::push_uint(&mut m, u64::from(*t));
+                m
+            }
+            TcfError::Invalid(what) => {
+                let mut m = String::from("invalid TC string: ");
+                m.push_str(what);
+                m
+            }
+        }
+    }
+}
+
+/// The ids 1..=n whose bits are set, read from `n` bits.
+fn bitfield_u8(b: &mut Bits, n: u32) -> Result<Vec<u8>, TcfError> {
+    let mut out = Vec::new();
+    for id in 1..=n {
+        if b.bool()? {
+            out.push(id as u8);
+        }
+    }
+    Ok(out)
+}
+
+fn letters(b: &mut Bits) -> Result<String, TcfError> {
+    let mut s = String::new();
+    for _ in 0..2 {
+        let v = b.uint(6)? as u8;
+        if v > 25 {
+            return Err(TcfError::Invalid("a letter outside A-Z"));
+        }
+        s.push(char::from(b'A' + v));
+    }
+    Ok(s)
+}
+
+/// Range entries: `count` of (is-range, start[, end]); ascending unique ids.
+/// The ranges are merged before they are expanded, so a hostile string of
+/// thousands of wide, overlapping ranges costs no more than one 1..65535.
+fn ranges(b: &mut Bits, count: u64, max: Option<u64>) -> Result<Vec<u16>, TcfError> {
+    let mut spans = Vec::new();
+    for _ in 0..count {
+        let is_range = b.bool()?;
+        let start = b.uint(16)?;
+        let end = if is_range { b.uint(16)? } else { start };
+        if start == 0 || end < start || max.is_some_and(|m| end > m) {
+            return Err(TcfError::Invalid("a vendor range is out of order or out of bounds"));
+        }
+        spans.push((start, end));
+    }
+    spans.sort_unstable();
+    let mut out: Vec<u16> = Vec::new();
+    let mut next = 0u64;
+    for (start, end) in spans {
+        for id in start.max(next)..=end {
+            out.push(id as u16);
+        }
+        next = next.max(end + 1);
+    }
+    Ok(out)
+}
+
+/// A vendor section: max id, encoding bit, then a bitfield or ranges.
+fn vendor_section(b: &mut Bits) -> Result<Vec<u16>, TcfError> {
+    let max = b.uint(16)?;
+    if b.bool()? {
+        let count = b.uint(12)?;
+        ranges(b, count, Some(max))
+    } else {
+        let mut out = Vec::new();
+        for id in 1..=max {
+            if b.bool()? {
+                out.push(id as u16);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Decodes a TC string.
+pub fn decode(s: &str) -> Result<TcString, TcfError> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Err(TcfError::Empty);
+    }
+    let mut segments = s.split('.');
+    let mut b = Bits::from_base64url(segments.next().unwrap_or_default())?;
+    let version = b.uint(6)? as u8;
+    if version != 2 {
+        return Err(TcfError::UnsupportedVersion(version));
+    }
+    let mut tc = TcString {
+        version,
+        created: b.uint(36)?,
+        last_updated: b.uint(36)?,
+        cmp_id: b.uint(12)? as u16,
+        cmp_version: b.uint(12)? as u16,
+        consent_screen: b.uint(6)? as u8,
+        consent_language: letters(&mut b)?,
+        vendor_list_version: b.uint(12)? as u16,
+        policy_version: b.uint(6)? as u8,
+        is_service_specific: b.bool()?,
+        use_non_standard_texts: b.bool()?,
+        special_feature_optins: bitfield_u8(&mut b, 12)?,
+        purpose_consents: bitfield_u8(&mut b, 24)?,
+        purpose_legitimate_interests: bitfield_u8(&mut b, 24)?,
+        purpose_one_treatment: b.bool()?,
+        publisher_country_code: letters(&mut b)?,
+        ..TcString::default()
+    };
+    tc.vendor_consents = vendor_section(&mut b)?;
+    tc.vendor_legitimate_interests = vendor_section(&mut b)?;
+    let restrictions = b.uint(12)?;
+    for _ in 0..restrictions {
+        let purpose = b.uint(6)? as u8;
+        let restriction_type = b.uint(2)? as u8;
+        let count = b.uint(12)?;
+        let vendors = ranges(&mut b, count, None)?;
+        tc.publisher_restrictions.push(PublisherRestriction {
+            purpose,
+            restriction_type,
+            vendors,
+        });
+    }
+    for segment in segments {
+        let mut b = Bits::from_base64url(segment)?;
+        match b.uint(3)? as u8 {
+            1 => tc.vendors_disclosed = vendor_section(&mut b)?,
+            2 => tc.vendors_allowed = vendor_section(&mut b)?,
+            3 => {
+                tc.publisher_consents = bitfield_u8(&mut b, 24)?;
+                tc.publisher_legitimate_interests = bitfield_u8(&mut b, 24)?;
+                let custom = b.uint(6)? as u32;
+                tc.publisher_custom_consents = bitfield_u8(&mut b, custom)?;
+                tc.publisher_custom_legitimate_interests = bitfield_u8(&mut b, custom)?;
+            }
+            other => return Err(TcfError::UnknownSegment(other)),
+        }
+    }
+    Ok(tc)
+}
