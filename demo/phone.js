@@ -73,9 +73,9 @@
       onSuccess: function (e) { $("phone").value = e.phone; refresh(); },
     };
   };
-  window.consentry.fetchPermissions(function () {
-    window.consentry.renderPhoneCapture($("inline-form"), formOptions("inline"));
-  });
+  function showForm() { window.consentry.renderPhoneCapture($("inline-form"), formOptions("inline")); }
+  if (window.consentry.renderPhoneCapture) showForm();
+  else window.addEventListener("consentry:ready", showForm, { once: true });
   $("open-modal").addEventListener("click", function () {
     window.consentry.renderPhoneCapture(document.body, formOptions("modal"));
   });

@@ -164,5 +164,7 @@ declare global {
   }
   interface WindowEventMap {
     "consentry:complete": CustomEvent<CompleteEventDetail>;
+    /** Consentry has loaded: the queued calls have run and `renderPhoneCapture` exists. */
+    "consentry:ready": CustomEvent<undefined>;
   }
 }

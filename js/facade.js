@@ -47,6 +47,7 @@ export async function start(c, config, wasm, base) {
       console.error(e);
     }
   }
+  window.dispatchEvent(new CustomEvent("consentry:ready"));
   return c;
 }
 
