@@ -166,9 +166,10 @@ fn ranges(b: &mut Bits, count: u64, max: Option<u64>) -> Result<Vec<u16>, TcfErr
         if start == 0 || end < start || max.is_some_and(|m| end > m) {
             return Err(TcfError::Invalid("a vendor range is out of order or out of bounds"));
         }
-        spans.push((start, end));
+        // Kept in order as they come: std's sort would add kilobytes to the wasm.
+        let at = spans.partition_point(|s: &(u64, u64)| *s < (start, end));
+        spans.insert(at, (start, end));
     }
-    spans.sort_unstable();
     let mut out: Vec<u16> = Vec::new();
     let mut next = 0u64;
     for (start, end) in spans {
