@@ -97,7 +97,14 @@ const KEYS: [&str; 12] = [
 
 /// `config.<key> is <shown value>; expected <what>`.
 pub fn bad_value(key: &str, v: &Value, expected: &str) -> String {
-    let mut m = String::from("config.");
+    bad_member("config", key, v, expected)
+}
+
+/// `<object>.<key> is <shown value>; expected <what>`; a long value is
+/// shown by its kind.
+pub fn bad_member(object: &str, key: &str, v: &Value, expected: &str) -> String {
+    let mut m = String::from(object);
+    m.push('.');
     m.push_str(key);
     m.push_str(" is ");
     let shown = v.to_json();

@@ -8,7 +8,9 @@ mod permissions;
 mod record;
 
 pub use categories::{Categories, ADOBE, RESERVED};
-pub use config::{bad_value, permission_map, Config, Expiry, PermissionMap, StorageKind, DEFAULT_EXPIRY_SECONDS};
+pub use config::{
+    bad_member, bad_value, permission_map, Config, Expiry, PermissionMap, StorageKind, DEFAULT_EXPIRY_SECONDS,
+};
 pub use permissions::{Commit, Engine, Status};
 pub use record::{
     cookie_value, domain_candidates, percent_decode, percent_encode, ChoiceMeta, Record, FORMAT_VERSION, STORAGE_KEY,

@@ -8,7 +8,7 @@
 
 use super::phone::{country, COUNTRIES};
 use super::texts::{self, Locale};
-use crate::consent::bad_value;
+use crate::consent::bad_member;
 use crate::json::Value;
 
 /// SMS or WhatsApp.
@@ -107,10 +107,15 @@ fn secret_refused(key: &str) -> String {
     m
 }
 
+/// `options.<key> is <shown value>; expected <what>`.
+fn bad(key: &str, v: &Value, expected: &str) -> String {
+    bad_member("options", key, v, expected)
+}
+
 fn string(v: &Value, key: &str, expected: &str) -> Result<String, String> {
     match v.get(key) {
         Some(Value::String(s)) if !s.trim().is_empty() => Ok(s.clone()),
-        Some(other) => Err(bad_value(key, other, expected).replacen("config.", "options.", 1)),
+        Some(other) => Err(bad(key, other, expected)),
         None => {
             let mut m = String::from("options.");
             m.push_str(key);
@@ -126,18 +131,18 @@ impl FormOptions {
     /// a compliant one states) go to `warnings`.
     pub fn parse(v: &Value, warnings: &mut Vec<String>) -> Result<FormOptions, String> {
         let Value::Object(members) = v else {
-            return Err(bad_value("", v, "an object").replacen("config. is", "options are", 1));
+            let mut m = String::from("options are ");
+            m.push_str(&v.to_json());
+            m.push_str("; expected an object");
+            return Err(m);
         };
-        for (key, value) in members {
-            let lower = key.to_ascii_lowercase();
-            if key == "headers" || SECRET_WORDS.iter().any(|w| lower.contains(w)) {
+        let carries_secret = |text: &str| {
+            let lower = text.to_ascii_lowercase();
+            SECRET_WORDS.iter().any(|w| lower.contains(w))
+        };
+        for (key, _) in members {
+            if key == "headers" || carries_secret(key) {
                 return Err(secret_refused(key));
-            }
-            if let Value::String(s) = value {
-                let s = s.to_ascii_lowercase();
-                if SECRET_WORDS.iter().any(|w| s.contains(w)) && key == "endpoint" {
-                    return Err(secret_refused(key));
-                }
             }
             if !KEYS.contains(&key.as_str()) && !CALLBACKS.contains(&key.as_str()) {
                 let mut m = String::from("options.");
@@ -148,7 +153,7 @@ impl FormOptions {
             }
         }
         let endpoint = string(v, "endpoint", "the URL of your own backend, e.g. \"/api\"")?;
-        if endpoint.contains('@') || endpoint.contains('?') || endpoint.contains('#') {
+        if carries_secret(&endpoint) || endpoint.contains(['@', '?', '#']) {
             return Err(secret_refused("endpoint"));
         }
         let countries: Vec<&'static str> = match v.get("countries") {
@@ -162,11 +167,7 @@ impl FormOptions {
                     other => Err(unknown_country("countries", other)),
                 })
                 .collect::<Result<_, _>>()?,
-            Some(other) => {
-                return Err(
-                    bad_value("countries", other, "a non-empty array of ISO codes").replacen("config.", "options.", 1)
-                )
-            }
+            Some(other) => return Err(bad("countries", other, "a non-empty array of ISO codes")),
         };
         let default_country = match v.get("defaultCountry") {
             None => countries.first().copied().unwrap_or("US"),
@@ -185,34 +186,26 @@ impl FormOptions {
             None => Channel::Sms,
             Some(Value::String(s)) if s == "sms" => Channel::Sms,
             Some(Value::String(s)) if s == "whatsapp" => Channel::WhatsApp,
-            Some(other) => {
-                return Err(bad_value("channel", other, "\"sms\" or \"whatsapp\"").replacen("config.", "options.", 1))
-            }
+            Some(other) => return Err(bad("channel", other, "\"sms\" or \"whatsapp\"")),
         };
         let mode = match v.get("mode") {
             None => Mode::Inline,
             Some(Value::String(s)) if s == "inline" => Mode::Inline,
             Some(Value::String(s)) if s == "modal" => Mode::Modal,
-            Some(other) => {
-                return Err(bad_value("mode", other, "\"inline\" or \"modal\"").replacen("config.", "options.", 1))
-            }
+            Some(other) => return Err(bad("mode", other, "\"inline\" or \"modal\"")),
         };
         let locale = match v.get("locale") {
             None => Locale::En,
-            Some(Value::String(s)) => Locale::parse(s).ok_or_else(|| {
-                bad_value("locale", &Value::String(s.clone()), "\"en\", \"ko\" or \"ja\"")
-                    .replacen("config.", "options.", 1)
-            })?,
-            Some(other) => {
-                return Err(bad_value("locale", other, "\"en\", \"ko\" or \"ja\"").replacen("config.", "options.", 1))
+            Some(value) => match value {
+                Value::String(s) => Locale::parse(s),
+                _ => None,
             }
+            .ok_or_else(|| bad("locale", value, "\"en\", \"ko\" or \"ja\""))?,
         };
         let double_opt_in = match v.get("doubleOptIn") {
             None => true,
             Some(Value::Bool(b)) => *b,
-            Some(other) => {
-                return Err(bad_value("doubleOptIn", other, "true or false").replacen("config.", "options.", 1))
-            }
+            Some(other) => return Err(bad("doubleOptIn", other, "true or false")),
         };
         let texts = match v.get("texts") {
             None => Vec::new(),
@@ -221,24 +214,18 @@ impl FormOptions {
                 .map(|(k, t)| match t {
                     Value::String(s) if texts::TEXTS.iter().any(|(key, _)| key == k) => Ok((k.clone(), s.clone())),
                     _ => {
-                        let mut m = String::from("options.texts.");
-                        m.push_str(k);
-                        m.push_str(" is ");
-                        m.push_str(&t.to_json());
-                        m.push_str("; expected a string for one of ");
-                        m.push_str(&texts::TEXTS.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(", "));
-                        Err(m)
+                        let mut expected = String::from("a string for one of ");
+                        expected.push_str(&texts::TEXTS.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(", "));
+                        Err(bad_member("options.texts", k, t, &expected))
                     }
                 })
                 .collect::<Result<_, _>>()?,
-            Some(other) => {
-                return Err(bad_value("texts", other, "an object of strings").replacen("config.", "options.", 1))
-            }
+            Some(other) => return Err(bad("texts", other, "an object of strings")),
         };
         let external_id = match v.get("externalId") {
             None | Some(Value::Null) => None,
             Some(Value::String(s)) => Some(s.clone()),
-            Some(other) => return Err(bad_value("externalId", other, "a string").replacen("config.", "options.", 1)),
+            Some(other) => return Err(bad("externalId", other, "a string")),
         };
         let programme = string(v, "programme", "the programme's name, e.g. \"Acme Alerts\"")?;
         let disclosure = string(v, "disclosure", "the programme's disclosure text")?;
