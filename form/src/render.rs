@@ -87,12 +87,9 @@ fn cast<T: JsCast>(e: Element) -> Result<T, JsValue> {
 /// Renders the phone form into `target` (an element) with `options`.
 #[wasm_bindgen]
 pub fn render(target: JsValue, options: JsValue) -> Result<PhoneCapture, JsValue> {
-    let target: Element = target.dyn_into().map_err(|t| {
-        let mut m = String::from("target is ");
-        m.push_str(&convert::show(&t));
-        m.push_str("; expected an element");
-        error(CALL, &m)
-    })?;
+    let target: Element = target
+        .dyn_into()
+        .map_err(|t| convert::expected(CALL, "target is", &t, "an element"))?;
     let mut callbacks = Vec::new();
     let value = convert::object_value(CALL, "options", &options, |key, v| {
         match v.dyn_into::<js_sys::Function>() {

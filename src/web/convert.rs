@@ -21,6 +21,19 @@ pub fn error(call: &str, message: &str) -> JsValue {
     js_sys::Error::new(&m).into()
 }
 
+/// The error for a wrong argument: `consentry.<call>: <subject> <value>;
+/// expected <what>`, where `subject` names it with its verb ("key is").
+pub fn expected(call: &str, subject: &str, v: &JsValue, what: &str) -> JsValue {
+    let mut m = String::from(subject);
+    if !m.is_empty() {
+        m.push(' ');
+    }
+    m.push_str(&show(v));
+    m.push_str("; expected ");
+    m.push_str(what);
+    error(call, &m)
+}
+
 /// A short rendering of any JS value for error messages.
 pub fn show(v: &JsValue) -> String {
     if v.is_function() {
@@ -79,18 +92,13 @@ pub fn to_value(v: &JsValue) -> Result<Option<Value>, String> {
 /// Reads a category argument: one string, an array or any array-like of
 /// strings (also from another frame). `undefined`/`null` give an empty list.
 pub fn categories(call: &str, v: &JsValue) -> Result<Vec<String>, JsValue> {
-    const WHAT: &str = "; expected a category or an array of categories";
     if v.is_undefined() || v.is_null() {
         return Ok(Vec::new());
     }
     if let Some(s) = v.as_string() {
         return Ok(vec![s]);
     }
-    let bad = || {
-        let mut m = show(v);
-        m.push_str(WHAT);
-        error(call, &m)
-    };
+    let bad = || expected(call, "", v, "a category or an array of categories");
     if !v.is_object() {
         return Err(bad());
     }
@@ -114,24 +122,15 @@ pub fn flag(call: &str, name: &str, v: &JsValue) -> Result<bool, JsValue> {
     if v.is_undefined() || v.is_null() {
         return Ok(false);
     }
-    v.as_bool().ok_or_else(|| {
-        let mut m = String::from(name);
-        m.push_str(" is ");
-        m.push_str(&show(v));
-        m.push_str("; expected true or false");
-        error(call, &m)
-    })
+    v.as_bool()
+        .ok_or_else(|| expected(call, &[name, " is"].concat(), v, "true or false"))
 }
 
 /// Reads a required function argument.
 pub fn function(call: &str, name: &str, v: &JsValue) -> Result<js_sys::Function, JsValue> {
-    v.dyn_ref::<js_sys::Function>().cloned().ok_or_else(|| {
-        let mut m = String::from(name);
-        m.push_str(" is ");
-        m.push_str(&show(v));
-        m.push_str("; expected a function");
-        error(call, &m)
-    })
+    v.dyn_ref::<js_sys::Function>()
+        .cloned()
+        .ok_or_else(|| expected(call, &[name, " is"].concat(), v, "a function"))
 }
 
 /// A plain JS object from `(key, value)` pairs.
@@ -162,11 +161,7 @@ pub fn object_value(
         return Ok(Value::Null);
     }
     if !v.is_object() || try_is_array(v).unwrap_or(true) || v.is_function() {
-        let mut m = String::from(name);
-        m.push_str(" is ");
-        m.push_str(&show(v));
-        m.push_str("; expected an object");
-        return Err(error(call, &m));
+        return Err(expected(call, &[name, " is"].concat(), v, "an object"));
     }
     let keys = js_sys::Reflect::own_keys(v).map_err(|_| {
         let mut m = String::from("the keys of ");

@@ -6,7 +6,7 @@
 //! No `RefCell` borrow is held while JS runs, so listeners and plugins may
 //! call back into the API.
 
-use super::convert::{self, error, from_value, object, show};
+use super::convert::{self, error, from_value, object};
 use super::events::{call_reporting, dispatch_dom_event, Listeners};
 use super::storage::Store;
 use super::{new_id, warn};
@@ -199,10 +199,7 @@ impl Consentry {
         if event.as_string().as_deref() == Some("complete") {
             return Ok(());
         }
-        let mut m = String::from("event is ");
-        m.push_str(&show(event));
-        m.push_str("; expected \"complete\"");
-        Err(error(call, &m))
+        Err(convert::expected(call, "event is", event, "\"complete\""))
     }
 
     /// `on('complete', callback, context)`.
@@ -234,12 +231,7 @@ impl Consentry {
     #[wasm_bindgen(js_name = registerPlugin)]
     pub fn register_plugin(&self, plugin: JsValue, api: JsValue) -> Result<(), JsValue> {
         const CALL: &str = "registerPlugin";
-        let expected = || {
-            let mut m = String::from("plugin is ");
-            m.push_str(&show(&plugin));
-            m.push_str("; expected {name: string, onRegister: function}");
-            error(CALL, &m)
-        };
+        let expected = || convert::expected(CALL, "plugin is", &plugin, "{name: string, onRegister: function}");
         if !plugin.is_object() {
             return Err(expected());
         }
@@ -274,10 +266,12 @@ impl Consentry {
             .ok()
             .and_then(|c| c.as_string());
         let Some((plugin_name, method)) = command.as_deref().and_then(|c| c.split_once('.')) else {
-            let mut m = String::from("options are ");
-            m.push_str(&show(&options));
-            m.push_str("; expected {command: \"plugin.method\", params, callback}");
-            return Err(error(CALL, &m));
+            return Err(convert::expected(
+                CALL,
+                "options are",
+                &options,
+                "{command: \"plugin.method\", params, callback}",
+            ));
         };
         let plugin = self
             .plugins
@@ -314,10 +308,12 @@ impl Consentry {
         let value = match convert::to_value(&content) {
             Ok(Some(Value::Object(members))) if !content.is_null() => members,
             _ => {
-                let mut m = String::from("content is ");
-                m.push_str(&show(&content));
-                m.push_str("; expected an object of JSON values");
-                return Err(error(CALL, &m));
+                return Err(convert::expected(
+                    CALL,
+                    "content is",
+                    &content,
+                    "an object of JSON values",
+                ))
             }
         };
         let mut text = None;
@@ -346,10 +342,7 @@ impl Consentry {
     #[wasm_bindgen(js_name = getMemoizedContent)]
     pub fn get_memoized_content(&self, key: JsValue) -> Result<JsValue, JsValue> {
         let Some(key) = key.as_string() else {
-            let mut m = String::from("key is ");
-            m.push_str(&show(&key));
-            m.push_str("; expected a string");
-            return Err(error("getMemoizedContent", &m));
+            return Err(convert::expected("getMemoizedContent", "key is", &key, "a string"));
         };
         let engine = self
             .engine
