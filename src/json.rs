@@ -139,8 +139,7 @@ pub fn write_string(s: &str, out: &mut String) {
             '\t' => out.push_str("\\t"),
             c if (c as u32) < 0x20 => {
                 out.push_str("\\u00");
-                out.push(hex_digit((c as u32) >> 4));
-                out.push(hex_digit(c as u32));
+                push_hex(out, c as u8, false);
             }
             c => out.push(c),
         }
@@ -148,9 +147,12 @@ pub fn write_string(s: &str, out: &mut String) {
     out.push('"');
 }
 
-/// The lower-case hex digit of `n & 15`.
-pub(crate) fn hex_digit(n: u32) -> char {
-    char::from_digit(n & 15, 16).unwrap_or('0')
+/// Appends the two hex digits of `byte`, upper-case when `upper`.
+pub(crate) fn push_hex(out: &mut String, byte: u8, upper: bool) {
+    for n in [byte >> 4, byte & 15] {
+        let digit = char::from_digit(u32::from(n), 16).unwrap_or('0');
+        out.push(if upper { digit.to_ascii_uppercase() } else { digit });
+    }
 }
 
 /// Parses one JSON value that fills all of `text` (surrounding whitespace

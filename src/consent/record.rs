@@ -161,8 +161,7 @@ pub fn percent_encode(s: &str) -> String {
             out.push(char::from(b));
         } else {
             out.push('%');
-            out.push(json::hex_digit(u32::from(b >> 4)).to_ascii_uppercase());
-            out.push(json::hex_digit(u32::from(b)).to_ascii_uppercase());
+            json::push_hex(&mut out, b, true);
         }
     }
     out

@@ -81,8 +81,7 @@ fn compress(h: &mut [u32; 8], block: &[u8]) {
 pub fn hex(data: &[u8]) -> String {
     let mut out = String::with_capacity(64);
     for b in digest(data) {
-        out.push(crate::json::hex_digit(u32::from(b >> 4)));
-        out.push(crate::json::hex_digit(u32::from(b)));
+        crate::json::push_hex(&mut out, b, false);
     }
     out
 }

@@ -51,8 +51,7 @@ pub fn new_id() -> String {
     }
     let mut id = String::with_capacity(32);
     for b in bytes {
-        id.push(crate::json::hex_digit(u32::from(b >> 4)));
-        id.push(crate::json::hex_digit(u32::from(b)));
+        crate::json::push_hex(&mut id, b, false);
     }
     id
 }
