@@ -227,7 +227,7 @@ pub fn render(target: JsValue, options: JsValue) -> Result<PhoneCapture, JsValue
     add(&form, &status)?;
 
     let previous_focus = doc.active_element().and_then(|e| e.dyn_into().ok());
-    let root = if options.mode == Mode::Modal {
+    let (root, close) = if options.mode == Mode::Modal {
         let backdrop = el(&doc, "div", &[("class", "consentry-backdrop"), ("style", "position:fixed;inset:0;background:rgba(0,0,0,.5);display:flex;align-items:center;justify-content:center;z-index:2147483647")], "")?;
         let dialog = el(&doc, "div", &[("role", "dialog"), ("aria-modal", "true"), ("aria-labelledby", &id("title")), ("class", "consentry-dialog"), ("style", "background:#fff;color:#111;padding:1rem 1.5rem;max-width:28rem;max-height:100%;overflow:auto;border-radius:8px")], "")?;
         let close = el(
@@ -244,10 +244,10 @@ pub fn render(target: JsValue, options: JsValue) -> Result<PhoneCapture, JsValue
         add(&dialog, &form)?;
         add(&backdrop, &dialog)?;
         add(&target, &backdrop)?;
-        backdrop
+        (backdrop, Some(close))
     } else {
         add(&target, &form)?;
-        form.clone()
+        (form.clone(), None)
     };
 
     let f = Rc::new(Form {
@@ -288,7 +288,7 @@ pub fn render(target: JsValue, options: JsValue) -> Result<PhoneCapture, JsValue
                 f.keydown(k);
             }
         })?;
-        if let Some(close) = f.root.query_selector(".consentry-close").ok().flatten() {
+        if let Some(close) = close {
             let weak = Rc::downgrade(&f);
             f.listen(&close, "click", move |_| {
                 if let Some(f) = weak.upgrade() {
