@@ -166,7 +166,11 @@ pub fn render(target: JsValue, options: JsValue) -> Result<PhoneCapture, JsValue
     let phone_error = el(
         &doc,
         "p",
-        &[("id", &id("phone-error")), ("class", "consentry-error")],
+        &[
+            ("id", &id("phone-error")),
+            ("class", "consentry-error"),
+            ("aria-live", "polite"),
+        ],
         "",
     )?;
     let checkbox: HtmlInputElement = cast(el(
@@ -183,7 +187,11 @@ pub fn render(target: JsValue, options: JsValue) -> Result<PhoneCapture, JsValue
     let consent_error = el(
         &doc,
         "p",
-        &[("id", &id("consent-error")), ("class", "consentry-error")],
+        &[
+            ("id", &id("consent-error")),
+            ("class", "consentry-error"),
+            ("aria-live", "polite"),
+        ],
         "",
     )?;
     let submit: HtmlButtonElement = cast(el(&doc, "button", &[("type", "submit")], &t("submit"))?)?;

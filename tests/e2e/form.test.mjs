@@ -37,6 +37,9 @@ test("validation, then pending, Y, STOP through the form", async () => {
   assert.equal(await page.getAttribute(`${form} input[type=tel]`, "aria-invalid"), "true");
   assert.equal(await page.textContent(`${form} [id$=phone-error]`), "Use digits only.");
   assert.equal(await page.textContent(`${form} [id$=consent-error]`), "Please tick the box to agree.");
+  for (const error of ["phone-error", "consent-error"]) {
+    assert.equal(await page.getAttribute(`${form} [id$=${error}]`, "aria-live"), "polite", `${error} is announced`);
+  }
   assert.equal(await page.isChecked(`${form} input[type=checkbox]`), false, "never pre-ticked");
 
   await page.fill(`${form} input[type=tel]`, "(415) 555-0142");
