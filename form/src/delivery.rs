@@ -94,12 +94,15 @@ pub fn forget(key: &str) {
 pub fn flush() {
     hook_online();
     let mut outbox = load();
-    for old in outbox.expire(now()) {
+    let expired = outbox.expire(now());
+    for old in &expired {
         let mut m = String::from("a subscription submitted more than 7 days ago was never delivered and is dropped: ");
         m.push_str(&old.url);
         warn(&m);
     }
-    save(&outbox);
+    if !expired.is_empty() {
+        save(&outbox);
+    }
     let due: Vec<Entry> = outbox.due(now()).into_iter().cloned().collect();
     for entry in due {
         let busy = IN_FLIGHT.with(|f| {
@@ -114,7 +117,7 @@ pub fn flush() {
             spawn_local(attempt(entry));
         }
     }
-    schedule_next();
+    schedule_next(&outbox);
 }
 
 async fn attempt(entry: Entry) {
@@ -142,7 +145,7 @@ async fn attempt(entry: Entry) {
     if !matches!(delivery, Delivery::Waiting) {
         forget(&entry.key);
     }
-    schedule_next();
+    schedule_next(&outbox);
 }
 
 /// POSTs the entry; `None` for a network failure or a timeout.
@@ -175,11 +178,11 @@ async fn send(entry: &Entry) -> Option<(u16, String)> {
     Some((response.status(), body))
 }
 
-/// One timer for the earliest waiting submission.
-fn schedule_next() {
+/// One timer for the earliest waiting submission of `outbox`.
+fn schedule_next(outbox: &Outbox) {
     let Some(window) = web_sys::window() else { return };
     let in_flight = IN_FLIGHT.with(|f| f.borrow().clone());
-    let next = load()
+    let next = outbox
         .due(u64::MAX)
         .into_iter()
         .filter(|e| !in_flight.contains(&e.key))
