@@ -177,13 +177,14 @@ fn read_change(body: &Value, ids: (&str, &str, &str), errors: &mut Vec<String>) 
 }
 
 fn check<'a>(service: &'a Service, change: &GroupChange, errors: &mut Vec<String>) -> Option<&'a Group> {
-    let group = service.config.group(&change.group_id);
-    if group.is_none() && !change.group_id.is_empty() {
-        errors.push(format!(
-            "subscription_group_id {:?} is not a known subscription group",
-            change.group_id
-        ));
-    }
+    // An empty id is already reported as missing.
+    let group = match service.config.known_group(&change.group_id) {
+        Ok(g) => Some(g),
+        Err(e) => {
+            errors.extend((!change.group_id.is_empty()).then_some(e));
+            None
+        }
+    };
     for phone in &change.phones {
         match (e164(phone), group) {
             (Err(e), _) => errors.push(e),
@@ -345,12 +346,7 @@ fn inbound(service: &Service, req: &Request, body: &Value) -> Result<Reply, Repl
     if let Err(e) = e164(phone) {
         errors.push(e);
     }
-    let group = service.config.group(group_id);
-    if group.is_none() {
-        errors.push(format!(
-            "subscription_group_id {group_id:?} is not a known subscription group"
-        ));
-    }
+    let group = service.config.known_group(group_id).map_err(|e| errors.push(e)).ok();
     if text.chars().count() > 1_600 {
         errors.push("body is longer than 1,600 characters".into());
     }
@@ -366,6 +362,12 @@ fn inbound(service: &Service, req: &Request, body: &Value) -> Result<Reply, Repl
 fn status_get(service: &Service, req: &Request) -> Result<Reply, Reply> {
     let phone = phone_query(req)?;
     let wanted = query_param(req.query, "subscription_group_id");
+    if let Some(id) = &wanted {
+        service
+            .config
+            .known_group(id)
+            .map_err(|e| bad("invalid request", vec![e]))?;
+    }
     let groups: Vec<Value> = service
         .status(&phone, req.now)
         .map_err(server_error)?
@@ -373,14 +375,6 @@ fn status_get(service: &Service, req: &Request) -> Result<Reply, Reply> {
         .filter(|(id, _, _)| wanted.as_ref().is_none_or(|w| w == id))
         .map(|(id, state, pending)| json!({ "subscription_group_id": id, "subscription_state": state, "pending_double_opt_in": pending }))
         .collect();
-    if groups.is_empty() {
-        return Err(bad(
-            "invalid request",
-            vec![format!(
-                "subscription_group_id {wanted:?} is not a known subscription group"
-            )],
-        ));
-    }
     Ok((
         200,
         json!({ "message": "success", "phone": phone, "subscription_groups": groups }),
@@ -421,12 +415,9 @@ fn import(service: &Service, req: &Request) -> Result<Reply, Reply> {
         if let Err(e) = e164(phone) {
             errors.push(format!("line {}: {e}", n + 2));
         }
-        match service.config.group(group_id) {
-            Some(g) => rows.push((g, phone.to_string(), external_id.to_string(), subscribed)),
-            None => errors.push(format!(
-                "line {}: {group_id:?} is not a known subscription group",
-                n + 2
-            )),
+        match service.config.known_group(group_id) {
+            Ok(g) => rows.push((g, phone.to_string(), external_id.to_string(), subscribed)),
+            Err(e) => errors.push(format!("line {}: {e}", n + 2)),
         }
     }
     if !errors.is_empty() {

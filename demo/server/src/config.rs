@@ -137,6 +137,12 @@ impl Config {
         self.groups.iter().find(|g| g.id == id)
     }
 
+    /// The group `id`, or the error the API answers with.
+    pub fn known_group(&self, id: &str) -> Result<&Group, String> {
+        self.group(id)
+            .ok_or_else(|| format!("subscription_group_id {id:?} is not a known subscription group"))
+    }
+
     /// Reads and validates the configuration text. The error names the
     /// group and what is wrong, for a clear message at start-up.
     pub fn parse(text: &str) -> Result<Config, String> {
