@@ -8,17 +8,9 @@
 
 use super::phone::{country, COUNTRIES};
 use super::texts::{self, Locale};
+pub use super::Channel;
 use crate::consent::bad_member;
 use crate::json::Value;
-
-/// SMS or WhatsApp.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Channel {
-    /// SMS.
-    Sms,
-    /// WhatsApp.
-    WhatsApp,
-}
 
 /// Inline in the target element, or as an in-app modal dialog.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -184,9 +176,11 @@ impl FormOptions {
         };
         let channel = match v.get("channel") {
             None => Channel::Sms,
-            Some(Value::String(s)) if s == "sms" => Channel::Sms,
-            Some(Value::String(s)) if s == "whatsapp" => Channel::WhatsApp,
-            Some(other) => return Err(bad("channel", other, "\"sms\" or \"whatsapp\"")),
+            Some(value) => match value {
+                Value::String(s) => Channel::parse(s),
+                _ => None,
+            }
+            .ok_or_else(|| bad("channel", value, "\"sms\" or \"whatsapp\""))?,
         };
         let mode = match v.get("mode") {
             None => Mode::Inline,

@@ -19,3 +19,23 @@ pub mod phone;
 pub mod segments;
 pub mod sha256;
 pub mod texts;
+
+/// SMS or WhatsApp.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    /// SMS.
+    Sms,
+    /// WhatsApp.
+    WhatsApp,
+}
+
+impl Channel {
+    /// Reads `"sms"` or `"whatsapp"`.
+    pub fn parse(name: &str) -> Option<Channel> {
+        match name {
+            "sms" => Some(Channel::Sms),
+            "whatsapp" => Some(Channel::WhatsApp),
+            _ => None,
+        }
+    }
+}

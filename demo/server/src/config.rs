@@ -15,6 +15,7 @@
 //! language replaces the default one.
 
 use consentry::subscription::keywords::{defaults, CategorySpec, KeywordSpec, Keywords, Kind};
+pub use consentry::subscription::Channel;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -80,15 +81,6 @@ struct FileKeyword {
     is: Option<String>,
     #[serde(default)]
     regex: Option<String>,
-}
-
-/// The channel a group sends on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Channel {
-    /// SMS.
-    Sms,
-    /// WhatsApp.
-    WhatsApp,
 }
 
 /// A validated subscription group.
@@ -159,10 +151,11 @@ impl Config {
             if g.id.is_empty() || groups.iter().any(|other: &Group| other.id == g.id) {
                 return Err(format!("{at}: ids must be non-empty and unique"));
             }
-            let channel = match g.channel.as_str() {
-                "sms" => Channel::Sms,
-                "whatsapp" => Channel::WhatsApp,
-                other => return Err(format!("{at}: channel {other:?}; expected \"sms\" or \"whatsapp\"")),
+            let Some(channel) = Channel::parse(&g.channel) else {
+                return Err(format!(
+                    "{at}: channel {:?}; expected \"sms\" or \"whatsapp\"",
+                    g.channel
+                ));
             };
             for c in &g.countries {
                 if c.len() != 2 || !c.bytes().all(|b| b.is_ascii_uppercase()) {
