@@ -89,7 +89,7 @@ fn cast<T: JsCast>(e: Element) -> Result<T, JsValue> {
 pub fn render(target: JsValue, options: JsValue) -> Result<PhoneCapture, JsValue> {
     let target: Element = target
         .dyn_into()
-        .map_err(|t| convert::expected(CALL, "target is", &t, "an element"))?;
+        .map_err(|t| convert::expected(CALL, &["target is"], &t, "an element"))?;
     let mut callbacks = Vec::new();
     let value = convert::object_value(CALL, "options", &options, |key, v| {
         match v.dyn_into::<js_sys::Function>() {

@@ -199,7 +199,7 @@ impl Consentry {
         if event.as_string().as_deref() == Some("complete") {
             return Ok(());
         }
-        Err(convert::expected(call, "event is", event, "\"complete\""))
+        Err(convert::expected(call, &["event is"], event, "\"complete\""))
     }
 
     /// `on('complete', callback, context)`.
@@ -231,7 +231,7 @@ impl Consentry {
     #[wasm_bindgen(js_name = registerPlugin)]
     pub fn register_plugin(&self, plugin: JsValue, api: JsValue) -> Result<(), JsValue> {
         const CALL: &str = "registerPlugin";
-        let expected = || convert::expected(CALL, "plugin is", &plugin, "{name: string, onRegister: function}");
+        let expected = || convert::expected(CALL, &["plugin is"], &plugin, "{name: string, onRegister: function}");
         if !plugin.is_object() {
             return Err(expected());
         }
@@ -268,7 +268,7 @@ impl Consentry {
         let Some((plugin_name, method)) = command.as_deref().and_then(|c| c.split_once('.')) else {
             return Err(convert::expected(
                 CALL,
-                "options are",
+                &["options are"],
                 &options,
                 "{command: \"plugin.method\", params, callback}",
             ));
@@ -310,7 +310,7 @@ impl Consentry {
             _ => {
                 return Err(convert::expected(
                     CALL,
-                    "content is",
+                    &["content is"],
                     &content,
                     "an object of JSON values",
                 ))
@@ -342,7 +342,7 @@ impl Consentry {
     #[wasm_bindgen(js_name = getMemoizedContent)]
     pub fn get_memoized_content(&self, key: JsValue) -> Result<JsValue, JsValue> {
         let Some(key) = key.as_string() else {
-            return Err(convert::expected("getMemoizedContent", "key is", &key, "a string"));
+            return Err(convert::expected("getMemoizedContent", &["key is"], &key, "a string"));
         };
         let engine = self
             .engine
