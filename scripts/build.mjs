@@ -16,8 +16,12 @@ mkdirSync("dist", { recursive: true });
 // The gate, and the phone form's module (loaded only by pages that show it).
 // Built one at a time: together, cargo would give the form the gate's
 // default features.
-for (const [crate, name] of [["consentry", "consentry"], ["consentry_form", "consentry-form"]]) {
-  run("cargo", ["build", "--release", "--target", "wasm32-unknown-unknown", "-p", crate.replace("_", "-")]);
+// The gate leaves std out (see src/lib.rs): its panic machinery costs KBs.
+for (const [crate, name, features] of [
+  ["consentry", "consentry", ["--no-default-features", "--features", "web"]],
+  ["consentry_form", "consentry-form", []],
+]) {
+  run("cargo", ["build", "--release", "--target", "wasm32-unknown-unknown", "-p", crate.replace("_", "-"), ...features]);
   run("wasm-bindgen", [
     "--target", "web", "--no-typescript", "--out-dir", "build", "--out-name", name,
     `target/wasm32-unknown-unknown/release/${crate}.wasm`,

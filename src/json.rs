@@ -13,6 +13,7 @@
 //! assert_eq!(v.to_json(), r#"{"aa":true,"n":[1,"x"]}"#);
 //! ```
 
+use alloc::{string::String, vec::Vec};
 /// Nesting deeper than this is refused rather than risking the stack.
 const MAX_DEPTH: usize = 32;
 

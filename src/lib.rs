@@ -4,10 +4,18 @@
 //! may run tags and set cookies; `web` (wasm32 only) is the one place that
 //! touches JS and the DOM: it exports the `adobe.optIn`-compatible API,
 //! reads and writes storage, and fires events.
+#![no_std]
 #![cfg_attr(
     not(test),
     deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)
 )]
+
+extern crate alloc;
+// std is linked unless the gate's release build turns the `std` feature
+// off: then the panic handler below replaces std's, whose message
+// formatting (`core::fmt`) and panic locations cost several KB of wasm.
+#[cfg(feature = "std")]
+extern crate std;
 
 pub mod consent;
 pub mod json;
@@ -24,3 +32,12 @@ pub mod web;
 static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
     // SAFETY: wasm32-unknown-unknown without atomics runs one thread.
     unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
+
+// Without std the wasm needs its own panic handler. Nothing in the library
+// panics (clippy denies unwrap, indexing and panic); should core ever reach
+// one, the wasm traps and the JS facade reports the error.
+#[cfg(all(target_arch = "wasm32", not(feature = "std")))]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo) -> ! {
+    core::arch::wasm32::unreachable()
+}

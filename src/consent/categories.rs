@@ -1,5 +1,6 @@
 //! Solution categories: Adobe's eight plus the ones a site declares.
 
+use alloc::{string::String, string::ToString, vec::Vec};
 /// Adobe's `OptInCategories` as `(key, value)`; the API takes the values.
 pub const ADOBE: [(&str, &str); 8] = [
     ("AAM", "aam"),

@@ -5,6 +5,7 @@
 
 use super::categories::Categories;
 use crate::json::{self, Value};
+use alloc::{string::String, string::ToString, vec, vec::Vec};
 
 /// Adobe's default cookie lifetime: 34,190,000 s, about 13 months.
 pub const DEFAULT_EXPIRY_SECONDS: u32 = 34_190_000;

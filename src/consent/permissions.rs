@@ -15,6 +15,7 @@
 use super::config::{Config, Expiry, PermissionMap, StorageKind};
 use super::record::{ChoiceMeta, Record};
 use crate::json::Value;
+use alloc::{string::String, string::ToString, vec, vec::Vec};
 
 /// Adobe's three states.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

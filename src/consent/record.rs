@@ -13,6 +13,7 @@
 use super::categories::{Categories, RESERVED};
 use super::config::{strict_bool, PermissionMap};
 use crate::json::{self, Value};
+use alloc::{string::String, string::ToString, vec, vec::Vec};
 
 /// The cookie (and storage key) Adobe's library uses.
 pub const STORAGE_KEY: &str = "adobeujs-optin";

@@ -21,6 +21,7 @@
 //! assert_eq!((n.state, send), (State::Subscribed, vec![Send::Confirmation]));
 //! ```
 
+use alloc::{string::String, vec::Vec};
 /// One day in milliseconds.
 pub const DAY_MS: u64 = 24 * 60 * 60 * 1000;
 /// At most one prompt per number in this rolling window.
@@ -175,6 +176,7 @@ impl Number {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::vec;
 
     fn subscribe(n: Number, now: u64) -> (Number, Vec<Send>) {
         n.step(Event::ApiSubscribe { double_opt_in: true }, now)

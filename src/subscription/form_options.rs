@@ -11,6 +11,7 @@ use super::texts::{self, Locale};
 pub use super::Channel;
 use crate::consent::bad_member;
 use crate::json::Value;
+use alloc::{string::String, string::ToString, vec::Vec};
 
 /// Inline in the target element, or as an in-app modal dialog.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -265,6 +266,7 @@ fn unknown_country(key: &str, v: &Value) -> String {
 mod tests {
     use super::*;
     use crate::json;
+    use alloc::{format, vec};
 
     const DISCLOSURE: &str = "By checking this box you agree to receive recurring marketing texts from Acme Alerts \
         (up to 4 msgs/month). Msg & data rates may apply. Reply HELP for help, STOP to cancel.";

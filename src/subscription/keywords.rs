@@ -18,6 +18,7 @@
 //! ```
 
 use super::double_opt_in::Intent;
+use alloc::{format, string::String, string::ToString, vec, vec::Vec};
 use regex::Regex;
 
 /// The most keywords one category may have.

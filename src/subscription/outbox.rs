@@ -16,6 +16,7 @@
 //! ```
 
 use crate::json::{self, Value};
+use alloc::{string::String, vec, vec::Vec};
 
 /// The first retry waits this long; each further one twice as long.
 pub const FIRST_RETRY_MS: u64 = 1_000;

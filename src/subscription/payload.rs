@@ -15,6 +15,7 @@
 //! ```
 
 use crate::json::Value;
+use alloc::{string::String, string::ToString, vec, vec::Vec};
 
 /// What the visitor agreed to, and where.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -13,6 +13,7 @@
 //! assert_eq!(normalise("+1 (415) 555-2671", "GB", &["GB", "US"]).unwrap(), "+14155552671");
 //! ```
 
+use alloc::{string::String, string::ToString};
 /// One country's dialling rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Country {
@@ -127,7 +128,7 @@ pub fn normalise(input: &str, default_country: &str, allowed: &[&str]) -> Result
     let (rules, national) = if international {
         let permitted = |c: &&Country| allowed.is_empty() || allowed.iter().any(|a| a.eq_ignore_ascii_case(c.iso));
         // North America shares +1: prefer the selected country's entry.
-        let found = std::iter::once(home)
+        let found = core::iter::once(home)
             .chain(COUNTRIES.iter())
             .filter(permitted)
             .find(|c| digits.starts_with(c.calling_code))
@@ -166,6 +167,7 @@ pub fn normalise(input: &str, default_country: &str, allowed: &[&str]) -> Result
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::format;
 
     #[test]
     fn national_numbers_with_separators_and_trunk_prefixes() {

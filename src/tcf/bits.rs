@@ -1,6 +1,7 @@
 //! Reading big-endian bit fields from base64url text.
 
 use super::TcfError;
+use alloc::vec::Vec;
 
 /// A cursor over the bits of one segment.
 pub struct Bits {

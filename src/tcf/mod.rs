@@ -12,6 +12,7 @@
 //! assert!(tc.vendor_consents.contains(&565));
 //! ```
 
+use alloc::{string::String, vec::Vec};
 mod bits;
 
 use bits::Bits;

@@ -1,6 +1,7 @@
 //! Turning JS arguments into core values, and core messages into JS errors.
 
 use crate::json::{self, Value};
+use alloc::{string::String, vec, vec::Vec};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -108,7 +109,7 @@ pub fn categories(call: &str, v: &JsValue) -> Result<Vec<String>, JsValue> {
         return Err(bad());
     }
     let len = js_sys::Reflect::get(v, &"length".into()).ok().and_then(|l| l.as_f64());
-    let Some(len) = len.filter(|l| l.fract() == 0.0 && (0.0..=1024.0).contains(l)) else {
+    let Some(len) = len.filter(|l| (0.0..=1024.0).contains(l) && *l as u32 as f64 == *l) else {
         return Err(bad());
     };
     let mut out = Vec::with_capacity(len as usize);

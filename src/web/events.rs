@@ -2,6 +2,7 @@
 //! `consentry:complete` DOM event.
 
 use super::convert::object;
+use alloc::vec::Vec;
 use wasm_bindgen::prelude::*;
 
 struct Listener {

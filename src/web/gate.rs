@@ -12,7 +12,8 @@ use super::storage::Store;
 use super::{new_id, warn};
 use crate::consent::{Commit, Config, Engine, Status, ADOBE};
 use crate::json::Value;
-use std::cell::RefCell;
+use alloc::{string::String, vec::Vec};
+use core::cell::RefCell;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 

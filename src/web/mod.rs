@@ -3,6 +3,7 @@
 //! `Consentry` class behind `window.consentry` and `window.adobe.optIn`)
 //! builds with the `web` feature.
 
+use alloc::string::String;
 pub mod convert;
 #[cfg(feature = "web")]
 mod events;

@@ -10,7 +10,8 @@
 use crate::consent::{
     cookie_value, domain_candidates, percent_decode, percent_encode, Config, Expiry, StorageKind, STORAGE_KEY,
 };
-use std::cell::OnceCell;
+use alloc::{string::String, vec::Vec};
+use core::cell::OnceCell;
 use wasm_bindgen::JsCast;
 
 /// Where and how this page stores its record.
