@@ -2,23 +2,37 @@
 // to the wasm `Consentry` (which validates and throws), chainable ones return
 // the object, and the queued calls are replayed in order.
 import init, { Consentry } from "../build/consentry.js";
+import { stub } from "./stub.js";
 
 const CHAINED = ["approve", "deny", "approveAll", "denyAll", "complete", "on", "off", "memoizeContent"];
 const GETTERS = ["permissions", "status", "doesOptInApply", "isIabContext", "consentRecord"];
 
-// The phone form is a module of its own, fetched the first time a page
-// renders a form or has an undelivered submission in its outbox.
+// The phone form and the IAB TCF code are modules of their own, fetched
+// the first time a page needs them.
 const OUTBOX_KEY = "consentry-outbox";
-let form;
-function loadForm(base) {
-  form = form || import(base + "consentry-form.mjs").then(async (m) => {
-    await m.default({ module_or_path: base + "consentry-form_bg.wasm" });
+const modules = {};
+function load(base, name) {
+  return (modules[name] = modules[name] || import(base + name + ".mjs").then(async (m) => {
+    await m.default({ module_or_path: base + name + "_bg.wasm" });
     return m;
+  }));
+}
+
+// With isIabContext: the CMP listener, and the iabPlugin Adobe's ID service
+// calls; its calls wait for the module.
+function iab(c, inner, config, base) {
+  const cmp = load(base, "consentry-iab").then((m) => {
+    const cmp = new m.Cmp((config && config.tcf) ?? null, Object.keys(inner.permissions), c, (choices) => inner.applyCmp(choices));
+    cmp.listen();
+    return cmp;
   });
-  return form;
+  cmp.catch((e) => console.error("consentry: TCF could not start; the pre-opt-in defaults stay.", e));
+  const call = (method) => (options) => void cmp.then((m) => m[method](options)).catch((e) => console.error(e));
+  c.registerPlugin({ name: "iabPlugin", onRegister() {}, fetchConsentData: call("fetchConsentData"), isApproved: call("isApproved") });
 }
 
 export async function start(c, config, wasm, base) {
+  let inner;
   if (c._l) throw new Error("consentry.init: already started");
   c._l = 1;
   try {
@@ -27,14 +41,18 @@ export async function start(c, config, wasm, base) {
     } catch (e) {
       throw new Error(`consentry.init: the wasm could not be loaded (${e && e.message}); expected a URL, Response or promise of one that serves consentry_bg.wasm`);
     }
-    upgrade(c, new Consentry(config));
-    c.renderPhoneCapture = (target, options) => loadForm(base).then((m) => m.render(target, options));
+    // Without the inline snippet, Consent Mode's default is sent now.
+    stub(window, document, 0, config);
+    upgrade(c, (inner = new Consentry(config)));
+    c.renderPhoneCapture = (target, options) => load(base, "consentry-form").then((m) => m.render(target, options));
+    c.decodeTCString = (s) => load(base, "consentry-iab").then((m) => m.decodeTCString(s));
+    if (inner.isIabContext && inner.doesOptInApply) iab(c, inner, config, base);
   } catch (e) {
     c._l = 0;
     throw e;
   }
   try {
-    if (localStorage.getItem(OUTBOX_KEY)) loadForm(base).then((m) => m.flush(), (e) => console.error("consentry: the outbox could not be delivered", e));
+    if (localStorage.getItem(OUTBOX_KEY)) load(base, "consentry-form").then((m) => m.flush(), (e) => console.error("consentry: the outbox could not be delivered", e));
   } catch (e) {
     // No storage, no outbox.
   }
@@ -47,6 +65,7 @@ export async function start(c, config, wasm, base) {
       console.error(e);
     }
   }
+  inner.run();
   window.dispatchEvent(new CustomEvent("consentry:ready"));
   return c;
 }

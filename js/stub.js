@@ -7,12 +7,28 @@
 export function stub(w, d, base, config, load) {
   var c = (w.consentry = w.consentry || {}),
     q = (c._q = c._q || []),
-    a = (w.adobe = w.adobe || {});
+    a = (w.adobe = w.adobe || {}),
+    m = config && config.consentMode,
+    g = {},
+    k,
+    l;
+  // Google Consent Mode: every configured type starts denied (`true`:
+  // granted) before any Google tag can read it; the wasm sends the update.
+  // GCM is false in the base snippet (it stays under 1 KB) and true in the
+  // Consent Mode snippet and the bundles (scripts/build.mjs).
+  if (GCM && m && !c._g) {
+    c._g = l = w.dataLayer = w.dataLayer || [];
+    w.gtag = w.gtag || function () { l.push(arguments); };
+    for (k in m) if (/_/.test(k)) g[k] = m[k] == !0 ? "granted" : "denied";
+    g.wait_for_update = m.waitForUpdate || 500;
+    if (m.regions) g.region = m.regions;
+    w.gtag("consent", "default", g);
+  }
   if (c.approve) return c;
   c._c = config;
   "approve deny approveAll denyAll complete fetchPermissions on off registerPlugin execute memoizeContent"
     .split(" ")
-    .forEach(function (m) {
+    .forEach((m) => {
       c[m] = function () {
         var s = {};
         q.push([m, arguments, s]);
@@ -21,8 +37,8 @@ export function stub(w, d, base, config, load) {
           : m == "execute" ? void 0 : c;
       };
     });
-  c.isApproved = c.isPreApproved = function () { return !1; };
-  c.getMemoizedContent = function () {};
+  c.isApproved = c.isPreApproved = () => !1;
+  c.getMemoizedContent = () => {};
   c.status = "pending";
   c.isPending = !0;
   c.isComplete = !1;
@@ -35,11 +51,9 @@ export function stub(w, d, base, config, load) {
   a.optIn = c;
   if (load) {
     c._b = base;
-    c._w = fetch(base + "consentry_bg.wasm");
-    c._w.catch(function () {});
+    (c._w = fetch(base + "consentry_bg.wasm")).catch(() => {});
     var s = d.createElement("script");
     s.src = base + "consentry.js";
-    s.async = !0;
     d.head.appendChild(s);
   }
   return c;

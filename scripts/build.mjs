@@ -13,13 +13,15 @@ const WASM_FEATURES = [
 
 rmSync("dist", { recursive: true, force: true });
 mkdirSync("dist", { recursive: true });
-// The gate, and the phone form's module (loaded only by pages that show it).
+// The gate, the phone form's module (loaded only by pages that show it) and
+// the IAB TCF module (loaded only by pages that use TCF).
 // Built one at a time: together, cargo would give the form the gate's
 // default features.
 // The gate leaves std out (see src/lib.rs): its panic machinery costs KBs.
 for (const [crate, name, features] of [
   ["consentry", "consentry", ["--no-default-features", "--features", "web"]],
   ["consentry_form", "consentry-form", []],
+  ["consentry_iab", "consentry-iab", []],
 ]) {
   run("cargo", ["build", "--release", "--target", "wasm32-unknown-unknown", "-p", crate.replace("_", "-"), ...features]);
   run("wasm-bindgen", [
@@ -32,15 +34,22 @@ for (const [crate, name, features] of [
   ]);
 }
 
-const common = { bundle: true, minify: true, target: "es2020", logOverride: { "empty-import-meta": "silent" } };
+const common = {
+  bundle: true, minify: true, target: "es2020", define: { GCM: "true" }, logOverride: { "empty-import-meta": "silent" },
+};
 await esbuild.build({ ...common, entryPoints: ["js/esm.js"], format: "esm", outfile: "dist/consentry.mjs" });
 await esbuild.build({ ...common, entryPoints: ["js/script.js"], format: "iife", outfile: "dist/consentry.js" });
-await esbuild.build({ ...common, entryPoints: ["build/consentry-form.js"], format: "esm", outfile: "dist/consentry-form.mjs" });
+for (const m of ["consentry-form", "consentry-iab"]) {
+  await esbuild.build({ ...common, entryPoints: [`build/${m}.js`], format: "esm", outfile: `dist/${m}.mjs` });
+}
 
-// The inline snippet: the stub called with the site's base URL and config.
-const snippet = await esbuild.transform(
-  `(${stub})(window,document,"/consentry/",window.consentryConfig,1)`,
-  { minify: true },
-);
-writeFileSync("dist/snippet.min.js", snippet.code);
-console.log("built dist/: consentry_bg.wasm, consentry.mjs, consentry.js, snippet.min.js, consentry-form.mjs, consentry-form_bg.wasm");
+// The inline snippets: the stub called with the site's base URL and config;
+// the Consent Mode one also sends gtag's consent default.
+for (const [file, gcm] of [["snippet.min.js", "false"], ["snippet-consent-mode.min.js", "true"]]) {
+  const snippet = await esbuild.transform(
+    `(${stub})(window,document,"/consentry/",window.consentryConfig,1)`,
+    { minify: true, define: { GCM: gcm } },
+  );
+  writeFileSync(`dist/${file}`, snippet.code);
+}
+console.log("built dist/: consentry_bg.wasm, consentry.mjs, consentry.js, snippet.min.js, snippet-consent-mode.min.js, consentry-form.mjs, consentry-form_bg.wasm, consentry-iab.mjs, consentry-iab_bg.wasm");

@@ -12,6 +12,8 @@ cargo fmt --all --check
 cargo clippy --quiet --workspace --all-targets -- -D warnings
 cargo clippy --quiet -p consentry --target wasm32-unknown-unknown --all-targets -- -D warnings
 cargo clippy --quiet -p consentry-form --target wasm32-unknown-unknown --all-targets -- -D warnings
+cargo clippy --quiet -p consentry-iab --target wasm32-unknown-unknown --all-targets -- -D warnings
+cargo clippy --quiet -p consentry --target wasm32-unknown-unknown --no-default-features --features web -- -D warnings
 
 echo "== native tests"
 cargo test --workspace

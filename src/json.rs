@@ -149,7 +149,7 @@ pub fn write_string(s: &str, out: &mut String) {
 }
 
 /// Appends the two hex digits of `byte`, upper-case when `upper`.
-pub(crate) fn push_hex(out: &mut String, byte: u8, upper: bool) {
+pub fn push_hex(out: &mut String, byte: u8, upper: bool) {
     for n in [byte >> 4, byte & 15] {
         let digit = char::from_digit(u32::from(n), 16).unwrap_or('0');
         out.push(if upper { digit.to_ascii_uppercase() } else { digit });

@@ -12,7 +12,7 @@ fn config(json: &str) -> Config {
 fn start(json: &str, stored: Option<&str>) -> (Engine, Vec<String>) {
     let mut warnings = Vec::new();
     let config = Config::parse(&parse(json).unwrap(), &mut warnings).unwrap();
-    let engine = Engine::start(config, stored, 1_000_000.0, &mut warnings);
+    let engine = Engine::start(config, stored, 1_000_000.0, false, &mut warnings);
     (engine, warnings)
 }
 
@@ -289,6 +289,7 @@ fn record_round_trips_with_site_categories_and_memo() {
             revision: 4,
             time: 1_700_000_000_000.0,
             id: "abc".into(),
+            gpc: true,
         }),
     };
     let text = record.encode(&cats);

@@ -40,7 +40,7 @@ fn engine(pre: &[Option<bool>]) -> Engine {
         pre.join(",")
     );
     let config = Config::parse(&parse(&json).unwrap(), &mut vec![]).unwrap();
-    Engine::start(config, None, 0.0, &mut vec![])
+    Engine::start(config, None, 0.0, false, &mut vec![])
 }
 
 proptest! {
@@ -88,7 +88,7 @@ proptest! {
     fn stored_records_round_trip(
         choice in proptest::option::of(proptest::collection::vec(any::<bool>(), 9)),
         memo in proptest::collection::vec(("[a-zA-Z]{1,8}", "[ -~é😀]{0,12}"), 0..4),
-        rev in 0u32..100, time in 0u64..(1 << 50), id in "[0-9a-f]{0,32}",
+        rev in 0u32..100, time in 0u64..(1 << 50), id in "[0-9a-f]{0,32}", gpc in any::<bool>(),
     ) {
         let cats = Categories::with_site(&["sms".into()]).unwrap();
         let mut memo: Vec<_> = memo.into_iter()
@@ -100,7 +100,7 @@ proptest! {
         let record = Record {
             choice: choice.map(|c| c.into_iter().map(Some).collect()),
             memo,
-            meta: Some(ChoiceMeta { revision: rev, time: time as f64, id }),
+            meta: Some(ChoiceMeta { revision: rev, time: time as f64, id, gpc }),
         };
         let text = record.encode(&cats);
         let cookie = percent_encode(&text);
@@ -113,7 +113,7 @@ proptest! {
         let raw = String::from_utf8_lossy(&bytes);
         let config = Config::parse(&parse(r#"{"doesOptInApply":true,"isOptInStorageEnabled":true}"#).unwrap(), &mut vec![]).unwrap();
         if let Some(text) = percent_decode(&raw) {
-            let e = Engine::start(config, Some(&text), 0.0, &mut vec![]);
+            let e = Engine::start(config, Some(&text), 0.0, false, &mut vec![]);
             // Only a literal `"cat":true` in the value can approve `cat`.
             for (i, name) in e.config().categories.names().iter().enumerate() {
                 if e.permissions()[i] {

@@ -4,6 +4,7 @@
 //! that may be functions once); everything else is decided here.
 
 use super::categories::Categories;
+use super::integrations::Integrations;
 use crate::json::{self, Value};
 use alloc::{string::String, string::ToString, vec, vec::Vec};
 
@@ -60,6 +61,8 @@ pub struct Config {
     pub same_site: Option<&'static str>,
     /// `revision`: stored choices of an older revision no longer count.
     pub revision: u32,
+    /// `gpc`, `cookies`, `consentMode` and `tcf`.
+    pub integrations: Integrations,
 }
 
 impl Default for Config {
@@ -77,11 +80,12 @@ impl Default for Config {
             secure_cookie: false,
             same_site: None,
             revision: 0,
+            integrations: Integrations::default(),
         }
     }
 }
 
-const KEYS: [&str; 12] = [
+const KEYS: [&str; 16] = [
     "doesOptInApply",
     "preOptInApprovals",
     "previousPermissions",
@@ -94,6 +98,10 @@ const KEYS: [&str; 12] = [
     "categories",
     "storage",
     "revision",
+    "gpc",
+    "cookies",
+    "consentMode",
+    "tcf",
 ];
 
 /// `config.<key> is <shown value>; expected <what>`.
@@ -250,6 +258,7 @@ impl Config {
                 .and_then(|n| u32::try_from(n).ok())
                 .ok_or_else(|| bad_value("revision", v, "a whole number from 0"))?;
         }
+        c.integrations = Integrations::parse(&c.categories, input)?;
         Ok(c)
     }
 }

@@ -4,6 +4,7 @@
 
 mod categories;
 mod config;
+mod integrations;
 mod permissions;
 mod record;
 
@@ -11,6 +12,7 @@ pub use categories::{Categories, ADOBE, RESERVED};
 pub use config::{
     bad_member, bad_value, permission_map, Config, Expiry, PermissionMap, StorageKind, DEFAULT_EXPIRY_SECONDS,
 };
+pub use integrations::{cookie_paths, members, path, tag_wanted, Integrations, CONSENT_TYPES};
 pub use permissions::{Commit, Engine, Status};
 pub use record::{
     cookie_value, domain_candidates, percent_decode, percent_encode, ChoiceMeta, Record, FORMAT_VERSION, STORAGE_KEY,

@@ -3,7 +3,7 @@
 //! ```
 //! use consentry::consent::{Config, Engine, Status};
 //! let config = Config { opt_in_applies: true, ..Config::default() };
-//! let mut engine = Engine::start(config, None, 0.0, &mut vec![]);
+//! let mut engine = Engine::start(config, None, 0.0, false, &mut vec![]);
 //! let aa = engine.config().categories.resolve(&["aa"]).unwrap();
 //! assert!(engine.set(&aa, true, true, 1.0, &mut || "id".into()).is_none()); // staged
 //! assert!(!engine.is_approved(&["aa"]));                                    // invisible
@@ -60,6 +60,7 @@ pub struct Engine {
     memo: Vec<(String, Value)>,
     meta: Option<ChoiceMeta>,
     has_choice: bool,
+    gpc: bool,
 }
 
 fn overlay(perms: &mut [bool], map: &PermissionMap) {
@@ -73,9 +74,11 @@ fn overlay(perms: &mut [bool], map: &PermissionMap) {
 impl Engine {
     /// Starts from the configuration and the stored record's JSON text
     /// (read only when storage is enabled). Precedence: all denied, then
-    /// `preOptInApprovals`, `previousPermissions`, the stored choice. With
-    /// opt-in off everything is approved and the status is `complete`.
-    pub fn start(config: Config, stored: Option<&str>, now: f64, warnings: &mut Vec<String>) -> Engine {
+    /// `preOptInApprovals`, Global Privacy Control (`gpc`: the categories
+    /// marked sale or sharing are denied), `previousPermissions`, the stored
+    /// choice. With opt-in off everything is approved and the status is
+    /// `complete`.
+    pub fn start(config: Config, stored: Option<&str>, now: f64, gpc: bool, warnings: &mut Vec<String>) -> Engine {
         let n = config.categories.len();
         let expired_before = match (config.storage, config.expiry) {
             (StorageKind::LocalStorage, Expiry::Seconds(s)) => Some(now - f64::from(s) * 1000.0),
@@ -93,11 +96,19 @@ impl Engine {
             memo: record.memo,
             meta: record.meta,
             config,
+            gpc,
         };
         if engine.config.opt_in_applies {
             let mut complete = false;
             if let Some(pre) = &engine.config.pre_opt_in {
                 overlay(&mut engine.permissions, pre);
+            }
+            if gpc {
+                for i in &engine.config.integrations.gpc {
+                    if let Some(p) = engine.permissions.get_mut(*i) {
+                        *p = false;
+                    }
+                }
             }
             if let Some(prev) = &engine.config.previous {
                 overlay(&mut engine.permissions, prev);
@@ -140,10 +151,51 @@ impl Engine {
         self.check(names, |i| self.permissions.get(i).copied().unwrap_or(false))
     }
 
-    /// The same check against `preOptInApprovals`.
+    /// The same check against `preOptInApprovals`; under GPC the categories
+    /// marked sale or sharing are never pre-approved.
     pub fn is_pre_approved<S: AsRef<str>>(&self, names: &[S]) -> bool {
         let pre = self.config.pre_opt_in.as_ref();
-        self.check(names, |i| pre.and_then(|p| p.get(i).copied().flatten()) == Some(true))
+        let gpc = self.gpc_denied();
+        self.check(names, |i| {
+            pre.and_then(|p| p.get(i).copied().flatten()) == Some(true) && !gpc.contains(&i)
+        })
+    }
+
+    /// The categories Global Privacy Control denies by default.
+    fn gpc_denied(&self) -> &[usize] {
+        match self.gpc {
+            true => &self.config.integrations.gpc,
+            false => &[],
+        }
+    }
+
+    /// Applies choices a CMP made (TCF) to the categories they name: they
+    /// commit at once; changes the visitor has staged stay staged. Nothing
+    /// happens when they change nothing and a choice is already in force.
+    pub fn apply(&mut self, choices: &[(usize, bool)], now: f64, new_id: &mut dyn FnMut() -> String) -> Option<Commit> {
+        if !self.config.opt_in_applies {
+            return None;
+        }
+        let set = |perms: &mut Vec<bool>| {
+            for (i, v) in choices {
+                if let Some(p) = perms.get_mut(*i) {
+                    *p = *v;
+                }
+            }
+        };
+        let mut next = self.permissions.clone();
+        set(&mut next);
+        if next == self.permissions && self.status != Status::Pending {
+            return None;
+        }
+        let mut staged = self.staged.replace(next);
+        let commit = self.commit(now, new_id);
+        if let Some(s) = &mut staged {
+            set(s);
+            self.status = Status::Changed;
+        }
+        self.staged = staged;
+        Some(commit)
     }
 
     fn check<S: AsRef<str>>(&self, names: &[S], approved: impl Fn(usize) -> bool) -> bool {
@@ -216,6 +268,7 @@ impl Engine {
             revision: self.config.revision,
             time: now,
             id,
+            gpc: self.gpc,
         });
         Commit {
             permissions: self.permissions.clone(),

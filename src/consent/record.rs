@@ -3,7 +3,8 @@
 //! ```text
 //! {"aam":false,...,"mediaaa":false,            <- the choice (category keys)
 //!  "iabConsentHash":"...",                     <- memoized content, kept as is
-//!  "consentry":{"v":1,"rev":2,"time":1.7e12,"id":"..."}}   <- Consentry's fields
+//!  "consentry":{"v":1,"rev":2,"time":1.7e12,"id":"...","gpc":true}}   <- Consentry's fields;
+//!                                              "gpc" only when the browser sent GPC
 //! ```
 //!
 //! Decoding fails closed: a value that does not parse, a future format, a
@@ -30,6 +31,8 @@ pub struct ChoiceMeta {
     pub time: f64,
     /// A random id that stays with the visitor's choices.
     pub id: String,
+    /// Whether the browser sent Global Privacy Control when it was made.
+    pub gpc: bool,
 }
 
 /// A decoded or to-be-encoded record.
@@ -59,15 +62,16 @@ impl Record {
                 json::push_uint(&mut s, n);
                 Value::Number(s)
             };
-            members.push((
-                RESERVED.to_string(),
-                Value::Object(vec![
-                    ("v".into(), number(FORMAT_VERSION.into())),
-                    ("rev".into(), number(meta.revision.into())),
-                    ("time".into(), number(meta.time.max(0.0) as u64)),
-                    ("id".into(), Value::String(meta.id.clone())),
-                ]),
-            ));
+            let mut fields = vec![
+                ("v".into(), number(FORMAT_VERSION.into())),
+                ("rev".into(), number(meta.revision.into())),
+                ("time".into(), number(meta.time.max(0.0) as u64)),
+                ("id".into(), Value::String(meta.id.clone())),
+            ];
+            if meta.gpc {
+                fields.push(("gpc".into(), Value::Bool(true)));
+            }
+            members.push((RESERVED.to_string(), Value::Object(fields)));
         }
         Value::Object(members).to_json()
     }
@@ -150,7 +154,13 @@ fn decode_meta(v: &Value) -> Result<ChoiceMeta, &'static str> {
         Some(Value::String(s)) if s.len() <= 64 => s.clone(),
         _ => return Err(MALFORMED),
     };
-    Ok(ChoiceMeta { revision, time, id })
+    let gpc = v.get("gpc") == Some(&Value::Bool(true));
+    Ok(ChoiceMeta {
+        revision,
+        time,
+        id,
+        gpc,
+    })
 }
 
 /// `encodeURIComponent`: every byte but `A-Z a-z 0-9 - _ . ! ~ * ' ( )` is

@@ -4,9 +4,13 @@ use super::TcfError;
 use alloc::vec::Vec;
 
 /// A cursor over the bits of one segment.
+/// Reading past the end yields zeros and marks the cursor truncated; the
+/// decoder checks once per segment instead of after every field, which
+/// keeps the wasm small.
 pub struct Bits {
     bytes: Vec<u8>,
     pos: usize,
+    truncated: bool,
 }
 
 fn sextet(c: u8) -> Result<u8, TcfError> {
@@ -40,24 +44,38 @@ impl Bits {
         if n > 0 {
             bytes.push((acc << (8 - n)) as u8);
         }
-        Ok(Bits { bytes, pos: 0 })
+        Ok(Bits {
+            bytes,
+            pos: 0,
+            truncated: false,
+        })
     }
 
     /// The next `n` (at most 64) bits as an unsigned number.
-    pub fn uint(&mut self, n: u32) -> Result<u64, TcfError> {
+    pub fn uint(&mut self, n: u32) -> u64 {
         let mut v = 0u64;
         for _ in 0..n {
-            let byte = self.bytes.get(self.pos / 8).ok_or(TcfError::Truncated)?;
-            let bit = (byte >> (7 - self.pos % 8)) & 1;
-            v = (v << 1) | u64::from(bit);
+            let Some(byte) = self.bytes.get(self.pos / 8) else {
+                self.truncated = true;
+                return 0;
+            };
+            v = (v << 1) | u64::from((byte >> (7 - self.pos % 8)) & 1);
             self.pos += 1;
         }
-        Ok(v)
+        v
     }
 
     /// The next bit.
-    pub fn bool(&mut self) -> Result<bool, TcfError> {
-        Ok(self.uint(1)? == 1)
+    pub fn bool(&mut self) -> bool {
+        self.uint(1) == 1
+    }
+
+    /// An error when a read went past the end.
+    pub fn check(&self) -> Result<(), TcfError> {
+        match self.truncated {
+            true => Err(TcfError::Truncated),
+            false => Ok(()),
+        }
     }
 }
 
@@ -69,10 +87,12 @@ mod tests {
     fn reads_fields_across_byte_boundaries() {
         // "CQ" = 000010 010000 (+ 4 padding zeros) -> version 2, then 0100 0000 0000.
         let mut b = Bits::from_base64url("CQ").unwrap();
-        assert_eq!(b.uint(6).unwrap(), 2);
-        assert_eq!(b.uint(2).unwrap(), 1);
-        assert_eq!(b.uint(8).unwrap(), 0);
-        assert_eq!(b.uint(1), Err(TcfError::Truncated));
+        assert_eq!(b.uint(6), 2);
+        assert_eq!(b.uint(2), 1);
+        assert_eq!(b.uint(8), 0);
+        assert_eq!(b.check(), Ok(()));
+        assert_eq!(b.uint(1), 0);
+        assert_eq!(b.check(), Err(TcfError::Truncated));
     }
 
     #[test]

@@ -14,6 +14,7 @@
 
 use alloc::{string::String, vec::Vec};
 mod bits;
+pub mod rules;
 
 use bits::Bits;
 
@@ -132,21 +133,107 @@ impl TcfError {
     }
 }
 
-/// The ids 1..=n whose bits are set, read from `n` bits.
-fn bitfield_u8(b: &mut Bits, n: u32) -> Result<Vec<u8>, TcfError> {
-    let mut out = Vec::new();
-    for id in 1..=n {
-        if b.bool()? {
-            out.push(id as u8);
+impl TcString {
+    /// The JSON object of the IAB's libraries (camelCase names, ascending
+    /// id arrays); `created` and `lastUpdated` in milliseconds since the
+    /// epoch. Written directly: building a JS object field by field from
+    /// wasm costs several KB more.
+    pub fn to_json(&self) -> String {
+        let mut o = Object(String::from("{"));
+        o.uint("version", self.version);
+        o.uint("created", self.created * 100);
+        o.uint("lastUpdated", self.last_updated * 100);
+        o.uint("cmpId", self.cmp_id);
+        o.uint("cmpVersion", self.cmp_version);
+        o.uint("consentScreen", self.consent_screen);
+        o.text("consentLanguage", &self.consent_language);
+        o.uint("vendorListVersion", self.vendor_list_version);
+        o.uint("policyVersion", self.policy_version);
+        o.flag("isServiceSpecific", self.is_service_specific);
+        o.flag("useNonStandardTexts", self.use_non_standard_texts);
+        o.ids("specialFeatureOptins", &self.special_feature_optins);
+        o.ids("purposeConsents", &self.purpose_consents);
+        o.ids("purposeLegitimateInterests", &self.purpose_legitimate_interests);
+        o.flag("purposeOneTreatment", self.purpose_one_treatment);
+        o.text("publisherCountryCode", &self.publisher_country_code);
+        o.ids("vendorConsents", &self.vendor_consents);
+        o.ids("vendorLegitimateInterests", &self.vendor_legitimate_interests);
+        o.key("publisherRestrictions");
+        o.0.push('[');
+        for (i, r) in self.publisher_restrictions.iter().enumerate() {
+            if i > 0 {
+                o.0.push(',');
+            }
+            let mut item = Object(String::from("{"));
+            item.uint("purpose", r.purpose);
+            item.uint("restrictionType", r.restriction_type);
+            item.ids("vendors", &r.vendors);
+            o.0.push_str(&item.end());
         }
+        o.0.push(']');
+        o.ids("vendorsDisclosed", &self.vendors_disclosed);
+        o.ids("vendorsAllowed", &self.vendors_allowed);
+        o.ids("publisherConsents", &self.publisher_consents);
+        o.ids("publisherLegitimateInterests", &self.publisher_legitimate_interests);
+        o.ids("publisherCustomConsents", &self.publisher_custom_consents);
+        o.ids(
+            "publisherCustomLegitimateInterests",
+            &self.publisher_custom_legitimate_interests,
+        );
+        o.end()
     }
-    Ok(out)
+}
+
+/// A JSON object being written: keys are plain ASCII names.
+struct Object(String);
+
+impl Object {
+    fn key(&mut self, k: &str) {
+        if self.0.len() > 1 {
+            self.0.push(',');
+        }
+        self.0.push('"');
+        self.0.push_str(k);
+        self.0.push_str("\":");
+    }
+    fn uint(&mut self, k: &str, v: impl Into<u64>) {
+        self.key(k);
+        crate::json::push_uint(&mut self.0, v.into());
+    }
+    fn flag(&mut self, k: &str, v: bool) {
+        self.key(k);
+        self.0.push_str(if v { "true" } else { "false" });
+    }
+    fn text(&mut self, k: &str, v: &str) {
+        self.key(k);
+        crate::json::write_string(v, &mut self.0);
+    }
+    fn ids<T: Copy + Into<u64>>(&mut self, k: &str, v: &[T]) {
+        self.key(k);
+        self.0.push('[');
+        for (i, id) in v.iter().enumerate() {
+            if i > 0 {
+                self.0.push(',');
+            }
+            crate::json::push_uint(&mut self.0, (*id).into());
+        }
+        self.0.push(']');
+    }
+    fn end(mut self) -> String {
+        self.0.push('}');
+        self.0
+    }
+}
+
+/// The ids 1..=n whose bits are set, read from `n` bits.
+fn bitfield_u8(b: &mut Bits, n: u32) -> Vec<u8> {
+    (1..=n).filter(|_| b.bool()).map(|id| id as u8).collect()
 }
 
 fn letters(b: &mut Bits) -> Result<String, TcfError> {
     let mut s = String::new();
     for _ in 0..2 {
-        let v = b.uint(6)? as u8;
+        let v = b.uint(6) as u8;
         if v > 25 {
             return Err(TcfError::Invalid("a letter outside A-Z"));
         }
@@ -161,10 +248,11 @@ fn letters(b: &mut Bits) -> Result<String, TcfError> {
 fn ranges(b: &mut Bits, count: u64, max: Option<u64>) -> Result<Vec<u16>, TcfError> {
     let mut spans = Vec::new();
     for _ in 0..count {
-        let is_range = b.bool()?;
-        let start = b.uint(16)?;
-        let end = if is_range { b.uint(16)? } else { start };
+        let is_range = b.bool();
+        let start = b.uint(16);
+        let end = if is_range { b.uint(16) } else { start };
         if start == 0 || end < start || max.is_some_and(|m| end > m) {
+            b.check()?;
             return Err(TcfError::Invalid("a vendor range is out of order or out of bounds"));
         }
         // Kept in order as they come: std's sort would add kilobytes to the wasm.
@@ -184,18 +272,12 @@ fn ranges(b: &mut Bits, count: u64, max: Option<u64>) -> Result<Vec<u16>, TcfErr
 
 /// A vendor section: max id, encoding bit, then a bitfield or ranges.
 fn vendor_section(b: &mut Bits) -> Result<Vec<u16>, TcfError> {
-    let max = b.uint(16)?;
-    if b.bool()? {
-        let count = b.uint(12)?;
+    let max = b.uint(16);
+    if b.bool() {
+        let count = b.uint(12);
         ranges(b, count, Some(max))
     } else {
-        let mut out = Vec::new();
-        for id in 1..=max {
-            if b.bool()? {
-                out.push(id as u16);
-            }
-        }
-        Ok(out)
+        Ok((1..=max).filter(|_| b.bool()).map(|id| id as u16).collect())
     }
 }
 
@@ -207,36 +289,36 @@ pub fn decode(s: &str) -> Result<TcString, TcfError> {
     }
     let mut segments = s.split('.');
     let mut b = Bits::from_base64url(segments.next().unwrap_or_default())?;
-    let version = b.uint(6)? as u8;
+    let version = b.uint(6) as u8;
     if version != 2 {
         return Err(TcfError::UnsupportedVersion(version));
     }
     let mut tc = TcString {
         version,
-        created: b.uint(36)?,
-        last_updated: b.uint(36)?,
-        cmp_id: b.uint(12)? as u16,
-        cmp_version: b.uint(12)? as u16,
-        consent_screen: b.uint(6)? as u8,
+        created: b.uint(36),
+        last_updated: b.uint(36),
+        cmp_id: b.uint(12) as u16,
+        cmp_version: b.uint(12) as u16,
+        consent_screen: b.uint(6) as u8,
         consent_language: letters(&mut b)?,
-        vendor_list_version: b.uint(12)? as u16,
-        policy_version: b.uint(6)? as u8,
-        is_service_specific: b.bool()?,
-        use_non_standard_texts: b.bool()?,
-        special_feature_optins: bitfield_u8(&mut b, 12)?,
-        purpose_consents: bitfield_u8(&mut b, 24)?,
-        purpose_legitimate_interests: bitfield_u8(&mut b, 24)?,
-        purpose_one_treatment: b.bool()?,
+        vendor_list_version: b.uint(12) as u16,
+        policy_version: b.uint(6) as u8,
+        is_service_specific: b.bool(),
+        use_non_standard_texts: b.bool(),
+        special_feature_optins: bitfield_u8(&mut b, 12),
+        purpose_consents: bitfield_u8(&mut b, 24),
+        purpose_legitimate_interests: bitfield_u8(&mut b, 24),
+        purpose_one_treatment: b.bool(),
         publisher_country_code: letters(&mut b)?,
         ..TcString::default()
     };
     tc.vendor_consents = vendor_section(&mut b)?;
     tc.vendor_legitimate_interests = vendor_section(&mut b)?;
-    let restrictions = b.uint(12)?;
+    let restrictions = b.uint(12);
     for _ in 0..restrictions {
-        let purpose = b.uint(6)? as u8;
-        let restriction_type = b.uint(2)? as u8;
-        let count = b.uint(12)?;
+        let purpose = b.uint(6) as u8;
+        let restriction_type = b.uint(2) as u8;
+        let count = b.uint(12);
         let vendors = ranges(&mut b, count, None)?;
         tc.publisher_restrictions.push(PublisherRestriction {
             purpose,
@@ -244,20 +326,24 @@ pub fn decode(s: &str) -> Result<TcString, TcfError> {
             vendors,
         });
     }
+    b.check()?;
     for segment in segments {
         let mut b = Bits::from_base64url(segment)?;
-        match b.uint(3)? as u8 {
+        let kind = b.uint(3) as u8;
+        b.check()?;
+        match kind {
             1 => tc.vendors_disclosed = vendor_section(&mut b)?,
             2 => tc.vendors_allowed = vendor_section(&mut b)?,
             3 => {
-                tc.publisher_consents = bitfield_u8(&mut b, 24)?;
-                tc.publisher_legitimate_interests = bitfield_u8(&mut b, 24)?;
-                let custom = b.uint(6)? as u32;
-                tc.publisher_custom_consents = bitfield_u8(&mut b, custom)?;
-                tc.publisher_custom_legitimate_interests = bitfield_u8(&mut b, custom)?;
+                tc.publisher_consents = bitfield_u8(&mut b, 24);
+                tc.publisher_legitimate_interests = bitfield_u8(&mut b, 24);
+                let custom = b.uint(6) as u32;
+                tc.publisher_custom_consents = bitfield_u8(&mut b, custom);
+                tc.publisher_custom_legitimate_interests = bitfield_u8(&mut b, custom);
             }
             other => return Err(TcfError::UnknownSegment(other)),
         }
+        b.check()?;
     }
     Ok(tc)
 }

@@ -8,12 +8,14 @@
 
 use super::convert::{self, error, from_value, object};
 use super::events::{call_reporting, dispatch_dom_event, Listeners};
-use super::storage::Store;
+use super::storage::{delete_cookies, Store};
+use super::tags::Tags;
 use super::{new_id, warn};
 use crate::consent::{Commit, Config, Engine, Status, ADOBE};
 use crate::json::Value;
+use alloc::rc::Rc;
 use alloc::{string::String, vec::Vec};
-use core::cell::RefCell;
+use core::cell::{OnceCell, RefCell};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -47,14 +49,90 @@ fn config_value(config: &JsValue, warnings: &mut Vec<String>) -> Result<Value, J
     })
 }
 
-/// One page's consent gate. Created by the loader with the site's
-/// configuration; the JS facade forwards every `adobe.optIn` call here.
-#[wasm_bindgen]
-pub struct Consentry {
-    engine: RefCell<Engine>,
+/// One page's consent state and what carries it out. Shared (`Rc`) with
+/// the listeners the integrations leave in the page.
+pub struct Gate {
+    pub(super) engine: RefCell<Engine>,
     listeners: RefCell<Listeners>,
     plugins: RefCell<Vec<(String, JsValue)>>,
     store: Store,
+    pub(super) tags: RefCell<Tags>,
+    pub(super) next_tag: OnceCell<js_sys::Function>,
+}
+
+impl Gate {
+    fn permissions_object(engine: &Engine, values: &[bool]) -> js_sys::Object {
+        let names = engine.config().categories.names();
+        object(
+            names
+                .iter()
+                .zip(values)
+                .map(|(n, v)| (n.as_str(), JsValue::from_bool(*v))),
+        )
+    }
+
+    pub(super) fn write(&self, text: &str) {
+        if let Err(why) = self.store.write(text) {
+            let mut m = String::from("the choice could not be stored: ");
+            m.push_str(why);
+            warn(&m);
+        }
+    }
+
+    /// Carries out a commit: store the record, call the listeners in
+    /// subscription order, then the one-shots, then the DOM event.
+    pub(super) fn carry_out(self: &Rc<Self>, commit: Option<Commit>) {
+        let Some(commit) = commit else { return };
+        if let Some(text) = &commit.stored {
+            self.write(text);
+        }
+        let calls = self
+            .listeners
+            .try_borrow_mut()
+            .map(|mut l| l.take_calls())
+            .unwrap_or_default();
+        let (permissions, changes) = match self.engine.try_borrow() {
+            Ok(engine) => {
+                let names = engine.config().categories.names();
+                let changes = commit
+                    .changes
+                    .iter()
+                    .filter_map(|(i, v)| Some((names.get(*i)?.as_str(), JsValue::from_bool(*v))));
+                (Gate::permissions_object(&engine, &commit.permissions), object(changes))
+            }
+            Err(_) => return,
+        };
+        for (func, ctx) in &calls {
+            // Each listener gets its own copy, so one cannot edit another's view.
+            let copy = js_sys::Object::assign(&js_sys::Object::new(), &permissions);
+            call_reporting(func, ctx, &copy);
+        }
+        dispatch_dom_event(permissions.into(), changes.into());
+        self.carry_out_effects();
+    }
+
+    /// What the permissions in force mean for the page: the Consent Mode
+    /// update, cookie cleanup and tag activation.
+    fn carry_out_effects(self: &Rc<Self>) {
+        if let Ok(engine) = self.engine.try_borrow() {
+            let integrations = &engine.config().integrations;
+            super::google::update(integrations, engine.permissions());
+            delete_cookies(integrations, engine.permissions());
+        }
+        self.activate();
+    }
+}
+
+/// One page's consent gate. Created by the loader with the site's
+/// configuration; the JS facade forwards every `adobe.optIn` call here.
+#[wasm_bindgen]
+pub struct Consentry(Rc<Gate>);
+
+impl core::ops::Deref for Consentry {
+    type Target = Rc<Gate>;
+    fn deref(&self) -> &Rc<Gate> {
+        &self.0
+    }
 }
 
 #[wasm_bindgen]
@@ -72,16 +150,53 @@ impl Consentry {
         } else {
             None
         };
-        let engine = Engine::start(config, stored.as_deref(), js_sys::Date::now(), &mut warnings);
+        let engine = Engine::start(
+            config,
+            stored.as_deref(),
+            js_sys::Date::now(),
+            super::gpc(),
+            &mut warnings,
+        );
         for w in &warnings {
             warn(w);
         }
-        Ok(Consentry {
+        Ok(Consentry(Rc::new(Gate {
             engine: RefCell::new(engine),
             listeners: RefCell::default(),
             plugins: RefCell::default(),
             store,
-        })
+            tags: RefCell::default(),
+            next_tag: OnceCell::new(),
+        })))
+    }
+
+    /// Starts the integrations once the queued calls have been replayed:
+    /// the Consent Mode update, cookie cleanup, tag activation and its
+    /// observer.
+    pub fn run(&self) {
+        self.carry_out_effects();
+        self.observe();
+    }
+
+    /// `{category: boolean}` a CMP decided (the TCF module's rules): commits
+    /// at once; what the visitor has staged stays staged.
+    #[wasm_bindgen(js_name = applyCmp)]
+    pub fn apply_cmp(&self, choices: JsValue) -> Result<(), JsValue> {
+        const CALL: &str = "applyCmp";
+        let value = convert::to_value(&choices).ok().flatten().unwrap_or(Value::Null);
+        let commit = {
+            let mut engine = self
+                .engine
+                .try_borrow_mut()
+                .map_err(|_| error(CALL, "called while busy"))?;
+            let mut warnings = Vec::new();
+            let map = crate::consent::permission_map(&engine.config().categories, CALL, &value, &mut warnings)
+                .map_err(|e| error(CALL, &e))?;
+            let choices: Vec<(usize, bool)> = map.iter().enumerate().filter_map(|(i, v)| Some((i, (*v)?))).collect();
+            engine.apply(&choices, js_sys::Date::now(), &mut new_id)
+        };
+        self.carry_out(commit);
+        Ok(())
     }
 
     fn set(&self, call: &str, cats: Option<&JsValue>, value: bool, wait: &JsValue) -> Result<(), JsValue> {
@@ -356,19 +471,9 @@ impl Consentry {
     #[wasm_bindgen(getter)]
     pub fn permissions(&self) -> JsValue {
         match self.engine.try_borrow() {
-            Ok(engine) => Self::permissions_object(&engine, engine.permissions()).into(),
+            Ok(engine) => Gate::permissions_object(&engine, engine.permissions()).into(),
             Err(_) => JsValue::UNDEFINED,
         }
-    }
-
-    fn permissions_object(engine: &Engine, values: &[bool]) -> js_sys::Object {
-        let names = engine.config().categories.names();
-        object(
-            names
-                .iter()
-                .zip(values)
-                .map(|(n, v)| (n.as_str(), JsValue::from_bool(*v))),
-        )
     }
 
     /// `pending`, `changed` or `complete`.
@@ -430,44 +535,5 @@ impl Consentry {
             .into(),
             None => JsValue::NULL,
         }
-    }
-
-    fn write(&self, text: &str) {
-        if let Err(why) = self.store.write(text) {
-            let mut m = String::from("the choice could not be stored: ");
-            m.push_str(why);
-            warn(&m);
-        }
-    }
-
-    /// Carries out a commit: store the record, call the listeners in
-    /// subscription order, then the one-shots, then the DOM event.
-    fn carry_out(&self, commit: Option<Commit>) {
-        let Some(commit) = commit else { return };
-        if let Some(text) = &commit.stored {
-            self.write(text);
-        }
-        let calls = self
-            .listeners
-            .try_borrow_mut()
-            .map(|mut l| l.take_calls())
-            .unwrap_or_default();
-        let (permissions, changes) = match self.engine.try_borrow() {
-            Ok(engine) => {
-                let names = engine.config().categories.names();
-                let changes = commit
-                    .changes
-                    .iter()
-                    .filter_map(|(i, v)| Some((names.get(*i)?.as_str(), JsValue::from_bool(*v))));
-                (Self::permissions_object(&engine, &commit.permissions), object(changes))
-            }
-            Err(_) => return,
-        };
-        for (func, ctx) in &calls {
-            // Each listener gets its own copy, so one cannot edit another's view.
-            let copy = js_sys::Object::assign(&js_sys::Object::new(), &permissions);
-            call_reporting(func, ctx, &copy);
-        }
-        dispatch_dom_event(permissions.into(), changes.into());
     }
 }

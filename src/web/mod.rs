@@ -10,7 +10,11 @@ mod events;
 #[cfg(feature = "web")]
 mod gate;
 #[cfg(feature = "web")]
+mod google;
+#[cfg(feature = "web")]
 mod storage;
+#[cfg(feature = "web")]
+mod tags;
 
 #[cfg(feature = "web")]
 pub use gate::Consentry;
@@ -36,6 +40,14 @@ pub fn warn(message: &str) {
 /// Reports an exception thrown by the page's code (a listener, a tag).
 pub fn report(message: &str, detail: &JsValue) {
     let _ = console_error(message, detail);
+}
+
+/// Whether the browser sends Global Privacy Control
+/// (`navigator.globalPrivacyControl === true`).
+#[cfg(feature = "web")]
+pub fn gpc() -> bool {
+    let navigator = js_sys::Reflect::get(&js_sys::global(), &"navigator".into()).unwrap_or(JsValue::UNDEFINED);
+    js_sys::Reflect::get(&navigator, &"globalPrivacyControl".into()).is_ok_and(|v| v.as_bool() == Some(true))
 }
 
 /// 32 random hex digits, from `crypto.getRandomValues` when available.

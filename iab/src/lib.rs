@@ -1,0 +1,23 @@
+//! Consentry's IAB TCF module: the TC string decoder behind
+//! `consentry.decodeTCString` and, with `isIabContext`, the CMP listener and
+//! the `iabPlugin` Adobe's ID service calls. A wasm module of its own,
+//! loaded by the gate's facade only on pages that use TCF, so other pages
+//! never download it. The rules come from `consentry::tcf`.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)
+)]
+extern crate alloc;
+
+#[cfg(target_arch = "wasm32")]
+mod cmp;
+
+#[cfg(target_arch = "wasm32")]
+pub use cmp::{decode_tc_string, Cmp};
+
+// See the gate's allocator: few, small allocations on one thread.
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
+    // SAFETY: wasm32-unknown-unknown without atomics runs one thread.
+    unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };

@@ -1,0 +1,215 @@
+//! What the integrations need from the configuration, and their pure rules:
+//! Global Privacy Control (`gpc`), cookie cleanup (`cookies`), Google
+//! Consent Mode (`consentMode`). IAB TCF's `tcf` key is read by the TCF
+//! module ([`crate::tcf::rules`]).
+//!
+//! ```js
+//! {
+//!   gpc: { sale: ["aam", "adcloud"], sharing: ["target"] },
+//!   cookies: { aa: ["s_cc", "s_sq", "_ga*"], target: ["mbox"] },
+//!   consentMode: { ad_storage: ["aam"], analytics_storage: ["aa"], security_storage: true,
+//!                  regions: ["ES", "FR"], waitForUpdate: 500 },
+//! }
+//! ```
+
+use super::categories::Categories;
+use super::config::bad_value;
+use crate::json::Value;
+use alloc::{string::String, vec, vec::Vec};
+
+/// Google Consent Mode v2's consent types.
+pub const CONSENT_TYPES: [&str; 7] = [
+    "ad_storage",
+    "analytics_storage",
+    "ad_user_data",
+    "ad_personalization",
+    "functionality_storage",
+    "personalization_storage",
+    "security_storage",
+];
+
+/// The integrations' configuration, validated.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Integrations {
+    /// Categories marked `sale` or `sharing`: denied under GPC until the
+    /// visitor chooses otherwise.
+    pub gpc: Vec<usize>,
+    /// Cookie name patterns (`name` or `prefix*`) and their category.
+    pub cookies: Vec<(usize, String)>,
+    /// Consent types and the categories that grant them (`None`: always
+    /// granted).
+    pub consent_mode: Vec<(&'static str, Option<Vec<usize>>)>,
+}
+
+/// An array of known category names, as positions.
+fn category_list(cats: &Categories, key: &str, v: &Value) -> Result<Vec<usize>, String> {
+    let bad = || bad_value(key, v, "an array of category names");
+    let Value::Array(items) = v else { return Err(bad()) };
+    items
+        .iter()
+        .map(|item| match item {
+            Value::String(name) => cats.index(name).ok_or_else(bad),
+            _ => Err(bad()),
+        })
+        .collect()
+}
+
+/// The members of an object; `null` or absent is empty.
+pub fn members<'a>(key: &str, v: Option<&'a Value>) -> Result<&'a [(String, Value)], String> {
+    match v {
+        None | Some(Value::Null) => Ok(&[]),
+        Some(Value::Object(m)) => Ok(m),
+        Some(other) => Err(bad_value(key, other, "an object")),
+    }
+}
+
+/// `outer.inner`, for error messages.
+pub fn path(outer: &str, inner: &str) -> String {
+    let mut p = String::from(outer);
+    p.push('.');
+    p.push_str(inner);
+    p
+}
+
+impl Integrations {
+    /// Reads `gpc`, `cookies` and `consentMode` from the config object
+    /// (`tcf` is read by the TCF module, [`crate::tcf::rules`]).
+    pub fn parse(cats: &Categories, input: &Value) -> Result<Integrations, String> {
+        let mut out = Integrations::default();
+        for (mark, v) in members("gpc", input.get("gpc"))? {
+            if mark != "sale" && mark != "sharing" {
+                return Err(bad_value(
+                    &path("gpc", mark),
+                    v,
+                    "no such key (expected sale or sharing)",
+                ));
+            }
+            out.gpc.extend(category_list(cats, &path("gpc", mark), v)?);
+        }
+        for (category, v) in members("cookies", input.get("cookies"))? {
+            let key = path("cookies", category);
+            let bad = || bad_value(&key, v, "a known category's array of cookie names (name or prefix*)");
+            let i = cats.index(category).ok_or_else(bad)?;
+            let Value::Array(names) = v else { return Err(bad()) };
+            for name in names {
+                match name {
+                    Value::String(n) if is_cookie_pattern(n) => out.cookies.push((i, n.clone())),
+                    _ => return Err(bad()),
+                }
+            }
+        }
+        for (k, v) in members("consentMode", input.get("consentMode"))? {
+            let key = path("consentMode", k);
+            match k.as_str() {
+                "regions" => {
+                    let ok = matches!(v, Value::Array(r) if r.iter().all(|r| matches!(r, Value::String(s) if (2..=6).contains(&s.len()))));
+                    if !ok {
+                        return Err(bad_value(
+                            &key,
+                            v,
+                            "an array of ISO 3166 region codes such as \"ES\" or \"US-CA\"",
+                        ));
+                    }
+                }
+                "waitForUpdate" => {
+                    if v.as_uint().filter(|n| *n <= 60_000).is_none() {
+                        return Err(bad_value(&key, v, "a whole number of ms up to 60000"));
+                    }
+                }
+                _ => {
+                    let Some(t) = CONSENT_TYPES.iter().find(|t| **t == k) else {
+                        return Err(bad_value(
+                            &key,
+                            v,
+                            "no such key (expected a consent type such as ad_storage, regions or waitForUpdate)",
+                        ));
+                    };
+                    let cats = match v {
+                        Value::Bool(true) => None,
+                        _ => Some(category_list(cats, &key, v)?),
+                    };
+                    out.consent_mode.push((t, cats));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Each configured consent type, granted or not under `permissions`.
+    pub fn consent_state(&self, permissions: &[bool]) -> Vec<(&'static str, bool)> {
+        let approved = |i: &usize| permissions.get(*i).copied().unwrap_or(false);
+        self.consent_mode
+            .iter()
+            .map(|(t, cats)| (*t, cats.as_ref().is_none_or(|c| c.iter().all(approved))))
+            .collect()
+    }
+
+    /// The cookies in `document_cookie` whose category is not approved.
+    /// Consentry's own record is never among them.
+    pub fn cookies_to_delete<'a>(&self, permissions: &[bool], document_cookie: &'a str) -> Vec<&'a str> {
+        document_cookie
+            .split(';')
+            .map(|pair| pair.split_once('=').map_or(pair, |(k, _)| k).trim())
+            .filter(|name| !name.is_empty() && *name != super::STORAGE_KEY)
+            .filter(|name| {
+                self.cookies.iter().any(|(i, pattern)| {
+                    !permissions.get(*i).copied().unwrap_or(false)
+                        && match pattern.strip_suffix('*') {
+                            Some(prefix) => name.starts_with(prefix),
+                            None => name == pattern,
+                        }
+                })
+            })
+            .collect()
+    }
+}
+
+/// A cookie name, or a prefix followed by `*`: the characters a cookie name
+/// may hold (RFC 6265 token), 1 to 256 of them.
+fn is_cookie_pattern(p: &str) -> bool {
+    let name = p.strip_suffix('*').unwrap_or(p);
+    !name.is_empty()
+        && p.len() <= 256
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}*".contains(&b))
+}
+
+/// Whether a tag's `data-consent` holds: every space-separated term holds,
+/// `cat` when it is approved, `!cat` when it is not. `Err` names the first
+/// unknown category; an empty expression is an error too.
+pub fn tag_wanted<'a>(cats: &Categories, permissions: &[bool], expr: &'a str) -> Result<bool, &'a str> {
+    let mut any = false;
+    let mut wanted = true;
+    for term in expr.split_ascii_whitespace() {
+        any = true;
+        let (negated, name) = match term.strip_prefix('!') {
+            Some(name) => (true, name),
+            None => (false, term),
+        };
+        let approved = cats.index(name).and_then(|i| permissions.get(i).copied()).ok_or(term)?;
+        wanted &= approved != negated;
+    }
+    if any {
+        Ok(wanted)
+    } else {
+        Err(expr)
+    }
+}
+
+/// The paths a cookie may have been set with from a page at `path`: `/`,
+/// then each parent directory and the path itself, with and without a
+/// trailing slash.
+pub fn cookie_paths(path: &str) -> Vec<String> {
+    let mut out = vec![String::from("/")];
+    let mut at = String::new();
+    for segment in path.split('/').filter(|s| !s.is_empty()) {
+        at.push('/');
+        at.push_str(segment);
+        out.push(at.clone());
+        let mut slash = at.clone();
+        slash.push('/');
+        out.push(slash);
+    }
+    out
+}

@@ -1,0 +1,232 @@
+//! Native tests of the integrations' pure rules: GPC in the engine, CMP
+//! choices, tag expressions, cookie cleanup, Consent Mode state and the TCF
+//! rules applied to real TC strings encoded by @iabtechlabtcf/core.
+
+use consentry::consent::{cookie_paths, tag_wanted, Config, Engine, Status};
+use consentry::json::{parse, Value};
+use consentry::tcf::{decode, rules::TcfConfig};
+
+fn config(json: &str) -> Config {
+    Config::parse(&parse(json).unwrap(), &mut vec![]).unwrap()
+}
+
+fn id() -> String {
+    "id".into()
+}
+
+const GPC: &str = r#"{"doesOptInApply":true,"preOptInApprovals":{"aa":true,"aam":true,"target":true},
+  "gpc":{"sale":["aam"],"sharing":["target"]},"isOptInStorageEnabled":true}"#;
+
+#[test]
+fn gpc_denies_sale_and_sharing_categories_and_they_cannot_be_pre_approved() {
+    let e = Engine::start(config(GPC), None, 0.0, true, &mut vec![]);
+    assert!(e.is_approved(&["aa"]));
+    assert!(!e.is_approved(&["aam"]) && !e.is_approved(&["target"]));
+    assert!(e.is_pre_approved(&["aa"]) && !e.is_pre_approved(&["aam"]));
+    // Without the signal the pre-opt-in defaults hold.
+    let e = Engine::start(config(GPC), None, 0.0, false, &mut vec![]);
+    assert!(e.is_approved(&["aam", "target"]));
+}
+
+#[test]
+fn under_gpc_an_explicit_choice_is_honoured_and_the_record_notes_gpc() {
+    let mut e = Engine::start(config(GPC), None, 0.0, true, &mut vec![]);
+    let aam = e.config().categories.resolve(&["aam"]).unwrap();
+    let stored = e.set(&aam, true, false, 5.0, &mut id).unwrap().stored.unwrap();
+    assert!(e.is_approved(&["aam"]));
+    assert!(stored.contains(r#""gpc":true"#), "{stored}");
+    // The stored choice wins over the signal on the next page.
+    let e = Engine::start(config(GPC), Some(&stored), 6.0, true, &mut vec![]);
+    assert!(e.is_approved(&["aam"]) && !e.is_approved(&["target"]));
+    assert!(e.meta().unwrap().gpc);
+}
+
+#[test]
+fn cmp_choices_commit_at_once_and_leave_staged_changes_staged() {
+    let mut e = Engine::start(config(r#"{"doesOptInApply":true}"#), None, 0.0, false, &mut vec![]);
+    let aa = e.config().categories.resolve(&["aa"]).unwrap();
+    assert!(e.set(&aa, true, true, 1.0, &mut id).is_none());
+    let commit = e.apply(&[(0, true), (4, false)], 2.0, &mut id).unwrap();
+    assert_eq!(commit.changes, vec![(0, true)]);
+    assert!(e.is_approved(&["aam"]) && !e.is_approved(&["aa"]));
+    assert_eq!(e.status(), Status::Changed);
+    e.complete(3.0, &mut id).unwrap();
+    assert!(e.is_approved(&["aam", "aa"]));
+    // The same choice again changes nothing and commits nothing.
+    assert!(e.apply(&[(0, true)], 4.0, &mut id).is_none());
+    // With opt-in off a CMP cannot change anything.
+    let mut off = Engine::start(config("{}"), None, 0.0, false, &mut vec![]);
+    assert!(off.apply(&[(0, false)], 1.0, &mut id).is_none());
+    assert!(off.is_approved(&["aam"]));
+}
+
+#[test]
+fn a_first_cmp_answer_completes_a_pending_gate_even_when_it_denies() {
+    let mut e = Engine::start(config(r#"{"doesOptInApply":true}"#), None, 0.0, false, &mut vec![]);
+    assert_eq!(e.status(), Status::Pending);
+    assert!(e.apply(&[(0, false)], 1.0, &mut id).is_some());
+    assert_eq!(e.status(), Status::Complete);
+}
+
+#[test]
+fn tag_expressions() {
+    let c = config(r#"{"doesOptInApply":true,"categories":["ads"]}"#);
+    let cats = &c.categories;
+    let mut perms = vec![false; cats.len()];
+    perms[2] = true; // aa
+    assert_eq!(tag_wanted(cats, &perms, "aa"), Ok(true));
+    assert_eq!(tag_wanted(cats, &perms, " aa  target "), Ok(false));
+    assert_eq!(tag_wanted(cats, &perms, "!target"), Ok(true));
+    assert_eq!(tag_wanted(cats, &perms, "aa !ads"), Ok(true));
+    assert_eq!(tag_wanted(cats, &perms, "!aa"), Ok(false));
+    assert_eq!(tag_wanted(cats, &perms, "aa nope"), Err("nope"));
+    assert_eq!(tag_wanted(cats, &perms, "!"), Err("!"));
+    assert!(tag_wanted(cats, &perms, "  ").is_err());
+}
+
+#[test]
+fn cookies_of_unapproved_categories_are_found_by_name_and_prefix() {
+    let c = config(r#"{"cookies":{"aa":["s_cc","_ga*"],"target":["mbox"]}}"#);
+    let mut perms = vec![false; c.categories.len()];
+    let jar = "s_cc=1; _ga=GA1; _ga_XYZ=2; _gat=3; mbox=x; other=1; adobeujs-optin=%7B%7D; s_ccc=1";
+    assert_eq!(
+        c.integrations.cookies_to_delete(&perms, jar),
+        vec!["s_cc", "_ga", "_ga_XYZ", "_gat", "mbox"]
+    );
+    perms[2] = true; // aa approved
+    assert_eq!(c.integrations.cookies_to_delete(&perms, jar), vec!["mbox"]);
+    // Consentry's own record is never deleted, whatever the patterns say.
+    let greedy = config(r#"{"cookies":{"aa":["adobe*"]}}"#);
+    assert!(greedy.integrations.cookies_to_delete(&[false; 8], jar).is_empty());
+}
+
+#[test]
+fn cookie_paths_cover_every_directory() {
+    assert_eq!(cookie_paths("/"), vec!["/"]);
+    assert_eq!(
+        cookie_paths("/shop/cart.html"),
+        vec!["/", "/shop", "/shop/", "/shop/cart.html", "/shop/cart.html/"]
+    );
+}
+
+#[test]
+fn consent_mode_state_follows_the_permissions() {
+    let c = config(
+        r#"{"consentMode":{"ad_storage":["aam","adcloud"],"analytics_storage":["aa"],"security_storage":true,"regions":["ES","US-CA"],"waitForUpdate":800}}"#,
+    );
+    let mut perms = vec![false; c.categories.len()];
+    perms[0] = true; // aam only
+    assert_eq!(
+        c.integrations.consent_state(&perms),
+        vec![
+            ("ad_storage", false),
+            ("analytics_storage", false),
+            ("security_storage", true)
+        ]
+    );
+    perms[1] = true;
+    perms[2] = true;
+    assert_eq!(
+        c.integrations.consent_state(&perms),
+        vec![
+            ("ad_storage", true),
+            ("analytics_storage", true),
+            ("security_storage", true)
+        ]
+    );
+}
+
+#[test]
+fn bad_integration_config_is_refused_with_the_key_named() {
+    for (json, named) in [
+        (r#"{"gpc":{"sell":["aam"]}}"#, "config.gpc.sell"),
+        (r#"{"gpc":{"sale":["nope"]}}"#, "config.gpc.sale"),
+        (r#"{"cookies":{"aa":["bad name"]}}"#, "config.cookies.aa"),
+        (r#"{"cookies":{"nope":["x"]}}"#, "config.cookies.nope"),
+        (
+            r#"{"consentMode":{"ad_storag":["aam"]}}"#,
+            "config.consentMode.ad_storag",
+        ),
+        (
+            r#"{"consentMode":{"ad_storage":"aam"}}"#,
+            "config.consentMode.ad_storage",
+        ),
+        (
+            r#"{"consentMode":{"waitForUpdate":-1}}"#,
+            "config.consentMode.waitForUpdate",
+        ),
+        (r#"{"consentMode":{"regions":"ES"}}"#, "config.consentMode.regions"),
+    ] {
+        let e = Config::parse(&parse(json).unwrap(), &mut vec![]).unwrap_err();
+        assert!(e.starts_with(named), "{json}: {e}");
+    }
+}
+
+/// The fixtures: TC strings @iabtechlabtcf/core encoded from random models.
+fn fixtures() -> Vec<Value> {
+    match parse(include_str!("fixtures/tcf.json")).unwrap() {
+        Value::Array(cases) => cases,
+        _ => panic!("fixtures are not an array"),
+    }
+}
+
+fn ids(v: &Value, key: &str) -> Vec<u64> {
+    match v.get(key) {
+        Some(Value::Array(items)) => items.iter().map(|i| i.as_uint().unwrap()).collect(),
+        other => panic!("{key} is {other:?}"),
+    }
+}
+
+#[test]
+fn adobes_default_rule_needs_vendor_565_with_purposes_1_and_10() {
+    let c = config(r#"{"doesOptInApply":true,"isIabContext":true}"#);
+    let tcf = TcfConfig::parse(&c.categories, &Value::Null).unwrap();
+    assert_eq!(tcf.timeout, 3000);
+    let mut seen = [false; 2];
+    for case in fixtures() {
+        let s = match case.get("tcString") {
+            Some(Value::String(s)) => s.clone(),
+            _ => panic!("no tcString"),
+        };
+        let expected = ids(&case, "vendorConsents").contains(&565)
+            && ids(&case, "purposeConsents").contains(&1)
+            && ids(&case, "purposeConsents").contains(&10);
+        seen[usize::from(expected)] = true;
+        assert_eq!(
+            tcf.permissions(&decode(&s).unwrap()),
+            vec![(0, expected), (4, expected)],
+            "{s}"
+        );
+    }
+    assert_eq!(seen, [true, true], "the fixtures hold both outcomes");
+}
+
+#[test]
+fn configured_rules_use_purposes_vendors_and_special_features() {
+    let c = config(r#"{"categories":["ads"]}"#);
+    let rules = parse(r#"{"timeout":500,"rules":{"ads":{"purposes":[1,3],"vendors":[2],"specialFeatures":[1]},"aa":{"purposes":[1]}}}"#).unwrap();
+    let tcf = TcfConfig::parse(&c.categories, &rules).unwrap();
+    assert_eq!(tcf.timeout, 500);
+    for case in fixtures() {
+        let Some(Value::String(s)) = case.get("tcString") else {
+            panic!()
+        };
+        let p = ids(&case, "purposeConsents");
+        let v = ids(&case, "vendorConsents");
+        let f = ids(&case, "specialFeatureOptins");
+        let ads = p.contains(&1) && p.contains(&3) && v.contains(&2) && f.contains(&1);
+        assert_eq!(
+            tcf.permissions(&decode(s).unwrap()),
+            vec![(8, ads), (2, p.contains(&1))]
+        );
+    }
+    for bad in [
+        r#"{"timeout":"soon"}"#,
+        r#"{"rules":{"nope":{}}}"#,
+        r#"{"rules":{"aa":{"purposes":[0]}}}"#,
+        "[]",
+    ] {
+        let e = TcfConfig::parse(&c.categories, &parse(bad).unwrap()).unwrap_err();
+        assert!(e.starts_with("config.tcf"), "{bad}: {e}");
+    }
+}
