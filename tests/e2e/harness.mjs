@@ -15,6 +15,7 @@ export const CHROMIUM_ARGS = [
 ];
 
 export const SNIPPET = readFileSync(new URL("../../dist/snippet.min.js", import.meta.url), "utf8");
+export const SNIPPET_CONSENT_MODE = readFileSync(new URL("../../dist/snippet-consent-mode.min.js", import.meta.url), "utf8");
 
 // `port` and `db` restart a stopped server where it was.
 export async function startServer({ port = 0, db = join(mkdtempSync(join(tmpdir(), "consentry-e2e-")), "sandbox.db") } = {}) {
@@ -42,7 +43,9 @@ export function launch() {
 export async function openFixture(context, url, html) {
   const page = await context.newPage();
   page.errors = [];
+  page.warnings = [];
   page.on("pageerror", (e) => page.errors.push(e.message));
+  page.on("console", (m) => m.type() === "warning" && page.warnings.push(m.text()));
   page.on("console", (m) => m.type() === "error" && !m.text().startsWith("Failed to load resource") && page.errors.push(m.text()));
   await page.goto(url);
   await page.setContent(html);
@@ -50,9 +53,9 @@ export async function openFixture(context, url, html) {
 }
 
 // A page with the inline snippet and `config`, then `body` (HTML).
-export function fixture(config, body = "") {
+export function fixture(config, body = "", snippet = SNIPPET) {
   return `<!doctype html><html lang="en"><head><title>fixture</title>
-<script>window.consentryConfig = ${config};\n${SNIPPET}</script>${body}</head><body></body></html>`;
+<script>window.consentryConfig = ${config};\n${snippet}</script>${body}</head><body></body></html>`;
 }
 
 export const ready = (page) => page.waitForFunction(() => Object.keys(window.consentry.permissions).length > 0);
