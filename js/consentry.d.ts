@@ -42,6 +42,58 @@ export interface Config {
   storage?: "cookie" | "localStorage";
   /** Bump to ask every visitor again: stored choices of an older revision no longer count. Default 0. */
   revision?: number;
+  /** Categories Global Privacy Control denies until the visitor chooses. */
+  gpc?: { sale?: string[]; sharing?: string[] };
+  /** Cookie names (`prefix*` allowed) deleted while their category is not approved. */
+  cookies?: { [category: string]: string[] };
+  /** Google Consent Mode v2: each type is granted when all its categories are (`true`: always). */
+  consentMode?: {
+    [type in ConsentType]?: string[] | true;
+  } & { regions?: string[]; waitForUpdate?: number };
+  /** IAB TCF: how long to wait for the CMP (ms) and which TCF signals decide which category. */
+  tcf?: { timeout?: number; rules?: { [category: string]: TcfRule } };
+}
+
+/** Google Consent Mode v2's consent types. */
+export type ConsentType =
+  | "ad_storage" | "analytics_storage" | "ad_user_data" | "ad_personalization"
+  | "functionality_storage" | "personalization_storage" | "security_storage";
+
+/** A category is approved by TCF only when all of these have consent. */
+export interface TcfRule {
+  purposes?: number[];
+  vendors?: number[];
+  specialFeatures?: number[];
+}
+
+/** A decoded TC string, with the IAB libraries' names. */
+export interface TCString {
+  version: number;
+  /** ms since the epoch */
+  created: number;
+  lastUpdated: number;
+  cmpId: number;
+  cmpVersion: number;
+  consentScreen: number;
+  consentLanguage: string;
+  vendorListVersion: number;
+  policyVersion: number;
+  isServiceSpecific: boolean;
+  useNonStandardTexts: boolean;
+  specialFeatureOptins: number[];
+  purposeConsents: number[];
+  purposeLegitimateInterests: number[];
+  purposeOneTreatment: boolean;
+  publisherCountryCode: string;
+  vendorConsents: number[];
+  vendorLegitimateInterests: number[];
+  publisherRestrictions: { purpose: number; restrictionType: number; vendors: number[] }[];
+  vendorsDisclosed: number[];
+  vendorsAllowed: number[];
+  publisherConsents: number[];
+  publisherLegitimateInterests: number[];
+  publisherCustomConsents: number[];
+  publisherCustomLegitimateInterests: number[];
 }
 
 /** Proof-of-consent reference of the visitor's last choice. */
@@ -141,6 +193,8 @@ export interface OptIn {
   readonly consentRecord: ConsentRecord | null;
   /** Renders the phone-capture form (loading its module on first use). Rejects with an Error naming a bad option. */
   renderPhoneCapture(target: Element, options: PhoneCaptureOptions): Promise<PhoneCapture>;
+  /** Decodes a TC string (loads the TCF module on first use). Rejects when it is not one. */
+  decodeTCString(tcString: string): Promise<TCString>;
 }
 
 /** Detail of the `consentry:complete` event fired on `window` at every commit. */

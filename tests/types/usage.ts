@@ -22,6 +22,8 @@ async function main(): Promise<void> {
   consentry.memoizeContent({ iabConsentHash: "abc" });
   const status: "pending" | "changed" | "complete" = consentry.status;
   const id: string | undefined = consentry.consentRecord?.consentId;
+  const tc = await consentry.decodeTCString("CQuIxQAQuIxQAAKADCENB4FoAMBAAEIAAAYgFeQA4AAgAGAjUBXgEawAQEagAAAA");
+  const adobe: boolean = tc.vendorConsents.includes(565);
   const form = await consentry.renderPhoneCapture(document.body, {
     subscriptionGroupId: "acme-sms",
     endpoint: "/api",
