@@ -27,7 +27,7 @@ pub mod web;
 
 // A free-list allocator of about 1 KB instead of dlmalloc's 8 KB: the SDK
 // makes few, small allocations on one thread.
-#[cfg(all(target_arch = "wasm32", feature = "web"))]
+#[cfg(all(target_arch = "wasm32", feature = "allocator"))]
 #[global_allocator]
 static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
     // SAFETY: wasm32-unknown-unknown without atomics runs one thread.

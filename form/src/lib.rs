@@ -18,9 +18,4 @@ pub use delivery::flush;
 #[cfg(target_arch = "wasm32")]
 pub use render::{render, PhoneCapture};
 
-// See the gate's allocator: few, small allocations on one thread.
-#[cfg(target_arch = "wasm32")]
-#[global_allocator]
-static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
-    // SAFETY: wasm32-unknown-unknown without atomics runs one thread.
-    unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
+// The allocator is consentry's (feature `allocator`).

@@ -15,9 +15,4 @@ mod cmp;
 #[cfg(target_arch = "wasm32")]
 pub use cmp::{decode_tc_string, Cmp};
 
-// See the gate's allocator: few, small allocations on one thread.
-#[cfg(target_arch = "wasm32")]
-#[global_allocator]
-static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
-    // SAFETY: wasm32-unknown-unknown without atomics runs one thread.
-    unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
+// The allocator is consentry's (feature `allocator`).
