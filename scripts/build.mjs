@@ -42,6 +42,8 @@ await esbuild.build({ ...common, entryPoints: ["js/script.js"], format: "iife", 
 for (const m of ["consentry-form", "consentry-iab"]) {
   await esbuild.build({ ...common, entryPoints: [`build/${m}.js`], format: "esm", outfile: `dist/${m}.mjs` });
 }
+// The demo's CMP (not part of the package): the IAB's stub, CMP API and core.
+await esbuild.build({ bundle: true, minify: true, target: "es2020", entryPoints: ["demo/cmp/entry.js"], format: "iife", outfile: "demo/vendor/iab-cmp.js" });
 
 // The inline snippets: the stub called with the site's base URL and config;
 // the Consent Mode one also sends gtag's consent default.
@@ -52,4 +54,4 @@ for (const [file, gcm] of [["snippet.min.js", "false"], ["snippet-consent-mode.m
   );
   writeFileSync(`dist/${file}`, snippet.code);
 }
-console.log("built dist/: consentry_bg.wasm, consentry.mjs, consentry.js, snippet.min.js, snippet-consent-mode.min.js, consentry-form.mjs, consentry-form_bg.wasm, consentry-iab.mjs, consentry-iab_bg.wasm");
+console.log("built dist/: consentry_bg.wasm, consentry.mjs, consentry.js, snippet.min.js, snippet-consent-mode.min.js, consentry-form.mjs, consentry-form_bg.wasm, consentry-iab.mjs, consentry-iab_bg.wasm; demo/vendor/iab-cmp.js");

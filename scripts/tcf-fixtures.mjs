@@ -2,7 +2,8 @@
 // IAB Tech Lab's own library (@iabtechlabtcf/core) encodes from random
 // consent models (seeded, so the file is reproducible), each with what the
 // same library decodes from it. tests/tcf.rs checks that our decoder returns
-// exactly that.
+// exactly that. Also tests/fixtures/tcf-problems.json: the problem strings
+// reported in the IAB libraries' issues.
 import { writeFileSync } from "node:fs";
 import { GVL, PurposeRestriction, RestrictionType, Segment, TCModel, TCString } from "@iabtechlabtcf/core";
 
@@ -30,6 +31,36 @@ const ids = (vector) => {
   vector.forEach((has, id) => has && out.push(id));
   return out;
 };
+
+// What the IAB's library decodes, in the names the tests compare.
+const fields = (d) => ({
+  version: d.version,
+  created: Math.round(d.created.getTime() / 100),
+  lastUpdated: Math.round(d.lastUpdated.getTime() / 100),
+  cmpId: d.cmpId,
+  cmpVersion: d.cmpVersion,
+  consentScreen: d.consentScreen,
+  consentLanguage: d.consentLanguage,
+  vendorListVersion: d.vendorListVersion,
+  policyVersion: d.policyVersion,
+  isServiceSpecific: d.isServiceSpecific,
+  useNonStandardTexts: d.useNonStandardTexts,
+  specialFeatureOptins: ids(d.specialFeatureOptins),
+  purposeConsents: ids(d.purposeConsents),
+  purposeLegitimateInterests: ids(d.purposeLegitimateInterests),
+  purposeOneTreatment: d.purposeOneTreatment,
+  publisherCountryCode: d.publisherCountryCode,
+  vendorConsents: ids(d.vendorConsents),
+  vendorLegitimateInterests: ids(d.vendorLegitimateInterests),
+  publisherRestrictions: d.publisherRestrictions.getRestrictions().map((r) => ({
+    purpose: r.purposeId, restrictionType: r.restrictionType, vendors: d.publisherRestrictions.getVendors(r),
+  })).sort((a, b) => a.purpose - b.purpose || a.restrictionType - b.restrictionType),
+  vendorsDisclosed: ids(d.vendorsDisclosed),
+  publisherConsents: ids(d.publisherConsents),
+  publisherLegitimateInterests: ids(d.publisherLegitimateInterests),
+  publisherCustomConsents: ids(d.publisherCustomConsents),
+  publisherCustomLegitimateInterests: ids(d.publisherCustomLegitimateInterests),
+});
 
 const fixtures = [];
 for (let i = 0; i < COUNT; i++) {
@@ -65,36 +96,45 @@ for (let i = 0; i < COUNT; i++) {
     segments.push(Segment.PUBLISHER_TC);
   }
   const tcString = TCString.encode(m, { segments });
-  const d = TCString.decode(tcString);
-  fixtures.push({
-    tcString,
-    version: d.version,
-    created: Math.round(d.created.getTime() / 100),
-    lastUpdated: Math.round(d.lastUpdated.getTime() / 100),
-    cmpId: d.cmpId,
-    cmpVersion: d.cmpVersion,
-    consentScreen: d.consentScreen,
-    consentLanguage: d.consentLanguage,
-    vendorListVersion: d.vendorListVersion,
-    policyVersion: d.policyVersion,
-    isServiceSpecific: d.isServiceSpecific,
-    useNonStandardTexts: d.useNonStandardTexts,
-    specialFeatureOptins: ids(d.specialFeatureOptins),
-    purposeConsents: ids(d.purposeConsents),
-    purposeLegitimateInterests: ids(d.purposeLegitimateInterests),
-    purposeOneTreatment: d.purposeOneTreatment,
-    publisherCountryCode: d.publisherCountryCode,
-    vendorConsents: ids(d.vendorConsents),
-    vendorLegitimateInterests: ids(d.vendorLegitimateInterests),
-    publisherRestrictions: d.publisherRestrictions.getRestrictions().map((r) => ({
-      purpose: r.purposeId, restrictionType: r.restrictionType, vendors: d.publisherRestrictions.getVendors(r),
-    })).sort((a, b) => a.purpose - b.purpose || a.restrictionType - b.restrictionType),
-    vendorsDisclosed: ids(d.vendorsDisclosed),
-    publisherConsents: ids(d.publisherConsents),
-    publisherLegitimateInterests: ids(d.publisherLegitimateInterests),
-    publisherCustomConsents: ids(d.publisherCustomConsents),
-    publisherCustomLegitimateInterests: ids(d.publisherCustomLegitimateInterests),
-  });
+  fixtures.push({ tcString, ...fields(TCString.decode(tcString)) });
 }
 writeFileSync("tests/fixtures/tcf.json", "[\n" + fixtures.map((f) => JSON.stringify(f)).join(",\n") + "\n]\n");
 console.log(`wrote ${fixtures.length} TC strings to tests/fixtures/tcf.json`);
+
+// Problem strings from the IAB libraries' own reported issues, each with
+// what the IAB's library decodes from it today, or the error it throws.
+const PROBLEMS = [
+  ["https://github.com/InteractiveAdvertisingBureau/iabtcf-es/issues/210", "valid string with many publisher restrictions that core 1.1.0-5 could not decode",
+    "CO4VGswO4VGswAfZCBDEAzCsAP_AAH_AAAigGUNf_X9fb2vj-_599_t0eY1f9_63t-wzjheMs-8NyZ-X_J4Wv2MyvB34JqQKGRgkunLBAQdtHGncTQgBwIlViTLMY02MjzNKJrJEilsbe2dYGH9vn8XT_ZKZ70-_v__7v3___33_5Ayhr_6_r7e18f3_Pvv9ujzGr_v_W9v2GccLxln3huTPy_5PC1-xmV4O_BNSBQyMEl05YICDto407iaEAOBEqsSZZjGmxkeZpRNZIkUtjb2zrAw_t8_i6f7JTPen39___d-___--__ICgKAOAAcAA4AFAAjgB6AEYALcGACAW0AtoJAHAAOAAcACgARwA9ACMAFuFABALaAW0GgDgAHAAOABQAI4AegBGAC3DgAgFtALaEQBwADgAHAAoAEcAPQAjABbiQAQC2gFtCoA4ABwADgAUACOAHoARgAtxYAIBbQC2hkAcAA4ABwAKABHAD0AIwAW40AEAtoBbQ6AOAAcAA4AFAAjgB6AEYALceACAW0AtohAHAAOAAcACgARwA9ACMAFuRABALaAW0SgDgAHAAOABQAI4AegBGAC3JgAgFtALaKQBwADgAHAAoAEcAPQAjABblQAQC2gFtA"],
+  ["https://github.com/InteractiveAdvertisingBureau/GDPR-Transparency-and-Consent-Framework/issues/399", "the example string of the TCF v2 specification, with a disclosed-vendors segment",
+    "COvFyGBOvFyGBAbAAAENAPCAAOAAAAAAAAAAAEEUACCKAAA.IFoEUQQgAIQwgIwQABAEAAAAOIAACAIAAAAQAIAgEAACEAAAAAgAQBAAAAAAAGBAAgAAAAAAAFAAECAAAgAAQARAEQAAAAAJAAIAAgAAAYQEAAAQmAgBC3ZAYzUw"],
+  ["https://github.com/InteractiveAdvertisingBureau/GDPR-Transparency-and-Consent-Framework/issues/399", "re-encoding of the specification example: CMP id 0, allowed-vendors segment",
+    "COw12UAOw12UAAAAAAENAXCAAAAAAAAAAAAAAAAAAAAA.QFukWSAgAIQwgIUQEASFAAAAeIAACAIAQAAQAIAgEQACEABAAAgAQFAEAIAAAGBAAgAAAAQAIFAAECQAAAAAQiRAEQAAAAANAAIAAgAAAYQFAAARmggBCWQCYxUgyIAA.IFukWSAgAIQwgIUQEASFAAAAeIAACAIAQAAQAIAgEQACEABAAAgAQFAEAIAAAGBAAgAAAAQAIFAAECQAAAAAQiRAEQAAAAANAAIAAgAAAYQFAAARmggBCWQCYxUgyIAA"],
+  ["https://github.com/InteractiveAdvertisingBureau/iabtcf-es/issues/312", "incomplete string: bitfield encoding length mismatch",
+    "CPMW7URPMW7URF0ACBPLBrCsAP_AAH_AAB5YINNf_X__b3_n-_79__t0eY1f9_7_v-0zjhfdt-8N2f_X_L8X_2M7vF36pr4KuR4ku3bBIQdtHOncTUmx6olVrzPsbk2Mr7NKJ7Pkmnsbe2dYGH9_n93T_ZKZ7______7________________________-_____9__________________-xbHJs_z-qH_Gse23etPoVRYzr2T-EXK9PdtfRP6SNrgp_V0ce4IeQWc9AxgVAgzRzoySA8UCiJKokJALwVKKEiBWwCixUsLQIEbQLbsS4sAhAlINjxqu0yMCZl6uL77zBqLve2wnvrLEqu9_3XGMu8IKFx_TU8HJQggWBkJCwcxwBICXCgAA"],
+  ["https://github.com/InteractiveAdvertisingBureau/iabtcf-es/issues/95", "string with disclosed-vendors and publisher TC segments",
+    "COv1p75Ov1p75AcABBENAcCMAP_AAAAAAAAAF0EWSQgAYWwho0QUBzBAIYAfJgSCAMgSAAQIoCkFQICERBAEKiAQHAEQJAAAGBAAkACAAQAoHCBMCQABgAARiRCEQECIDRNABIBAggAKYQFAAARmikHC3ZCY702yOmQAAAAA.IF0EWSQgAYWwho0QUBzBAIYAfJgSCAMgSAAQIoCkFQICERBAEKiAQHAEQJAAAGBAAkACAAQAoHCBMCQABgAARiRCEQECIDRNABIBAggAKYQFAAARmikHC3ZCY702yOmQ.YAAAAAAAAAAAAAAAAAA"],
+  ["https://github.com/InteractiveAdvertisingBureau/iabtcf-es/issues/95", "what the CMP API returned for it: empty consents",
+    "COv1rJlOv1rJlAcABBENAcCAAAAAAAAAAAAAAAAAAAAA.IF0EWSQgAYWwho0QUBzBAIYAfJgSCAMgSAAQIoCkFQICERBAEKiAQHAEQJAAAGBAAkACAAQAoHCBMCQABgAARiRCEQECIDRNABIBAggAKYQFAAARmikHC3ZCY702yOmQ.YAAAAAAAAAAAAAAAAAA"],
+  ["https://github.com/InteractiveAdvertisingBureau/iabtcf-es/issues/429", "version 3 in the first field (Google UMP)",
+    "DP1BnkAP1BnkAEsACCENAaEgAAAAAEPgAB6YAAAQaQD2F2K2kKFkPCuQWYoQBCijaEAhQBAAAkCBIAAgAUgQAgFIIAgABFAAEAAAAAAQEgCQAAQABAAAIACgAAAAAAIAAAAAAAQQAAAAAIAAACAAAAEAQAAAAAQAAAAIAABEhCAAQQAMAAAAAAASAAAAAAAAAAABAAAAAAAAAAAAAAQAAAAAgAA.YAAADmAAAAA"],
+  ["https://github.com/InteractiveAdvertisingBureau/iabtcf-es/issues/112", "publisher restriction with the vendor range 8-9",
+    "COwWHt-OwWHt-DNACOENAXCAANDAAEkAAAAAFpQBQABAAGgAQABIBXgFpAK_ABAK-ACCAAwAIAAk"],
+  ["https://github.com/InteractiveAdvertisingBureau/iabtcf-es/issues/113", "publisher restriction with the vendor range 6-9",
+    "COutSEYOutSEYDNAFAENATDAAKlAAKlAAAhoAAAAAABggAMAAgAICQAYADAASHAAgAHAAA"],
+  ["https://github.com/InteractiveAdvertisingBureau/iabtcf-java/issues/139", "publisher restriction range whose end is below its start",
+    "CPJp_W2PJp_W2EyAGADEBjCgAP_AAH_AAAYgHnNf_X__bX9j-_59f_t0eY1P9_r_v-Qzjhfds-8N2L_W_L0X42E7NF36pq4KuR4Eu3LBIQFlHMHUTUmw6okVrTPsak2Mr7NKJ7LEmnMZO2dYGHtfn91TuZKYr_78_9fz3z-v_v__79f3r-3_3_v59X---_e_V399zLv9cC84A4ACgAQAA0ACKAEwALYC8wCQkBAABYAFQAMgAcABEADIAHgARAAngBVAGGAP0BIgXJJmT3MvrwBQAmABcAOqAkQBk4iAIAEwA6oCRAGTioAgATAAuAKbAXmMgBABMAXmOgLAALAAqABkADgAIgAZAA8AB8AEQAJ4AVQAuABfADEAJgAYYA_QCLAJEAZIAycBlxCAUAAsADIAIgAmABVAC4AF8AMQCRAGTkoBgACwAMgAcABEADwAIgAVQAuABfADEAkQBk5SAmAAsACoAGQAOAAiABkADwAIgATwApABVAC-AGIAfoBFgEiAMkAZOAy4.YAAAAAAADwAAAGYAAAAA"],
+  ["https://github.com/InteractiveAdvertisingBureau/iabtcf-java/issues/100", "a TCF v1 consent string",
+    "BO1Rve6O17Xz9ABABBEN_R-AAAAwzAA"],
+  ["https://github.com/InteractiveAdvertisingBureau/iabtcf-java/issues/110", "a short TCF v1 consent string",
+    "BO5a1L7O5a1L7AAABBENC2-AAAAtHAA"],
+];
+const problems = PROBLEMS.map(([source, note, tcString]) => {
+  try {
+    return { source, note, tcString, ...fields(TCString.decode(tcString)) };
+  } catch (e) {
+    return { source, note, tcString, error: e.message };
+  }
+});
+writeFileSync("tests/fixtures/tcf-problems.json", "[\n" + problems.map((f) => JSON.stringify(f)).join(",\n") + "\n]\n");
+console.log(`wrote ${problems.length} problem strings to tests/fixtures/tcf-problems.json`);

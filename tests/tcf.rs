@@ -1,7 +1,9 @@
 //! Our TC string decoder against IAB Tech Lab's own library: every string in
 //! tests/fixtures/tcf.json was encoded by @iabtechlabtcf/core from a random
 //! consent model (scripts/tcf-fixtures.mjs) and carries what that library
-//! decodes from it. Plus malformed input, which must be an error.
+//! decodes from it; tests/fixtures/tcf-problems.json holds the strings of the
+//! IAB libraries' reported issues with what that library makes of them. Plus
+//! malformed input, which must be an error.
 
 use consentry::json::{parse, Value};
 use consentry::tcf::{decode, TcfError};
@@ -38,16 +40,46 @@ fn widen<T: Copy + Into<u64>>(v: &[T]) -> Vec<u64> {
     v.iter().map(|x| (*x).into()).collect()
 }
 
+fn cases(json: &str) -> Vec<Value> {
+    match parse(json).unwrap() {
+        Value::Array(cases) => cases,
+        _ => panic!("fixtures are not an array"),
+    }
+}
+
 #[test]
 fn decodes_exactly_what_the_iab_library_encoded() {
-    let fixtures = parse(include_str!("fixtures/tcf.json")).unwrap();
-    let Value::Array(cases) = fixtures else {
-        panic!("fixtures are not an array")
-    };
+    let cases = cases(include_str!("fixtures/tcf.json"));
     assert!(cases.len() >= 100);
     for case in &cases {
         let s = text(case, "tcString");
         let tc = decode(&s).unwrap_or_else(|e| panic!("{s}: {}", e.message()));
+        assert_same(&tc, case);
+    }
+}
+
+/// The strings of the IAB libraries' reported issues (see each `source`):
+/// where the IAB's library decodes one, ours gives the same fields; where it
+/// throws, ours is an error too, which denies the ruled categories.
+#[test]
+fn agrees_with_the_iab_library_on_its_reported_problem_strings() {
+    let cases = cases(include_str!("fixtures/tcf-problems.json"));
+    assert!(cases.len() >= 10);
+    for case in &cases {
+        let s = text(case, "tcString");
+        let source = text(case, "source");
+        match (decode(&s), case.get("error")) {
+            (Ok(tc), None) => assert_same(&tc, case),
+            (Err(e), None) => panic!("{source}: ours fails with {}, the IAB's decodes", e.message()),
+            (Ok(_), error) => panic!("{source}: ours decodes, the IAB's throws {error:?}"),
+            (Err(_), _) => {}
+        }
+    }
+}
+
+fn assert_same(tc: &consentry::tcf::TcString, case: &Value) {
+    let s = text(case, "tcString");
+    {
         let at = |what: &str| format!("{what} of {s}");
         assert_eq!(u64::from(tc.version), uint(case, "version"), "{}", at("version"));
         assert_eq!(tc.created, uint(case, "created"), "{}", at("created"));

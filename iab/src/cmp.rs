@@ -234,7 +234,9 @@ impl Inner {
                     .iter()
                     .filter_map(|(i, v)| Some((names.get(*i)?.as_str(), JsValue::from_bool(*v)))),
             );
-            self.call("memoizeContent", &object([(HASH_KEY, JsValue::from_str(&h))]).into());
+            if changed {
+                self.call("memoizeContent", &object([(HASH_KEY, JsValue::from_str(&h))]).into());
+            }
             if let Err(e) = self.apply.call1(&JsValue::UNDEFINED, &map) {
                 report("consentry: the CMP's choice could not be applied", &e);
             }

@@ -327,6 +327,10 @@ pub fn decode(s: &str) -> Result<TcString, TcfError> {
         });
     }
     b.check()?;
+    // CMP ids start at 2; the IAB's libraries refuse 0 and 1 too.
+    if tc.cmp_id < 2 {
+        return Err(TcfError::Invalid("CMP id 0 or 1, which no registered CMP has"));
+    }
     for segment in segments {
         let mut b = Bits::from_base64url(segment)?;
         let kind = b.uint(3) as u8;
