@@ -86,6 +86,9 @@ impl Gate {
         if let Some(text) = &commit.stored {
             self.write(text);
         }
+        // Google's tag, the cookies and the gated tags reflect the commit
+        // before any listener hears of it.
+        self.carry_out_effects();
         let calls = self
             .listeners
             .try_borrow_mut()
@@ -108,7 +111,6 @@ impl Gate {
             call_reporting(func, ctx, &copy);
         }
         dispatch_dom_event(permissions.into(), changes.into());
-        self.carry_out_effects();
     }
 
     /// What the permissions in force mean for the page: the Consent Mode

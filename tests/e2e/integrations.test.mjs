@@ -5,7 +5,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import * as esbuild from "esbuild";
 import { setup, openFixture, fixture, ready, SNIPPET_CONSENT_MODE } from "./harness.mjs";
 
 let browser, site;
@@ -14,15 +13,9 @@ setup((env) => {
   site = `http://www.shop.site.test:${env.server.port}`;
 });
 
-// The IAB's stub (the __tcfapiLocator frame and its postMessage relay) and
-// CMP API, bundled for the page: window.cmp = new CmpApi(...).
-const CMP = esbuild.buildSync({
-  stdin: {
-    contents: `import stub from "@iabtechlabtcf/stub"; import { CmpApi } from "@iabtechlabtcf/cmpapi"; stub(); window.CmpApi = CmpApi;`,
-    resolveDir: ".",
-  },
-  bundle: true, write: false, format: "iife",
-}).outputFiles[0].text;
+// The IAB's stub (the __tcfapiLocator frame and its postMessage relay), CMP
+// API and core, as the demo bundles them: window.iab.CmpApi and so on.
+const CMP = readFileSync("demo/vendor/iab-cmp.js", "utf8");
 
 // Real TC strings from the fixtures: one that gives Adobe (vendor 565)
 // purposes 1 and 10, one that does not.
@@ -125,7 +118,7 @@ test("Global Privacy Control denies sale and sharing categories; the visitor's e
 
 // A page whose CMP is the IAB's CmpApi serving `tcString`.
 const cmpPage = (tcString, extra = "") => `<!doctype html><html lang="en"><head><title>cmp</title>
-<script>${CMP}; window.cmp = new CmpApi(10, 1, true); cmp.update(${JSON.stringify(tcString)}, false);</script>${extra}</head><body></body></html>`;
+<script>${CMP}; window.cmp = new iab.CmpApi(10, 1, true); cmp.update(${JSON.stringify(tcString)}, false);</script>${extra}</head><body></body></html>`;
 
 test("TCF: the CMP's TC data decides aam and ecid, later changes apply, and iabPlugin answers", async () => {
   const context = await browser.newContext();
@@ -181,5 +174,44 @@ test("TCF: without an answer in time the pre-opt-in defaults stay and iabPlugin 
   assert.match((await page.evaluate(() => answers))[0], /no TC data from a CMP in time/);
   assert.deepEqual(await page.evaluate(() => [consentry.status, consentry.isApproved("ecid")]), ["pending", true]);
   assert.ok(page.errors.length === 0 || page.errors.every((e) => !e.includes("panicked")));
+  await context.close();
+});
+
+test("the demo's integrations page: the CMP's choices reach the gate, the Google tag, the tags and the cookies", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  page.errors = [];
+  page.on("pageerror", (e) => page.errors.push(e.message));
+  await page.goto(`${site}/integrations.html`);
+  await ready(page);
+  const state = () => page.evaluate(() => ({
+    aam: consentry.isApproved("aam"), ads: googleConsentCalls.at(-1)[1].ad_storage,
+    cookies: document.cookie, tags: demoTagsRan.length, shown: document.querySelector("#cookies").textContent,
+  }));
+  await page.waitForFunction(() => googleConsentCalls.length === 2);
+  assert.deepEqual(await page.evaluate(() => googleConsentCalls.map((c) => c[0])), ["default", "update"]);
+  assert.equal((await state()).aam, false);
+  // Accept all in the CMP: a TC string the IAB's library encoded gives Adobe
+  // (565) purposes 1 and 10, so aam is approved and its tag loads.
+  await page.click("#cmp-accept");
+  await page.waitForFunction(() => /demo_aam_id=/.test(document.cookie));
+  let s = await state();
+  assert.equal(s.aam, true);
+  assert.equal(s.ads, "granted");
+  await page.waitForFunction(() => document.querySelector("#tc-decoded").textContent.includes("565"));
+  // Reject all: withdrawn, the Google tag hears so and the cookie goes.
+  await page.click("#cmp-reject");
+  await page.waitForFunction(() => !consentry.isApproved("aam"));
+  s = await state();
+  assert.equal(s.ads, "denied");
+  assert.doesNotMatch(s.cookies, /demo_aam_id/);
+  assert.doesNotMatch(s.shown, /demo_aam_id/);
+  // The TC string is kept, as a CMP keeps it: after a reload it is read again.
+  await page.click("#approve-aa");
+  await page.reload();
+  await ready(page);
+  await page.waitForFunction(() => document.querySelector("#tc-decoded").textContent.includes("vendorConsents"));
+  assert.deepEqual(await page.evaluate(() => [consentry.isApproved("aam"), consentry.isApproved("aa"), /demo_aa=1/.test(document.cookie)]), [false, true, true]);
+  assert.deepEqual(page.errors, []);
   await context.close();
 });
