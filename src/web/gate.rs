@@ -58,6 +58,11 @@ pub struct Gate {
     store: Store,
     pub(super) tags: RefCell<Tags>,
     pub(super) next_tag: OnceCell<js_sys::Function>,
+    /// `{category: boolean}` of the committed permissions, kept current
+    /// before anyone hears of a commit: the facade answers `isApproved` for
+    /// one category name from it without crossing into wasm. Prototype-less,
+    /// and only the facade holds it.
+    approved: js_sys::Object,
 }
 
 impl Gate {
@@ -79,6 +84,14 @@ impl Gate {
         }
     }
 
+    fn sync_approved(&self, permissions: &[bool]) {
+        if let Ok(engine) = self.engine.try_borrow() {
+            for (name, v) in engine.config().categories.names().iter().zip(permissions) {
+                let _ = js_sys::Reflect::set(&self.approved, &JsValue::from_str(name), &JsValue::from_bool(*v));
+            }
+        }
+    }
+
     /// Carries out a commit: store the record, call the listeners in
     /// subscription order, then the one-shots, then the DOM event.
     pub(super) fn carry_out(self: &Rc<Self>, commit: Option<Commit>) {
@@ -86,6 +99,7 @@ impl Gate {
         if let Some(text) = &commit.stored {
             self.write(text);
         }
+        self.sync_approved(&commit.permissions);
         // Google's tag, the cookies and the gated tags reflect the commit
         // before any listener hears of it.
         self.carry_out_effects();
@@ -162,14 +176,18 @@ impl Consentry {
         for w in &warnings {
             warn(w);
         }
-        Ok(Consentry(Rc::new(Gate {
+        let permissions = engine.permissions().to_vec();
+        let gate = Gate {
             engine: RefCell::new(engine),
             listeners: RefCell::default(),
             plugins: RefCell::default(),
             store,
             tags: RefCell::default(),
             next_tag: OnceCell::new(),
-        })))
+            approved: js_sys::Object::create(JsValue::NULL.unchecked_ref()),
+        };
+        gate.sync_approved(&permissions);
+        Ok(Consentry(Rc::new(gate)))
     }
 
     /// Starts the integrations once the queued calls have been replayed:
@@ -467,6 +485,13 @@ impl Consentry {
             .try_borrow()
             .map_err(|_| error("getMemoizedContent", "called while busy"))?;
         Ok(engine.memoized(&key).map_or(JsValue::UNDEFINED, from_value))
+    }
+
+    /// The live `{category: boolean}` the facade answers one-name
+    /// `isApproved` calls from (see [`Gate`]).
+    #[wasm_bindgen(getter)]
+    pub fn approved(&self) -> JsValue {
+        self.approved.clone().into()
     }
 
     /// `{category: boolean}` of the committed permissions.

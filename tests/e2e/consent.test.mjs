@@ -43,6 +43,30 @@ test("calls made before the wasm loads are queued and replayed in order", async 
   await context.close();
 });
 
+test("isApproved answers from the committed state: staged changes stay invisible, listeners see the commit", async () => {
+  const context = await browser.newContext();
+  const page = await openFixture(context, `${site}/approved.html`, fixture(`{ doesOptInApply: true, preOptInApprovals: { target: true } }`));
+  await ready(page);
+  const seen = await page.evaluate(() => {
+    const c = window.consentry, out = [];
+    c.on("complete", () => out.push(["listener", c.isApproved("aa"), c.isApproved(["aa", "target"])]));
+    out.push(["start", c.isApproved("aa"), c.isApproved("target")]);
+    c.approve("aa", true);
+    out.push(["staged", c.isApproved("aa")]);
+    c.complete();
+    out.push(["committed", c.isApproved("aa"), c.isApproved("toString"), c.isApproved("__proto__"), c.isApproved("nope"), c.isApproved()]);
+    c.deny("target");
+    out.push(["denied", c.isApproved("target"), c.isApproved([])]);
+    return out;
+  });
+  assert.deepEqual(seen, [
+    ["start", false, true], ["staged", false], ["listener", true, true],
+    ["committed", true, false, false, false, false], ["listener", true, false], ["denied", false, false],
+  ]);
+  await assert.rejects(page.evaluate(() => consentry.isApproved(42)), /consentry.isApproved: 42; expected a category or an array of categories/);
+  await context.close();
+});
+
 test("the ESM build starts with init() and exposes the same object", async () => {
   const context = await browser.newContext();
   const page = await openFixture(context, `${local}/esm.html`, `<!doctype html><title>esm</title>

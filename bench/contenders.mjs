@@ -1,0 +1,95 @@
+// The pages the benchmark loads: one per contender, each the same shell with
+// the library installed the way its documentation says, and one marked
+// moment, `answer`, when a tag can get the visitor's consent from it (on a
+// first visit: the defaults). `check` is the call a tag makes to ask.
+import { readFileSync } from "node:fs";
+
+const SNIPPET = readFileSync(new URL("../dist/snippet.min.js", import.meta.url), "utf8");
+
+const FORM_OPTIONS = `{
+  subscriptionGroupId: "acme-sms", endpoint: "/api", programme: "Acme Alerts",
+  disclosure: "By checking this box you agree to receive recurring automated marketing texts from Acme Alerts (up to 4 msgs/month). Msg & data rates may apply. Reply HELP for help, STOP to cancel.",
+  countries: ["US", "GB", "KR"],
+}`;
+
+export const CONTENDERS = [
+  {
+    name: "Consentry",
+    // The inline snippet counts as transfer: every page carries it.
+    inline: SNIPPET,
+    head: `<script>window.consentryConfig = { doesOptInApply: true };
+addEventListener("consentry:ready", () => { consentry.isApproved("aa"); performance.mark("answer"); }, { once: true });
+${SNIPPET}</script>`,
+    body: "",
+    check: `() => consentry.isApproved("aa")`,
+  },
+  {
+    name: "Consentry + form",
+    inline: SNIPPET,
+    head: `<script>window.consentryConfig = { doesOptInApply: true };
+addEventListener("consentry:ready", () => {
+  consentry.isApproved("aa");
+  performance.mark("answer");
+  consentry.renderPhoneCapture(document.getElementById("signup"), ${FORM_OPTIONS}).then(() => performance.mark("done"));
+}, { once: true });
+${SNIPPET}</script>`,
+    body: `<div id="signup"></div>`,
+    done: "done",
+    check: `() => consentry.isApproved("aa")`,
+  },
+  {
+    name: "vanilla-cookieconsent",
+    head: `<link rel="stylesheet" href="/nm/vanilla-cookieconsent/dist/cookieconsent.css">`,
+    body: `<script src="/nm/vanilla-cookieconsent/dist/cookieconsent.umd.js"></script>
+<script>CookieConsent.run({
+  categories: { necessary: { enabled: true, readOnly: true }, analytics: {} },
+  language: { default: "en", translations: { en: {
+    consentModal: { title: "Cookies", description: "We use cookies.", acceptAllBtn: "Accept all", acceptNecessaryBtn: "Reject all" },
+    preferencesModal: { title: "Preferences", acceptAllBtn: "Accept all", acceptNecessaryBtn: "Reject all", savePreferencesBtn: "Save", sections: [] },
+  } } },
+}).then(() => { CookieConsent.acceptedCategory("analytics"); performance.mark("answer"); });</script>`,
+    check: `() => CookieConsent.acceptedCategory("analytics")`,
+  },
+  {
+    name: "klaro",
+    head: `<script>window.klaroConfig = {
+  version: 1, elementID: "klaro", storageMethod: "cookie", cookieName: "klaro", acceptAll: true,
+  services: [{ name: "analytics", title: "Analytics", purposes: ["analytics"] }],
+};</script>`,
+    body: `<script src="/nm/klaro/dist/klaro.js"></script>
+<script>klaro.getManager().getConsent("analytics"); performance.mark("answer");</script>`,
+    check: `(m => () => m.getConsent("analytics"))(klaro.getManager())`,
+  },
+  {
+    name: "Osano cookieconsent",
+    head: `<link rel="stylesheet" href="/nm/cookieconsent/build/cookieconsent.min.css">`,
+    body: `<script src="/nm/cookieconsent/build/cookieconsent.min.js"></script>
+<script>cookieconsent.initialise({ type: "opt-in", content: { message: "We use cookies." } }, (popup) => {
+  window.ccPopup = popup; popup.hasConsented(); performance.mark("answer");
+});</script>`,
+    check: `() => ccPopup.hasConsented()`,
+  },
+];
+
+// TC string decoding: Consentry's decodeTCString (through its on-demand
+// module, so a promise) against IAB Tech Lab's own library.
+export const DECODERS = [
+  { name: "Consentry", contender: "Consentry", decode: `(s) => consentry.decodeTCString(s)`, async: true },
+  { name: "@iabtechlabtcf/core", page: "iab-core", decode: `(s) => iab.TCString.decode(s)`, async: false },
+];
+
+// Every page reports its marks on the console, so the harness can wait for
+// them without injecting scripts of its own (which would show in the trace).
+const REPORT = `<script>new PerformanceObserver((l) => l.getEntries().forEach((e) => console.debug("mark " + e.name + " " + e.startTime))).observe({ type: "mark" });</script>`;
+
+export function page(c) {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${c.name}</title>${REPORT}${c.head || ""}</head>
+<body><main><h1>A page</h1><p>Some text.</p></main>${c.body || ""}</body></html>`;
+}
+
+// The page for @iabtechlabtcf/core: the demo's bundle of the IAB's libraries.
+export const IAB_CORE_PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>core</title>
+${REPORT}<script src="/vendor/iab-cmp.js"></script><script>performance.mark("answer")</script></head><body></body></html>`;
+
+export const BLANK_PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>blank</title>
+${REPORT}<script>performance.mark("answer")</script></head><body><main><h1>A page</h1><p>Some text.</p></main></body></html>`;
