@@ -149,12 +149,17 @@ const DECODE_LOOP = (fn, strings, n, isAsync) => `(async () => {
   return { ns: (performance.now() - t0) * 1e6 / ${n}, sink };
 })()`;
 
+const REPEATS = 5;
+
 export async function bench({ loads = 20, traced = 5, calls = 1_000_000, decodes = 2_000, throttle = 1, log = console.log } = {}) {
   const pages = { "blank.html": BLANK_PAGE, "iab-core.html": IAB_CORE_PAGE };
   CONTENDERS.forEach((c, i) => (pages[`c${i}.html`] = page(c)));
   const server = await serve(pages);
   const base = `http://127.0.0.1:${server.address().port}/p/`;
   const url = (i) => `${base}c${i}.html`;
+  // Round n starts with contender n, so none always follows the same one.
+  const order = CONTENDERS.map((c, i) => [i, c]);
+  const rotated = (n) => [...order.slice(n % order.length), ...order.slice(0, n % order.length)];
   const browser = await launch();
   const results = Object.fromEntries(CONTENDERS.map((c) => [c.name, { cold: [], warm: [], longestTask: [], blocking: [], heap: [] }]));
   try {
@@ -163,7 +168,7 @@ export async function bench({ loads = 20, traced = 5, calls = 1_000_000, decodes
 
     log(`cold loads: ${loads} per contender, alternating, a fresh context each`);
     for (let n = 0; n < loads; n++) {
-      for (const [i, c] of CONTENDERS.entries()) {
+      for (const [i, c] of rotated(n)) {
         const context = await browser.newContext();
         const p = await newPage(context, throttle);
         results[c.name].cold.push(await load(p, url(i), c.done));
@@ -181,24 +186,27 @@ export async function bench({ loads = 20, traced = 5, calls = 1_000_000, decodes
       warm.push({ context, p });
     }
     for (let n = 0; n < loads; n++) {
-      for (const [i, c] of CONTENDERS.entries()) results[c.name].warm.push(await load(warm[i].p, url(i), c.done));
+      for (const [i, c] of rotated(n)) results[c.name].warm.push(await load(warm[i].p, url(i), c.done));
     }
 
     log(`main thread and heap: ${traced} traced cold loads per contender, and a blank page`);
     const blank = [];
     for (let n = 0; n < traced; n++) {
       blank.push((await mainThread(browser, `${base}blank.html`, {}, throttle)).heap);
-      for (const [i, c] of CONTENDERS.entries()) {
+      for (const [i, c] of rotated(n)) {
         const m = await mainThread(browser, url(i), c, throttle);
         for (const k of ["longestTask", "blocking", "heap"]) results[c.name][k].push(m[k]);
       }
     }
 
-    log(`per call: ${calls} consent checks, ${decodes} TC string decodes`);
-    const lookup = await warm[0].p.evaluate(LOOP(`((o) => () => o.aa === true)({ aa: false, aam: true })`, calls));
-    for (const [i, c] of CONTENDERS.entries()) results[c.name].check = (await warm[i].p.evaluate(LOOP(c.check, calls))).ns;
+    log(`per call: ${calls} consent checks, ${decodes} TC string decodes, the median of ${REPEATS} rounds`);
+    const lookup = [];
+    for (let n = 0; n < REPEATS; n++) {
+      lookup.push((await warm[0].p.evaluate(LOOP(`((o) => () => o.aa === true)({ aa: false, aam: true })`, calls))).ns);
+      for (const [i, c] of rotated(n)) (results[c.name].check ||= []).push((await warm[i].p.evaluate(LOOP(c.check, calls))).ns);
+    }
     const tcStrings = JSON.parse(readFileSync(join(ROOT, "tests/fixtures/tcf.json"), "utf8")).slice(0, 30).map((f) => f.tcString);
-    const decode = {};
+    const decodePage = {}, decode = {};
     for (const d of DECODERS) {
       let p = d.contender && warm[CONTENDERS.findIndex((c) => c.name === d.contender)].p;
       if (!p) {
@@ -207,7 +215,10 @@ export async function bench({ loads = 20, traced = 5, calls = 1_000_000, decodes
         await load(p, `${base}${d.page}.html`);
         warm.push({ context, p });
       }
-      decode[d.name] = (await p.evaluate(DECODE_LOOP(d.decode, tcStrings, decodes, d.async))).ns;
+      decodePage[d.name] = p;
+    }
+    for (let n = 0; n < REPEATS; n++) {
+      for (const d of DECODERS) (decode[d.name] ||= []).push((await decodePage[d.name].evaluate(DECODE_LOOP(d.decode, tcStrings, decodes, d.async))).ns);
     }
     for (const { context } of warm) await context.close();
 
@@ -221,7 +232,7 @@ export async function bench({ loads = 20, traced = 5, calls = 1_000_000, decodes
         warmMedianMs: median(r.warm), warmP90Ms: quantile(r.warm, 0.9),
         longestTaskMs: median(r.longestTask), totalBlockingMs: median(r.blocking),
         heapAddedBytes: median(r.heap) - blankHeap,
-        checkNsPerCall: r.check,
+        checkNsPerCall: median(r.check),
       };
     }
     return {
@@ -232,8 +243,8 @@ export async function bench({ loads = 20, traced = 5, calls = 1_000_000, decodes
       },
       options: { loads, traced, calls, decodes, throttle },
       contenders,
-      plainObjectLookupNsPerCall: lookup.ns,
-      tcDecodeNsPerCall: decode,
+      plainObjectLookupNsPerCall: median(lookup),
+      tcDecodeNsPerCall: Object.fromEntries(DECODERS.map((d) => [d.name, median(decode[d.name])])),
       blankPageHeapBytes: blankHeap,
     };
   } finally {
