@@ -104,7 +104,7 @@ impl PhoneError {
 /// Spaces, dashes, dots, slashes and brackets are ignored; a leading `+` or
 /// `00` means an international number, which must belong to `allowed` (any
 /// known country when `allowed` is empty); otherwise a national trunk
-/// prefix is dropped.
+/// prefix is dropped, and the selected country must be allowed.
 pub fn normalise(input: &str, default_country: &str, allowed: &[&str]) -> Result<String, PhoneError> {
     let home = country(default_country).ok_or_else(|| PhoneError::UnknownCountry(default_country.to_string()))?;
     let input = input.trim();
@@ -125,8 +125,8 @@ pub fn normalise(input: &str, default_country: &str, allowed: &[&str]) -> Result
         digits = rest.to_string();
         international = true;
     }
+    let permitted = |c: &&Country| allowed.is_empty() || allowed.iter().any(|a| a.eq_ignore_ascii_case(c.iso));
     let (rules, national) = if international {
-        let permitted = |c: &&Country| allowed.is_empty() || allowed.iter().any(|a| a.eq_ignore_ascii_case(c.iso));
         // North America shares +1: prefer the selected country's entry.
         let found = core::iter::once(home)
             .chain(COUNTRIES.iter())
@@ -134,6 +134,9 @@ pub fn normalise(input: &str, default_country: &str, allowed: &[&str]) -> Result
             .find(|c| digits.starts_with(c.calling_code))
             .ok_or(PhoneError::CountryNotAllowed)?;
         (found, digits.get(found.calling_code.len()..).unwrap_or_default())
+    } else if !permitted(&home) {
+        // A national number belongs to the selected country, which must be allowed too.
+        return Err(PhoneError::CountryNotAllowed);
     } else {
         let (min, max) = home.lengths;
         let without_trunk = digits
@@ -203,6 +206,12 @@ mod tests {
         );
         assert_eq!(normalise("+1 415 555 2671", "CA", &["CA"]).unwrap(), "+14155552671");
         assert_eq!(normalise("+999 1234", "US", &[]), Err(PhoneError::CountryNotAllowed));
+        // Found by the e164 fuzz target: a national number of a country
+        // that is not allowed used to pass, though its +form did not.
+        assert_eq!(
+            normalise("(21) 3272-2221", "BR", &["US", "GB"]),
+            Err(PhoneError::CountryNotAllowed)
+        );
     }
 
     #[test]

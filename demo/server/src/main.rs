@@ -5,11 +5,7 @@
 //! `consentry-sandbox [--port N] [--db FILE] [--config FILE]`: port 8080
 //! (or `PORT`), database `sandbox.db`, configuration `demo/server/sandbox.json`.
 
-mod api;
-mod config;
-mod service;
-mod static_files;
-
+use consentry_sandbox::{api, config, service, static_files};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

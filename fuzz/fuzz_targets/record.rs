@@ -1,0 +1,28 @@
+//! The stored consent record (cookie or storage value, percent-encoded or
+//! not): never panics, and never approves a category the value does not
+//! approve with the boolean `true` (the configuration approves nothing by
+//! default). A record that decodes encodes to one that decodes the same.
+#![no_main]
+use consentry::consent::{percent_decode, Config, Engine, Record};
+use consentry::json::parse;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let text = String::from_utf8_lossy(data);
+    let mut w = Vec::new();
+    let value = parse(r#"{"doesOptInApply":true,"isOptInStorageEnabled":true,"categories":["sms","whatsapp"]}"#).unwrap();
+    let config = Config::parse(&value, &mut w).unwrap();
+    let cats = &config.categories;
+    for stored in [Some(text.to_string()), percent_decode(&text)].into_iter().flatten() {
+        let engine = Engine::start(config.clone(), Some(&stored), 1.8e12, false, &mut w);
+        let record = Record::decode(&stored, cats, config.revision, None, &mut w);
+        let choice = record.as_ref().and_then(|r| r.choice.clone()).unwrap_or_default();
+        for (i, approved) in engine.permissions().iter().enumerate() {
+            assert!(!approved || choice.get(i) == Some(&Some(true)), "approved {i} from {stored:?}");
+        }
+        if let Some(r) = record {
+            let again = Record::decode(&r.encode(cats), cats, config.revision, None, &mut w);
+            assert_eq!(again.as_ref(), Some(&r), "round trip of {stored:?}");
+        }
+    }
+});
