@@ -38,6 +38,7 @@ fuzz_target!(|data: &[u8]| {
         query: if method == "GET" { &query } else { "" },
         body,
         idempotency_key: None,
+        authorization: None,
         origin: Origin::default(),
         now: 1_800_000_000_000,
     };

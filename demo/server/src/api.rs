@@ -31,6 +31,8 @@ pub struct Request<'a> {
     pub body: &'a [u8],
     /// The `Idempotency-Key` header.
     pub idempotency_key: Option<&'a str>,
+    /// The `Authorization` header.
+    pub authorization: Option<&'a str>,
     /// Who asked.
     pub origin: Origin,
     /// When, ms since the epoch.
@@ -44,8 +46,40 @@ fn query_param(query: &str, name: &str) -> Option<String> {
     })
 }
 
+/// With a shared secret configured, the Braze-compatible endpoints and the
+/// import need `Authorization: Bearer <secret>` (compared in constant time).
+fn authorized(service: &Service, req: &Request) -> bool {
+    let Some(secret) = &service.config.shared_secret else {
+        return true;
+    };
+    if req.path.starts_with("/sandbox/") && req.path != "/sandbox/import" {
+        return true;
+    }
+    let given = req
+        .authorization
+        .and_then(|a| a.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    given.len() == secret.len() && given.bytes().zip(secret.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+}
+
+/// The answer when a rate limit is reached: 429, with the seconds to wait
+/// (main.rs also sends them as `Retry-After`).
+pub fn too_many(seconds: u64) -> Reply {
+    (
+        429,
+        json!({ "message": "too many requests: rate limit reached", "retry_after_seconds": seconds }),
+    )
+}
+
 /// Routes a request to its endpoint; `None` when the path is not the API's.
 pub fn handle(service: &Service, req: &Request) -> Option<Reply> {
+    let api = ["/subscription/", "/v2/", "/users/", "/sandbox/"];
+    if api.iter().any(|p| req.path.starts_with(p)) && !authorized(service, req) {
+        return Some((
+            401,
+            json!({ "message": "missing or wrong Authorization: Bearer <shared secret>" }),
+        ));
+    }
     let json_body =
         || serde_json::from_slice::<Value>(req.body).map_err(|e| bad("invalid JSON body", vec![e.to_string()]));
     let reply = match (req.method, req.path) {
@@ -65,7 +99,7 @@ pub fn handle(service: &Service, req: &Request) -> Option<Reply> {
             .quota()
             .map(|q| (200, json!({ "total": q.total, "remaining": q.remaining, "ticket_size": crate::config::TICKET_MESSAGES })))
             .map_err(server_error),
-        (_, p) if p.starts_with("/subscription/") || p.starts_with("/v2/") || p.starts_with("/users/") || p.starts_with("/sandbox/") => {
+        (_, p) if api.iter().any(|a| p.starts_with(a)) => {
             Err((405, json!({ "message": format!("{} {} is not supported", req.method, req.path) })))
         }
         _ => return None,
@@ -225,6 +259,11 @@ fn apply_all(
             return Ok((status, value));
         }
     }
+    let phones: Vec<&str> = changes
+        .iter()
+        .flat_map(|(c, _)| c.phones.iter().map(String::as_str))
+        .collect();
+    service.admit(&req.origin.ip, &phones, req.now).map_err(too_many)?;
     let (disclosure, locale) = disclosure(body);
     let origin = Origin {
         disclosure,

@@ -10,10 +10,16 @@
 //!                            "keywords": [{"regex": "(?i)^hours?$"}], "reply": "We are open 9-5."}]}]}
 //! ```
 //!
+//! Optional: `"limits": {"per_ip": {"requests": 300, "window_seconds": 60},
+//! "per_phone": {...}, "per_prefix": {...}, "prefix_digits": 6}` (see
+//! `limits.rs`; these are the defaults but for per_phone 10 and per_prefix
+//! 100 an hour) and `"shared_secret"` (16 characters or more).
+//!
 //! Groups without `keywords` get the standard English categories; listed
 //! categories are added to them, and a listed standard category of the same
 //! language replaces the default one.
 
+use crate::limits::{Limit, Limits};
 use consentry::subscription::keywords::{defaults, CategorySpec, KeywordSpec, Keywords, Kind};
 pub use consentry::subscription::Channel;
 use serde::Deserialize;
@@ -28,6 +34,19 @@ struct FileConfig {
     #[serde(default = "one")]
     quota_tickets: i64,
     groups: Vec<FileGroup>,
+    #[serde(default)]
+    limits: FileLimits,
+    #[serde(default)]
+    shared_secret: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileLimits {
+    per_ip: Option<Limit>,
+    per_phone: Option<Limit>,
+    per_prefix: Option<Limit>,
+    prefix_digits: Option<usize>,
 }
 
 fn one() -> i64 {
@@ -121,6 +140,10 @@ pub struct Config {
     pub quota_messages: i64,
     /// The groups by id.
     pub groups: Vec<Group>,
+    /// Rate limits of subscription requests.
+    pub limits: Limits,
+    /// When set, the Braze-compatible endpoints need `Authorization: Bearer <secret>`.
+    pub shared_secret: Option<String>,
 }
 
 impl Config {
@@ -208,9 +231,38 @@ impl Config {
                 keywords,
             });
         }
+        let d = Limits::default();
+        let limits = Limits {
+            per_ip: file.limits.per_ip.unwrap_or(d.per_ip),
+            per_phone: file.limits.per_phone.unwrap_or(d.per_phone),
+            per_prefix: file.limits.per_prefix.unwrap_or(d.per_prefix),
+            prefix_digits: file.limits.prefix_digits.unwrap_or(d.prefix_digits),
+        };
+        for (name, l) in [
+            ("per_ip", limits.per_ip),
+            ("per_phone", limits.per_phone),
+            ("per_prefix", limits.per_prefix),
+        ] {
+            if l.requests == 0 || !(1..=86_400).contains(&l.window_seconds) {
+                return Err(format!(
+                    "sandbox config: limits.{name} is {l:?}; expected requests of 1 or more and window_seconds from 1 to 86400"
+                ));
+            }
+        }
+        if !(1..=14).contains(&limits.prefix_digits) {
+            return Err(format!(
+                "sandbox config: limits.prefix_digits is {}; expected 1 to 14",
+                limits.prefix_digits
+            ));
+        }
+        if file.shared_secret.as_ref().is_some_and(|s| s.len() < 16) {
+            return Err("sandbox config: shared_secret is shorter than 16 characters".into());
+        }
         Ok(Config {
             quota_messages: file.quota_tickets * TICKET_MESSAGES,
             groups,
+            limits,
+            shared_secret: file.shared_secret,
         })
     }
 }

@@ -3,5 +3,6 @@
 
 pub mod api;
 pub mod config;
+pub mod limits;
 pub mod service;
 pub mod static_files;

@@ -99,6 +99,7 @@ fn handle(mut request: Request, service: &service::Service, root: &Path) {
             .map(|h| h.value.to_string())
     };
     let idempotency_key = find("Idempotency-Key");
+    let authorization = find("Authorization");
     let origin = service::Origin {
         ip: request.remote_addr().map(|a| a.ip().to_string()).unwrap_or_default(),
         user_agent: find("User-Agent").unwrap_or_default(),
@@ -122,6 +123,7 @@ fn handle(mut request: Request, service: &service::Service, root: &Path) {
         query,
         body: &body,
         idempotency_key: idempotency_key.as_deref(),
+        authorization: authorization.as_deref(),
         origin,
         now,
     };
@@ -134,11 +136,18 @@ fn handle(mut request: Request, service: &service::Service, root: &Path) {
         api::handle(service, &req)
     };
     let response = match reply {
-        Some((status, value)) => with_header(
-            Response::from_string(value.to_string()).with_status_code(status),
-            "Content-Type",
-            "application/json",
-        ),
+        Some((status, value)) => {
+            let wait = value.get("retry_after_seconds").and_then(serde_json::Value::as_u64);
+            let r = with_header(
+                Response::from_string(value.to_string()).with_status_code(status),
+                "Content-Type",
+                "application/json",
+            );
+            match wait {
+                Some(seconds) => with_header(r, "Retry-After", &seconds.to_string()),
+                None => r,
+            }
+        }
         None => static_response(path, root),
     };
     let _ = request.respond(response);

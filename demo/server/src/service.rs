@@ -6,6 +6,7 @@
 //! SIGKILL. The rules come from `consentry::subscription`.
 
 use crate::config::{Channel, Config, Group};
+use crate::limits::Limiter;
 use consentry::subscription::double_opt_in::{Event, Intent, Number, Send, State};
 use consentry::subscription::keywords::Kind;
 use consentry::subscription::segments;
@@ -123,6 +124,7 @@ pub struct Service {
     /// The groups and quota.
     pub config: Config,
     db: Mutex<Connection>,
+    limiter: Mutex<Limiter>,
 }
 
 fn state_name(s: State) -> &'static str {
@@ -166,9 +168,19 @@ impl Service {
         )
         .map_err(db_error)?;
         Ok(Service {
+            limiter: Mutex::new(Limiter::new(config.limits)),
             config,
             db: Mutex::new(db),
         })
+    }
+
+    /// Counts a subscription request from `ip` naming `phones` against the
+    /// rate limits; `Err(seconds)` to wait when one is reached.
+    pub fn admit(&self, ip: &str, phones: &[&str], now: i64) -> Result<(), u64> {
+        match self.limiter.lock() {
+            Ok(mut l) => l.admit(ip, phones, now),
+            Err(_) => Err(60),
+        }
     }
 
     fn lock(&self) -> Result<MutexGuard<'_, Connection>, String> {

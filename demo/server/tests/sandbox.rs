@@ -1,6 +1,7 @@
 //! The sandbox service over real HTTP on 127.0.0.1, with a temporary
 //! SQLite file: the double-opt-in keyword workflow, Braze's shapes and
-//! errors, idempotency, the quota, imports and durability across SIGKILL.
+//! errors, idempotency, the quota, imports, durability across SIGKILL, and
+//! the defences against SMS pumping (rate limits, the shared secret).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -63,6 +64,14 @@ impl Sandbox {
     }
 
     fn request(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> (u16, serde_json::Value) {
+        let response = self.raw(method, path, headers, body);
+        let status = response[9..12].parse().unwrap();
+        let body = response.split_once("\r\n\r\n").unwrap().1;
+        (status, serde_json::from_str(body).unwrap_or(serde_json::Value::Null))
+    }
+
+    /// The whole HTTP response, head and body.
+    fn raw(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> String {
         let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
         let mut head = format!(
             "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: {}\r\n",
@@ -74,9 +83,7 @@ impl Sandbox {
         s.write_all(format!("{head}\r\n{body}").as_bytes()).unwrap();
         let mut response = String::new();
         s.read_to_string(&mut response).unwrap();
-        let status = response[9..12].parse().unwrap();
-        let body = response.split_once("\r\n\r\n").unwrap().1;
-        (status, serde_json::from_str(body).unwrap_or(serde_json::Value::Null))
+        response
     }
 
     fn post(&self, path: &str, body: &str) -> (u16, serde_json::Value) {
@@ -341,4 +348,100 @@ fn an_acknowledged_request_survives_sigkill() {
     s.child.wait().unwrap();
     let again = Sandbox::run(db, config);
     assert_eq!(again.state(PHONE), ("subscribed".into(), false));
+}
+
+/// The sandbox's config with `extra` top-level fields.
+fn config_with(extra: &str) -> String {
+    let base = include_str!("../sandbox.json").trim_end();
+    format!("{},{extra}}}", base.strip_suffix('}').unwrap())
+}
+
+#[test]
+fn rate_limits_per_number_per_prefix_and_per_ip_answer_429_with_retry_after() {
+    let sandbox = Sandbox::start(
+        "limits",
+        Some(&config_with(
+            r#""limits": {"per_ip": {"requests": 5, "window_seconds": 60}, "per_phone": {"requests": 2, "window_seconds": 3600},
+               "per_prefix": {"requests": 3, "window_seconds": 3600}, "prefix_digits": 6}"#,
+        )),
+    );
+    let set = |phone: &str| sandbox.raw("POST", "/subscription/status/set", &[], &subscribe(phone, true));
+    assert!(set("+14155550101").starts_with("HTTP/1.1 201"));
+    assert!(set("+14155550101").starts_with("HTTP/1.1 201"));
+    // The number's third request in the hour.
+    let refused = set("+14155550101");
+    assert!(refused.starts_with("HTTP/1.1 429"), "{refused}");
+    let wait: u64 = refused
+        .lines()
+        .find_map(|l| l.strip_prefix("Retry-After: "))
+        .expect("Retry-After header")
+        .trim()
+        .parse()
+        .unwrap();
+    assert!((3590..=3600).contains(&wait), "{wait}");
+    assert!(refused.contains(r#""retry_after_seconds":"#));
+    // Numbers one after another in the range +141555: the range closes.
+    assert!(set("+14155550102").starts_with("HTTP/1.1 201"));
+    assert!(set("+14155550103").starts_with("HTTP/1.1 429"));
+    // Another range is open, until this client has had 5 requests admitted in the minute.
+    let uk = set("+61412345678");
+    assert!(
+        uk.starts_with("HTTP/1.1 201"),
+        "{}",
+        uk.split("\r\n\r\n").nth(1).unwrap_or_default()
+    );
+    assert!(set("+821012345678").starts_with("HTTP/1.1 201"));
+    let refused = set("+819012345678");
+    assert!(
+        refused.starts_with("HTTP/1.1 429") && refused.contains("Retry-After: "),
+        "{refused}"
+    );
+    // A refused request changed nothing and sent nothing.
+    assert!(sandbox.outbox("+14155550103").is_empty());
+    assert_eq!(sandbox.state("+14155550103"), ("unsubscribed".to_string(), false));
+}
+
+#[test]
+fn a_shared_secret_guards_the_api_and_countries_outside_the_group_are_refused() {
+    let secret = "s3cret-between-backend-and-sandbox";
+    let sandbox = Sandbox::start("secret", Some(&config_with(&format!(r#""shared_secret": "{secret}""#))));
+    let body = subscribe(PHONE, true);
+    let bearer = format!("Bearer {secret}");
+    let (status, v) = sandbox.request("POST", "/subscription/status/set", &[], &body);
+    assert_eq!(status, 401, "{v}");
+    let (status, _) = sandbox.request(
+        "POST",
+        "/subscription/status/set",
+        &[("Authorization", "Bearer s3cret-between-backend-and-sandboy")],
+        &body,
+    );
+    assert_eq!(status, 401);
+    let (status, v) = sandbox.request("POST", "/subscription/status/set", &[("Authorization", &bearer)], &body);
+    assert_eq!(status, 201, "{v}");
+    // Brazil is not among acme-sms's countries.
+    let (status, v) = sandbox.request(
+        "POST",
+        "/subscription/status/set",
+        &[("Authorization", &bearer)],
+        &subscribe("+5521987654321", true),
+    );
+    assert_eq!(status, 400, "{v}");
+    assert!(v.to_string().contains("BR"), "{v}");
+    // The simulated phone's own endpoints stay open.
+    assert_eq!(sandbox.outbox(PHONE).len(), 1);
+}
+
+#[test]
+fn bad_limits_and_short_secrets_stop_the_sandbox_at_start() {
+    for (extra, says) in [
+        (
+            r#""limits": {"per_ip": {"requests": 0, "window_seconds": 60}}"#,
+            "limits.per_ip",
+        ),
+        (r#""limits": {"prefix_digits": 0}"#, "limits.prefix_digits"),
+        (r#""shared_secret": "short""#, "shared_secret is shorter than 16"),
+    ] {
+        let err = consentry_sandbox::config::Config::parse(&config_with(extra)).unwrap_err();
+        assert!(err.contains(says), "{err}");
+    }
 }
