@@ -63,6 +63,7 @@ pub struct Gate {
     /// one category name from it without crossing into wasm. Prototype-less,
     /// and only the facade holds it.
     approved: js_sys::Object,
+    write_failed: core::cell::Cell<bool>,
 }
 
 impl Gate {
@@ -76,8 +77,13 @@ impl Gate {
         )
     }
 
+    /// Stores the record; a failure is reported once per page, not at
+    /// every commit.
     pub(super) fn write(&self, text: &str) {
         if let Err(why) = self.store.write(text) {
+            if self.write_failed.replace(true) {
+                return;
+            }
             let mut m = String::from("the choice could not be stored: ");
             m.push_str(why);
             warn(&m);
@@ -185,6 +191,7 @@ impl Consentry {
             tags: RefCell::default(),
             next_tag: OnceCell::new(),
             approved: js_sys::Object::create(JsValue::NULL.unchecked_ref()),
+            write_failed: core::cell::Cell::new(false),
         };
         gate.sync_approved(&permissions);
         Ok(Consentry(Rc::new(gate)))
