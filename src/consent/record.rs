@@ -47,12 +47,16 @@ pub struct Record {
 }
 
 impl Record {
-    /// JSON text of the record. Category keys are written only for a choice.
+    /// JSON text of the record. Category keys are written only for a
+    /// choice, and only for the categories it decides, so a record read and
+    /// written again means the same.
     pub fn encode(&self, cats: &Categories) -> String {
         let mut members: Vec<(String, Value)> = Vec::new();
         if let Some(choice) = &self.choice {
             for (name, v) in cats.names().iter().zip(choice) {
-                members.push((name.clone(), Value::Bool(*v == Some(true))));
+                if let Some(v) = v {
+                    members.push((name.clone(), Value::Bool(*v)));
+                }
             }
         }
         members.extend(self.memo.iter().cloned());
@@ -244,6 +248,16 @@ mod tests {
         assert_eq!(choice[2], Some(true));
         assert_eq!(choice[0], Some(false));
         assert!(r.meta.is_none());
+    }
+
+    #[test]
+    fn a_partial_record_means_the_same_once_written_again() {
+        // Found by the record fuzz target: categories the record leaves
+        // undecided used to be written back as denied, which would hide
+        // their pre-opt-in defaults.
+        let r = Record::decode("{\"aa\":{},\"target\":true}", &cats(), 0, None, &mut vec![]).unwrap();
+        assert_eq!(r.encode(&cats()), "{\"aa\":false,\"target\":true}");
+        assert_eq!(Record::decode(&r.encode(&cats()), &cats(), 0, None, &mut vec![]), Some(r));
     }
 
     #[test]
