@@ -1,6 +1,8 @@
 //! Property tests: no sequence of calls approves what neither the visitor
 //! nor the defaults approved; staged changes never leak; records round-trip;
-//! any cookie value is decoded or ignored, never approving by itself.
+//! any cookie value is decoded or ignored, never approving by itself; under
+//! Global Privacy Control, with a CMP's choices mixed in, a sale category is
+//! approved only by an explicit approval.
 #![cfg(not(target_arch = "wasm32"))]
 
 use consentry::consent::{percent_decode, percent_encode, Categories, ChoiceMeta, Config, Engine, Record, Status};
@@ -120,6 +122,59 @@ proptest! {
                     let needle = format!("\"{name}\"");
                     prop_assert!(text.contains(&needle) && text.contains("true"));
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn under_gpc_only_an_explicit_approval_approves_a_sale_category(
+        calls in proptest::collection::vec(
+            prop_oneof![call().prop_map(Ok), proptest::collection::vec((0usize..10, any::<bool>()), 1..4).prop_map(Err)],
+            0..30,
+        ),
+    ) {
+        // aam and sms are sold; everything is pre-approved; GPC is on.
+        let json = r#"{"doesOptInApply":true,"categories":["sms","ads"],"gpc":{"sale":["aam","sms"]},
+            "preOptInApprovals":{"aam":true,"adcloud":true,"aa":true,"campaign":true,"ecid":true,"livefyre":true,"target":true,"mediaaa":true,"sms":true,"ads":true}}"#;
+        let config = Config::parse(&parse(json).unwrap(), &mut vec![]).unwrap();
+        let mut e = Engine::start(config, None, 0.0, true, &mut vec![]);
+        let sold = [0usize, 8];
+        // Whether an approval of each sold category has been committed (by
+        // the visitor or a CMP) since its last denial.
+        let mut approved_by_someone = [false; 10];
+        let mut staged = approved_by_someone;
+        let mut id = || "id".to_string();
+        for c in calls {
+            let commit = match &c {
+                Ok(Call::Set { cats, value, wait }) => {
+                    for i in cats { staged[*i] = *value; }
+                    e.set(cats, *value, *wait, 0.0, &mut id)
+                }
+                Ok(Call::SetAll { value, wait }) => {
+                    staged = [*value; 10];
+                    e.set_all(*value, *wait, 0.0, &mut id)
+                }
+                Ok(Call::Complete) => e.complete(0.0, &mut id),
+                Err(choices) => {
+                    // A CMP's choices commit at once, and apply to what the
+                    // visitor has staged too.
+                    if e.apply(choices, 0.0, &mut id).is_some() {
+                        for (i, v) in choices {
+                            approved_by_someone[*i] = *v;
+                            staged[*i] = *v;
+                        }
+                    }
+                    None
+                }
+            };
+            if commit.is_some() {
+                approved_by_someone = staged;
+            }
+            for i in sold {
+                if e.permissions()[i] {
+                    prop_assert!(approved_by_someone[i], "sold category {} approved after {:?}", i, c);
+                }
+                prop_assert!(!e.is_pre_approved(&[e.config().categories.names()[i].as_str()]));
             }
         }
     }

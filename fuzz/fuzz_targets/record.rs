@@ -6,12 +6,20 @@
 use consentry::consent::{percent_decode, Config, Engine, Record};
 use consentry::json::parse;
 use libfuzzer_sys::fuzz_target;
+use std::sync::OnceLock;
+
+fn config() -> &'static Config {
+    static C: OnceLock<Config> = OnceLock::new();
+    C.get_or_init(|| {
+        let value = parse(r#"{"doesOptInApply":true,"isOptInStorageEnabled":true,"categories":["sms","whatsapp"]}"#).unwrap();
+        Config::parse(&value, &mut Vec::new()).unwrap()
+    })
+}
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     let mut w = Vec::new();
-    let value = parse(r#"{"doesOptInApply":true,"isOptInStorageEnabled":true,"categories":["sms","whatsapp"]}"#).unwrap();
-    let config = Config::parse(&value, &mut w).unwrap();
+    let config = config();
     let cats = &config.categories;
     for stored in [Some(text.to_string()), percent_decode(&text)].into_iter().flatten() {
         let engine = Engine::start(config.clone(), Some(&stored), 1.8e12, false, &mut w);

@@ -1,0 +1,331 @@
+//! `npm run load`: the sandbox under load, from a second process on
+//! 127.0.0.1. Starts the real server binary on a temporary SQLite file and
+//! sends `POST /subscription/status/set` (double opt-in, one new number per
+//! request, each with its own `Idempotency-Key`) from several keep-alive
+//! connections for `--seconds` (default 60), reporting requests per second
+//! and latency percentiles. Then the same again while the server is killed
+//! with SIGKILL `--kill-at` seconds in (default 30) and restarted on the
+//! same port and file; requests cut off are retried with their key. At the
+//! end every number that got a 201 must be in the database with exactly one
+//! consent-log entry.
+//!
+//! `sandbox-load [--seconds N] [--kill-at N] [--connections N]`
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// The demo's configuration with quota and limits high enough for one
+/// client on loopback to send everything.
+fn load_config(base: &str) -> String {
+    let mut v: serde_json::Value = serde_json::from_str(base).expect("sandbox.json");
+    v["quota_tickets"] = 100_000.into();
+    v["limits"] = serde_json::json!({
+        "per_ip": {"requests": 100_000_000, "window_seconds": 60},
+        "per_phone": {"requests": 100, "window_seconds": 60},
+        "per_prefix": {"requests": 100_000_000, "window_seconds": 60}
+    });
+    v.to_string()
+}
+
+/// Attempts per request before the run gives up on it (bounded retries).
+const MAX_ATTEMPTS: u32 = 200;
+
+struct Server {
+    child: Child,
+    port: u16,
+}
+
+fn start(bin: &Path, port: u16, db: &Path, config: &Path) -> Server {
+    let mut child = Command::new(bin)
+        .args(["--port", &port.to_string(), "--db"])
+        .arg(db)
+        .arg("--config")
+        .arg(config)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start the sandbox");
+    let mut line = String::new();
+    let stdout = child.stdout.take().expect("stdout");
+    BufReader::new(stdout).read_line(&mut line).expect("the sandbox's first line");
+    let port = line
+        .split("127.0.0.1:")
+        .nth(1)
+        .and_then(|s| s.split('/').next())
+        .and_then(|p| p.parse().ok())
+        .expect("the sandbox's port");
+    Server { child, port }
+}
+
+/// One keep-alive connection.
+struct Conn {
+    stream: BufReader<TcpStream>,
+}
+
+impl Conn {
+    fn open(port: u16) -> std::io::Result<Conn> {
+        let s = TcpStream::connect(("127.0.0.1", port))?;
+        s.set_nodelay(true)?;
+        s.set_read_timeout(Some(Duration::from_secs(10)))?;
+        Ok(Conn { stream: BufReader::new(s) })
+    }
+
+    fn post(&mut self, path: &str, key: &str, body: &str) -> std::io::Result<u16> {
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nIdempotency-Key: {key}\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        );
+        let s = self.stream.get_mut();
+        s.write_all(head.as_bytes())?;
+        s.write_all(body.as_bytes())?;
+        let mut status_line = String::new();
+        self.stream.read_line(&mut status_line)?;
+        let status = status_line
+            .get(9..12)
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| std::io::Error::other(format!("bad status line {status_line:?}")))?;
+        let mut length = 0usize;
+        loop {
+            let mut line = String::new();
+            if self.stream.read_line(&mut line)? == 0 {
+                return Err(std::io::Error::other("connection closed"));
+            }
+            if line == "\r\n" {
+                break;
+            }
+            if let Some((k, v)) = line.split_once(':') {
+                if k.eq_ignore_ascii_case("content-length") {
+                    length = v.trim().parse().unwrap_or(0);
+                }
+            }
+        }
+        let mut body = vec![0; length];
+        self.stream.read_exact(&mut body)?;
+        Ok(status)
+    }
+}
+
+/// A valid US number per request index: +1 415 NXX XXXX, where the
+/// exchange NXX is 200 to 999 but not N11 (792 of them).
+fn phone(i: u64) -> String {
+    let k = (i / 10_000) % 792;
+    let exchange = (200..1000u64).filter(|e| e % 100 != 11).nth(k as usize).unwrap_or(200);
+    format!("+1415{exchange}{:04}", i % 10_000)
+}
+
+fn body(phone: &str) -> String {
+    format!(
+        r#"{{"subscription_group_id":"acme-sms","subscription_state":"subscribed","phone":["{phone}"],"use_double_opt_in_logic":true,"consent":{{"disclosure":"Acme Alerts: up to 4 msgs/month. Msg & data rates may apply. Reply HELP for help, STOP to cancel.","locale":"en-US"}}}}"#
+    )
+}
+
+struct Phase {
+    ok: Vec<u64>,
+    latencies_us: Vec<u64>,
+    per_second: Vec<u64>,
+    retries: u64,
+    failed: u64,
+}
+
+fn run(port: &Arc<AtomicU64>, seconds: u64, connections: usize, first: u64, label: &str) -> Phase {
+    let next = Arc::new(AtomicU64::new(first));
+    let stop = Arc::new(AtomicBool::new(false));
+    let started = Instant::now();
+    let per_second = Arc::new(Mutex::new(vec![0u64; seconds as usize + 1]));
+    let handles: Vec<_> = (0..connections)
+        .map(|_| {
+            let (next, stop, port, per_second) = (next.clone(), stop.clone(), port.clone(), per_second.clone());
+            let label = label.to_string();
+            std::thread::spawn(move || {
+                let (mut ok, mut lat, mut retries, mut failed) = (Vec::new(), Vec::new(), 0u64, 0u64);
+                let mut conn: Option<Conn> = None;
+                while !stop.load(Ordering::Relaxed) {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let (p, key) = (phone(i), format!("{label}-{i}"));
+                    let b = body(&p);
+                    let t0 = Instant::now();
+                    let mut done = false;
+                    for attempt in 0..MAX_ATTEMPTS {
+                        if attempt > 0 {
+                            retries += 1;
+                            std::thread::sleep(Duration::from_millis(20));
+                        }
+                        if conn.is_none() {
+                            conn = Conn::open(port.load(Ordering::Relaxed) as u16).ok();
+                        }
+                        let Some(c) = conn.as_mut() else { continue };
+                        match c.post("/subscription/status/set", &key, &b) {
+                            Ok(201) => {
+                                done = true;
+                                break;
+                            }
+                            // Busy or down: try again with the same key.
+                            Ok(429) | Ok(500..) | Err(_) => conn = None,
+                            // Refused: a fault of this client, not retried.
+                            Ok(_) => break,
+                        }
+                    }
+                    if done {
+                        lat.push(t0.elapsed().as_micros() as u64);
+                        ok.push(i);
+                        let s = started.elapsed().as_secs() as usize;
+                        if let Ok(mut v) = per_second.lock() {
+                            if let Some(n) = v.get_mut(s) {
+                                *n += 1;
+                            }
+                        }
+                    } else {
+                        failed += 1;
+                    }
+                }
+                (ok, lat, retries, failed)
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_secs(seconds));
+    stop.store(true, Ordering::Relaxed);
+    let mut phase = Phase { ok: Vec::new(), latencies_us: Vec::new(), per_second: Vec::new(), retries: 0, failed: 0 };
+    for h in handles {
+        let (ok, lat, retries, failed) = h.join().expect("a load thread");
+        phase.ok.extend(ok);
+        phase.latencies_us.extend(lat);
+        phase.retries += retries;
+        phase.failed += failed;
+    }
+    phase.per_second = per_second.lock().map(|v| v[..seconds as usize].to_vec()).unwrap_or_default();
+    phase
+}
+
+fn report(name: &str, p: &mut Phase, seconds: u64) {
+    p.latencies_us.sort_unstable();
+    let pct = |q: f64| {
+        let i = ((p.latencies_us.len() as f64 - 1.0) * q).round() as usize;
+        p.latencies_us.get(i).copied().unwrap_or(0) as f64 / 1000.0
+    };
+    let min = p.per_second.iter().copied().min().unwrap_or(0);
+    println!(
+        "{name}: {} requests answered 201 in {seconds} s = {:.0}/s (slowest second {min}/s); latency p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms; {} retries, {} given up",
+        p.ok.len(),
+        p.ok.len() as f64 / seconds as f64,
+        pct(0.5),
+        pct(0.99),
+        pct(1.0),
+        p.retries,
+        p.failed
+    );
+}
+
+/// Every number that got a 201 is in the database once, with one consent-log entry.
+fn verify(db: &Path, ok: &[u64]) -> Result<(), String> {
+    let conn = rusqlite::Connection::open(db).map_err(|e| e.to_string())?;
+    let mut numbers = conn
+        .prepare("SELECT COUNT(*) FROM numbers WHERE phone = ?1 AND group_id = 'acme-sms'")
+        .map_err(|e| e.to_string())?;
+    let mut log = conn
+        .prepare("SELECT COUNT(*) FROM consent_log WHERE phone = ?1 AND group_id = 'acme-sms'")
+        .map_err(|e| e.to_string())?;
+    let mut missing = Vec::new();
+    let mut twice = Vec::new();
+    for i in ok {
+        let p = phone(*i);
+        let n: i64 = numbers.query_row([&p], |r| r.get(0)).map_err(|e| e.to_string())?;
+        let l: i64 = log.query_row([&p], |r| r.get(0)).map_err(|e| e.to_string())?;
+        if n != 1 || l == 0 {
+            missing.push(p);
+        } else if l > 1 {
+            twice.push(p);
+        }
+    }
+    println!(
+        "checked {} acknowledged numbers in {}: {} missing, {} logged twice",
+        ok.len(),
+        db.display(),
+        missing.len(),
+        twice.len()
+    );
+    match (missing.first(), twice.first()) {
+        (None, None) => Ok(()),
+        (m, t) => Err(format!("lost {m:?}, twice {t:?}")),
+    }
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let (mut seconds, mut kill_at, mut connections) = (60u64, 30u64, 8usize);
+    while let Some(a) = args.next() {
+        let v: u64 = args.next().and_then(|v| v.parse().ok()).unwrap_or_else(|| {
+            eprintln!("sandbox-load: {a} needs a number; usage: sandbox-load [--seconds N] [--kill-at N] [--connections N]");
+            std::process::exit(2)
+        });
+        match a.as_str() {
+            "--seconds" => seconds = v.max(1),
+            "--kill-at" => kill_at = v,
+            "--connections" => connections = v.clamp(1, 256) as usize,
+            other => {
+                eprintln!("sandbox-load: unknown argument {other}");
+                std::process::exit(2)
+            }
+        }
+    }
+    let kill_at = kill_at.min(seconds.saturating_sub(1));
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let bin = std::env::current_exe().expect("own path").with_file_name("consentry-sandbox");
+    let dir = std::env::temp_dir().join(format!("consentry-load-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let base = std::fs::read_to_string(root.join("demo/server/sandbox.json")).expect("sandbox.json");
+    let config = dir.join("load.json");
+    std::fs::write(&config, load_config(&base)).expect("write the config");
+    let mut failures = Vec::new();
+
+    // 1. Steady load.
+    let db = dir.join("steady.db");
+    let mut server = start(&bin, 0, &db, &config);
+    let port = Arc::new(AtomicU64::new(u64::from(server.port)));
+    println!("steady: {connections} connections for {seconds} s against 127.0.0.1:{}", server.port);
+    let mut steady = run(&port, seconds, connections, 0, "steady");
+    let _ = server.child.kill();
+    let _ = server.child.wait();
+    report("steady", &mut steady, seconds);
+    if let Err(e) = verify(&db, &steady.ok) {
+        failures.push(format!("steady: {e}"));
+    }
+
+    // 2. The same, with SIGKILL and a restart mid-run.
+    let db = dir.join("kill.db");
+    let server = Arc::new(Mutex::new(start(&bin, 0, &db, &config)));
+    let fixed = server.lock().map(|s| s.port).unwrap_or(0);
+    port.store(u64::from(fixed), Ordering::Relaxed);
+    println!("kill: {connections} connections for {seconds} s; SIGKILL at {kill_at} s, then a restart on port {fixed}");
+    let killer = {
+        let (server, bin, db, config) = (server.clone(), bin.clone(), db.clone(), config.clone());
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_secs(kill_at));
+            if let Ok(mut s) = server.lock() {
+                let _ = s.child.kill();
+                let _ = s.child.wait();
+                println!("kill: SIGKILL sent at {kill_at} s; restarting");
+                *s = start(&bin, fixed, &db, &config);
+            }
+        })
+    };
+    let mut killed = run(&port, seconds, connections, 10_000_000, "kill");
+    let _ = killer.join();
+    if let Ok(mut s) = server.lock() {
+        let _ = s.child.kill();
+        let _ = s.child.wait();
+    }
+    report("kill", &mut killed, seconds);
+    if let Err(e) = verify(&db, &killed.ok) {
+        failures.push(format!("kill: {e}"));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    if !failures.is_empty() {
+        eprintln!("sandbox-load: FAILED: {}", failures.join("; "));
+        std::process::exit(1);
+    }
+    println!("sandbox-load: every acknowledged request is in the database and the consent log, none twice");
+}
