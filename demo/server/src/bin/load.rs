@@ -11,6 +11,7 @@
 //!
 //! `sandbox-load [--seconds N] [--kill-at N] [--connections N]`
 
+use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
@@ -222,22 +223,23 @@ fn report(name: &str, p: &mut Phase, seconds: u64) {
 /// Every number that got a 201 is in the database once, with one consent-log entry.
 fn verify(db: &Path, ok: &[u64]) -> Result<(), String> {
     let conn = rusqlite::Connection::open(db).map_err(|e| e.to_string())?;
-    let mut numbers = conn
-        .prepare("SELECT COUNT(*) FROM numbers WHERE phone = ?1 AND group_id = 'acme-sms'")
-        .map_err(|e| e.to_string())?;
-    let mut log = conn
-        .prepare("SELECT COUNT(*) FROM consent_log WHERE phone = ?1 AND group_id = 'acme-sms'")
-        .map_err(|e| e.to_string())?;
+    let counts = |sql: &str| -> Result<HashMap<String, i64>, String> {
+        let mut stmt = conn.prepare(sql).map_err(|e| e.to_string())?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
+            .map_err(|e| e.to_string())?;
+        rows.collect::<Result<_, _>>().map_err(|e| e.to_string())
+    };
+    let numbers = counts("SELECT phone, COUNT(*) FROM numbers WHERE group_id = 'acme-sms' GROUP BY phone")?;
+    let log = counts("SELECT phone, COUNT(*) FROM consent_log WHERE group_id = 'acme-sms' GROUP BY phone")?;
     let mut missing = Vec::new();
     let mut twice = Vec::new();
     for i in ok {
         let p = phone(*i);
-        let n: i64 = numbers.query_row([&p], |r| r.get(0)).map_err(|e| e.to_string())?;
-        let l: i64 = log.query_row([&p], |r| r.get(0)).map_err(|e| e.to_string())?;
-        if n != 1 || l == 0 {
-            missing.push(p);
-        } else if l > 1 {
-            twice.push(p);
+        match (numbers.get(&p), log.get(&p)) {
+            (Some(1), Some(1)) => {}
+            (Some(1), Some(_)) => twice.push(p),
+            _ => missing.push(p),
         }
     }
     println!(
