@@ -14,7 +14,9 @@ fuzz_target!(|data: &[u8]| {
     let Ok(value) = parse(text) else { return };
     let mut w = Vec::new();
     let _ = FormOptions::parse(&value, &mut w);
-    let Ok(config) = Config::parse(&value, &mut w) else { return };
+    let Ok(config) = Config::parse(&value, &mut w) else {
+        return;
+    };
     if let Some(tcf) = value.get("tcf") {
         let _ = TcfConfig::parse(&config.categories, tcf);
     }
@@ -23,7 +25,10 @@ fuzz_target!(|data: &[u8]| {
     if config.opt_in_applies {
         for (i, approved) in engine.permissions().iter().enumerate() {
             let pre = config.pre_opt_in.as_ref().and_then(|p| p.get(i).copied().flatten());
-            assert!(!approved || pre == Some(true), "category {i} approved without a pre-opt-in approval: {text}");
+            assert!(
+                !approved || pre == Some(true),
+                "category {i} approved without a pre-opt-in approval: {text}"
+            );
         }
     }
 });

@@ -11,7 +11,8 @@ use std::sync::OnceLock;
 fn config() -> &'static Config {
     static C: OnceLock<Config> = OnceLock::new();
     C.get_or_init(|| {
-        let value = parse(r#"{"doesOptInApply":true,"isOptInStorageEnabled":true,"categories":["sms","whatsapp"]}"#).unwrap();
+        let value =
+            parse(r#"{"doesOptInApply":true,"isOptInStorageEnabled":true,"categories":["sms","whatsapp"]}"#).unwrap();
         Config::parse(&value, &mut Vec::new()).unwrap()
     })
 }
@@ -26,7 +27,10 @@ fuzz_target!(|data: &[u8]| {
         let record = Record::decode(&stored, cats, config.revision, None, &mut w);
         let choice = record.as_ref().and_then(|r| r.choice.clone()).unwrap_or_default();
         for (i, approved) in engine.permissions().iter().enumerate() {
-            assert!(!approved || choice.get(i) == Some(&Some(true)), "approved {i} from {stored:?}");
+            assert!(
+                !approved || choice.get(i) == Some(&Some(true)),
+                "approved {i} from {stored:?}"
+            );
         }
         if let Some(r) = record {
             let again = Record::decode(&r.encode(cats), cats, config.revision, None, &mut w);

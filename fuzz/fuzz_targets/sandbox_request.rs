@@ -22,14 +22,17 @@ const ENDPOINTS: [(&str, &str); 8] = [
 fn service() -> &'static Service {
     static S: OnceLock<Service> = OnceLock::new();
     S.get_or_init(|| {
-        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../demo/server/sandbox.json")).unwrap();
+        let text =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../demo/server/sandbox.json")).unwrap();
         let db = std::env::temp_dir().join(format!("consentry-fuzz-{}.db", std::process::id()));
         Service::open(Config::parse(&text).unwrap(), &db).unwrap()
     })
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&pick, body)) = data.split_first() else { return };
+    let Some((&pick, body)) = data.split_first() else {
+        return;
+    };
     let (method, path) = ENDPOINTS[usize::from(pick) % ENDPOINTS.len()];
     let query = String::from_utf8_lossy(body);
     let req = Request {

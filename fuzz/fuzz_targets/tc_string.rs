@@ -13,8 +13,12 @@ fuzz_target!(|data: &[u8]| {
     parse(&tc.to_json()).expect("to_json writes valid JSON");
     let cats = Categories::with_site(&[]).unwrap();
     let rules = TcfConfig::parse(&cats, &Value::Null).unwrap();
-    let adobe = tc.vendor_consents.contains(&565) && tc.purpose_consents.contains(&1) && tc.purpose_consents.contains(&10);
+    let adobe =
+        tc.vendor_consents.contains(&565) && tc.purpose_consents.contains(&1) && tc.purpose_consents.contains(&10);
     for (_, approved) in rules.permissions(&tc) {
-        assert!(!approved || adobe, "approved without vendor 565 and purposes 1, 10: {text}");
+        assert!(
+            !approved || adobe,
+            "approved without vendor 565 and purposes 1, 10: {text}"
+        );
     }
 });

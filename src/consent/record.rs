@@ -257,7 +257,10 @@ mod tests {
         // their pre-opt-in defaults.
         let r = Record::decode("{\"aa\":{},\"target\":true}", &cats(), 0, None, &mut vec![]).unwrap();
         assert_eq!(r.encode(&cats()), "{\"aa\":false,\"target\":true}");
-        assert_eq!(Record::decode(&r.encode(&cats()), &cats(), 0, None, &mut vec![]), Some(r));
+        assert_eq!(
+            Record::decode(&r.encode(&cats()), &cats(), 0, None, &mut vec![]),
+            Some(r)
+        );
     }
 
     #[test]

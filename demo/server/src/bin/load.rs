@@ -52,7 +52,9 @@ fn start(bin: &Path, port: u16, db: &Path, config: &Path) -> Server {
         .expect("start the sandbox");
     let mut line = String::new();
     let stdout = child.stdout.take().expect("stdout");
-    BufReader::new(stdout).read_line(&mut line).expect("the sandbox's first line");
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("the sandbox's first line");
     let port = line
         .split("127.0.0.1:")
         .nth(1)
@@ -72,7 +74,9 @@ impl Conn {
         let s = TcpStream::connect(("127.0.0.1", port))?;
         s.set_nodelay(true)?;
         s.set_read_timeout(Some(Duration::from_secs(10)))?;
-        Ok(Conn { stream: BufReader::new(s) })
+        Ok(Conn {
+            stream: BufReader::new(s),
+        })
     }
 
     fn post(&mut self, path: &str, key: &str, body: &str) -> std::io::Result<u16> {
@@ -189,7 +193,13 @@ fn run(port: &Arc<AtomicU64>, seconds: u64, connections: usize, first: u64, labe
         .collect();
     std::thread::sleep(Duration::from_secs(seconds));
     stop.store(true, Ordering::Relaxed);
-    let mut phase = Phase { ok: Vec::new(), latencies_us: Vec::new(), per_second: Vec::new(), retries: 0, failed: 0 };
+    let mut phase = Phase {
+        ok: Vec::new(),
+        latencies_us: Vec::new(),
+        per_second: Vec::new(),
+        retries: 0,
+        failed: 0,
+    };
     for h in handles {
         let (ok, lat, retries, failed) = h.join().expect("a load thread");
         phase.ok.extend(ok);
@@ -197,7 +207,10 @@ fn run(port: &Arc<AtomicU64>, seconds: u64, connections: usize, first: u64, labe
         phase.retries += retries;
         phase.failed += failed;
     }
-    phase.per_second = per_second.lock().map(|v| v[..seconds as usize].to_vec()).unwrap_or_default();
+    phase.per_second = per_second
+        .lock()
+        .map(|v| v[..seconds as usize].to_vec())
+        .unwrap_or_default();
     phase
 }
 
@@ -260,7 +273,9 @@ fn main() {
     let (mut seconds, mut kill_at, mut connections) = (60u64, 30u64, 8usize);
     while let Some(a) = args.next() {
         let v: u64 = args.next().and_then(|v| v.parse().ok()).unwrap_or_else(|| {
-            eprintln!("sandbox-load: {a} needs a number; usage: sandbox-load [--seconds N] [--kill-at N] [--connections N]");
+            eprintln!(
+                "sandbox-load: {a} needs a number; usage: sandbox-load [--seconds N] [--kill-at N] [--connections N]"
+            );
             std::process::exit(2)
         });
         match a.as_str() {
@@ -275,7 +290,9 @@ fn main() {
     }
     let kill_at = kill_at.min(seconds.saturating_sub(1));
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let bin = std::env::current_exe().expect("own path").with_file_name("consentry-sandbox");
+    let bin = std::env::current_exe()
+        .expect("own path")
+        .with_file_name("consentry-sandbox");
     let dir = std::env::temp_dir().join(format!("consentry-load-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let base = std::fs::read_to_string(root.join("demo/server/sandbox.json")).expect("sandbox.json");
@@ -287,7 +304,10 @@ fn main() {
     let db = dir.join("steady.db");
     let mut server = start(&bin, 0, &db, &config);
     let port = Arc::new(AtomicU64::new(u64::from(server.port)));
-    println!("steady: {connections} connections for {seconds} s against 127.0.0.1:{}", server.port);
+    println!(
+        "steady: {connections} connections for {seconds} s against 127.0.0.1:{}",
+        server.port
+    );
     let mut steady = run(&port, seconds, connections, 0, "steady");
     let _ = server.child.kill();
     let _ = server.child.wait();
