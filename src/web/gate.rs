@@ -98,8 +98,9 @@ impl Gate {
         }
     }
 
-    /// Carries out a commit: store the record, call the listeners in
-    /// subscription order, then the one-shots, then the DOM event.
+    /// Carries out a commit: store the record, update `approved`, carry out
+    /// the integrations, then call the listeners in subscription order, the
+    /// one-shots, and fire the DOM event.
     pub(super) fn carry_out(self: &Rc<Self>, commit: Option<Commit>) {
         let Some(commit) = commit else { return };
         if let Some(text) = &commit.stored {
