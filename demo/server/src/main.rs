@@ -150,7 +150,12 @@ fn handle(mut request: Request, service: &service::Service, root: &Path) {
         }
         None => static_response(path, root),
     };
-    let _ = request.respond(response);
+    // Every connection ends with its response: tiny_http 0.12's task pool can
+    // leave a new connection's task queued while all its threads sit on idle
+    // keep-alive connections, and that connection's request then waits until
+    // another connection closes (a page load in the e2e tests once hung so).
+    // Short connections free the threads at once.
+    let _ = request.respond(with_header(response, "Connection", "close"));
 }
 
 fn static_response(path: &str, root: &Path) -> Response<std::io::Cursor<Vec<u8>>> {

@@ -79,7 +79,9 @@ impl Conn {
         })
     }
 
-    fn post(&mut self, path: &str, key: &str, body: &str) -> std::io::Result<u16> {
+    /// Sends one request; the status, and whether the server keeps the
+    /// connection open.
+    fn post(&mut self, path: &str, key: &str, body: &str) -> std::io::Result<(u16, bool)> {
         let head = format!(
             "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nIdempotency-Key: {key}\r\nContent-Length: {}\r\n\r\n",
             body.len()
@@ -94,6 +96,7 @@ impl Conn {
             .and_then(|s| s.parse().ok())
             .ok_or_else(|| std::io::Error::other(format!("bad status line {status_line:?}")))?;
         let mut length = 0usize;
+        let mut keep = true;
         loop {
             let mut line = String::new();
             if self.stream.read_line(&mut line)? == 0 {
@@ -106,11 +109,14 @@ impl Conn {
                 if k.eq_ignore_ascii_case("content-length") {
                     length = v.trim().parse().unwrap_or(0);
                 }
+                if k.eq_ignore_ascii_case("connection") && v.trim().eq_ignore_ascii_case("close") {
+                    keep = false;
+                }
             }
         }
         let mut body = vec![0; length];
         self.stream.read_exact(&mut body)?;
-        Ok(status)
+        Ok((status, keep))
     }
 }
 
@@ -163,13 +169,17 @@ fn run(port: &Arc<AtomicU64>, seconds: u64, connections: usize, first: u64, labe
                             conn = Conn::open(port.load(Ordering::Relaxed) as u16).ok();
                         }
                         let Some(c) = conn.as_mut() else { continue };
-                        match c.post("/subscription/status/set", &key, &b) {
-                            Ok(201) => {
+                        let answer = c.post("/subscription/status/set", &key, &b);
+                        if !matches!(answer, Ok((_, true))) {
+                            conn = None;
+                        }
+                        match answer {
+                            Ok((201, _)) => {
                                 done = true;
                                 break;
                             }
                             // Busy or down: try again with the same key.
-                            Ok(429) | Ok(500..) | Err(_) => conn = None,
+                            Ok((429, _)) | Ok((500.., _)) | Err(_) => {}
                             // Refused: a fault of this client, not retried.
                             Ok(_) => break,
                         }
