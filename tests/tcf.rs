@@ -79,102 +79,67 @@ fn agrees_with_the_iab_library_on_its_reported_problem_strings() {
 
 fn assert_same(tc: &consentry::tcf::TcString, case: &Value) {
     let s = text(case, "tcString");
-    {
-        let at = |what: &str| format!("{what} of {s}");
-        assert_eq!(u64::from(tc.version), uint(case, "version"), "{}", at("version"));
-        assert_eq!(tc.created, uint(case, "created"), "{}", at("created"));
-        assert_eq!(tc.last_updated, uint(case, "lastUpdated"), "{}", at("lastUpdated"));
-        assert_eq!(u64::from(tc.cmp_id), uint(case, "cmpId"), "{}", at("cmpId"));
+    let at = |what: &str| format!("{what} of {s}");
+    for (ours, key) in [
+        (u64::from(tc.version), "version"),
+        (tc.created, "created"),
+        (tc.last_updated, "lastUpdated"),
+        (u64::from(tc.cmp_id), "cmpId"),
+        (u64::from(tc.cmp_version), "cmpVersion"),
+        (u64::from(tc.consent_screen), "consentScreen"),
+        (u64::from(tc.vendor_list_version), "vendorListVersion"),
+        (u64::from(tc.policy_version), "policyVersion"),
+    ] {
+        assert_eq!(ours, uint(case, key), "{}", at(key));
+    }
+    for (ours, key) in [
+        (&tc.consent_language, "consentLanguage"),
+        (&tc.publisher_country_code, "publisherCountryCode"),
+    ] {
+        assert_eq!(*ours, text(case, key), "{}", at(key));
+    }
+    for (ours, key) in [
+        (tc.is_service_specific, "isServiceSpecific"),
+        (tc.use_non_standard_texts, "useNonStandardTexts"),
+        (tc.purpose_one_treatment, "purposeOneTreatment"),
+    ] {
+        assert_eq!(ours, flag(case, key), "{}", at(key));
+    }
+    for (ours, key) in [
+        (widen(&tc.special_feature_optins), "specialFeatureOptins"),
+        (widen(&tc.purpose_consents), "purposeConsents"),
+        (widen(&tc.purpose_legitimate_interests), "purposeLegitimateInterests"),
+        (widen(&tc.vendor_consents), "vendorConsents"),
+        (widen(&tc.vendor_legitimate_interests), "vendorLegitimateInterests"),
+        (widen(&tc.vendors_disclosed), "vendorsDisclosed"),
+        (widen(&tc.publisher_consents), "publisherConsents"),
+        (
+            widen(&tc.publisher_legitimate_interests),
+            "publisherLegitimateInterests",
+        ),
+        (widen(&tc.publisher_custom_consents), "publisherCustomConsents"),
+        (
+            widen(&tc.publisher_custom_legitimate_interests),
+            "publisherCustomLegitimateInterests",
+        ),
+    ] {
+        assert_eq!(ours, ids(case, key), "{}", at(key));
+    }
+    let Value::Array(restrictions) = field(case, "publisherRestrictions") else {
+        panic!()
+    };
+    let mut ours = tc.publisher_restrictions.clone();
+    ours.sort_by_key(|r| (r.purpose, r.restriction_type));
+    assert_eq!(ours.len(), restrictions.len(), "{}", at("publisherRestrictions"));
+    for (r, expected) in ours.iter().zip(restrictions) {
+        assert_eq!(u64::from(r.purpose), uint(expected, "purpose"));
+        assert_eq!(u64::from(r.restriction_type), uint(expected, "restrictionType"));
         assert_eq!(
-            u64::from(tc.cmp_version),
-            uint(case, "cmpVersion"),
+            widen(&r.vendors),
+            ids(expected, "vendors"),
             "{}",
-            at("cmpVersion")
+            at("restricted vendors")
         );
-        assert_eq!(
-            u64::from(tc.consent_screen),
-            uint(case, "consentScreen"),
-            "{}",
-            at("consentScreen")
-        );
-        assert_eq!(
-            tc.consent_language,
-            text(case, "consentLanguage"),
-            "{}",
-            at("consentLanguage")
-        );
-        assert_eq!(
-            u64::from(tc.vendor_list_version),
-            uint(case, "vendorListVersion"),
-            "{}",
-            at("vendorListVersion")
-        );
-        assert_eq!(
-            u64::from(tc.policy_version),
-            uint(case, "policyVersion"),
-            "{}",
-            at("policyVersion")
-        );
-        assert_eq!(
-            tc.is_service_specific,
-            flag(case, "isServiceSpecific"),
-            "{}",
-            at("isServiceSpecific")
-        );
-        assert_eq!(
-            tc.use_non_standard_texts,
-            flag(case, "useNonStandardTexts"),
-            "{}",
-            at("useNonStandardTexts")
-        );
-        assert_eq!(
-            tc.purpose_one_treatment,
-            flag(case, "purposeOneTreatment"),
-            "{}",
-            at("purposeOneTreatment")
-        );
-        assert_eq!(
-            tc.publisher_country_code,
-            text(case, "publisherCountryCode"),
-            "{}",
-            at("publisherCountryCode")
-        );
-        for (ours, key) in [
-            (widen(&tc.special_feature_optins), "specialFeatureOptins"),
-            (widen(&tc.purpose_consents), "purposeConsents"),
-            (widen(&tc.purpose_legitimate_interests), "purposeLegitimateInterests"),
-            (widen(&tc.vendor_consents), "vendorConsents"),
-            (widen(&tc.vendor_legitimate_interests), "vendorLegitimateInterests"),
-            (widen(&tc.vendors_disclosed), "vendorsDisclosed"),
-            (widen(&tc.publisher_consents), "publisherConsents"),
-            (
-                widen(&tc.publisher_legitimate_interests),
-                "publisherLegitimateInterests",
-            ),
-            (widen(&tc.publisher_custom_consents), "publisherCustomConsents"),
-            (
-                widen(&tc.publisher_custom_legitimate_interests),
-                "publisherCustomLegitimateInterests",
-            ),
-        ] {
-            assert_eq!(ours, ids(case, key), "{}", at(key));
-        }
-        let Value::Array(restrictions) = field(case, "publisherRestrictions") else {
-            panic!()
-        };
-        let mut ours = tc.publisher_restrictions.clone();
-        ours.sort_by_key(|r| (r.purpose, r.restriction_type));
-        assert_eq!(ours.len(), restrictions.len(), "{}", at("publisherRestrictions"));
-        for (r, expected) in ours.iter().zip(restrictions) {
-            assert_eq!(u64::from(r.purpose), uint(expected, "purpose"));
-            assert_eq!(u64::from(r.restriction_type), uint(expected, "restrictionType"));
-            assert_eq!(
-                widen(&r.vendors),
-                ids(expected, "vendors"),
-                "{}",
-                at("restricted vendors")
-            );
-        }
     }
 }
 

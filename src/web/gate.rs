@@ -90,9 +90,10 @@ impl Gate {
         }
     }
 
-    fn sync_approved(&self, permissions: &[bool]) {
+    /// Copies the engine's committed permissions into `approved`.
+    fn sync_approved(&self) {
         if let Ok(engine) = self.engine.try_borrow() {
-            for (name, v) in engine.config().categories.names().iter().zip(permissions) {
+            for (name, v) in engine.config().categories.names().iter().zip(engine.permissions()) {
                 let _ = js_sys::Reflect::set(&self.approved, &JsValue::from_str(name), &JsValue::from_bool(*v));
             }
         }
@@ -106,7 +107,7 @@ impl Gate {
         if let Some(text) = &commit.stored {
             self.write(text);
         }
-        self.sync_approved(&commit.permissions);
+        self.sync_approved();
         // Google's tag, the cookies and the gated tags reflect the commit
         // before any listener hears of it.
         self.carry_out_effects();
@@ -183,7 +184,6 @@ impl Consentry {
         for w in &warnings {
             warn(w);
         }
-        let permissions = engine.permissions().to_vec();
         let gate = Gate {
             engine: RefCell::new(engine),
             listeners: RefCell::default(),
@@ -194,7 +194,7 @@ impl Consentry {
             approved: js_sys::Object::create(JsValue::NULL.unchecked_ref()),
             write_failed: core::cell::Cell::new(false),
         };
-        gate.sync_approved(&permissions);
+        gate.sync_approved();
         Ok(Consentry(Rc::new(gate)))
     }
 
