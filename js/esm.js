@@ -1,18 +1,38 @@
 // The ESM entry: `import consentry, { init } from "consentry"`.
+// Every file is located by a literal `new URL("./file", import.meta.url)` or
+// `import("./file")`, the forms Vite, webpack and Rollup see and copy; the
+// form and TCF modules stay separate chunks, fetched on first use.
 import { stub } from "./stub.js";
 import { start } from "./facade.js";
 
-const consentry = stub(window, document);
+const browser = typeof window == "object" && typeof document == "object";
+
+// During server rendering there is no page: the default export is a stub
+// that answers `isApproved` with false and queues nothing that could run.
+const consentry = browser ? stub(window, document) : stub({});
 export default consentry;
+
+// Each on-demand module: [its import, its wasm's URL, its stylesheet's URL].
+const files = {
+  "consentry-form": () => [
+    import("./consentry-form.mjs"),
+    new URL("./consentry-form_bg.wasm", import.meta.url),
+    new URL("./consentry-form.css", import.meta.url).href,
+  ],
+  "consentry-iab": () => [import("./consentry-iab.mjs"), new URL("./consentry-iab_bg.wasm", import.meta.url)],
+};
 
 // Loads the wasm and starts Consentry with `config` (or the snippet's).
 // `wasm`: a URL, Response or promise of one; defaults to the snippet's
 // download or `consentry_bg.wasm` beside this module.
 export function init(config, wasm) {
+  if (!browser) {
+    return Promise.reject(new Error("consentry.init: there is no page here (window is not defined); call init in the browser, e.g. in useEffect, onMount or a client-only script"));
+  }
   return start(
     consentry,
     config === undefined ? consentry._c : config,
-    wasm || consentry._w || new URL("consentry_bg.wasm", import.meta.url),
-    consentry._b || new URL(".", import.meta.url).href,
+    wasm || consentry._w || new URL("./consentry_bg.wasm", import.meta.url),
+    (name) => files[name](),
   );
 }

@@ -8,20 +8,24 @@ const CHAINED = ["approve", "deny", "approveAll", "denyAll", "complete", "on", "
 const GETTERS = ["permissions", "status", "doesOptInApply", "isIabContext", "consentRecord"];
 
 // The phone form and the IAB TCF code are modules of their own, fetched
-// the first time a page needs them.
+// the first time a page needs them. `locate(name)` (from the entry) starts
+// the module's import and gives its wasm's and stylesheet's URLs.
 const OUTBOX_KEY = "consentry-outbox";
 const modules = {};
-function load(base, name) {
-  return (modules[name] = modules[name] || import(base + name + ".mjs").then(async (m) => {
-    await m.default({ module_or_path: base + name + "_bg.wasm" });
-    return m;
-  }));
+let locate;
+function load(name) {
+  return (modules[name] = modules[name] || (async () => {
+    const [module, wasm, css] = locate(name);
+    const m = await module;
+    await m.default({ module_or_path: wasm });
+    return { m, css };
+  })());
 }
 
 // With isIabContext: the CMP listener, and the iabPlugin Adobe's ID service
 // calls; its calls wait for the module.
-function iab(c, inner, config, base) {
-  const cmp = load(base, "consentry-iab").then((m) => {
+function iab(c, inner, config) {
+  const cmp = load("consentry-iab").then(({ m }) => {
     const cmp = new m.Cmp((config && config.tcf) ?? null, Object.keys(inner.permissions), c, (choices) => inner.applyCmp(choices));
     cmp.listen();
     return cmp;
@@ -31,10 +35,11 @@ function iab(c, inner, config, base) {
   c.registerPlugin({ name: "iabPlugin", onRegister() {}, fetchConsentData: call("fetchConsentData"), isApproved: call("isApproved") });
 }
 
-export async function start(c, config, wasm, base) {
+export async function start(c, config, wasm, locator) {
   let inner;
   if (c._l) throw new Error("consentry.init: already started");
   c._l = 1;
+  locate = locator;
   try {
     try {
       await init({ module_or_path: await wasm });
@@ -44,15 +49,24 @@ export async function start(c, config, wasm, base) {
     // Without the inline snippet, Consent Mode's default is sent now.
     stub(window, document, 0, config);
     upgrade(c, (inner = new Consentry(config)));
-    c.renderPhoneCapture = (target, options) => load(base, "consentry-form").then((m) => m.render(target, options));
-    c.decodeTCString = (s) => load(base, "consentry-iab").then((m) => m.decodeTCString(s));
-    if (inner.isIabContext && inner.doesOptInApply) iab(c, inner, config, base);
+    c.renderPhoneCapture = (target, options) => {
+      // Read once, now: a change to the options after this call changes nothing.
+      let o;
+      try {
+        o = snapshot(options);
+      } catch (e) {
+        return Promise.reject(new Error(`consentry.renderPhoneCapture: options could not be read (${e && e.message})`));
+      }
+      return load("consentry-form").then(({ m, css }) => m.render(target, o, css));
+    };
+    c.decodeTCString = (s) => load("consentry-iab").then(({ m }) => m.decodeTCString(s));
+    if (inner.isIabContext && inner.doesOptInApply) iab(c, inner, config);
   } catch (e) {
     c._l = 0;
     throw e;
   }
   try {
-    if (localStorage.getItem(OUTBOX_KEY)) load(base, "consentry-form").then((m) => m.flush(), (e) => console.error("consentry: the outbox could not be delivered", e));
+    if (localStorage.getItem(OUTBOX_KEY)) load("consentry-form").then(({ m }) => m.flush(), (e) => console.error("consentry: the outbox could not be delivered", e));
   } catch (e) {
     // No storage, no outbox.
   }
@@ -93,4 +107,15 @@ function upgrade(c, inner) {
   const categories = Object.freeze(inner.Categories);
   prop("Categories", () => categories);
   window.adobe.OptInCategories = categories;
+}
+
+// A copy of plain objects and arrays (functions and other values as they are).
+function snapshot(v) {
+  if (Array.isArray(v)) return v.map(snapshot);
+  if (v && typeof v == "object" && [Object.prototype, null].includes(Object.getPrototypeOf(v))) {
+    const copy = {};
+    for (const k of Object.keys(v)) copy[k] = snapshot(v[k]);
+    return copy;
+  }
+  return v;
 }

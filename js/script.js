@@ -1,6 +1,7 @@
 // The script-tag build: starts with the inline snippet's configuration and
 // .wasm download, or on its own with `window.consentryConfig` and the .wasm
-// beside this script. On failure the stub stays: nothing is approved.
+// beside this script (also from a CDN: every file is found beside it).
+// On failure the stub stays: nothing is approved.
 import { stub } from "./stub.js";
 import { start } from "./facade.js";
 
@@ -10,7 +11,7 @@ const c = stub(window, document);
 if (!c._l) {
   const base = c._b || new URL(".", script ? script.src : location.href).href;
   const wasm = c._w || fetch(base + "consentry_bg.wasm");
-  start(c, c._c === undefined ? window.consentryConfig : c._c, wasm, base).catch((e) =>
+  start(c, c._c === undefined ? window.consentryConfig : c._c, wasm, (name) => [import(base + name + ".mjs"), base + name + "_bg.wasm", base + name + ".css"]).catch((e) =>
     console.error("consentry: could not start; every category stays denied.", e),
   );
 }

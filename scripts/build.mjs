@@ -37,8 +37,15 @@ for (const [crate, name, features] of [
 const common = {
   bundle: true, minify: true, target: "es2020", define: { GCM: "true" }, logOverride: { "empty-import-meta": "silent" },
 };
-await esbuild.build({ ...common, entryPoints: ["js/esm.js"], format: "esm", outfile: "dist/consentry.mjs" });
+// The ESM build keeps its literal `import("./consentry-form.mjs")` and
+// `new URL("./…", import.meta.url)` for the site's bundler to see.
+await esbuild.build({
+  ...common, entryPoints: ["js/esm.js"], format: "esm", outfile: "dist/consentry.mjs",
+  external: ["./consentry-form.mjs", "./consentry-iab.mjs"],
+});
 await esbuild.build({ ...common, entryPoints: ["js/script.js"], format: "iife", outfile: "dist/consentry.js" });
+// The form's default look, beside its module.
+await esbuild.build({ entryPoints: ["form/consentry-form.css"], minify: true, outfile: "dist/consentry-form.css" });
 for (const m of ["consentry-form", "consentry-iab"]) {
   await esbuild.build({ ...common, entryPoints: [`build/${m}.js`], format: "esm", outfile: `dist/${m}.mjs` });
 }
@@ -54,4 +61,4 @@ for (const [file, gcm] of [["snippet.min.js", "false"], ["snippet-consent-mode.m
   );
   writeFileSync(`dist/${file}`, snippet.code);
 }
-console.log("built dist/: consentry_bg.wasm, consentry.mjs, consentry.js, snippet.min.js, snippet-consent-mode.min.js, consentry-form.mjs, consentry-form_bg.wasm, consentry-iab.mjs, consentry-iab_bg.wasm; demo/vendor/iab-cmp.js");
+console.log("built dist/: consentry_bg.wasm, consentry.mjs, consentry.js, snippet.min.js, snippet-consent-mode.min.js, consentry-form.mjs, consentry-form_bg.wasm, consentry-form.css, consentry-iab.mjs, consentry-iab_bg.wasm; demo/vendor/iab-cmp.js");

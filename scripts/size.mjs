@@ -9,7 +9,7 @@ const TARGET = 20 * 1024;
 const PAGE = ["consentry_bg.wasm", "consentry.js", "snippet.min.js"];
 // Loaded on top only by pages that render the phone form, or use IAB TCF.
 const MODULES = [
-  ["form module", "page with the form", ["consentry-form_bg.wasm", "consentry-form.mjs"]],
+  ["form module", "page with the form", ["consentry-form_bg.wasm", "consentry-form.mjs", "consentry-form.css"]],
   ["TCF module", "page with TCF", ["consentry-iab_bg.wasm", "consentry-iab.mjs"]],
 ];
 const rows = readdirSync("dist").sort().map((name) => {

@@ -6,7 +6,7 @@ use crate::delivery::{self, Delivery};
 use consentry::json;
 use consentry::subscription::form_options::{FormOptions, Mode, CALLBACKS};
 use consentry::subscription::outbox::Entry;
-use consentry::subscription::payload::{status_set_body, Consent, Submission};
+use consentry::subscription::payload::{status_set_body, Consent, Rejection, Submission};
 use consentry::subscription::{phone, sha256};
 use consentry::web::convert::{self, error, object};
 use consentry::web::{new_id, report, warn};
@@ -39,6 +39,8 @@ struct Form {
     submit: HtmlButtonElement,
     status: Element,
     retry: HtmlButtonElement,
+    change: HtmlButtonElement,
+    form: Element,
     previous_focus: Option<web_sys::HtmlElement>,
     key: RefCell<Option<String>>,
     closures: RefCell<Vec<Listener>>,
@@ -84,9 +86,10 @@ fn cast<T: JsCast>(e: Element) -> Result<T, JsValue> {
         .map_err(|_| error(CALL, "the page's DOM returned an unexpected element"))
 }
 
-/// Renders the phone form into `target` (an element) with `options`.
+/// Renders the phone form into `target` (an element) with `options`;
+/// `stylesheet` is the URL of the default look, `consentry-form.css`.
 #[wasm_bindgen]
-pub fn render(target: JsValue, options: JsValue) -> Result<PhoneCapture, JsValue> {
+pub fn render(target: JsValue, options: JsValue, stylesheet: Option<String>) -> Result<PhoneCapture, JsValue> {
     let target: Element = target
         .dyn_into()
         .map_err(|t| convert::expected(CALL, &["target is"], &t, "an element"))?;
@@ -125,26 +128,38 @@ pub fn render(target: JsValue, options: JsValue) -> Result<PhoneCapture, JsValue
         "form",
         &[
             ("class", "consentry-phone"),
+            ("data-state", "idle"),
+            ("lang", options.locale.code()),
             ("novalidate", ""),
             ("aria-labelledby", &id("title")),
         ],
         "",
     )?;
-    add(&form, &el(&doc, "h2", &[("id", &id("title"))], &t("title"))?)?;
+    add(
+        &form,
+        &el(&doc, "p", &[("class", "consentry-programme")], &options.programme)?,
+    )?;
+    add(
+        &form,
+        &el(
+            &doc,
+            "h2",
+            &[("id", &id("title")), ("class", "consentry-title")],
+            &t("title"),
+        )?,
+    )?;
     let select: HtmlSelectElement = cast(el(
         &doc,
         "select",
-        &[("id", &id("country")), ("autocomplete", "tel-country-code")],
+        &[
+            ("id", &id("country")),
+            ("class", "consentry-select"),
+            ("autocomplete", "tel-country-code"),
+        ],
         "",
     )?)?;
     for iso in &options.countries {
-        let label = phone::country(iso).map(|c| {
-            let mut s = String::from(*iso);
-            s.push_str(" +");
-            s.push_str(c.calling_code);
-            s
-        });
-        let o = el(&doc, "option", &[("value", iso)], &label.unwrap_or_default())?;
+        let o = el(&doc, "option", &[("value", iso)], &country_label(iso))?;
         if *iso == options.default_country {
             o.set_attribute("selected", "").map_err(dom_error)?;
         }
@@ -155,6 +170,7 @@ pub fn render(target: JsValue, options: JsValue) -> Result<PhoneCapture, JsValue
         "input",
         &[
             ("id", &id("phone")),
+            ("class", "consentry-input"),
             ("type", "tel"),
             ("autocomplete", "tel-national"),
             ("inputmode", "tel"),
@@ -163,38 +179,40 @@ pub fn render(target: JsValue, options: JsValue) -> Result<PhoneCapture, JsValue
         ],
         "",
     )?)?;
-    let phone_error = el(
-        &doc,
-        "p",
-        &[
-            ("id", &id("phone-error")),
-            ("class", "consentry-error"),
-            ("aria-live", "polite"),
-        ],
-        "",
-    )?;
+    let message = |suffix: &str| {
+        el(
+            &doc,
+            "p",
+            &[
+                ("id", &id(suffix)),
+                ("class", "consentry-error"),
+                ("aria-live", "polite"),
+            ],
+            "",
+        )
+    };
+    let phone_error = message("phone-error")?;
     let checkbox: HtmlInputElement = cast(el(
         &doc,
         "input",
         &[
             ("id", &id("consent")),
+            ("class", "consentry-checkbox"),
             ("type", "checkbox"),
             ("aria-describedby", &[id("disclosure"), id("consent-error")].join(" ")),
             ("required", ""),
         ],
         "",
     )?)?;
-    let consent_error = el(
-        &doc,
-        "p",
-        &[
-            ("id", &id("consent-error")),
-            ("class", "consentry-error"),
-            ("aria-live", "polite"),
-        ],
-        "",
-    )?;
-    let submit: HtmlButtonElement = cast(el(&doc, "button", &[("type", "submit")], &t("submit"))?)?;
+    let consent_error = message("consent-error")?;
+    let button = |class: &str, kind: &str, text: &str, hidden: bool| -> Result<HtmlButtonElement, JsValue> {
+        let b = el(&doc, "button", &[("type", kind), ("class", class)], text)?;
+        if hidden {
+            b.set_attribute("hidden", "").map_err(dom_error)?;
+        }
+        cast(b)
+    };
+    let submit = button("consentry-submit", "submit", &t("submit"), false)?;
     let status = el(
         &doc,
         "p",
@@ -205,20 +223,45 @@ pub fn render(target: JsValue, options: JsValue) -> Result<PhoneCapture, JsValue
         ],
         "",
     )?;
-    let retry: HtmlButtonElement = cast(el(&doc, "button", &[("type", "button"), ("hidden", "")], &t("retry"))?)?;
+    let retry = button("consentry-link", "button", &t("retry"), true)?;
+    let change = button("consentry-link", "button", &t("change"), true)?;
 
-    let field = |label_for: &str, text: &str, control: &Element| -> Result<Element, JsValue> {
-        let p = el(&doc, "p", &[], "")?;
-        add(&p, &el(&doc, "label", &[("for", label_for)], text)?)?;
+    let field = |class: &str, label_for: &str, text: &str, control: &Element| -> Result<Element, JsValue> {
+        let p = el(&doc, "p", &[("class", class)], "")?;
+        add(
+            &p,
+            &el(&doc, "label", &[("for", label_for), ("class", "consentry-label")], text)?,
+        )?;
         add(&p, control)?;
         Ok(p)
     };
-    add(&form, &field(&id("country"), &t("country"), &select)?)?;
-    add(&form, &field(&id("phone"), &t("phone"), &input)?)?;
+    let row = el(&doc, "div", &[("class", "consentry-row")], "")?;
+    add(
+        &row,
+        &field(
+            "consentry-field consentry-country",
+            &id("country"),
+            &t("country"),
+            &select,
+        )?,
+    )?;
+    add(
+        &row,
+        &field("consentry-field consentry-number", &id("phone"), &t("phone"), &input)?,
+    )?;
+    add(&form, &row)?;
     add(&form, &phone_error)?;
-    let consent = el(&doc, "p", &[], "")?;
+    let consent = el(&doc, "p", &[("class", "consentry-consent")], "")?;
     add(&consent, &checkbox)?;
-    add(&consent, &el(&doc, "label", &[("for", &id("consent"))], &t("consent"))?)?;
+    add(
+        &consent,
+        &el(
+            &doc,
+            "label",
+            &[("for", &id("consent")), ("class", "consentry-label")],
+            &t("consent"),
+        )?,
+    )?;
     add(&form, &consent)?;
     add(
         &form,
@@ -231,13 +274,26 @@ pub fn render(target: JsValue, options: JsValue) -> Result<PhoneCapture, JsValue
     )?;
     add(&form, &consent_error)?;
     add(&form, &submit)?;
-    add(&form, &retry)?;
     add(&form, &status)?;
+    let actions = el(&doc, "p", &[("class", "consentry-actions")], "")?;
+    add(&actions, &retry)?;
+    add(&actions, &change)?;
+    add(&form, &actions)?;
 
     let previous_focus = doc.active_element().and_then(|e| e.dyn_into().ok());
     let (root, close) = if options.mode == Mode::Modal {
-        let backdrop = el(&doc, "div", &[("class", "consentry-backdrop"), ("style", "position:fixed;inset:0;background:rgba(0,0,0,.5);display:flex;align-items:center;justify-content:center;z-index:2147483647")], "")?;
-        let dialog = el(&doc, "div", &[("role", "dialog"), ("aria-modal", "true"), ("aria-labelledby", &id("title")), ("class", "consentry-dialog"), ("style", "background:#fff;color:#111;padding:1rem 1.5rem;max-width:28rem;max-height:100%;overflow:auto;border-radius:8px")], "")?;
+        let backdrop = el(&doc, "div", &[("class", "consentry-backdrop")], "")?;
+        let dialog = el(
+            &doc,
+            "div",
+            &[
+                ("role", "dialog"),
+                ("aria-modal", "true"),
+                ("aria-labelledby", &id("title")),
+                ("class", "consentry-dialog"),
+            ],
+            "",
+        )?;
         let close = el(
             &doc,
             "button",
@@ -251,12 +307,16 @@ pub fn render(target: JsValue, options: JsValue) -> Result<PhoneCapture, JsValue
         add(&dialog, &close)?;
         add(&dialog, &form)?;
         add(&backdrop, &dialog)?;
-        add(&target, &backdrop)?;
         (backdrop, Some(close))
     } else {
-        add(&target, &form)?;
         (form.clone(), None)
     };
+    if options.stylesheet {
+        if let Some(url) = &stylesheet {
+            load_stylesheet(&doc, url, &root)?;
+        }
+    }
+    add(&target, &root)?;
 
     let f = Rc::new(Form {
         options,
@@ -271,6 +331,8 @@ pub fn render(target: JsValue, options: JsValue) -> Result<PhoneCapture, JsValue
         submit,
         status,
         retry,
+        change,
+        form: form.clone(),
         previous_focus,
         key: RefCell::new(None),
         closures: RefCell::new(Vec::new()),
@@ -283,10 +345,32 @@ pub fn render(target: JsValue, options: JsValue) -> Result<PhoneCapture, JsValue
             f.submit();
         }
     })?;
+    f.listen(&f.retry.clone().into(), "click", move |_| delivery::flush())?;
     let weak = Rc::downgrade(&f);
-    f.listen(&f.retry.clone().into(), "click", move |_| {
+    f.listen(&f.change.clone().into(), "click", move |_| {
         if let Some(f) = weak.upgrade() {
-            f.submit();
+            f.change_number();
+        }
+    })?;
+    // A field's error goes as soon as the field is fixed.
+    let weak = Rc::downgrade(&f);
+    f.listen(&f.input.clone().into(), "input", move |_| {
+        if let Some(f) = weak.upgrade() {
+            f.recheck_number();
+        }
+    })?;
+    let weak = Rc::downgrade(&f);
+    f.listen(&f.select.clone().into(), "change", move |_| {
+        if let Some(f) = weak.upgrade() {
+            f.recheck_number();
+        }
+    })?;
+    let weak = Rc::downgrade(&f);
+    f.listen(&f.checkbox.clone().into(), "change", move |_| {
+        if let Some(f) = weak.upgrade() {
+            if f.checkbox.checked() {
+                f.show_error(&f.checkbox, &f.consent_error, None);
+            }
         }
     })?;
     if f.options.mode == Mode::Modal {
@@ -341,15 +425,43 @@ impl Form {
         message_el.set_text_content(message.as_deref());
     }
 
-    fn submit(self: &Rc<Self>) {
+    /// `data-state` (idle, sending, waiting, pending, success, error) drives
+    /// the stylesheet; `message` goes to the status line.
+    fn set_state(&self, state: &str, message: &str) {
+        let _ = self.form.set_attribute("data-state", state);
+        self.status.set_text_content(Some(message));
+    }
+
+    fn number(&self) -> Result<String, String> {
         let o = &self.options;
-        let country = self.select.value();
-        let number = phone::normalise(&self.input.value(), &country, &o.countries);
-        self.show_error(
-            &self.input,
-            &self.phone_error,
-            number.as_ref().err().map(|e| o.text(e.code())),
-        );
+        phone::normalise(&self.input.value(), &self.select.value(), &o.countries).map_err(|e| o.text(e.code()))
+    }
+
+    /// While the number field shows an error, each edit checks it again, so
+    /// the message goes as soon as the number is right.
+    fn recheck_number(&self) {
+        if self.input.get_attribute("aria-invalid").as_deref() == Some("true") && self.number().is_ok() {
+            self.show_error(&self.input, &self.phone_error, None);
+        }
+    }
+
+    /// After "pending": the visitor mistyped the number and sends it again.
+    fn change_number(&self) {
+        *self.key.borrow_mut() = None;
+        self.set_state("idle", "");
+        self.change.set_hidden(true);
+        self.submit.set_disabled(false);
+        let _ = self.input.focus();
+        self.input.select();
+    }
+
+    fn submit(self: &Rc<Self>) {
+        if self.submit.disabled() {
+            return;
+        }
+        let o = &self.options;
+        let number = self.number();
+        self.show_error(&self.input, &self.phone_error, number.as_ref().err().cloned());
         let agreed = self.checkbox.checked();
         self.show_error(
             &self.checkbox,
@@ -391,7 +503,8 @@ impl Form {
         *self.key.borrow_mut() = Some(key.clone());
         self.submit.set_disabled(true);
         self.retry.set_hidden(true);
-        self.status.set_text_content(Some(&o.text("sending")));
+        self.change.set_hidden(true);
+        self.set_state("sending", &o.text("sending"));
         self.callback(
             "onSubmit",
             object([
@@ -401,19 +514,20 @@ impl Form {
             .into(),
         );
         let weak = Rc::downgrade(self);
-        let shown = e164.clone();
+        let country = self.select.value();
         delivery::submit(
             Entry::new(&key, &o.submit_url(), &body, js_sys::Date::now() as u64),
             Rc::new(move |d: &Delivery| {
                 if let Some(f) = weak.upgrade() {
-                    f.delivered(d, &shown);
+                    f.delivered(d, &e164, &country, &key);
                 }
             }),
         );
     }
 
-    fn delivered(&self, d: &Delivery, e164: &str) {
-        if self.destroyed.get() {
+    fn delivered(&self, d: &Delivery, e164: &str, country: &str, key: &str) {
+        // Destroyed, or the visitor moved on to another number.
+        if self.destroyed.get() || self.key.borrow().as_deref() != Some(key) {
             return;
         }
         let o = &self.options;
@@ -422,24 +536,47 @@ impl Form {
             pairs.extend(extra);
             JsValue::from(object(pairs))
         };
+        self.retry.set_hidden(true);
         match d {
             Delivery::Delivered if o.double_opt_in => {
-                self.status
-                    .set_text_content(Some(&o.text("pending").replace("{phone}", e164)));
+                self.set_state("pending", &o.text("pending").replace("{phone}", e164));
+                self.change.set_hidden(false);
                 self.callback("onPending", detail(vec![]));
             }
             Delivery::Delivered => {
-                self.status.set_text_content(Some(&o.text("success")));
+                self.set_state("success", &o.text("success"));
                 self.callback("onSuccess", detail(vec![]));
             }
             Delivery::Waiting => {
-                self.status.set_text_content(Some(&o.text("queued")));
-                return;
+                // The outbox keeps it and retries; say which way it failed.
+                let online = web_sys::window().is_none_or(|w| w.navigator().on_line());
+                self.set_state("waiting", &o.text(if online { "unreachable" } else { "queued" }));
+                self.retry.set_hidden(!online);
             }
             Delivery::Rejected(status, body) => {
-                self.status.set_text_content(Some(&o.text("error")));
-                self.submit.set_disabled(false);
-                self.retry.set_hidden(false);
+                let rejection = Rejection::of(*status, body);
+                match rejection {
+                    Rejection::Country | Rejection::Number => {
+                        let text = if rejection == Rejection::Country {
+                            o.text("rejected_country").replace("{country}", &country_label(country))
+                        } else {
+                            o.text("rejected_number")
+                        };
+                        self.set_state("idle", "");
+                        self.show_error(&self.input, &self.phone_error, Some(text));
+                        self.submit.set_disabled(false);
+                        let _ = self.input.focus();
+                    }
+                    Rejection::Misconfigured => {
+                        self.set_state("error", &o.text("unavailable"));
+                        let mut m = String::from("consentry: the phone form's endpoint refused the sign-up: POST ");
+                        m.push_str(&o.submit_url());
+                        m.push_str(" answered ");
+                        json::push_uint(&mut m, (*status).into());
+                        m.push_str("; check the form's endpoint and subscriptionGroupId options and your backend");
+                        report(&m, &JsValue::from_str(body));
+                    }
+                }
                 let server = json::parse(body)
                     .ok()
                     .map(|v| convert::from_value(&v))
@@ -448,10 +585,8 @@ impl Form {
                     "onError",
                     detail(vec![("status", JsValue::from(*status)), ("response", server)]),
                 );
-                return;
             }
         }
-        self.submit.set_disabled(true);
     }
 
     fn keydown(&self, e: &web_sys::KeyboardEvent) {
@@ -511,5 +646,51 @@ impl Form {
         if by_visitor {
             self.callback("onClose", JsValue::UNDEFINED);
         }
+    }
+}
+
+/// "GB +44": what the country picker and the messages show.
+fn country_label(iso: &str) -> String {
+    let mut s = String::from(iso);
+    if let Some(c) = phone::country(iso) {
+        s.push_str(" +");
+        s.push_str(c.calling_code);
+    }
+    s
+}
+
+/// Adds the default stylesheet to the page once. The form stays hidden
+/// until the sheet has loaded (or failed), so nobody sees it unstyled; a
+/// sheet the site links itself (`consentry-form.css`) is used as it is.
+fn load_stylesheet(doc: &Document, url: &str, root: &Element) -> Result<(), JsValue> {
+    if doc
+        .query_selector("link[data-consentry-form], link[href*='consentry-form']")
+        .ok()
+        .flatten()
+        .is_some()
+    {
+        return Ok(());
+    }
+    let link = el(
+        doc,
+        "link",
+        &[("rel", "stylesheet"), ("href", url), ("data-consentry-form", "")],
+        "",
+    )?;
+    root.set_attribute("hidden", "").map_err(dom_error)?;
+    let shown = root.clone();
+    let show = Closure::<dyn FnMut()>::new(move || {
+        let _ = shown.remove_attribute("hidden");
+    });
+    for event in ["load", "error"] {
+        link.add_event_listener_with_callback(event, show.as_ref().unchecked_ref())
+            .map_err(dom_error)?;
+    }
+    // Called once per page at most; it lives as long as the page.
+    show.forget();
+    let head = doc.head().map(Element::from).or_else(|| doc.document_element());
+    match head {
+        Some(head) => add(&head, &link),
+        None => Ok(()),
     }
 }

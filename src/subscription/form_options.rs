@@ -51,6 +51,8 @@ pub struct FormOptions {
     pub form_id: String,
     /// Inline or modal.
     pub mode: Mode,
+    /// Load the default stylesheet (`consentry-form.css`) beside the module.
+    pub stylesheet: bool,
 }
 
 impl FormOptions {
@@ -72,7 +74,7 @@ impl FormOptions {
     }
 }
 
-const KEYS: [&str; 13] = [
+const KEYS: [&str; 14] = [
     "subscriptionGroupId",
     "channel",
     "endpoint",
@@ -86,6 +88,7 @@ const KEYS: [&str; 13] = [
     "disclosure",
     "formId",
     "mode",
+    "stylesheet",
 ];
 
 /// Option keys that are JS callbacks, kept by the web layer.
@@ -197,11 +200,13 @@ impl FormOptions {
             }
             .ok_or_else(|| bad("locale", value, "\"en\", \"ko\" or \"ja\""))?,
         };
-        let double_opt_in = match v.get("doubleOptIn") {
-            None => true,
-            Some(Value::Bool(b)) => *b,
-            Some(other) => return Err(bad("doubleOptIn", other, "true or false")),
+        let flag = |key: &str| match v.get(key) {
+            None => Ok(true),
+            Some(Value::Bool(b)) => Ok(*b),
+            Some(other) => Err(bad(key, other, "true or false")),
         };
+        let double_opt_in = flag("doubleOptIn")?;
+        let stylesheet = flag("stylesheet")?;
         let texts = match v.get("texts") {
             None => Vec::new(),
             Some(Value::Object(members)) => members
@@ -247,6 +252,7 @@ impl FormOptions {
             disclosure,
             form_id,
             mode,
+            stylesheet,
         })
     }
 }

@@ -87,14 +87,15 @@ pub fn status_set_body(s: &Submission) -> String {
 /// rates may apply", and HELP/STOP instructions.
 pub fn missing_from_disclosure(disclosure: &str, programme: &str) -> Vec<&'static str> {
     // ASCII case folding only: Unicode's tables would add about 20 KB to
-    // the wasm, and every needle is ASCII.
+    // the wasm; Korean and Japanese have no case.
     let lower = disclosure.to_ascii_lowercase();
     let has = |needles: &[&str]| needles.iter().any(|n| lower.contains(n));
     let mut missing = Vec::new();
     if programme.trim().is_empty() || !lower.contains(&programme.trim().to_ascii_lowercase()) {
         missing.push("the programme name");
     }
-    if !has(&[
+    // English, Korean (월 4회, 매주) and Japanese (月4回, 毎週) wordings.
+    let frequency = has(&[
         "frequency",
         "recurring",
         "per day",
@@ -107,20 +108,65 @@ pub fn missing_from_disclosure(disclosure: &str, programme: &str) -> Vec<&'stati
         "a week",
         "a month",
         "a day",
-    ]) {
+        "회",
+        "매월",
+        "매주",
+        "매일",
+        "수시",
+        "回",
+        "毎月",
+        "毎週",
+        "毎日",
+        "随時",
+    ]);
+    if !frequency {
         missing.push("the message frequency");
     }
     if !has(&[
         "msg & data rates may apply",
         "msg&data rates may apply",
         "message and data rates may apply",
+        "요금",
+        "통신료",
+        "通信料",
+        "料金",
     ]) {
         missing.push("\"Msg & data rates may apply\"");
     }
-    if !(lower.contains("help") && lower.contains("stop")) {
+    let help = has(&["help", "도움말", "ヘルプ"]);
+    let stop = has(&["stop", "중지", "수신거부", "수신 거부", "停止"]);
+    if !(help && stop) {
         missing.push("HELP/STOP instructions");
     }
     missing
+}
+
+/// Why the server refused a submission (a 4xx other than 408 and 429),
+/// read from its status and Braze-shaped body: what the form tells the
+/// visitor, and whether the visitor can fix it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rejection {
+    /// The programme does not serve the number's country.
+    Country,
+    /// The number is not one that can receive texts.
+    Number,
+    /// Anything else (404, 401, an unknown group, ...): the form is set up
+    /// wrong, and no change of the visitor's can help.
+    Misconfigured,
+}
+
+impl Rejection {
+    /// Classifies a refusal. The sandbox and Braze name a bad number with
+    /// "E.164" and a country outside the group with "is a number of".
+    pub fn of(status: u16, body: &str) -> Rejection {
+        match status {
+            400 | 422 if body.contains("is a number of") => Rejection::Country,
+            400 | 422 if body.contains("E.164") || body.contains("phone") && body.contains("invalid") => {
+                Rejection::Number
+            }
+            _ => Rejection::Misconfigured,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -181,5 +227,30 @@ mod tests {
                 "HELP/STOP instructions"
             ]
         );
+        let ko = "Acme 알림: 마케팅 문자 수신에 동의합니다(월 4회). 메시지 및 데이터 요금이 부과될 수 있습니다. \
+                  도움말은 HELP, 수신거부는 STOP으로 답장하세요.";
+        assert!(missing_from_disclosure(ko, "Acme 알림").is_empty());
+        let ja = "Acme通信からのマーケティングSMS(月4回)の受信に同意します。通信料がかかる場合があります。\
+                  ヘルプはHELP、停止はSTOPと返信してください。";
+        assert!(missing_from_disclosure(ja, "Acme通信").is_empty());
+        assert_eq!(
+            missing_from_disclosure("Acme 알림 문자를 받습니다.", "Acme 알림").len(),
+            3
+        );
+    }
+
+    #[test]
+    fn tells_what_a_refusal_means() {
+        let bad_number = r#"{"message":"invalid request","errors":["\"+1555\" is not a valid E.164 phone number"]}"#;
+        assert_eq!(Rejection::of(400, bad_number), Rejection::Number);
+        let country = r#"{"message":"invalid request","errors":["+447400123456 is a number of GB; subscription group \"acme-sms\" accepts US"]}"#;
+        assert_eq!(Rejection::of(400, country), Rejection::Country);
+        for (status, body) in [
+            (404, "Not Found"),
+            (401, "{}"),
+            (400, r#"{"errors":["unknown subscription group"]}"#),
+        ] {
+            assert_eq!(Rejection::of(status, body), Rejection::Misconfigured, "{status}");
+        }
     }
 }

@@ -46,7 +46,7 @@ impl Locale {
 }
 
 /// Every key, with its English, Korean and Japanese text.
-pub const TEXTS: [(&str, [&str; 3]); 19] = [
+pub const TEXTS: [(&str, [&str; 3]); 23] = [
     (
         "title",
         ["Get texts from us", "문자 알림 받기", "SMSで最新情報を受け取る"],
@@ -84,14 +84,46 @@ pub const TEXTS: [(&str, [&str; 3]); 19] = [
         ],
     ),
     (
-        "error",
+        "unreachable",
         [
-            "Something went wrong. Please try again.",
-            "문제가 발생했습니다. 다시 시도해 주세요.",
-            "エラーが発生しました。もう一度お試しください。",
+            "We can't reach our server right now. Your sign-up is saved and we will keep trying.",
+            "지금은 서버에 연결할 수 없습니다. 신청 내용은 저장되었으며 계속 다시 시도합니다.",
+            "現在サーバーに接続できません。登録内容は保存され、再送信を続けます。",
         ],
     ),
-    ("retry", ["Try again", "다시 시도", "再試行"]),
+    (
+        "change",
+        [
+            "Wrong number? Change it",
+            "번호가 틀렸나요? 변경하기",
+            "番号が違いますか?変更する",
+        ],
+    ),
+    (
+        "rejected_country",
+        [
+            "This programme does not accept numbers from {country}. Choose another country.",
+            "이 프로그램은 {country} 번호를 받지 않습니다. 다른 국가를 선택해 주세요.",
+            "このプログラムは{country}の番号を受け付けていません。別の国を選んでください。",
+        ],
+    ),
+    (
+        "rejected_number",
+        [
+            "This number cannot receive texts. Please check it.",
+            "이 번호로는 문자를 받을 수 없습니다. 번호를 확인해 주세요.",
+            "この番号ではSMSを受信できません。番号をご確認ください。",
+        ],
+    ),
+    (
+        "unavailable",
+        [
+            "Sign-up is not available right now. Please try again later.",
+            "지금은 신청할 수 없습니다. 나중에 다시 시도해 주세요.",
+            "現在登録を受け付けていません。後ほどお試しください。",
+        ],
+    ),
+    ("retry", ["Try again now", "지금 다시 시도", "今すぐ再試行"]),
     ("close", ["Close", "닫기", "閉じる"]),
     (
         "consent_required",

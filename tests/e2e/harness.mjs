@@ -5,6 +5,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { connect } from "node:net";
 import { before, after } from "node:test";
 import { chromium } from "playwright-core";
 
@@ -17,9 +18,20 @@ export const CHROMIUM_ARGS = [
 export const SNIPPET = readFileSync(new URL("../../dist/snippet.min.js", import.meta.url), "utf8");
 export const SNIPPET_CONSENT_MODE = readFileSync(new URL("../../dist/snippet-consent-mode.min.js", import.meta.url), "utf8");
 
+// The server's command line exactly as `npm run demo` (and the README) runs
+// it: `cargo run --release -p consentry-sandbox`, then the server's own
+// arguments after `--`. Starting the tests' servers this way is what keeps
+// the README's first command from breaking unnoticed.
+const DEMO = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).scripts.demo;
+export const SERVER_COMMAND = DEMO.slice(DEMO.indexOf("cargo run"), DEMO.indexOf(" -- ")).split(" ");
+
 // `port` and `db` restart a stopped server where it was.
 export async function startServer({ port = 0, db = join(mkdtempSync(join(tmpdir(), "consentry-e2e-")), "sandbox.db") } = {}) {
-  const proc = spawn("target/release/consentry-sandbox", ["--port", String(port), "--db", db], { stdio: ["ignore", "pipe", "inherit"] });
+  const [cmd, ...args] = SERVER_COMMAND;
+  // Its own process group, so a SIGKILL reaches the server and not only cargo.
+  const proc = spawn(cmd, [...args, "--", "--port", String(port), "--db", db], {
+    stdio: ["ignore", "pipe", "inherit"], detached: true, env: { ...process.env, CARGO_TERM_QUIET: "true" },
+  });
   const bound = await new Promise((resolve, reject) => {
     let out = "";
     proc.stdout.on("data", (d) => {
@@ -30,7 +42,15 @@ export async function startServer({ port = 0, db = join(mkdtempSync(join(tmpdir(
     proc.on("exit", (code) => reject(new Error(`server exited with ${code}`)));
   });
   const exited = new Promise((resolve) => proc.on("exit", resolve));
-  return { port: bound, db, stop: () => (proc.kill("SIGKILL"), exited) };
+  const stop = async () => {
+    process.kill(-proc.pid, "SIGKILL");
+    await exited;
+    // cargo may be reaped before the server: wait until the port is free.
+    while (await new Promise((resolve) => connect(bound, "127.0.0.1").on("connect", function () { this.destroy(); resolve(true); }).on("error", () => resolve(false)))) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  return { port: bound, db, stop };
 }
 
 export function launch() {

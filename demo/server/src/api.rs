@@ -40,9 +40,13 @@ pub struct Request<'a> {
 }
 
 fn query_param(query: &str, name: &str) -> Option<String> {
+    raw_query_param(query, name).map(|v| consentry::consent::percent_decode(&v.replace('+', " ")).unwrap_or_default())
+}
+
+fn raw_query_param<'a>(query: &'a str, name: &str) -> Option<&'a str> {
     query.split('&').find_map(|pair| {
         let (k, v) = pair.split_once('=')?;
-        (k == name).then(|| consentry::consent::percent_decode(&v.replace('+', " ")).unwrap_or_default())
+        (k == name).then_some(v)
     })
 }
 
@@ -112,7 +116,11 @@ fn server_error(e: String) -> Reply {
 }
 
 fn phone_query(req: &Request) -> Result<String, Reply> {
-    let phone = query_param(req.query, "phone").unwrap_or_default();
+    // An E.164 number has no spaces, so a literal `+` (as people type
+    // `?phone=+1415...`) means `+`, not the form encoding's space.
+    let phone = raw_query_param(req.query, "phone")
+        .and_then(consentry::consent::percent_decode)
+        .unwrap_or_default();
     e164(&phone).map_err(|e| bad("invalid phone", vec![e]))?;
     Ok(phone)
 }

@@ -262,6 +262,9 @@ fn v2_users_track_and_idempotency() {
     assert_eq!(s.post("/v2/subscription/status/set", &v2.to_string()).0, 201);
     let v = s.get("/subscription/status/get?phone=%2B447400123456&subscription_group_id=acme-sms");
     assert_eq!(v["subscription_groups"][0]["subscription_state"], "subscribed");
+    // A literal `+`, as the README writes it and people type it, is a `+`.
+    let literal = s.get("/subscription/status/get?phone=+447400123456&subscription_group_id=acme-sms");
+    assert_eq!(literal, v);
 
     let track = serde_json::json!({"attributes": [{"external_id": "u1", "phone": "+819012345678",
         "subscription_groups": [{"subscription_group_id": "acme-sms", "subscription_state": "subscribed"}]}]});
