@@ -16,11 +16,20 @@
     if (optIn.isApproved(optIn.Categories.ECID)) {
       optIn.off("complete", idServiceHandler);
       note("ecid: visitor id requested");
-      var el = document.getElementById("ecid");
-      if (el) el.textContent = "visitor id requested";
     }
   }
   optIn.fetchPermissions(idServiceHandler, true);
+
+  // What the page shows: whether the ID service may use the visitor id now.
+  function show() {
+    var el = document.getElementById("ecid");
+    if (!el) return;
+    var approved = optIn.isApproved(optIn.Categories.ECID);
+    var asked = events.indexOf("ecid: visitor id requested") >= 0;
+    el.textContent = approved ? "approved: visitor id requested" : asked ? "denied: visitor id no longer used" : "waiting for consent";
+    el.className = "pill " + (approved ? "approved" : asked ? "denied" : "pending");
+  }
+  optIn.fetchPermissions(show, true);
 
   // An Analytics tag: asks once per commit.
   optIn.on("complete", function () {

@@ -1,13 +1,29 @@
-// The demo's controls: approve/deny at once or staged, live status.
+// The demo's controls: approve/deny at once or staged, live status. Staged
+// choices are invisible to the API until complete(), so the page keeps its
+// own note of them to show in the "Staged" column.
 (function () {
   var c = window.consentry;
   var $ = function (id) { return document.getElementById(id); };
-  var staged = function () { return $("stage").checked; };
+  var staging = function () { return $("stage").checked; };
+  var staged = {};
+
+  function pill(el, text, kind) {
+    el.textContent = text;
+    el.className = "pill " + (kind || text);
+  }
+
+  function choose(verb, cats) {
+    c[verb](cats, staging());
+    if (staging()) cats.forEach(function (cat) { staged[cat] = verb == "approve" ? "approve" : "deny"; });
+    render();
+  }
 
   function render() {
-    $("status").textContent = c.status;
+    pill($("status"), c.status);
     var r = c.consentRecord;
-    $("record").textContent = r ? "(consent id " + r.consentId + ", revision " + r.revision + ")" : "";
+    $("record").textContent = r ? "consent id " + r.consentId + " · revision " + r.revision : "";
+    var count = Object.keys(staged).length;
+    $("complete").textContent = count ? "Commit " + count + " staged change" + (count == 1 ? "" : "s") : "Commit staged changes";
     var body = $("categories");
     var p = c.permissions;
     Object.keys(p).forEach(function (cat) {
@@ -18,21 +34,28 @@
         var name = document.createElement("th");
         name.scope = "row";
         name.textContent = cat;
-        var state = document.createElement("td");
         var choice = document.createElement("td");
+        choice.className = "choice";
         ["approve", "deny"].forEach(function (verb) {
           var b = document.createElement("button");
+          b.type = "button";
+          b.className = "small";
           b.textContent = verb;
           b.id = verb + "-" + cat;
-          b.addEventListener("click", function () { c[verb](cat, staged()); render(); });
+          b.setAttribute("aria-label", verb + " " + cat);
+          b.addEventListener("click", function () { choose(verb, [cat]); });
           choice.appendChild(b);
         });
-        var tag = document.createElement("td");
-        row.append(name, state, choice, tag);
+        var cells = [0, 1, 2].map(function () { var td = document.createElement("td"); td.appendChild(document.createElement("span")); return td; });
+        row.append(name, cells[0], cells[1], choice, cells[2]);
         body.appendChild(row);
       }
-      row.children[1].textContent = p[cat] ? "approved" : "denied";
-      row.children[3].textContent = window.demoTagsRan.indexOf(cat) >= 0 ? "ran" : "waiting";
+      var spans = row.querySelectorAll("td > span");
+      pill(spans[0], p[cat] ? "approved" : "denied");
+      if (staged[cat]) pill(spans[1], staged[cat] == "approve" ? "→ approve" : "→ deny", "staged");
+      else { spans[1].textContent = ""; spans[1].className = ""; }
+      var ran = window.demoTagsRan.indexOf(cat) >= 0;
+      pill(spans[2], ran ? "ran" : "waiting");
     });
   }
 
@@ -42,11 +65,21 @@
     $("log").appendChild(li);
   }
 
-  $("approve-all").addEventListener("click", function () { c.approveAll(staged()); render(); });
-  $("deny-all").addEventListener("click", function () { c.denyAll(staged()); render(); });
+  var all = function () { return Object.keys(c.permissions); };
+  $("approve-all").addEventListener("click", function () {
+    c.approveAll(staging());
+    if (staging()) all().forEach(function (cat) { staged[cat] = "approve"; });
+    render();
+  });
+  $("deny-all").addEventListener("click", function () {
+    c.denyAll(staging());
+    if (staging()) all().forEach(function (cat) { staged[cat] = "deny"; });
+    render();
+  });
   $("complete").addEventListener("click", function () { c.complete(); render(); });
   window.addEventListener("consentry:complete", function (e) {
-    log("complete: changed " + JSON.stringify(e.detail.changes));
+    staged = {};
+    log("committed: " + JSON.stringify(e.detail.changes));
     render();
   });
   window.addEventListener("demo:tag", function (e) { log("tag ran: " + e.detail); render(); });

@@ -78,6 +78,8 @@ export async function start(c, config, wasm, locator) {
     } catch (e) {
       console.error(e);
     }
+    // renderPhoneCapture and decodeTCString: the promise the stub gave out.
+    if (slot.r) slot.r(slot.f);
   }
   inner.run();
   window.dispatchEvent(new CustomEvent("consentry:ready"));

@@ -26,15 +26,18 @@ export function stub(w, d, base, config, load) {
   }
   if (c.approve) return c;
   c._c = config;
-  "approve deny approveAll denyAll complete fetchPermissions on off registerPlugin execute memoizeContent"
+  // By position: fetchPermissions (5) may return an unsubscribe function,
+  // execute (9) nothing, and the last two a promise the replayed call
+  // settles; the rest chain.
+  "approve deny approveAll denyAll complete fetchPermissions on off registerPlugin execute memoizeContent renderPhoneCapture decodeTCString"
     .split(" ")
-    .forEach((m) => {
+    .forEach((m, i) => {
       c[m] = function () {
         var s = {};
         q.push([m, arguments, s]);
-        return m == "fetchPermissions"
+        return i == 5
           ? arguments[1] && function () { s.f ? s.f() : (s.x = 1); }
-          : m == "execute" ? void 0 : c;
+          : i == 9 ? void 0 : i > 10 ? new Promise((r) => (s.r = r)) : c;
       };
     });
   c.isApproved = c.isPreApproved = () => !1;

@@ -110,7 +110,9 @@ test("an Adobe-style page: the ID service waits for ecid and starts once it is a
   await ready(page);
   assert.deepEqual(await page.evaluate(() => window.adobeEvents), []);
   await page.click("#approve-ecid");
+  assert.equal(await page.textContent("#ecid"), "approved: visitor id requested");
   await page.click("#deny-all");
+  assert.equal(await page.textContent("#ecid"), "denied: visitor id no longer used");
   const events = await page.evaluate(() => window.adobeEvents);
   assert.deepEqual(events, [
     "ecid: visitor id requested",
@@ -131,7 +133,10 @@ test("the choice survives a reload on the top-most domain that takes a cookie", 
   await page.click("#approve-sms");
   assert.equal(await page.textContent("#status"), "changed");
   assert.deepEqual(await page.evaluate(() => window.demoTagsRan), ["ecid"], "staged choices run no tag");
+  assert.equal(await page.textContent("#row-aa td:nth-child(3)"), "→ approve", "the page shows what is staged");
+  assert.equal(await page.textContent("#complete"), "Commit 2 staged changes");
   await page.click("#complete");
+  assert.equal(await page.textContent("#row-aa td:nth-child(3)"), "");
   assert.deepEqual(await page.evaluate(() => window.demoTagsRan), ["ecid", "aa", "sms"]);
   const cookie = (await context.cookies()).find((c) => c.name === "adobeujs-optin");
   assert.equal(cookie.domain, ".site.test");

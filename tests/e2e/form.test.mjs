@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { setup, startServer } from "./harness.mjs";
+import { setup, startServer, openFixture, fixture } from "./harness.mjs";
 
 const AXE = readFileSync(new URL("../../node_modules/axe-core/axe.min.js", import.meta.url), "utf8");
 const env = setup();
@@ -99,7 +99,9 @@ test("a submission made while the server is down is delivered exactly once after
   await page.fill("#inline-form input[type=tel]", "(415) 555-0177");
   await page.check("#inline-form input[type=checkbox]");
   await page.click("#inline-form button[type=submit]");
-  await page.waitForFunction(() => document.querySelector("#inline-form [role=status]").textContent.includes("offline"));
+  // The browser is online; the server is not: the form says so, not "offline".
+  await page.waitForFunction(() => document.querySelector("#inline-form [role=status]").textContent.includes("can't reach"));
+  assert.equal(await page.isVisible("#inline-form button:has-text('Try again now')"), true);
   assert.equal(await page.evaluate(() => JSON.parse(localStorage.getItem("consentry-outbox")).length), 1);
   own = await startServer({ port: own.port, db: own.db });
   // Back online: the retry goes out at once, with the same idempotency key.
@@ -125,10 +127,109 @@ test("an undelivered submission goes out on the next page load", async () => {
   await page.fill("#inline-form input[type=tel]", "(415) 555-0188");
   await page.check("#inline-form input[type=checkbox]");
   await page.click("#inline-form button[type=submit]");
-  await page.waitForFunction(() => document.querySelector("#inline-form [role=status]").textContent.includes("offline"));
+  await page.waitForFunction(() => document.querySelector("#inline-form [role=status]").textContent.includes("can't reach"));
   await context.unroute("**/subscription/status/set");
   await page.goto(`http://127.0.0.1:${env.server.port}/index.html`);
   await page.waitForFunction(() => localStorage.getItem("consentry-outbox") === null, null, { timeout: 10000 });
   assert.equal((await api("/sandbox/consent-log?phone=%2B14155550188")).entries.length, 1);
   await context.close();
+});
+
+const DISCLOSURE = "By checking this box you agree to receive recurring automated marketing texts from Acme Alerts " +
+  "(up to 4 msgs/month). Msg & data rates may apply. Reply HELP for help, STOP to cancel.";
+
+// A page of the server's origin with the snippet and one form in #f.
+async function formPage(options, context) {
+  context = context || (await env.browser.newContext());
+  const site = `http://127.0.0.1:${env.server.port}`;
+  const page = await openFixture(context, `${site}/form-fixture.html`, fixture("{ doesOptInApply: true }", "", undefined).replace("<body></body>", '<body><div id="f"></div></body>'));
+  page.context = context;
+  await page.evaluate((o) => {
+    window.calls = [];
+    const record = (name) => (e) => window.calls.push([name, e && e.status]);
+    const opts = { subscriptionGroupId: "acme-sms", endpoint: location.origin, programme: "Acme Alerts", disclosure: o.disclosure,
+      onPending: record("pending"), onError: record("error"), ...o.extra };
+    // Called at once, before Consentry has loaded: queued by the stub.
+    window.rendered = consentry.renderPhoneCapture(document.getElementById("f"), opts);
+    // Read once: a change after the call changes nothing.
+    opts.programme = "Changed later";
+  }, { disclosure: DISCLOSURE, extra: options });
+  await page.waitForSelector("#f form");
+  return page;
+}
+
+test("renderPhoneCapture works before Consentry has loaded, and reads its options once", async () => {
+  const page = await formPage({ countries: ["US"] });
+  assert.equal(await page.textContent("#f .consentry-programme"), "Acme Alerts");
+  assert.equal(await page.evaluate(async () => typeof (await window.rendered).destroy), "function");
+  assert.deepEqual(page.errors, []);
+  await page.context.close();
+});
+
+test("a field's error goes as soon as it is fixed", async () => {
+  const page = await formPage({ countries: ["US"] });
+  await page.fill("#f input[type=tel]", "415 555");
+  await page.click("#f button[type=submit]");
+  assert.equal(await page.textContent("#f [id$=phone-error]"), "This number is too short.");
+  assert.equal(await page.textContent("#f [id$=consent-error]"), "Please tick the box to agree.");
+  await page.fill("#f input[type=tel]", "415 555 0100");
+  assert.equal(await page.textContent("#f [id$=phone-error]"), "", "cleared while typing, before any submit");
+  assert.equal(await page.getAttribute("#f input[type=tel]", "aria-invalid"), "false");
+  await page.check("#f input[type=checkbox]");
+  assert.equal(await page.textContent("#f [id$=consent-error]"), "");
+  await page.context.close();
+});
+
+test("after pending, a mistyped number can be changed and sent again", async () => {
+  const page = await formPage({ countries: ["US"] });
+  await page.fill("#f input[type=tel]", "415 555 0110");
+  await page.check("#f input[type=checkbox]");
+  await page.click("#f button[type=submit]");
+  await page.waitForSelector("#f form[data-state=pending]");
+  await page.click("#f button:has-text('Wrong number? Change it')");
+  assert.equal(await page.getAttribute("#f form", "data-state"), "idle");
+  assert.equal(await page.evaluate(() => document.activeElement.type), "tel");
+  await page.fill("#f input[type=tel]", "415 555 0111");
+  await page.click("#f button[type=submit]");
+  await page.waitForFunction(() => document.querySelector("#f [role=status]").textContent.includes("+14155550111"));
+  const outbox = await api("/sandbox/outbox?phone=%2B14155550111");
+  assert.equal(outbox.messages.length, 1, "the corrected number got the prompt");
+  await page.context.close();
+});
+
+test("a 4xx says what is wrong and offers no retry that can only fail again", async () => {
+  // Ireland is offered by the form but not served by the acme-sms group.
+  const page = await formPage({ countries: ["US", "IE"], defaultCountry: "IE" });
+  await page.fill("#f input[type=tel]", "085 123 4567");
+  await page.check("#f input[type=checkbox]");
+  await page.click("#f button[type=submit]");
+  await page.waitForFunction(() => document.querySelector("#f [id$=phone-error]").textContent.length > 0);
+  assert.equal(await page.textContent("#f [id$=phone-error]"), "This programme does not accept numbers from IE +353. Choose another country.");
+  assert.equal(await page.isEnabled("#f button[type=submit]"), true, "the visitor can pick another country");
+  assert.equal(await page.locator("#f .consentry-link:visible").count(), 0, "no Try again");
+  assert.deepEqual(await page.evaluate(() => window.calls), [["error", 400]]);
+  await page.context.close();
+});
+
+test("a misconfigured endpoint says sign-up is unavailable and names the endpoint on the console", async () => {
+  const page = await formPage({ countries: ["US"], endpoint: "/no-such-api" });
+  await page.fill("#f input[type=tel]", "415 555 0120");
+  await page.check("#f input[type=checkbox]");
+  await page.click("#f button[type=submit]");
+  await page.waitForSelector("#f form[data-state=error]");
+  assert.equal(await page.textContent("#f [role=status]"), "Sign-up is not available right now. Please try again later.");
+  assert.equal(await page.locator("#f .consentry-link:visible").count(), 0, "no Try again");
+  assert.ok(page.errors.some((e) => e.includes("/no-such-api/subscription/status/set answered 404")), page.errors.join("\n"));
+  await page.context.close();
+});
+
+test("Korean and Japanese disclosures that say everything get no warning", async () => {
+  for (const [locale, programme, disclosure] of [
+    ["ko", "Acme 알림", "Acme 알림의 마케팅 문자 수신에 동의합니다(월 4회). 메시지 및 데이터 요금이 부과될 수 있습니다. 도움말은 HELP, 수신거부는 STOP으로 답장하세요."],
+    ["ja", "Acme通信", "Acme通信からのマーケティングSMS(月4回)の受信に同意します。通信料がかかる場合があります。ヘルプはHELP、停止はSTOPと返信してください。"],
+  ]) {
+    const page = await formPage({ countries: ["KR", "JP"], locale, programme, disclosure });
+    assert.deepEqual(page.warnings.filter((w) => w.includes("disclosure")), [], locale);
+    await page.context.close();
+  }
 });

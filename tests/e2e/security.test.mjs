@@ -35,6 +35,15 @@ test("a strict CSP: only the snippet inline (by hash), script-src 'self' 'wasm-u
   assert.equal(await page.evaluate(() => consentry.isApproved("aa")), true);
   await page.evaluate((o) => consentry.renderPhoneCapture(document.getElementById("f"), o), { ...FORM, endpoint: site });
   await page.waitForSelector("#f form");
+  // The modal's overlay comes from the stylesheet, so the policy cannot strip it.
+  await page.evaluate((o) => consentry.renderPhoneCapture(document.body, o), { ...FORM, endpoint: site, mode: "modal" });
+  await page.waitForSelector("[role=dialog]");
+  const overlay = await page.evaluate(() => {
+    const s = getComputedStyle(document.querySelector(".consentry-backdrop"));
+    return { position: s.position, inset: s.inset, background: s.backgroundColor };
+  });
+  assert.deepEqual(overlay, { position: "fixed", inset: "0px", background: "rgba(17, 24, 39, 0.6)" });
+  assert.equal(await page.evaluate(() => document.querySelectorAll("[style]").length), 0, "no inline style anywhere");
   const [fixture] = JSON.parse(readFileSync("tests/fixtures/tcf.json", "utf8"));
   const tc = await page.evaluate((s) => consentry.decodeTCString(s), fixture.tcString);
   assert.equal(tc.cmpId, fixture.cmpId);
