@@ -122,7 +122,8 @@ export interface ExecuteOptions {
 /** Keys of the form's texts a site may override. `{phone}` is replaced by the number. */
 export type PhoneCaptureText =
   | "title" | "country" | "phone" | "consent" | "submit" | "sending" | "pending" | "success" | "queued"
-  | "error" | "retry" | "close" | "consent_required" | "empty" | "invalid_character" | "too_short"
+  | "unreachable" | "change" | "rejected_country" | "rejected_number" | "unavailable"
+  | "retry" | "close" | "consent_required" | "empty" | "invalid_character" | "too_short"
   | "too_long" | "invalid_start" | "country_not_allowed";
 
 export interface PhoneCaptureOptions {
@@ -148,6 +149,8 @@ export interface PhoneCaptureOptions {
   formId?: string;
   /** "inline" (default) renders into the target; "modal" opens an in-app dialog. */
   mode?: "inline" | "modal";
+  /** Load the default look, `consentry-form.css` beside the module (default true); false: style it yourself. */
+  stylesheet?: boolean;
   onSubmit?(event: { phone: string; subscriptionGroupId: string }): void;
   onPending?(event: { phone: string }): void;
   onSuccess?(event: { phone: string }): void;
@@ -191,7 +194,7 @@ export interface OptIn {
   /** Adobe's `OptInCategories` plus site categories under their upper-cased names. */
   readonly Categories: Record<string, Category>;
   readonly consentRecord: ConsentRecord | null;
-  /** Renders the phone-capture form (loading its module on first use). Rejects with an Error naming a bad option. */
+  /** Renders the phone-capture form (loading its module on first use; before Consentry has loaded, the call waits for it). The options are read once, at the call. Rejects with an Error naming a bad option. */
   renderPhoneCapture(target: Element, options: PhoneCaptureOptions): Promise<PhoneCapture>;
   /** Decodes a TC string (loads the TCF module on first use). Rejects when it is not one. */
   decodeTCString(tcString: string): Promise<TCString>;
@@ -207,7 +210,7 @@ export interface CompleteEventDetail {
 declare const consentry: OptIn;
 export default consentry;
 
-/** Loads the wasm and starts Consentry. Rejects with an Error naming the bad config key. */
+/** Loads the wasm and starts Consentry. Rejects with an Error naming the bad config key, and outside a browser (server rendering). */
 export function init(config?: Config, wasm?: string | URL | Response | Promise<Response>): Promise<OptIn>;
 
 declare global {

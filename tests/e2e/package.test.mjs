@@ -18,7 +18,7 @@ test("the README shows the snippet this build makes", () => {
 test("every export of package.json exists", () => {
   const pkg = JSON.parse(readFileSync("package.json", "utf8"));
   const paths = [pkg.types, ...Object.values(pkg.exports).flatMap((e) => (typeof e === "string" ? [e] : Object.values(e)))];
-  for (const p of paths) assert.ok(existsSync(p), `${p} is missing`);
+  for (const p of paths.filter((p) => !p.includes("*"))) assert.ok(existsSync(p), `${p} is missing`);
 });
 
 test("the TypeScript types compile against every public call", () => {
