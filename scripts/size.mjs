@@ -1,7 +1,9 @@
 // npm run size: raw, gzip and brotli bytes of every shipped file. A page
 // downloads the wasm, one JS build and the snippet; their brotli total must
 // stay at or below the budget (exit 1 above it).
-import { readFileSync, readdirSync } from "node:fs";
+// `--write` puts the table into README.md between the size markers; the
+// packaging test fails when the README's table is not this build's.
+import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { gzipSync, brotliCompressSync, constants } from "node:zlib";
 
 const BUDGET = 40 * 1024;
@@ -9,35 +11,65 @@ const TARGET = 20 * 1024;
 const PAGE = ["consentry_bg.wasm", "consentry.js", "snippet.min.js"];
 // Loaded on top only by pages that render the phone form, or use IAB TCF.
 const MODULES = [
-  ["form module", "page with the form", ["consentry-form_bg.wasm", "consentry-form.mjs", "consentry-form.css"]],
-  ["TCF module", "page with TCF", ["consentry-iab_bg.wasm", "consentry-iab.mjs"]],
+  ["phone form module (`consentry-form_bg.wasm`, `.mjs`, `.css`), on demand", "page that shows the form",
+    ["consentry-form_bg.wasm", "consentry-form.mjs", "consentry-form.css"]],
+  ["TCF module (`consentry-iab_bg.wasm`, `.mjs`), on demand", "page that uses TCF", ["consentry-iab_bg.wasm", "consentry-iab.mjs"]],
 ];
-const rows = readdirSync("dist").sort().map((name) => {
+export const MARKERS = ["<!-- size table: npm run size -- --write -->", "<!-- /size table -->"];
+
+const measure = (name) => {
   const raw = readFileSync(`dist/${name}`);
   const brotli = brotliCompressSync(raw, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
   return { name, raw: raw.length, gzip: gzipSync(raw, { level: 9 }).length, brotli };
-});
-const pad = (s, n) => String(s).padStart(n);
-const line = (label, files) => {
-  const picked = rows.filter((r) => files.includes(r.name));
-  const sum = (k) => picked.reduce((a, r) => a + r[k], 0);
-  console.log(`${label.padEnd(22)}${pad(sum("raw"), 9)}${pad(sum("gzip"), 9)}${pad(sum("brotli"), 9)}`);
-  return sum("brotli");
 };
-console.log(`${"file".padEnd(22)}${pad("raw", 9)}${pad("gzip", 9)}${pad("brotli", 9)}`);
-for (const r of rows) console.log(`${r.name.padEnd(22)}${pad(r.raw, 9)}${pad(r.gzip, 9)}${pad(r.brotli, 9)}`);
-const missing = [...PAGE, ...MODULES.flatMap((m) => m[2])].filter((name) => !rows.some((r) => r.name === name));
-if (missing.length) {
-  console.error(`missing from dist/: ${missing.join(", ")} (run npm run build)`);
-  process.exit(1);
+
+// The README's table (markdown) and the page total, from dist/.
+export function sizes() {
+  const names = readdirSync("dist").sort();
+  const missing = [...PAGE, ...MODULES.flatMap((m) => m[2])].filter((name) => !names.includes(name));
+  if (missing.length) throw new Error(`missing from dist/: ${missing.join(", ")} (run npm run build)`);
+  const rows = names.map(measure);
+  const sum = (files) => ["raw", "gzip", "brotli"].map((k) => rows.filter((r) => files.includes(r.name)).reduce((a, r) => a + r[k], 0));
+  const n = (x) => x.toLocaleString("en-US");
+  const line = (label, [raw, gzip, brotli], bold) =>
+    `| ${label} | ${n(raw)} | ${n(gzip)} | ${bold ? `**${n(brotli)}**` : n(brotli)} |`;
+  const file = (name, note) => line(`\`${name}\`${note}`, sum([name]));
+  const table = [
+    "| file | raw | gzip | brotli |",
+    "|---|---:|---:|---:|",
+    file("consentry_bg.wasm", ""),
+    file("consentry.js", " (script tag)"),
+    file("consentry.mjs", " (ESM, instead of the script)"),
+    file("snippet.min.js", " (inline)"),
+    line("**page total** (wasm + script + snippet)", sum(PAGE), true),
+    file("snippet-consent-mode.min.js", " (inline, instead of the snippet)"),
+    ...MODULES.flatMap(([label, withLabel, files]) => [line(label, sum(files)), line(withLabel, sum([...PAGE, ...files]))]),
+  ].join("\n");
+  return { rows, table, page: sum(PAGE)[2] };
 }
-const page = line("page total", PAGE);
-for (const [label, withLabel, files] of MODULES) {
-  line(label, files);
-  line(withLabel, [...PAGE, ...files]);
-}
-console.log(`page total brotli: ${page} bytes (target ${TARGET}, budget ${BUDGET})`);
-if (page > BUDGET) {
-  console.error(`size budget exceeded: ${page} > ${BUDGET} bytes brotli`);
-  process.exit(1);
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  let result;
+  try {
+    result = sizes();
+  } catch (e) {
+    console.error(e.message);
+    process.exit(1);
+  }
+  const pad = (s, n) => String(s).padStart(n);
+  console.log(`${"file".padEnd(28)}${pad("raw", 9)}${pad("gzip", 9)}${pad("brotli", 9)}`);
+  for (const r of result.rows) console.log(`${r.name.padEnd(28)}${pad(r.raw, 9)}${pad(r.gzip, 9)}${pad(r.brotli, 9)}`);
+  console.log(`\n${result.table}\n`);
+  console.log(`page total brotli: ${result.page} bytes (target ${TARGET}, budget ${BUDGET})`);
+  if (process.argv.includes("--write")) {
+    const readme = readFileSync("README.md", "utf8");
+    const [start, end] = MARKERS.map((m) => readme.indexOf(m));
+    if (start < 0 || end < start) throw new Error("README.md has no size markers");
+    writeFileSync("README.md", readme.slice(0, start + MARKERS[0].length) + "\n" + result.table + "\n" + readme.slice(end));
+    console.log("README.md: size table written");
+  }
+  if (result.page > BUDGET) {
+    console.error(`size budget exceeded: ${result.page} > ${BUDGET} bytes brotli`);
+    process.exit(1);
+  }
 }

@@ -4,6 +4,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
+import { sizes, MARKERS } from "../../scripts/size.mjs";
+import { SERVER_COMMAND } from "./harness.mjs";
 
 test("the inline snippet stays under 1 KB", () => {
   const bytes = readFileSync("dist/snippet.min.js").length;
@@ -24,6 +26,17 @@ test("every export of package.json exists", () => {
 test("the TypeScript types compile against every public call", () => {
   execFileSync("node_modules/.bin/tsc", [
     "--noEmit", "--strict", "--target", "es2020", "--module", "esnext", "--moduleResolution", "bundler",
-    "--lib", "es2020,dom", "tests/types/usage.ts",
+    "--lib", "es2020,dom", "tests/types/usage.ts", "tests/types/script.ts",
   ], { stdio: "inherit" });
+});
+
+test("the README's size table is this build's (npm run size -- --write)", () => {
+  const readme = readFileSync("README.md", "utf8");
+  const table = readme.slice(readme.indexOf(MARKERS[0]) + MARKERS[0].length, readme.indexOf(MARKERS[1])).trim();
+  assert.equal(table, sizes().table);
+});
+
+test("the README starts the sandbox with npm run demo's command line", () => {
+  const readme = readFileSync("README.md", "utf8");
+  assert.ok(readme.includes(`${SERVER_COMMAND.join(" ")} -- --port 8080`), `README.md shows ${SERVER_COMMAND.join(" ")}`);
 });

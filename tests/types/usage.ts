@@ -32,7 +32,8 @@ async function main(): Promise<void> {
     countries: ["US", "KR"],
     locale: "ko-KR",
     mode: "modal",
-    texts: { submit: "가입" },
+    stylesheet: false,
+    texts: { submit: "가입", change: "번호 변경", unavailable: "지금은 신청할 수 없습니다." },
     onPending: (e) => console.log(e.phone),
     onError: (e) => console.log(e.status, e.response),
   });
