@@ -78,13 +78,21 @@ test("the in-app modal keeps focus inside, closes on Escape, and gives focus bac
   await page.close();
 });
 
-test("axe-core finds no violation in the inline or the modal form", async () => {
-  const page = await open();
-  assert.deepEqual(await axe(page, "#inline-form"), []);
-  await page.click("#open-modal");
-  await page.waitForSelector("[role=dialog]");
-  assert.deepEqual(await axe(page, "[role=dialog]"), []);
-  await page.close();
+test("axe-core finds no violation in the inline or the modal form, with errors shown, light and dark", async () => {
+  for (const colorScheme of ["light", "dark"]) {
+    const context = await env.browser.newContext({ colorScheme });
+    const page = await context.newPage();
+    await page.goto(`http://127.0.0.1:${env.server.port}/phone.html`);
+    await page.waitForSelector("#inline-form form");
+    assert.deepEqual(await axe(page, "#inline-form"), [], colorScheme);
+    await page.click("#inline-form button[type=submit]");
+    await page.waitForSelector("#inline-form [id$=phone-error]:not(:empty)");
+    assert.deepEqual(await axe(page, "#inline-form"), [], `${colorScheme}, errors shown`);
+    await page.click("#open-modal");
+    await page.waitForSelector("[role=dialog]");
+    assert.deepEqual(await axe(page, "[role=dialog]"), [], colorScheme);
+    await context.close();
+  }
 });
 
 test("a submission made while the server is down is delivered exactly once after it returns", async () => {
@@ -232,4 +240,23 @@ test("Korean and Japanese disclosures that say everything get no warning", async
     assert.deepEqual(page.warnings.filter((w) => w.includes("disclosure")), [], locale);
     await page.context.close();
   }
+});
+
+test("at 320 px the form fits; right to left it mirrors", async () => {
+  const context = await env.browser.newContext({ viewport: { width: 320, height: 640 } });
+  const page = await formPage({ countries: ["US"], mode: "modal" }, context);
+  const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.equal(await overflow(), 0);
+  await page.setViewportSize({ width: 390, height: 640 });
+  await page.evaluate(() => (document.documentElement.dir = "rtl"));
+  const layout = await page.evaluate(() => {
+    const box = (sel) => document.querySelector(sel).getBoundingClientRect();
+    return {
+      closeOnTheLeft: box(".consentry-close").left < box(".consentry-dialog").left + 80,
+      countryOnTheRight: box(".consentry-select").left > box(".consentry-input").right,
+    };
+  });
+  assert.deepEqual(layout, { closeOnTheLeft: true, countryOnTheRight: true });
+  assert.equal(await overflow(), 0);
+  await context.close();
 });
