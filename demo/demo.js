@@ -46,7 +46,13 @@
           b.addEventListener("click", function () { choose(verb, [cat]); });
           choice.appendChild(b);
         });
-        var cells = [0, 1, 2].map(function () { var td = document.createElement("td"); td.appendChild(document.createElement("span")); return td; });
+        // data-label names a cell where narrow screens stack the table.
+        var cells = ["permission", "staged", "tag"].map(function (label) {
+          var td = document.createElement("td");
+          td.setAttribute("data-label", label);
+          td.appendChild(document.createElement("span"));
+          return td;
+        });
         row.append(name, cells[0], cells[1], choice, cells[2]);
         body.appendChild(row);
       }
@@ -82,6 +88,8 @@
     log("committed: " + JSON.stringify(e.detail.changes));
     render();
   });
+  // Tags that ran before this script (the pre-approved ecid), then the rest.
+  window.demoTagsRan.forEach(function (tag) { log("tag ran: " + tag); });
   window.addEventListener("demo:tag", function (e) { log("tag ran: " + e.detail); render(); });
   // Queued until Consentry has loaded; answered at once then, because the
   // configuration has pre-opt-in approvals.

@@ -45,3 +45,20 @@ test("the demo server serves the sandbox API beside the pages", async () => {
   const quota = await (await fetch(`http://127.0.0.1:${env.server.port}/sandbox/quota`)).json();
   assert.equal(quota.ticket_size, 1000);
 });
+
+test("idle sockets (a browser's preconnects) hold up no request", async () => {
+  const { connect } = await import("node:net");
+  const idle = await Promise.all(
+    Array.from({ length: 16 }, () => new Promise((ok) => { const s = connect(env.server.port, "127.0.0.1", () => ok(s)); })),
+  );
+  try {
+    for (let i = 0; i < 40; i++) {
+      // A hang shows as an abort; the answer itself comes in milliseconds.
+      const r = await fetch(`http://127.0.0.1:${env.server.port}${PAGES[i % PAGES.length]}`, { signal: AbortSignal.timeout(10000) });
+      assert.equal(r.status, 200);
+      await r.arrayBuffer();
+    }
+  } finally {
+    for (const s of idle) s.destroy();
+  }
+});

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod config;
+pub mod http;
 pub mod limits;
 pub mod service;
 pub mod static_files;

@@ -448,3 +448,23 @@ fn bad_limits_and_short_secrets_stop_the_sandbox_at_start() {
         assert!(err.contains(says), "{err}");
     }
 }
+
+#[test]
+fn malformed_http_gets_an_answer_not_a_hang() {
+    let s = Sandbox::start("http", None);
+    let send = |bytes: &[u8]| {
+        let mut c = TcpStream::connect(("127.0.0.1", s.port)).unwrap();
+        c.write_all(bytes).unwrap();
+        let mut answer = String::new();
+        c.read_to_string(&mut answer).unwrap();
+        answer
+    };
+    assert!(send(b"NOT HTTP AT ALL\r\n\r\n").starts_with("HTTP/1.1 400 "));
+    let chunked = send(b"POST /users/track HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
+    assert!(chunked.starts_with("HTTP/1.1 411 "), "{chunked}");
+    let ok = send(b"GET /sandbox/quota HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert!(
+        ok.starts_with("HTTP/1.1 200 OK\r\n") && ok.contains("Connection: close"),
+        "{ok}"
+    );
+}
