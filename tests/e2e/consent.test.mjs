@@ -3,7 +3,8 @@
 // cookie attributes, in real Chromium against the real demo server.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { setup, openFixture, fixture, ready } from "./harness.mjs";
+import { readFileSync } from "node:fs";
+import { setup, openFixture, fixture, ready, SNIPPET } from "./harness.mjs";
 
 let browser, site, local;
 setup((env) => {
@@ -207,5 +208,24 @@ test("when the wasm cannot load, the stub stays and approves nothing", async () 
   const reports = page.errors.filter((e) => e.startsWith("consentry: could not start"));
   assert.equal(reports.length, 1);
   assert.match(reports[0], /consentry\.init: the wasm could not be loaded/);
+  await context.close();
+});
+
+test("from a CDN: the snippet's base on another origin loads the gate, the form and TCF from there", async () => {
+  const port = new URL(site).port;
+  const cdn = `http://cdn.site.test:${port}/consentry/`;
+  const context = await browser.newContext();
+  const page = await openFixture(context, `${site}/cdn.html`, fixture("{ doesOptInApply: true }", "", SNIPPET.replace('"/consentry/"', JSON.stringify(cdn))));
+  await page.evaluate(() => document.body.append(Object.assign(document.createElement("div"), { id: "f" })));
+  await page.evaluate(() => consentry.renderPhoneCapture(document.getElementById("f"), {
+    subscriptionGroupId: "acme-sms", endpoint: "/", programme: "Acme Alerts", countries: ["US"],
+    disclosure: "Acme Alerts: recurring texts, up to 4 msgs/month. Msg & data rates may apply. Reply HELP for help, STOP to cancel.",
+  }));
+  await page.waitForSelector("#f form");
+  const [tc] = JSON.parse(readFileSync("tests/fixtures/tcf.json", "utf8"));
+  assert.equal(await page.evaluate((s) => consentry.decodeTCString(s).then((d) => d.cmpId), tc.tcString), tc.cmpId);
+  const fromCdn = await page.evaluate((cdn) => performance.getEntriesByType("resource").map((e) => e.name).filter((n) => n.startsWith(cdn)).map((n) => n.slice(cdn.length)).sort(), cdn);
+  assert.deepEqual(fromCdn, ["consentry-form.css", "consentry-form.mjs", "consentry-form_bg.wasm", "consentry-iab.mjs", "consentry-iab_bg.wasm", "consentry.js", "consentry_bg.wasm"]);
+  assert.deepEqual(page.errors, []);
   await context.close();
 });

@@ -116,6 +116,11 @@ fn static_response(path: &str, root: &Path) -> Outgoing {
         Some((path, Ok(body))) => {
             let mut response = Outgoing::new(200, static_files::content_type(path), body);
             response.headers.push(("Cache-Control", "no-cache".to_string()));
+            // The SDK's files may be loaded from another origin, as from a CDN
+            // (its wasm is fetched and its modules imported with CORS).
+            if path.starts_with(root.join("dist")) {
+                response.headers.push(("Access-Control-Allow-Origin", "*".to_string()));
+            }
             response
         }
         _ => Outgoing::new(
