@@ -19,7 +19,11 @@ function load(name) {
     const m = await module;
     await m.default({ module_or_path: wasm });
     return { m, css };
-  })());
+  })().catch((e) => {
+    // A failed download is tried again on the next call.
+    delete modules[name];
+    throw e;
+  }));
 }
 
 // With isIabContext: the CMP listener, and the iabPlugin Adobe's ID service

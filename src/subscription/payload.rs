@@ -156,12 +156,13 @@ pub enum Rejection {
 }
 
 impl Rejection {
-    /// Classifies a refusal. The sandbox and Braze name a bad number with
-    /// "E.164" and a country outside the group with "is a number of".
+    /// Classifies a refusal. The sandbox names a bad number with "E.164"
+    /// (Braze with "invalid phone") and a country outside the group with
+    /// "is a number of".
     pub fn of(status: u16, body: &str) -> Rejection {
         match status {
             400 | 422 if body.contains("is a number of") => Rejection::Country,
-            400 | 422 if body.contains("E.164") || body.contains("phone") && body.contains("invalid") => {
+            400 | 422 if body.contains("E.164") || body.to_ascii_lowercase().contains("invalid phone") => {
                 Rejection::Number
             }
             _ => Rejection::Misconfigured,
