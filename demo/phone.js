@@ -33,7 +33,9 @@
         list.appendChild(li);
       });
       var g = (answers[1].subscription_groups || [])[0];
+      var state = g ? (g.pending_double_opt_in ? "pending" : g.subscription_state) : "unknown";
       $("state").textContent = g ? (g.pending_double_opt_in ? "pending (reads as unsubscribed)" : g.subscription_state) : "invalid number";
+      $("state").className = "pill " + state;
       $("quota").textContent = answers[2].remaining + " of " + answers[2].total;
     });
   }
