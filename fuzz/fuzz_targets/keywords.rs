@@ -2,7 +2,7 @@
 //! language (one group per language, as keywords are unique within a
 //! group): never panic, whatever the message.
 #![no_main]
-use consentry::subscription::keywords::{defaults, Keywords};
+use consentry_sandbox::keywords::{defaults, Keywords};
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
 

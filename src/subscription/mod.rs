@@ -1,22 +1,12 @@
-//! Phone-capture subscriptions: the pure rules behind the SMS/WhatsApp form
-//! and the sandbox subscription service. Nothing here calls out.
-//!
-//! The form in the browser needs [`form_options`], [`texts`], [`phone`],
-//! [`payload`] and [`outbox`]; the workflow, keyword and segment rules
-//! belong to the sandbox service and are built with the `sandbox` feature,
-//! so they never reach the wasm (merely compiling `segments` into the wasm
-//! crate cost 4 KB brotli there, though nothing calls it).
+//! Phone-capture subscriptions: the pure rules behind the SMS/WhatsApp form.
+//! Nothing here calls out. The sandbox service's own rules (the
+//! double-opt-in workflow, keywords, segments) live with the server in
+//! `demo/server`.
 
-#[cfg(feature = "sandbox")]
-pub mod double_opt_in;
 pub mod form_options;
-#[cfg(feature = "sandbox")]
-pub mod keywords;
 pub mod outbox;
 pub mod payload;
 pub mod phone;
-#[cfg(feature = "sandbox")]
-pub mod segments;
 pub mod sha256;
 pub mod texts;
 

@@ -3,8 +3,8 @@
 //! simulated phone.
 
 use crate::config::Group;
+use crate::double_opt_in::Event;
 use crate::service::{Change, Origin, Service, Source};
-use consentry::subscription::double_opt_in::Event;
 use serde_json::{json, Value};
 
 /// The most ids one request may name, as in Braze.

@@ -19,8 +19,8 @@
 //! categories are added to them, and a listed standard category of the same
 //! language replaces the default one.
 
+use crate::keywords::{defaults, CategorySpec, KeywordSpec, Keywords, Kind};
 use crate::limits::{Limit, Limits};
-use consentry::subscription::keywords::{defaults, CategorySpec, KeywordSpec, Keywords, Kind};
 pub use consentry::subscription::Channel;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -217,7 +217,7 @@ impl Config {
             }
             let keywords = Keywords::new(specs).map_err(|e| format!("{at}: {e}"))?;
             for (language, prompt) in &g.double_opt_in.prompt {
-                if prompt.chars().count() > consentry::subscription::keywords::MAX_REPLY_CHARS {
+                if prompt.chars().count() > crate::keywords::MAX_REPLY_CHARS {
                     return Err(format!("{at}: the {language} prompt is longer than 300 characters"));
                 }
             }

@@ -6,10 +6,10 @@
 //! SIGKILL. The rules come from `consentry::subscription`.
 
 use crate::config::{Channel, Config, Group};
+use crate::double_opt_in::{Event, Intent, Number, Send, State};
+use crate::keywords::Kind;
 use crate::limits::Limiter;
-use consentry::subscription::double_opt_in::{Event, Intent, Number, Send, State};
-use consentry::subscription::keywords::Kind;
-use consentry::subscription::segments;
+use crate::segments;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde::Serialize;
 use std::path::Path;

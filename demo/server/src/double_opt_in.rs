@@ -13,7 +13,7 @@
 //!   opts in again by keyword.
 //!
 //! ```
-//! use consentry::subscription::double_opt_in::{Event, Intent, Number, Send, State, DAY_MS};
+//! use consentry_sandbox::double_opt_in::{Event, Intent, Number, Send, State, DAY_MS};
 //! let n = Number::default();
 //! let (n, send) = n.step(Event::ApiSubscribe { double_opt_in: true }, 0);
 //! assert_eq!((n.state, send), (State::Pending { since: 0 }, vec![Send::Prompt]));
@@ -21,7 +21,6 @@
 //! assert_eq!((n.state, send), (State::Subscribed, vec![Send::Confirmation]));
 //! ```
 
-use alloc::{string::String, vec::Vec};
 /// One day in milliseconds.
 pub const DAY_MS: u64 = 24 * 60 * 60 * 1000;
 /// At most one prompt per number in this rolling window.
@@ -176,7 +175,6 @@ impl Number {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use alloc::vec;
 
     fn subscribe(n: Number, now: u64) -> (Number, Vec<Send>) {
         n.step(Event::ApiSubscribe { double_opt_in: true }, now)

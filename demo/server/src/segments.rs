@@ -7,7 +7,7 @@
 //! and every other non-ASCII character taking two.
 //!
 //! ```
-//! use consentry::subscription::segments::{count, Encoding};
+//! use consentry_sandbox::segments::{count, Encoding};
 //! assert_eq!(count("Reply Y to confirm", "+15555550100").segments, 1);
 //! assert_eq!(count(&"9".repeat(161), "+15555550100").segments, 2);
 //! assert_eq!(count("안녕하세요", "+821012345678").encoding, Encoding::KoreanBytes);

@@ -10,15 +10,14 @@
 //! works.
 //!
 //! ```
-//! use consentry::subscription::keywords::{defaults, Keywords};
-//! use consentry::subscription::double_opt_in::Intent;
+//! use consentry_sandbox::keywords::{defaults, Keywords};
+//! use consentry_sandbox::double_opt_in::Intent;
 //! let k = Keywords::new(defaults("en", "Acme Alerts")).unwrap();
 //! assert_eq!(k.classify("  stop ").map(|c| c.intent()), Some(Intent::OptOut));
 //! assert!(k.classify("stop please").is_none());
 //! ```
 
-use super::double_opt_in::Intent;
-use alloc::{format, string::String, string::ToString, vec, vec::Vec};
+use crate::double_opt_in::Intent;
 use regex::Regex;
 
 /// The most keywords one category may have.
