@@ -20,7 +20,6 @@ extern crate std;
 pub mod consent;
 pub mod json;
 pub mod subscription;
-pub mod tcf;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;

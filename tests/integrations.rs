@@ -1,10 +1,9 @@
 //! Native tests of the integrations' pure rules: GPC in the engine, CMP
-//! choices, tag expressions, cookie cleanup, Consent Mode state and the TCF
-//! rules applied to real TC strings encoded by @iabtechlabtcf/core.
+//! choices, tag expressions, cookie cleanup and Consent Mode state. The TCF
+//! rules are tested with the TCF module (`iab/tests/rules.rs`).
 
 use consentry::consent::{cookie_paths, tag_wanted, Config, Engine, Status};
-use consentry::json::{parse, Value};
-use consentry::tcf::{decode, rules::TcfConfig};
+use consentry::json::parse;
 
 fn config(json: &str) -> Config {
     Config::parse(&parse(json).unwrap(), &mut vec![]).unwrap()
@@ -159,74 +158,5 @@ fn bad_integration_config_is_refused_with_the_key_named() {
     ] {
         let e = Config::parse(&parse(json).unwrap(), &mut vec![]).unwrap_err();
         assert!(e.starts_with(named), "{json}: {e}");
-    }
-}
-
-/// The fixtures: TC strings @iabtechlabtcf/core encoded from random models.
-fn fixtures() -> Vec<Value> {
-    match parse(include_str!("fixtures/tcf.json")).unwrap() {
-        Value::Array(cases) => cases,
-        _ => panic!("fixtures are not an array"),
-    }
-}
-
-fn ids(v: &Value, key: &str) -> Vec<u64> {
-    match v.get(key) {
-        Some(Value::Array(items)) => items.iter().map(|i| i.as_uint().unwrap()).collect(),
-        other => panic!("{key} is {other:?}"),
-    }
-}
-
-#[test]
-fn adobes_default_rule_needs_vendor_565_with_purposes_1_and_10() {
-    let c = config(r#"{"doesOptInApply":true,"isIabContext":true}"#);
-    let tcf = TcfConfig::parse(&c.categories, &Value::Null).unwrap();
-    assert_eq!(tcf.timeout, 3000);
-    let mut seen = [false; 2];
-    for case in fixtures() {
-        let s = match case.get("tcString") {
-            Some(Value::String(s)) => s.clone(),
-            _ => panic!("no tcString"),
-        };
-        let expected = ids(&case, "vendorConsents").contains(&565)
-            && ids(&case, "purposeConsents").contains(&1)
-            && ids(&case, "purposeConsents").contains(&10);
-        seen[usize::from(expected)] = true;
-        assert_eq!(
-            tcf.permissions(&decode(&s).unwrap()),
-            vec![(0, expected), (4, expected)],
-            "{s}"
-        );
-    }
-    assert_eq!(seen, [true, true], "the fixtures hold both outcomes");
-}
-
-#[test]
-fn configured_rules_use_purposes_vendors_and_special_features() {
-    let c = config(r#"{"categories":["ads"]}"#);
-    let rules = parse(r#"{"timeout":500,"rules":{"ads":{"purposes":[1,3],"vendors":[2],"specialFeatures":[1]},"aa":{"purposes":[1]}}}"#).unwrap();
-    let tcf = TcfConfig::parse(&c.categories, &rules).unwrap();
-    assert_eq!(tcf.timeout, 500);
-    for case in fixtures() {
-        let Some(Value::String(s)) = case.get("tcString") else {
-            panic!()
-        };
-        let p = ids(&case, "purposeConsents");
-        let v = ids(&case, "vendorConsents");
-        let f = ids(&case, "specialFeatureOptins");
-        let ads = p.contains(&1) && p.contains(&3) && v.contains(&2) && f.contains(&1);
-        assert_eq!(
-            tcf.permissions(&decode(s).unwrap()),
-            vec![(8, ads), (2, p.contains(&1))]
-        );
-    }
-    for bad in [
-        r#"{"timeout":"soon"}"#,
-        r#"{"rules":{"nope":{}}}"#,
-        r#"{"rules":{"aa":{"purposes":[0]}}}"#,
-        "[]",
-    ] {
-        let e = TcfConfig::parse(&c.categories, &parse(bad).unwrap()).unwrap_err();
-        assert!(e.starts_with("config.tcf"), "{bad}: {e}");
     }
 }

@@ -6,7 +6,7 @@
 use consentry::consent::{Config, Engine};
 use consentry::json::{parse, Value};
 use consentry::subscription::form_options::FormOptions;
-use consentry::tcf::rules::TcfConfig;
+use consentry_iab::tcf::rules::TcfConfig;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -5,11 +5,11 @@
 //! after the configured timeout, keeping the pre-opt-in defaults. Also the
 //! `iabPlugin` Adobe's ID service calls through `execute`.
 
+use crate::tcf::rules::TcfConfig;
 use alloc::rc::Rc;
 use alloc::string::String;
 use alloc::vec::Vec;
 use consentry::consent::Categories;
-use consentry::tcf::rules::TcfConfig;
 use consentry::web::convert::{self, object};
 use consentry::web::{report, warn};
 use core::cell::RefCell;
@@ -30,7 +30,7 @@ fn get(v: &JsValue, key: &str) -> JsValue {
 #[wasm_bindgen(js_name = decodeTCString)]
 pub fn decode_tc_string(tc_string: JsValue) -> Result<JsValue, JsValue> {
     let text = tc_string.as_string().unwrap_or_default();
-    match consentry::tcf::decode(&text) {
+    match crate::tcf::decode(&text) {
         Ok(tc) => js_sys::JSON::parse(&tc.to_json()),
         Err(e) => {
             let mut what = String::from("a TC string (");
@@ -218,7 +218,7 @@ impl Inner {
             s.data = Some((gdpr, tc_string.clone(), changed));
         }
         if gdpr != Some(false) {
-            let choices = match consentry::tcf::decode(&tc_string) {
+            let choices = match crate::tcf::decode(&tc_string) {
                 Ok(tc) => self.config.permissions(&tc),
                 Err(e) => {
                     let mut m = String::from("the CMP's TC string could not be read (");

@@ -2,12 +2,15 @@
 //! `consentry.decodeTCString` and, with `isIabContext`, the CMP listener and
 //! the `iabPlugin` Adobe's ID service calls. A wasm module of its own,
 //! loaded by the gate's facade only on pages that use TCF, so other pages
-//! never download it. The rules come from `consentry::tcf`.
+//! never download it. The TC string decoder and the TCF rules ([`tcf`])
+//! live here, pure and tested natively, beside their only user.
 #![cfg_attr(
     not(test),
     deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)
 )]
 extern crate alloc;
+
+pub mod tcf;
 
 #[cfg(target_arch = "wasm32")]
 mod cmp;

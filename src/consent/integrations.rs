@@ -1,7 +1,7 @@
 //! What the integrations need from the configuration, and their pure rules:
 //! Global Privacy Control (`gpc`), cookie cleanup (`cookies`), Google
 //! Consent Mode (`consentMode`). IAB TCF's `tcf` key is read by the TCF
-//! module ([`crate::tcf::rules`]).
+//! module (`consentry_iab::tcf::rules`).
 //!
 //! ```js
 //! {
@@ -73,7 +73,7 @@ pub fn path(outer: &str, inner: &str) -> String {
 
 impl Integrations {
     /// Reads `gpc`, `cookies` and `consentMode` from the config object
-    /// (`tcf` is read by the TCF module, [`crate::tcf::rules`]).
+    /// (`tcf` is read by the TCF module, `consentry_iab::tcf::rules`).
     pub fn parse(cats: &Categories, input: &Value) -> Result<Integrations, String> {
         let mut out = Integrations::default();
         for (mark, v) in members("gpc", input.get("gpc"))? {

@@ -9,9 +9,9 @@
 //! purposes 1 and 10. Other categories are not TCF's business.
 
 use super::TcString;
-use crate::consent::{bad_value, members, path, Categories};
-use crate::json::Value;
 use alloc::{string::String, vec, vec::Vec};
+use consentry::consent::{bad_value, members, path, Categories};
+use consentry::json::Value;
 
 /// Adobe's vendor id in the Global Vendor List.
 pub const ADOBE_VENDOR: u64 = 565;

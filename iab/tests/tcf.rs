@@ -6,7 +6,7 @@
 //! malformed input, which must be an error.
 
 use consentry::json::{parse, Value};
-use consentry::tcf::{decode, TcfError};
+use consentry_iab::tcf::{decode, TcfError};
 
 fn field<'a>(v: &'a Value, key: &str) -> &'a Value {
     v.get(key).unwrap_or_else(|| panic!("fixture lacks {key}"))
@@ -49,7 +49,7 @@ fn cases(json: &str) -> Vec<Value> {
 
 #[test]
 fn decodes_exactly_what_the_iab_library_encoded() {
-    let cases = cases(include_str!("fixtures/tcf.json"));
+    let cases = cases(include_str!("../../tests/fixtures/tcf.json"));
     assert!(cases.len() >= 100);
     for case in &cases {
         let s = text(case, "tcString");
@@ -63,7 +63,7 @@ fn decodes_exactly_what_the_iab_library_encoded() {
 /// throws, ours is an error too, which denies the ruled categories.
 #[test]
 fn agrees_with_the_iab_library_on_its_reported_problem_strings() {
-    let cases = cases(include_str!("fixtures/tcf-problems.json"));
+    let cases = cases(include_str!("../../tests/fixtures/tcf-problems.json"));
     assert!(cases.len() >= 10);
     for case in &cases {
         let s = text(case, "tcString");
@@ -77,7 +77,7 @@ fn agrees_with_the_iab_library_on_its_reported_problem_strings() {
     }
 }
 
-fn assert_same(tc: &consentry::tcf::TcString, case: &Value) {
+fn assert_same(tc: &consentry_iab::tcf::TcString, case: &Value) {
     let s = text(case, "tcString");
     let at = |what: &str| format!("{what} of {s}");
     for (ours, key) in [

@@ -6,7 +6,7 @@
 //! type (1 disclosed vendors, 2 allowed vendors, 3 publisher TC).
 //!
 //! ```
-//! use consentry::tcf::decode;
+//! use consentry_iab::tcf::decode;
 //! let tc = decode("CQuIxQAQuIxQAAKADCENB4FoAMBAAEIAAAYgFeQA4AAgAGAjUBXgEawAQEagAAAA.IEawAgAAgI1A.dAAAAAAAAWAA").unwrap();
 //! assert_eq!((tc.cmp_id, tc.consent_language.as_str(), tc.publisher_country_code.as_str()), (10, "EN", "DE"));
 //! assert!(tc.vendor_consents.contains(&565));
@@ -115,13 +115,13 @@ impl TcfError {
             TcfError::Truncated => "the TC string ends in the middle of a field".into(),
             TcfError::UnsupportedVersion(v) => {
                 let mut m = String::from("TC string version ");
-                crate::json::push_uint(&mut m, u64::from(*v));
+                consentry::json::push_uint(&mut m, u64::from(*v));
                 m.push_str(" is not supported (expected 2)");
                 m
             }
             TcfError::UnknownSegment(t) => {
                 let mut m = String::from("unknown TC string segment type ");
-                crate::json::push_uint(&mut m, u64::from(*t));
+                consentry::json::push_uint(&mut m, u64::from(*t));
                 m
             }
             TcfError::Invalid(what) => {
@@ -198,7 +198,7 @@ impl Object {
     }
     fn uint(&mut self, k: &str, v: impl Into<u64>) {
         self.key(k);
-        crate::json::push_uint(&mut self.0, v.into());
+        consentry::json::push_uint(&mut self.0, v.into());
     }
     fn flag(&mut self, k: &str, v: bool) {
         self.key(k);
@@ -206,7 +206,7 @@ impl Object {
     }
     fn text(&mut self, k: &str, v: &str) {
         self.key(k);
-        crate::json::write_string(v, &mut self.0);
+        consentry::json::write_string(v, &mut self.0);
     }
     fn ids<T: Copy + Into<u64>>(&mut self, k: &str, v: &[T]) {
         self.key(k);
@@ -215,7 +215,7 @@ impl Object {
             if i > 0 {
                 self.0.push(',');
             }
-            crate::json::push_uint(&mut self.0, (*id).into());
+            consentry::json::push_uint(&mut self.0, (*id).into());
         }
         self.0.push(']');
     }
