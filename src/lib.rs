@@ -17,9 +17,9 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod channel;
 pub mod consent;
 pub mod json;
-pub mod subscription;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;

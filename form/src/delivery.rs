@@ -5,7 +5,7 @@
 //! back online, and on the next page load, always with the same
 //! `Idempotency-Key`, so the server applies it exactly once.
 
-use consentry::subscription::outbox::{classify, Entry, Outbox, Outcome};
+use crate::rules::outbox::{classify, Entry, Outbox, Outcome};
 use consentry::web::warn;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;

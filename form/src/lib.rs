@@ -8,6 +8,8 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)
 )]
 
+pub mod rules;
+
 #[cfg(target_arch = "wasm32")]
 mod delivery;
 #[cfg(target_arch = "wasm32")]

@@ -3,11 +3,11 @@
 //! text goes in with `textContent` or attributes, never as HTML.
 
 use crate::delivery::{self, Delivery};
+use crate::rules::form_options::{FormOptions, Mode, CALLBACKS};
+use crate::rules::outbox::Entry;
+use crate::rules::payload::{status_set_body, Consent, Rejection, Submission};
+use crate::rules::{phone, sha256};
 use consentry::json;
-use consentry::subscription::form_options::{FormOptions, Mode, CALLBACKS};
-use consentry::subscription::outbox::Entry;
-use consentry::subscription::payload::{status_set_body, Consent, Rejection, Submission};
-use consentry::subscription::{phone, sha256};
 use consentry::web::convert::{self, error, object};
 use consentry::web::{new_id, report, warn};
 use std::cell::{Cell, RefCell};

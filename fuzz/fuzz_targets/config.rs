@@ -5,7 +5,7 @@
 #![no_main]
 use consentry::consent::{Config, Engine};
 use consentry::json::{parse, Value};
-use consentry::subscription::form_options::FormOptions;
+use consentry_form::rules::form_options::FormOptions;
 use consentry_iab::tcf::rules::TcfConfig;
 use libfuzzer_sys::fuzz_target;
 

@@ -3,7 +3,7 @@
 //! sandbox's own check, with the phonenumber crate, is fuzzed through its
 //! endpoints by `sandbox_request`.)
 #![no_main]
-use consentry::subscription::phone::normalise;
+use consentry_form::rules::phone::normalise;
 use libfuzzer_sys::fuzz_target;
 
 const COUNTRIES: [&str; 6] = ["US", "GB", "KR", "JP", "DE", "BR"];

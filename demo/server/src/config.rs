@@ -21,7 +21,7 @@
 
 use crate::keywords::{defaults, CategorySpec, KeywordSpec, Keywords, Kind};
 use crate::limits::{Limit, Limits};
-pub use consentry::subscription::Channel;
+pub use consentry::channel::Channel;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 

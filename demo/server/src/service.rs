@@ -3,7 +3,7 @@
 //!
 //! Every change runs in one transaction that is on disk (WAL, synchronous
 //! FULL) before the caller answers, so a request that got its 201 survives a
-//! SIGKILL. The rules come from `consentry::subscription`.
+//! SIGKILL. The rules come from this crate's `double_opt_in`, `keywords` and `segments`.
 
 use crate::config::{Channel, Config, Group};
 use crate::double_opt_in::{Event, Intent, Number, Send, State};

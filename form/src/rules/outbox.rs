@@ -4,7 +4,7 @@
 //! is applied twice.
 //!
 //! ```
-//! use consentry::subscription::outbox::{Outbox, Entry, Outcome, classify};
+//! use consentry_form::rules::outbox::{Outbox, Entry, Outcome, classify};
 //! let mut outbox = Outbox::default();
 //! outbox.push(Entry::new("key-1", "/subscription/status/set", "{}", 0));
 //! assert_eq!(classify(Some(503)), Outcome::Retry);
@@ -15,8 +15,7 @@
 //! assert_eq!(Outbox::decode(&text).due(1_000).len(), 1);
 //! ```
 
-use crate::json::{self, Value};
-use alloc::{string::String, vec, vec::Vec};
+use consentry::json::{self, Value};
 
 /// The first retry waits this long; each further one twice as long.
 pub const FIRST_RETRY_MS: u64 = 1_000;

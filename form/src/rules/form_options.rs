@@ -8,10 +8,9 @@
 
 use super::phone::{country, COUNTRIES};
 use super::texts::{self, Locale};
-pub use super::Channel;
-use crate::consent::bad_member;
-use crate::json::Value;
-use alloc::{string::String, string::ToString, vec::Vec};
+pub use consentry::channel::Channel;
+use consentry::consent::bad_member;
+use consentry::json::Value;
 
 /// Inline in the target element, or as an in-app modal dialog.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -271,8 +270,7 @@ fn unknown_country(key: &str, v: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::json;
-    use alloc::{format, vec};
+    use consentry::json;
 
     const DISCLOSURE: &str = "By checking this box you agree to receive recurring marketing texts from Acme Alerts \
         (up to 4 msgs/month). Msg & data rates may apply. Reply HELP for help, STOP to cancel.";

@@ -2,7 +2,7 @@
 //! override any of them by key; `{phone}` is replaced by the number.
 //!
 //! ```
-//! use consentry::subscription::texts::{text, Locale};
+//! use consentry_form::rules::texts::{text, Locale};
 //! assert_eq!(text(Locale::Ko, "submit"), Some("구독하기"));
 //! assert_eq!(Locale::parse("ja-JP"), Some(Locale::Ja));
 //! ```
@@ -203,7 +203,7 @@ mod tests {
 
     #[test]
     fn phone_errors_have_messages() {
-        use crate::subscription::phone::PhoneError;
+        use crate::rules::phone::PhoneError;
         for e in [
             PhoneError::Empty,
             PhoneError::InvalidCharacter('x'),

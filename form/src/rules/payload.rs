@@ -3,7 +3,7 @@
 //! endpoint keeps as proof, and the checks of the programme's disclosure.
 //!
 //! ```
-//! use consentry::subscription::payload::{status_set_body, Consent, Submission};
+//! use consentry_form::rules::payload::{status_set_body, Consent, Submission};
 //! let body = status_set_body(&Submission {
 //!     subscription_group_id: "grp-1",
 //!     phone: "+14155552671",
@@ -14,8 +14,7 @@
 //! assert!(body.starts_with(r#"{"subscription_group_id":"grp-1","subscription_state":"subscribed","phone":["+14155552671"],"use_double_opt_in_logic":true,"#));
 //! ```
 
-use crate::json::Value;
-use alloc::{string::String, string::ToString, vec, vec::Vec};
+use consentry::json::Value;
 
 /// What the visitor agreed to, and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,7 +66,7 @@ pub fn status_set_body(s: &Submission) -> String {
     members.push(("use_double_opt_in_logic".to_string(), Value::Bool(s.double_opt_in)));
     let c = &s.consent;
     let mut time = String::new();
-    crate::json::push_uint(&mut time, c.time);
+    consentry::json::push_uint(&mut time, c.time);
     members.push((
         "consent".to_string(),
         Value::Object(vec![
@@ -198,7 +197,7 @@ mod tests {
             body,
             r#"{"subscription_group_id":"grp","subscription_state":"subscribed","phone":["+821012345678"],"external_id":["user-7"],"use_double_opt_in_logic":true,"consent":{"disclosure":"Acme \"Alerts\"","disclosure_sha256":"00ff","locale":"ko","page_url":"https://shop.example/p?q=1","time":1700000000000,"form_id":"footer"}}"#
         );
-        assert!(crate::json::parse(&body).is_ok());
+        assert!(consentry::json::parse(&body).is_ok());
     }
 
     #[test]

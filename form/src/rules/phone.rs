@@ -6,14 +6,13 @@
 //! with full metadata.
 //!
 //! ```
-//! use consentry::subscription::phone::normalise;
+//! use consentry_form::rules::phone::normalise;
 //! assert_eq!(normalise("07700 9001", "GB", &[]).unwrap_err().code(), "too_short");
 //! assert_eq!(normalise("07700 900123", "GB", &[]).unwrap(), "+447700900123");
 //! assert_eq!(normalise("010-1234-5678", "KR", &[]).unwrap(), "+821012345678");
 //! assert_eq!(normalise("+1 (415) 555-2671", "GB", &["GB", "US"]).unwrap(), "+14155552671");
 //! ```
 
-use alloc::{string::String, string::ToString};
 /// One country's dialling rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Country {
@@ -170,7 +169,6 @@ pub fn normalise(input: &str, default_country: &str, allowed: &[&str]) -> Result
 #[cfg(test)]
 mod tests {
     use super::*;
-    use alloc::format;
 
     #[test]
     fn national_numbers_with_separators_and_trunk_prefixes() {

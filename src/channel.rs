@@ -1,14 +1,5 @@
-//! Phone-capture subscriptions: the pure rules behind the SMS/WhatsApp form.
-//! Nothing here calls out. The sandbox service's own rules (the
-//! double-opt-in workflow, keywords, segments) live with the server in
-//! `demo/server`.
-
-pub mod form_options;
-pub mod outbox;
-pub mod payload;
-pub mod phone;
-pub mod sha256;
-pub mod texts;
+//! The messaging channel: shared by the phone form's options and the
+//! sandbox service's configuration.
 
 /// SMS or WhatsApp.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
