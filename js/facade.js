@@ -3,6 +3,7 @@
 // the object, and the queued calls are replayed in order.
 import init, { Consentry } from "../build/consentry.js";
 import { stub } from "./stub.js";
+import { integrations } from "./integrations.js";
 
 const CHAINED = ["approve", "deny", "approveAll", "denyAll", "complete", "on", "off", "memoizeContent"];
 const GETTERS = ["permissions", "status", "doesOptInApply", "isIabContext", "consentRecord"];
@@ -40,7 +41,7 @@ function iab(c, inner, config) {
 }
 
 export async function start(c, config, wasm, locator) {
-  let inner;
+  let inner, page;
   if (c._l) throw new Error("consentry.init: already started");
   c._l = 1;
   locate = locator;
@@ -52,7 +53,9 @@ export async function start(c, config, wasm, locator) {
     }
     // Without the inline snippet, Consent Mode's default is sent now.
     stub(window, document, 0, config);
-    upgrade(c, (inner = new Consentry(config)));
+    // The gate calls `effects` at every commit; `page` carries them out.
+    upgrade(c, (inner = new Consentry(config, () => page.effects())));
+    page = integrations(inner);
     c.renderPhoneCapture = (target, options) => {
       // Read once, now: a change to the options after this call changes nothing.
       let o;
@@ -85,7 +88,8 @@ export async function start(c, config, wasm, locator) {
     // renderPhoneCapture and decodeTCString: the promise the stub gave out.
     if (slot.r) slot.r(slot.f);
   }
-  inner.run();
+  page.effects();
+  page.observe();
   window.dispatchEvent(new CustomEvent("consentry:ready"));
   return c;
 }

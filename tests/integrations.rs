@@ -100,6 +100,34 @@ fn cookies_of_unapproved_categories_are_found_by_name_and_prefix() {
 }
 
 #[test]
+fn each_cookie_is_deleted_under_every_domain_and_path_variant() {
+    let c = config(r#"{"cookies":{"target":["mbox"]}}"#);
+    let perms = vec![false; c.categories.len()];
+    let deletions = c
+        .integrations
+        .cookie_deletions(&perms, "mbox=x; keep=1", "www.shop.example.com", "/cart", true);
+    let mut expected = Vec::new();
+    for domain in [
+        "; domain=example.com",
+        "; domain=shop.example.com",
+        "; domain=www.shop.example.com",
+        "",
+    ] {
+        for path in ["/", "/cart", "/cart/"] {
+            expected.push(format!("mbox=; max-age=0; path={path}{domain}; Secure"));
+        }
+    }
+    let (mut got, mut want) = (deletions.clone(), expected);
+    got.sort();
+    want.sort();
+    assert_eq!(got, want);
+    assert!(c
+        .integrations
+        .cookie_deletions(&perms, "keep=1", "example.com", "/", false)
+        .is_empty());
+}
+
+#[test]
 fn cookie_paths_cover_every_directory() {
     assert_eq!(cookie_paths("/"), vec!["/"]);
     assert_eq!(

@@ -162,6 +162,46 @@ impl Integrations {
             })
             .collect()
     }
+
+    /// The `document.cookie` assignments that delete the cookies of
+    /// categories not approved, under every domain and path a tag may have
+    /// set them with: host-only and each parent domain of `host`, `/` and
+    /// each directory of `path`.
+    pub fn cookie_deletions(
+        &self,
+        permissions: &[bool],
+        document_cookie: &str,
+        host: &str,
+        path: &str,
+        secure: bool,
+    ) -> Vec<String> {
+        let names = self.cookies_to_delete(permissions, document_cookie);
+        if names.is_empty() {
+            return Vec::new();
+        }
+        let paths = cookie_paths(path);
+        let mut domains = super::domain_candidates(host);
+        domains.push(String::new());
+        let mut out = Vec::new();
+        for name in names {
+            for domain in &domains {
+                for path in &paths {
+                    let mut c = String::from(name);
+                    c.push_str("=; max-age=0; path=");
+                    c.push_str(path);
+                    if !domain.is_empty() {
+                        c.push_str("; domain=");
+                        c.push_str(domain);
+                    }
+                    if secure {
+                        c.push_str("; Secure");
+                    }
+                    out.push(c);
+                }
+            }
+        }
+        out
+    }
 }
 
 /// A cookie name, or a prefix followed by `*`: the characters a cookie name

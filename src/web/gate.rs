@@ -8,14 +8,13 @@
 
 use super::convert::{self, error, from_value, object};
 use super::events::{call_reporting, dispatch_dom_event, Listeners};
-use super::storage::{delete_cookies, Store};
-use super::tags::Tags;
-use super::{new_id, warn};
+use super::storage::Store;
+use super::{new_id, report, warn};
 use crate::consent::{Commit, Config, Engine, Status, ADOBE};
 use crate::json::Value;
 use alloc::rc::Rc;
 use alloc::{string::String, vec::Vec};
-use core::cell::{OnceCell, RefCell};
+use core::cell::RefCell;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -56,8 +55,10 @@ pub struct Gate {
     listeners: RefCell<Listeners>,
     plugins: RefCell<Vec<(String, JsValue)>>,
     store: Store,
-    pub(super) tags: RefCell<Tags>,
-    pub(super) next_tag: OnceCell<js_sys::Function>,
+    /// The JS shell's function that carries out what the permissions in
+    /// force mean for the page (Consent Mode, cookies, tags), asking
+    /// [`Consentry::integrations`] and [`Consentry::tag`] what to do.
+    effects: Option<js_sys::Function>,
     /// `{category: boolean}` of the committed permissions, kept current
     /// before anyone hears of a commit: the facade answers `isApproved` for
     /// one category name from it without crossing into wasm. Prototype-less,
@@ -135,15 +136,14 @@ impl Gate {
         dispatch_dom_event(permissions.into(), changes.into());
     }
 
-    /// What the permissions in force mean for the page: the Consent Mode
-    /// update, cookie cleanup and tag activation.
-    fn carry_out_effects(self: &Rc<Self>) {
-        if let Ok(engine) = self.engine.try_borrow() {
-            let integrations = &engine.config().integrations;
-            super::google::update(integrations, engine.permissions());
-            delete_cookies(integrations, engine.permissions());
+    /// What the permissions in force mean for the page (the Consent Mode
+    /// update, cookie cleanup, tag activation), carried out by the shell.
+    fn carry_out_effects(&self) {
+        if let Some(f) = &self.effects {
+            if let Err(e) = f.call0(&JsValue::UNDEFINED) {
+                report("consentry: carrying out the permissions failed", &e);
+            }
         }
-        self.activate();
     }
 }
 
@@ -162,9 +162,10 @@ impl core::ops::Deref for Consentry {
 #[wasm_bindgen]
 impl Consentry {
     /// Validates `config`, reads the stored choice when storage is enabled,
-    /// and reports every warning once on the console.
+    /// and reports every warning once on the console. `effects` (the
+    /// shell's) is called at every commit, before the listeners.
     #[wasm_bindgen(constructor)]
-    pub fn new(config: JsValue) -> Result<Consentry, JsValue> {
+    pub fn new(config: JsValue, effects: Option<js_sys::Function>) -> Result<Consentry, JsValue> {
         let mut warnings = Vec::new();
         let value = config_value(&config, &mut warnings)?;
         let config = Config::parse(&value, &mut warnings).map_err(|e| error("init", &e))?;
@@ -189,8 +190,7 @@ impl Consentry {
             listeners: RefCell::default(),
             plugins: RefCell::default(),
             store,
-            tags: RefCell::default(),
-            next_tag: OnceCell::new(),
+            effects,
             approved: js_sys::Object::create(JsValue::NULL.unchecked_ref()),
             write_failed: core::cell::Cell::new(false),
         };
@@ -198,12 +198,52 @@ impl Consentry {
         Ok(Consentry(Rc::new(gate)))
     }
 
-    /// Starts the integrations once the queued calls have been replayed:
-    /// the Consent Mode update, cookie cleanup, tag activation and its
-    /// observer.
-    pub fn run(&self) {
-        self.carry_out_effects();
-        self.observe();
+    /// What the permissions in force mean for a page with `cookie`
+    /// (`document.cookie`) at `host` and `path`: `{consent, cookies}`, the
+    /// Consent Mode update (absent when not configured) and the
+    /// `document.cookie` assignments that delete the cookies of categories
+    /// not approved.
+    pub fn integrations(&self, cookie: &str, host: &str, path: &str, secure: bool) -> JsValue {
+        let Ok(engine) = self.engine.try_borrow() else {
+            return JsValue::NULL;
+        };
+        let (integrations, permissions) = (&engine.config().integrations, engine.permissions());
+        let consent = (!integrations.consent_mode.is_empty()).then(|| {
+            let state = integrations.consent_state(permissions);
+            JsValue::from(object(state.iter().map(|(t, granted)| {
+                (*t, JsValue::from_str(if *granted { "granted" } else { "denied" }))
+            })))
+        });
+        let cookies: js_sys::Array = integrations
+            .cookie_deletions(permissions, cookie, host, path, secure)
+            .iter()
+            .map(|c| JsValue::from_str(c))
+            .collect();
+        object([
+            ("consent", consent.unwrap_or(JsValue::UNDEFINED)),
+            ("cookies", cookies.into()),
+        ])
+        .into()
+    }
+
+    /// Whether a gated tag's `data-consent` expression holds now: `true` or
+    /// `false`, or the warning to report when it names an unknown category
+    /// (the tag then never runs).
+    pub fn tag(&self, expr: &str) -> JsValue {
+        let Ok(engine) = self.engine.try_borrow() else {
+            return JsValue::FALSE;
+        };
+        match crate::consent::tag_wanted(&engine.config().categories, engine.permissions(), expr) {
+            Ok(wanted) => JsValue::from_bool(wanted),
+            Err(term) => {
+                let mut m = String::from("consentry: data-consent=");
+                crate::json::write_string(expr, &mut m);
+                m.push_str(": unknown category ");
+                crate::json::write_string(term, &mut m);
+                m.push_str("; the tag never runs");
+                JsValue::from_str(&m)
+            }
+        }
     }
 
     /// `{category: boolean}` a CMP decided (the TCF module's rules): commits

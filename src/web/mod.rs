@@ -10,11 +10,7 @@ mod events;
 #[cfg(feature = "web")]
 mod gate;
 #[cfg(feature = "web")]
-mod google;
-#[cfg(feature = "web")]
 mod storage;
-#[cfg(feature = "web")]
-mod tags;
 
 #[cfg(feature = "web")]
 pub use gate::Consentry;

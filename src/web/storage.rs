@@ -8,8 +8,7 @@
 //! JSON helpers bring `serde_json`, about 18 KB brotli.
 
 use crate::consent::{
-    cookie_paths, cookie_value, domain_candidates, percent_decode, percent_encode, Config, Expiry, Integrations,
-    StorageKind, STORAGE_KEY,
+    cookie_value, domain_candidates, percent_decode, percent_encode, Config, Expiry, StorageKind, STORAGE_KEY,
 };
 use alloc::{string::String, vec::Vec};
 use core::cell::OnceCell;
@@ -40,45 +39,6 @@ fn web_storage(expiry: Expiry) -> Result<web_sys::Storage, &'static str> {
         window.local_storage()
     };
     storage.ok().flatten().ok_or("storage is not available")
-}
-
-/// Deletes the cookies of categories that are not approved, under every
-/// domain and path a tag may have set them with: host-only and each parent
-/// domain, `/` and each directory of the current path.
-pub fn delete_cookies(integrations: &Integrations, permissions: &[bool]) {
-    if integrations.cookies.is_empty() {
-        return;
-    }
-    let (Some(doc), Some(location)) = (html_document(), web_sys::window().map(|w| w.location())) else {
-        return;
-    };
-    let all = doc.cookie().unwrap_or_default();
-    let names = integrations.cookies_to_delete(permissions, &all);
-    if names.is_empty() {
-        return;
-    }
-    let host = location.hostname().unwrap_or_default();
-    let secure = location.protocol().is_ok_and(|p| p == "https:");
-    let paths = cookie_paths(&location.pathname().unwrap_or_default());
-    let mut domains = domain_candidates(&host);
-    domains.push(String::new());
-    for name in names {
-        for domain in &domains {
-            for path in &paths {
-                let mut c = String::from(name);
-                c.push_str("=; max-age=0; path=");
-                c.push_str(path);
-                if !domain.is_empty() {
-                    c.push_str("; domain=");
-                    c.push_str(domain);
-                }
-                if secure {
-                    c.push_str("; Secure");
-                }
-                let _ = doc.set_cookie(&c);
-            }
-        }
-    }
 }
 
 impl Store {
