@@ -659,38 +659,55 @@ fn country_label(iso: &str) -> String {
     s
 }
 
-/// Adds the default stylesheet to the page once. The form stays hidden
-/// until the sheet has loaded (or failed), so nobody sees it unstyled; a
-/// sheet the site links itself (`consentry-form.css`) is used as it is.
+/// Adds the default stylesheet to the page once. A form stays hidden until
+/// the sheet has loaded (or failed), so nobody sees it unstyled, also a
+/// second form rendered while the sheet is still loading; a sheet the site
+/// links itself (`consentry-form.css`) is used as it is.
 fn load_stylesheet(doc: &Document, url: &str, root: &Element) -> Result<(), JsValue> {
-    if doc
+    let found = doc
         .query_selector("link[data-consentry-form], link[href*='consentry-form']")
         .ok()
-        .flatten()
-        .is_some()
-    {
-        return Ok(());
-    }
-    let link = el(
-        doc,
-        "link",
-        &[("rel", "stylesheet"), ("href", url), ("data-consentry-form", "")],
-        "",
-    )?;
+        .flatten();
+    let link = match found {
+        // Ours, still loading (`data-consentry-form="loading"`): wait for it too.
+        Some(link) if link.get_attribute("data-consentry-form").as_deref() == Some("loading") => link,
+        Some(_) => return Ok(()),
+        None => {
+            let link = el(
+                doc,
+                "link",
+                &[("rel", "stylesheet"), ("href", url), ("data-consentry-form", "loading")],
+                "",
+            )?;
+            let loaded = link.clone();
+            let done = Closure::<dyn FnMut()>::new(move || {
+                let _ = loaded.set_attribute("data-consentry-form", "");
+            });
+            listen_once(&link, done)?;
+            let head = doc.head().map(Element::from).or_else(|| doc.document_element());
+            if let Some(head) = head {
+                add(&head, &link)?;
+            }
+            link
+        }
+    };
     root.set_attribute("hidden", "").map_err(dom_error)?;
     let shown = root.clone();
-    let show = Closure::<dyn FnMut()>::new(move || {
-        let _ = shown.remove_attribute("hidden");
-    });
+    listen_once(
+        &link,
+        Closure::<dyn FnMut()>::new(move || {
+            let _ = shown.remove_attribute("hidden");
+        }),
+    )
+}
+
+/// Calls `f` when the stylesheet `link` has loaded or failed. The closure
+/// lives as long as the page (one per form at most).
+fn listen_once(link: &Element, f: Closure<dyn FnMut()>) -> Result<(), JsValue> {
     for event in ["load", "error"] {
-        link.add_event_listener_with_callback(event, show.as_ref().unchecked_ref())
+        link.add_event_listener_with_callback(event, f.as_ref().unchecked_ref())
             .map_err(dom_error)?;
     }
-    // Called once per page at most; it lives as long as the page.
-    show.forget();
-    let head = doc.head().map(Element::from).or_else(|| doc.document_element());
-    match head {
-        Some(head) => add(&head, &link),
-        None => Ok(()),
-    }
+    f.forget();
+    Ok(())
 }

@@ -274,3 +274,21 @@ test("a form module that failed to download is fetched again on the next call", 
   await page.waitForSelector("#f form");
   await context.close();
 });
+
+test("no form shows unstyled: each waits for the stylesheet, also a second one rendered while it loads", async () => {
+  const context = await env.browser.newContext();
+  let release;
+  const held = new Promise((r) => (release = r));
+  await context.route("**/consentry-form.css", async (route) => { await held; await route.continue(); });
+  const site = `http://127.0.0.1:${env.server.port}`;
+  const page = await openFixture(context, `${site}/two-forms.html`, fixture("{ doesOptInApply: true }").replace("<body></body>", '<body><div id="a"></div><div id="b"></div></body>'));
+  const options = { subscriptionGroupId: "acme-sms", endpoint: "/", programme: "Acme Alerts", disclosure: DISCLOSURE, countries: ["US"] };
+  await page.evaluate((o) => Promise.all([consentry.renderPhoneCapture(document.getElementById("a"), o), consentry.renderPhoneCapture(document.getElementById("b"), o)]), options);
+  assert.deepEqual(await page.evaluate(() => [...document.querySelectorAll("form.consentry-phone")].map((f) => f.hidden)), [true, true]);
+  release();
+  await page.waitForFunction(() => [...document.querySelectorAll("form.consentry-phone")].every((f) => !f.hidden));
+  const colours = await page.evaluate(() => [...document.querySelectorAll(".consentry-submit")].map((b) => getComputedStyle(b).backgroundColor));
+  assert.deepEqual(colours, ["rgb(67, 56, 202)", "rgb(67, 56, 202)"]);
+  assert.equal(await page.locator("link[data-consentry-form]").count(), 1, "one stylesheet");
+  await context.close();
+});

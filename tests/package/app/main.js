@@ -13,6 +13,10 @@ window.result = (async () => {
       "(up to 4 msgs/month). Msg & data rates may apply. Reply HELP for help, STOP to cancel.",
     countries: ["US"],
   });
+  // The form shows once its stylesheet has loaded (or failed).
+  await new Promise(function shown(resolve) {
+    document.querySelector("#f form[hidden]") ? requestAnimationFrame(() => shown(resolve)) : resolve();
+  });
   const tc = await consentry.decodeTCString(new URLSearchParams(location.search).get("tc"));
   return {
     approved: consentry.isApproved("aa") && !consentry.isApproved("sms"),
