@@ -7,7 +7,8 @@ import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { gzipSync, brotliCompressSync, constants } from "node:zlib";
 
 const BUDGET = 40 * 1024;
-const TARGET = 20 * 1024;
+// The goals of issue 12, printed beside each page's total.
+const GOALS = { gate: 20 * 1024, form: 40 * 1024, tcf: 32 * 1024 };
 const PAGE = ["consentry_bg.wasm", "consentry.js", "snippet.min.js"];
 // Loaded on top only by pages that render the phone form, or use IAB TCF.
 const MODULES = [
@@ -45,7 +46,8 @@ export function sizes() {
     file("snippet-consent-mode.min.js", " (inline, instead of the snippet)"),
     ...MODULES.flatMap(([label, withLabel, files]) => [line(label, sum(files)), line(withLabel, sum([...PAGE, ...files]))]),
   ].join("\n");
-  return { rows, table, page: sum(PAGE)[2] };
+  const [form, tcf] = MODULES.map((m) => sum([...PAGE, ...m[2]])[2]);
+  return { rows, table, page: sum(PAGE)[2], pages: { gate: sum(PAGE)[2], form, tcf } };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
@@ -60,7 +62,12 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   console.log(`${"file".padEnd(28)}${pad("raw", 9)}${pad("gzip", 9)}${pad("brotli", 9)}`);
   for (const r of result.rows) console.log(`${r.name.padEnd(28)}${pad(r.raw, 9)}${pad(r.gzip, 9)}${pad(r.brotli, 9)}`);
   console.log(`\n${result.table}\n`);
-  console.log(`page total brotli: ${result.page} bytes (target ${TARGET}, budget ${BUDGET})`);
+  for (const [name, label] of [["gate", "page total"], ["form", "page that shows the form"], ["tcf", "page that uses TCF"]]) {
+    const bytes = result.pages[name];
+    const over = bytes - GOALS[name];
+    console.log(`${label}: ${bytes} bytes brotli, goal ${GOALS[name]}: ${over > 0 ? `${over} over` : "met"}`);
+  }
+  console.log(`the test run fails above ${BUDGET} bytes for the page total`);
   if (process.argv.includes("--write")) {
     const readme = readFileSync("README.md", "utf8");
     const [start, end] = MARKERS.map((m) => readme.indexOf(m));
