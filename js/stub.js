@@ -19,7 +19,7 @@ export function stub(w, d, base, config, load) {
   if (GCM && m && !c._g) {
     c._g = l = w.dataLayer = w.dataLayer || [];
     w.gtag = w.gtag || function () { l.push(arguments); };
-    for (k in m) if (/_/.test(k)) g[k] = m[k] == !0 ? "granted" : "denied";
+    for (k in m) if (/_/.test(k)) g[k] = m[k] === !0 ? "granted" : "denied";
     g.wait_for_update = m.waitForUpdate || 500;
     if (m.regions) g.region = m.regions;
     w.gtag("consent", "default", g);

@@ -183,6 +183,7 @@ fn bad_integration_config_is_refused_with_the_key_named() {
             "config.consentMode.waitForUpdate",
         ),
         (r#"{"consentMode":{"regions":"ES"}}"#, "config.consentMode.regions"),
+        (r#"{"consentMode":{"ad_storage":[]}}"#, "config.consentMode.ad_storage"),
     ] {
         let e = Config::parse(&parse(json).unwrap(), &mut vec![]).unwrap_err();
         assert!(e.starts_with(named), "{json}: {e}");

@@ -574,3 +574,97 @@ async fn cookie_attributes_follow_the_configuration() {
     }
     clear();
 }
+
+#[wasm_bindgen(module = "/js/stub.js")]
+extern "C" {
+    /// The inline snippet's stub, as js/stub.js exports it.
+    fn stub(window: &JsValue, document: &JsValue, base: &JsValue, config: &JsValue, load: &JsValue) -> JsValue;
+}
+
+/// The snippet sends Consent Mode's default before the wasm can check the
+/// configuration, by a rule of its own. Differential over generated
+/// `consentMode` values, valid and not (typos, `1`, `"true"`, `null`):
+/// where the core accepts the configuration, the snippet's default is the
+/// core's state with every category denied, type for type; where the core
+/// refuses it, the snippet grants only the types the site set to `true`.
+#[wasm_bindgen_test]
+fn the_snippets_consent_mode_default_agrees_with_the_core() {
+    // The bundles define GCM at build time; the raw module reads a global.
+    js("globalThis.GCM = true");
+    let types = [
+        "ad_storage",
+        "analytics_storage",
+        "ad_user_data",
+        "ad_personalization",
+        "functionality_storage",
+        "personalization_storage",
+        "security_storage",
+        "ad_storge",
+        "x_y",
+    ];
+    let values = [
+        "true",
+        "1",
+        "\"true\"",
+        "[]",
+        "[\"aa\"]",
+        "[\"aa\",\"nope\"]",
+        "null",
+        "false",
+        "{}",
+        "\"granted\"",
+    ];
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = |n: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n as u64) as usize
+    };
+    let (mut accepted, mut refused) = (0, 0);
+    for _ in 0..2000 {
+        let members: Vec<(usize, usize)> = (0..1 + next(3))
+            .map(|_| (next(types.len()), next(values.len())))
+            .collect();
+        let body: Vec<String> = members
+            .iter()
+            .map(|(t, v)| format!("\"{}\":{}", types[*t], values[*v]))
+            .collect();
+        let text = format!("{{\"doesOptInApply\":true,\"consentMode\":{{{}}}}}", body.join(","));
+        let window = js("return {}");
+        stub(
+            &window,
+            &JsValue::UNDEFINED,
+            &JsValue::UNDEFINED,
+            &config(&text),
+            &JsValue::UNDEFINED,
+        );
+        let default = get(&Array::from(&get(&get(&window, "dataLayer"), "0")).into(), "2");
+        let granted = |key: &str| get(&default, key).as_string().as_deref() == Some("granted");
+        match consentry::consent::Config::parse(&consentry::json::parse(&text).unwrap(), &mut Vec::new()) {
+            Ok(core) => {
+                accepted += 1;
+                let state = core.integrations.consent_state(&vec![false; core.categories.len()]);
+                let snippet: Vec<(String, bool)> = state.iter().map(|(t, _)| (t.to_string(), granted(t))).collect();
+                let core: Vec<(String, bool)> = state.iter().map(|(t, g)| (t.to_string(), *g)).collect();
+                assert_eq!(snippet, core, "{text}");
+            }
+            Err(_) => {
+                refused += 1;
+                // The last value of a key wins, in JSON as in the snippet.
+                for (t, _) in &members {
+                    let last = members.iter().rev().find(|(k, _)| k == t).map(|(_, v)| values[*v]);
+                    assert!(
+                        !granted(types[*t]) || last == Some("true"),
+                        "{text}: {} granted",
+                        types[*t]
+                    );
+                }
+            }
+        }
+    }
+    assert!(
+        accepted > 100 && refused > 100,
+        "{accepted} accepted, {refused} refused"
+    );
+}

@@ -124,8 +124,13 @@ impl Integrations {
                             "no such key (expected a consent type such as ad_storage, regions or waitForUpdate)",
                         ));
                     };
+                    // An empty list would grant the type with no category
+                    // approved: refused, like any other slip.
                     let cats = match v {
                         Value::Bool(true) => None,
+                        Value::Array(items) if items.is_empty() => {
+                            return Err(bad_value(&key, v, "a non-empty array of category names, or true"))
+                        }
                         _ => Some(category_list(cats, &key, v)?),
                     };
                     out.consent_mode.push((t, cats));
