@@ -4,6 +4,7 @@
 import init, { Consentry } from "../build/consentry.js";
 import { stub } from "./stub.js";
 import { integrations } from "./integrations.js";
+import { io } from "./storage.js";
 
 const CHAINED = ["approve", "deny", "approveAll", "denyAll", "complete", "on", "off", "memoizeContent"];
 const GETTERS = ["permissions", "status", "doesOptInApply", "isIabContext", "consentRecord"];
@@ -54,7 +55,7 @@ export async function start(c, config, wasm, locator) {
     // Without the inline snippet, Consent Mode's default is sent now.
     stub(window, document, 0, config);
     // The gate calls `effects` at every commit; `page` carries them out.
-    upgrade(c, (inner = new Consentry(config, () => page.effects())));
+    upgrade(c, (inner = new Consentry(config, () => page.effects(), io)));
     page = integrations(inner);
     c.renderPhoneCapture = (target, options) => {
       // Read once, now: a change to the options after this call changes nothing.

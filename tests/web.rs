@@ -10,6 +10,13 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+#[wasm_bindgen(module = "/js/storage.js")]
+extern "C" {
+    /// The shell's storage I/O, the same module the bundles use.
+    #[wasm_bindgen(js_name = storageIo)]
+    fn io() -> consentry::web::Io;
+}
+
 fn js(body: &str) -> JsValue {
     Function::new_no_args(body).call0(&JsValue::UNDEFINED).unwrap()
 }
@@ -46,14 +53,14 @@ const STORED: &str = r#"{"doesOptInApply":true,"isOptInStorageEnabled":true}"#;
 #[wasm_bindgen_test]
 fn a_commit_writes_the_adobe_cookie_and_a_new_page_reads_it() {
     clear();
-    let c = Consentry::new(config(STORED), None).unwrap();
+    let c = Consentry::new(config(STORED), None, io()).unwrap();
     c.approve("aa".into(), JsValue::UNDEFINED).unwrap();
     let all = cookies();
     assert!(
         all.contains("adobeujs-optin=%7B%22aam%22%3Afalse%2C%22adcloud%22%3Afalse%2C%22aa%22%3Atrue"),
         "{all}"
     );
-    let again = Consentry::new(config(STORED), None).unwrap();
+    let again = Consentry::new(config(STORED), None, io()).unwrap();
     assert!(again.is_approved("aa".into()).unwrap());
     assert_eq!(again.status(), "complete");
     clear();
@@ -62,12 +69,12 @@ fn a_commit_writes_the_adobe_cookie_and_a_new_page_reads_it() {
 #[wasm_bindgen_test]
 fn no_cookie_is_written_without_storage_or_with_expiry_none() {
     clear();
-    Consentry::new(config(r#"{"doesOptInApply":true}"#), None)
+    Consentry::new(config(r#"{"doesOptInApply":true}"#), None, io())
         .unwrap()
         .approve_all(JsValue::FALSE)
         .unwrap();
     let none = r#"{"doesOptInApply":true,"isOptInStorageEnabled":true,"optInStorageExpiry":"NONE"}"#;
-    Consentry::new(config(none), None)
+    Consentry::new(config(none), None, io())
         .unwrap()
         .approve_all(JsValue::FALSE)
         .unwrap();
@@ -78,11 +85,11 @@ fn no_cookie_is_written_without_storage_or_with_expiry_none() {
 fn session_cookies_are_written_and_read() {
     clear();
     let session = r#"{"doesOptInApply":true,"isOptInStorageEnabled":true,"optInStorageExpiry":"SESSION"}"#;
-    Consentry::new(config(session), None)
+    Consentry::new(config(session), None, io())
         .unwrap()
         .approve_all(JsValue::FALSE)
         .unwrap();
-    assert!(Consentry::new(config(session), None)
+    assert!(Consentry::new(config(session), None, io())
         .unwrap()
         .is_approved(JsValue::UNDEFINED)
         .unwrap());
@@ -97,7 +104,7 @@ fn a_cookie_the_page_cannot_keep_is_reported_not_fatal() {
     // end-to-end, where Chromium reports them.)
     let secure =
         r#"{"doesOptInApply":true,"isOptInStorageEnabled":true,"secureCookie":true,"sameSiteCookie":"Strict"}"#;
-    Consentry::new(config(secure), None)
+    Consentry::new(config(secure), None, io())
         .unwrap()
         .approve("aa".into(), JsValue::UNDEFINED)
         .unwrap();
@@ -105,7 +112,7 @@ fn a_cookie_the_page_cannot_keep_is_reported_not_fatal() {
     clear();
     let foreign_domain = r#"{"doesOptInApply":true,"isOptInStorageEnabled":true,"optInCookieDomain":"example.com"}"#;
     js("window.__warns = []; window.__warn = console.warn; console.warn = function (m) { __warns.push(String(m)); };");
-    let c = Consentry::new(config(foreign_domain), None).unwrap();
+    let c = Consentry::new(config(foreign_domain), None, io()).unwrap();
     c.approve("aa".into(), JsValue::UNDEFINED).unwrap();
     assert!(c.is_approved("aa".into()).unwrap(), "the choice holds for this page");
     let warns = js("console.warn = __warn; return __warns.join('|')")
@@ -128,7 +135,7 @@ fn corrupt_and_foreign_cookies_never_approve() {
     ] {
         clear();
         js(&format!("document.cookie = 'adobeujs-optin={value}; path=/'"));
-        let c = Consentry::new(config(STORED), None).unwrap();
+        let c = Consentry::new(config(STORED), None, io()).unwrap();
         assert!(!c.is_approved("aa".into()).unwrap(), "{value}");
     }
     clear();
@@ -138,19 +145,19 @@ fn corrupt_and_foreign_cookies_never_approve() {
 fn local_storage_keeps_the_choice() {
     clear();
     let cfg = r#"{"doesOptInApply":true,"isOptInStorageEnabled":true,"storage":"localStorage"}"#;
-    Consentry::new(config(cfg), None)
+    Consentry::new(config(cfg), None, io())
         .unwrap()
         .approve(strs(&["aa", "ecid"]), JsValue::UNDEFINED)
         .unwrap();
     let stored = js("return localStorage.getItem('adobeujs-optin')").as_string().unwrap();
     assert!(stored.contains(r#""aa":true"#), "{stored}");
     assert!(!cookies().contains("adobeujs-optin"));
-    assert!(Consentry::new(config(cfg), None)
+    assert!(Consentry::new(config(cfg), None, io())
         .unwrap()
         .is_approved(strs(&["aa", "ecid"]))
         .unwrap());
     let session = r#"{"doesOptInApply":true,"isOptInStorageEnabled":true,"storage":"localStorage","optInStorageExpiry":"SESSION"}"#;
-    Consentry::new(config(session), None)
+    Consentry::new(config(session), None, io())
         .unwrap()
         .approve("target".into(), JsValue::UNDEFINED)
         .unwrap();
@@ -168,7 +175,7 @@ fn a_storage_that_throws_fails_closed_without_crashing() {
     js("localStorage.setItem('adobeujs-optin', '{\"aa\":true}');
         window.__storage = Object.getOwnPropertyDescriptor(window, 'localStorage');
         Object.defineProperty(window, 'localStorage', { configurable: true, get: function () { throw new DOMException('denied', 'SecurityError'); } });");
-    let c = Consentry::new(config(cfg), None).unwrap();
+    let c = Consentry::new(config(cfg), None, io()).unwrap();
     assert!(
         !c.is_approved("aa".into()).unwrap(),
         "unreadable storage approves nothing"
@@ -179,7 +186,7 @@ fn a_storage_that_throws_fails_closed_without_crashing() {
     // A storage whose writes throw (quota exceeded).
     js("Object.defineProperty(window, 'localStorage', { configurable: true, value: { getItem: function () { return 'garbage'; },
         setItem: function () { throw new DOMException('full', 'QuotaExceededError'); } } });");
-    let c = Consentry::new(config(cfg), None).unwrap();
+    let c = Consentry::new(config(cfg), None, io()).unwrap();
     assert!(!c.is_approved("aa".into()).unwrap(), "garbage approves nothing");
     c.deny("ecid".into(), JsValue::UNDEFINED).unwrap();
     assert_eq!(c.status(), "complete");
@@ -190,7 +197,7 @@ fn a_storage_that_throws_fails_closed_without_crashing() {
 #[wasm_bindgen_test]
 fn listeners_hear_commits_in_order_and_off_removes_them() {
     clear();
-    let c = Consentry::new(config(r#"{"doesOptInApply":true}"#), None).unwrap();
+    let c = Consentry::new(config(r#"{"doesOptInApply":true}"#), None, io()).unwrap();
     let log = js("window.__log = []; return window.__log;");
     let first = js("return function (p) { __log.push('first:' + p.aa + ':' + (this && this.tag)); };");
     let broken = js("return function () { __log.push('broken'); throw new Error('tag bug'); };");
@@ -216,7 +223,7 @@ fn listeners_hear_commits_in_order_and_off_removes_them() {
 #[wasm_bindgen_test]
 fn unsubscribe_removes_exactly_its_own_listener() {
     // Adobe defect 5: Adobe's unsubscribe removes by position.
-    let c = Consentry::new(config(r#"{"doesOptInApply":true}"#), None).unwrap();
+    let c = Consentry::new(config(r#"{"doesOptInApply":true}"#), None, io()).unwrap();
     js("window.__hits = [];");
     let a = js("return function () { __hits.push('a'); };");
     let b = js("return function () { __hits.push('b'); };");
@@ -240,10 +247,11 @@ fn fetch_permissions_answers_at_once_when_there_is_an_answer() {
     let pre = Consentry::new(
         config(r#"{"doesOptInApply":true,"preOptInApprovals":{"aa":true}}"#),
         None,
+        io(),
     )
     .unwrap();
     assert_eq!(pre.fetch_permissions(cb.clone(), JsValue::UNDEFINED).unwrap(), 0);
-    let off = Consentry::new(config("{}"), None).unwrap();
+    let off = Consentry::new(config("{}"), None, io()).unwrap();
     off.fetch_permissions(cb, JsValue::FALSE).unwrap();
     let seen = js("return __seen.join('|')").as_string().unwrap();
     assert!(seen.starts_with(r#"{"aam":false,"adcloud":false,"aa":true"#), "{seen}");
@@ -253,7 +261,7 @@ fn fetch_permissions_answers_at_once_when_there_is_an_answer() {
 #[wasm_bindgen_test]
 fn a_listener_may_call_back_into_the_api() {
     // Through the JS class, exactly as the facade calls it.
-    let c: JsValue = Consentry::new(config(r#"{"doesOptInApply":true}"#), None)
+    let c: JsValue = Consentry::new(config(r#"{"doesOptInApply":true}"#), None, io())
         .unwrap()
         .into();
     Reflect::set(&js("return window"), &"__c".into(), &c).unwrap();
@@ -269,7 +277,7 @@ fn a_listener_may_call_back_into_the_api() {
 
 #[wasm_bindgen_test]
 fn commits_fire_a_dom_event_with_permissions_and_changes() {
-    let c = Consentry::new(config(r#"{"doesOptInApply":true,"categories":["sms"]}"#), None).unwrap();
+    let c = Consentry::new(config(r#"{"doesOptInApply":true,"categories":["sms"]}"#), None, io()).unwrap();
     js("window.__detail = null; window.addEventListener('consentry:complete', function (e) { __detail = e.detail; }, { once: true });");
     c.approve(strs(&["sms"]), JsValue::UNDEFINED).unwrap();
     let detail = js("return __detail");
@@ -283,7 +291,7 @@ fn commits_fire_a_dom_event_with_permissions_and_changes() {
 #[wasm_bindgen_test]
 fn arrays_from_another_frame_are_accepted() {
     // Adobe defect 6.
-    let c = Consentry::new(config(r#"{"doesOptInApply":true}"#), None).unwrap();
+    let c = Consentry::new(config(r#"{"doesOptInApply":true}"#), None, io()).unwrap();
     let foreign = js("var f = document.createElement('iframe'); document.body.appendChild(f);
         var a = new f.contentWindow.Array('aa', 'target'); f.remove(); return a;");
     c.approve(foreign.clone(), JsValue::UNDEFINED).unwrap();
@@ -296,10 +304,10 @@ fn arrays_from_another_frame_are_accepted() {
 #[wasm_bindgen_test]
 fn memoized_content_is_stored_beside_the_permissions() {
     clear();
-    let c = Consentry::new(config(STORED), None).unwrap();
+    let c = Consentry::new(config(STORED), None, io()).unwrap();
     c.memoize_content(config(r#"{"iabConsentHash":"h1","n":{"x":[1,2]}}"#))
         .unwrap();
-    let again = Consentry::new(config(STORED), None).unwrap();
+    let again = Consentry::new(config(STORED), None, io()).unwrap();
     assert_eq!(again.get_memoized_content("iabConsentHash".into()).unwrap(), "h1");
     assert_eq!(again.status(), "pending", "memoized content alone is not a choice");
     let n = again.get_memoized_content("n".into()).unwrap();
@@ -310,7 +318,7 @@ fn memoized_content_is_stored_beside_the_permissions() {
 
 #[wasm_bindgen_test]
 fn every_wrong_argument_throws_an_error_naming_the_call_and_the_value() {
-    let c = Consentry::new(config(r#"{"doesOptInApply":true}"#), None).unwrap();
+    let c = Consentry::new(config(r#"{"doesOptInApply":true}"#), None, io()).unwrap();
     let f = js("return function () {}");
     let cases: Vec<(Result<(), JsValue>, &str)> = vec![
         (
@@ -415,7 +423,7 @@ fn bad_configurations_throw_and_name_the_key() {
         (js("return { revision: NaN }"), "consentry.init: config.revision is NaN"),
     ];
     for (cfg, expected) in cases {
-        let message = error_message(Consentry::new(cfg, None).err().expect(expected));
+        let message = error_message(Consentry::new(cfg, None, io()).err().expect(expected));
         assert!(message.starts_with(expected), "{message:?}");
     }
 }
@@ -425,19 +433,19 @@ fn config_functions_are_called_once_and_a_throwing_one_fails_closed() {
     js("window.__calls = 0;");
     let cfg = js("return { doesOptInApply: function () { __calls++; return 'true'; },
         previousPermissions: function () { return '{\"aa\":true}'; } }");
-    let c = Consentry::new(cfg, None).unwrap();
+    let c = Consentry::new(cfg, None, io()).unwrap();
     assert!(c.does_opt_in_apply() && c.is_approved("aa".into()).unwrap());
     assert_eq!(c.status(), "complete");
     assert_eq!(js("return __calls").as_f64(), Some(1.0));
     let throwing = js("return { doesOptInApply: function () { throw new Error('x'); } }");
-    let c = Consentry::new(throwing, None).unwrap();
+    let c = Consentry::new(throwing, None, io()).unwrap();
     assert!(c.does_opt_in_apply(), "a throwing doesOptInApply means opt-in applies");
     assert!(!c.is_approved("aa".into()).unwrap());
 }
 
 #[wasm_bindgen_test]
 fn plugins_register_once_and_execute_with_params_and_callback() {
-    let c = Consentry::new(config("{}"), None).unwrap();
+    let c = Consentry::new(config("{}"), None, io()).unwrap();
     let plugin = js(
         "window.__reg = 0; return { name: 'iabPlugin', onRegister: function (api) { __reg++; this.api = api; },
         fetchConsentData: function (o) { o.callback(null, { gdprApplies: false, x: o.x }); } };",
@@ -464,7 +472,7 @@ fn plugins_register_once_and_execute_with_params_and_callback() {
 
 #[wasm_bindgen_test]
 fn categories_include_site_categories() {
-    let c = Consentry::new(config(r#"{"categories":["sms","push-news","analytics"]}"#), None).unwrap();
+    let c = Consentry::new(config(r#"{"categories":["sms","push-news","analytics"]}"#), None, io()).unwrap();
     let cats = c.categories();
     assert_eq!(get(&cats, "ECID"), "ecid");
     assert_eq!(get(&cats, "SMS"), "sms");
@@ -477,6 +485,7 @@ fn hostile_arguments_and_a_throwing_console_cannot_break_the_module() {
     let c: JsValue = Consentry::new(
         config(r#"{"doesOptInApply":true,"preOptInApprovals":"{\"aa\":7}"}"#),
         None,
+        io(),
     )
     .unwrap()
     .into();
@@ -519,7 +528,7 @@ fn hostile_arguments_and_a_throwing_console_cannot_break_the_module() {
         "return new Proxy({}, { ownKeys: function () { throw 1; } })",
         "var r = Proxy.revocable({}, {}); r.revoke(); return r.proxy;",
     ] {
-        let message = error_message(Consentry::new(js(bad), None).err().unwrap());
+        let message = error_message(Consentry::new(js(bad), None, io()).err().unwrap());
         assert!(message.starts_with("consentry.init: "), "{message}");
     }
 }
@@ -554,7 +563,7 @@ async fn cookie_attributes_follow_the_configuration() {
     ];
     for (cfg, lifetime, same_site) in cases {
         clear();
-        Consentry::new(config(cfg), None)
+        Consentry::new(config(cfg), None, io())
             .unwrap()
             .approve("aa".into(), JsValue::UNDEFINED)
             .unwrap();

@@ -8,7 +8,7 @@
 
 use super::convert::{self, error, from_value, object};
 use super::events::{call_reporting, dispatch_dom_event, Listeners};
-use super::storage::Store;
+use super::storage::{Io, Store};
 use super::{new_id, report, warn};
 use crate::consent::{Commit, Config, Engine, Status, ADOBE};
 use crate::json::Value;
@@ -163,13 +163,14 @@ impl core::ops::Deref for Consentry {
 impl Consentry {
     /// Validates `config`, reads the stored choice when storage is enabled,
     /// and reports every warning once on the console. `effects` (the
-    /// shell's) is called at every commit, before the listeners.
+    /// shell's) is called at every commit, before the listeners; `io` (the
+    /// shell's `js/storage.js`) reads and writes the stored record.
     #[wasm_bindgen(constructor)]
-    pub fn new(config: JsValue, effects: Option<js_sys::Function>) -> Result<Consentry, JsValue> {
+    pub fn new(config: JsValue, effects: Option<js_sys::Function>, io: Io) -> Result<Consentry, JsValue> {
         let mut warnings = Vec::new();
         let value = config_value(&config, &mut warnings)?;
         let config = Config::parse(&value, &mut warnings).map_err(|e| error("init", &e))?;
-        let store = Store::new(&config);
+        let store = Store::new(&config, io);
         let stored = if config.storage_enabled {
             store.read(&mut warnings)
         } else {

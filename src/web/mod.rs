@@ -14,6 +14,8 @@ mod storage;
 
 #[cfg(feature = "web")]
 pub use gate::Consentry;
+#[cfg(feature = "web")]
+pub use storage::Io;
 use wasm_bindgen::prelude::*;
 
 // The page may have replaced `console` with something that throws; a

@@ -12,10 +12,26 @@ use crate::consent::{
 };
 use alloc::{string::String, vec::Vec};
 use core::cell::OnceCell;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    /// The shell's storage input and output (`js/storage.js`): it only
+    /// touches the browser; what to read and write is decided here.
+    pub type Io;
+    #[wasm_bindgen(method)]
+    fn host(this: &Io) -> String;
+    #[wasm_bindgen(method, catch)]
+    fn read(this: &Io, kind: u8, key: &str) -> Result<Option<String>, JsValue>;
+    #[wasm_bindgen(method, catch)]
+    fn write(this: &Io, kind: u8, key: &str, text: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method)]
+    fn probe(this: &Io, domain: &str) -> bool;
+}
 
 /// Where and how this page stores its record.
 pub struct Store {
+    io: Io,
     kind: StorageKind,
     expiry: Expiry,
     domain: OnceCell<Option<String>>,
@@ -23,32 +39,15 @@ pub struct Store {
     same_site: Option<&'static str>,
 }
 
-fn html_document() -> Option<web_sys::HtmlDocument> {
-    web_sys::window()?.document()?.dyn_into().ok()
-}
-
-fn read_cookies() -> Option<String> {
-    html_document()?.cookie().ok()
-}
-
-fn web_storage(expiry: Expiry) -> Result<web_sys::Storage, &'static str> {
-    let window = web_sys::window().ok_or("no window")?;
-    let storage = if expiry == Expiry::Session {
-        window.session_storage()
-    } else {
-        window.local_storage()
-    };
-    storage.ok().flatten().ok_or("storage is not available")
-}
-
 impl Store {
-    /// The store the configuration asks for.
-    pub fn new(config: &Config) -> Store {
+    /// The store the configuration asks for, through the shell's `io`.
+    pub fn new(config: &Config, io: Io) -> Store {
         let domain = OnceCell::new();
         if let Some(d) = &config.cookie_domain {
             let _ = domain.set(Some(d.clone()));
         }
         Store {
+            io,
             kind: config.storage,
             expiry: config.expiry,
             domain,
@@ -57,25 +56,32 @@ impl Store {
         }
     }
 
+    /// 0 the cookie, 1 `localStorage`, 2 `sessionStorage` (a session's
+    /// choice under `localStorage`).
+    fn code(&self) -> u8 {
+        match (self.kind, self.expiry) {
+            (StorageKind::Cookie, _) => 0,
+            (StorageKind::LocalStorage, Expiry::Session) => 2,
+            (StorageKind::LocalStorage, _) => 1,
+        }
+    }
+
     /// The stored record's JSON text, if any could be read.
     pub fn read(&self, warnings: &mut Vec<String>) -> Option<String> {
-        match self.kind {
-            StorageKind::Cookie => {
-                let raw = read_cookies()?;
-                let value = cookie_value(&raw, STORAGE_KEY)?;
-                let text = percent_decode(value);
+        match (self.kind, self.io.read(self.code(), STORAGE_KEY)) {
+            (StorageKind::Cookie, jar) => {
+                let jar = jar.ok().flatten()?;
+                let text = percent_decode(cookie_value(&jar, STORAGE_KEY)?);
                 if text.is_none() {
                     warnings.push("stored consent ignored: the cookie is not valid percent-encoded UTF-8".into());
                 }
                 text
             }
-            StorageKind::LocalStorage => match web_storage(self.expiry).map(|s| s.get_item(STORAGE_KEY)) {
-                Ok(Ok(v)) => v,
-                Ok(Err(_)) | Err(_) => {
-                    warnings.push("stored consent could not be read: storage is not available".into());
-                    None
-                }
-            },
+            (StorageKind::LocalStorage, Ok(v)) => v,
+            (StorageKind::LocalStorage, Err(_)) => {
+                warnings.push("stored consent could not be read: storage is not available".into());
+                None
+            }
         }
     }
 
@@ -83,15 +89,21 @@ impl Store {
     pub fn write(&self, text: &str) -> Result<(), &'static str> {
         match self.kind {
             StorageKind::Cookie => self.write_cookie(&percent_encode(text)),
-            StorageKind::LocalStorage => web_storage(self.expiry)?
-                .set_item(STORAGE_KEY, text)
-                .map_err(|_| "storage refused the write (quota exceeded?)"),
+            StorageKind::LocalStorage => match self
+                .io
+                .write(self.code(), STORAGE_KEY, text)
+                .ok()
+                .and_then(|c| c.as_f64())
+            {
+                Some(0.0) => Ok(()),
+                Some(2.0) => Err("storage refused the write (quota exceeded?)"),
+                _ => Err("storage is not available"),
+            },
         }
     }
 
     fn write_cookie(&self, value: &str) -> Result<(), &'static str> {
-        let doc = html_document().ok_or("no document")?;
-        let domain = self.cookie_domain(&doc);
+        let domain = self.cookie_domain();
         let mut c = String::from(STORAGE_KEY);
         c.push('=');
         c.push_str(value);
@@ -111,12 +123,14 @@ impl Store {
         if self.secure {
             c.push_str("; Secure");
         }
-        doc.set_cookie(&c).map_err(|_| "cookies are not available")?;
-        let stored = doc
-            .cookie()
-            .ok()
-            .is_some_and(|all| cookie_value(&all, STORAGE_KEY) == Some(value));
-        if stored {
+        let jar = self
+            .io
+            .write(0, STORAGE_KEY, &c)
+            .map_err(|_| "cookies are not available")?;
+        if jar
+            .as_string()
+            .is_some_and(|all| cookie_value(&all, STORAGE_KEY) == Some(value))
+        {
             Ok(())
         } else {
             Err("the browser did not keep the cookie (cookies disabled, or a domain/Secure setting the page cannot use)")
@@ -125,27 +139,12 @@ impl Store {
 
     /// The configured domain, or the top-most one that accepts a cookie,
     /// found once with a probe cookie; `None` means a host-only cookie.
-    fn cookie_domain(&self, doc: &web_sys::HtmlDocument) -> Option<String> {
+    fn cookie_domain(&self) -> Option<String> {
         self.domain
             .get_or_init(|| {
-                let host = web_sys::window()
-                    .and_then(|w| w.location().hostname().ok())
-                    .unwrap_or_default();
-                domain_candidates(&host).into_iter().find(|d| {
-                    let probe = |age: &str| {
-                        let mut c = String::from("consentry-probe=1; path=/; domain=");
-                        c.push_str(d);
-                        c.push_str(age);
-                        let _ = doc.set_cookie(&c);
-                    };
-                    probe("");
-                    let ok = doc
-                        .cookie()
-                        .ok()
-                        .is_some_and(|all| cookie_value(&all, "consentry-probe").is_some());
-                    probe("; max-age=0");
-                    ok
-                })
+                domain_candidates(&self.io.host())
+                    .into_iter()
+                    .find(|d| self.io.probe(d))
             })
             .clone()
     }
