@@ -9,7 +9,18 @@
 // `data-src` come alive when their expression holds, in document order; an
 // external script loads before the next tag runs, so order holds. Each tag
 // runs at most once: it is marked `data-consentry` when taken.
+// @ts-check
+
+/**
+ * What the gate answers (src/web/gate.rs).
+ * @typedef {object} Gate
+ * @property {(cookie: string, host: string, path: string, secure: boolean) => ({ consent?: Record<string, string>, cookies?: string[] } | null)} integrations
+ * @property {(expr: string) => boolean | string} tag
+ */
+
+/** @param {Gate} gate */
 export function integrations(gate) {
+  /** @type {Element[]} */
   const queue = [];
   let loading = false;
 
@@ -23,7 +34,7 @@ export function integrations(gate) {
   // shared, and each tag is taken once.
   function pump() {
     while (!loading && queue.length) {
-      const el = queue.shift();
+      const el = /** @type {Element} */ (queue.shift());
       const src = el.getAttribute("data-src");
       if (el.tagName == "SCRIPT") run(el, src);
       else if (src != null) el.setAttribute(el.tagName == "LINK" ? "href" : "src", src);
@@ -32,11 +43,12 @@ export function integrations(gate) {
 
   // Replaces the inert script by a live copy: the same attributes, the
   // `data-type` (or none) as type, `data-src` as src.
+  /** @param {Element} el @param {string | null} src */
   function run(el, src) {
     if (!el.parentNode) return; // it left the document meanwhile
     const script = document.createElement("script");
     for (const name of el.getAttributeNames()) {
-      if (name != "type" && name != "data-src" && name != "data-type") script.setAttribute(name, el.getAttribute(name));
+      if (name != "type" && name != "data-src" && name != "data-type") script.setAttribute(name, el.getAttribute(name) || "");
     }
     const type = el.getAttribute("data-type");
     if (type != null) script.setAttribute("type", type);
@@ -54,7 +66,7 @@ export function integrations(gate) {
   // Takes every untaken tag whose expression holds, in document order.
   function activate() {
     for (const el of document.querySelectorAll("[data-consent]:not([data-consentry])")) {
-      const verdict = gate.tag(el.getAttribute("data-consent"));
+      const verdict = gate.tag(el.getAttribute("data-consent") || "");
       if (verdict === true) {
         el.setAttribute("data-consentry", "taken");
         queue.push(el);
@@ -67,6 +79,7 @@ export function integrations(gate) {
   }
 
   // A page may block cookies (they then throw): there is nothing to delete.
+  /** @param {string} [set] */
   const cookie = (set) => {
     try {
       return set ? (document.cookie = set) : document.cookie;
@@ -76,13 +89,15 @@ export function integrations(gate) {
   };
 
   function effects() {
-    const { consent, cookies } = gate.integrations(cookie(), location.hostname, location.pathname, location.protocol == "https:");
+    // null only while the gate is busy (a re-entrant call): nothing to do.
+    const { consent, cookies = [] } = gate.integrations(cookie(), location.hostname, location.pathname, location.protocol == "https:") || {};
+    const gtag = /** @type {any} */ (window).gtag;
     if (consent) {
-      if (typeof window.gtag != "function") {
+      if (typeof gtag != "function") {
         console.warn("consentry: consentMode is configured but window.gtag is missing; Google's tags get no update");
       } else {
         try {
-          window.gtag("consent", "update", consent);
+          gtag("consent", "update", consent);
         } catch (e) {
           console.error("consentry: gtag('consent', 'update') threw", e);
         }

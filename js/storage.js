@@ -4,16 +4,18 @@
 // `document.cookie`, `localStorage` and `sessionStorage`, any of which may
 // throw (blocked cookies, sandboxed frames, a full quota).
 // Kinds: 0 the cookie, 1 localStorage, 2 sessionStorage.
-const store = (kind) => (kind == 1 ? localStorage : sessionStorage);
+// @ts-check
+const store = (/** @type {number} */ kind) => (kind == 1 ? localStorage : sessionStorage);
 
 export const io = {
   host: () => location.hostname,
   // The cookie jar, or the stored text (null when absent). Throws when the
   // browser refuses access.
-  read: (kind, key) => (kind ? store(kind).getItem(key) : document.cookie),
+  read: (/** @type {number} */ kind, /** @type {string} */ key) => (kind ? store(kind).getItem(key) : document.cookie),
   // The cookie: sets `text` (a whole cookie assignment) and returns the jar,
   // so the gate can check it stuck; throws when cookies are refused.
   // Storage: 0 written, 1 storage not available, 2 the write was refused.
+  /** @param {number} kind @param {string} key @param {string} text */
   write(kind, key, text) {
     if (!kind) {
       document.cookie = text;
@@ -33,6 +35,7 @@ export const io = {
     }
   },
   // Whether a cookie for `domain` sticks (a probe, deleted at once).
+  /** @param {string} domain */
   probe(domain) {
     const probe = "consentry-probe=1; path=/; domain=" + domain;
     try {

@@ -7,22 +7,25 @@
 export function stub(w, d, base, config, load) {
   var c = (w.consentry = w.consentry || {}),
     q = (c._q = c._q || []),
-    a = (w.adobe = w.adobe || {}),
-    m = config && config.consentMode,
-    g = {},
-    k,
-    l;
+    a = (w.adobe = w.adobe || {});
   // Google Consent Mode: every configured type starts denied (`true`:
   // granted) before any Google tag can read it; the wasm sends the update.
-  // GCM is false in the base snippet (it stays under 1 KB) and true in the
-  // Consent Mode snippet and the bundles (scripts/build.mjs).
-  if (GCM && m && !c._g) {
-    c._g = l = w.dataLayer = w.dataLayer || [];
-    w.gtag = w.gtag || function () { l.push(arguments); };
-    for (k in m) if (/_/.test(k)) g[k] = m[k] === !0 ? "granted" : "denied";
-    g.wait_for_update = m.waitForUpdate || 500;
-    if (m.regions) g.region = m.regions;
-    w.gtag("consent", "default", g);
+  // GCM is false in the base snippet (it stays under 1 KB; the block and its
+  // block-scoped names then vanish) and true in the Consent Mode snippet and
+  // the bundles (scripts/build.mjs).
+  if (GCM) {
+    let m = config && config.consentMode,
+      g = {},
+      k,
+      l;
+    if (m && !c._g) {
+      c._g = l = w.dataLayer = w.dataLayer || [];
+      w.gtag = w.gtag || function () { l.push(arguments); };
+      for (k in m) if (/_/.test(k)) g[k] = m[k] === !0 ? "granted" : "denied";
+      g.wait_for_update = m.waitForUpdate || 500;
+      if (m.regions) g.region = m.regions;
+      w.gtag("consent", "default", g);
+    }
   }
   if (c.approve) return c;
   c._c = config;
@@ -34,6 +37,9 @@ export function stub(w, d, base, config, load) {
     .forEach((m, i) => {
       c[m] = function () {
         var s = {};
+        // renderPhoneCapture's options are read when it is called: their
+        // own keys are copied now (the facade copies deeply at replay).
+        i == 11 && arguments[1] && (arguments[1] = { ...arguments[1] });
         q.push([m, arguments, s]);
         return i == 5
           ? arguments[1] && function () { s.f ? s.f() : (s.x = 1); }
@@ -55,9 +61,8 @@ export function stub(w, d, base, config, load) {
   if (load) {
     c._b = base;
     (c._w = fetch(base + "consentry_bg.wasm")).catch(() => {});
-    var s = d.createElement("script");
-    s.src = base + "consentry.js";
-    d.head.appendChild(s);
+    // A script inserted without src starts loading once src is set.
+    d.head.appendChild(d.createElement("script")).src = base + "consentry.js";
   }
   return c;
 }

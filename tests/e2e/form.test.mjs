@@ -150,8 +150,14 @@ const DISCLOSURE = "By checking this box you agree to receive recurring automate
 async function formPage(options, context) {
   context = context || (await env.browser.newContext());
   const site = `http://127.0.0.1:${env.server.port}`;
-  const page = await openFixture(context, `${site}/form-fixture.html`, fixture("{ doesOptInApply: true }", "", undefined).replace("<body></body>", '<body><div id="f"></div></body>'));
-  page.context = context;
+  // Consentry's script waits until the form has been asked for, so the call
+  // always goes through the stub's queue.
+  let release;
+  const asked = new Promise((r) => (release = r));
+  await context.route("**/consentry/consentry.js", async (route) => { await asked; await route.continue(); });
+  const html = fixture("{ doesOptInApply: true }").replace("<body></body>", '<body><div id="f"></div></body>');
+  const page = await openFixture(context, `${site}/form-fixture.html`, html, "domcontentloaded");
+  page.own = context;
   await page.evaluate((o) => {
     window.calls = [];
     const record = (name) => (e) => window.calls.push([name, e && e.status]);
@@ -162,6 +168,8 @@ async function formPage(options, context) {
     // Read once: a change after the call changes nothing.
     opts.programme = "Changed later";
   }, { disclosure: DISCLOSURE, extra: options });
+  assert.equal(await page.evaluate(() => typeof consentry.permissions.aa), "undefined", "not loaded yet");
+  release();
   await page.waitForSelector("#f form");
   return page;
 }
@@ -170,8 +178,20 @@ test("renderPhoneCapture works before Consentry has loaded, and reads its option
   const page = await formPage({ countries: ["US"] });
   assert.equal(await page.textContent("#f .consentry-programme"), "Acme Alerts");
   assert.equal(await page.evaluate(async () => typeof (await window.rendered).destroy), "function");
+  // Called once loaded: the options, nested ones too, are copied at the call.
+  const shown = await page.evaluate(async () => {
+    const el = document.body.appendChild(document.createElement("div"));
+    const o = { subscriptionGroupId: "acme-sms", endpoint: "/", programme: "Later Alerts", countries: ["US"],
+      disclosure: document.querySelector("#f .consentry-disclosure").textContent.replace("Acme Alerts", "Later Alerts"), texts: { submit: "Join" } };
+    const rendered = consentry.renderPhoneCapture(el, o);
+    o.programme = "Changed";
+    o.texts.submit = "Changed";
+    await rendered;
+    return [el.querySelector(".consentry-programme").textContent, el.querySelector(".consentry-submit").textContent];
+  });
+  assert.deepEqual(shown, ["Later Alerts", "Join"]);
   assert.deepEqual(page.errors, []);
-  await page.context.close();
+  await page.own.close();
 });
 
 test("a field's error goes as soon as it is fixed", async () => {
@@ -185,7 +205,7 @@ test("a field's error goes as soon as it is fixed", async () => {
   assert.equal(await page.getAttribute("#f input[type=tel]", "aria-invalid"), "false");
   await page.check("#f input[type=checkbox]");
   assert.equal(await page.textContent("#f [id$=consent-error]"), "");
-  await page.context.close();
+  await page.own.close();
 });
 
 test("after pending, a mistyped number can be changed and sent again", async () => {
@@ -202,7 +222,7 @@ test("after pending, a mistyped number can be changed and sent again", async () 
   await page.waitForFunction(() => document.querySelector("#f [role=status]").textContent.includes("+14155550111"));
   const outbox = await api("/sandbox/outbox?phone=%2B14155550111");
   assert.equal(outbox.messages.length, 1, "the corrected number got the prompt");
-  await page.context.close();
+  await page.own.close();
 });
 
 test("a 4xx says what is wrong and offers no retry that can only fail again", async () => {
@@ -216,7 +236,7 @@ test("a 4xx says what is wrong and offers no retry that can only fail again", as
   assert.equal(await page.isEnabled("#f button[type=submit]"), true, "the visitor can pick another country");
   assert.equal(await page.locator("#f .consentry-link:visible").count(), 0, "no Try again");
   assert.deepEqual(await page.evaluate(() => window.calls), [["error", 400]]);
-  await page.context.close();
+  await page.own.close();
 });
 
 test("a misconfigured endpoint says sign-up is unavailable and names the endpoint on the console", async () => {
@@ -228,7 +248,7 @@ test("a misconfigured endpoint says sign-up is unavailable and names the endpoin
   assert.equal(await page.textContent("#f [role=status]"), "Sign-up is not available right now. Please try again later.");
   assert.equal(await page.locator("#f .consentry-link:visible").count(), 0, "no Try again");
   assert.ok(page.errors.some((e) => e.includes("/no-such-api/subscription/status/set answered 404")), page.errors.join("\n"));
-  await page.context.close();
+  await page.own.close();
 });
 
 test("Korean and Japanese disclosures that say everything get no warning", async () => {
@@ -238,7 +258,7 @@ test("Korean and Japanese disclosures that say everything get no warning", async
   ]) {
     const page = await formPage({ countries: ["KR", "JP"], locale, programme, disclosure });
     assert.deepEqual(page.warnings.filter((w) => w.includes("disclosure")), [], locale);
-    await page.context.close();
+    await page.own.close();
   }
 });
 

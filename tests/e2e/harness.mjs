@@ -60,7 +60,9 @@ export function launch() {
 // Opens `html` at `url`, a path the server does not have: its 404 page
 // gives the fixture the server's origin (and loopback address space, which a
 // page fulfilled by Playwright would lack), then the fixture replaces it.
-export async function openFixture(context, url, html) {
+// `waitUntil` as Playwright's: "domcontentloaded" when a test holds a script
+// back (the load event waits for it).
+export async function openFixture(context, url, html, waitUntil = "load") {
   const page = await context.newPage();
   page.errors = [];
   page.warnings = [];
@@ -68,7 +70,7 @@ export async function openFixture(context, url, html) {
   page.on("console", (m) => m.type() === "warning" && page.warnings.push(m.text()));
   page.on("console", (m) => m.type() === "error" && !m.text().startsWith("Failed to load resource") && page.errors.push(m.text()));
   await page.goto(url);
-  await page.setContent(html);
+  await page.setContent(html, { waitUntil });
   return page;
 }
 

@@ -23,6 +23,13 @@ test("every export of package.json exists", () => {
   for (const p of paths.filter((p) => !p.includes("*"))) assert.ok(existsSync(p), `${p} is missing`);
 });
 
+test("the JS shell's checked files type-check (// @ts-check, strict)", () => {
+  execFileSync("node_modules/.bin/tsc", [
+    "--noEmit", "--allowJs", "--checkJs", "--strict", "--target", "es2020", "--module", "esnext", "--moduleResolution", "bundler",
+    "--lib", "es2020,dom", "js/integrations.js", "js/storage.js",
+  ], { stdio: "inherit" });
+});
+
 test("the TypeScript types compile against every public call", () => {
   execFileSync("node_modules/.bin/tsc", [
     "--noEmit", "--strict", "--target", "es2020", "--module", "esnext", "--moduleResolution", "bundler",
