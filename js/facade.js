@@ -52,6 +52,9 @@ export async function start(c, config, wasm, locator) {
     } catch (e) {
       throw new Error(`consentry.init: the wasm could not be loaded (${e && e.message}); expected a URL, Response or promise of one that serves consentry_bg.wasm`);
     }
+    // One task for compiling the wasm, the next for starting it: no single
+    // long task on the page's main thread.
+    await new Promise((resolve) => setTimeout(resolve));
     // Without the inline snippet, Consent Mode's default is sent now.
     stub(window, document, 0, config);
     // The gate calls `effects` at every commit; `page` carries them out.
