@@ -53,8 +53,13 @@ export async function start(c, config, wasm, locator) {
       throw new Error(`consentry.init: the wasm could not be loaded (${e && e.message}); expected a URL, Response or promise of one that serves consentry_bg.wasm`);
     }
     // One task for compiling the wasm, the next for starting it: no single
-    // long task on the page's main thread.
-    await new Promise((resolve) => setTimeout(resolve));
+    // long task on the page's main thread. A message, not a timer: timers
+    // in background tabs wait up to a second.
+    await new Promise((resolve) => {
+      const channel = new MessageChannel();
+      channel.port1.onmessage = resolve;
+      channel.port2.postMessage(0);
+    });
     // Without the inline snippet, Consent Mode's default is sent now.
     stub(window, document, 0, config);
     // The gate calls `effects` at every commit; `page` carries them out.
