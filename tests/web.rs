@@ -600,17 +600,12 @@ extern "C" {
 fn the_snippets_consent_mode_default_agrees_with_the_core() {
     // The bundles define GCM at build time; the raw module reads a global.
     js("globalThis.GCM = true");
-    let types = [
-        "ad_storage",
-        "analytics_storage",
-        "ad_user_data",
-        "ad_personalization",
-        "functionality_storage",
-        "personalization_storage",
-        "security_storage",
-        "ad_storge",
-        "x_y",
-    ];
+    // The real types, and two slips.
+    let types: Vec<&str> = consentry::consent::CONSENT_TYPES
+        .iter()
+        .copied()
+        .chain(["ad_storge", "x_y"])
+        .collect();
     let values = [
         "true",
         "1",

@@ -19,6 +19,7 @@ use web_sys::{Document, Element, HtmlButtonElement, HtmlInputElement, HtmlSelect
 const CALL: &str = "renderPhoneCapture";
 
 type Listener = Closure<dyn FnMut(web_sys::Event)>;
+type Handler = dyn Fn(&Rc<Form>, &web_sys::Event);
 
 thread_local! {
     static COUNTER: Cell<u32> = const { Cell::new(0) };
@@ -338,55 +339,28 @@ pub fn render(target: JsValue, options: JsValue, stylesheet: Option<String>) -> 
         closures: RefCell::new(Vec::new()),
         destroyed: Cell::new(false),
     });
-    let weak = Rc::downgrade(&f);
-    f.listen(&form, "submit", move |e| {
+    f.listen(&form, "submit", |f, e| {
         e.prevent_default();
-        if let Some(f) = weak.upgrade() {
-            f.submit();
-        }
+        f.submit();
     })?;
-    f.listen(&f.retry.clone().into(), "click", move |_| delivery::flush())?;
-    let weak = Rc::downgrade(&f);
-    f.listen(&f.change.clone().into(), "click", move |_| {
-        if let Some(f) = weak.upgrade() {
-            f.change_number();
-        }
-    })?;
+    f.listen(&f.retry.clone().into(), "click", |_, _| delivery::flush())?;
+    f.listen(&f.change.clone().into(), "click", |f, _| f.change_number())?;
     // A field's error goes as soon as the field is fixed.
-    let weak = Rc::downgrade(&f);
-    f.listen(&f.input.clone().into(), "input", move |_| {
-        if let Some(f) = weak.upgrade() {
-            f.recheck_number();
-        }
-    })?;
-    let weak = Rc::downgrade(&f);
-    f.listen(&f.select.clone().into(), "change", move |_| {
-        if let Some(f) = weak.upgrade() {
-            f.recheck_number();
-        }
-    })?;
-    let weak = Rc::downgrade(&f);
-    f.listen(&f.checkbox.clone().into(), "change", move |_| {
-        if let Some(f) = weak.upgrade() {
-            if f.checkbox.checked() {
-                f.show_error(&f.checkbox, &f.consent_error, None);
-            }
+    f.listen(&f.input.clone().into(), "input", |f, _| f.recheck_number())?;
+    f.listen(&f.select.clone().into(), "change", |f, _| f.recheck_number())?;
+    f.listen(&f.checkbox.clone().into(), "change", |f, _| {
+        if f.checkbox.checked() {
+            f.show_error(&f.checkbox, &f.consent_error, None);
         }
     })?;
     if f.options.mode == Mode::Modal {
-        let weak = Rc::downgrade(&f);
-        f.listen(&f.root.clone(), "keydown", move |e| {
-            if let (Some(f), Some(k)) = (weak.upgrade(), e.dyn_ref::<web_sys::KeyboardEvent>()) {
+        f.listen(&f.root.clone(), "keydown", |f, e| {
+            if let Some(k) = e.dyn_ref::<web_sys::KeyboardEvent>() {
                 f.keydown(k);
             }
         })?;
         if let Some(close) = close {
-            let weak = Rc::downgrade(&f);
-            f.listen(&close, "click", move |_| {
-                if let Some(f) = weak.upgrade() {
-                    f.close(true);
-                }
-            })?;
+            f.listen(&close, "click", |f, _| f.close(true))?;
         }
         let _ = f.select.focus();
     }
@@ -395,13 +369,25 @@ pub fn render(target: JsValue, options: JsValue, stylesheet: Option<String>) -> 
 }
 
 impl Form {
+    /// Calls `handler` with the form on `event` at `target`, while the form
+    /// lives (the listener holds it weakly).
     fn listen(
-        &self,
+        self: &Rc<Self>,
         target: &Element,
         event: &str,
-        handler: impl FnMut(web_sys::Event) + 'static,
+        handler: impl Fn(&Rc<Form>, &web_sys::Event) + 'static,
     ) -> Result<(), JsValue> {
-        let closure = Listener::new(handler);
+        self.listen_boxed(target, event, Box::new(handler))
+    }
+
+    // One copy of the listener code for every handler (not one per closure).
+    fn listen_boxed(self: &Rc<Self>, target: &Element, event: &str, handler: Box<Handler>) -> Result<(), JsValue> {
+        let weak = Rc::downgrade(self);
+        let closure = Listener::new(move |e: web_sys::Event| {
+            if let Some(f) = weak.upgrade() {
+                handler(&f, &e);
+            }
+        });
         target
             .add_event_listener_with_callback(event, closure.as_ref().unchecked_ref())
             .map_err(dom_error)?;
