@@ -1,20 +1,218 @@
-// Upgrades the stub object in place into the real API: every method forwards
-// to the wasm `Consentry` (which validates and throws), chainable ones return
-// the object, and the queued calls are replayed in order.
-import init, { Consentry } from "../build/consentry.js";
+// The JS shell: upgrades the stub object in place into the real API. The
+// gate's wasm decides (configuration, permissions, the record and its
+// cookie, tag verdicts, cookie deletions, Consent Mode) through one string
+// function, `gate(op, json, now)`; this keeps the API object, listeners,
+// plugins and events, touches storage and the page, and throws an Error
+// naming the call, the value and what was expected for a wrong argument.
+// It makes no consent decision of its own.
+// @ts-check
+import init, { gate } from "../build/consentry.js";
 import { stub } from "./stub.js";
 import { integrations } from "./integrations.js";
-import { io } from "./storage.js";
 
-const CHAINED = ["approve", "deny", "approveAll", "denyAll", "complete", "on", "off", "memoizeContent"];
-const GETTERS = ["permissions", "status", "doesOptInApply", "isIabContext", "consentRecord"];
+// The operations of gate/src/lib.rs (`op`), by code.
+const CONFIG = 0, START = 1, APPROVE = 2, DENY = 3, COMPLETE = 4, APPLY = 5, IS_APPROVED = 6,
+  IS_PRE_APPROVED = 7, MEMOIZE = 8, MEMO = 9, INTEGRATIONS = 10, TAG = 11;
+const KEY = "adobeujs-optin";
+const OUTBOX_KEY = "consentry-outbox";
+
+// The page may have replaced `console` with something that throws; a report
+// never stops the call that makes it.
+/** @param {string} m @param {unknown} [e] */
+const warn = (m, e) => {
+  try {
+    e === undefined ? console.warn("consentry: " + m) : console.error(m, e);
+  } catch (_) {}
+};
+
+/** @param {string} call @param {string} m */
+const fail = (call, m) => new Error(`consentry.${call}: ${m}`);
+
+// A short rendering of any value for error messages; never throws.
+/** @param {unknown} v */
+export function show(v) {
+  let t;
+  if (typeof v == "function") return "a function";
+  if (typeof v == "number" && !isFinite(v)) return String(v);
+  try {
+    t = JSON.stringify(v);
+  } catch (_) {}
+  t = t === undefined ? typeof v : t;
+  return t.length > 80 ? t.slice(0, 77) + "..." : t;
+}
+
+/** @param {string} call @param {string} subject @param {unknown} v @param {string} what */
+const expected = (call, subject, v, what) => fail(call, `${subject}${subject && " "}${show(v)}; expected ${what}`);
+
+// A category argument: one string, an array or any array-like of strings
+// (also from another frame); undefined and null give an empty list.
+/** @param {string} call @param {any} v @returns {string[]} */
+function categories(call, v) {
+  if (v == null) return [];
+  if (typeof v == "string") return [v];
+  try {
+    const n = v.length;
+    if (typeof v == "object" && Number.isInteger(n) && n >= 0 && n <= 1024) {
+      const out = Array.from({ length: n }, (_, i) => v[i]);
+      if (out.every((s) => typeof s == "string")) return out;
+    }
+  } catch (_) {}
+  throw expected(call, "", v, "a category or an array of categories");
+}
+
+/** @param {string} call @param {string} name @param {unknown} v */
+function flag(call, name, v) {
+  if (v == null) return false;
+  if (typeof v != "boolean") throw expected(call, name + " is", v, "true or false");
+  return v;
+}
+
+/** @param {string} call @param {string} name @param {unknown} v */
+function func(call, name, v) {
+  if (typeof v != "function") throw expected(call, name + " is", v, "a function");
+  return /** @type {Function} */ (v);
+}
+
+// The configuration as JSON text, crossing once: the keys that may be
+// functions are called once (one that throws fails closed: opt-in applies,
+// no previous permissions); any other value JSON cannot hold is refused.
+/** @param {any} config @param {string[]} warnings */
+export function configText(config, warnings) {
+  if (config == null) return "null";
+  let keys;
+  try {
+    if (typeof config != "object" || Array.isArray(config)) throw 0;
+    keys = Reflect.ownKeys(config);
+  } catch (_) {
+    throw expected("init", "config is", config, "an object");
+  }
+  const out = [];
+  for (const k of keys) {
+    if (typeof k != "string") continue;
+    let v, t;
+    try {
+      v = config[k];
+    } catch (_) {}
+    if (typeof v == "function" && (k == "doesOptInApply" || k == "previousPermissions")) {
+      try {
+        v = v();
+      } catch (_) {
+        const optIn = k == "doesOptInApply";
+        warnings.push(`config.${k}() threw; ${optIn ? "opt-in applies" : "ignored"}`);
+        v = optIn || undefined;
+      }
+    }
+    if (v === undefined) continue;
+    try {
+      if (typeof v != "function" && !(typeof v == "number" && !isFinite(v))) t = JSON.stringify(v);
+    } catch (_) {}
+    if (t === undefined) throw fail("init", `config.${k} is ${show(v)}; expected a JSON value`);
+    out.push(JSON.stringify(k) + ":" + t);
+  }
+  return "{" + out + "}";
+}
+
+// 32 random hex digits: the consent id of a first choice.
+function newId() {
+  const b = new Uint8Array(16);
+  try {
+    crypto.getRandomValues(b);
+  } catch (_) {
+    for (let i = 0; i < 16; i++) b[i] = Math.random() * 256;
+  }
+  return Array.from(b, (x) => (x + 256).toString(16).slice(1)).join("");
+}
+
+// The gate's answer to one operation; an `{error}` answer throws.
+/** @param {string} call @param {number} op @param {unknown} arg */
+function ask(call, op, arg) {
+  const r = JSON.parse(gate(op, JSON.stringify(arg), Date.now()));
+  if (r && r.error) throw fail(call, r.error);
+  return r;
+}
+
+// The stored record's I/O. `kind`: -1 nowhere, 0 the cookie, 1 localStorage,
+// 2 sessionStorage (what the gate's CONFIG answer says). Every failure is
+// a warning (once per page); the page carries on with the defaults.
+/** @param {number} kind */
+function storage(kind) {
+  const store = () => (kind == 1 ? localStorage : sessionStorage);
+  /** @type {string[] | undefined} */
+  let probe;
+  /** @type {string | undefined} */
+  let domain;
+  let failed = false;
+  /** @param {string} d */
+  const sticks = (d) => {
+    const p = "consentry-probe=1; path=/; domain=" + d;
+    try {
+      document.cookie = p;
+      const ok = /(^|;\s*)consentry-probe=/.test(document.cookie);
+      document.cookie = p + "; max-age=0";
+      return ok;
+    } catch (_) {
+      return false;
+    }
+  };
+  return {
+    /** @param {string[] | undefined} domains the gate's candidates, top-most first */
+    set probe(domains) {
+      probe = domains;
+    },
+    read() {
+      try {
+        return kind < 0 ? null : kind ? store().getItem(KEY) : document.cookie;
+      } catch (_) {
+        if (kind) warn("stored consent could not be read: storage is not available");
+        return null;
+      }
+    },
+    /** @param {string} text a cookie assignment, or the storage's text */
+    write(text) {
+      let why = "";
+      if (kind) {
+        let s;
+        try {
+          s = store();
+        } catch (_) {
+          why = "storage is not available";
+        }
+        if (s) {
+          try {
+            s.setItem(KEY, text);
+          } catch (_) {
+            why = "storage refused the write (quota exceeded?)";
+          }
+        }
+      } else {
+        // The top-most domain that keeps a cookie, found once.
+        if (probe) (domain = probe.find(sticks)), (probe = undefined);
+        const c = domain ? text + "; domain=" + domain : text;
+        try {
+          document.cookie = c;
+          if (!("; " + document.cookie + ";").includes("; " + c.split(";")[0] + ";")) {
+            why = "the browser did not keep the cookie (cookies disabled, or a domain/Secure setting the page cannot use)";
+          }
+        } catch (_) {
+          why = "cookies are not available";
+        }
+      }
+      if (why && !failed) {
+        failed = true;
+        warn("the choice could not be stored: " + why);
+      }
+    },
+  };
+}
 
 // The phone form and the IAB TCF code are modules of their own, fetched
 // the first time a page needs them. `locate(name)` (from the entry) starts
 // the module's import and gives its wasm's and stylesheet's URLs.
-const OUTBOX_KEY = "consentry-outbox";
+/** @type {Record<string, Promise<any>>} */
 const modules = {};
+/** @type {(name: string) => any[]} */
 let locate;
+/** @param {string} name */
 function load(name) {
   return (modules[name] = modules[name] || (async () => {
     const [module, wasm, css] = locate(name);
@@ -28,29 +226,24 @@ function load(name) {
   }));
 }
 
-// With isIabContext: the CMP listener, and the iabPlugin Adobe's ID service
-// calls; its calls wait for the module.
-function iab(c, inner, config) {
-  const cmp = load("consentry-iab").then(({ m }) => {
-    const cmp = new m.Cmp((config && config.tcf) ?? null, Object.keys(inner.permissions), c, (choices) => inner.applyCmp(choices));
-    cmp.listen();
-    return cmp;
-  });
-  cmp.catch((e) => console.error("consentry: TCF could not start; the pre-opt-in defaults stay.", e));
-  const call = (method) => (options) => void cmp.then((m) => m[method](options)).catch((e) => console.error(e));
-  c.registerPlugin({ name: "iabPlugin", onRegister() {}, fetchConsentData: call("fetchConsentData"), isApproved: call("isApproved") });
-}
-
+/**
+ * Starts Consentry on the stub object `c`.
+ * @param {any} c @param {unknown} config @param {any} wasm @param {(name: string) => any[]} locator
+ */
 export async function start(c, config, wasm, locator) {
-  let inner, page;
   if (c._l) throw new Error("consentry.init: already started");
   c._l = 1;
   locate = locator;
+  /** @type {string[]} */
+  const warnings = [];
+  let st, page, store;
   try {
+    // Read once, before anything waits: a later change to the object changes nothing.
+    const text = configText(config, warnings);
     try {
       await init({ module_or_path: await wasm });
     } catch (e) {
-      throw new Error(`consentry.init: the wasm could not be loaded (${e && e.message}); expected a URL, Response or promise of one that serves consentry_bg.wasm`);
+      throw new Error(`consentry.init: the wasm could not be loaded (${e && /** @type {any} */ (e).message}); expected a URL, Response or promise of one that serves consentry_bg.wasm`);
     }
     // One task for compiling the wasm, the next for starting it: no single
     // long task on the page's main thread. A message, not a timer: timers
@@ -60,39 +253,47 @@ export async function start(c, config, wasm, locator) {
       channel.port1.onmessage = resolve;
       channel.port2.postMessage(0);
     });
+    const gpc = /** @type {any} */ (navigator).globalPrivacyControl === true;
+    const r = JSON.parse(gate(CONFIG, `[${text},${gpc},"${newId()}"]`, Date.now()));
+    if (r.error) throw fail("init", r.error);
+    store = storage(r.read);
+    st = ask("init", START, [store.read(), location.hostname]);
+    store.probe = st.probe;
+    for (const w of warnings.concat(st.warnings)) warn(w);
     // Without the inline snippet, Consent Mode's default is sent now.
     stub(window, document, 0, config);
-    // The gate calls `effects` at every commit; `page` carries them out.
-    upgrade(c, (inner = new Consentry(config, () => page.effects(), io)));
-    page = integrations(inner);
-    c.renderPhoneCapture = (target, options) => {
+    page = integrations({
+      integrations: (cookie, host, path, secure) => ask("integrations", INTEGRATIONS, [cookie, host, path, secure]),
+      tag: (expr) => ask("tag", TAG, expr),
+    });
+    const apply = upgrade(c, st, store, page);
+    c.renderPhoneCapture = (/** @type {any} */ target, /** @type {any} */ options) => {
       // Read once, now: a change to the options after this call changes nothing.
       let o;
       try {
         o = snapshot(options);
       } catch (e) {
-        return Promise.reject(new Error(`consentry.renderPhoneCapture: options could not be read (${e && e.message})`));
+        return Promise.reject(new Error(`consentry.renderPhoneCapture: options could not be read (${e && /** @type {any} */ (e).message})`));
       }
       return load("consentry-form").then(({ m, css }) => m.render(target, o, css));
     };
-    c.decodeTCString = (s) => load("consentry-iab").then(({ m }) => m.decodeTCString(s));
-    if (inner.isIabContext && inner.doesOptInApply) iab(c, inner, config);
+    c.decodeTCString = (/** @type {unknown} */ s) => load("consentry-iab").then(({ m }) => m.decodeTCString(s));
+    if ("tcf" in st) iab(c, st.tcf, apply);
   } catch (e) {
     c._l = 0;
     throw e;
   }
   try {
-    if (localStorage.getItem(OUTBOX_KEY)) load("consentry-form").then(({ m }) => m.flush(), (e) => console.error("consentry: the outbox could not be delivered", e));
+    if (localStorage.getItem(OUTBOX_KEY)) load("consentry-form").then(({ m }) => m.flush(), (e) => warn("consentry: the outbox could not be delivered", e));
   } catch (e) {
     // No storage, no outbox.
   }
-  const queue = c._q.splice(0);
-  for (const [m, args, slot] of queue) {
+  for (const [m, args, slot] of c._q.splice(0)) {
     if (slot.x) continue;
     try {
       slot.f = c[m].apply(c, args);
     } catch (e) {
-      console.error(e);
+      warn("", e);
     }
     // renderPhoneCapture and decodeTCString: the promise the stub gave out.
     if (slot.r) slot.r(slot.f);
@@ -103,35 +304,160 @@ export async function start(c, config, wasm, locator) {
   return c;
 }
 
-function upgrade(c, inner) {
-  for (const m of CHAINED) c[m] = (a, b, d) => (inner[m](a, b, d), c);
-  // One category name, the call tags make most: answered in JS from the
-  // gate's live, prototype-less copy of the committed permissions (an
-  // unknown name: false, as the gate says).
-  const approved = inner.approved;
-  c.isApproved = (cats) => (typeof cats == "string" ? approved[cats] === true : inner.isApproved(cats));
-  c.isPreApproved = (cats) => inner.isPreApproved(cats);
-  c.fetchPermissions = (cb, auto) => {
-    const id = inner.fetchPermissions(cb, auto);
-    return id ? () => inner.unsubscribe(id) : undefined;
+// With isIabContext: the CMP listener, and the iabPlugin Adobe's ID service
+// calls; its calls wait for the module.
+/** @param {any} c @param {unknown} tcf the `tcf` value the gate validated @param {(choices: unknown) => void} apply */
+function iab(c, tcf, apply) {
+  const cmp = load("consentry-iab").then(({ m }) => {
+    const cmp = new m.Cmp(tcf, Object.keys(c.permissions), c, apply);
+    cmp.listen();
+    return cmp;
+  });
+  cmp.catch((e) => warn("consentry: TCF could not start; the pre-opt-in defaults stay.", e));
+  const call = (/** @type {string} */ method) => (/** @type {unknown} */ options) => void cmp.then((m) => m[method](options)).catch((e) => warn("", e));
+  c.registerPlugin({ name: "iabPlugin", onRegister() {}, fetchConsentData: call("fetchConsentData"), isApproved: call("isApproved") });
+}
+
+/**
+ * Replaces the stub's methods by the real API over the gate's state `st`;
+ * returns what commits a CMP's choices.
+ * @param {any} c @param {any} st @param {ReturnType<typeof storage>} store @param {{effects: () => void}} page
+ */
+function upgrade(c, st, store, page) {
+  /** @type {{ f: Function, ctx?: unknown, id: number }[]} */
+  let listeners = [];
+  /** @type {Function[]} */
+  let once = [];
+  /** @type {Record<string, any>} */
+  const plugins = Object.create(null);
+  let ids = 0;
+  const copy = () => ({ ...st.permissions });
+  /** @param {Function} f @param {unknown} ctx @param {unknown} arg */
+  const hear = (f, ctx, arg) => {
+    try {
+      f.call(ctx, arg);
+    } catch (e) {
+      warn("consentry: a complete listener threw", e);
+    }
   };
-  c.registerPlugin = (p) => (inner.registerPlugin(p, c), c);
-  c.execute = (options) => inner.execute(options);
-  c.getMemoizedContent = (key) => inner.getMemoizedContent(key);
-  const prop = (name, get) => Object.defineProperty(c, name, { get, enumerable: true, configurable: true });
-  for (const name of GETTERS) prop(name, () => inner[name]);
-  prop("isPending", () => inner.status == "pending");
-  prop("isComplete", () => inner.status == "complete");
+  // Carries out the gate's answer: store the record; when it committed,
+  // the page's integrations, then the listeners in subscription order,
+  // the one-shots, and the DOM event.
+  /** @param {any} r */
+  const carry = (r) => {
+    st = r;
+    if (r.write) store.write(r.write);
+    if (!r.changes) return;
+    page.effects();
+    const calls = listeners.map((l) => [l.f, l.ctx]).concat(once.map((f) => [f]));
+    once = [];
+    for (const [f, ctx] of calls) hear(/** @type {Function} */ (f), ctx, copy());
+    window.dispatchEvent(new CustomEvent("consentry:complete", { detail: { permissions: copy(), changes: r.changes } }));
+  };
+  /** @param {string} call @param {number} op @param {unknown} cats @param {unknown} wait */
+  const set = (call, op, cats, wait) => {
+    const w = flag(call, "shouldWaitForComplete", wait);
+    carry(ask(call, op, [cats === null ? null : categories(call, cats), w]));
+    return c;
+  };
+  /** @param {string} call @param {unknown} event */
+  const complete = (call, event) => {
+    if (event !== "complete") throw expected(call, "event is", event, '"complete"');
+  };
+  Object.assign(c, {
+    approve: (/** @type {unknown} */ cats, /** @type {unknown} */ wait) => set("approve", APPROVE, cats ?? [], wait),
+    deny: (/** @type {unknown} */ cats, /** @type {unknown} */ wait) => set("deny", DENY, cats ?? [], wait),
+    approveAll: (/** @type {unknown} */ wait) => set("approveAll", APPROVE, null, wait),
+    denyAll: (/** @type {unknown} */ wait) => set("denyAll", DENY, null, wait),
+    complete: () => (carry(ask("complete", COMPLETE, 0)), c),
+    // One category name, the call tags make most, is answered from the state.
+    isApproved: (/** @type {unknown} */ cats) =>
+      typeof cats == "string" ? st.permissions[cats] === true : ask("isApproved", IS_APPROVED, categories("isApproved", cats)),
+    isPreApproved: (/** @type {unknown} */ cats) => ask("isPreApproved", IS_PRE_APPROVED, categories("isPreApproved", cats)),
+    fetchPermissions(/** @type {unknown} */ cb, /** @type {unknown} */ auto) {
+      const f = func("fetchPermissions", "callback", cb);
+      const id = flag("fetchPermissions", "shouldAutoSubscribe", auto) ? ++ids : 0;
+      if (id) listeners.push({ f, id });
+      else if (!st.answer) once.push(f);
+      if (st.answer) hear(f, undefined, copy());
+      // Removes exactly this subscription (Adobe removes by position).
+      return id ? () => void (listeners = listeners.filter((l) => l.id != id)) : undefined;
+    },
+    on(/** @type {unknown} */ event, /** @type {unknown} */ cb, /** @type {unknown} */ ctx) {
+      complete("on", event);
+      listeners.push({ f: func("on", "callback", cb), ctx, id: 0 });
+      return c;
+    },
+    // Every subscription of the callback, also fetchPermissions(cb, true)'s.
+    off(/** @type {unknown} */ event, /** @type {unknown} */ cb) {
+      complete("off", event);
+      func("off", "callback", cb);
+      listeners = listeners.filter((l) => l.f !== cb);
+      return c;
+    },
+    // The first plugin of a name wins; its onRegister(api) gets this object.
+    registerPlugin(/** @type {any} */ p) {
+      let name, reg;
+      try {
+        (name = p.name), (reg = p.onRegister);
+      } catch (_) {}
+      if (typeof name != "string" || !name || typeof reg != "function") {
+        throw expected("registerPlugin", "plugin is", p, "{name: string, onRegister: function}");
+      }
+      if (!plugins[name]) (plugins[name] = p), reg.call(p, c);
+      return c;
+    },
+    // execute({command: "plugin.method", params, callback}) calls
+    // plugin.method({...params, callback}).
+    execute(/** @type {any} */ o) {
+      let command, params, callback;
+      try {
+        (command = o.command), (params = o.params), (callback = o.callback);
+      } catch (_) {}
+      const [name, method] = typeof command == "string" ? command.split(/\.(.*)/) : [];
+      if (!method) throw expected("execute", "options are", o, '{command: "plugin.method", params, callback}');
+      const p = plugins[name];
+      if (!p || typeof p[method] != "function") throw fail("execute", `no plugin method ${JSON.stringify(command)} is registered`);
+      return p[method]({ ...(params && typeof params == "object" ? params : {}), callback });
+    },
+    memoizeContent(/** @type {unknown} */ content) {
+      let t;
+      try {
+        if (content && typeof content == "object" && !Array.isArray(content)) t = JSON.parse(JSON.stringify(content));
+      } catch (_) {}
+      if (!t || typeof t != "object" || Array.isArray(t)) throw expected("memoizeContent", "content is", content, "an object of JSON values");
+      const r = ask("memoizeContent", MEMOIZE, t);
+      if (r.write) store.write(r.write);
+      return c;
+    },
+    getMemoizedContent(/** @type {unknown} */ key) {
+      if (typeof key != "string") throw expected("getMemoizedContent", "key is", key, "a string");
+      return ask("getMemoizedContent", MEMO, key).value;
+    },
+  });
+  const prop = (/** @type {string} */ name, /** @type {() => unknown} */ get) => Object.defineProperty(c, name, { get, enumerable: true, configurable: true });
+  prop("permissions", copy);
+  prop("status", () => st.status);
+  prop("isPending", () => st.status == "pending");
+  prop("isComplete", () => st.status == "complete");
+  prop("consentRecord", () => st.record && { ...st.record });
+  const { optIn, iab: isIab } = st;
+  prop("doesOptInApply", () => optIn);
+  prop("isIabContext", () => isIab);
   // Categories never change after start: one frozen object, shared with Adobe's name.
-  const categories = Object.freeze(inner.Categories);
-  prop("Categories", () => categories);
-  window.adobe.OptInCategories = categories;
+  const cats = Object.freeze(st.categories);
+  prop("Categories", () => cats);
+  window.adobe.OptInCategories = cats;
+  // A CMP's choices (the TCF module's): they commit at once.
+  return (/** @type {unknown} */ choices) => carry(ask("applyCmp", APPLY, choices));
 }
 
 // A copy of plain objects and arrays (functions and other values as they are).
+/** @param {any} v @returns {any} */
 function snapshot(v) {
   if (Array.isArray(v)) return v.map(snapshot);
   if (v && typeof v == "object" && [Object.prototype, null].includes(Object.getPrototypeOf(v))) {
+    /** @type {Record<string, unknown>} */
     const copy = {};
     for (const k of Object.keys(v)) copy[k] = snapshot(v[k]);
     return copy;

@@ -15,11 +15,11 @@ rmSync("dist", { recursive: true, force: true });
 mkdirSync("dist", { recursive: true });
 // The gate, the phone form's module (loaded only by pages that show it) and
 // the IAB TCF module (loaded only by pages that use TCF).
-// Built one at a time: together, cargo would give the form the gate's
-// default features.
-// The gate leaves std out (see src/lib.rs): its panic machinery costs KBs.
+// Built one at a time: together, cargo would give the gate the others'
+// features. The gate leaves std out (see gate/Cargo.toml): its panic
+// machinery costs KBs.
 for (const [crate, name, features] of [
-  ["consentry", "consentry", ["--no-default-features", "--features", "web"]],
+  ["consentry_gate", "consentry", ["--no-default-features"]],
   ["consentry_form", "consentry-form", []],
   ["consentry_iab", "consentry-iab", []],
 ]) {

@@ -354,21 +354,21 @@ impl Parser<'_> {
         String::from_utf8(out).map_err(|_| self.error("invalid UTF-8"))
     }
 
+    /// A `\uXXXX` escape (the `\u` read). A lone surrogate becomes U+FFFD,
+    /// as the browser's own string encoding does: `JSON.stringify` escapes
+    /// one, and a stored record may hold one.
     fn unicode_escape(&mut self) -> Result<char, String> {
         let hi = self.hex4()?;
-        let code = if (0xD800..0xDC00).contains(&hi) {
-            if self.next() != Some(b'\\') || self.next() != Some(b'u') {
-                return Err(self.error("lone surrogate"));
+        let mut code = hi;
+        if (0xD800..0xDC00).contains(&hi) && self.bytes.get(self.pos..self.pos + 2) == Some(b"\\u") {
+            let at = self.pos;
+            self.pos += 2;
+            match self.hex4()? {
+                lo @ 0xDC00..0xE000 => code = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00),
+                _ => self.pos = at,
             }
-            let lo = self.hex4()?;
-            if !(0xDC00..0xE000).contains(&lo) {
-                return Err(self.error("lone surrogate"));
-            }
-            0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)
-        } else {
-            hi
-        };
-        char::from_u32(code).ok_or_else(|| self.error("lone surrogate"))
+        }
+        Ok(char::from_u32(code).unwrap_or('\u{FFFD}'))
     }
 }
 
@@ -424,5 +424,9 @@ mod tests {
     #[test]
     fn surrogate_pairs_decode() {
         assert_eq!(parse(r#""\ud83d\ude00""#).unwrap(), Value::String("😀".into()));
+        for lone in [r#""\ud800x""#, r#""\ude00x""#] {
+            assert_eq!(parse(lone).unwrap(), Value::String("\u{FFFD}x".into()));
+        }
+        assert_eq!(parse(r#""\ud800\u0041""#).unwrap(), Value::String("\u{FFFD}A".into()));
     }
 }

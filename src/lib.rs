@@ -1,9 +1,10 @@
 //! Consentry: a consent-management SDK for the web.
 //!
-//! The pure core ([`consent`], [`json`]) decides which solution categories
-//! may run tags and set cookies; `web` (wasm32 only) is the one place that
-//! touches JS and the DOM: it exports the `adobe.optIn`-compatible API,
-//! reads and writes storage, and fires events.
+//! What every module shares: the pure core ([`consent`], [`json`],
+//! [`channel`]) that decides which solution categories may run tags and set
+//! cookies, and `web` (wasm32 only), the JS helpers of the form and TCF
+//! modules. The gate's wasm (`gate/`) wraps the core in a few string
+//! functions; the JS shell (`js/`) carries out what it decides.
 #![no_std]
 #![cfg_attr(
     not(test),

@@ -4,7 +4,7 @@
 #![no_main]
 use consentry::consent::Categories;
 use consentry::json::{parse, Value};
-use consentry_iab::tcf::{decode, rules::TcfConfig};
+use consentry_iab::tcf::{decode, rules::{Rules, TcfConfig}};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -5,7 +5,7 @@
 //! after the configured timeout, keeping the pre-opt-in defaults. Also the
 //! `iabPlugin` Adobe's ID service calls through `execute`.
 
-use crate::tcf::rules::TcfConfig;
+use crate::tcf::rules::{Rules, TcfConfig};
 use alloc::rc::Rc;
 use alloc::string::String;
 use alloc::vec::Vec;

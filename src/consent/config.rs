@@ -1,10 +1,12 @@
 //! Configuration: Adobe's opt-in keys plus Consentry's own, validated.
 //!
-//! The web layer turns the JS object into a [`Value`] (calling the keys
-//! that may be functions once); everything else is decided here.
+//! The JS shell calls the keys that may be functions once and hands the
+//! whole object over as JSON text; everything else is decided here, the
+//! `consentMode` and `tcf` keys included.
 
 use super::categories::Categories;
 use super::integrations::Integrations;
+use super::tcf::TcfConfig;
 use crate::json::{self, Value};
 use alloc::{string::String, string::ToString, vec, vec::Vec};
 
@@ -61,8 +63,10 @@ pub struct Config {
     pub same_site: Option<&'static str>,
     /// `revision`: stored choices of an older revision no longer count.
     pub revision: u32,
-    /// `gpc`, `cookies`, `consentMode` and `tcf`.
+    /// `gpc`, `cookies` and `consentMode`.
     pub integrations: Integrations,
+    /// `tcf`: the rules the TCF module applies to a TC string.
+    pub tcf: TcfConfig,
 }
 
 impl Default for Config {
@@ -81,6 +85,7 @@ impl Default for Config {
             same_site: None,
             revision: 0,
             integrations: Integrations::default(),
+            tcf: TcfConfig::default(),
         }
     }
 }
@@ -259,6 +264,7 @@ impl Config {
                 .ok_or_else(|| bad_value("revision", v, "a whole number from 0"))?;
         }
         c.integrations = Integrations::parse(&c.categories, input)?;
+        c.tcf = TcfConfig::parse(&c.categories, input.get("tcf").unwrap_or(&Value::Null))?;
         Ok(c)
     }
 }

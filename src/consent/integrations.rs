@@ -1,7 +1,6 @@
 //! What the integrations need from the configuration, and their pure rules:
 //! Global Privacy Control (`gpc`), cookie cleanup (`cookies`), Google
-//! Consent Mode (`consentMode`). IAB TCF's `tcf` key is read by the TCF
-//! module (`consentry_iab::tcf::rules`).
+//! Consent Mode (`consentMode`). IAB TCF's `tcf` key is `tcf.rs`.
 //!
 //! ```js
 //! {
@@ -72,8 +71,7 @@ pub fn path(outer: &str, inner: &str) -> String {
 }
 
 impl Integrations {
-    /// Reads `gpc`, `cookies` and `consentMode` from the config object
-    /// (`tcf` is read by the TCF module, `consentry_iab::tcf::rules`).
+    /// Reads `gpc`, `cookies` and `consentMode` from the config object.
     pub fn parse(cats: &Categories, input: &Value) -> Result<Integrations, String> {
         let mut out = Integrations::default();
         for (mark, v) in members("gpc", input.get("gpc"))? {

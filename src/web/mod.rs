@@ -1,21 +1,9 @@
-//! The only code that touches JS or the DOM. [`convert`] and the reporting
-//! helpers here are shared with the phone form's module; the gate (the
-//! `Consentry` class behind `window.consentry` and `window.adobe.optIn`)
-//! builds with the `web` feature.
+//! Helpers the phone form's and the TCF modules share for touching JS:
+//! [`convert`] (JS values in, `Error`s out) and console reporting. The gate
+//! (`gate/`) crosses into JS only through strings and needs none of this.
 
 use alloc::string::String;
 pub mod convert;
-#[cfg(feature = "web")]
-mod events;
-#[cfg(feature = "web")]
-mod gate;
-#[cfg(feature = "web")]
-mod storage;
-
-#[cfg(feature = "web")]
-pub use gate::Consentry;
-#[cfg(feature = "web")]
-pub use storage::Io;
 use wasm_bindgen::prelude::*;
 
 // The page may have replaced `console` with something that throws; a
@@ -38,14 +26,6 @@ pub fn warn(message: &str) {
 /// Reports an exception thrown by the page's code (a listener, a tag).
 pub fn report(message: &str, detail: &JsValue) {
     let _ = console_error(message, detail);
-}
-
-/// Whether the browser sends Global Privacy Control
-/// (`navigator.globalPrivacyControl === true`).
-#[cfg(feature = "web")]
-pub fn gpc() -> bool {
-    let navigator = js_sys::Reflect::get(&js_sys::global(), &"navigator".into()).unwrap_or(JsValue::UNDEFINED);
-    js_sys::Reflect::get(&navigator, &"globalPrivacyControl".into()).is_ok_and(|v| v.as_bool() == Some(true))
 }
 
 /// 32 random hex digits, from `crypto.getRandomValues` when available.

@@ -1,0 +1,518 @@
+//! The gate: the consent core behind one string function. Every page loads
+//! this wasm, so its boundary is as narrow as it can be: the JS shell
+//! (`js/facade.js`) calls [`Gate::call`] with an operation code and one JSON
+//! argument, and gets one JSON answer back. The core decides everything
+//! (configuration, permissions, the stored record and its cookie, tag
+//! verdicts, cookie deletions, Consent Mode); the shell keeps the API
+//! object, listeners, plugins and events, touches storage and the DOM, and
+//! throws `Error("consentry.<call>: <message>")` for an `{"error"}` answer.
+//!
+//! Nothing here calls out to JS, so a listener can never re-enter the core
+//! mid-call, and the whole protocol is tested natively (`tests/api.rs`).
+#![no_std]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)
+)]
+
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+use alloc::{string::String, vec::Vec};
+use consentry::consent::{
+    cookie_value, domain_candidates, percent_decode, percent_encode, permission_map, Commit, Config, Engine, Expiry,
+    StorageKind, ADOBE, RESERVED, STORAGE_KEY,
+};
+use consentry::json::{parse, push_uint, write_string, Value};
+
+#[cfg(target_arch = "wasm32")]
+mod wasm;
+
+/// The operations, by code (`js/facade.js` names them).
+pub mod op {
+    /// `[config, gpc, id]`: validates the configuration; answers
+    /// `{"read": kind}`, where the stored record is (-1: nowhere, 0: the
+    /// cookie jar, 1: `localStorage`, 2: `sessionStorage`).
+    pub const CONFIG: u32 = 0;
+    /// `[the text read from there or null, location.hostname]`: starts the
+    /// engine; answers the start (see [`super::Gate::call`]).
+    pub const START: u32 = 1;
+    /// `[categories or null for all, shouldWaitForComplete]`.
+    pub const APPROVE: u32 = 2;
+    /// The same, denying.
+    pub const DENY: u32 = 3;
+    /// `complete()`.
+    pub const COMPLETE: u32 = 4;
+    /// `{category: boolean}` a CMP decided: commits at once.
+    pub const APPLY: u32 = 5;
+    /// `[categories]`: `true` or `false`.
+    pub const IS_APPROVED: u32 = 6;
+    /// `[categories]` against `preOptInApprovals`.
+    pub const IS_PRE_APPROVED: u32 = 7;
+    /// `{key: value}` kept beside the permissions.
+    pub const MEMOIZE: u32 = 8;
+    /// A key: `{"value": v}`, or `{}` when nothing is kept under it.
+    pub const MEMO: u32 = 9;
+    /// `[document.cookie, host, path, secure]`: `{"consent"?, "cookies"}`.
+    pub const INTEGRATIONS: u32 = 10;
+    /// A tag's `data-consent` expression: `true`, `false` or a warning.
+    pub const TAG: u32 = 11;
+}
+
+/// What the gate holds between calls.
+#[derive(Default)]
+pub enum Gate {
+    /// Before `CONFIG`.
+    #[default]
+    Empty,
+    /// Between `CONFIG` and `START`.
+    Configured {
+        /// The validated configuration.
+        config: Config,
+        /// Whether the browser sends Global Privacy Control.
+        gpc: bool,
+        /// The consent id a first choice gets.
+        id: String,
+        /// The configuration's warnings, reported at start.
+        warnings: Vec<String>,
+        /// The `tcf` value, handed to the TCF module.
+        tcf: Option<Value>,
+    },
+    /// Running.
+    Running {
+        /// The engine.
+        engine: Engine,
+        /// The consent id a first choice gets.
+        id: String,
+    },
+}
+
+/// Where and how the record is kept: -1 nowhere, 0 the cookie, 1
+/// `localStorage`, 2 `sessionStorage`.
+fn storage_code(c: &Config) -> i8 {
+    match (c.storage_enabled, c.storage, c.expiry) {
+        (false, _, _) => -1,
+        (_, StorageKind::Cookie, _) => 0,
+        (_, StorageKind::LocalStorage, Expiry::Session) => 2,
+        (_, StorageKind::LocalStorage, _) => 1,
+    }
+}
+
+/// An answer under construction: a JSON object's members.
+struct Answer(String);
+
+impl Answer {
+    fn new() -> Answer {
+        Answer(String::from("{"))
+    }
+    fn key(&mut self, key: &str) -> &mut String {
+        if self.0.len() > 1 {
+            self.0.push(',');
+        }
+        write_string(key, &mut self.0);
+        self.0.push(':');
+        &mut self.0
+    }
+    fn raw(&mut self, key: &str, json: &str) {
+        self.key(key).push_str(json);
+    }
+    fn string(&mut self, key: &str, s: &str) {
+        write_string(s, self.key(key));
+    }
+    fn bools<'a>(&mut self, key: &str, pairs: impl Iterator<Item = (&'a str, bool)>) {
+        let out = self.key(key);
+        out.push('{');
+        for (i, (k, v)) in pairs.enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            write_string(k, out);
+            out.push_str(if v { ":true" } else { ":false" });
+        }
+        out.push('}');
+    }
+    fn strings<'a>(&mut self, key: &str, items: impl Iterator<Item = &'a str>) {
+        let out = self.key(key);
+        out.push('[');
+        for (i, s) in items.enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            write_string(s, out);
+        }
+        out.push(']');
+    }
+    fn done(mut self) -> String {
+        self.0.push('}');
+        self.0
+    }
+}
+
+/// `{"error": message}`.
+fn error(message: &str) -> String {
+    let mut a = Answer::new();
+    a.string("error", message);
+    a.done()
+}
+
+/// `<what> <value>; expected <expected>`, for an argument of the wrong shape
+/// (the shell checks shapes first, so this answers only a broken shell).
+fn bad_argument(v: &Value, expected: &str) -> String {
+    let mut m = v.to_json();
+    m.push_str("; expected ");
+    m.push_str(expected);
+    error(&m)
+}
+
+/// The category names of an argument: an array of strings.
+fn names(v: &Value) -> Option<Vec<&str>> {
+    match v {
+        Value::Array(items) => items
+            .iter()
+            .map(|i| match i {
+                Value::String(s) => Some(s.as_str()),
+                _ => None,
+            })
+            .collect(),
+        _ => None,
+    }
+}
+
+/// The cookie assignment that stores `text` (its `domain` is added by the
+/// shell when the core leaves the choice to a probe).
+fn cookie(config: &Config, text: &str) -> String {
+    let mut c = String::from(STORAGE_KEY);
+    c.push('=');
+    c.push_str(&percent_encode(text));
+    c.push_str("; path=/");
+    if let Expiry::Seconds(s) = config.expiry {
+        c.push_str("; max-age=");
+        push_uint(&mut c, s.into());
+    }
+    if let Some(d) = &config.cookie_domain {
+        c.push_str("; domain=");
+        c.push_str(d);
+    }
+    if let Some(s) = config.same_site {
+        c.push_str("; SameSite=");
+        c.push_str(s);
+    }
+    if config.secure_cookie {
+        c.push_str("; Secure");
+    }
+    c
+}
+
+impl Gate {
+    /// Runs one operation ([`op`]) with its JSON argument at time `now` (ms
+    /// since the epoch) and answers JSON: `{"error": message}` for a refused
+    /// call (nothing changed), else the operation's answer.
+    ///
+    /// `START` and every call that may change the permissions answer the
+    /// state: `permissions` (`{category: boolean}` in force), `status`,
+    /// `record` (`{consentId, time, revision}` or `null`) and `answer`
+    /// (whether `fetchPermissions` answers at once); plus `changes` when a
+    /// commit happened (the shell then tells the page) and `write` when the
+    /// record is to be stored (a cookie assignment or the storage's text).
+    /// `START` adds `warnings`, `categories` (Adobe's enum and the site's),
+    /// `optIn`, `iab`, `tcf` (the validated `tcf` value when TCF starts)
+    /// and `probe` (the domains to try, top-most first, for the cookie).
+    pub fn call(&mut self, op: u32, arg: &str, now: f64) -> String {
+        let arg = match parse(arg) {
+            Ok(v) => v,
+            Err(e) => return error(&e),
+        };
+        match core::mem::take(self) {
+            Gate::Empty if op == op::CONFIG => self.configure(&arg),
+            Gate::Configured {
+                config,
+                gpc,
+                id,
+                mut warnings,
+                tcf,
+            } if op == op::START => {
+                let (Some(read), Some(Value::String(host))) = (arg_at(&arg, 0), arg_at(&arg, 1)) else {
+                    *self = Gate::Configured { config, gpc, id, warnings, tcf };
+                    return bad_argument(&arg, "[stored text or null, host]");
+                };
+                let stored = match (read, storage_code(&config)) {
+                    (Value::String(jar), 0) => match cookie_value(jar, STORAGE_KEY).map(percent_decode) {
+                        Some(None) => {
+                            warnings.push(
+                                "stored consent ignored: the cookie is not valid percent-encoded UTF-8".into(),
+                            );
+                            None
+                        }
+                        other => other.flatten(),
+                    },
+                    (Value::String(text), 1 | 2) => Some(text.clone()),
+                    _ => None,
+                };
+                let probe = storage_code(&config) == 0 && config.cookie_domain.is_none();
+                let engine = Engine::start(config, stored.as_deref(), now, gpc, &mut warnings);
+                let mut a = Answer::new();
+                a.strings("warnings", warnings.iter().map(String::as_str));
+                categories(&mut a, &engine);
+                let c = engine.config();
+                a.raw("optIn", if c.opt_in_applies { "true" } else { "false" });
+                a.raw("iab", if c.iab_context { "true" } else { "false" });
+                if c.iab_context && c.opt_in_applies {
+                    a.raw("tcf", &tcf.as_ref().map_or(String::from("null"), Value::to_json));
+                }
+                if probe {
+                    a.strings("probe", domain_candidates(host).iter().map(String::as_str));
+                }
+                let answer = state(a, &engine, None, None);
+                *self = Gate::Running { engine, id };
+                answer
+            }
+            Gate::Running { mut engine, id } => {
+                let answer = run(&mut engine, &id, op, &arg, now);
+                *self = Gate::Running { engine, id };
+                answer
+            }
+            other => {
+                *self = other;
+                error("called out of order (the gate is not started)")
+            }
+        }
+    }
+
+    fn configure(&mut self, arg: &Value) -> String {
+        let (Value::Array(items), Some(Value::Bool(gpc)), Some(Value::String(id))) =
+            (arg, arg_at(arg, 1), arg_at(arg, 2))
+        else {
+            return bad_argument(arg, "[config, gpc, id]");
+        };
+        let input = items.first().unwrap_or(&Value::Null);
+        let mut warnings = Vec::new();
+        match Config::parse(input, &mut warnings) {
+            Ok(config) => {
+                let mut a = Answer::new();
+                let code = storage_code(&config);
+                let out = a.key("read");
+                if code < 0 {
+                    out.push('-');
+                }
+                push_uint(out, u64::from(code.unsigned_abs()));
+                *self = Gate::Configured {
+                    config,
+                    gpc: *gpc,
+                    id: id.clone(),
+                    warnings,
+                    tcf: input.get("tcf").cloned(),
+                };
+                a.done()
+            }
+            Err(e) => error(&e),
+        }
+    }
+}
+
+fn arg_at(v: &Value, i: usize) -> Option<&Value> {
+    match v {
+        Value::Array(items) => items.get(i),
+        _ => None,
+    }
+}
+
+/// Adobe's `Categories` enum plus the site's categories under their
+/// upper-cased names (when that name is not Adobe's).
+fn categories(a: &mut Answer, engine: &Engine) {
+    let out = a.key("categories");
+    out.push('{');
+    let mut first = true;
+    let mut member = |k: &str, v: &str| {
+        if !core::mem::take(&mut first) {
+            out.push(',');
+        }
+        write_string(k, out);
+        out.push(':');
+        write_string(v, out);
+    };
+    for (k, v) in ADOBE {
+        member(k, v);
+    }
+    for name in engine.config().categories.names().iter().skip(ADOBE.len()) {
+        let key = name.to_ascii_uppercase().replace('-', "_");
+        if !ADOBE.iter().any(|(k, _)| *k == key) {
+            member(&key, name);
+        }
+    }
+    out.push('}');
+}
+
+/// Adds the state (see [`Gate::call`]) to `a`: the commit's changes and the
+/// record to write, when there are.
+fn state(mut a: Answer, engine: &Engine, commit: Option<&Commit>, write: Option<&str>) -> String {
+    let names = engine.config().categories.names();
+    a.bools(
+        "permissions",
+        names.iter().map(String::as_str).zip(engine.permissions().iter().copied()),
+    );
+    a.string("status", engine.status().as_str());
+    match engine.meta() {
+        Some(m) => {
+            let out = a.key("record");
+            out.push_str("{\"consentId\":");
+            write_string(&m.id, out);
+            out.push_str(",\"time\":");
+            push_uint(out, m.time as u64);
+            out.push_str(",\"revision\":");
+            push_uint(out, m.revision.into());
+            out.push('}');
+        }
+        None => a.raw("record", "null"),
+    }
+    let c = engine.config();
+    let answer = !c.opt_in_applies || engine.status() == consentry::consent::Status::Complete || c.pre_opt_in.is_some();
+    a.raw("answer", if answer { "true" } else { "false" });
+    if let Some(commit) = commit {
+        a.bools(
+            "changes",
+            commit
+                .changes
+                .iter()
+                .filter_map(|(i, v)| Some((names.get(*i)?.as_str(), *v))),
+        );
+    }
+    if let Some(text) = write {
+        let text = match storage_code(c) {
+            0 => cookie(c, text),
+            _ => text.into(),
+        };
+        a.string("write", &text);
+    }
+    a.done()
+}
+
+/// The state after a call that may have committed.
+fn after(engine: &Engine, commit: Option<Commit>) -> String {
+    let write = commit.as_ref().and_then(|c| c.stored.clone());
+    state(Answer::new(), engine, commit.as_ref(), write.as_deref())
+}
+
+fn run(engine: &mut Engine, id: &str, op: u32, arg: &Value, now: f64) -> String {
+    let mut new_id = || String::from(id);
+    match op {
+        op::APPROVE | op::DENY => {
+            let value = op == op::APPROVE;
+            let (Some(which), Some(Value::Bool(wait))) = (arg_at(arg, 0), arg_at(arg, 1)) else {
+                return bad_argument(arg, "[categories or null, shouldWaitForComplete]");
+            };
+            let indices = match (which, names(which)) {
+                (Value::Null, _) => (0..engine.config().categories.len()).collect(),
+                (_, Some(names)) => match engine.config().categories.resolve(&names) {
+                    Ok(i) => i,
+                    Err(e) => return error(&e),
+                },
+                _ => return bad_argument(which, "a category or an array of categories"),
+            };
+            let commit = engine.set(&indices, value, *wait, now, &mut new_id);
+            after(engine, commit)
+        }
+        op::COMPLETE => {
+            let commit = engine.complete(now, &mut new_id);
+            after(engine, commit)
+        }
+        op::APPLY => {
+            let mut warnings = Vec::new();
+            let map = match permission_map(&engine.config().categories, "applyCmp", arg, &mut warnings) {
+                Ok(map) => map,
+                Err(e) => return error(&e),
+            };
+            let choices: Vec<(usize, bool)> = map.iter().enumerate().filter_map(|(i, v)| Some((i, (*v)?))).collect();
+            let commit = engine.apply(&choices, now, &mut new_id);
+            after(engine, commit)
+        }
+        op::IS_APPROVED | op::IS_PRE_APPROVED => match names(arg) {
+            Some(names) if op == op::IS_APPROVED => boolean(engine.is_approved(&names)),
+            Some(names) => boolean(engine.is_pre_approved(&names)),
+            None => bad_argument(arg, "a category or an array of categories"),
+        },
+        op::MEMOIZE => {
+            let Value::Object(members) = arg else {
+                return bad_argument(arg, "an object of JSON values");
+            };
+            for (key, _) in members {
+                if engine.config().categories.index(key).is_some() || key == RESERVED {
+                    let mut m = String::from("key ");
+                    write_string(key, &mut m);
+                    m.push_str(" is reserved for the consent record; expected another name");
+                    return error(&m);
+                }
+            }
+            let mut write = None;
+            for (key, v) in members {
+                write = engine.memoize(key, v.clone());
+            }
+            let mut a = Answer::new();
+            if let Some(text) = write {
+                let text = match storage_code(engine.config()) {
+                    0 => cookie(engine.config(), &text),
+                    _ => text,
+                };
+                a.string("write", &text);
+            }
+            a.done()
+        }
+        op::MEMO => {
+            let Value::String(key) = arg else {
+                return bad_argument(arg, "a string");
+            };
+            let mut a = Answer::new();
+            if let Some(v) = engine.memoized(key) {
+                a.raw("value", &v.to_json());
+            }
+            a.done()
+        }
+        op::INTEGRATIONS => {
+            let (Some(Value::String(jar)), Some(Value::String(host)), Some(Value::String(path)), Some(Value::Bool(secure))) =
+                (arg_at(arg, 0), arg_at(arg, 1), arg_at(arg, 2), arg_at(arg, 3))
+            else {
+                return bad_argument(arg, "[cookie, host, path, secure]");
+            };
+            let (integrations, permissions) = (&engine.config().integrations, engine.permissions());
+            let mut a = Answer::new();
+            if !integrations.consent_mode.is_empty() {
+                let out = a.key("consent");
+                out.push('{');
+                for (i, (t, granted)) in integrations.consent_state(permissions).iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    write_string(t, out);
+                    out.push_str(if *granted { ":\"granted\"" } else { ":\"denied\"" });
+                }
+                out.push('}');
+            }
+            let deletions = integrations.cookie_deletions(permissions, jar, host, path, *secure);
+            a.strings("cookies", deletions.iter().map(String::as_str));
+            a.done()
+        }
+        op::TAG => {
+            let Value::String(expr) = arg else {
+                return bad_argument(arg, "a string");
+            };
+            match consentry::consent::tag_wanted(&engine.config().categories, engine.permissions(), expr) {
+                Ok(wanted) => boolean(wanted),
+                Err(term) => {
+                    let mut m = String::from("consentry: data-consent=");
+                    write_string(expr, &mut m);
+                    m.push_str(": unknown category ");
+                    write_string(term, &mut m);
+                    m.push_str("; the tag never runs");
+                    let mut out = String::new();
+                    write_string(&m, &mut out);
+                    out
+                }
+            }
+        }
+        _ => error("unknown operation"),
+    }
+}
+
+fn boolean(b: bool) -> String {
+    String::from(if b { "true" } else { "false" })
+}
