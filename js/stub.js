@@ -1,9 +1,11 @@
+// @ts-check
 // The stub: defines `consentry` and `adobe.optIn` at once and queues every
 // call until the wasm is ready; the facade then upgrades this same object in
 // place, so references taken early stay valid. Before that it answers
 // `isApproved` with false: nothing is approved by accident while loading.
 // `load` (the inline snippet) also starts the .wasm download and the script
 // in parallel. Keep it small: it is inlined in every page's <head>.
+/** @param {any} w @param {any} d @param {unknown} [base] @param {any} [config] @param {unknown} [load] */
 export function stub(w, d, base, config, load) {
   var c = (w.consentry = w.consentry || {}),
     q = (c._q = c._q || []),
@@ -15,7 +17,7 @@ export function stub(w, d, base, config, load) {
   // the bundles (scripts/build.mjs).
   if (GCM) {
     let m = config && config.consentMode,
-      g = {},
+      g = /** @type {any} */ ({}),
       k,
       l;
     if (m && !c._g) {
@@ -36,7 +38,7 @@ export function stub(w, d, base, config, load) {
     .split(" ")
     .forEach((m, i) => {
       c[m] = function () {
-        var s = {};
+        var s = /** @type {any} */ ({});
         // renderPhoneCapture's options are read when it is called: their
         // own keys are copied now (the facade copies deeply at replay).
         i == 11 && arguments[1] && (arguments[1] = { ...arguments[1] });

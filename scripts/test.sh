@@ -13,7 +13,7 @@ cargo clippy --quiet --workspace --all-targets -- -D warnings
 cargo clippy --quiet -p consentry --target wasm32-unknown-unknown --all-targets -- -D warnings
 cargo clippy --quiet -p consentry-form --target wasm32-unknown-unknown --all-targets -- -D warnings
 cargo clippy --quiet -p consentry-iab --target wasm32-unknown-unknown --all-targets -- -D warnings
-cargo clippy --quiet -p consentry --target wasm32-unknown-unknown --no-default-features --features web -- -D warnings
+cargo clippy --quiet -p consentry-gate --target wasm32-unknown-unknown --no-default-features -- -D warnings
 
 echo "== native tests"
 cargo test --workspace

@@ -2,9 +2,9 @@
 //!
 //! What every module shares: the pure core ([`consent`], [`json`],
 //! [`channel`]) that decides which solution categories may run tags and set
-//! cookies, and `web` (wasm32 only), the JS helpers of the form and TCF
-//! modules. The gate's wasm (`gate/`) wraps the core in a few string
-//! functions; the JS shell (`js/`) carries out what it decides.
+//! cookies. It never touches JS: the gate's wasm (`gate/`) wraps it in one
+//! string function and the JS shell (`js/`) carries out what it decides;
+//! the form's and TCF modules' JS helpers are `web/`.
 #![no_std]
 #![cfg_attr(
     not(test),
@@ -21,9 +21,6 @@ extern crate std;
 pub mod channel;
 pub mod consent;
 pub mod json;
-
-#[cfg(target_arch = "wasm32")]
-pub mod web;
 
 // A free-list allocator of about 1 KB instead of dlmalloc's 8 KB: the SDK
 // makes few, small allocations on one thread.

@@ -6,7 +6,7 @@
 //! `Idempotency-Key`, so the server applies it exactly once.
 
 use crate::rules::outbox::{classify, Entry, Outbox, Outcome};
-use consentry::web::warn;
+use consentry_web::warn;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;

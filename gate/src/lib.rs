@@ -233,15 +233,20 @@ impl Gate {
                 tcf,
             } if op == op::START => {
                 let (Some(read), Some(Value::String(host))) = (arg_at(&arg, 0), arg_at(&arg, 1)) else {
-                    *self = Gate::Configured { config, gpc, id, warnings, tcf };
+                    *self = Gate::Configured {
+                        config,
+                        gpc,
+                        id,
+                        warnings,
+                        tcf,
+                    };
                     return bad_argument(&arg, "[stored text or null, host]");
                 };
                 let stored = match (read, storage_code(&config)) {
                     (Value::String(jar), 0) => match cookie_value(jar, STORAGE_KEY).map(percent_decode) {
                         Some(None) => {
-                            warnings.push(
-                                "stored consent ignored: the cookie is not valid percent-encoded UTF-8".into(),
-                            );
+                            warnings
+                                .push("stored consent ignored: the cookie is not valid percent-encoded UTF-8".into());
                             None
                         }
                         other => other.flatten(),
@@ -349,7 +354,10 @@ fn state(mut a: Answer, engine: &Engine, commit: Option<&Commit>, write: Option<
     let names = engine.config().categories.names();
     a.bools(
         "permissions",
-        names.iter().map(String::as_str).zip(engine.permissions().iter().copied()),
+        names
+            .iter()
+            .map(String::as_str)
+            .zip(engine.permissions().iter().copied()),
     );
     a.string("status", engine.status().as_str());
     match engine.meta() {
@@ -468,8 +476,12 @@ fn run(engine: &mut Engine, id: &str, op: u32, arg: &Value, now: f64) -> String 
             a.done()
         }
         op::INTEGRATIONS => {
-            let (Some(Value::String(jar)), Some(Value::String(host)), Some(Value::String(path)), Some(Value::Bool(secure))) =
-                (arg_at(arg, 0), arg_at(arg, 1), arg_at(arg, 2), arg_at(arg, 3))
+            let (
+                Some(Value::String(jar)),
+                Some(Value::String(host)),
+                Some(Value::String(path)),
+                Some(Value::Bool(secure)),
+            ) = (arg_at(arg, 0), arg_at(arg, 1), arg_at(arg, 2), arg_at(arg, 3))
             else {
                 return bad_argument(arg, "[cookie, host, path, secure]");
             };

@@ -3,7 +3,10 @@
 
 use consentry::consent::Config;
 use consentry::json::{parse, Value};
-use consentry_iab::tcf::{decode, rules::{Rules, TcfConfig}};
+use consentry_iab::tcf::{
+    decode,
+    rules::{Rules, TcfConfig},
+};
 
 fn config(json: &str) -> Config {
     Config::parse(&parse(json).unwrap(), &mut vec![]).unwrap()

@@ -2,7 +2,8 @@
 //! [`convert`] (JS values in, `Error`s out) and console reporting. The gate
 //! (`gate/`) crosses into JS only through strings and needs none of this.
 
-use alloc::string::String;
+#![cfg(target_arch = "wasm32")]
+
 pub mod convert;
 use wasm_bindgen::prelude::*;
 
@@ -42,7 +43,7 @@ pub fn new_id() -> String {
     }
     let mut id = String::with_capacity(32);
     for b in bytes {
-        crate::json::push_hex(&mut id, b, false);
+        consentry::json::push_hex(&mut id, b, false);
     }
     id
 }

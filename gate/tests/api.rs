@@ -1,0 +1,326 @@
+//! The gate's string protocol, natively: what `js/facade.js` sends and
+//! what it gets back. The browser side is `tests/e2e/api.test.mjs`.
+
+use consentry::json::{parse, Value};
+use consentry_gate::{op, Gate};
+
+const ID: &str = "0123456789abcdef0123456789abcdef";
+
+fn answer(g: &mut Gate, op: u32, arg: &str) -> Value {
+    let text = g.call(op, arg, 1_700_000_000_000.0);
+    parse(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+fn error(v: &Value) -> Option<&str> {
+    match v.get("error") {
+        Some(Value::String(s)) => Some(s),
+        _ => None,
+    }
+}
+
+/// A started gate: `config` (JSON), the stored text (JSON), the host.
+fn started(config: &str, stored: &str, host: &str) -> (Gate, Value) {
+    let mut g = Gate::default();
+    let read = answer(&mut g, op::CONFIG, &format!("[{config},false,\"{ID}\"]"));
+    assert!(error(&read).is_none(), "{read:?}");
+    let start = answer(&mut g, op::START, &format!("[{stored},\"{host}\"]"));
+    assert!(error(&start).is_none(), "{start:?}");
+    (g, start)
+}
+
+fn permission(state: &Value, name: &str) -> Option<bool> {
+    match state.get("permissions")?.get(name)? {
+        Value::Bool(b) => Some(*b),
+        _ => None,
+    }
+}
+
+#[test]
+fn config_answers_where_the_record_is_kept() {
+    for (config, read) in [
+        ("{}", "-1"),
+        (r#"{"isOptInStorageEnabled":true}"#, "0"),
+        (r#"{"isOptInStorageEnabled":true,"storage":"localStorage"}"#, "1"),
+        (
+            r#"{"isOptInStorageEnabled":true,"storage":"localStorage","optInStorageExpiry":"SESSION"}"#,
+            "2",
+        ),
+    ] {
+        let mut g = Gate::default();
+        let a = answer(&mut g, op::CONFIG, &format!("[{config},false,\"{ID}\"]"));
+        assert_eq!(a.get("read").map(Value::to_json).as_deref(), Some(read), "{config}");
+    }
+}
+
+#[test]
+fn a_bad_configuration_is_refused_naming_the_key_and_the_gate_stays_unstarted() {
+    for (config, message) in [
+        (
+            r#"{"optInStorageExpiry":"week"}"#,
+            r#"config.optInStorageExpiry is "week""#,
+        ),
+        (r#"{"tcf":{"timeout":-1}}"#, "config.tcf.timeout is -1"),
+        (r#"{"tcf":{"rules":{"nope":{}}}}"#, "config.tcf.rules.nope is {}"),
+        (r#"{"consentMode":{"ad_storage":["nope"]}}"#, "config.consentMode"),
+        ("7", "config is 7; expected an object"),
+    ] {
+        let mut g = Gate::default();
+        let a = answer(&mut g, op::CONFIG, &format!("[{config},false,\"{ID}\"]"));
+        let e = error(&a).unwrap_or_else(|| panic!("{config} accepted"));
+        assert!(e.starts_with(message), "{e:?} should start with {message:?}");
+        let start = answer(&mut g, op::START, r#"[null,"example.com"]"#);
+        assert!(error(&start).is_some(), "{config}: started after a refused config");
+    }
+}
+
+#[test]
+fn a_commit_answers_the_cookie_to_write_and_a_new_page_reads_it() {
+    let config = r#"{"doesOptInApply":true,"isOptInStorageEnabled":true,"sameSiteCookie":"Strict"}"#;
+    let (mut g, start) = started(config, "null", "www.shop.example.com");
+    assert_eq!(start.get("status"), Some(&Value::String("pending".into())));
+    assert_eq!(start.get("answer"), Some(&Value::Bool(false)));
+    assert_eq!(
+        start.get("probe").map(Value::to_json).as_deref(),
+        Some(r#"["example.com","shop.example.com","www.shop.example.com"]"#),
+        "the shell probes from the top-most domain down"
+    );
+    let staged = answer(&mut g, op::APPROVE, r#"[["aa"],true]"#);
+    assert_eq!(staged.get("status"), Some(&Value::String("changed".into())));
+    assert!(staged.get("changes").is_none() && staged.get("write").is_none());
+    assert_eq!(permission(&staged, "aa"), Some(false), "staged changes stay invisible");
+    let done = answer(&mut g, op::COMPLETE, "0");
+    assert_eq!(
+        done.get("changes").map(Value::to_json).as_deref(),
+        Some(r#"{"aa":true}"#)
+    );
+    let Some(Value::String(write)) = done.get("write") else {
+        panic!("{done:?}")
+    };
+    assert!(write.starts_with("adobeujs-optin=%7B%22aam%22%3Afalse"), "{write}");
+    assert!(
+        write.ends_with("; path=/; max-age=34190000; SameSite=Strict"),
+        "{write}"
+    );
+    assert_eq!(
+        done.get("record").and_then(|r| r.get("consentId")),
+        Some(&Value::String(ID.into()))
+    );
+    // The next page's jar holds the cookie among others.
+    let value = &write[..write.find(';').unwrap_or(write.len())];
+    let jar = format!("_ga=1; {value}; other=2");
+    let (_, again) = started(config, &Value::String(jar).to_json(), "www.shop.example.com");
+    assert_eq!(permission(&again, "aa"), Some(true));
+    assert_eq!(again.get("status"), Some(&Value::String("complete".into())));
+}
+
+#[test]
+fn a_configured_domain_is_in_the_cookie_and_nothing_is_probed() {
+    let config = r#"{"doesOptInApply":true,"isOptInStorageEnabled":true,"optInCookieDomain":"example.com"}"#;
+    let (mut g, start) = started(config, "null", "www.example.com");
+    assert!(start.get("probe").is_none());
+    let done = answer(&mut g, op::APPROVE, r#"[null,false]"#);
+    let Some(Value::String(write)) = done.get("write") else {
+        panic!("{done:?}")
+    };
+    assert!(write.contains("; domain=example.com"), "{write}");
+}
+
+#[test]
+fn local_storage_gets_the_record_text() {
+    let config = r#"{"doesOptInApply":true,"isOptInStorageEnabled":true,"storage":"localStorage"}"#;
+    let (mut g, _) = started(config, "null", "example.com");
+    let done = answer(&mut g, op::DENY, r#"[null,false]"#);
+    let Some(Value::String(text)) = done.get("write") else {
+        panic!("{done:?}")
+    };
+    assert!(text.starts_with(r#"{"aam":false"#), "{text}");
+    let (_, again) = started(config, &Value::String(text.clone()).to_json(), "example.com");
+    assert_eq!(again.get("status"), Some(&Value::String("complete".into())));
+}
+
+#[test]
+fn corrupt_and_foreign_records_never_approve() {
+    let config = r#"{"doesOptInApply":true,"isOptInStorageEnabled":true}"#;
+    for jar in [
+        "adobeujs-optin=%E0%A4%A",
+        "adobeujs-optin=%7B%22aa%22%3A%22yes%22%7D",
+        "adobeujs-optin=not-json",
+        "xadobeujs-optin=%7B%22aa%22%3Atrue%7D",
+        "adobeujs-optin=%7B%22aa%22%3Atrue%2C%22consentry%22%3A%7B%22v%22%3A99%7D%7D",
+    ] {
+        let (_, start) = started(config, &Value::String(jar.into()).to_json(), "example.com");
+        assert_eq!(permission(&start, "aa"), Some(false), "{jar}");
+    }
+}
+
+#[test]
+fn wrong_arguments_are_refused_and_change_nothing() {
+    let (mut g, _) = started(r#"{"doesOptInApply":true}"#, "null", "example.com");
+    for (op, arg, message) in [
+        (
+            op::APPROVE,
+            r#"[["foo"],false]"#,
+            r#"unknown category "foo" (known: aam,"#,
+        ),
+        (op::APPROVE, r#"[[],false]"#, "expected a category or a non-empty array"),
+        (op::DENY, r#"[5,false]"#, "5; expected a category or an array"),
+        (op::APPROVE, r#"[["aa"],"yes"]"#, "[[\"aa\"],\"yes\"]; expected"),
+        (op::MEMOIZE, r#"{"aa":true}"#, r#"key "aa" is reserved"#),
+        (op::MEMOIZE, r#"{"consentry":1}"#, r#"key "consentry" is reserved"#),
+        (op::MEMOIZE, r#"[1]"#, "[1]; expected an object"),
+        (op::MEMO, "3", "3; expected a string"),
+        (op::IS_APPROVED, "true", "true; expected"),
+        (op::APPLY, r#""x""#, "config.applyCmp is \"x\""),
+        (op::TAG, "1", "1; expected a string"),
+        (op::INTEGRATIONS, "[]", "[]; expected [cookie"),
+        (99, "0", "unknown operation"),
+        (op::APPROVE, "not json", "invalid JSON"),
+    ] {
+        let a = answer(&mut g, op, arg);
+        let e = error(&a).unwrap_or_else(|| panic!("{op} {arg} accepted"));
+        assert!(e.starts_with(message), "{e:?} should start with {message:?}");
+    }
+    let state = answer(&mut g, op::COMPLETE, "0");
+    assert_eq!(state.get("status"), Some(&Value::String("pending".into())));
+}
+
+#[test]
+fn memoized_content_is_kept_beside_the_permissions() {
+    let config = r#"{"doesOptInApply":true,"isOptInStorageEnabled":true,"storage":"localStorage"}"#;
+    let (mut g, _) = started(config, "null", "example.com");
+    let a = answer(&mut g, op::MEMOIZE, r#"{"iabConsentHash":"h1","n":{"x":[1,2.5]}}"#);
+    let Some(Value::String(text)) = a.get("write") else {
+        panic!("{a:?}")
+    };
+    let (mut again, start) = started(config, &Value::String(text.clone()).to_json(), "example.com");
+    assert_eq!(
+        start.get("status"),
+        Some(&Value::String("pending".into())),
+        "memos are no choice"
+    );
+    let n = answer(&mut again, op::MEMO, r#""n""#);
+    assert_eq!(n.get("value").map(Value::to_json).as_deref(), Some(r#"{"x":[1,2.5]}"#));
+    assert_eq!(answer(&mut again, op::MEMO, r#""missing""#).to_json(), "{}");
+}
+
+#[test]
+fn queries_tags_and_integrations_follow_the_permissions() {
+    let config = r#"{"doesOptInApply":true,"preOptInApprovals":{"target":true},
+        "cookies":{"aa":["_ga*"]},"consentMode":{"analytics_storage":["aa"],"security_storage":true}}"#;
+    let (mut g, start) = started(config, "null", "example.com");
+    assert_eq!(
+        start.get("answer"),
+        Some(&Value::Bool(true)),
+        "pre-opt-in answers at once"
+    );
+    assert_eq!(answer(&mut g, op::IS_APPROVED, r#"["target"]"#), Value::Bool(true));
+    assert_eq!(answer(&mut g, op::IS_APPROVED, r#"[]"#), Value::Bool(false));
+    assert_eq!(
+        answer(&mut g, op::IS_PRE_APPROVED, r#"["target","aa"]"#),
+        Value::Bool(false)
+    );
+    assert_eq!(answer(&mut g, op::TAG, r#""target !aa""#), Value::Bool(true));
+    let Value::String(warning) = answer(&mut g, op::TAG, r#""nope""#) else {
+        panic!()
+    };
+    assert!(
+        warning.contains("unknown category \"nope\"; the tag never runs"),
+        "{warning}"
+    );
+    let page = answer(
+        &mut g,
+        op::INTEGRATIONS,
+        r#"["_ga=1; _gid=2","www.example.com","/a/b",false]"#,
+    );
+    assert_eq!(
+        page.get("consent").map(Value::to_json).as_deref(),
+        Some(r#"{"analytics_storage":"denied","security_storage":"granted"}"#)
+    );
+    let Some(Value::Array(cookies)) = page.get("cookies") else {
+        panic!("{page:?}")
+    };
+    assert!(
+        cookies
+            .iter()
+            .any(|c| c == &Value::String("_ga=; max-age=0; path=/".into())),
+        "{cookies:?}"
+    );
+    answer(&mut g, op::APPLY, r#"{"aa":true}"#);
+    let page = answer(&mut g, op::INTEGRATIONS, r#"["_ga=1","example.com","/",true]"#);
+    assert_eq!(page.get("cookies").map(Value::to_json).as_deref(), Some("[]"));
+}
+
+#[test]
+fn tcf_is_validated_at_start_and_handed_over_only_when_tcf_starts() {
+    let tcf = r#""tcf":{"timeout":500,"rules":{"aa":{"purposes":[1]}}}"#;
+    let (_, on) = started(
+        &format!(r#"{{"doesOptInApply":true,"isIabContext":true,{tcf}}}"#),
+        "null",
+        "a.b",
+    );
+    assert_eq!(
+        on.get("tcf").map(Value::to_json).as_deref(),
+        Some(r#"{"timeout":500,"rules":{"aa":{"purposes":[1]}}}"#)
+    );
+    let (_, plain) = started(r#"{"doesOptInApply":true,"isIabContext":true}"#, "null", "a.b");
+    assert_eq!(plain.get("tcf"), Some(&Value::Null), "Adobe's rules apply");
+    let (_, off) = started(&format!(r#"{{"doesOptInApply":true,{tcf}}}"#), "null", "a.b");
+    assert!(off.get("tcf").is_none());
+}
+
+#[test]
+fn site_categories_join_adobes_enum_without_overwriting_it() {
+    let (_, start) = started(r#"{"categories":["sms","push-news","analytics"]}"#, "null", "a.b");
+    let cats = start.get("categories").unwrap();
+    assert_eq!(cats.get("ECID"), Some(&Value::String("ecid".into())));
+    assert_eq!(cats.get("PUSH_NEWS"), Some(&Value::String("push-news".into())));
+    assert_eq!(cats.get("ANALYTICS"), Some(&Value::String("aa".into())));
+    assert_eq!(
+        start.get("answer"),
+        Some(&Value::Bool(true)),
+        "opt-in off answers at once"
+    );
+}
+
+#[test]
+fn no_input_can_panic_the_gate_and_every_answer_is_json() {
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = |n: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n as u64) as usize
+    };
+    let pieces = [
+        "[",
+        "]",
+        "{",
+        "}",
+        ",",
+        ":",
+        "null",
+        "true",
+        "false",
+        "\"aa\"",
+        "\"\\ud800\"",
+        "1",
+        "-1",
+        "1e999",
+        "\"x\"",
+        "[\"aa\"]",
+        "{\"aa\":true}",
+        "\"adobeujs-optin=%7B\"",
+        "{\"doesOptInApply\":true}",
+        " ",
+    ];
+    for _ in 0..3000 {
+        let mut g = Gate::default();
+        let _ = g.call(op::CONFIG, &format!(r#"[{{"doesOptInApply":true}},false,"{ID}"]"#), 0.0);
+        let _ = g.call(op::START, r#"[null,"example.com"]"#, 0.0);
+        for _ in 0..4 {
+            let arg: String = (0..next(6)).map(|_| pieces[next(pieces.len())]).collect();
+            let text = g.call(next(13) as u32, &arg, f64::from(next(1000) as u32));
+            assert!(parse(&text).is_ok(), "{arg} -> {text}");
+        }
+    }
+}
