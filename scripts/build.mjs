@@ -20,8 +20,8 @@ mkdirSync("dist", { recursive: true });
 // machinery costs KBs.
 for (const [crate, name, features] of [
   ["consentry_gate", "consentry", ["--no-default-features"]],
-  ["consentry_form", "consentry-form", []],
-  ["consentry_iab", "consentry-iab", []],
+  ["consentry_form", "consentry-form", ["--no-default-features"]],
+  ["consentry_iab", "consentry-iab", ["--no-default-features"]],
 ]) {
   run("cargo", ["build", "--release", "--target", "wasm32-unknown-unknown", "-p", crate.replace("_", "-"), ...features]);
   // The gate's types (build/consentry.d.ts) let tsc check the shell.

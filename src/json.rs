@@ -160,6 +160,7 @@ pub fn push_hex(out: &mut String, byte: u8, upper: bool) {
 /// allowed). The error says what was wrong and where.
 pub fn parse(text: &str) -> Result<Value, String> {
     let mut p = Parser {
+        text,
         bytes: text.as_bytes(),
         pos: 0,
     };
@@ -172,6 +173,7 @@ pub fn parse(text: &str) -> Result<Value, String> {
 }
 
 struct Parser<'a> {
+    text: &'a str,
     bytes: &'a [u8],
     pos: usize,
 }
@@ -325,13 +327,21 @@ impl Parser<'_> {
 
     fn string(&mut self) -> Result<String, String> {
         self.pos += 1;
-        let mut out: Vec<u8> = Vec::new();
+        let mut out = String::new();
+        // Runs between escapes are copied from the input (a &str, and a run
+        // ends at an ASCII byte, so it is whole UTF-8).
+        let mut run = self.pos;
         loop {
-            match self.next() {
+            let end = self.pos;
+            let b = self.next();
+            if matches!(b, Some(b'"' | b'\\')) {
+                out.push_str(self.text.get(run..end).unwrap_or_default());
+            }
+            match b {
                 None => return Err(self.error("unterminated string")),
-                Some(b'"') => break,
+                Some(b'"') => return Ok(out),
                 Some(b'\\') => {
-                    let c = match self.next() {
+                    out.push(match self.next() {
                         Some(b'"') => '"',
                         Some(b'\\') => '\\',
                         Some(b'/') => '/',
@@ -342,16 +352,13 @@ impl Parser<'_> {
                         Some(b't') => '\t',
                         Some(b'u') => self.unicode_escape()?,
                         _ => return Err(self.error("bad escape")),
-                    };
-                    let mut buf = [0; 4];
-                    out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+                    });
+                    run = self.pos;
                 }
                 Some(b) if b < 0x20 => return Err(self.error("control character in string")),
-                Some(b) => out.push(b),
+                Some(_) => {}
             }
         }
-        // The input is a &str, so copied bytes between escapes stay valid UTF-8.
-        String::from_utf8(out).map_err(|_| self.error("invalid UTF-8"))
     }
 
     /// A `\uXXXX` escape (the `\u` read). A lone surrogate becomes U+FFFD,

@@ -5,10 +5,12 @@
 //! back online, and on the next page load, always with the same
 //! `Idempotency-Key`, so the server applies it exactly once.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
 use crate::rules::outbox::{classify, Entry, Outbox, Outcome};
+use alloc::rc::Rc;
 use consentry_web::warn;
-use std::cell::{Cell, RefCell};
-use std::rc::Rc;
+use core::cell::{Cell, RefCell};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{spawn_local, JsFuture};
@@ -37,12 +39,10 @@ extern "C" {
     fn abort_after(ms: u32) -> Result<web_sys::AbortSignal, JsValue>;
 }
 
-thread_local! {
-    static IN_FLIGHT: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
-    static WATCHERS: RefCell<Vec<(String, Watcher)>> = const { RefCell::new(Vec::new()) };
-    static TIMER: Cell<i32> = const { Cell::new(0) };
-    static ONLINE_HOOKED: Cell<bool> = const { Cell::new(false) };
-}
+static IN_FLIGHT: crate::Local<RefCell<Vec<String>>> = crate::Local(RefCell::new(Vec::new()));
+static WATCHERS: crate::Local<RefCell<Vec<(String, Watcher)>>> = crate::Local(RefCell::new(Vec::new()));
+static TIMER: crate::Local<Cell<i32>> = crate::Local(Cell::new(0));
+static ONLINE_HOOKED: crate::Local<Cell<bool>> = crate::Local(Cell::new(false));
 
 fn now() -> u64 {
     js_sys::Date::now() as u64

@@ -3,15 +3,17 @@
 //! text goes in with `textContent` or attributes, never as HTML.
 
 use crate::delivery::{self, Delivery};
+#[allow(unused_imports)]
+use crate::prelude::*;
 use crate::rules::form_options::{FormOptions, Mode, CALLBACKS};
 use crate::rules::outbox::Entry;
 use crate::rules::payload::{status_set_body, Consent, Rejection, Submission};
 use crate::rules::{phone, sha256};
+use alloc::rc::Rc;
 use consentry::json;
 use consentry_web::convert::{self, error, object};
 use consentry_web::{new_id, report, warn};
-use std::cell::{Cell, RefCell};
-use std::rc::Rc;
+use core::cell::{Cell, RefCell};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, HtmlButtonElement, HtmlInputElement, HtmlSelectElement};
@@ -21,11 +23,9 @@ const CALL: &str = "renderPhoneCapture";
 type Listener = Closure<dyn FnMut(web_sys::Event)>;
 type Handler = dyn Fn(&Rc<Form>, &web_sys::Event);
 
-thread_local! {
-    static COUNTER: Cell<u32> = const { Cell::new(0) };
-    // Forms stay alive until destroyed, also when the page drops the handle.
-    static FORMS: RefCell<Vec<Rc<Form>>> = const { RefCell::new(Vec::new()) };
-}
+static COUNTER: crate::Local<Cell<u32>> = crate::Local(Cell::new(0));
+// Forms stay alive until destroyed, also when the page drops the handle.
+static FORMS: crate::Local<RefCell<Vec<Rc<Form>>>> = crate::Local(RefCell::new(Vec::new()));
 
 struct Form {
     options: FormOptions,
@@ -623,7 +623,7 @@ impl Form {
         }
         let _ = self.target.remove_child(&self.root);
         // The listeners' closures go with the form once nothing holds it.
-        FORMS.with(|forms| forms.borrow_mut().retain(|f| !std::ptr::eq(Rc::as_ptr(f), self)));
+        FORMS.with(|forms| forms.borrow_mut().retain(|f| !core::ptr::eq(Rc::as_ptr(f), self)));
         if self.options.mode == Mode::Modal {
             if let Some(previous) = &self.previous_focus {
                 let _ = previous.focus();

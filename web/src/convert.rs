@@ -1,5 +1,6 @@
 //! Turning JS arguments into core values, and core messages into JS errors.
 
+use alloc::{string::String, vec, vec::Vec};
 use consentry::json::{self, Value};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;

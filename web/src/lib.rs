@@ -3,7 +3,13 @@
 //! (`gate/`) crosses into JS only through strings and needs none of this.
 
 #![cfg(target_arch = "wasm32")]
+#![no_std]
 
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+use alloc::string::String;
 pub mod convert;
 use wasm_bindgen::prelude::*;
 

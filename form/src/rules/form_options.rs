@@ -8,6 +8,8 @@
 
 use super::phone::{country, COUNTRIES};
 use super::texts::{self, Locale};
+#[allow(unused_imports)]
+use crate::prelude::*;
 pub use consentry::channel::Channel;
 use consentry::consent::bad_member;
 use consentry::json::Value;

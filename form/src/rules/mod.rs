@@ -3,6 +3,8 @@
 //! and SHA-256. Nothing here calls out; `render` and `delivery` carry the
 //! decisions out in the browser.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
 pub mod form_options;
 pub mod outbox;
 pub mod payload;

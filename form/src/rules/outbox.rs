@@ -15,6 +15,8 @@
 //! assert_eq!(Outbox::decode(&text).due(1_000).len(), 1);
 //! ```
 
+#[allow(unused_imports)]
+use crate::prelude::*;
 use consentry::json::{self, Value};
 
 /// The first retry waits this long; each further one twice as long.

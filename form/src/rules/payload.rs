@@ -14,6 +14,8 @@
 //! assert!(body.starts_with(r#"{"subscription_group_id":"grp-1","subscription_state":"subscribed","phone":["+14155552671"],"use_double_opt_in_logic":true,"#));
 //! ```
 
+#[allow(unused_imports)]
+use crate::prelude::*;
 use consentry::json::Value;
 
 /// What the visitor agreed to, and where.

@@ -13,6 +13,8 @@
 //! assert_eq!(normalise("+1 (415) 555-2671", "GB", &["GB", "US"]).unwrap(), "+14155552671");
 //! ```
 
+#[allow(unused_imports)]
+use crate::prelude::*;
 /// One country's dialling rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Country {

@@ -7,6 +7,8 @@
 //! assert_eq!(Locale::parse("ja-JP"), Some(Locale::Ja));
 //! ```
 
+#[allow(unused_imports)]
+use crate::prelude::*;
 /// A built-in language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Locale {
