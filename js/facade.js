@@ -132,15 +132,16 @@ function ask(call, op, arg) {
 }
 
 // The stored record's I/O. `kind`: -1 nowhere, 0 the cookie, 1 localStorage,
-// 2 sessionStorage (what the gate's CONFIG answer says). Every failure is
-// a warning (once per page); the page carries on with the defaults.
+// 2 sessionStorage (what the gate's CONFIG answer says). Every failure is a
+// warning (once per page); the page carries on with the defaults.
 /** @param {number} kind */
 function storage(kind) {
   const store = () => (kind == 1 ? localStorage : sessionStorage);
-  /** @type {string[] | undefined} */
+  /** @type {string[] | undefined} the gate's domains to try, top-most first */
   let probe;
-  /** @type {string | undefined} */
-  let domain;
+  let domain = "";
+  // The cookie's attributes, from the gate.
+  let attributes = "";
   let failed = false;
   /** @param {string} d */
   const sticks = (d) => {
@@ -154,52 +155,51 @@ function storage(kind) {
       return false;
     }
   };
+  /** @param {string} why */
+  const warnOnce = (why) => failed || ((failed = true), warn("the choice could not be stored: " + why));
   return {
-    /** @param {string[] | undefined} domains the gate's candidates, top-most first */
-    set probe(domains) {
-      probe = domains;
+    /** @param {{probe?: string[], cookie?: string}} start the gate's START answer */
+    set start(start) {
+      (probe = start.probe), (attributes = start.cookie || "");
     },
+    // The record's text, or null. The cookie's value is percent-decoded
+    // (as encodeURIComponent wrote it); one that is not is ignored.
     read() {
       try {
-        return kind < 0 ? null : kind ? store().getItem(KEY) : document.cookie;
+        if (kind) return kind < 0 ? null : store().getItem(KEY);
+        const pair = document.cookie.split(/;\s*/).find((c) => c.startsWith(KEY + "="));
+        return pair ? decodeURIComponent(pair.slice(KEY.length + 1)) : null;
       } catch (_) {
-        if (kind) warn("stored consent could not be read: storage is not available");
+        warn(kind ? "stored consent could not be read: storage is not available" : "stored consent ignored: the cookie could not be read or is not valid percent-encoded UTF-8");
         return null;
       }
     },
-    /** @param {string} text a cookie assignment, or the storage's text */
+    /** @param {string} text the record's text */
     write(text) {
-      let why = "";
       if (kind) {
         let s;
         try {
           s = store();
         } catch (_) {
-          why = "storage is not available";
+          return warnOnce("storage is not available");
         }
-        if (s) {
-          try {
-            s.setItem(KEY, text);
-          } catch (_) {
-            why = "storage refused the write (quota exceeded?)";
-          }
-        }
-      } else {
-        // The top-most domain that keeps a cookie, found once.
-        if (probe) (domain = probe.find(sticks)), (probe = undefined);
-        const c = domain ? text + "; domain=" + domain : text;
         try {
-          document.cookie = c;
-          if (!("; " + document.cookie + ";").includes("; " + c.split(";")[0] + ";")) {
-            why = "the browser did not keep the cookie (cookies disabled, or a domain/Secure setting the page cannot use)";
-          }
+          s.setItem(KEY, text);
         } catch (_) {
-          why = "cookies are not available";
+          warnOnce("storage refused the write (quota exceeded?)");
         }
+        return;
       }
-      if (why && !failed) {
-        failed = true;
-        warn("the choice could not be stored: " + why);
+      // The top-most domain that keeps a cookie, found once.
+      if (probe) (domain = probe.find(sticks) || ""), (probe = undefined);
+      const value = KEY + "=" + encodeURIComponent(text);
+      try {
+        document.cookie = value + attributes + (domain && "; domain=" + domain);
+        if (!document.cookie.split(/;\s*/).includes(value)) {
+          warnOnce("the browser did not keep the cookie (cookies disabled, or a domain/Secure setting the page cannot use)");
+        }
+      } catch (_) {
+        warnOnce("cookies are not available");
       }
     },
   };
@@ -258,7 +258,7 @@ export async function start(c, config, wasm, locator) {
     if (r.error) throw fail("init", r.error);
     store = storage(r.read);
     st = ask("init", START, [store.read(), location.hostname]);
-    store.probe = st.probe;
+    store.start = st;
     for (const w of warnings.concat(st.warnings)) warn(w);
     // Without the inline snippet, Consent Mode's default is sent now.
     stub(window, document, 0, config);

@@ -21,8 +21,7 @@ extern crate std;
 
 use alloc::{string::String, vec::Vec};
 use consentry::consent::{
-    cookie_value, domain_candidates, percent_decode, percent_encode, permission_map, Commit, Config, Engine, Expiry,
-    StorageKind, ADOBE, RESERVED, STORAGE_KEY,
+    domain_candidates, permission_map, Commit, Config, Engine, Expiry, StorageKind, ADOBE, RESERVED,
 };
 use consentry::json::{parse, push_uint, write_string, Value};
 
@@ -35,8 +34,9 @@ pub mod op {
     /// `{"read": kind}`, where the stored record is (-1: nowhere, 0: the
     /// cookie jar, 1: `localStorage`, 2: `sessionStorage`).
     pub const CONFIG: u32 = 0;
-    /// `[the text read from there or null, location.hostname]`: starts the
-    /// engine; answers the start (see [`super::Gate::call`]).
+    /// `[the record's text read from there (the cookie's value decoded) or
+    /// null, location.hostname]`: starts the engine; answers the start (see
+    /// [`super::Gate::call`]).
     pub const START: u32 = 1;
     /// `[categories or null for all, shouldWaitForComplete]`.
     pub const APPROVE: u32 = 2;
@@ -179,13 +179,11 @@ fn names(v: &Value) -> Option<Vec<&str>> {
     }
 }
 
-/// The cookie assignment that stores `text` (its `domain` is added by the
-/// shell when the core leaves the choice to a probe).
-fn cookie(config: &Config, text: &str) -> String {
-    let mut c = String::from(STORAGE_KEY);
-    c.push('=');
-    c.push_str(&percent_encode(text));
-    c.push_str("; path=/");
+/// The cookie's attributes after its value: `; path=/`, its lifetime,
+/// domain (when configured; else the shell adds the one its probe found),
+/// `SameSite` and `Secure`.
+fn cookie_attributes(config: &Config) -> String {
+    let mut c = String::from("; path=/");
     if let Expiry::Seconds(s) = config.expiry {
         c.push_str("; max-age=");
         push_uint(&mut c, s.into());
@@ -214,8 +212,9 @@ impl Gate {
     /// `record` (`{consentId, time, revision}` or `null`) and `answer`
     /// (whether `fetchPermissions` answers at once); plus `changes` when a
     /// commit happened (the shell then tells the page) and `write` when the
-    /// record is to be stored (a cookie assignment or the storage's text).
-    /// `START` adds `warnings`, `categories` (Adobe's enum and the site's),
+    /// record is to be stored (its text: the shell percent-encodes it into
+    /// the cookie). `START` adds `warnings`, `categories` (Adobe's enum and
+    /// the site's), `cookie` (the cookie's attributes, when it is the store),
     /// `optIn`, `iab`, `tcf` (the validated `tcf` value when TCF starts)
     /// and `probe` (the domains to try, top-most first, for the cookie).
     pub fn call(&mut self, op: u32, arg: &str, now: f64) -> String {
@@ -242,21 +241,18 @@ impl Gate {
                     };
                     return bad_argument(&arg, "[stored text or null, host]");
                 };
-                let stored = match (read, storage_code(&config)) {
-                    (Value::String(jar), 0) => match cookie_value(jar, STORAGE_KEY).map(percent_decode) {
-                        Some(None) => {
-                            warnings
-                                .push("stored consent ignored: the cookie is not valid percent-encoded UTF-8".into());
-                            None
-                        }
-                        other => other.flatten(),
-                    },
-                    (Value::String(text), 1 | 2) => Some(text.clone()),
+                let stored = match read {
+                    Value::String(text) => Some(text.as_str()),
                     _ => None,
                 };
-                let probe = storage_code(&config) == 0 && config.cookie_domain.is_none();
-                let engine = Engine::start(config, stored.as_deref(), now, gpc, &mut warnings);
+                let cookie = storage_code(&config) == 0;
+                let probe = cookie && config.cookie_domain.is_none();
+                let attributes = cookie.then(|| cookie_attributes(&config));
+                let engine = Engine::start(config, stored, now, gpc, &mut warnings);
                 let mut a = Answer::new();
+                if let Some(attributes) = attributes {
+                    a.string("cookie", &attributes);
+                }
                 a.strings("warnings", warnings.iter().map(String::as_str));
                 categories(&mut a, &engine);
                 let c = engine.config();
@@ -386,11 +382,7 @@ fn state(mut a: Answer, engine: &Engine, commit: Option<&Commit>, write: Option<
         );
     }
     if let Some(text) = write {
-        let text = match storage_code(c) {
-            0 => cookie(c, text),
-            _ => text.into(),
-        };
-        a.string("write", &text);
+        a.string("write", text);
     }
     a.done()
 }
@@ -457,10 +449,6 @@ fn run(engine: &mut Engine, id: &str, op: u32, arg: &Value, now: f64) -> String 
             }
             let mut a = Answer::new();
             if let Some(text) = write {
-                let text = match storage_code(engine.config()) {
-                    0 => cookie(engine.config(), &text),
-                    _ => text,
-                };
                 a.string("write", &text);
             }
             a.done()

@@ -167,45 +167,6 @@ fn decode_meta(v: &Value) -> Result<ChoiceMeta, &'static str> {
     })
 }
 
-/// `encodeURIComponent`: every byte but `A-Z a-z 0-9 - _ . ! ~ * ' ( )` is
-/// written as `%XX`.
-pub fn percent_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() * 2);
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&b) {
-            out.push(char::from(b));
-        } else {
-            out.push('%');
-            json::push_hex(&mut out, b, true);
-        }
-    }
-    out
-}
-
-/// `decodeURIComponent`; `None` for a bad escape or invalid UTF-8.
-pub fn percent_decode(s: &str) -> Option<String> {
-    let mut out = Vec::with_capacity(s.len());
-    let mut bytes = s.bytes();
-    while let Some(b) = bytes.next() {
-        if b == b'%' {
-            let hi = char::from(bytes.next()?).to_digit(16)?;
-            let lo = char::from(bytes.next()?).to_digit(16)?;
-            out.push((hi * 16 + lo) as u8);
-        } else {
-            out.push(b);
-        }
-    }
-    String::from_utf8(out).ok()
-}
-
-/// The value of the first cookie called `name` in a `document.cookie` string.
-pub fn cookie_value<'a>(cookies: &'a str, name: &str) -> Option<&'a str> {
-    cookies.split(';').find_map(|pair| {
-        let (k, v) = pair.split_once('=')?;
-        (k.trim() == name).then(|| v.trim())
-    })
-}
-
 /// The domains a cookie could be set on from `host`, top-most first:
 /// `www.shop.example.com` gives `example.com`, `shop.example.com`,
 /// `www.shop.example.com`. IP addresses and single-label hosts give none

@@ -39,8 +39,24 @@ pub struct Request<'a> {
     pub now: i64,
 }
 
+/// `decodeURIComponent`; `None` for a bad escape or invalid UTF-8.
+fn percent_decode(s: &str) -> Option<String> {
+    let mut out = Vec::with_capacity(s.len());
+    let mut bytes = s.bytes();
+    while let Some(b) = bytes.next() {
+        if b == b'%' {
+            let hi = char::from(bytes.next()?).to_digit(16)?;
+            let lo = char::from(bytes.next()?).to_digit(16)?;
+            out.push((hi * 16 + lo) as u8);
+        } else {
+            out.push(b);
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
 fn query_param(query: &str, name: &str) -> Option<String> {
-    raw_query_param(query, name).map(|v| consentry::consent::percent_decode(&v.replace('+', " ")).unwrap_or_default())
+    raw_query_param(query, name).map(|v| percent_decode(&v.replace('+', " ")).unwrap_or_default())
 }
 
 fn raw_query_param<'a>(query: &'a str, name: &str) -> Option<&'a str> {
@@ -119,7 +135,7 @@ fn phone_query(req: &Request) -> Result<String, Reply> {
     // An E.164 number has no spaces, so a literal `+` (as people type
     // `?phone=+1415...`) means `+`, not the form encoding's space.
     let phone = raw_query_param(req.query, "phone")
-        .and_then(consentry::consent::percent_decode)
+        .and_then(percent_decode)
         .unwrap_or_default();
     e164(&phone).map_err(|e| bad("invalid phone", vec![e]))?;
     Ok(phone)
