@@ -95,10 +95,13 @@ test("a cookie the page cannot keep is reported once, and the choice holds for t
   }
 });
 
-test("corrupt and foreign records never approve", async () => {
-  for (const value of ["%E0%A4%A", "%7B%22aa%22%3A%22yes%22%7D", "garbage", "%7B%22aa%22%3Atrue%2C%22consentry%22%3A%7B%22v%22%3A99%7D%7D"]) {
+test("corrupt and foreign records never approve; only the cookie of exactly that name is read", async () => {
+  for (const [name, value] of [
+    ["adobeujs-optin", "%E0%A4%A"], ["adobeujs-optin", "%7B%22aa%22%3A%22yes%22%7D"], ["adobeujs-optin", "garbage"],
+    ["adobeujs-optin", "%7B%22aa%22%3Atrue%2C%22consentry%22%3A%7B%22v%22%3A99%7D%7D"], ["xadobeujs-optin", "%7B%22aa%22%3Atrue%7D"],
+  ]) {
     const context = await browser.newContext();
-    await context.addCookies([{ name: "adobeujs-optin", value, url: site }]);
+    await context.addCookies([{ name, value, url: site }]);
     const page = await gatePage(context, STORED);
     assert.deepEqual(await page.evaluate(() => [consentry.isApproved("aa"), consentry.isApproved([])]), [false, false], value);
     assert.deepEqual(page.errors, []);
