@@ -14,7 +14,7 @@
 use super::categories::{Categories, RESERVED};
 use super::config::{strict_bool, PermissionMap};
 use crate::json::{self, Value};
-use alloc::{string::String, string::ToString, vec, vec::Vec};
+use alloc::{string::String, vec, vec::Vec};
 
 /// The cookie (and storage key) Adobe's library uses.
 pub const STORAGE_KEY: &str = "adobeujs-optin";
@@ -51,33 +51,41 @@ impl Record {
     /// choice, and only for the categories it decides, so a record read and
     /// written again means the same.
     pub fn encode(&self, cats: &Categories) -> String {
-        let mut members: Vec<(String, Value)> = Vec::new();
-        if let Some(choice) = &self.choice {
-            for (name, v) in cats.names().iter().zip(choice) {
-                if let Some(v) = v {
-                    members.push((name.clone(), Value::Bool(*v)));
-                }
+        let mut out = String::from("{");
+        let key = |out: &mut String, k: &str| {
+            if out.len() > 1 {
+                out.push(',');
+            }
+            json::write_string(k, out);
+            out.push(':');
+        };
+        for (name, v) in cats.names().iter().zip(self.choice.iter().flatten()) {
+            if let Some(v) = v {
+                key(&mut out, name);
+                out.push_str(if *v { "true" } else { "false" });
             }
         }
-        members.extend(self.memo.iter().cloned());
+        for (k, v) in &self.memo {
+            key(&mut out, k);
+            v.write(&mut out);
+        }
         if let Some(meta) = &self.meta {
-            let number = |n: u64| {
-                let mut s = String::new();
-                json::push_uint(&mut s, n);
-                Value::Number(s)
-            };
-            let mut fields = vec![
-                ("v".into(), number(FORMAT_VERSION.into())),
-                ("rev".into(), number(meta.revision.into())),
-                ("time".into(), number(meta.time.max(0.0) as u64)),
-                ("id".into(), Value::String(meta.id.clone())),
-            ];
+            key(&mut out, RESERVED);
+            out.push_str("{\"v\":");
+            json::push_uint(&mut out, FORMAT_VERSION.into());
+            out.push_str(",\"rev\":");
+            json::push_uint(&mut out, meta.revision.into());
+            out.push_str(",\"time\":");
+            json::push_uint(&mut out, meta.time.max(0.0) as u64);
+            out.push_str(",\"id\":");
+            json::write_string(&meta.id, &mut out);
             if meta.gpc {
-                fields.push(("gpc".into(), Value::Bool(true)));
+                out.push_str(",\"gpc\":true");
             }
-            members.push((RESERVED.to_string(), Value::Object(fields)));
+            out.push('}');
         }
-        Value::Object(members).to_json()
+        out.push('}');
+        out
     }
 
     /// Decodes JSON text. `min_revision` is the configuration's revision;
@@ -174,22 +182,21 @@ fn decode_meta(v: &Value) -> Result<ChoiceMeta, &'static str> {
 /// keeps the first that sticks.
 pub fn domain_candidates(host: &str) -> Vec<String> {
     let is_ip = host.contains(':') || host.bytes().all(|b| b.is_ascii_digit() || b == b'.');
-    if is_ip || !host.contains('.') {
-        return Vec::new();
+    let mut out = Vec::new();
+    if is_ip {
+        return out;
     }
-    let labels: Vec<&str> = host.split('.').collect();
-    (2..=labels.len())
-        .filter_map(|n| {
-            let tail = labels.get(labels.len() - n..)?;
-            Some(tail.iter().fold(String::new(), |mut d, label| {
-                if !d.is_empty() {
-                    d.push('.');
-                }
-                d.push_str(label);
-                d
-            }))
-        })
-        .collect()
+    // The suffix after each dot but the last (a top-level domain alone is
+    // no candidate), then the host itself.
+    let mut dots = host.match_indices('.').map(|(i, _)| i);
+    dots.next_back();
+    for i in dots.rev() {
+        out.push(String::from(host.get(i + 1..).unwrap_or_default()));
+    }
+    if !out.is_empty() || host.contains('.') {
+        out.push(String::from(host));
+    }
+    out
 }
 
 #[cfg(test)]
