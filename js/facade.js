@@ -11,8 +11,11 @@ import { stub } from "./stub.js";
 import { integrations } from "./integrations.js";
 
 // The operations of gate/src/lib.rs (`op`), by code.
-const CONFIG = 0, START = 1, APPROVE = 2, DENY = 3, COMPLETE = 4, APPLY = 5, IS_APPROVED = 6,
-  IS_PRE_APPROVED = 7, MEMOIZE = 8, MEMO = 9, INTEGRATIONS = 10, TAG = 11;
+const START = 0, APPROVE = 1, DENY = 2, COMPLETE = 3, APPLY = 4, IS_APPROVED = 5, IS_PRE_APPROVED = 6,
+  MEMOIZE = 7, MEMO = 8, INTEGRATIONS = 9, TAG = 10;
+// Adobe's OptInCategories; the site's categories join under their
+// upper-cased names.
+const ADOBE = { AAM: "aam", ADCLOUD: "adcloud", ANALYTICS: "aa", CAMPAIGN: "campaign", ECID: "ecid", LIVEFYRE: "livefyre", TARGET: "target", MEDIA_ANALYTICS: "mediaaa" };
 const KEY = "adobeujs-optin";
 const OUTBOX_KEY = "consentry-outbox";
 
@@ -131,17 +134,36 @@ function ask(call, op, arg) {
   return r;
 }
 
-// The stored record's I/O. `kind`: -1 nowhere, 0 the cookie, 1 localStorage,
-// 2 sessionStorage (what the gate's CONFIG answer says). Every failure is a
-// warning (once per page); the page carries on with the defaults.
-/** @param {number} kind */
-function storage(kind) {
-  const store = () => (kind == 1 ? localStorage : sessionStorage);
-  /** @type {string[] | undefined} the gate's domains to try, top-most first */
-  let probe;
+// What each place may hold of the record, for the gate to pick from by the
+// configuration: the text, null when empty, false when it cannot be read
+// (a sandboxed frame, blocked cookies, a cookie that is not percent-encoded
+// UTF-8).
+function places() {
+  /** @param {() => string | null} read */
+  const get = (read) => {
+    try {
+      return read();
+    } catch (_) {
+      return false;
+    }
+  };
+  return [
+    get(() => {
+      const pair = document.cookie.split(/;\s*/).find((c) => c.startsWith(KEY + "="));
+      return pair ? decodeURIComponent(pair.slice(KEY.length + 1)) : null;
+    }),
+    get(() => localStorage.getItem(KEY)),
+    get(() => sessionStorage.getItem(KEY)),
+  ];
+}
+
+// Writes the record's text where the gate's START answer says (`store`: 0
+// the cookie, with the answer's attributes, percent-encoded as Adobe's
+// library does; 1 localStorage; 2 sessionStorage). A failure is a warning,
+// once per page; the page carries on with the choice in memory.
+/** @param {{store: number, cookie?: string, probe?: string[]}} start */
+function storage({ store: kind, cookie: attributes = "", probe }) {
   let domain = "";
-  // The cookie's attributes, from the gate.
-  let attributes = "";
   let failed = false;
   /** @param {string} d */
   const sticks = (d) => {
@@ -157,51 +179,33 @@ function storage(kind) {
   };
   /** @param {string} why */
   const warnOnce = (why) => failed || ((failed = true), warn("the choice could not be stored: " + why));
-  return {
-    /** @param {{probe?: string[], cookie?: string}} start the gate's START answer */
-    set start(start) {
-      (probe = start.probe), (attributes = start.cookie || "");
-    },
-    // The record's text, or null. The cookie's value is percent-decoded
-    // (as encodeURIComponent wrote it); one that is not is ignored.
-    read() {
+  /** @param {string} text the record's text */
+  return (text) => {
+    if (kind) {
+      let s;
       try {
-        if (kind) return kind < 0 ? null : store().getItem(KEY);
-        const pair = document.cookie.split(/;\s*/).find((c) => c.startsWith(KEY + "="));
-        return pair ? decodeURIComponent(pair.slice(KEY.length + 1)) : null;
+        s = kind == 1 ? localStorage : sessionStorage;
       } catch (_) {
-        warn(kind ? "stored consent could not be read: storage is not available" : "stored consent ignored: the cookie could not be read or is not valid percent-encoded UTF-8");
-        return null;
+        return warnOnce("storage is not available");
       }
-    },
-    /** @param {string} text the record's text */
-    write(text) {
-      if (kind) {
-        let s;
-        try {
-          s = store();
-        } catch (_) {
-          return warnOnce("storage is not available");
-        }
-        try {
-          s.setItem(KEY, text);
-        } catch (_) {
-          warnOnce("storage refused the write (quota exceeded?)");
-        }
-        return;
-      }
-      // The top-most domain that keeps a cookie, found once.
-      if (probe) (domain = probe.find(sticks) || ""), (probe = undefined);
-      const value = KEY + "=" + encodeURIComponent(text);
       try {
-        document.cookie = value + attributes + (domain && "; domain=" + domain);
-        if (!document.cookie.split(/;\s*/).includes(value)) {
-          warnOnce("the browser did not keep the cookie (cookies disabled, or a domain/Secure setting the page cannot use)");
-        }
+        s.setItem(KEY, text);
       } catch (_) {
-        warnOnce("cookies are not available");
+        warnOnce("storage refused the write (quota exceeded?)");
       }
-    },
+      return;
+    }
+    // The top-most domain that keeps a cookie, found once.
+    if (probe) (domain = probe.find(sticks) || ""), (probe = undefined);
+    const value = KEY + "=" + encodeURIComponent(text);
+    try {
+      document.cookie = value + attributes + (domain && "; domain=" + domain);
+      if (!document.cookie.split(/;\s*/).includes(value)) {
+        warnOnce("the browser did not keep the cookie (cookies disabled, or a domain/Secure setting the page cannot use)");
+      }
+    } catch (_) {
+      warnOnce("cookies are not available");
+    }
   };
 }
 
@@ -236,7 +240,7 @@ export async function start(c, config, wasm, locator) {
   locate = locator;
   /** @type {string[]} */
   const warnings = [];
-  let st, page, store;
+  let st, page;
   try {
     // Read once, before anything waits: a later change to the object changes nothing.
     const text = configText(config, warnings);
@@ -254,11 +258,9 @@ export async function start(c, config, wasm, locator) {
       channel.port2.postMessage(0);
     });
     const gpc = /** @type {any} */ (navigator).globalPrivacyControl === true;
-    const r = JSON.parse(gate(CONFIG, `[${text},${gpc},"${newId()}"]`, Date.now()));
+    const r = JSON.parse(gate(START, `[${text},${gpc},"${newId()}",${JSON.stringify(location.hostname)},${JSON.stringify(places())}]`, Date.now()));
     if (r.error) throw fail("init", r.error);
-    store = storage(r.read);
-    st = ask("init", START, [store.read(), location.hostname]);
-    store.start = st;
+    st = r;
     for (const w of warnings.concat(st.warnings)) warn(w);
     // Without the inline snippet, Consent Mode's default is sent now.
     stub(window, document, 0, config);
@@ -266,7 +268,7 @@ export async function start(c, config, wasm, locator) {
       integrations: (cookie, host, path, secure) => ask("integrations", INTEGRATIONS, [cookie, host, path, secure]),
       tag: (expr) => ask("tag", TAG, expr),
     });
-    const apply = upgrade(c, st, store, page);
+    const apply = upgrade(c, st, storage(st), page);
     c.renderPhoneCapture = (/** @type {any} */ target, /** @type {any} */ options) => {
       // Read once, now: a change to the options after this call changes nothing.
       let o;
@@ -321,7 +323,7 @@ function iab(c, tcf, apply) {
 /**
  * Replaces the stub's methods by the real API over the gate's state `st`;
  * returns what commits a CMP's choices.
- * @param {any} c @param {any} st @param {ReturnType<typeof storage>} store @param {{effects: () => void}} page
+ * @param {any} c @param {any} st @param {(text: string) => void} store @param {{effects: () => void}} page
  */
 function upgrade(c, st, store, page) {
   /** @type {{ f: Function, ctx?: unknown, id: number }[]} */
@@ -346,7 +348,7 @@ function upgrade(c, st, store, page) {
   /** @param {any} r */
   const carry = (r) => {
     st = r;
-    if (r.write) store.write(r.write);
+    if (r.write) store(r.write);
     if (!r.changes) return;
     page.effects();
     const calls = listeners.map((l) => [l.f, l.ctx]).concat(once.map((f) => [f]));
@@ -427,7 +429,7 @@ function upgrade(c, st, store, page) {
       } catch (_) {}
       if (!t || typeof t != "object" || Array.isArray(t)) throw expected("memoizeContent", "content is", content, "an object of JSON values");
       const r = ask("memoizeContent", MEMOIZE, t);
-      if (r.write) store.write(r.write);
+      if (r.write) store(r.write);
       return c;
     },
     getMemoizedContent(/** @type {unknown} */ key) {
@@ -445,7 +447,13 @@ function upgrade(c, st, store, page) {
   prop("doesOptInApply", () => optIn);
   prop("isIabContext", () => isIab);
   // Categories never change after start: one frozen object, shared with Adobe's name.
-  const cats = Object.freeze(st.categories);
+  /** @type {Record<string, string>} */
+  const enumeration = { ...ADOBE };
+  for (const name of Object.keys(st.permissions).slice(8)) {
+    const key = name.toUpperCase().replace(/-/g, "_");
+    if (!(key in ADOBE)) enumeration[key] = name;
+  }
+  const cats = Object.freeze(enumeration);
   prop("Categories", () => cats);
   window.adobe.OptInCategories = cats;
   // A CMP's choices (the TCF module's): they commit at once.

@@ -20,9 +20,7 @@ extern crate alloc;
 extern crate std;
 
 use alloc::{string::String, vec::Vec};
-use consentry::consent::{
-    domain_candidates, permission_map, Commit, Config, Engine, Expiry, StorageKind, ADOBE, RESERVED,
-};
+use consentry::consent::{domain_candidates, permission_map, Commit, Config, Engine, Expiry, StorageKind, RESERVED};
 use consentry::json::{parse, push_uint, write_string, Value};
 
 #[cfg(target_arch = "wasm32")]
@@ -30,63 +28,38 @@ mod wasm;
 
 /// The operations, by code (`js/facade.js` names them).
 pub mod op {
-    /// `[config, gpc, id]`: validates the configuration; answers
-    /// `{"read": kind}`, where the stored record is (-1: nowhere, 0: the
-    /// cookie jar, 1: `localStorage`, 2: `sessionStorage`).
-    pub const CONFIG: u32 = 0;
-    /// `[the record's text read from there (the cookie's value decoded) or
-    /// null, location.hostname]`: starts the engine; answers the start (see
-    /// [`super::Gate::call`]).
-    pub const START: u32 = 1;
+    /// `[config, gpc, id, host, [cookie, localStorage, sessionStorage]]`:
+    /// validates the configuration and starts the engine from the record
+    /// kept where the configuration says (each place's text, `null` when
+    /// empty, `false` when it could not be read; the cookie's value
+    /// decoded); answers the start (see [`super::Gate::call`]).
+    pub const START: u32 = 0;
     /// `[categories or null for all, shouldWaitForComplete]`.
-    pub const APPROVE: u32 = 2;
+    pub const APPROVE: u32 = 1;
     /// The same, denying.
-    pub const DENY: u32 = 3;
+    pub const DENY: u32 = 2;
     /// `complete()`.
-    pub const COMPLETE: u32 = 4;
+    pub const COMPLETE: u32 = 3;
     /// `{category: boolean}` a CMP decided: commits at once.
-    pub const APPLY: u32 = 5;
+    pub const APPLY: u32 = 4;
     /// `[categories]`: `true` or `false`.
-    pub const IS_APPROVED: u32 = 6;
+    pub const IS_APPROVED: u32 = 5;
     /// `[categories]` against `preOptInApprovals`.
-    pub const IS_PRE_APPROVED: u32 = 7;
+    pub const IS_PRE_APPROVED: u32 = 6;
     /// `{key: value}` kept beside the permissions.
-    pub const MEMOIZE: u32 = 8;
+    pub const MEMOIZE: u32 = 7;
     /// A key: `{"value": v}`, or `{}` when nothing is kept under it.
-    pub const MEMO: u32 = 9;
+    pub const MEMO: u32 = 8;
     /// `[document.cookie, host, path, secure]`: `{"consent"?, "cookies"}`.
-    pub const INTEGRATIONS: u32 = 10;
+    pub const INTEGRATIONS: u32 = 9;
     /// A tag's `data-consent` expression: `true`, `false` or a warning.
-    pub const TAG: u32 = 11;
+    pub const TAG: u32 = 10;
 }
 
-/// What the gate holds between calls.
+/// What the gate holds between calls: the engine and the consent id a
+/// first choice gets, once started.
 #[derive(Default)]
-pub enum Gate {
-    /// Before `CONFIG`.
-    #[default]
-    Empty,
-    /// Between `CONFIG` and `START`.
-    Configured {
-        /// The validated configuration.
-        config: Config,
-        /// Whether the browser sends Global Privacy Control.
-        gpc: bool,
-        /// The consent id a first choice gets.
-        id: String,
-        /// The configuration's warnings, reported at start.
-        warnings: Vec<String>,
-        /// The `tcf` value, handed to the TCF module.
-        tcf: Option<Value>,
-    },
-    /// Running.
-    Running {
-        /// The engine.
-        engine: Engine,
-        /// The consent id a first choice gets.
-        id: String,
-    },
-}
+pub struct Gate(Option<(Engine, String)>);
 
 /// Where and how the record is kept: -1 nowhere, 0 the cookie, 1
 /// `localStorage`, 2 `sessionStorage`.
@@ -213,8 +186,9 @@ impl Gate {
     /// (whether `fetchPermissions` answers at once); plus `changes` when a
     /// commit happened (the shell then tells the page) and `write` when the
     /// record is to be stored (its text: the shell percent-encodes it into
-    /// the cookie). `START` adds `warnings`, `categories` (Adobe's enum and
-    /// the site's), `cookie` (the cookie's attributes, when it is the store),
+    /// the cookie). `START` adds `store` (where the record is kept: -1
+    /// nowhere, 0 the cookie, 1 `localStorage`, 2 `sessionStorage`),
+    /// `warnings`, `cookie` (the cookie's attributes, when it is the store),
     /// `optIn`, `iab`, `tcf` (the validated `tcf` value when TCF starts)
     /// and `probe` (the domains to try, top-most first, for the cookie).
     pub fn call(&mut self, op: u32, arg: &str, now: f64) -> String {
@@ -222,92 +196,69 @@ impl Gate {
             Ok(v) => v,
             Err(e) => return error(&e),
         };
-        match core::mem::take(self) {
-            Gate::Empty if op == op::CONFIG => self.configure(&arg),
-            Gate::Configured {
-                config,
-                gpc,
-                id,
-                mut warnings,
-                tcf,
-            } if op == op::START => {
-                let (Some(read), Some(Value::String(host))) = (arg_at(&arg, 0), arg_at(&arg, 1)) else {
-                    *self = Gate::Configured {
-                        config,
-                        gpc,
-                        id,
-                        warnings,
-                        tcf,
-                    };
-                    return bad_argument(&arg, "[stored text or null, host]");
-                };
-                let stored = match read {
-                    Value::String(text) => Some(text.as_str()),
-                    _ => None,
-                };
-                let cookie = storage_code(&config) == 0;
-                let probe = cookie && config.cookie_domain.is_none();
-                let attributes = cookie.then(|| cookie_attributes(&config));
-                let engine = Engine::start(config, stored, now, gpc, &mut warnings);
-                let mut a = Answer::new();
-                if let Some(attributes) = attributes {
-                    a.string("cookie", &attributes);
-                }
-                a.strings("warnings", warnings.iter().map(String::as_str));
-                categories(&mut a, &engine);
-                let c = engine.config();
-                a.raw("optIn", if c.opt_in_applies { "true" } else { "false" });
-                a.raw("iab", if c.iab_context { "true" } else { "false" });
-                if c.iab_context && c.opt_in_applies {
-                    a.raw("tcf", &tcf.as_ref().map_or(String::from("null"), Value::to_json));
-                }
-                if probe {
-                    a.strings("probe", domain_candidates(host).iter().map(String::as_str));
-                }
-                let answer = state(a, &engine, None, None);
-                *self = Gate::Running { engine, id };
-                answer
-            }
-            Gate::Running { mut engine, id } => {
-                let answer = run(&mut engine, &id, op, &arg, now);
-                *self = Gate::Running { engine, id };
-                answer
-            }
-            other => {
-                *self = other;
-                error("called out of order (the gate is not started)")
-            }
+        match &mut self.0 {
+            Some((engine, id)) if op != op::START => run(engine, id, op, &arg, now),
+            None if op == op::START => self.start(&arg, now),
+            _ => error("called out of order"),
         }
     }
 
-    fn configure(&mut self, arg: &Value) -> String {
-        let (Value::Array(items), Some(Value::Bool(gpc)), Some(Value::String(id))) =
-            (arg, arg_at(arg, 1), arg_at(arg, 2))
-        else {
-            return bad_argument(arg, "[config, gpc, id]");
+    fn start(&mut self, arg: &Value, now: f64) -> String {
+        let (Some(input), Some(Value::Bool(gpc)), Some(Value::String(id)), Some(Value::String(host)), Some(places)) = (
+            arg_at(arg, 0),
+            arg_at(arg, 1),
+            arg_at(arg, 2),
+            arg_at(arg, 3),
+            arg_at(arg, 4),
+        ) else {
+            return bad_argument(arg, "[config, gpc, id, host, [cookie, localStorage, sessionStorage]]");
         };
-        let input = items.first().unwrap_or(&Value::Null);
         let mut warnings = Vec::new();
-        match Config::parse(input, &mut warnings) {
-            Ok(config) => {
-                let mut a = Answer::new();
-                let code = storage_code(&config);
-                let out = a.key("read");
-                if code < 0 {
-                    out.push('-');
-                }
-                push_uint(out, u64::from(code.unsigned_abs()));
-                *self = Gate::Configured {
-                    config,
-                    gpc: *gpc,
-                    id: id.clone(),
-                    warnings,
-                    tcf: input.get("tcf").cloned(),
-                };
-                a.done()
+        let config = match Config::parse(input, &mut warnings) {
+            Ok(c) => c,
+            Err(e) => return error(&e),
+        };
+        let kind = storage_code(&config);
+        let stored = match arg_at(places, kind as usize).filter(|_| kind >= 0) {
+            Some(Value::String(text)) => Some(text.as_str()),
+            Some(Value::Bool(false)) => {
+                warnings.push(String::from(if kind == 0 {
+                    "stored consent ignored: the cookie could not be read or is not valid percent-encoded UTF-8"
+                } else {
+                    "stored consent could not be read: storage is not available"
+                }));
+                None
             }
-            Err(e) => error(&e),
+            _ => None,
+        };
+        let mut a = Answer::new();
+        a.raw(
+            "store",
+            match kind {
+                0 => "0",
+                1 => "1",
+                2 => "2",
+                _ => "-1",
+            },
+        );
+        if kind == 0 {
+            a.string("cookie", &cookie_attributes(&config));
+            if config.cookie_domain.is_none() {
+                a.strings("probe", domain_candidates(host).iter().map(String::as_str));
+            }
         }
+        let tcf = input.get("tcf");
+        let engine = Engine::start(config, stored, now, *gpc, &mut warnings);
+        a.strings("warnings", warnings.iter().map(String::as_str));
+        let c = engine.config();
+        a.raw("optIn", boolean(c.opt_in_applies));
+        a.raw("iab", boolean(c.iab_context));
+        if c.iab_context && c.opt_in_applies {
+            a.raw("tcf", &tcf.map_or(String::from("null"), Value::to_json));
+        }
+        let answer = state(a, &engine, None, None);
+        self.0 = Some((engine, id.clone()));
+        answer
     }
 }
 
@@ -316,32 +267,6 @@ fn arg_at(v: &Value, i: usize) -> Option<&Value> {
         Value::Array(items) => items.get(i),
         _ => None,
     }
-}
-
-/// Adobe's `Categories` enum plus the site's categories under their
-/// upper-cased names (when that name is not Adobe's).
-fn categories(a: &mut Answer, engine: &Engine) {
-    let out = a.key("categories");
-    out.push('{');
-    let mut first = true;
-    let mut member = |k: &str, v: &str| {
-        if !core::mem::take(&mut first) {
-            out.push(',');
-        }
-        write_string(k, out);
-        out.push(':');
-        write_string(v, out);
-    };
-    for (k, v) in ADOBE {
-        member(k, v);
-    }
-    for name in engine.config().categories.names().iter().skip(ADOBE.len()) {
-        let key = name.to_ascii_uppercase().replace('-', "_");
-        if !ADOBE.iter().any(|(k, _)| *k == key) {
-            member(&key, name);
-        }
-    }
-    out.push('}');
 }
 
 /// Adds the state (see [`Gate::call`]) to `a`: the commit's changes and the
@@ -371,7 +296,7 @@ fn state(mut a: Answer, engine: &Engine, commit: Option<&Commit>, write: Option<
     }
     let c = engine.config();
     let answer = !c.opt_in_applies || engine.status() == consentry::consent::Status::Complete || c.pre_opt_in.is_some();
-    a.raw("answer", if answer { "true" } else { "false" });
+    a.raw("answer", boolean(answer));
     if let Some(commit) = commit {
         a.bools(
             "changes",
@@ -427,8 +352,8 @@ fn run(engine: &mut Engine, id: &str, op: u32, arg: &Value, now: f64) -> String 
             after(engine, commit)
         }
         op::IS_APPROVED | op::IS_PRE_APPROVED => match names(arg) {
-            Some(names) if op == op::IS_APPROVED => boolean(engine.is_approved(&names)),
-            Some(names) => boolean(engine.is_pre_approved(&names)),
+            Some(names) if op == op::IS_APPROVED => boolean(engine.is_approved(&names)).into(),
+            Some(names) => boolean(engine.is_pre_approved(&names)).into(),
             None => bad_argument(arg, "a category or an array of categories"),
         },
         op::MEMOIZE => {
@@ -496,7 +421,7 @@ fn run(engine: &mut Engine, id: &str, op: u32, arg: &Value, now: f64) -> String 
                 return bad_argument(arg, "a string");
             };
             match consentry::consent::tag_wanted(&engine.config().categories, engine.permissions(), expr) {
-                Ok(wanted) => boolean(wanted),
+                Ok(wanted) => boolean(wanted).into(),
                 Err(term) => {
                     let mut m = String::from("consentry: data-consent=");
                     write_string(expr, &mut m);
@@ -513,6 +438,10 @@ fn run(engine: &mut Engine, id: &str, op: u32, arg: &Value, now: f64) -> String 
     }
 }
 
-fn boolean(b: bool) -> String {
-    String::from(if b { "true" } else { "false" })
+fn boolean(b: bool) -> &'static str {
+    if b {
+        "true"
+    } else {
+        "false"
+    }
 }

@@ -11,7 +11,7 @@ use wasm_bindgen::prelude::*;
 struct Page(RefCell<Gate>);
 // SAFETY: one thread (see above).
 unsafe impl Sync for Page {}
-static PAGE: Page = Page(RefCell::new(Gate::Empty));
+static PAGE: Page = Page(RefCell::new(Gate(None)));
 
 /// Runs operation `op` with the JSON argument `arg` at time `now`.
 #[wasm_bindgen]

@@ -18,12 +18,18 @@ fn error(v: &Value) -> Option<&str> {
     }
 }
 
-/// A started gate: `config` (JSON), the stored text (JSON), the host.
+/// The `START` argument: `config` (JSON), what the cookie, localStorage
+/// and sessionStorage hold (JSON, each), the host.
+fn start_arg(config: &str, places: [&str; 3], host: &str) -> String {
+    let [cookie, local, session] = places;
+    format!("[{config},false,\"{ID}\",\"{host}\",[{cookie},{local},{session}]]")
+}
+
+/// A started gate: `config` (JSON), the stored text (JSON) in every place,
+/// the host.
 fn started(config: &str, stored: &str, host: &str) -> (Gate, Value) {
     let mut g = Gate::default();
-    let read = answer(&mut g, op::CONFIG, &format!("[{config},false,\"{ID}\"]"));
-    assert!(error(&read).is_none(), "{read:?}");
-    let start = answer(&mut g, op::START, &format!("[{stored},\"{host}\"]"));
+    let start = answer(&mut g, op::START, &start_arg(config, [stored; 3], host));
     assert!(error(&start).is_none(), "{start:?}");
     (g, start)
 }
@@ -36,19 +42,36 @@ fn permission(state: &Value, name: &str) -> Option<bool> {
 }
 
 #[test]
-fn config_answers_where_the_record_is_kept() {
-    for (config, read) in [
-        ("{}", "-1"),
-        (r#"{"isOptInStorageEnabled":true}"#, "0"),
-        (r#"{"isOptInStorageEnabled":true,"storage":"localStorage"}"#, "1"),
+fn the_record_is_read_from_where_the_configuration_keeps_it() {
+    let choice = Value::String(r#"{"aa":true}"#.into()).to_json();
+    for (config, store, place) in [
+        ("{}", "-1", 3),
+        (r#"{"isOptInStorageEnabled":true}"#, "0", 0),
+        (r#"{"isOptInStorageEnabled":true,"storage":"localStorage"}"#, "1", 1),
         (
             r#"{"isOptInStorageEnabled":true,"storage":"localStorage","optInStorageExpiry":"SESSION"}"#,
             "2",
+            2,
         ),
     ] {
+        let config = config.replace('{', r#"{"doesOptInApply":true,"#).replace(",}", "}");
+        for i in 0..3 {
+            let mut places = ["null"; 3];
+            places[i] = &choice;
+            let mut g = Gate::default();
+            let a = answer(&mut g, op::START, &start_arg(&config, places, "example.com"));
+            assert_eq!(a.get("store").map(Value::to_json).as_deref(), Some(store), "{config}");
+            assert_eq!(
+                permission(&a, "aa"),
+                Some(i == place),
+                "{config}: the record in place {i}"
+            );
+        }
+        // A place that could not be read is reported, and approves nothing.
         let mut g = Gate::default();
-        let a = answer(&mut g, op::CONFIG, &format!("[{config},false,\"{ID}\"]"));
-        assert_eq!(a.get("read").map(Value::to_json).as_deref(), Some(read), "{config}");
+        let a = answer(&mut g, op::START, &start_arg(&config, ["false"; 3], "example.com"));
+        let warned = a.get("warnings").map(Value::to_json).unwrap_or_default();
+        assert_eq!(warned.contains("stored consent"), place < 3, "{config}: {warned}");
     }
 }
 
@@ -65,11 +88,11 @@ fn a_bad_configuration_is_refused_naming_the_key_and_the_gate_stays_unstarted() 
         ("7", "config is 7; expected an object"),
     ] {
         let mut g = Gate::default();
-        let a = answer(&mut g, op::CONFIG, &format!("[{config},false,\"{ID}\"]"));
+        let a = answer(&mut g, op::START, &start_arg(config, ["null"; 3], "example.com"));
         let e = error(&a).unwrap_or_else(|| panic!("{config} accepted"));
         assert!(e.starts_with(message), "{e:?} should start with {message:?}");
-        let start = answer(&mut g, op::START, r#"[null,"example.com"]"#);
-        assert!(error(&start).is_some(), "{config}: started after a refused config");
+        let after = answer(&mut g, op::COMPLETE, "0");
+        assert!(error(&after).is_some(), "{config}: started after a refused config");
     }
 }
 
@@ -175,6 +198,7 @@ fn wrong_arguments_are_refused_and_change_nothing() {
         (op::TAG, "1", "1; expected a string"),
         (op::INTEGRATIONS, "[]", "[]; expected [cookie"),
         (99, "0", "unknown operation"),
+        (op::START, "0", "called out of order"),
         (op::APPROVE, "not json", "invalid JSON"),
     ] {
         let a = answer(&mut g, op, arg);
@@ -270,17 +294,14 @@ fn tcf_is_validated_at_start_and_handed_over_only_when_tcf_starts() {
 }
 
 #[test]
-fn site_categories_join_adobes_enum_without_overwriting_it() {
-    let (_, start) = started(r#"{"categories":["sms","push-news","analytics"]}"#, "null", "a.b");
-    let cats = start.get("categories").unwrap();
-    assert_eq!(cats.get("ECID"), Some(&Value::String("ecid".into())));
-    assert_eq!(cats.get("PUSH_NEWS"), Some(&Value::String("push-news".into())));
-    assert_eq!(cats.get("ANALYTICS"), Some(&Value::String("aa".into())));
-    assert_eq!(
-        start.get("answer"),
-        Some(&Value::Bool(true)),
-        "opt-in off answers at once"
+fn site_categories_follow_adobes_and_opt_in_off_answers_at_once() {
+    let (_, start) = started(r#"{"categories":["sms","push-news"]}"#, "null", "a.b");
+    let names = start.get("permissions").map(Value::to_json).unwrap_or_default();
+    assert!(
+        names.starts_with(r#"{"aam":true,"#) && names.ends_with(r#""sms":true,"push-news":true}"#),
+        "{names}"
     );
+    assert_eq!(start.get("answer"), Some(&Value::Bool(true)));
 }
 
 #[test]
@@ -316,11 +337,14 @@ fn no_input_can_panic_the_gate_and_every_answer_is_json() {
     ];
     for _ in 0..3000 {
         let mut g = Gate::default();
-        let _ = g.call(op::CONFIG, &format!(r#"[{{"doesOptInApply":true}},false,"{ID}"]"#), 0.0);
-        let _ = g.call(op::START, r#"[null,"example.com"]"#, 0.0);
+        let _ = g.call(
+            op::START,
+            &start_arg(r#"{"doesOptInApply":true}"#, ["null"; 3], "example.com"),
+            0.0,
+        );
         for _ in 0..4 {
             let arg: String = (0..next(6)).map(|_| pieces[next(pieces.len())]).collect();
-            let text = g.call(next(13) as u32, &arg, f64::from(next(1000) as u32));
+            let text = g.call(next(12) as u32, &arg, f64::from(next(1000) as u32));
             assert!(parse(&text).is_ok(), "{arg} -> {text}");
         }
     }
