@@ -26,7 +26,8 @@ for (const [crate, name, features] of [
   run("cargo", ["build", "--release", "--target", "wasm32-unknown-unknown", "-p", crate.replace("_", "-"), ...features]);
   // The gate's types (build/consentry.d.ts) let tsc check the shell.
   run("wasm-bindgen", [
-    "--target", "web", ...(name == "consentry" ? [] : ["--no-typescript"]), "--out-dir", "build", "--out-name", name,
+    "--target", "web", ...(name == "consentry" ? [] : ["--no-typescript"]), "--omit-default-module-path", "--encode-into", "always",
+    "--out-dir", "build", "--out-name", name,
     `target/wasm32-unknown-unknown/release/${crate}.wasm`,
   ]);
   run("node_modules/binaryen/bin/wasm-opt", [

@@ -306,8 +306,7 @@ impl Parser<'_> {
             }
             self.digits();
         }
-        let text = self.bytes.get(start..self.pos).unwrap_or_default();
-        Ok(Value::Number(text.iter().map(|b| char::from(*b)).collect()))
+        Ok(Value::Number(String::from(self.text.get(start..self.pos).unwrap_or_default())))
     }
 
     fn digits(&mut self) {

@@ -140,16 +140,13 @@ fn bad_argument(v: &Value, expected: &str) -> String {
 
 /// The category names of an argument: an array of strings.
 fn names(v: &Value) -> Option<Vec<&str>> {
-    match v {
-        Value::Array(items) => items
-            .iter()
-            .map(|i| match i {
-                Value::String(s) => Some(s.as_str()),
-                _ => None,
-            })
-            .collect(),
-        _ => None,
+    let Value::Array(items) = v else { return None };
+    let mut out = Vec::new();
+    for item in items {
+        let Value::String(s) = item else { return None };
+        out.push(s.as_str());
     }
+    Some(out)
 }
 
 /// The cookie's attributes after its value: `; path=/`, its lifetime,

@@ -88,19 +88,19 @@ impl Categories {
             m.push(')');
             return Err(m);
         }
-        names
-            .iter()
-            .map(|n| {
-                self.index(n.as_ref()).ok_or_else(|| {
-                    let mut m = String::from("unknown category ");
-                    crate::json::write_string(n.as_ref(), &mut m);
-                    m.push_str(" (known: ");
-                    self.list_into(&mut m);
-                    m.push(')');
-                    m
-                })
-            })
-            .collect()
+        let mut out = Vec::new();
+        for n in names {
+            let Some(i) = self.index(n.as_ref()) else {
+                let mut m = String::from("unknown category ");
+                crate::json::write_string(n.as_ref(), &mut m);
+                m.push_str(" (known: ");
+                self.list_into(&mut m);
+                m.push(')');
+                return Err(m);
+            };
+            out.push(i);
+        }
+        Ok(out)
     }
 
     fn list_into(&self, out: &mut String) {

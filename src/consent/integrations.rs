@@ -44,13 +44,14 @@ pub struct Integrations {
 fn category_list(cats: &Categories, key: &str, v: &Value) -> Result<Vec<usize>, String> {
     let bad = || bad_value(key, v, "an array of category names");
     let Value::Array(items) = v else { return Err(bad()) };
-    items
-        .iter()
-        .map(|item| match item {
-            Value::String(name) => cats.index(name).ok_or_else(bad),
-            _ => Err(bad()),
-        })
-        .collect()
+    let mut out = Vec::new();
+    for item in items {
+        match item {
+            Value::String(name) => out.push(cats.index(name).ok_or_else(bad)?),
+            _ => return Err(bad()),
+        }
+    }
+    Ok(out)
 }
 
 /// The members of an object; `null` or absent is empty.
@@ -140,30 +141,38 @@ impl Integrations {
 
     /// Each configured consent type, granted or not under `permissions`.
     pub fn consent_state(&self, permissions: &[bool]) -> Vec<(&'static str, bool)> {
-        let approved = |i: &usize| permissions.get(*i).copied().unwrap_or(false);
-        self.consent_mode
-            .iter()
-            .map(|(t, cats)| (*t, cats.as_ref().is_none_or(|c| c.iter().all(approved))))
-            .collect()
+        let mut out = Vec::new();
+        for (t, cats) in &self.consent_mode {
+            let mut granted = true;
+            for i in cats.iter().flatten() {
+                granted &= permissions.get(*i) == Some(&true);
+            }
+            out.push((*t, granted));
+        }
+        out
     }
 
     /// The cookies in `document_cookie` whose category is not approved.
     /// Consentry's own record is never among them.
     pub fn cookies_to_delete<'a>(&self, permissions: &[bool], document_cookie: &'a str) -> Vec<&'a str> {
-        document_cookie
-            .split(';')
-            .map(|pair| pair.split_once('=').map_or(pair, |(k, _)| k).trim())
-            .filter(|name| !name.is_empty() && *name != super::STORAGE_KEY)
-            .filter(|name| {
-                self.cookies.iter().any(|(i, pattern)| {
-                    !permissions.get(*i).copied().unwrap_or(false)
-                        && match pattern.strip_suffix('*') {
-                            Some(prefix) => name.starts_with(prefix),
-                            None => name == pattern,
-                        }
-                })
-            })
-            .collect()
+        let mut out = Vec::new();
+        for pair in document_cookie.split(';') {
+            let name = pair.split_once('=').map_or(pair, |(k, _)| k).trim();
+            if name.is_empty() || name == super::STORAGE_KEY {
+                continue;
+            }
+            for (i, pattern) in &self.cookies {
+                let matches = match pattern.strip_suffix('*') {
+                    Some(prefix) => name.starts_with(prefix),
+                    None => name == pattern,
+                };
+                if matches && permissions.get(*i) != Some(&true) {
+                    out.push(name);
+                    break;
+                }
+            }
+        }
+        out
     }
 
     /// The `document.cookie` assignments that delete the cookies of

@@ -250,13 +250,12 @@ impl Engine {
 
     fn commit(&mut self, now: f64, new_id: &mut dyn FnMut() -> String) -> Commit {
         let next = self.staged.take().unwrap_or_else(|| self.permissions.clone());
-        let changes = next
-            .iter()
-            .zip(&self.permissions)
-            .enumerate()
-            .filter(|(_, (new, old))| new != old)
-            .map(|(i, (new, _))| (i, *new))
-            .collect();
+        let mut changes = Vec::new();
+        for (i, (new, old)) in next.iter().zip(&self.permissions).enumerate() {
+            if new != old {
+                changes.push((i, *new));
+            }
+        }
         self.permissions = next;
         self.status = Status::Complete;
         self.has_choice = true;
@@ -294,13 +293,16 @@ impl Engine {
         if !self.config.storage_enabled || self.config.expiry == Expiry::None {
             return None;
         }
-        let record = Record {
-            choice: self
-                .has_choice
-                .then(|| self.permissions.iter().map(|p| Some(*p)).collect()),
-            memo: self.memo.clone(),
-            meta: self.meta.clone().filter(|_| self.has_choice),
-        };
-        Some(record.encode(&self.config.categories))
+        let mut choice = Vec::new();
+        for p in &self.permissions {
+            choice.push(Some(*p));
+        }
+        let has = self.has_choice;
+        Some(Record::encode_parts(
+            &self.config.categories,
+            has.then_some(choice.as_slice()),
+            &self.memo,
+            self.meta.as_ref().filter(|_| has),
+        ))
     }
 }

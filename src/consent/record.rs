@@ -51,6 +51,16 @@ impl Record {
     /// choice, and only for the categories it decides, so a record read and
     /// written again means the same.
     pub fn encode(&self, cats: &Categories) -> String {
+        Record::encode_parts(cats, self.choice.as_deref(), &self.memo, self.meta.as_ref())
+    }
+
+    /// [`Record::encode`] from borrowed parts.
+    pub fn encode_parts(
+        cats: &Categories,
+        choice: Option<&[Option<bool>]>,
+        memo: &[(String, Value)],
+        meta: Option<&ChoiceMeta>,
+    ) -> String {
         let mut out = String::from("{");
         let key = |out: &mut String, k: &str| {
             if out.len() > 1 {
@@ -59,17 +69,17 @@ impl Record {
             json::write_string(k, out);
             out.push(':');
         };
-        for (name, v) in cats.names().iter().zip(self.choice.iter().flatten()) {
+        for (name, v) in cats.names().iter().zip(choice.unwrap_or_default()) {
             if let Some(v) = v {
                 key(&mut out, name);
                 out.push_str(if *v { "true" } else { "false" });
             }
         }
-        for (k, v) in &self.memo {
+        for (k, v) in memo {
             key(&mut out, k);
             v.write(&mut out);
         }
-        if let Some(meta) = &self.meta {
+        if let Some(meta) = meta {
             key(&mut out, RESERVED);
             out.push_str("{\"v\":");
             json::push_uint(&mut out, FORMAT_VERSION.into());

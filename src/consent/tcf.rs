@@ -47,10 +47,11 @@ pub struct TcfConfig {
 fn id_list(key: &str, v: &Value) -> Result<Vec<u64>, String> {
     let bad = || bad_value(key, v, "an array of ids from 1 to 65535");
     let Value::Array(items) = v else { return Err(bad()) };
-    items
-        .iter()
-        .map(|item| item.as_uint().filter(|n| (1..=65535).contains(n)).ok_or_else(bad))
-        .collect()
+    let mut out = Vec::new();
+    for item in items {
+        out.push(item.as_uint().filter(|n| (1..=65535).contains(n)).ok_or_else(bad)?);
+    }
+    Ok(out)
 }
 
 impl TcfConfig {
