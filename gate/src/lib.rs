@@ -323,15 +323,14 @@ fn run(engine: &mut Engine, id: &str, op: u32, arg: &Value, now: f64) -> String 
             let (Some(which), Some(Value::Bool(wait))) = (arg_at(arg, 0), arg_at(arg, 1)) else {
                 return bad_argument(arg, "[categories or null, shouldWaitForComplete]");
             };
-            let indices = match (which, names(which)) {
-                (Value::Null, _) => (0..engine.config().categories.len()).collect(),
+            let commit = match (which, names(which)) {
+                (Value::Null, _) => engine.set_all(value, *wait, now, &mut new_id),
                 (_, Some(names)) => match engine.config().categories.resolve(&names) {
-                    Ok(i) => i,
+                    Ok(i) => engine.set(&i, value, *wait, now, &mut new_id),
                     Err(e) => return error(&e),
                 },
                 _ => return bad_argument(which, "a category or an array of categories"),
             };
-            let commit = engine.set(&indices, value, *wait, now, &mut new_id);
             after(engine, commit)
         }
         op::COMPLETE => {
@@ -344,7 +343,12 @@ fn run(engine: &mut Engine, id: &str, op: u32, arg: &Value, now: f64) -> String 
                 Ok(map) => map,
                 Err(e) => return error(&e),
             };
-            let choices: Vec<(usize, bool)> = map.iter().enumerate().filter_map(|(i, v)| Some((i, (*v)?))).collect();
+            let mut choices = Vec::new();
+            for (i, v) in map.iter().enumerate() {
+                if let Some(v) = v {
+                    choices.push((i, *v));
+                }
+            }
             let commit = engine.apply(&choices, now, &mut new_id);
             after(engine, commit)
         }

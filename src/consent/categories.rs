@@ -1,6 +1,6 @@
 //! Solution categories: Adobe's eight plus the ones a site declares.
 
-use alloc::{string::String, string::ToString, vec::Vec};
+use alloc::{string::String, vec::Vec};
 /// Adobe's `OptInCategories` as `(key, value)`; the API takes the values.
 pub const ADOBE: [(&str, &str); 8] = [
     ("AAM", "aam"),
@@ -25,9 +25,11 @@ pub struct Categories {
 
 impl Default for Categories {
     fn default() -> Self {
-        Categories {
-            names: ADOBE.iter().map(|(_, v)| (*v).to_string()).collect(),
+        let mut names = Vec::new();
+        for (_, v) in ADOBE {
+            names.push(String::from(v));
         }
+        Categories { names }
     }
 }
 
@@ -116,6 +118,7 @@ impl Categories {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::string::ToString;
 
     #[test]
     fn site_categories_follow_adobes() {

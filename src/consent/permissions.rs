@@ -238,7 +238,10 @@ impl Engine {
 
     /// The same for every category.
     pub fn set_all(&mut self, value: bool, wait: bool, now: f64, new_id: &mut dyn FnMut() -> String) -> Option<Commit> {
-        let all: Vec<usize> = (0..self.config.categories.len()).collect();
+        let mut all = Vec::new();
+        for i in 0..self.config.categories.len() {
+            all.push(i);
+        }
         self.set(&all, value, wait, now, new_id)
     }
 

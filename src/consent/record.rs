@@ -198,14 +198,19 @@ pub fn domain_candidates(host: &str) -> Vec<String> {
     }
     // The suffix after each dot but the last (a top-level domain alone is
     // no candidate), then the host itself.
-    let mut dots = host.match_indices('.').map(|(i, _)| i);
-    dots.next_back();
-    for i in dots.rev() {
+    let mut dots = Vec::new();
+    for (i, b) in host.bytes().enumerate() {
+        if b == b'.' {
+            dots.push(i);
+        }
+    }
+    if dots.pop().is_none() {
+        return out;
+    }
+    for i in dots.iter().rev() {
         out.push(String::from(host.get(i + 1..).unwrap_or_default()));
     }
-    if !out.is_empty() || host.contains('.') {
-        out.push(String::from(host));
-    }
+    out.push(String::from(host));
     out
 }
 
