@@ -30,7 +30,8 @@ pub enum Value {
     String(String),
     /// An array.
     Array(Vec<Value>),
-    /// An object, in source order; a repeated key keeps its last value.
+    /// An object, in source order; a repeated key keeps its first place
+    /// and its last value.
     Object(Vec<(String, Value)>),
 }
 
@@ -249,8 +250,10 @@ impl Parser<'_> {
                 return Err(self.error("expected ':'"));
             }
             let v = self.value(depth + 1)?;
-            members.retain(|(k, _)| *k != key);
-            members.push((key, v));
+            match members.iter_mut().find(|(k, _)| *k == key) {
+                Some(slot) => slot.1 = v,
+                None => members.push((key, v)),
+            }
             self.skip_ws();
             match self.next() {
                 Some(b',') => continue,

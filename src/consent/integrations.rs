@@ -157,7 +157,7 @@ impl Integrations {
     pub fn cookies_to_delete<'a>(&self, permissions: &[bool], document_cookie: &'a str) -> Vec<&'a str> {
         let mut out = Vec::new();
         for pair in document_cookie.split(';') {
-            let name = pair.split_once('=').map_or(pair, |(k, _)| k).trim();
+            let name = pair.split_once('=').map_or(pair, |(k, _)| k).trim_ascii();
             if name.is_empty() || name == super::STORAGE_KEY {
                 continue;
             }

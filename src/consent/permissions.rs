@@ -282,8 +282,10 @@ impl Engine {
     /// Keeps `key` beside the permissions in the stored record. Returns the
     /// record text to store when storage is on.
     pub fn memoize(&mut self, key: &str, value: Value) -> Option<String> {
-        self.memo.retain(|(k, _)| k != key);
-        self.memo.push((key.to_string(), value));
+        match self.memo.iter_mut().find(|(k, _)| k == key) {
+            Some(slot) => slot.1 = value,
+            None => self.memo.push((key.to_string(), value)),
+        }
         self.record_text()
     }
 
