@@ -309,7 +309,9 @@ impl Parser<'_> {
             }
             self.digits();
         }
-        Ok(Value::Number(String::from(self.text.get(start..self.pos).unwrap_or_default())))
+        Ok(Value::Number(String::from(
+            self.text.get(start..self.pos).unwrap_or_default(),
+        )))
     }
 
     fn digits(&mut self) {
