@@ -2,6 +2,8 @@
 // build defines and what the stub puts on window.
 /** true in the bundles and the Consent Mode snippet (scripts/build.mjs). */
 declare const GCM: boolean;
+/** true in the base inline snippet: the early answer (scripts/build.mjs). */
+declare const EARLY: boolean;
 interface Window {
   adobe: any;
 }

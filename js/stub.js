@@ -48,17 +48,47 @@ export function stub(w, d, base, config, load) {
           : i == 9 ? void 0 : i > 10 ? new Promise((r) => (s.r = r)) : c;
       };
     });
-  c.isApproved = c.isPreApproved = () => !1;
+  a.OptInCategories = c.Categories = {
+    AAM: "aam", ADCLOUD: "adcloud", ANALYTICS: "aa", CAMPAIGN: "campaign",
+    ECID: "ecid", LIVEFYRE: "livefyre", TARGET: "target", MEDIA_ANALYTICS: "mediaaa",
+  };
+  // The early answer (only in the inline snippet: EARLY, like GCM, is set
+  // by scripts/build.mjs): before the wasm has loaded, `isApproved` answers
+  // true for one of Adobe's categories that the stored record approves,
+  // only where the gate is certain to approve it at start
+  // (tests/e2e/early.test.mjs checks this against the gate on generated
+  // configurations and records). That is: a configuration of exactly
+  // doesOptInApply: true and isOptInStorageEnabled: true (the cookie is the
+  // store, revision 0); a record Consentry wrote, with valid fields, no
+  // number with a sign, fraction or exponent
+  // (JSON.parse reads them, the gate does not), no nesting the gate
+  // refuses, and the category's value the boolean true. Anything else:
+  // false, as before.
+  var e = /** @type {any} */ ({});
+  if (EARLY) {
+    let k = config,
+      r,
+      m;
+    try {
+      if (Object.getOwnPropertyNames(k).every((x) => /^(doesOptInApply|isOptInStorageEnabled)$/.test(x)) && k.doesOptInApply === !0 && k.isOptInStorageEnabled === !0) {
+        r = decodeURIComponent(d.cookie.match(/(^|;\s*)adobeujs-optin=([^;]*)/)[2]);
+        if (!/-\d|\d[.eE]/.test(r) && r.split(/[[{]/).length < 32) {
+          r = JSON.parse(r);
+          m = r.consentry;
+          if (m.v === 1 && m.rev >>> 0 === m.rev && Number.isSafeInteger(m.time) && /^"[ -~]{0,64}"$/.test(JSON.stringify(m.id)))
+            for (k of Object.values(c.Categories)) e[k] = r[k] === !0;
+        }
+      }
+    } catch (x) {}
+  }
+  c.isApproved = (x) => e[x] === !0;
+  c.isPreApproved = () => !1;
   c.getMemoizedContent = () => {};
   c.status = "pending";
   c.isPending = !0;
   c.isComplete = !1;
   c.permissions = {};
   c.consentRecord = null;
-  a.OptInCategories = c.Categories = {
-    AAM: "aam", ADCLOUD: "adcloud", ANALYTICS: "aa", CAMPAIGN: "campaign",
-    ECID: "ecid", LIVEFYRE: "livefyre", TARGET: "target", MEDIA_ANALYTICS: "mediaaa",
-  };
   a.optIn = c;
   if (load) {
     c._b = base;

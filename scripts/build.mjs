@@ -39,7 +39,7 @@ for (const [crate, name, features] of [
 }
 
 const common = {
-  bundle: true, minify: true, target: "es2020", define: { GCM: "true" }, logOverride: { "empty-import-meta": "silent" },
+  bundle: true, minify: true, target: "es2020", define: { GCM: "true", EARLY: "false" }, logOverride: { "empty-import-meta": "silent" },
 };
 // The ESM build keeps its literal `import("./consentry-form.mjs")` and
 // `new URL("./…", import.meta.url)` for the site's bundler to see.
@@ -56,12 +56,15 @@ for (const m of ["consentry-form", "consentry-iab"]) {
 // The demo's CMP (not part of the package): the IAB's stub, CMP API and core.
 await esbuild.build({ bundle: true, minify: true, target: "es2020", entryPoints: ["demo/cmp/entry.js"], format: "iife", outfile: "demo/vendor/iab-cmp.js" });
 
-// The inline snippets: the stub called with the site's base URL and config;
-// the Consent Mode one also sends gtag's consent default.
-for (const [file, gcm] of [["snippet.min.js", "false"], ["snippet-consent-mode.min.js", "true"]]) {
+// The inline snippets: the stub called with the site's base URL and config.
+// The base one answers isApproved early from the stored record (a
+// configuration with consentMode never gets an early answer, so the
+// Consent Mode one leaves that out); the Consent Mode one sends gtag's
+// consent default.
+for (const [file, gcm, early] of [["snippet.min.js", "false", "true"], ["snippet-consent-mode.min.js", "true", "false"]]) {
   const snippet = await esbuild.transform(
     `(${stub})(window,document,"/consentry/",window.consentryConfig,1)`,
-    { minify: true, define: { GCM: gcm } },
+    { minify: true, define: { GCM: gcm, EARLY: early } },
   );
   writeFileSync(`dist/${file}`, snippet.code);
 }

@@ -32,7 +32,9 @@ pub mod op {
     /// validates the configuration and starts the engine from the record
     /// kept where the configuration says (each place's text, `null` when
     /// empty, `false` when it could not be read; the cookie's value
-    /// decoded); answers the start (see [`super::Gate::call`]).
+    /// decoded); answers the start (see [`super::Gate::call`]). The shell
+    /// starts once; a second `START` starts afresh (the differential test
+    /// of the snippet's early answer starts thousands of times).
     pub const START: u32 = 0;
     /// `[categories or null for all, shouldWaitForComplete]`.
     pub const APPROVE: u32 = 1;
@@ -194,9 +196,9 @@ impl Gate {
             Err(e) => return error(&e),
         };
         match &mut self.0 {
-            Some((engine, id)) if op != op::START => run(engine, id, op, &arg, now),
-            None if op == op::START => self.start(&arg, now),
-            _ => error("called out of order"),
+            _ if op == op::START => self.start(&arg, now),
+            Some((engine, id)) => run(engine, id, op, &arg, now),
+            None => error("called before START"),
         }
     }
 

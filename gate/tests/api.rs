@@ -92,7 +92,7 @@ fn a_bad_configuration_is_refused_naming_the_key_and_the_gate_stays_unstarted() 
         let e = error(&a).unwrap_or_else(|| panic!("{config} accepted"));
         assert!(e.starts_with(message), "{e:?} should start with {message:?}");
         let after = answer(&mut g, op::COMPLETE, "0");
-        assert!(error(&after).is_some(), "{config}: started after a refused config");
+        assert_eq!(error(&after), Some("called before START"), "{config}: started after a refused config");
     }
 }
 
@@ -198,7 +198,7 @@ fn wrong_arguments_are_refused_and_change_nothing() {
         (op::TAG, "1", "1; expected a string"),
         (op::INTEGRATIONS, "[]", "[]; expected [cookie"),
         (99, "0", "unknown operation"),
-        (op::START, "0", "called out of order"),
+        (op::START, "0", "0; expected [config"),
         (op::APPROVE, "not json", "invalid JSON"),
     ] {
         let a = answer(&mut g, op, arg);

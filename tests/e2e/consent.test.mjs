@@ -211,6 +211,25 @@ test("when the wasm cannot load, the stub stays and approves nothing", async () 
   await context.close();
 });
 
+test("the snippet answers isApproved early from a choice stored on an earlier visit, and the gate agrees once loaded", async () => {
+  const config = `{ doesOptInApply: true, isOptInStorageEnabled: true }`;
+  const context = await browser.newContext();
+  const first = await openFixture(context, `${site}/visit1.html`, fixture(config));
+  await ready(first);
+  await first.evaluate(() => consentry.approve(["aa", "ecid"]));
+  // The next visit: the wasm is held back until the page has asked.
+  let release;
+  const held = new Promise((resolve) => (release = resolve));
+  await context.route("**/consentry_bg.wasm", async (route) => (await held, route.continue()));
+  const page = await openFixture(context, `${site}/visit2.html`, fixture(config,
+    `<script>window.early = [consentry.isApproved("aa"), consentry.isApproved("ecid"), consentry.isApproved("target"), consentry.status];</script>`), "domcontentloaded");
+  assert.deepEqual(await page.evaluate(() => window.early), [true, true, false, "pending"]);
+  release();
+  await ready(page);
+  assert.deepEqual(await page.evaluate(() => [consentry.isApproved("aa"), consentry.isApproved("ecid"), consentry.isApproved("target"), consentry.status]), [true, true, false, "complete"]);
+  await context.close();
+});
+
 test("from a CDN: the snippet's base on another origin loads the gate, the form and TCF from there", async () => {
   const port = new URL(site).port;
   const cdn = `http://cdn.site.test:${port}/consentry/`;
