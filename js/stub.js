@@ -81,7 +81,7 @@ export function stub(w, d, base, config, load) {
       }
     } catch (x) {}
   }
-  c.isApproved = (x) => e[x] === !0;
+  c.isApproved = (/** @type {unknown} */ x) => e[/** @type {any} */ (x)] === !0;
   c.isPreApproved = () => !1;
   c.getMemoizedContent = () => {};
   c.status = "pending";
