@@ -92,7 +92,11 @@ fn a_bad_configuration_is_refused_naming_the_key_and_the_gate_stays_unstarted() 
         let e = error(&a).unwrap_or_else(|| panic!("{config} accepted"));
         assert!(e.starts_with(message), "{e:?} should start with {message:?}");
         let after = answer(&mut g, op::COMPLETE, "0");
-        assert_eq!(error(&after), Some("called before START"), "{config}: started after a refused config");
+        assert_eq!(
+            error(&after),
+            Some("called before START"),
+            "{config}: started after a refused config"
+        );
     }
 }
 
