@@ -305,6 +305,21 @@ export function table(r) {
   return lines.join("\n");
 }
 
+// Consentry's figures against the goals of issue 12, from the same run.
+export function goals(r) {
+  const us = r.contenders.Consentry;
+  const others = Object.keys(r.contenders).filter((n) => !n.startsWith("Consentry"));
+  const fastest = others.reduce((a, b) => (r.contenders[a].coldMedianMs <= r.contenders[b].coldMedianMs ? a : b));
+  const vanilla = r.contenders["vanilla-cookieconsent"];
+  const line = (label, value, goal, met) => `- ${label}: ${value} against ${goal}: ${met ? "met" : "not met"}`;
+  return [
+    line("gate page transfer", `${us.transferBrotli} bytes brotli`, "20,480", us.transferBrotli <= 20480),
+    line("longest task running Consentry's code", `${us.longestOwnTaskCpuMs.toFixed(1)} ms CPU`, "5 ms", us.longestOwnTaskCpuMs <= 5),
+    line("cold time to answer, median", `${us.coldMedianMs.toFixed(1)} ms`, `the fastest contender's (${fastest}, ${r.contenders[fastest].coldMedianMs.toFixed(1)} ms)`, us.coldMedianMs <= r.contenders[fastest].coldMedianMs),
+    line("heap added", `${(us.heapAddedBytes / 1024).toFixed(0)} KB`, `1.2x vanilla-cookieconsent's (${((1.2 * vanilla.heapAddedBytes) / 1024).toFixed(0)} KB)`, us.heapAddedBytes <= 1.2 * vanilla.heapAddedBytes),
+  ].join("\n");
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const arg = (name, fallback) => {
     const i = process.argv.indexOf(`--${name}`);
@@ -315,6 +330,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const r = await bench({ loads: Number(arg("loads", 20)), traced: Number(arg("traced", 5)), throttle: Number(arg("throttle", 1)) });
   console.log(`\n${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.os}, Chromium ${r.machine.chromium}, CPU throttling ${r.options.throttle}x\n`);
   console.log(table(r));
+  console.log(`\nAgainst the goals:\n${goals(r)}`);
   if (previous) {
     console.log(`\nConsentry against the last run (${previous.date}):`);
     for (const [key, label, div, digits] of ROWS) {

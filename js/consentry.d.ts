@@ -171,7 +171,7 @@ export interface OptIn {
   denyAll(shouldWaitForComplete?: boolean): OptIn;
   /** Commits staged changes when the status is `changed`; otherwise does nothing. */
   complete(): OptIn;
-  /** True when every listed category is approved; no argument or []: every category. Unknown: false. */
+  /** True when every listed category is approved; no argument or []: every category. Unknown: false. Before Consentry has loaded: false, except for one of Adobe's categories that the inline snippet can prove the gate approves at start (a choice stored on an earlier visit; see the README). */
   isApproved(categories?: Categories): boolean;
   /** The same check against `preOptInApprovals`. */
   isPreApproved(categories?: Categories): boolean;

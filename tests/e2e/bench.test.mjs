@@ -3,7 +3,7 @@
 // figures only have to exist.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { bench, table } from "../../bench/run.mjs";
+import { bench, table, goals } from "../../bench/run.mjs";
 
 test("npm run bench: every contender loads, answers and gets every figure", async () => {
   const r = await bench({ loads: 1, traced: 1, calls: 100_000, decodes: 20, log: () => {} });
@@ -18,4 +18,5 @@ test("npm run bench: every contender loads, answers and gets every figure", asyn
   assert.ok(r.contenders["Consentry + form"].transferBrotli > r.contenders.Consentry.transferBrotli + 30_000);
   for (const ns of Object.values(r.tcDecodeNsPerCall)) assert.ok(ns > 0);
   assert.match(table(r), /\| transfer brotli \(KB\) \| [\d.]+ \|/);
+  assert.equal(goals(r).split("\n").filter((l) => / (met|not met)$/.test(l)).length, 4);
 });
