@@ -137,8 +137,11 @@ function ask(call, op, arg) {
 // What each place may hold of the record, for the gate to pick from by the
 // configuration: the text, null when empty, false when it cannot be read
 // (a sandboxed frame, blocked cookies, a cookie that is not percent-encoded
-// UTF-8).
-function places() {
+// UTF-8). The storages are read only when the configuration names
+// localStorage (their first access can take milliseconds); the gate reads
+// no other place for such a configuration.
+/** @param {unknown} local whether the configuration names localStorage */
+function places(local) {
   /** @param {() => string | null} read */
   const get = (read) => {
     try {
@@ -152,8 +155,8 @@ function places() {
       const pair = document.cookie.split(/;\s*/).find((c) => c.startsWith(KEY + "="));
       return pair ? decodeURIComponent(pair.slice(KEY.length + 1)) : null;
     }),
-    get(() => localStorage.getItem(KEY)),
-    get(() => sessionStorage.getItem(KEY)),
+    local ? get(() => localStorage.getItem(KEY)) : null,
+    local ? get(() => sessionStorage.getItem(KEY)) : null,
   ];
 }
 
@@ -258,7 +261,7 @@ export async function start(c, config, wasm, locator) {
       channel.port2.postMessage(0);
     });
     const gpc = /** @type {any} */ (navigator).globalPrivacyControl === true;
-    const r = JSON.parse(gate(START, `[${text},${gpc},"${newId()}",${JSON.stringify(location.hostname)},${JSON.stringify(places())}]`, Date.now()));
+    const r = JSON.parse(gate(START, `[${text},${gpc},"${newId()}",${JSON.stringify(location.hostname)},${JSON.stringify(places(/"storage":"localStorage"/.test(text)))}]`, Date.now()));
     if (r.error) throw fail("init", r.error);
     st = r;
     for (const w of warnings.concat(st.warnings)) warn(w);
@@ -285,11 +288,6 @@ export async function start(c, config, wasm, locator) {
     c._l = 0;
     throw e;
   }
-  try {
-    if (localStorage.getItem(OUTBOX_KEY)) load("consentry-form").then(({ m }) => m.flush(), (e) => warn("consentry: the outbox could not be delivered", e));
-  } catch (e) {
-    // No storage, no outbox.
-  }
   for (const [m, args, slot] of c._q.splice(0)) {
     if (slot.x) continue;
     try {
@@ -303,6 +301,15 @@ export async function start(c, config, wasm, locator) {
   page.effects();
   page.observe();
   window.dispatchEvent(new CustomEvent("consentry:ready"));
+  // An undelivered phone sign-up goes out now, after the page has its
+  // answer (the outbox's first read of localStorage can take milliseconds).
+  setTimeout(() => {
+    try {
+      if (localStorage.getItem(OUTBOX_KEY)) load("consentry-form").then(({ m }) => m.flush(), (e) => warn("consentry: the outbox could not be delivered", e));
+    } catch (e) {
+      // No storage, no outbox.
+    }
+  });
   return c;
 }
 
