@@ -1,7 +1,8 @@
 // The pages the benchmark loads: one per contender, each the same shell with
 // the library installed the way its documentation says, and one marked
 // moment, `answer`, when a tag can get the visitor's consent from it (on a
-// first visit: the defaults). `check` is the call a tag makes to ask.
+// first visit: the defaults; on a return visit: the stored choice). `check`
+// is the call a tag makes to ask; `accept` the visitor accepting everything.
 import { readFileSync } from "node:fs";
 
 const SNIPPET = readFileSync(new URL("../dist/snippet.min.js", import.meta.url), "utf8");
@@ -17,16 +18,20 @@ export const CONTENDERS = [
     name: "Consentry",
     // The inline snippet counts as transfer: every page carries it.
     inline: SNIPPET,
-    head: `<script>window.consentryConfig = { doesOptInApply: true };
-addEventListener("consentry:ready", () => { consentry.isApproved("aa"); performance.mark("answer"); }, { once: true });
-${SNIPPET}</script>`,
+    // A returning visitor's stored choice is answered by the snippet (the
+    // early answer); otherwise the answer comes when the gate has started.
+    head: `<script>window.consentryConfig = { doesOptInApply: true, isOptInStorageEnabled: true };
+${SNIPPET}
+if (consentry.isApproved("aa")) performance.mark("answer");
+else addEventListener("consentry:ready", () => { consentry.isApproved("aa"); performance.mark("answer"); }, { once: true });</script>`,
     body: "",
     check: `() => consentry.isApproved("aa")`,
+    accept: `() => consentry.approveAll()`,
   },
   {
     name: "Consentry + form",
     inline: SNIPPET,
-    head: `<script>window.consentryConfig = { doesOptInApply: true };
+    head: `<script>window.consentryConfig = { doesOptInApply: true, isOptInStorageEnabled: true };
 addEventListener("consentry:ready", () => {
   consentry.isApproved("aa");
   performance.mark("answer");
@@ -36,6 +41,7 @@ ${SNIPPET}</script>`,
     body: `<div id="signup"></div>`,
     done: "done",
     check: `() => consentry.isApproved("aa")`,
+    accept: `() => consentry.approveAll()`,
   },
   {
     name: "vanilla-cookieconsent",
@@ -49,6 +55,7 @@ ${SNIPPET}</script>`,
   } } },
 }).then(() => { CookieConsent.acceptedCategory("analytics"); performance.mark("answer"); });</script>`,
     check: `() => CookieConsent.acceptedCategory("analytics")`,
+    accept: `() => CookieConsent.acceptCategory("all")`,
   },
   {
     name: "klaro",
@@ -59,6 +66,7 @@ ${SNIPPET}</script>`,
     body: `<script src="/nm/klaro/dist/klaro.js"></script>
 <script>klaro.getManager().getConsent("analytics"); performance.mark("answer");</script>`,
     check: `(m => () => m.getConsent("analytics"))(klaro.getManager())`,
+    accept: `() => { const m = klaro.getManager(); m.updateConsent("analytics", true); m.saveAndApplyConsents(); }`,
   },
   {
     name: "Osano cookieconsent",
@@ -68,6 +76,7 @@ ${SNIPPET}</script>`,
   window.ccPopup = popup; popup.hasConsented(); performance.mark("answer");
 });</script>`,
     check: `() => ccPopup.hasConsented()`,
+    accept: `() => ccPopup.setStatus("allow")`,
   },
 ];
 

@@ -169,7 +169,7 @@ export async function bench({ loads = 20, traced = 5, calls = 1_000_000, decodes
   const order = CONTENDERS.map((c, i) => [i, c]);
   const rotated = (n) => [...order.slice(n % order.length), ...order.slice(0, n % order.length)];
   const browser = await launch();
-  const results = Object.fromEntries(CONTENDERS.map((c) => [c.name, { cold: [], warm: [], longestTask: [], longestOwnTask: [], blocking: [], heap: [] }]));
+  const results = Object.fromEntries(CONTENDERS.map((c) => [c.name, { cold: [], returning: [], warm: [], longestTask: [], longestOwnTask: [], blocking: [], heap: [] }]));
   try {
     log(`transfer (one cold load each)`);
     for (const [i, c] of CONTENDERS.entries()) results[c.name].transfer = await transfer(browser, url(i), c, throttle);
@@ -180,6 +180,22 @@ export async function bench({ loads = 20, traced = 5, calls = 1_000_000, decodes
         const context = await browser.newContext();
         const p = await newPage(context, throttle);
         results[c.name].cold.push(await load(p, url(i), c.done));
+        if (p.errors.length) throw new Error(`${c.name}: ${p.errors.join("; ")}`);
+        await context.close();
+      }
+    }
+
+    log(`return visits: ${loads} per contender, alternating: accept everything, empty the HTTP cache, load again`);
+    for (let n = 0; n < loads; n++) {
+      for (const [i, c] of rotated(n)) {
+        const context = await browser.newContext();
+        const p = await newPage(context, throttle);
+        await load(p, url(i), c.done);
+        await p.evaluate(`(${c.accept})()`);
+        if (!(await p.evaluate(`(${c.check})()`))) throw new Error(`${c.name}: accepting did not approve`);
+        await (await context.newCDPSession(p)).send("Network.clearBrowserCache");
+        results[c.name].returning.push(await load(p, url(i), c.done));
+        if (!(await p.evaluate(`(${c.check})()`))) throw new Error(`${c.name}: the stored choice was not read back`);
         if (p.errors.length) throw new Error(`${c.name}: ${p.errors.join("; ")}`);
         await context.close();
       }
@@ -237,6 +253,7 @@ export async function bench({ loads = 20, traced = 5, calls = 1_000_000, decodes
       contenders[c.name] = {
         transferRaw: r.transfer.raw, transferGzip: r.transfer.gzip, transferBrotli: r.transfer.brotli, files: r.transfer.files,
         coldMedianMs: median(r.cold), coldP90Ms: quantile(r.cold, 0.9),
+        returningMedianMs: median(r.returning), returningP90Ms: quantile(r.returning, 0.9),
         warmMedianMs: median(r.warm), warmP90Ms: quantile(r.warm, 0.9),
         longestTaskMs: median(r.longestTask), longestOwnTaskCpuMs: median(r.longestOwnTask), totalBlockingMs: median(r.blocking),
         heapAddedBytes: median(r.heap) - blankHeap,
@@ -268,6 +285,8 @@ const ROWS = [
   ["transferBrotli", "transfer brotli (KB)", 1024, 1],
   ["coldMedianMs", "cold: time to answer, median (ms)", 1, 1],
   ["coldP90Ms", "cold: time to answer, p90 (ms)", 1, 1],
+  ["returningMedianMs", "return visit, cold cache: time to answer, median (ms)", 1, 1],
+  ["returningP90Ms", "return visit, cold cache: time to answer, p90 (ms)", 1, 1],
   ["warmMedianMs", "warm: time to answer, median (ms)", 1, 1],
   ["warmP90Ms", "warm: time to answer, p90 (ms)", 1, 1],
   ["longestTaskMs", "longest main-thread task (ms)", 1, 1],
@@ -309,13 +328,15 @@ export function table(r) {
 export function goals(r) {
   const us = r.contenders.Consentry;
   const others = Object.keys(r.contenders).filter((n) => !n.startsWith("Consentry"));
-  const fastest = others.reduce((a, b) => (r.contenders[a].coldMedianMs <= r.contenders[b].coldMedianMs ? a : b));
+  const fastest = (key) => others.reduce((a, b) => (r.contenders[a][key] <= r.contenders[b][key] ? a : b));
+  const [first, back] = [fastest("coldMedianMs"), fastest("returningMedianMs")];
   const vanilla = r.contenders["vanilla-cookieconsent"];
   const line = (label, value, goal, met) => `- ${label}: ${value} against ${goal}: ${met ? "met" : "not met"}`;
   return [
     line("gate page transfer", `${us.transferBrotli} bytes brotli`, "20,480", us.transferBrotli <= 20480),
     line("longest task running Consentry's code", `${us.longestOwnTaskCpuMs.toFixed(1)} ms CPU`, "5 ms", us.longestOwnTaskCpuMs <= 5),
-    line("cold time to answer, median", `${us.coldMedianMs.toFixed(1)} ms`, `the fastest contender's (${fastest}, ${r.contenders[fastest].coldMedianMs.toFixed(1)} ms)`, us.coldMedianMs <= r.contenders[fastest].coldMedianMs),
+    line("cold time to answer on a first visit, median", `${us.coldMedianMs.toFixed(1)} ms`, `the fastest contender's (${first}, ${r.contenders[first].coldMedianMs.toFixed(1)} ms)`, us.coldMedianMs <= r.contenders[first].coldMedianMs),
+    line("cold time to answer on a return visit, median", `${us.returningMedianMs.toFixed(1)} ms`, `the fastest contender's (${back}, ${r.contenders[back].returningMedianMs.toFixed(1)} ms)`, us.returningMedianMs <= r.contenders[back].returningMedianMs),
     line("heap added", `${(us.heapAddedBytes / 1024).toFixed(0)} KB`, `1.2x vanilla-cookieconsent's (${((1.2 * vanilla.heapAddedBytes) / 1024).toFixed(0)} KB)`, us.heapAddedBytes <= 1.2 * vanilla.heapAddedBytes),
   ].join("\n");
 }

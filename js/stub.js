@@ -72,7 +72,7 @@ export function stub(w, d, base, config, load) {
     try {
       if (Object.getOwnPropertyNames(k).every((x) => /^(doesOptInApply|isOptInStorageEnabled)$/.test(x)) && k.doesOptInApply === !0 && k.isOptInStorageEnabled === !0) {
         r = decodeURIComponent(d.cookie.match(/(^|;\s*)adobeujs-optin=([^;]*)/)[2]);
-        if (!/-\d|\d[.eE]/.test(r) && r.split(/[[{]/).length < 32) {
+        if (!/[:,[]\s*(-|\d+[.eE])/.test(r) && r.split(/[[{]/).length < 32) {
           r = JSON.parse(r);
           m = r.consentry;
           if (m.v === 1 && m.rev >>> 0 === m.rev && Number.isSafeInteger(m.time) && /^"[ -~]{0,64}"$/.test(JSON.stringify(m.id)))

@@ -59,14 +59,16 @@ function record() {
   }
   if (sometimes(10)) members.push(`"aa":${pick(["true", "false"])}`); // a repeated key
   if (sometimes(20)) members.push(`"iabConsentHash":${pick(['"h1"', "1.5", "-0", "1e3", "[[[1]]]", "[".repeat(40) + "]".repeat(40), "{}"])}`);
+  // A consent id as the shell makes them: 32 hex digits (so "1e", "2e"...).
+  const id = `"${Array.from({ length: 32 }, () => "0123456789abcdef"[next(16)]).join("")}"`;
   if (sometimes(45)) {
-    members.push(`"consentry":{"v":1,"rev":${pick(["0", "2"])},"time":1700000000000,"id":"abc"${pick(["", ',"gpc":true'])}}`);
+    members.push(`"consentry":{"v":1,"rev":${pick(["0", "2"])},"time":1700000000000,"id":${pick([id, '"abc"'])}${pick(["", ',"gpc":true'])}}`);
   } else if (sometimes(85)) {
     const meta = [
       `"v":${pick(["1", "1", "1", "2", "1.0", '"1"', "0", "1e0"])}`,
       `"rev":${pick(["0", "0", "1", "3", "-0", "1.0", "4294967295", "4294967296", '"1"'])}`,
       `"time":${pick(["1700000000000", "1700000000000", "1.7e12", "-1", "9007199254740993", '"5"', "0"])}`,
-      `"id":${pick(['"abc"', '"abc"', `"${"x".repeat(65)}"`, '"é"', "5", "null", '"a\\"b"'])}`,
+      `"id":${pick([id, '"abc"', `"${"x".repeat(65)}"`, '"é"', "5", "null", '"a\\"b"', '"1.5e3"'])}`,
     ].filter(() => sometimes(93));
     if (sometimes(20)) meta.push('"gpc":true');
     members.push(`"consentry":${sometimes(95) ? `{${meta}}` : pick(["null", "[]", '"x"', "1"])}`);
