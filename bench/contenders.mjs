@@ -48,6 +48,9 @@ ${SNIPPET}</script>`,
     head: `<link rel="stylesheet" href="/nm/vanilla-cookieconsent/dist/cookieconsent.css">`,
     body: `<script src="/nm/vanilla-cookieconsent/dist/cookieconsent.umd.js"></script>
 <script>CookieConsent.run({
+  // Playwright's Chromium reports navigator.webdriver: without this the
+  // library treats every load as a bot's and skips reading the choice.
+  hideFromBots: false,
   categories: { necessary: { enabled: true, readOnly: true }, analytics: {} },
   language: { default: "en", translations: { en: {
     consentModal: { title: "Cookies", description: "We use cookies.", acceptAllBtn: "Accept all", acceptNecessaryBtn: "Reject all" },
