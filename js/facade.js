@@ -9,6 +9,7 @@
 import init, { gate } from "../build/consentry.js";
 import { stub } from "./stub.js";
 import { integrations } from "./integrations.js";
+import { warn, fail, show, expected } from "./errors.js";
 
 // The operations of gate/src/lib.rs (`op`), by code.
 const START = 0, APPROVE = 1, DENY = 2, COMPLETE = 3, APPLY = 4, IS_APPROVED = 5, IS_PRE_APPROVED = 6,
@@ -18,34 +19,6 @@ const START = 0, APPROVE = 1, DENY = 2, COMPLETE = 3, APPLY = 4, IS_APPROVED = 5
 const ADOBE = { AAM: "aam", ADCLOUD: "adcloud", ANALYTICS: "aa", CAMPAIGN: "campaign", ECID: "ecid", LIVEFYRE: "livefyre", TARGET: "target", MEDIA_ANALYTICS: "mediaaa" };
 const KEY = "adobeujs-optin";
 const OUTBOX_KEY = "consentry-outbox";
-
-// The page may have replaced `console` with something that throws; a report
-// never stops the call that makes it.
-/** @param {string} m @param {unknown} [e] */
-const warn = (m, e) => {
-  try {
-    e === undefined ? console.warn("consentry: " + m) : console.error(m, e);
-  } catch (_) {}
-};
-
-/** @param {string} call @param {string} m */
-const fail = (call, m) => new Error(`consentry.${call}: ${m}`);
-
-// A short rendering of any value for error messages; never throws.
-/** @param {unknown} v */
-export function show(v) {
-  let t;
-  if (typeof v == "function") return "a function";
-  if (typeof v == "number" && !isFinite(v)) return String(v);
-  try {
-    t = JSON.stringify(v);
-  } catch (_) {}
-  t = t === undefined ? typeof v : t;
-  return t.length > 80 ? t.slice(0, 77) + "..." : t;
-}
-
-/** @param {string} call @param {string} subject @param {unknown} v @param {string} what */
-const expected = (call, subject, v, what) => fail(call, `${subject}${subject && " "}${show(v)}; expected ${what}`);
 
 // A category argument: one string, an array or any array-like of strings
 // (also from another frame); undefined and null give an empty list.
