@@ -3,8 +3,7 @@
 //! What every module shares: the pure core ([`consent`], [`json`],
 //! [`channel`]) that decides which solution categories may run tags and set
 //! cookies. It never touches JS: the gate's wasm (`gate/`) wraps it in one
-//! string function and the JS shell (`js/`) carries out what it decides;
-//! the form's and TCF modules' JS helpers are `web/`.
+//! string function and the JS shell (`js/`) carries out what it decides.
 #![no_std]
 #![cfg_attr(
     not(test),

@@ -8,8 +8,8 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 use crate::rules::outbox::{classify, Entry, Outbox, Outcome};
+use crate::web::warn;
 use alloc::rc::Rc;
-use consentry_web::warn;
 use core::cell::{Cell, RefCell};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;

@@ -43,6 +43,8 @@ impl<T> Local<T> {
 mod delivery;
 #[cfg(target_arch = "wasm32")]
 mod render;
+#[cfg(target_arch = "wasm32")]
+mod web;
 
 #[cfg(target_arch = "wasm32")]
 pub use delivery::flush;

@@ -1,13 +1,5 @@
-//! Helpers the phone form's and the TCF modules share for touching JS:
-//! [`convert`] (JS values in, `Error`s out) and console reporting. The gate
-//! (`gate/`) crosses into JS only through strings and needs none of this.
-
-#![cfg(target_arch = "wasm32")]
-#![no_std]
-
-extern crate alloc;
-#[cfg(feature = "std")]
-extern crate std;
+//! Touching JS: [`convert`] (JS values in, `Error`s out) and console
+//! reporting.
 
 use alloc::string::String;
 pub mod convert;

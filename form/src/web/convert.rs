@@ -1,9 +1,8 @@
 //! Turning JS arguments into core values, and core messages into JS errors.
 
-use alloc::{string::String, vec, vec::Vec};
+use alloc::{string::String, vec::Vec};
 use consentry::json::{self, Value};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 
 #[wasm_bindgen]
 extern "C" {
@@ -93,50 +92,6 @@ pub fn to_value(v: &JsValue) -> Result<Option<Value>, String> {
         Some(t) => json::parse(&t).map(Some),
         None => Err(show(v)),
     }
-}
-
-/// Reads a category argument: one string, an array or any array-like of
-/// strings (also from another frame). `undefined`/`null` give an empty list.
-pub fn categories(call: &str, v: &JsValue) -> Result<Vec<String>, JsValue> {
-    if v.is_undefined() || v.is_null() {
-        return Ok(Vec::new());
-    }
-    if let Some(s) = v.as_string() {
-        return Ok(vec![s]);
-    }
-    let bad = || expected(call, &[], v, "a category or an array of categories");
-    if !v.is_object() {
-        return Err(bad());
-    }
-    let len = js_sys::Reflect::get(v, &"length".into()).ok().and_then(|l| l.as_f64());
-    let Some(len) = len.filter(|l| (0.0..=1024.0).contains(l) && *l as u32 as f64 == *l) else {
-        return Err(bad());
-    };
-    let mut out = Vec::with_capacity(len as usize);
-    for i in 0..len as u32 {
-        let item = js_sys::Reflect::get_u32(v, i).unwrap_or(JsValue::UNDEFINED);
-        match item.as_string() {
-            Some(s) => out.push(s),
-            None => return Err(bad()),
-        }
-    }
-    Ok(out)
-}
-
-/// Reads an optional boolean flag such as `shouldWaitForComplete`.
-pub fn flag(call: &str, name: &str, v: &JsValue) -> Result<bool, JsValue> {
-    if v.is_undefined() || v.is_null() {
-        return Ok(false);
-    }
-    v.as_bool()
-        .ok_or_else(|| expected(call, &[name, " is"], v, "true or false"))
-}
-
-/// Reads a required function argument.
-pub fn function(call: &str, name: &str, v: &JsValue) -> Result<js_sys::Function, JsValue> {
-    v.dyn_ref::<js_sys::Function>()
-        .cloned()
-        .ok_or_else(|| expected(call, &[name, " is"], v, "a function"))
 }
 
 /// A plain JS object from `(key, value)` pairs.
