@@ -9,7 +9,7 @@
 import init, { gate } from "../build/consentry.js";
 import { stub } from "./stub.js";
 import { integrations } from "./integrations.js";
-import { warn, fail, show, expected } from "./errors.js";
+import { warn, fail, show, expected, newId } from "./common.js";
 
 // The operations of gate/src/lib.rs (`op`), by code.
 const START = 0, APPROVE = 1, DENY = 2, COMPLETE = 3, APPLY = 4, IS_APPROVED = 5, IS_PRE_APPROVED = 6,
@@ -86,17 +86,6 @@ export function configText(config, warnings) {
     out.push(JSON.stringify(k) + ":" + t);
   }
   return "{" + out + "}";
-}
-
-// 32 random hex digits: the consent id of a first choice.
-function newId() {
-  const b = new Uint8Array(16);
-  try {
-    crypto.getRandomValues(b);
-  } catch (_) {
-    for (let i = 0; i < 16; i++) b[i] = Math.random() * 256;
-  }
-  return Array.from(b, (x) => (x + 256).toString(16).slice(1)).join("");
 }
 
 // The gate's answer to one operation; an `{error}` answer throws.

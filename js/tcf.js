@@ -8,7 +8,7 @@
 // Adobe's ID service calls through `execute`.
 // @ts-check
 import init, { decodeTCString as decode, configure, tcData } from "../build/consentry-iab.js";
-import { warn, fail, expected } from "./errors.js";
+import { warn, fail, expected } from "./common.js";
 
 export default init;
 

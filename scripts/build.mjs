@@ -24,10 +24,9 @@ for (const [crate, name, features] of [
   ["consentry_iab", "consentry-iab", ["--no-default-features"]],
 ]) {
   run("cargo", ["build", "--release", "--target", "wasm32-unknown-unknown", "-p", crate.replace("_", "-"), ...features]);
-  // The gate's and the TCF module's types (build/*.d.ts) let tsc check the
-  // shell over them.
+  // The modules' types (build/*.d.ts) let tsc check the shell over them.
   run("wasm-bindgen", [
-    "--target", "web", ...(name == "consentry-form" ? ["--no-typescript"] : []), "--omit-default-module-path", "--encode-into", "always",
+    "--target", "web", "--omit-default-module-path", "--encode-into", "always",
     "--out-dir", "build", "--out-name", name,
     `target/wasm32-unknown-unknown/release/${crate}.wasm`,
   ]);
@@ -51,8 +50,8 @@ await esbuild.build({
 await esbuild.build({ ...common, entryPoints: ["js/script.js"], format: "iife", outfile: "dist/consentry.js" });
 // The form's default look, beside its module.
 await esbuild.build({ entryPoints: ["form/consentry-form.css"], minify: true, outfile: "dist/consentry-form.css" });
-// The form module is its glue; the TCF module its shell (js/tcf.js) over its glue.
-for (const [m, entry] of [["consentry-form", "build/consentry-form.js"], ["consentry-iab", "js/tcf.js"]]) {
+// Each module is its JS shell over its wasm's glue.
+for (const [m, entry] of [["consentry-form", "js/form.js"], ["consentry-iab", "js/tcf.js"]]) {
   await esbuild.build({ ...common, entryPoints: [entry], format: "esm", outfile: `dist/${m}.mjs` });
 }
 // The demo's CMP (not part of the package): the IAB's stub, CMP API and core.

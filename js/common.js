@@ -1,5 +1,6 @@
-// Errors and reports the shell and the TCF module share: every refused call
-// gets an Error naming the call, the value and what was expected.
+// What the shell and the form and TCF modules share: Errors (every refused
+// call gets one naming the call, the value and what was expected), console
+// reports, random ids.
 // @ts-check
 
 // The page may have replaced `console` with something that throws; a report
@@ -29,3 +30,14 @@ export function show(v) {
 
 /** @param {string} call @param {string} subject @param {unknown} v @param {string} what */
 export const expected = (call, subject, v, what) => fail(call, `${subject}${subject && " "}${show(v)}; expected ${what}`);
+
+// 32 random hex digits: a consent id, an idempotency key.
+export function newId() {
+  const b = new Uint8Array(16);
+  try {
+    crypto.getRandomValues(b);
+  } catch (_) {
+    for (let i = 0; i < 16; i++) b[i] = Math.random() * 256;
+  }
+  return Array.from(b, (x) => (x + 256).toString(16).slice(1)).join("");
+}

@@ -1,0 +1,282 @@
+//! The form module's wasm surface: its rules behind string functions. The
+//! DOM, the network and the timers are the JS shell's (`js/form.js`);
+//! what the options mean, what a typed number is, what the body says, what
+//! a refusal means and how the outbox retries are decided here.
+
+#[allow(unused_imports)]
+use crate::prelude::*;
+use crate::rules::form_options::{FormOptions, Mode};
+use crate::rules::outbox::{classify, Entry, Outbox, Outcome};
+use crate::rules::payload::{status_set_body, Consent, Rejection, Submission};
+use crate::rules::phone::{self, country};
+use crate::rules::{sha256, texts};
+use consentry::json::{parse, push_uint, write_string, Value};
+use wasm_bindgen::prelude::*;
+
+fn error(message: &str) -> String {
+    let mut out = String::from("{\"error\":");
+    write_string(message, &mut out);
+    out.push('}');
+    out
+}
+
+/// "GB +44": what the country picker and the messages show.
+fn country_label(iso: &str) -> String {
+    let mut s = String::from(iso);
+    if let Some(c) = country(iso) {
+        s.push_str(" +");
+        s.push_str(c.calling_code);
+    }
+    s
+}
+
+fn key(out: &mut String, k: &str) {
+    if out.len() > 1 {
+        out.push(',');
+    }
+    write_string(k, out);
+    out.push(':');
+}
+
+fn string(out: &mut String, k: &str, v: &str) {
+    key(out, k);
+    write_string(v, out);
+}
+
+/// Validates `renderPhoneCapture`'s options (JSON, the callbacks taken out
+/// by the shell) and answers what the shell renders: the texts in the
+/// form's language (with the site's overrides), the countries with their
+/// labels, the URL to post to, and the warnings; or `{"error"}`.
+#[wasm_bindgen]
+pub fn options(json: &str) -> String {
+    let value = match parse(json) {
+        Ok(v) => v,
+        Err(e) => return error(&e),
+    };
+    let mut warnings = Vec::new();
+    let o = match FormOptions::parse(&value, &mut warnings) {
+        Ok(o) => o,
+        Err(e) => return error(&e),
+    };
+    let mut out = String::from("{");
+    string(&mut out, "subscriptionGroupId", &o.subscription_group_id);
+    if let Some(id) = &o.external_id {
+        string(&mut out, "externalId", id);
+    }
+    key(&mut out, "doubleOptIn");
+    out.push_str(if o.double_opt_in { "true" } else { "false" });
+    string(&mut out, "locale", o.locale.code());
+    string(&mut out, "programme", &o.programme);
+    string(&mut out, "disclosure", &o.disclosure);
+    string(&mut out, "formId", &o.form_id);
+    key(&mut out, "modal");
+    out.push_str(if o.mode == Mode::Modal { "true" } else { "false" });
+    key(&mut out, "stylesheet");
+    out.push_str(if o.stylesheet { "true" } else { "false" });
+    string(&mut out, "submitUrl", &o.submit_url());
+    string(&mut out, "defaultCountry", o.default_country);
+    key(&mut out, "countries");
+    out.push('[');
+    for (i, iso) in o.countries.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push('[');
+        write_string(iso, &mut out);
+        out.push(',');
+        write_string(&country_label(iso), &mut out);
+        out.push(']');
+    }
+    out.push(']');
+    key(&mut out, "texts");
+    out.push('{');
+    for (i, (k, _)) in texts::TEXTS.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        write_string(k, &mut out);
+        out.push(':');
+        write_string(&o.text(k), &mut out);
+    }
+    out.push('}');
+    key(&mut out, "warnings");
+    out.push('[');
+    for (i, w) in warnings.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        write_string(w, &mut out);
+    }
+    out.push(']');
+    out.push('}');
+    out
+}
+
+/// A typed number with `country` selected, among the form's `allowed`
+/// countries (a JSON array): `{"e164"}`, or `{"code"}` naming the text that
+/// says why not.
+#[wasm_bindgen]
+pub fn number(input: &str, country: &str, allowed: &str) -> String {
+    let allowed = match parse(allowed) {
+        Ok(Value::Array(items)) => items,
+        _ => Vec::new(),
+    };
+    let mut isos: Vec<&str> = Vec::new();
+    for a in &allowed {
+        if let Value::String(s) = a {
+            isos.push(s);
+        }
+    }
+    let mut out = String::from("{");
+    match phone::normalise(input, country, &isos) {
+        Ok(e164) => string(&mut out, "e164", &e164),
+        Err(e) => string(&mut out, "code", e.code()),
+    }
+    out.push('}');
+    out
+}
+
+/// The body the form posts: Braze's `/subscription/status/set` fields and
+/// the consent record (the disclosure's SHA-256 computed here), from
+/// `{subscriptionGroupId, phone, externalId?, doubleOptIn, disclosure,
+/// locale, pageUrl, time, formId}`.
+#[wasm_bindgen]
+pub fn body(json: &str) -> String {
+    let Ok(v) = parse(json) else {
+        return String::new();
+    };
+    let s = |k: &str| match v.get(k) {
+        Some(Value::String(s)) => s.as_str(),
+        _ => "",
+    };
+    let disclosure = s("disclosure");
+    let hash = sha256::hex(disclosure.as_bytes());
+    let external_id = match v.get("externalId") {
+        Some(Value::String(id)) => Some(id.as_str()),
+        _ => None,
+    };
+    status_set_body(&Submission {
+        subscription_group_id: s("subscriptionGroupId"),
+        phone: s("phone"),
+        external_id,
+        double_opt_in: v.get("doubleOptIn") == Some(&Value::Bool(true)),
+        consent: Consent {
+            disclosure,
+            disclosure_hash: &hash,
+            locale: s("locale"),
+            page_url: s("pageUrl"),
+            time: v.get("time").and_then(Value::as_uint).unwrap_or_default(),
+            form_id: s("formId"),
+        },
+    })
+}
+
+/// Why the server refused a submission: `country`, `number` or
+/// `misconfigured`.
+#[wasm_bindgen]
+pub fn rejection(status: u16, body: &str) -> String {
+    String::from(match Rejection::of(status, body) {
+        Rejection::Country => "country",
+        Rejection::Number => "number",
+        Rejection::Misconfigured => "misconfigured",
+    })
+}
+
+fn entry_json(out: &mut String, e: &Entry) {
+    out.push_str("{\"key\":");
+    write_string(&e.key, out);
+    out.push_str(",\"url\":");
+    write_string(&e.url, out);
+    out.push_str(",\"body\":");
+    write_string(&e.body, out);
+    out.push('}');
+}
+
+/// The outbox's rules over its stored text (`localStorage`), at `now`:
+/// - `push` `{key, url, body}`: queued, due at once;
+/// - `expire`: what is older than 7 days goes (`expired`: their URLs);
+/// - `due` `[keys in flight]`: the submissions due now and not in flight,
+///   and `next`, when the next one is due (ms since the epoch, or null);
+/// - `settle` `{key, status}` (status null: no answer): `outcome`
+///   (`delivered`, `retry` or `rejected`), backing off a retry;
+/// - `wake`: back online, everything waiting is due at once.
+///
+/// Answers JSON with `outbox`, the text to store (null: remove it).
+#[wasm_bindgen]
+pub fn outbox(op: &str, text: &str, arg: &str, now: f64) -> String {
+    let now = now as u64;
+    let mut outbox = Outbox::decode(text);
+    let arg = parse(arg).unwrap_or(Value::Null);
+    let s = |k: &str| match arg.get(k) {
+        Some(Value::String(s)) => s.as_str(),
+        _ => "",
+    };
+    let mut out = String::from("{");
+    match op {
+        "push" => outbox.push(Entry::new(s("key"), s("url"), s("body"), now)),
+        "expire" => {
+            key(&mut out, "expired");
+            out.push('[');
+            for (i, e) in outbox.expire(now).iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_string(&e.url, &mut out);
+            }
+            out.push(']');
+        }
+        "due" => {
+            let in_flight = |k: &str| matches!(&arg, Value::Array(keys) if keys.iter().any(|x| matches!(x, Value::String(s) if s == k)));
+            key(&mut out, "due");
+            out.push('[');
+            let mut first = true;
+            for e in outbox.due(now) {
+                if !in_flight(&e.key) {
+                    if !core::mem::take(&mut first) {
+                        out.push(',');
+                    }
+                    entry_json(&mut out, e);
+                }
+            }
+            out.push(']');
+            let mut next: Option<u64> = None;
+            for e in outbox.due(u64::MAX) {
+                if !in_flight(&e.key) && next.is_none_or(|n| e.next_at < n) {
+                    next = Some(e.next_at);
+                }
+            }
+            key(&mut out, "next");
+            match next {
+                Some(n) => push_uint(&mut out, n),
+                None => out.push_str("null"),
+            }
+        }
+        "settle" => {
+            let status = arg
+                .get("status")
+                .and_then(Value::as_uint)
+                .and_then(|n| u16::try_from(n).ok());
+            let outcome = classify(status);
+            outbox.settle(s("key"), outcome, now);
+            string(
+                &mut out,
+                "outcome",
+                match outcome {
+                    Outcome::Delivered => "delivered",
+                    Outcome::Retry => "retry",
+                    Outcome::Rejected => "rejected",
+                },
+            );
+        }
+        "wake" => outbox.wake(now),
+        _ => return error("unknown operation"),
+    }
+    key(&mut out, "outbox");
+    if outbox.is_empty() {
+        out.push_str("null");
+    } else {
+        write_string(&outbox.encode(), &mut out);
+    }
+    out.push('}');
+    out
+}

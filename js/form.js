@@ -1,0 +1,342 @@
+// The phone form's shell (bundled with its wasm's glue into
+// dist/consentry-form.mjs): the DOM, inline in an element or as an in-app
+// modal dialog (`role="dialog"`, `aria-modal`, focus kept inside, Escape
+// closes), and the delivery through the outbox (localStorage, fetch with
+// Idempotency-Key, retries with backoff, the online event, the next page
+// load). What the options mean, what a typed number is, what the body says,
+// what a refusal means and when to retry are the wasm's (form/src/wasm.rs).
+// Every text goes in with `textContent` or attributes, never as HTML.
+// @ts-check
+import init, { options as readOptions, number as readNumber, body as makeBody, rejection, outbox as rule } from "../build/consentry-form.js";
+import { warn, fail, expected, show, newId } from "./common.js";
+
+export default init;
+
+const CALL = "renderPhoneCapture";
+const CALLBACKS = ["onSubmit", "onPending", "onSuccess", "onError", "onClose"];
+const OUTBOX_KEY = "consentry-outbox";
+// An attempt that takes longer than this counts as no answer.
+const TIMEOUT_MS = 15000;
+
+// ---- delivery ----
+
+/** @typedef {{ key: string, url: string, body: string }} Entry */
+/** @typedef {{ delivered?: true, waiting?: true, rejected?: [number, string] }} Delivery */
+
+/** @type {Set<string>} */
+const inFlight = new Set();
+/** @type {Map<string, ((d: Delivery) => void)[]>} */
+const watchers = new Map();
+let timer = 0;
+let onlineHooked = false;
+
+const load = () => {
+  try {
+    return localStorage.getItem(OUTBOX_KEY) || "";
+  } catch (_) {
+    return "";
+  }
+};
+
+// Runs an outbox rule over the stored outbox and stores what it answers.
+/** @param {string} op @param {unknown} [arg] */
+function apply(op, arg) {
+  const r = JSON.parse(rule(op, load(), JSON.stringify(arg ?? null), Date.now()));
+  try {
+    r.outbox == null ? localStorage.removeItem(OUTBOX_KEY) : localStorage.setItem(OUTBOX_KEY, r.outbox);
+  } catch (_) {
+    warn("the outbox could not be saved (storage full or not available)");
+  }
+  return r;
+}
+
+/** Queues `entry` and tries to deliver it; `watcher` hears what happens, also to later attempts. @param {Entry} entry @param {(d: Delivery) => void} watcher */
+function submit(entry, watcher) {
+  watchers.set(entry.key, [...(watchers.get(entry.key) || []), watcher]);
+  apply("push", entry);
+  flush();
+}
+
+/** Attempts every due submission of the outbox that is not already in flight. */
+export function flush() {
+  if (!onlineHooked) {
+    onlineHooked = true;
+    // Back online: everything waiting is due at once.
+    addEventListener("online", () => (apply("wake"), flush()));
+  }
+  for (const url of apply("expire").expired) warn("a subscription submitted more than 7 days ago was never delivered and is dropped: " + url);
+  for (const entry of apply("due", [...inFlight]).due) {
+    inFlight.add(entry.key);
+    attempt(entry);
+  }
+  scheduleNext();
+}
+
+/** @param {Entry} entry */
+async function attempt(entry) {
+  /** @type {[number, string] | null} */
+  let answer = null;
+  try {
+    const response = await fetch(entry.url, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "Idempotency-Key": entry.key },
+      body: entry.body,
+      signal: AbortSignal.timeout?.(TIMEOUT_MS),
+    });
+    answer = [response.status, await response.text().catch(() => "")];
+  } catch (_) {
+    // No answer: the outbox retries.
+  }
+  const { outcome } = apply("settle", { key: entry.key, status: answer && answer[0] });
+  inFlight.delete(entry.key);
+  /** @type {Delivery} */
+  const delivery = outcome == "delivered" ? { delivered: true } : outcome == "rejected" && answer ? { rejected: answer } : { waiting: true };
+  for (const w of watchers.get(entry.key) || []) w(delivery);
+  if (!delivery.waiting) watchers.delete(entry.key);
+  scheduleNext();
+}
+
+/** One timer for the earliest waiting submission. */
+function scheduleNext() {
+  clearTimeout(timer);
+  const { next } = apply("due", [...inFlight]);
+  if (next != null) timer = setTimeout(flush, Math.max(0, Math.min(next - Date.now(), 2 ** 31 - 1)));
+}
+
+// ---- the form ----
+
+let counter = 0;
+
+/**
+ * @param {string} tag @param {Record<string, string>} [attrs] @param {string} [text]
+ * @returns {any}
+ */
+function el(tag, attrs = {}, text = "") {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  if (text) e.textContent = text;
+  return e;
+}
+
+/**
+ * Renders the phone form into `target` with `options` (a copy the facade
+ * made; functions in it are callbacks); `stylesheet` is the URL of the
+ * default look. Resolves to a handle with `destroy()`.
+ * @param {unknown} target @param {any} options @param {string} [stylesheet]
+ */
+export function render(/** @type {any} */ target, options, stylesheet) {
+  // (An element of another frame is an element too.)
+  if (!target || /** @type {any} */ (target).nodeType !== 1) throw expected(CALL, "target is", target, "an element");
+  /** @type {Record<string, Function>} */
+  const callbacks = {};
+  /** @type {Record<string, unknown>} */
+  const plain = {};
+  if (options != null && (typeof options != "object" || Array.isArray(options))) throw expected(CALL, "options is", options, "an object");
+  for (const [k, v] of Object.entries(options || {})) {
+    if (typeof v == "function" && CALLBACKS.includes(k)) callbacks[k] = v;
+    else if (typeof v == "function" || (typeof v == "number" && !isFinite(v))) throw fail(CALL, `options.${k} is ${show(v)}; expected a JSON value`);
+    else plain[k] = v;
+  }
+  const o = JSON.parse(readOptions(options == null ? "null" : JSON.stringify(plain)));
+  if (o.error) throw fail(CALL, o.error);
+  for (const w of o.warnings) warn(w);
+  const t = (/** @type {string} */ key) => o.texts[key] || "";
+  const n = ++counter;
+  const id = (/** @type {string} */ suffix) => `${o.formId}-${n}-${suffix}`;
+
+  const form = el("form", { class: "consentry-phone", "data-state": "idle", lang: o.locale, novalidate: "", "aria-labelledby": id("title") });
+  form.append(el("p", { class: "consentry-programme" }, o.programme), el("h2", { id: id("title"), class: "consentry-title" }, t("title")));
+  const select = el("select", { id: id("country"), class: "consentry-select", autocomplete: "tel-country-code" });
+  for (const [iso, label] of o.countries) {
+    const option = el("option", { value: iso }, label);
+    if (iso == o.defaultCountry) option.setAttribute("selected", "");
+    select.append(option);
+  }
+  const input = el("input", { id: id("phone"), class: "consentry-input", type: "tel", autocomplete: "tel-national", inputmode: "tel", "aria-describedby": id("phone-error"), required: "" });
+  const message = (/** @type {string} */ suffix) => el("p", { id: id(suffix), class: "consentry-error", "aria-live": "polite" });
+  const phoneError = message("phone-error");
+  const checkbox = el("input", { id: id("consent"), class: "consentry-checkbox", type: "checkbox", "aria-describedby": `${id("disclosure")} ${id("consent-error")}`, required: "" });
+  const consentError = message("consent-error");
+  const button = (/** @type {string} */ cls, /** @type {string} */ type, /** @type {string} */ text, hidden = false) => {
+    const b = el("button", { type, class: cls }, text);
+    b.hidden = hidden;
+    return b;
+  };
+  const submitButton = button("consentry-submit", "submit", t("submit"));
+  const status = el("p", { role: "status", "aria-live": "polite", class: "consentry-status" });
+  const retry = button("consentry-link", "button", t("retry"), true);
+  const change = button("consentry-link", "button", t("change"), true);
+  const field = (/** @type {string} */ cls, /** @type {string} */ labelFor, /** @type {string} */ text, /** @type {Element} */ control) => {
+    const p = el("p", { class: cls });
+    p.append(el("label", { for: labelFor, class: "consentry-label" }, text), control);
+    return p;
+  };
+  const row = el("div", { class: "consentry-row" });
+  row.append(field("consentry-field consentry-country", id("country"), t("country"), select), field("consentry-field consentry-number", id("phone"), t("phone"), input));
+  const consent = el("p", { class: "consentry-consent" });
+  consent.append(checkbox, el("label", { for: id("consent"), class: "consentry-label" }, t("consent")));
+  const actions = el("p", { class: "consentry-actions" });
+  actions.append(retry, change);
+  form.append(row, phoneError, consent, el("p", { id: id("disclosure"), class: "consentry-disclosure" }, o.disclosure), consentError, submitButton, status, actions);
+
+  const previousFocus = document.activeElement;
+  let root = form, close = null;
+  if (o.modal) {
+    root = el("div", { class: "consentry-backdrop" });
+    const dialog = el("div", { role: "dialog", "aria-modal": "true", "aria-labelledby": id("title"), class: "consentry-dialog" });
+    close = el("button", { type: "button", class: "consentry-close", "aria-label": t("close") }, "×");
+    dialog.append(close, form);
+    root.append(dialog);
+  }
+  if (o.stylesheet && stylesheet) loadStylesheet(stylesheet, root);
+  target.append(root);
+
+  /** @type {string | null} the submission the form shows */
+  let key = null;
+  let destroyed = false;
+  /** @param {string} name @param {unknown} [detail] */
+  const callback = (name, detail) => {
+    if (!callbacks[name]) return;
+    try {
+      callbacks[name](detail);
+    } catch (e) {
+      warn(`consentry: the form's ${name} callback threw`, e);
+    }
+  };
+  /** @param {HTMLInputElement} field @param {Element} messageEl @param {string | null} text */
+  const showError = (field, messageEl, text) => {
+    field.setAttribute("aria-invalid", text == null ? "false" : "true");
+    messageEl.textContent = text;
+  };
+  // data-state (idle, sending, waiting, pending, success, error) drives the
+  // stylesheet; the message goes to the status line.
+  const setState = (/** @type {string} */ state, /** @type {string} */ text) => {
+    form.setAttribute("data-state", state);
+    status.textContent = text;
+  };
+  const number = () => {
+    const r = JSON.parse(readNumber(input.value, select.value, JSON.stringify(o.countries.map((/** @type {string[]} */ c) => c[0]))));
+    return r.e164 ? { e164: r.e164 } : { error: t(r.code) };
+  };
+  const label = (/** @type {string} */ iso) => (o.countries.find((/** @type {string[]} */ c) => c[0] == iso) || [iso, iso])[1];
+
+  function send() {
+    if (submitButton.disabled) return;
+    const n = number();
+    showError(input, phoneError, n.error ?? null);
+    const agreed = checkbox.checked;
+    showError(checkbox, consentError, agreed ? null : t("consent_required"));
+    if (!n.e164) return input.focus();
+    if (!agreed) return checkbox.focus();
+    const e164 = n.e164, country = select.value;
+    const body = makeBody(JSON.stringify({
+      subscriptionGroupId: o.subscriptionGroupId, phone: e164, externalId: o.externalId, doubleOptIn: o.doubleOptIn,
+      disclosure: o.disclosure, locale: o.locale, pageUrl: location.href, time: Date.now(), formId: o.formId,
+    }));
+    const k = (key = newId());
+    submitButton.disabled = true;
+    retry.hidden = change.hidden = true;
+    setState("sending", t("sending"));
+    callback("onSubmit", { phone: e164, subscriptionGroupId: o.subscriptionGroupId });
+    submit({ key: k, url: o.submitUrl, body }, (d) => delivered(d, e164, country, k));
+  }
+
+  /** @param {Delivery} d @param {string} e164 @param {string} country @param {string} k */
+  function delivered(d, e164, country, k) {
+    // Destroyed, or the visitor moved on to another number.
+    if (destroyed || key !== k) return;
+    retry.hidden = true;
+    if (d.delivered && o.doubleOptIn) {
+      setState("pending", t("pending").replace("{phone}", e164));
+      change.hidden = false;
+      callback("onPending", { phone: e164 });
+    } else if (d.delivered) {
+      setState("success", t("success"));
+      callback("onSuccess", { phone: e164 });
+    } else if (d.waiting) {
+      // The outbox keeps it and retries; say which way it failed.
+      setState("waiting", t(navigator.onLine ? "unreachable" : "queued"));
+      retry.hidden = !navigator.onLine;
+    } else if (d.rejected) {
+      const [code, text] = d.rejected;
+      const why = rejection(code, text);
+      if (why == "misconfigured") {
+        setState("error", t("unavailable"));
+        warn(`consentry: the phone form's endpoint refused the sign-up: POST ${o.submitUrl} answered ${code}; check the form's endpoint and subscriptionGroupId options and your backend`, text);
+      } else {
+        setState("idle", "");
+        showError(input, phoneError, why == "country" ? t("rejected_country").replace("{country}", label(country)) : t("rejected_number"));
+        submitButton.disabled = false;
+        input.focus();
+      }
+      let response = text;
+      try {
+        response = JSON.parse(text);
+      } catch (_) {}
+      callback("onError", { phone: e164, status: code, response });
+    }
+  }
+
+  function destroy(byVisitor = false) {
+    if (destroyed) return;
+    destroyed = true;
+    // A submission already made is still delivered.
+    if (key) watchers.delete(key);
+    root.remove();
+    if (o.modal && previousFocus instanceof HTMLElement) previousFocus.focus();
+    if (byVisitor) callback("onClose");
+  }
+
+  form.addEventListener("submit", (/** @type {Event} */ e) => (e.preventDefault(), send()));
+  retry.addEventListener("click", flush);
+  // After "pending": the visitor mistyped the number and sends it again.
+  change.addEventListener("click", () => {
+    key = null;
+    setState("idle", "");
+    change.hidden = true;
+    submitButton.disabled = false;
+    input.focus();
+    input.select();
+  });
+  // A field's error goes as soon as the field is fixed.
+  const recheck = () => input.getAttribute("aria-invalid") == "true" && number().e164 && showError(input, phoneError, null);
+  input.addEventListener("input", recheck);
+  select.addEventListener("change", recheck);
+  checkbox.addEventListener("change", () => checkbox.checked && showError(checkbox, consentError, null));
+  if (o.modal) {
+    root.addEventListener("keydown", (/** @type {KeyboardEvent} */ e) => {
+      if (e.key == "Escape") return e.preventDefault(), destroy(true);
+      if (e.key != "Tab") return;
+      // Keep focus inside the dialog: wrap from the last control to the first.
+      const list = root.querySelectorAll("button:not([hidden]):not([disabled]), input, select");
+      const [first, last] = [list[0], list[list.length - 1]];
+      const wrap = e.shiftKey && document.activeElement == first ? last : !e.shiftKey && document.activeElement == last ? first : null;
+      if (wrap) e.preventDefault(), wrap.focus();
+    });
+    close?.addEventListener("click", () => destroy(true));
+    select.focus();
+  }
+  return { destroy: () => destroy(false) };
+}
+
+// Adds the default stylesheet to the page once. A form stays hidden until
+// the sheet has loaded (or failed), so nobody sees it unstyled, also a
+// second form rendered while the sheet is still loading; a sheet the site
+// links itself (`consentry-form.css`) is used as it is.
+/** @param {string} url @param {HTMLElement} root */
+function loadStylesheet(url, root) {
+  /** @type {Element | null} */
+  const found = document.querySelector("link[data-consentry-form], link[href*='consentry-form']");
+  if (found && found.getAttribute("data-consentry-form") != "loading") return;
+  const link = found || el("link", { rel: "stylesheet", href: url, "data-consentry-form": "loading" });
+  if (!found) {
+    const loaded = () => link.setAttribute("data-consentry-form", "");
+    link.addEventListener("load", loaded);
+    link.addEventListener("error", loaded);
+    (document.head || document.documentElement).append(link);
+  }
+  root.hidden = true;
+  const shown = () => (root.hidden = false);
+  link.addEventListener("load", shown);
+  link.addEventListener("error", shown);
+}
