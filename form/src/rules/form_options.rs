@@ -135,7 +135,7 @@ impl FormOptions {
         };
         let carries_secret = |text: &str| {
             let lower = text.to_ascii_lowercase();
-            SECRET_WORDS.iter().any(|w| lower.contains(w))
+            SECRET_WORDS.iter().any(|w| super::has(&lower, w))
         };
         for (key, _) in members {
             if key == "headers" || carries_secret(key) {
@@ -145,7 +145,7 @@ impl FormOptions {
                 let mut m = String::from("options.");
                 m.push_str(key);
                 m.push_str(" is not an option; expected one of ");
-                m.push_str(&KEYS.join(", "));
+                super::list(&mut m, KEYS);
                 return Err(m);
             }
         }
@@ -216,7 +216,7 @@ impl FormOptions {
                     Value::String(s) if texts::TEXTS.iter().any(|(key, _)| key == k) => Ok((k.clone(), s.clone())),
                     _ => {
                         let mut expected = String::from("a string for one of ");
-                        expected.push_str(&texts::TEXTS.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(", "));
+                        super::list(&mut expected, texts::TEXTS.iter().map(|(k, _)| *k));
                         Err(bad_member("options.texts", k, t, &expected))
                     }
                 })
@@ -264,8 +264,7 @@ fn unknown_country(key: &str, v: &Value) -> String {
     m.push_str(" has ");
     m.push_str(&v.to_json());
     m.push_str("; expected an ISO code of ");
-    let codes: Vec<&str> = COUNTRIES.iter().map(|c| c.iso).collect();
-    m.push_str(&codes.join(", "));
+    super::list(&mut m, COUNTRIES.iter().map(|c| c.iso));
     m
 }
 

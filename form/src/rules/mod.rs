@@ -1,7 +1,7 @@
 //! The phone form's rules, pure Rust tested natively: its options, texts,
 //! E.164 normalisation, the request body and consent record, the outbox
-//! and SHA-256. Nothing here calls out; `render` and `delivery` carry the
-//! decisions out in the browser.
+//! and SHA-256. Nothing here calls out; the JS shell (`js/form.js`) carries
+//! the decisions out in the browser.
 
 #[allow(unused_imports)]
 use crate::prelude::*;
@@ -11,3 +11,24 @@ pub mod payload;
 pub mod phone;
 pub mod sha256;
 pub mod texts;
+
+/// Whether `haystack` holds `needle`: a byte search. `str::contains` with a
+/// string pattern brings the two-way searcher and its panic formatting,
+/// about 2 KB brotli of wasm.
+pub fn has(haystack: &str, needle: &str) -> bool {
+    needle.is_empty()
+        || haystack
+            .as_bytes()
+            .windows(needle.len())
+            .any(|w| w == needle.as_bytes())
+}
+
+/// `items` joined with ", " (`[..].join` brings its own generic copy).
+pub fn list<'a>(out: &mut String, items: impl IntoIterator<Item = &'a str>) {
+    for (i, item) in items.into_iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push_str(item);
+    }
+}

@@ -90,9 +90,9 @@ pub fn missing_from_disclosure(disclosure: &str, programme: &str) -> Vec<&'stati
     // ASCII case folding only: Unicode's tables would add about 20 KB to
     // the wasm; Korean and Japanese have no case.
     let lower = disclosure.to_ascii_lowercase();
-    let has = |needles: &[&str]| needles.iter().any(|n| lower.contains(n));
+    let has = |needles: &[&str]| needles.iter().any(|n| super::has(&lower, n));
     let mut missing = Vec::new();
-    if programme.trim().is_empty() || !lower.contains(&programme.trim().to_ascii_lowercase()) {
+    if programme.trim().is_empty() || !super::has(&lower, &programme.trim().to_ascii_lowercase()) {
         missing.push("the programme name");
     }
     // English, Korean (월 4회, 매주) and Japanese (月4回, 毎週) wordings.
@@ -162,8 +162,8 @@ impl Rejection {
     /// "is a number of".
     pub fn of(status: u16, body: &str) -> Rejection {
         match status {
-            400 | 422 if body.contains("is a number of") => Rejection::Country,
-            400 | 422 if body.contains("E.164") || body.to_ascii_lowercase().contains("invalid phone") => {
+            400 | 422 if super::has(body, "is a number of") => Rejection::Country,
+            400 | 422 if super::has(body, "E.164") || super::has(&body.to_ascii_lowercase(), "invalid phone") => {
                 Rejection::Number
             }
             _ => Rejection::Misconfigured,
