@@ -277,7 +277,7 @@ export async function start(c, config, wasm, locator) {
 
 // With isIabContext: the CMP listener, and the iabPlugin Adobe's ID service
 // calls; its calls wait for the module.
-/** @param {any} c @param {unknown} tcf the `tcf` value the gate validated @param {(choices: unknown) => void} apply */
+/** @param {any} c @param {number[]} tcf the TCF rules the gate validated, flat @param {(choices: unknown) => void} apply */
 function iab(c, tcf, apply) {
   const cmp = load("consentry-iab").then(({ m }) => {
     const cmp = new m.Cmp(tcf, Object.keys(c.permissions), c, apply);

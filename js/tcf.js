@@ -41,16 +41,15 @@ function locator(w) {
 /** The CMP listener of one page. */
 export class Cmp {
   /**
-   * @param {unknown} tcf the `tcf` value the gate validated at init
+   * @param {number[]} tcf the rules the gate validated at init, flat (gate/src/lib.rs)
    * @param {string[]} names the page's category names in order
    * @param {any} api the public object (isApproved, memoizeContent, getMemoizedContent)
    * @param {(choices: Record<string, boolean>) => void} apply commits a CMP's choices
    */
   constructor(tcf, names, api, apply) {
-    const r = JSON.parse(configure(JSON.stringify(tcf ?? null), JSON.stringify(names)));
-    if (r.error) throw fail("init", r.error);
-    /** @type {number} */
-    this.timeout = r.timeout;
+    configure(new Uint32Array(tcf));
+    this.timeout = tcf[0];
+    this.names = names;
     this.api = api;
     this.apply = apply;
     // TC data arrived, or the wait timed out; then `data` is
@@ -117,7 +116,7 @@ export class Cmp {
         if (r.warning) warn(r.warning);
         if (changed) this.call("memoizeContent", { [HASH_KEY]: r.hash });
         try {
-          this.apply(r.choices);
+          this.apply(Object.fromEntries(r.choices.map((/** @type {[number, boolean]} */ [i, v]) => [this.names[i], v])));
         } catch (e) {
           warn("consentry: the CMP's choice could not be applied", e);
         }

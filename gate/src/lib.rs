@@ -188,7 +188,7 @@ impl Gate {
     /// the cookie). `START` adds `store` (where the record is kept: -1
     /// nowhere, 0 the cookie, 1 `localStorage`, 2 `sessionStorage`),
     /// `warnings`, `cookie` (the cookie's attributes, when it is the store),
-    /// `optIn`, `iab`, `tcf` (the validated `tcf` value when TCF starts)
+    /// `optIn`, `iab`, `tcf` (when TCF starts: its rules, flat, for the TCF module)
     /// and `probe` (the domains to try, top-most first, for the cookie).
     pub fn call(&mut self, op: u32, arg: &str, now: f64) -> String {
         let arg = match parse(arg) {
@@ -246,14 +246,31 @@ impl Gate {
                 a.strings("probe", domain_candidates(host).iter().map(String::as_str));
             }
         }
-        let tcf = input.get("tcf");
         let engine = Engine::start(config, stored, now, *gpc, &mut warnings);
         a.strings("warnings", warnings.iter().map(String::as_str));
         let c = engine.config();
         a.raw("optIn", boolean(c.opt_in_applies));
         a.raw("iab", boolean(c.iab_context));
         if c.iab_context && c.opt_in_applies {
-            a.raw("tcf", &tcf.map_or(String::from("null"), Value::to_json));
+            // The rules in force, flat: timeout, then per rule its category,
+            // and each list (purposes, vendors, special features) as its
+            // length and its ids: the TCF module reads them without JSON.
+            let out = a.key("tcf");
+            out.push('[');
+            push_uint(out, c.tcf.timeout.into());
+            for r in &c.tcf.rules {
+                out.push(',');
+                push_uint(out, r.category as u64);
+                for list in [&r.purposes, &r.vendors, &r.special_features] {
+                    out.push(',');
+                    push_uint(out, list.len() as u64);
+                    for id in list {
+                        out.push(',');
+                        push_uint(out, *id);
+                    }
+                }
+            }
+            out.push(']');
         }
         let answer = state(a, &engine, None, None);
         self.0 = Some((engine, id.clone()));

@@ -289,10 +289,15 @@ fn tcf_is_validated_at_start_and_handed_over_only_when_tcf_starts() {
     );
     assert_eq!(
         on.get("tcf").map(Value::to_json).as_deref(),
-        Some(r#"{"timeout":500,"rules":{"aa":{"purposes":[1]}}}"#)
+        Some("[500,2,1,1,0,0]"),
+        "timeout 500; aa (2): purpose 1, no vendors, no special features"
     );
     let (_, plain) = started(r#"{"doesOptInApply":true,"isIabContext":true}"#, "null", "a.b");
-    assert_eq!(plain.get("tcf"), Some(&Value::Null), "Adobe's rules apply");
+    assert_eq!(
+        plain.get("tcf").map(Value::to_json).as_deref(),
+        Some("[3000,0,2,1,10,1,565,0,4,2,1,10,1,565,0]"),
+        "Adobe's rules: aam and ecid need vendor 565 with purposes 1 and 10"
+    );
     let (_, off) = started(&format!(r#"{{"doesOptInApply":true,{tcf}}}"#), "null", "a.b");
     assert!(off.get("tcf").is_none());
 }

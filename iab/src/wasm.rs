@@ -4,13 +4,14 @@
 
 use crate::tcf::rules::{Rules, TcfConfig};
 use alloc::string::String;
-use consentry::consent::{Categories, ADOBE};
-use consentry::json::{parse, push_hex, write_string, Value};
+use alloc::vec::Vec;
+use consentry::consent::Rule;
+use consentry::json::{push_hex, push_uint, write_string};
 use core::cell::RefCell;
 use wasm_bindgen::prelude::*;
 
-/// The page's `tcf` configuration and categories, once set.
-struct Page(RefCell<Option<(TcfConfig, Categories)>>);
+/// The page's TCF rules, once set.
+struct Page(RefCell<Option<TcfConfig>>);
 // SAFETY: wasm32-unknown-unknown without atomics runs one thread.
 unsafe impl Sync for Page {}
 static PAGE: Page = Page(RefCell::new(None));
@@ -31,30 +32,36 @@ pub fn decode_tc_string(tc_string: &str) -> String {
     }
 }
 
-/// Sets the page's `tcf` value (JSON, validated by the gate at `init`) and
-/// category names (a JSON array); answers `{"timeout": ms}` or `{"error"}`.
+/// Sets the page's TCF rules as the gate gives them (validated at `init`),
+/// flat: the timeout, then per rule its category index and its purposes,
+/// vendors and special features, each as its length and its ids.
 #[wasm_bindgen]
-pub fn configure(tcf: &str, names: &str) -> String {
-    let (Ok(tcf), Ok(Value::Array(names))) = (parse(tcf), parse(names)) else {
-        return error("expected the tcf value and the category names as JSON");
+pub fn configure(flat: &[u32]) {
+    let mut it = flat.iter().map(|n| u64::from(*n));
+    let mut config = TcfConfig {
+        timeout: flat.first().copied().unwrap_or_default(),
+        rules: Vec::new(),
     };
-    let mut site = alloc::vec::Vec::new();
-    for n in names.iter().skip(ADOBE.len()) {
-        if let Value::String(s) = n {
-            site.push(s.clone());
-        }
+    it.next();
+    while let Some(category) = it.next() {
+        let mut list = || {
+            let n = it.next().unwrap_or_default();
+            let mut ids = Vec::new();
+            for _ in 0..n {
+                ids.extend(it.next());
+            }
+            ids
+        };
+        let (purposes, vendors, special_features) = (list(), list(), list());
+        config.rules.push(Rule {
+            category: category as usize,
+            purposes,
+            vendors,
+            special_features,
+        });
     }
-    let config = Categories::with_site(&site).and_then(|c| Ok((TcfConfig::parse(&c, &tcf)?, c)));
-    match (config, PAGE.0.try_borrow_mut()) {
-        (Ok(page), Ok(mut slot)) => {
-            let mut out = String::from("{\"timeout\":");
-            consentry::json::push_uint(&mut out, page.0.timeout.into());
-            out.push('}');
-            *slot = Some(page);
-            out
-        }
-        (Err(e), _) => error(&e),
-        (_, Err(_)) => error("called while busy"),
+    if let Ok(mut slot) = PAGE.0.try_borrow_mut() {
+        *slot = Some(config);
     }
 }
 
@@ -72,14 +79,15 @@ fn hash(s: &str) -> String {
 }
 
 /// What a CMP's TC string means for the page's categories:
-/// `{"choices": {category: boolean}, "hash": "...", "warning"?: "..."}`;
-/// a string that cannot be read denies every ruled category.
+/// `{"choices": [[category index, boolean], ...], "hash": "...",
+/// "warning"?: "..."}`; a string that cannot be read denies every ruled
+/// category.
 #[wasm_bindgen(js_name = tcData)]
 pub fn tc_data(tc_string: &str) -> String {
     let Ok(page) = PAGE.0.try_borrow() else {
         return error("called while busy");
     };
-    let Some((config, cats)) = page.as_ref() else {
+    let Some(config) = page.as_ref() else {
         return error("called before configure");
     };
     let mut warning = None;
@@ -93,15 +101,16 @@ pub fn tc_data(tc_string: &str) -> String {
             config.deny_all()
         }
     };
-    let mut out = String::from("{\"choices\":{");
+    let mut out = String::from("{\"choices\":[");
     for (n, (i, v)) in choices.iter().enumerate() {
         if n > 0 {
             out.push(',');
         }
-        write_string(cats.names().get(*i).map_or("", String::as_str), &mut out);
-        out.push_str(if *v { ":true" } else { ":false" });
+        out.push('[');
+        push_uint(&mut out, *i as u64);
+        out.push_str(if *v { ",true]" } else { ",false]" });
     }
-    out.push_str("},\"hash\":");
+    out.push_str("],\"hash\":");
     write_string(&hash(tc_string), &mut out);
     if let Some(w) = warning {
         out.push_str(",\"warning\":");
