@@ -6,7 +6,7 @@
 // naming the call, the value and what was expected for a wrong argument.
 // It makes no consent decision of its own.
 // @ts-check
-import init, { gate } from "../build/consentry.js";
+import { initSync, gate } from "../build/consentry.js";
 import { stub } from "./stub.js";
 import { integrations } from "./integrations.js";
 import { warn, fail, show, expected, newId } from "./common.js";
@@ -186,13 +186,25 @@ function load(name) {
   return (modules[name] = modules[name] || (async () => {
     const [module, wasm, css] = locate(name);
     const m = await module;
-    await m.default({ module_or_path: wasm });
+    await instantiate(m.initSync, wasm);
     return { m, css };
   })().catch((e) => {
     // A failed download is tried again on the next call.
     delete modules[name];
     throw e;
   }));
+}
+
+// Compiles a module's wasm (a URL, a Response, or a promise of one) off the
+// main thread and instantiates it with its glue's `initSync`. (The glue's
+// own loader, with its streaming and MIME fallbacks, would cost every page
+// its bytes; the wasm is small enough to compile from its bytes.)
+/** @param {(m: {module: WebAssembly.Module}) => unknown} initSync @param {any} source */
+async function instantiate(initSync, source) {
+  source = await source;
+  const response = source instanceof Response ? source : await fetch(source);
+  if (!response.ok) throw new Error(`${response.status} from ${response.url}`);
+  initSync({ module: await WebAssembly.compile(await response.arrayBuffer()) });
 }
 
 /**
@@ -210,7 +222,7 @@ export async function start(c, config, wasm, locator) {
     // Read once, before anything waits: a later change to the object changes nothing.
     const text = configText(config, warnings);
     try {
-      await init({ module_or_path: await wasm });
+      await instantiate(initSync, wasm);
     } catch (e) {
       throw new Error(`consentry.init: the wasm could not be loaded (${e && /** @type {any} */ (e).message}); expected a URL, Response or promise of one that serves consentry_bg.wasm`);
     }

@@ -7,10 +7,10 @@
 // what a refusal means and when to retry are the wasm's (form/src/wasm.rs).
 // Every text goes in with `textContent` or attributes, never as HTML.
 // @ts-check
-import init, { options as readOptions, number as readNumber, body as makeBody, rejection, outbox as rule } from "../build/consentry-form.js";
+import { initSync, options as readOptions, number as readNumber, body as makeBody, rejection, outbox as rule } from "../build/consentry-form.js";
 import { warn, fail, expected, show, newId } from "./common.js";
 
-export default init;
+export { initSync };
 
 const CALL = "renderPhoneCapture";
 const CALLBACKS = ["onSubmit", "onPending", "onSuccess", "onError", "onClose"];

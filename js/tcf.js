@@ -7,10 +7,10 @@
 // configured timeout the pre-opt-in defaults stay. Also the `iabPlugin`
 // Adobe's ID service calls through `execute`.
 // @ts-check
-import init, { decodeTCString as decode, configure, tcData } from "../build/consentry-iab.js";
+import { initSync, decodeTCString as decode, configure, tcData } from "../build/consentry-iab.js";
 import { warn, fail, expected } from "./common.js";
 
-export default init;
+export { initSync };
 
 // The memoized key Adobe keeps the TC string's hash under.
 const HASH_KEY = "iabConsentHash";
