@@ -281,13 +281,32 @@ fn vendor_section(b: &mut Bits) -> Result<Vec<u16>, TcfError> {
     }
 }
 
+/// The `.`-separated segments of a TC string, split on the byte.
+struct Segments<'a>(Option<&'a str>);
+
+impl<'a> Iterator for Segments<'a> {
+    type Item = &'a str;
+    fn next(&mut self) -> Option<&'a str> {
+        let s = self.0?;
+        match s.bytes().position(|b| b == b'.') {
+            Some(i) => {
+                self.0 = s.get(i + 1..);
+                s.get(..i)
+            }
+            None => self.0.take(),
+        }
+    }
+}
+
 /// Decodes a TC string.
 pub fn decode(s: &str) -> Result<TcString, TcfError> {
-    let s = s.trim();
+    // ASCII only: Unicode trimming and a char splitter cost the wasm their
+    // UTF-8 walks.
+    let s = s.trim_ascii();
     if s.is_empty() {
         return Err(TcfError::Empty);
     }
-    let mut segments = s.split('.');
+    let mut segments = Segments(Some(s));
     let mut b = Bits::from_base64url(segments.next().unwrap_or_default())?;
     let version = b.uint(6) as u8;
     if version != 2 {
