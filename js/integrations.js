@@ -2,7 +2,7 @@
 // page, at start and at every commit (before any listener hears of it):
 // Google Consent Mode's update, the deletion of cookies of categories not
 // approved, and gated tags. The wasm decides every verdict
-// (`inner.integrations`, `inner.tag`); this only touches the page.
+// (its INTEGRATIONS and TAG operations); this only touches the page.
 //
 // Tags: `<script type="text/plain" data-consent="aa">` (inline, or external
 // with `data-src`) and `iframe`, `img` or `link` with `data-consent` and
@@ -12,9 +12,9 @@
 // @ts-check
 
 /**
- * What the gate answers (src/web/gate.rs).
+ * What the gate answers (gate/src/lib.rs, through the facade).
  * @typedef {object} Gate
- * @property {(cookie: string, host: string, path: string, secure: boolean) => ({ consent?: Record<string, string>, cookies?: string[] } | null)} integrations
+ * @property {(cookie: string, host: string, path: string, secure: boolean) => { consent?: Record<string, string>, cookies?: string[] }} integrations
  * @property {(expr: string) => boolean | string} tag
  */
 
@@ -89,8 +89,7 @@ export function integrations(gate) {
   };
 
   function effects() {
-    // null only while the gate is busy (a re-entrant call): nothing to do.
-    const { consent, cookies = [] } = gate.integrations(cookie(), location.hostname, location.pathname, location.protocol == "https:") || {};
+    const { consent, cookies = [] } = gate.integrations(cookie(), location.hostname, location.pathname, location.protocol == "https:");
     const gtag = /** @type {any} */ (window).gtag;
     if (consent) {
       if (typeof gtag != "function") {
