@@ -31,6 +31,38 @@ export function show(v) {
 /** @param {string} call @param {string} subject @param {unknown} v @param {string} what */
 export const expected = (call, subject, v, what) => fail(call, `${subject}${subject && " "}${show(v)}; expected ${what}`);
 
+// An object's own members as JSON text, for a wasm to read: `take(key,
+// value)` sees each member first and returns what to write (undefined: leave
+// it out). Anything JSON cannot hold is refused, naming the member; null
+// and undefined give "null". (The configuration and the form's options.)
+/** @param {string} call @param {string} name @param {any} object @param {(key: string, value: any) => any} take */
+export function jsonMembers(call, name, object, take) {
+  if (object == null) return "null";
+  let keys;
+  try {
+    if (typeof object != "object" || Array.isArray(object)) throw 0;
+    keys = Reflect.ownKeys(object);
+  } catch (_) {
+    throw expected(call, name + " is", object, "an object");
+  }
+  const out = [];
+  for (const k of keys) {
+    if (typeof k != "string") continue;
+    let v, t;
+    try {
+      v = object[k];
+    } catch (_) {}
+    v = take(k, v);
+    if (v === undefined) continue;
+    try {
+      if (typeof v != "function" && !(typeof v == "number" && !isFinite(v))) t = JSON.stringify(v);
+    } catch (_) {}
+    if (t === undefined) throw fail(call, `${name}.${k} is ${show(v)}; expected a JSON value`);
+    out.push(JSON.stringify(k) + ":" + t);
+  }
+  return "{" + out + "}";
+}
+
 // 32 random hex digits: a consent id, an idempotency key.
 export function newId() {
   const b = new Uint8Array(16);

@@ -9,7 +9,7 @@
 import { initSync, gate } from "../build/consentry.js";
 import { stub } from "./stub.js";
 import { integrations } from "./integrations.js";
-import { warn, fail, show, expected, newId } from "./common.js";
+import { warn, fail, expected, newId, jsonMembers } from "./common.js";
 
 // The operations of gate/src/lib.rs (`op`), by code.
 const START = 0, APPROVE = 1, DENY = 2, COMPLETE = 3, APPLY = 4, IS_APPROVED = 5, IS_PRE_APPROVED = 6,
@@ -54,47 +54,29 @@ function func(call, name, v) {
 // no previous permissions); any other value JSON cannot hold is refused.
 /** @param {any} config @param {string[]} warnings */
 export function configText(config, warnings) {
-  if (config == null) return "null";
-  let keys;
-  try {
-    if (typeof config != "object" || Array.isArray(config)) throw 0;
-    keys = Reflect.ownKeys(config);
-  } catch (_) {
-    throw expected("init", "config is", config, "an object");
-  }
-  const out = [];
-  for (const k of keys) {
-    if (typeof k != "string") continue;
-    let v, t;
+  return jsonMembers("init", "config", config, (k, v) => {
+    if (typeof v != "function" || (k != "doesOptInApply" && k != "previousPermissions")) return v;
     try {
-      v = config[k];
-    } catch (_) {}
-    if (typeof v == "function" && (k == "doesOptInApply" || k == "previousPermissions")) {
-      try {
-        v = v();
-      } catch (_) {
-        const optIn = k == "doesOptInApply";
-        warnings.push(`config.${k}() threw; ${optIn ? "opt-in applies" : "ignored"}`);
-        v = optIn || undefined;
-      }
+      return v();
+    } catch (_) {
+      const optIn = k == "doesOptInApply";
+      warnings.push(`config.${k}() threw; ${optIn ? "opt-in applies" : "ignored"}`);
+      return optIn || undefined;
     }
-    if (v === undefined) continue;
-    try {
-      if (typeof v != "function" && !(typeof v == "number" && !isFinite(v))) t = JSON.stringify(v);
-    } catch (_) {}
-    if (t === undefined) throw fail("init", `config.${k} is ${show(v)}; expected a JSON value`);
-    out.push(JSON.stringify(k) + ":" + t);
-  }
-  return "{" + out + "}";
+  });
 }
 
-// The gate's answer to one operation; an `{error}` answer throws.
-/** @param {string} call @param {number} op @param {unknown} arg */
-function ask(call, op, arg) {
-  const r = JSON.parse(gate(op, JSON.stringify(arg), Date.now()));
+// The gate's answer to one operation (its argument as JSON text); an
+// `{error}` answer throws.
+/** @param {string} call @param {number} op @param {string} text */
+function answer(call, op, text) {
+  const r = JSON.parse(gate(op, text, Date.now()));
   if (r && r.error) throw fail(call, r.error);
   return r;
 }
+
+/** @param {string} call @param {number} op @param {unknown} arg */
+const ask = (call, op, arg) => answer(call, op, JSON.stringify(arg));
 
 // What each place may hold of the record, for the gate to pick from by the
 // configuration: the text, null when empty, false when it cannot be read
@@ -235,9 +217,7 @@ export async function start(c, config, wasm, locator) {
       channel.port2.postMessage(0);
     });
     const gpc = /** @type {any} */ (navigator).globalPrivacyControl === true;
-    const r = JSON.parse(gate(START, `[${text},${gpc},"${newId()}",${JSON.stringify(location.hostname)},${JSON.stringify(places(/"storage":"localStorage"/.test(text)))}]`, Date.now()));
-    if (r.error) throw fail("init", r.error);
-    st = r;
+    st = answer("init", START, `[${text},${gpc},"${newId()}",${JSON.stringify(location.hostname)},${JSON.stringify(places(/"storage":"localStorage"/.test(text)))}]`);
     for (const w of warnings.concat(st.warnings)) warn(w);
     // Without the inline snippet, Consent Mode's default is sent now.
     stub(window, document, 0, config);

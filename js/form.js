@@ -8,7 +8,7 @@
 // Every text goes in with `textContent` or attributes, never as HTML.
 // @ts-check
 import { initSync, options as readOptions, number as readNumber, body as makeBody, rejection, outbox as rule } from "../build/consentry-form.js";
-import { warn, fail, expected, show, newId } from "./common.js";
+import { warn, fail, expected, newId, jsonMembers } from "./common.js";
 
 export { initSync };
 
@@ -129,15 +129,9 @@ export function render(/** @type {any} */ target, options, stylesheet) {
   if (!target || /** @type {any} */ (target).nodeType !== 1) throw expected(CALL, "target is", target, "an element");
   /** @type {Record<string, Function>} */
   const callbacks = {};
-  /** @type {Record<string, unknown>} */
-  const plain = {};
-  if (options != null && (typeof options != "object" || Array.isArray(options))) throw expected(CALL, "options is", options, "an object");
-  for (const [k, v] of Object.entries(options || {})) {
-    if (typeof v == "function" && CALLBACKS.includes(k)) callbacks[k] = v;
-    else if (typeof v == "function" || (typeof v == "number" && !isFinite(v))) throw fail(CALL, `options.${k} is ${show(v)}; expected a JSON value`);
-    else plain[k] = v;
-  }
-  const o = JSON.parse(readOptions(options == null ? "null" : JSON.stringify(plain)));
+  // The callbacks stay here; everything else goes to the wasm's rules.
+  const text = jsonMembers(CALL, "options", options, (k, v) => (typeof v == "function" && CALLBACKS.includes(k) ? void (callbacks[k] = v) : v));
+  const o = JSON.parse(readOptions(text));
   if (o.error) throw fail(CALL, o.error);
   for (const w of o.warnings) warn(w);
   const t = (/** @type {string} */ key) => o.texts[key] || "";
@@ -214,8 +208,9 @@ export function render(/** @type {any} */ target, options, stylesheet) {
     form.setAttribute("data-state", state);
     status.textContent = text;
   };
+  const allowed = JSON.stringify(o.countries.map((/** @type {string[]} */ c) => c[0]));
   const number = () => {
-    const r = JSON.parse(readNumber(input.value, select.value, JSON.stringify(o.countries.map((/** @type {string[]} */ c) => c[0]))));
+    const r = JSON.parse(readNumber(input.value, select.value, allowed));
     return r.e164 ? { e164: r.e164 } : { error: t(r.code) };
   };
   const label = (/** @type {string} */ iso) => (o.countries.find((/** @type {string[]} */ c) => c[0] == iso) || [iso, iso])[1];
