@@ -157,6 +157,69 @@ pub fn push_hex(out: &mut String, byte: u8, upper: bool) {
     }
 }
 
+/// A JSON object written member by member: how the modules' wasm
+/// functions answer the JS shell.
+pub struct Object(String);
+
+impl Default for Object {
+    fn default() -> Self {
+        Object(String::from("{"))
+    }
+}
+
+impl Object {
+    /// An empty object.
+    pub fn new() -> Object {
+        Object::default()
+    }
+
+    /// Writes `"key":` and gives the text to write the value into.
+    pub fn key(&mut self, key: &str) -> &mut String {
+        if self.0.len() > 1 {
+            self.0.push(',');
+        }
+        write_string(key, &mut self.0);
+        self.0.push(':');
+        &mut self.0
+    }
+
+    /// A member whose value is JSON text already.
+    pub fn raw(&mut self, key: &str, json: &str) {
+        self.key(key).push_str(json);
+    }
+
+    /// A string member.
+    pub fn string(&mut self, key: &str, s: &str) {
+        write_string(s, self.key(key));
+    }
+
+    /// An array-of-strings member.
+    pub fn strings<'a>(&mut self, key: &str, items: impl Iterator<Item = &'a str>) {
+        let out = self.key(key);
+        out.push('[');
+        for (i, s) in items.enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            write_string(s, out);
+        }
+        out.push(']');
+    }
+
+    /// The object's text.
+    pub fn done(mut self) -> String {
+        self.0.push('}');
+        self.0
+    }
+}
+
+/// `{"error": message}`: how a module's wasm function refuses a call.
+pub fn error(message: &str) -> String {
+    let mut o = Object::new();
+    o.string("error", message);
+    o.done()
+}
+
 /// Parses one JSON value that fills all of `text` (surrounding whitespace
 /// allowed). The error says what was wrong and where.
 pub fn parse(text: &str) -> Result<Value, String> {

@@ -10,15 +10,8 @@ use crate::rules::outbox::{classify, Entry, Outbox, Outcome};
 use crate::rules::payload::{status_set_body, Consent, Rejection, Submission};
 use crate::rules::phone::{self, country};
 use crate::rules::{sha256, texts};
-use consentry::json::{parse, push_uint, write_string, Value};
+use consentry::json::{error, parse, push_uint, write_string, Object, Value};
 use wasm_bindgen::prelude::*;
-
-fn error(message: &str) -> String {
-    let mut out = String::from("{\"error\":");
-    write_string(message, &mut out);
-    out.push('}');
-    out
-}
 
 /// "GB +44": what the country picker and the messages show.
 fn country_label(iso: &str) -> String {
@@ -28,19 +21,6 @@ fn country_label(iso: &str) -> String {
         s.push_str(c.calling_code);
     }
     s
-}
-
-fn key(out: &mut String, k: &str) {
-    if out.len() > 1 {
-        out.push(',');
-    }
-    write_string(k, out);
-    out.push(':');
-}
-
-fn string(out: &mut String, k: &str, v: &str) {
-    key(out, k);
-    write_string(v, out);
 }
 
 /// Validates `renderPhoneCapture`'s options (JSON, the callbacks taken out
@@ -58,58 +38,46 @@ pub fn options(json: &str) -> String {
         Ok(o) => o,
         Err(e) => return error(&e),
     };
-    let mut out = String::from("{");
-    string(&mut out, "subscriptionGroupId", &o.subscription_group_id);
+    let mut a = Object::new();
+    a.string("subscriptionGroupId", &o.subscription_group_id);
     if let Some(id) = &o.external_id {
-        string(&mut out, "externalId", id);
+        a.string("externalId", id);
     }
-    key(&mut out, "doubleOptIn");
-    out.push_str(if o.double_opt_in { "true" } else { "false" });
-    string(&mut out, "locale", o.locale.code());
-    string(&mut out, "programme", &o.programme);
-    string(&mut out, "disclosure", &o.disclosure);
-    string(&mut out, "formId", &o.form_id);
-    key(&mut out, "modal");
-    out.push_str(if o.mode == Mode::Modal { "true" } else { "false" });
-    key(&mut out, "stylesheet");
-    out.push_str(if o.stylesheet { "true" } else { "false" });
-    string(&mut out, "submitUrl", &o.submit_url());
-    string(&mut out, "defaultCountry", o.default_country);
-    key(&mut out, "countries");
+    a.raw("doubleOptIn", if o.double_opt_in { "true" } else { "false" });
+    a.string("locale", o.locale.code());
+    a.string("programme", &o.programme);
+    a.string("disclosure", &o.disclosure);
+    a.string("formId", &o.form_id);
+    a.raw("modal", if o.mode == Mode::Modal { "true" } else { "false" });
+    a.raw("stylesheet", if o.stylesheet { "true" } else { "false" });
+    a.string("submitUrl", &o.submit_url());
+    a.string("defaultCountry", o.default_country);
+    let out = a.key("countries");
     out.push('[');
     for (i, iso) in o.countries.iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
         out.push('[');
-        write_string(iso, &mut out);
+        write_string(iso, out);
         out.push(',');
-        write_string(&country_label(iso), &mut out);
+        write_string(&country_label(iso), out);
         out.push(']');
     }
     out.push(']');
-    key(&mut out, "texts");
+    let out = a.key("texts");
     out.push('{');
     for (i, (k, _)) in texts::TEXTS.iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
-        write_string(k, &mut out);
+        write_string(k, out);
         out.push(':');
-        write_string(&o.text(k), &mut out);
+        write_string(&o.text(k), out);
     }
     out.push('}');
-    key(&mut out, "warnings");
-    out.push('[');
-    for (i, w) in warnings.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        write_string(w, &mut out);
-    }
-    out.push(']');
-    out.push('}');
-    out
+    a.strings("warnings", warnings.iter().map(String::as_str));
+    a.done()
 }
 
 /// A typed number with `country` selected, among the form's `allowed`
@@ -127,13 +95,12 @@ pub fn number(input: &str, country: &str, allowed: &str) -> String {
             isos.push(s);
         }
     }
-    let mut out = String::from("{");
+    let mut a = Object::new();
     match phone::normalise(input, country, &isos) {
-        Ok(e164) => string(&mut out, "e164", &e164),
-        Err(e) => string(&mut out, "code", e.code()),
+        Ok(e164) => a.string("e164", &e164),
+        Err(e) => a.string("code", e.code()),
     }
-    out.push('}');
-    out
+    a.done()
 }
 
 /// The body the form posts: Braze's `/subscription/status/set` fields and
@@ -211,23 +178,13 @@ pub fn outbox(op: &str, text: &str, arg: &str, now: f64) -> String {
         Some(Value::String(s)) => s.as_str(),
         _ => "",
     };
-    let mut out = String::from("{");
+    let mut a = Object::new();
     match op {
         "push" => outbox.push(Entry::new(s("key"), s("url"), s("body"), now)),
-        "expire" => {
-            key(&mut out, "expired");
-            out.push('[');
-            for (i, e) in outbox.expire(now).iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_string(&e.url, &mut out);
-            }
-            out.push(']');
-        }
+        "expire" => a.strings("expired", outbox.expire(now).iter().map(|e| e.url.as_str())),
         "due" => {
             let in_flight = |k: &str| matches!(&arg, Value::Array(keys) if keys.iter().any(|x| matches!(x, Value::String(s) if s == k)));
-            key(&mut out, "due");
+            let out = a.key("due");
             out.push('[');
             let mut first = true;
             for e in outbox.due(now) {
@@ -235,7 +192,7 @@ pub fn outbox(op: &str, text: &str, arg: &str, now: f64) -> String {
                     if !core::mem::take(&mut first) {
                         out.push(',');
                     }
-                    entry_json(&mut out, e);
+                    entry_json(out, e);
                 }
             }
             out.push(']');
@@ -245,9 +202,9 @@ pub fn outbox(op: &str, text: &str, arg: &str, now: f64) -> String {
                     next = Some(e.next_at);
                 }
             }
-            key(&mut out, "next");
+            let out = a.key("next");
             match next {
-                Some(n) => push_uint(&mut out, n),
+                Some(n) => push_uint(out, n),
                 None => out.push_str("null"),
             }
         }
@@ -258,8 +215,7 @@ pub fn outbox(op: &str, text: &str, arg: &str, now: f64) -> String {
                 .and_then(|n| u16::try_from(n).ok());
             let outcome = classify(status);
             outbox.settle(s("key"), outcome, now);
-            string(
-                &mut out,
+            a.string(
                 "outcome",
                 match outcome {
                     Outcome::Delivered => "delivered",
@@ -271,12 +227,10 @@ pub fn outbox(op: &str, text: &str, arg: &str, now: f64) -> String {
         "wake" => outbox.wake(now),
         _ => return error("unknown operation"),
     }
-    key(&mut out, "outbox");
     if outbox.is_empty() {
-        out.push_str("null");
+        a.raw("outbox", "null");
     } else {
-        write_string(&outbox.encode(), &mut out);
+        a.string("outbox", &outbox.encode());
     }
-    out.push('}');
-    out
+    a.done()
 }

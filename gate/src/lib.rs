@@ -21,7 +21,7 @@ extern crate std;
 
 use alloc::{string::String, vec::Vec};
 use consentry::consent::{domain_candidates, permission_map, Commit, Config, Engine, Expiry, StorageKind, RESERVED};
-use consentry::json::{parse, push_uint, write_string, Value};
+use consentry::json::{error, parse, push_uint, write_string, Object as Answer, Value};
 
 #[cfg(target_arch = "wasm32")]
 mod wasm;
@@ -74,61 +74,18 @@ fn storage_code(c: &Config) -> i8 {
     }
 }
 
-/// An answer under construction: a JSON object's members.
-struct Answer(String);
-
-impl Answer {
-    fn new() -> Answer {
-        Answer(String::from("{"))
-    }
-    fn key(&mut self, key: &str) -> &mut String {
-        if self.0.len() > 1 {
-            self.0.push(',');
+/// `{name: value, ...}` as the member `key` of `a`.
+fn bools<'a>(a: &mut Answer, key: &str, pairs: impl Iterator<Item = (&'a str, bool)>) {
+    let out = a.key(key);
+    out.push('{');
+    for (i, (k, v)) in pairs.enumerate() {
+        if i > 0 {
+            out.push(',');
         }
-        write_string(key, &mut self.0);
-        self.0.push(':');
-        &mut self.0
+        write_string(k, out);
+        out.push_str(if v { ":true" } else { ":false" });
     }
-    fn raw(&mut self, key: &str, json: &str) {
-        self.key(key).push_str(json);
-    }
-    fn string(&mut self, key: &str, s: &str) {
-        write_string(s, self.key(key));
-    }
-    fn bools<'a>(&mut self, key: &str, pairs: impl Iterator<Item = (&'a str, bool)>) {
-        let out = self.key(key);
-        out.push('{');
-        for (i, (k, v)) in pairs.enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            write_string(k, out);
-            out.push_str(if v { ":true" } else { ":false" });
-        }
-        out.push('}');
-    }
-    fn strings<'a>(&mut self, key: &str, items: impl Iterator<Item = &'a str>) {
-        let out = self.key(key);
-        out.push('[');
-        for (i, s) in items.enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            write_string(s, out);
-        }
-        out.push(']');
-    }
-    fn done(mut self) -> String {
-        self.0.push('}');
-        self.0
-    }
-}
-
-/// `{"error": message}`.
-fn error(message: &str) -> String {
-    let mut a = Answer::new();
-    a.string("error", message);
-    a.done()
+    out.push('}');
 }
 
 /// `<what> <value>; expected <expected>`, for an argument of the wrong shape
@@ -272,7 +229,7 @@ impl Gate {
             }
             out.push(']');
         }
-        let answer = state(a, &engine, None, None);
+        let answer = state(a, &engine, None);
         self.0 = Some((engine, id.clone()));
         answer
     }
@@ -287,9 +244,10 @@ fn arg_at(v: &Value, i: usize) -> Option<&Value> {
 
 /// Adds the state (see [`Gate::call`]) to `a`: the commit's changes and the
 /// record to write, when there are.
-fn state(mut a: Answer, engine: &Engine, commit: Option<&Commit>, write: Option<&str>) -> String {
+fn state(mut a: Answer, engine: &Engine, commit: Option<&Commit>) -> String {
     let names = engine.config().categories.names();
-    a.bools(
+    bools(
+        &mut a,
         "permissions",
         names
             .iter()
@@ -314,7 +272,8 @@ fn state(mut a: Answer, engine: &Engine, commit: Option<&Commit>, write: Option<
     let answer = !c.opt_in_applies || engine.status() == consentry::consent::Status::Complete || c.pre_opt_in.is_some();
     a.raw("answer", boolean(answer));
     if let Some(commit) = commit {
-        a.bools(
+        bools(
+            &mut a,
             "changes",
             commit
                 .changes
@@ -322,7 +281,7 @@ fn state(mut a: Answer, engine: &Engine, commit: Option<&Commit>, write: Option<
                 .filter_map(|(i, v)| Some((names.get(*i)?.as_str(), *v))),
         );
     }
-    if let Some(text) = write {
+    if let Some(text) = commit.and_then(|c| c.stored.as_deref()) {
         a.string("write", text);
     }
     a.done()
@@ -330,8 +289,7 @@ fn state(mut a: Answer, engine: &Engine, commit: Option<&Commit>, write: Option<
 
 /// The state after a call that may have committed.
 fn after(engine: &Engine, commit: Option<Commit>) -> String {
-    let write = commit.as_ref().and_then(|c| c.stored.clone());
-    state(Answer::new(), engine, commit.as_ref(), write.as_deref())
+    state(Answer::new(), engine, commit.as_ref())
 }
 
 fn run(engine: &mut Engine, id: &str, op: u32, arg: &Value, now: f64) -> String {

@@ -6,7 +6,7 @@ use crate::tcf::rules::{Rules, TcfConfig};
 use alloc::string::String;
 use alloc::vec::Vec;
 use consentry::consent::Rule;
-use consentry::json::{push_hex, push_uint, write_string};
+use consentry::json::{error, push_hex, push_uint, write_string};
 use core::cell::RefCell;
 use wasm_bindgen::prelude::*;
 
@@ -15,13 +15,6 @@ struct Page(RefCell<Option<TcfConfig>>);
 // SAFETY: wasm32-unknown-unknown without atomics runs one thread.
 unsafe impl Sync for Page {}
 static PAGE: Page = Page(RefCell::new(None));
-
-fn error(message: &str) -> String {
-    let mut out = String::from("{\"error\":");
-    write_string(message, &mut out);
-    out.push('}');
-    out
-}
 
 /// `decodeTCString`: the decoded TC string as JSON, or `{"error": why}`.
 #[wasm_bindgen(js_name = decodeTCString)]
