@@ -38,10 +38,13 @@ const load = () => {
   }
 };
 
-// Runs an outbox rule over the stored outbox and stores what it answers.
+// Runs an outbox rule over the stored outbox and stores what it answers,
+// when that changed (reading which submissions are due changes nothing).
 /** @param {string} op @param {unknown} [arg] */
 function apply(op, arg) {
-  const r = JSON.parse(rule(op, load(), JSON.stringify(arg ?? null), Date.now()));
+  const text = load();
+  const r = JSON.parse(rule(op, text, JSON.stringify(arg ?? null), Date.now()));
+  if ((r.outbox ?? "") === text) return r;
   try {
     r.outbox == null ? localStorage.removeItem(OUTBOX_KEY) : localStorage.setItem(OUTBOX_KEY, r.outbox);
   } catch (_) {
