@@ -273,7 +273,7 @@ fn is_domain(d: &str) -> bool {
     let d = d.trim_start_matches('.');
     !d.is_empty()
         && d.len() <= 253
-        && d.split('.')
+        && crate::split(d, b'.')
             .all(|label| !label.is_empty() && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
 }
 

@@ -156,8 +156,8 @@ impl Integrations {
     /// Consentry's own record is never among them.
     pub fn cookies_to_delete<'a>(&self, permissions: &[bool], document_cookie: &'a str) -> Vec<&'a str> {
         let mut out = Vec::new();
-        for pair in document_cookie.split(';') {
-            let name = pair.split_once('=').map_or(pair, |(k, _)| k).trim_ascii();
+        for pair in crate::split(document_cookie, b';') {
+            let name = crate::split(pair, b'=').next().unwrap_or(pair).trim_ascii();
             if name.is_empty() || name == super::STORAGE_KEY {
                 continue;
             }
@@ -255,7 +255,7 @@ pub fn tag_wanted<'a>(cats: &Categories, permissions: &[bool], expr: &'a str) ->
 pub fn cookie_paths(path: &str) -> Vec<String> {
     let mut out = vec![String::from("/")];
     let mut at = String::new();
-    for segment in path.split('/').filter(|s| !s.is_empty()) {
+    for segment in crate::split(path, b'/').filter(|s| !s.is_empty()) {
         at.push('/');
         at.push_str(segment);
         out.push(at.clone());
