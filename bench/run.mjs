@@ -13,6 +13,7 @@ import { extname, join, normalize } from "node:path";
 import { brotliCompressSync, gzipSync, constants } from "node:zlib";
 import { fileURLToPath } from "node:url";
 import { launch } from "../tests/e2e/harness.mjs";
+import { writeSection } from "../scripts/readme.mjs";
 import { CONTENDERS, DECODERS, page, IAB_CORE_PAGE, BLANK_PAGE } from "./contenders.mjs";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -341,6 +342,22 @@ export function goals(r) {
   ].join("\n");
 }
 
+export const MARKERS = ["<!-- bench table: npm run bench -->", "<!-- /bench table -->"];
+
+// What the README shows of a run: the machine, the table and the goals.
+export function report(r) {
+  const m = r.machine;
+  return [
+    `Latest run, on ${m.cpu} (${m.cores} cores), ${m.os}, Chromium ${m.chromium}, CPU throttling ${r.options.throttle}x:`,
+    "",
+    table(r),
+    "",
+    "Against the goals of issue 12, from the same run:",
+    "",
+    goals(r),
+  ].join("\n");
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const arg = (name, fallback) => {
     const i = process.argv.indexOf(`--${name}`);
@@ -361,4 +378,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   }
   writeFileSync(out, JSON.stringify(r, null, 2) + "\n");
   console.log(`\nwrote ${out}`);
+  // The README shows the committed results (npm test checks they agree).
+  if (out === join(ROOT, "bench/results.json")) {
+    writeSection(MARKERS, report(r));
+    console.log("README.md: benchmark table written");
+  }
 }

@@ -3,8 +3,9 @@
 // stay at or below the budget (exit 1 above it).
 // `--write` puts the table into README.md between the size markers; the
 // packaging test fails when the README's table is not this build's.
-import { readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import { gzipSync, brotliCompressSync, constants } from "node:zlib";
+import { writeSection } from "./readme.mjs";
 
 const BUDGET = 24 * 1024;
 // The goals of issue 12, printed beside each page's total.
@@ -69,10 +70,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   }
   console.log(`the test run fails above ${BUDGET} bytes for the page total`);
   if (process.argv.includes("--write")) {
-    const readme = readFileSync("README.md", "utf8");
-    const [start, end] = MARKERS.map((m) => readme.indexOf(m));
-    if (start < 0 || end < start) throw new Error("README.md has no size markers");
-    writeFileSync("README.md", readme.slice(0, start + MARKERS[0].length) + "\n" + result.table + "\n" + readme.slice(end));
+    writeSection(MARKERS, result.table);
     console.log("README.md: size table written");
   }
   if (result.page > BUDGET) {

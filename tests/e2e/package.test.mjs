@@ -6,6 +6,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import { sizes, MARKERS } from "../../scripts/size.mjs";
 import { SERVER_COMMAND } from "./harness.mjs";
+import { readSection } from "../../scripts/readme.mjs";
+import { report, MARKERS as BENCH_MARKERS } from "../../bench/run.mjs";
 
 test("the inline snippets stay within 1,536 bytes", () => {
   for (const file of ["dist/snippet.min.js", "dist/snippet-consent-mode.min.js"]) {
@@ -40,9 +42,11 @@ test("the TypeScript types compile against every public call", () => {
 });
 
 test("the README's size table is this build's (npm run size -- --write)", () => {
-  const readme = readFileSync("README.md", "utf8");
-  const table = readme.slice(readme.indexOf(MARKERS[0]) + MARKERS[0].length, readme.indexOf(MARKERS[1])).trim();
-  assert.equal(table, sizes().table);
+  assert.equal(readSection(MARKERS), sizes().table);
+});
+
+test("the README's benchmark figures are bench/results.json's (npm run bench writes both)", () => {
+  assert.equal(readSection(BENCH_MARKERS), report(JSON.parse(readFileSync("bench/results.json", "utf8"))));
 });
 
 test("the README starts the sandbox with npm run demo's command line", () => {
