@@ -17,7 +17,9 @@ const START = 0, APPROVE = 1, DENY = 2, COMPLETE = 3, APPLY = 4, IS_APPROVED = 5
 // Adobe's OptInCategories; the site's categories join under their
 // upper-cased names.
 const ADOBE = { AAM: "aam", ADCLOUD: "adcloud", ANALYTICS: "aa", CAMPAIGN: "campaign", ECID: "ecid", LIVEFYRE: "livefyre", TARGET: "target", MEDIA_ANALYTICS: "mediaaa" };
-const KEY = "adobeujs-optin";
+// The record's two keys (cookies, or storage items): Adobe's value, which
+// Adobe's library reads, and Consentry's own.
+const KEYS = ["adobeujs-optin", "consentry"];
 const OUTBOX_KEY = "consentry-outbox";
 
 // A category argument: one string, an array or any array-like of strings
@@ -78,36 +80,38 @@ function answer(call, op, text) {
 /** @param {string} call @param {number} op @param {unknown} arg */
 const ask = (call, op, arg) => answer(call, op, JSON.stringify(arg));
 
-// What each place may hold of the record, for the gate to pick from by the
-// configuration: the text, null when empty, false when it cannot be read
-// (a sandboxed frame, blocked cookies, a cookie that is not percent-encoded
-// UTF-8). The storages are read only when the configuration names
-// localStorage (their first access can take milliseconds); the gate reads
-// no other place for such a configuration.
+// What each place holds of the record, for the gate to pick from by the
+// configuration: `[adobe, consentry]`, each text or null when empty; false
+// when the place cannot be read (a sandboxed frame, blocked cookies, a
+// cookie that is not percent-encoded UTF-8). The storages are read only
+// when the configuration names localStorage (their first access can take
+// milliseconds); the gate reads no other place for such a configuration.
 /** @param {unknown} local whether the configuration names localStorage */
-function places(local) {
-  /** @param {() => string | null} read */
+export function places(local) {
+  /** @param {(key: string) => string | null} read */
   const get = (read) => {
     try {
-      return read();
+      return KEYS.map(read);
     } catch (_) {
       return false;
     }
   };
+  const jar = () => document.cookie.split(/;\s*/);
   return [
-    get(() => {
-      const pair = document.cookie.split(/;\s*/).find((c) => c.startsWith(KEY + "="));
-      return pair ? decodeURIComponent(pair.slice(KEY.length + 1)) : null;
+    get((k) => {
+      const pair = jar().find((c) => c.startsWith(k + "="));
+      return pair ? decodeURIComponent(pair.slice(k.length + 1)) : null;
     }),
-    local ? get(() => localStorage.getItem(KEY)) : null,
-    local ? get(() => sessionStorage.getItem(KEY)) : null,
+    local ? get((k) => localStorage.getItem(k)) : null,
+    local ? get((k) => sessionStorage.getItem(k)) : null,
   ];
 }
 
-// Writes the record's text where the gate's START answer says (`store`: 0
-// the cookie, with the answer's attributes, percent-encoded as Adobe's
-// library does; 1 localStorage; 2 sessionStorage). A failure is a warning,
-// once per page; the page carries on with the choice in memory.
+// Writes the record's texts (`[adobe, consentry]`, the second null when
+// there is no choice to prove) where the gate's START answer says
+// (`store`: 0 the cookies, with the answer's attributes, percent-encoded
+// as Adobe's library does; 1 localStorage; 2 sessionStorage). A failure is
+// a warning, once per page; the page carries on with the choice in memory.
 /** @param {{store: number, cookie?: string, probe?: string[]}} start */
 function storage({ store: kind, cookie: attributes = "", probe }) {
   let domain = "";
@@ -126,8 +130,8 @@ function storage({ store: kind, cookie: attributes = "", probe }) {
   };
   /** @param {string} why */
   const warnOnce = (why) => failed || ((failed = true), warn("the choice could not be stored: " + why));
-  /** @param {string} text the record's text */
-  return (text) => {
+  /** @param {(string | null)[]} texts */
+  return (texts) => {
     if (kind) {
       let s;
       try {
@@ -136,7 +140,7 @@ function storage({ store: kind, cookie: attributes = "", probe }) {
         return warnOnce("storage is not available");
       }
       try {
-        s.setItem(KEY, text);
+        texts.forEach((t, i) => t != null && s.setItem(KEYS[i], t));
       } catch (_) {
         warnOnce("storage refused the write (quota exceeded?)");
       }
@@ -144,15 +148,18 @@ function storage({ store: kind, cookie: attributes = "", probe }) {
     }
     // The top-most domain that keeps a cookie, found once.
     if (probe) (domain = probe.find(sticks) || ""), (probe = undefined);
-    const value = KEY + "=" + encodeURIComponent(text);
-    try {
-      document.cookie = value + attributes + (domain && "; domain=" + domain);
-      if (!document.cookie.split(/;\s*/).includes(value)) {
-        warnOnce("the browser did not keep the cookie (cookies disabled, or a domain/Secure setting the page cannot use)");
+    texts.forEach((t, i) => {
+      if (t == null) return;
+      const value = KEYS[i] + "=" + encodeURIComponent(t);
+      try {
+        document.cookie = value + attributes + (domain && "; domain=" + domain);
+        if (!document.cookie.split(/;\s*/).includes(value)) {
+          warnOnce("the browser did not keep the cookie (cookies disabled, a value over the browser's 4 KB, or a domain/Secure setting the page cannot use)");
+        }
+      } catch (_) {
+        warnOnce("cookies are not available");
       }
-    } catch (_) {
-      warnOnce("cookies are not available");
-    }
+    });
   };
 }
 
@@ -284,7 +291,7 @@ function iab(c, tcf, apply) {
 /**
  * Replaces the stub's methods by the real API over the gate's state `st`;
  * returns what commits a CMP's choices.
- * @param {any} c @param {any} st @param {(text: string) => void} store @param {{effects: () => void}} page
+ * @param {any} c @param {any} st @param {(texts: (string | null)[]) => void} store @param {{effects: () => void}} page
  */
 function upgrade(c, st, store, page) {
   /** @type {{ f: Function, ctx?: unknown, id: number }[]} */

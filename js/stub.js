@@ -58,26 +58,28 @@ export function stub(w, d, base, config, load) {
   // only where the gate is certain to approve it at start
   // (tests/e2e/early.test.mjs checks this against the gate on generated
   // configurations and records). That is: a configuration of exactly
-  // doesOptInApply: true and isOptInStorageEnabled: true (the cookie is the
-  // store, revision 0); a record Consentry wrote, with valid fields, no
-  // number with a sign, fraction or exponent
+  // doesOptInApply: true and isOptInStorageEnabled: true, in that order
+  // (the cookies are
+  // the store, revision 0); both of the record's cookies, Consentry's with
+  // valid fields; no number with a sign, fraction or exponent in either
   // (JSON.parse reads them, the gate does not), no nesting the gate
-  // refuses, and the category's value the boolean true. Anything else:
-  // false, as before.
+  // refuses, and the category's value in Adobe's cookie the boolean true.
+  // Anything else: false, as before.
   var e = /** @type {any} */ ({});
   if (EARLY) {
     let k = config,
       r,
-      m;
+      m,
+      q = (/** @type {string} */ n) =>
+        /[:,[]\s*(-|\d+[.eE])/.test((r = decodeURIComponent(d.cookie.match(RegExp("(^|; )" + n + "=([^;]*)"))[2]))) || r.split(/[[{]/).length > 31
+          ? 0
+          : JSON.parse(r);
     try {
-      if (Object.getOwnPropertyNames(k).every((x) => /^(doesOptInApply|isOptInStorageEnabled)$/.test(x)) && k.doesOptInApply === !0 && k.isOptInStorageEnabled === !0) {
-        r = decodeURIComponent(d.cookie.match(/(^|;\s*)adobeujs-optin=([^;]*)/)[2]);
-        if (!/[:,[]\s*(-|\d+[.eE])/.test(r) && r.split(/[[{]/).length < 32) {
-          r = JSON.parse(r);
-          m = r.consentry;
-          if (m.v === 1 && m.rev >>> 0 === m.rev && Number.isSafeInteger(m.time) && /^"[ -~]{0,64}"$/.test(JSON.stringify(m.id)))
-            for (k of Object.values(c.Categories)) e[k] = r[k] === !0;
-        }
+      if (Object.getOwnPropertyNames(k) + "" == "doesOptInApply,isOptInStorageEnabled" && k.doesOptInApply === !0 && k.isOptInStorageEnabled === !0) {
+        m = q("consentry");
+        r = q("adobeujs-optin");
+        if (m.v === 2 && m.rev === 0 && Number.isSafeInteger(m.time) && /^"[ -~]{0,64}"$/.test(JSON.stringify(m.id)))
+          for (k of Object.values(c.Categories)) e[k] = r[k] === !0;
       }
     } catch (x) {}
   }

@@ -9,7 +9,13 @@ fn config(json: &str) -> Config {
     Config::parse(&parse(json).unwrap(), &mut warnings).unwrap()
 }
 
+/// Starts from Adobe's value alone (`stored`), as Adobe's library writes it.
 fn start(json: &str, stored: Option<&str>) -> (Engine, Vec<String>) {
+    start_with(json, [stored, None])
+}
+
+/// Starts from both of the record's values: Adobe's and Consentry's.
+fn start_with(json: &str, stored: [Option<&str>; 2]) -> (Engine, Vec<String>) {
     let mut warnings = Vec::new();
     let config = Config::parse(&parse(json).unwrap(), &mut warnings).unwrap();
     let engine = Engine::start(config, stored, 1_000_000.0, false, &mut warnings);
@@ -163,20 +169,71 @@ fn commits_produce_the_record_only_when_storage_is_on() {
         r#"{"doesOptInApply":true,"isOptInStorageEnabled":true,"revision":3}"#,
         None,
     );
-    let text = set(&mut e, &["aa"], true, false).unwrap().stored.unwrap();
-    assert!(text.starts_with(r#"{"aam":false,"adcloud":false,"aa":true,"#), "{text}");
-    assert!(
-        text.ends_with(r#""consentry":{"v":1,"rev":3,"time":2000000,"id":"test-id"}}"#),
-        "{text}"
+    let (adobe, own) = set(&mut e, &["aa"], true, false).unwrap().stored.unwrap();
+    assert_eq!(
+        adobe,
+        r#"{"aam":false,"adcloud":false,"aa":true,"campaign":false,"ecid":false,"livefyre":false,"target":false,"mediaaa":false}"#
     );
+    assert_eq!(
+        own.as_deref(),
+        Some(r#"{"v":2,"rev":3,"time":2000000,"id":"test-id","choice":{}}"#)
+    );
+}
+
+#[test]
+fn adobes_value_holds_only_what_adobes_library_reads() {
+    // Adobe's library takes a value with any other key for no choice at
+    // all (issue 13): the site's categories and Consentry's fields go to
+    // Consentry's value.
+    let cfg = r#"{"doesOptInApply":true,"isOptInStorageEnabled":true,"categories":["sms"]}"#;
+    let (mut e, _) = start(cfg, None);
+    e.memoize("iabConsentHash", Value::String("h".into()));
+    let (adobe, own) = set(&mut e, &["aa", "sms"], true, false).unwrap().stored.unwrap();
+    let Value::Object(members) = parse(&adobe).unwrap() else {
+        panic!("{adobe}")
+    };
+    let keys: Vec<&str> = members.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(
+        keys,
+        [
+            "aam",
+            "adcloud",
+            "aa",
+            "campaign",
+            "ecid",
+            "livefyre",
+            "target",
+            "mediaaa",
+            "iabConsentHash"
+        ]
+    );
+    assert!(members[..8].iter().all(|(_, v)| matches!(v, Value::Bool(_))));
+    let own = own.unwrap();
+    assert!(own.ends_with(r#","choice":{"sms":true}}"#), "{own}");
+    let (e, _) = start_with(cfg, [Some(&adobe), Some(&own)]);
+    assert!(e.is_approved(&["aa", "sms"]) && e.status() == Status::Complete);
+    assert_eq!(e.meta().unwrap().id, "test-id");
+    // Adobe's value alone (Consentry's lost) keeps Adobe's categories only.
+    let (e, _) = start_with(cfg, [Some(&adobe), None]);
+    assert!(e.is_approved(&["aa"]) && !e.is_approved(&["sms"]));
+    // Each value decides its own categories only.
+    let (e, _) = start_with(
+        cfg,
+        [
+            Some(r#"{"sms":true}"#),
+            Some(r#"{"v":2,"rev":0,"time":1,"id":"a","choice":{"aa":true}}"#),
+        ],
+    );
+    assert!(!e.is_approved(&["aa"]) && !e.is_approved(&["sms"]));
+    assert_eq!(e.status(), Status::Pending);
 }
 
 #[test]
 fn the_consent_id_stays_across_commits_and_reloads() {
     let cfg = r#"{"doesOptInApply":true,"isOptInStorageEnabled":true}"#;
     let (mut e, _) = start(cfg, None);
-    let text = set(&mut e, &["aa"], true, false).unwrap().stored.unwrap();
-    let (mut e, _) = start(cfg, Some(&text));
+    let (adobe, own) = set(&mut e, &["aa"], true, false).unwrap().stored.unwrap();
+    let (mut e, _) = start_with(cfg, [Some(&adobe), own.as_deref()]);
     let mut other = || "other".to_string();
     let idx = e.config().categories.resolve(&["target"]).unwrap();
     e.set(&idx, true, false, 5.0, &mut other);
@@ -190,8 +247,8 @@ fn memoized_keys_alone_are_not_a_choice() {
     let (mut e, _) = start(cfg, Some(r#"{"iabConsentHash":"abc"}"#));
     assert_eq!(e.status(), Status::Pending);
     assert_eq!(e.memoized("iabConsentHash"), Some(&Value::String("abc".into())));
-    let text = e.memoize("k", Value::Bool(true)).unwrap();
-    assert_eq!(text, r#"{"iabConsentHash":"abc","k":true}"#);
+    let (text, own) = e.memoize("k", Value::Bool(true)).unwrap();
+    assert_eq!((text.as_str(), own), (r#"{"iabConsentHash":"abc","k":true}"#, None));
     let (e, _) = start(cfg, Some(&text));
     assert_eq!(e.status(), Status::Pending);
 }
@@ -214,10 +271,13 @@ fn only_boolean_true_approves() {
 
 #[test]
 fn an_older_revision_asks_again_but_keeps_memoized_content() {
-    let stored = r#"{"aa":true,"hash":"x","consentry":{"v":1,"rev":1,"time":5,"id":"a"}}"#;
-    let (e, warnings) = start(
+    let stored = [
+        Some(r#"{"aa":true,"hash":"x"}"#),
+        Some(r#"{"v":2,"rev":1,"time":5,"id":"a"}"#),
+    ];
+    let (e, warnings) = start_with(
         r#"{"doesOptInApply":true,"isOptInStorageEnabled":true,"revision":2}"#,
-        Some(stored),
+        stored,
     );
     assert_eq!(e.status(), Status::Pending);
     assert!(!e.is_approved(&["aa"]));
@@ -225,9 +285,9 @@ fn an_older_revision_asks_again_but_keeps_memoized_content() {
     assert!(warnings
         .iter()
         .any(|w| w.contains("revision 1 is older than revision 2")));
-    let (e, _) = start(
+    let (e, _) = start_with(
         r#"{"doesOptInApply":true,"isOptInStorageEnabled":true,"revision":1}"#,
-        Some(stored),
+        stored,
     );
     assert!(e.is_approved(&["aa"]));
 }
@@ -250,33 +310,53 @@ fn adobe_written_records_count_as_revision_zero() {
 fn expired_local_storage_choices_are_dropped() {
     let cfg =
         r#"{"doesOptInApply":true,"isOptInStorageEnabled":true,"storage":"localStorage","optInStorageExpiry":100}"#;
-    let fresh = r#"{"aa":true,"consentry":{"v":1,"rev":0,"time":950000,"id":"a"}}"#;
-    let old = r#"{"aa":true,"consentry":{"v":1,"rev":0,"time":850000,"id":"a"}}"#;
-    assert!(start(cfg, Some(fresh)).0.is_approved(&["aa"]));
-    assert!(!start(cfg, Some(old)).0.is_approved(&["aa"]));
+    let fresh = r#"{"v":2,"rev":0,"time":950000,"id":"a"}"#;
+    let old = r#"{"v":2,"rev":0,"time":850000,"id":"a"}"#;
+    assert!(start_with(cfg, [Some(r#"{"aa":true}"#), Some(fresh)])
+        .0
+        .is_approved(&["aa"]));
+    assert!(!start_with(cfg, [Some(r#"{"aa":true}"#), Some(old)])
+        .0
+        .is_approved(&["aa"]));
 }
 
 #[test]
 fn corrupt_foreign_and_future_records_never_approve() {
     let cfg = r#"{"doesOptInApply":true,"isOptInStorageEnabled":true}"#;
-    for stored in [
-        "",
-        "garbage",
-        "{\"aa\":true",
-        "[true]",
-        "true",
-        "\"aa\"",
-        r#"{"aa":true,"consentry":{"v":2,"rev":0,"time":1,"id":"a"}}"#,
-        r#"{"aa":true,"consentry":{"v":1}}"#,
-        r#"{"aa":true,"consentry":"x"}"#,
-        r#"{"aa":true,"consentry":{"v":1,"rev":-1,"time":1,"id":"a"}}"#,
-        r#"{"aa":true,"consentry":{"v":1,"rev":0,"time":1.5,"id":"a"}}"#,
-    ] {
+    for stored in ["", "garbage", "{\"aa\":true", "[true]", "true", "\"aa\""] {
         let (e, warnings) = start(cfg, Some(stored));
         assert!(!e.is_approved(&["aa"]), "{stored:?} approved aa");
         assert_eq!(e.status(), Status::Pending, "{stored:?}");
         assert!(!warnings.is_empty(), "{stored:?} should be reported");
     }
+    // Consentry's value spoils Adobe's when it is corrupt, of another
+    // format, or malformed.
+    for own in [
+        "garbage",
+        "[]",
+        r#"{"v":3,"rev":0,"time":1,"id":"a"}"#,
+        r#"{"v":1,"rev":0,"time":1,"id":"a"}"#,
+        r#"{"v":2}"#,
+        r#"{"v":2,"rev":-1,"time":1,"id":"a"}"#,
+        r#"{"v":2,"rev":0,"time":1.5,"id":"a"}"#,
+        r#"{"v":2,"rev":0,"time":1,"id":5}"#,
+    ] {
+        let (e, warnings) = start_with(cfg, [Some(r#"{"aa":true}"#), Some(own)]);
+        assert!(!e.is_approved(&["aa"]), "{own:?} approved aa");
+        assert!(!warnings.is_empty(), "{own:?} should be reported");
+    }
+}
+
+#[test]
+fn format_1s_fields_inside_adobes_value_are_dropped() {
+    let cfg = r#"{"doesOptInApply":true,"isOptInStorageEnabled":true}"#;
+    let (mut e, _) = start(
+        cfg,
+        Some(r#"{"aa":true,"consentry":{"v":1,"rev":0,"time":1,"id":"a"}}"#),
+    );
+    assert!(e.is_approved(&["aa"]) && e.meta().is_none());
+    let (adobe, _) = e.memoize("k", Value::Bool(true)).unwrap();
+    assert!(!adobe.contains("consentry"), "{adobe}");
 }
 
 #[test]
@@ -292,8 +372,8 @@ fn record_round_trips_with_site_categories_and_memo() {
             gpc: true,
         }),
     };
-    let text = record.encode(&cats);
-    let back = Record::decode(&text, &cats, 4, None, &mut vec![]).unwrap();
+    let (adobe, own) = record.encode(&cats);
+    let back = Record::decode(Some(&adobe), own.as_deref(), &cats, 4, None, &mut vec![]).unwrap();
     assert_eq!(back, record);
 }
 

@@ -18,31 +18,38 @@ const GPC: &str = r#"{"doesOptInApply":true,"preOptInApprovals":{"aa":true,"aam"
 
 #[test]
 fn gpc_denies_sale_and_sharing_categories_and_they_cannot_be_pre_approved() {
-    let e = Engine::start(config(GPC), None, 0.0, true, &mut vec![]);
+    let e = Engine::start(config(GPC), [None, None], 0.0, true, &mut vec![]);
     assert!(e.is_approved(&["aa"]));
     assert!(!e.is_approved(&["aam"]) && !e.is_approved(&["target"]));
     assert!(e.is_pre_approved(&["aa"]) && !e.is_pre_approved(&["aam"]));
     // Without the signal the pre-opt-in defaults hold.
-    let e = Engine::start(config(GPC), None, 0.0, false, &mut vec![]);
+    let e = Engine::start(config(GPC), [None, None], 0.0, false, &mut vec![]);
     assert!(e.is_approved(&["aam", "target"]));
 }
 
 #[test]
 fn under_gpc_an_explicit_choice_is_honoured_and_the_record_notes_gpc() {
-    let mut e = Engine::start(config(GPC), None, 0.0, true, &mut vec![]);
+    let mut e = Engine::start(config(GPC), [None, None], 0.0, true, &mut vec![]);
     let aam = e.config().categories.resolve(&["aam"]).unwrap();
-    let stored = e.set(&aam, true, false, 5.0, &mut id).unwrap().stored.unwrap();
+    let (adobe, own) = e.set(&aam, true, false, 5.0, &mut id).unwrap().stored.unwrap();
     assert!(e.is_approved(&["aam"]));
-    assert!(stored.contains(r#""gpc":true"#), "{stored}");
+    let own = own.unwrap();
+    assert!(own.contains(r#""gpc":true"#), "{own}");
     // The stored choice wins over the signal on the next page.
-    let e = Engine::start(config(GPC), Some(&stored), 6.0, true, &mut vec![]);
+    let e = Engine::start(config(GPC), [Some(&adobe), Some(&own)], 6.0, true, &mut vec![]);
     assert!(e.is_approved(&["aam"]) && !e.is_approved(&["target"]));
     assert!(e.meta().unwrap().gpc);
 }
 
 #[test]
 fn cmp_choices_commit_at_once_and_leave_staged_changes_staged() {
-    let mut e = Engine::start(config(r#"{"doesOptInApply":true}"#), None, 0.0, false, &mut vec![]);
+    let mut e = Engine::start(
+        config(r#"{"doesOptInApply":true}"#),
+        [None, None],
+        0.0,
+        false,
+        &mut vec![],
+    );
     let aa = e.config().categories.resolve(&["aa"]).unwrap();
     assert!(e.set(&aa, true, true, 1.0, &mut id).is_none());
     let commit = e.apply(&[(0, true), (4, false)], 2.0, &mut id).unwrap();
@@ -54,14 +61,20 @@ fn cmp_choices_commit_at_once_and_leave_staged_changes_staged() {
     // The same choice again changes nothing and commits nothing.
     assert!(e.apply(&[(0, true)], 4.0, &mut id).is_none());
     // With opt-in off a CMP cannot change anything.
-    let mut off = Engine::start(config("{}"), None, 0.0, false, &mut vec![]);
+    let mut off = Engine::start(config("{}"), [None, None], 0.0, false, &mut vec![]);
     assert!(off.apply(&[(0, false)], 1.0, &mut id).is_none());
     assert!(off.is_approved(&["aam"]));
 }
 
 #[test]
 fn a_first_cmp_answer_completes_a_pending_gate_even_when_it_denies() {
-    let mut e = Engine::start(config(r#"{"doesOptInApply":true}"#), None, 0.0, false, &mut vec![]);
+    let mut e = Engine::start(
+        config(r#"{"doesOptInApply":true}"#),
+        [None, None],
+        0.0,
+        false,
+        &mut vec![],
+    );
     assert_eq!(e.status(), Status::Pending);
     assert!(e.apply(&[(0, false)], 1.0, &mut id).is_some());
     assert_eq!(e.status(), Status::Complete);

@@ -42,7 +42,7 @@ fn engine(pre: &[Option<bool>]) -> Engine {
         pre.join(",")
     );
     let config = Config::parse(&parse(&json).unwrap(), &mut vec![]).unwrap();
-    Engine::start(config, None, 0.0, false, &mut vec![])
+    Engine::start(config, [None, None], 0.0, false, &mut vec![])
 }
 
 proptest! {
@@ -104,21 +104,26 @@ proptest! {
             memo,
             meta: Some(ChoiceMeta { revision: rev, time: time as f64, id, gpc }),
         };
-        let text = record.encode(&cats);
-        let back = Record::decode(&text, &cats, rev, None, &mut vec![]).unwrap();
+        let (adobe, own) = record.encode(&cats);
+        let back = Record::decode(Some(&adobe), own.as_deref(), &cats, rev, None, &mut vec![]).unwrap();
         prop_assert_eq!(back, record);
     }
 
     #[test]
-    fn any_stored_text_is_read_or_ignored_never_approving_by_itself(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
-        let text = String::from_utf8_lossy(&bytes);
-        let config = Config::parse(&parse(r#"{"doesOptInApply":true,"isOptInStorageEnabled":true}"#).unwrap(), &mut vec![]).unwrap();
-        let e = Engine::start(config, Some(&text), 0.0, false, &mut vec![]);
-        // Only a literal `"cat":true` in the value can approve `cat`.
+    fn any_stored_text_is_read_or_ignored_never_approving_by_itself(
+        adobe in proptest::collection::vec(any::<u8>(), 0..200),
+        own in proptest::option::of(proptest::collection::vec(any::<u8>(), 0..200)),
+    ) {
+        let adobe = String::from_utf8_lossy(&adobe);
+        let own = own.map(|own| String::from_utf8_lossy(&own).into_owned());
+        let config = Config::parse(&parse(r#"{"doesOptInApply":true,"isOptInStorageEnabled":true,"categories":["sms"]}"#).unwrap(), &mut vec![]).unwrap();
+        let e = Engine::start(config, [Some(&adobe), own.as_deref()], 0.0, false, &mut vec![]);
+        // Only a literal `"cat":true` in one of the values can approve `cat`.
         for (i, name) in e.config().categories.names().iter().enumerate() {
             if e.permissions()[i] {
                 let needle = format!("\"{name}\"");
-                prop_assert!(text.contains(&needle) && text.contains("true"));
+                let holds = |text: &str| text.contains(&needle) && text.contains("true");
+                prop_assert!(holds(&adobe) || own.as_deref().is_some_and(holds));
             }
         }
     }
@@ -134,7 +139,7 @@ proptest! {
         let json = r#"{"doesOptInApply":true,"categories":["sms","ads"],"gpc":{"sale":["aam","sms"]},
             "preOptInApprovals":{"aam":true,"adcloud":true,"aa":true,"campaign":true,"ecid":true,"livefyre":true,"target":true,"mediaaa":true,"sms":true,"ads":true}}"#;
         let config = Config::parse(&parse(json).unwrap(), &mut vec![]).unwrap();
-        let mut e = Engine::start(config, None, 0.0, true, &mut vec![]);
+        let mut e = Engine::start(config, [None, None], 0.0, true, &mut vec![]);
         let sold = [0usize, 8];
         // Whether an approval of each sold category has been committed (by
         // the visitor or a CMP) since its last denial.

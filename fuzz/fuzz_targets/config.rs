@@ -21,7 +21,7 @@ fuzz_target!(|data: &[u8]| {
         let _ = TcfConfig::parse(&config.categories, tcf);
     }
     let _ = TcfConfig::parse(&config.categories, &Value::Null);
-    let engine = Engine::start(config.clone(), None, 1.8e12, true, &mut w);
+    let engine = Engine::start(config.clone(), [None, None], 1.8e12, true, &mut w);
     if config.opt_in_applies {
         for (i, approved) in engine.permissions().iter().enumerate() {
             let pre = config.pre_opt_in.as_ref().and_then(|p| p.get(i).copied().flatten());

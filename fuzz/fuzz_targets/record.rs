@@ -1,7 +1,8 @@
-//! The stored consent record (the shell decodes the cookie's
-//! percent-encoding): never panics, and never approves a category the value does not
-//! approve with the boolean `true` (the configuration approves nothing by
-//! default). A record that decodes encodes to one that decodes the same.
+//! The stored consent record, Adobe's value and Consentry's (the input split
+//! at its first NUL; the shell decodes the cookies' percent-encoding):
+//! never panics, and never approves a category the values do not approve
+//! with the boolean `true` (the configuration approves nothing by default).
+//! A record that decodes encodes to one that decodes the same.
 #![no_main]
 use consentry::consent::{Config, Engine, Record};
 use consentry::json::parse;
@@ -23,9 +24,13 @@ fuzz_target!(|data: &[u8]| {
     let config = config();
     let cats = &config.categories;
     {
-        let stored = text.to_string();
-        let engine = Engine::start(config.clone(), Some(&stored), 1.8e12, false, &mut w);
-        let record = Record::decode(&stored, cats, config.revision, None, &mut w);
+        let (adobe, own) = match text.split_once('\0') {
+            Some((a, o)) => (a, Some(o)),
+            None => (&*text, None),
+        };
+        let stored = (adobe, own);
+        let engine = Engine::start(config.clone(), [Some(adobe), own], 1.8e12, false, &mut w);
+        let record = Record::decode(Some(adobe), own, cats, config.revision, None, &mut w);
         let choice = record.as_ref().and_then(|r| r.choice.clone()).unwrap_or_default();
         for (i, approved) in engine.permissions().iter().enumerate() {
             assert!(
@@ -34,7 +39,8 @@ fuzz_target!(|data: &[u8]| {
             );
         }
         if let Some(r) = record {
-            let again = Record::decode(&r.encode(cats), cats, config.revision, None, &mut w);
+            let (adobe, own) = r.encode(cats);
+            let again = Record::decode(Some(&adobe), own.as_deref(), cats, config.revision, None, &mut w);
             assert_eq!(again.as_ref(), Some(&r), "round trip of {stored:?}");
         }
     }

@@ -20,7 +20,9 @@ extern crate alloc;
 extern crate std;
 
 use alloc::{string::String, vec::Vec};
-use consentry::consent::{domain_candidates, permission_map, Commit, Config, Engine, Expiry, StorageKind, RESERVED};
+use consentry::consent::{
+    domain_candidates, permission_map, Commit, Config, Engine, Expiry, StorageKind, Texts, RESERVED,
+};
 use consentry::json::{error, parse, push_uint, write_string, Object as Answer, Value};
 
 #[cfg(target_arch = "wasm32")]
@@ -30,9 +32,10 @@ mod wasm;
 pub mod op {
     /// `[config, gpc, id, host, [cookie, localStorage, sessionStorage]]`:
     /// validates the configuration and starts the engine from the record
-    /// kept where the configuration says (each place's text, `null` when
-    /// empty, `false` when it could not be read; the cookie's value
-    /// decoded); answers the start (see [`super::Gate::call`]). The shell
+    /// kept where the configuration says (each place `[adobe, consentry]`,
+    /// the texts under `adobeujs-optin` and `consentry`, each `null` when
+    /// empty, the cookies' values decoded; or `false` when the place could
+    /// not be read); answers the start (see [`super::Gate::call`]). The shell
     /// starts once; a second `START` starts afresh (the differential test
     /// of the snippet's early answer starts thousands of times).
     pub const START: u32 = 0;
@@ -141,12 +144,14 @@ impl Gate {
     /// `record` (`{consentId, time, revision}` or `null`) and `answer`
     /// (whether `fetchPermissions` answers at once); plus `changes` when a
     /// commit happened (the shell then tells the page) and `write` when the
-    /// record is to be stored (its text: the shell percent-encodes it into
-    /// the cookie). `START` adds `store` (where the record is kept: -1
-    /// nowhere, 0 the cookie, 1 `localStorage`, 2 `sessionStorage`),
-    /// `warnings`, `cookie` (the cookie's attributes, when it is the store),
-    /// `optIn`, `iab`, `tcf` (when TCF starts: its rules, flat, for the TCF module)
-    /// and `probe` (the domains to try, top-most first, for the cookie).
+    /// record is to be stored: `[adobe, consentry]`, the texts to keep under
+    /// `adobeujs-optin` and `consentry` (the second `null` when there is no
+    /// choice to prove; the shell percent-encodes them into the cookies).
+    /// `START` adds `store` (where the record is kept: -1 nowhere, 0 the
+    /// cookies, 1 `localStorage`, 2 `sessionStorage`), `warnings`, `cookie`
+    /// (the cookies' attributes, when they are the store), `optIn`, `iab`,
+    /// `tcf` (when TCF starts: its rules, flat, for the TCF module) and
+    /// `probe` (the domains to try, top-most first, for the cookies).
     pub fn call(&mut self, op: u32, arg: &str, now: f64) -> String {
         let arg = match parse(arg) {
             Ok(v) => v,
@@ -175,17 +180,21 @@ impl Gate {
             Err(e) => return error(&e),
         };
         let kind = storage_code(&config);
-        let stored = match arg_at(places, kind as usize).filter(|_| kind >= 0) {
+        let text = |pair, i| match arg_at(pair, i) {
             Some(Value::String(text)) => Some(text.as_str()),
+            _ => None,
+        };
+        let stored = match arg_at(places, kind as usize).filter(|_| kind >= 0) {
+            Some(pair @ Value::Array(_)) => [text(pair, 0), text(pair, 1)],
             Some(Value::Bool(false)) => {
                 warnings.push(String::from(if kind == 0 {
                     "stored consent ignored: the cookie could not be read or is not valid percent-encoded UTF-8"
                 } else {
                     "stored consent could not be read: storage is not available"
                 }));
-                None
+                [None, None]
             }
-            _ => None,
+            _ => [None, None],
         };
         let mut a = Answer::new();
         a.raw(
@@ -281,10 +290,23 @@ fn state(mut a: Answer, engine: &Engine, commit: Option<&Commit>) -> String {
                 .filter_map(|(i, v)| Some((names.get(*i)?.as_str(), *v))),
         );
     }
-    if let Some(text) = commit.and_then(|c| c.stored.as_deref()) {
-        a.string("write", text);
+    if let Some(texts) = commit.and_then(|c| c.stored.as_ref()) {
+        write(&mut a, texts);
     }
     a.done()
+}
+
+/// `"write": [adobe, consentry or null]`: the record's texts to store.
+fn write(a: &mut Answer, (adobe, own): &Texts) {
+    let out = a.key("write");
+    out.push('[');
+    write_string(adobe, out);
+    out.push(',');
+    match own {
+        Some(own) => write_string(own, out),
+        None => out.push_str("null"),
+    }
+    out.push(']');
 }
 
 /// The state after a call that may have committed.
@@ -351,8 +373,8 @@ fn run(engine: &mut Engine, id: &str, op: u32, arg: &Value, now: f64) -> String 
                 write = engine.memoize(key, v.clone());
             }
             let mut a = Answer::new();
-            if let Some(text) = write {
-                a.string("write", &text);
+            if let Some(texts) = &write {
+                self::write(&mut a, texts);
             }
             a.done()
         }

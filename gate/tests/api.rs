@@ -19,19 +19,37 @@ fn error(v: &Value) -> Option<&str> {
 }
 
 /// The `START` argument: `config` (JSON), what the cookie, localStorage
-/// and sessionStorage hold (JSON, each), the host.
+/// and sessionStorage hold (JSON, each: `[adobe, consentry]`, `null` or
+/// `false`), the host.
 fn start_arg(config: &str, places: [&str; 3], host: &str) -> String {
     let [cookie, local, session] = places;
     format!("[{config},false,\"{ID}\",\"{host}\",[{cookie},{local},{session}]]")
 }
 
-/// A started gate: `config` (JSON), the stored text (JSON) in every place,
+/// A started gate: `config` (JSON), the stored texts (JSON) in every place,
 /// the host.
 fn started(config: &str, stored: &str, host: &str) -> (Gate, Value) {
     let mut g = Gate::default();
     let start = answer(&mut g, op::START, &start_arg(config, [stored; 3], host));
     assert!(error(&start).is_none(), "{start:?}");
     (g, start)
+}
+
+/// A place holding Adobe's value `adobe` alone, as JSON.
+fn place(adobe: &str) -> String {
+    format!("[{},null]", Value::String(adobe.into()).to_json())
+}
+
+/// The `write` of an answer: the texts to store, as JSON (a place's
+/// shape); its Adobe value.
+fn write(a: &Value) -> (String, String) {
+    match a.get("write") {
+        Some(w @ Value::Array(texts)) => match texts.first() {
+            Some(Value::String(adobe)) => (w.to_json(), adobe.clone()),
+            _ => panic!("{a:?}"),
+        },
+        _ => panic!("no write in {a:?}"),
+    }
 }
 
 fn permission(state: &Value, name: &str) -> Option<bool> {
@@ -43,7 +61,7 @@ fn permission(state: &Value, name: &str) -> Option<bool> {
 
 #[test]
 fn the_record_is_read_from_where_the_configuration_keeps_it() {
-    let choice = Value::String(r#"{"aa":true}"#.into()).to_json();
+    let choice = place(r#"{"aa":true}"#);
     for (config, store, place) in [
         ("{}", "-1", 3),
         (r#"{"isOptInStorageEnabled":true}"#, "0", 0),
@@ -120,12 +138,14 @@ fn a_commit_answers_the_cookie_to_write_and_a_new_page_reads_it() {
         done.get("changes").map(Value::to_json).as_deref(),
         Some(r#"{"aa":true}"#)
     );
-    let Some(Value::String(write)) = done.get("write") else {
-        panic!("{done:?}")
-    };
+    let (write, adobe) = write(&done);
     assert!(
-        write.starts_with(r#"{"aam":false,"adcloud":false,"aa":true"#),
-        "{write}"
+        adobe.starts_with(r#"{"aam":false,"adcloud":false,"aa":true"#),
+        "{adobe}"
+    );
+    assert!(
+        write.ends_with(&format!(r#",\"id\":\"{ID}\",\"choice\":{{}}}}"]"#)),
+        "Consentry's value: {write}"
     );
     assert_eq!(
         start.get("cookie"),
@@ -137,7 +157,7 @@ fn a_commit_answers_the_cookie_to_write_and_a_new_page_reads_it() {
         Some(&Value::String(ID.into()))
     );
     // The next page reads it (the shell decodes the cookie's value).
-    let (_, again) = started(config, &Value::String(write.clone()).to_json(), "www.shop.example.com");
+    let (_, again) = started(config, &write, "www.shop.example.com");
     assert_eq!(permission(&again, "aa"), Some(true));
     assert_eq!(again.get("status"), Some(&Value::String("complete".into())));
 }
@@ -158,11 +178,9 @@ fn local_storage_gets_the_record_text() {
     let config = r#"{"doesOptInApply":true,"isOptInStorageEnabled":true,"storage":"localStorage"}"#;
     let (mut g, _) = started(config, "null", "example.com");
     let done = answer(&mut g, op::DENY, r#"[null,false]"#);
-    let Some(Value::String(text)) = done.get("write") else {
-        panic!("{done:?}")
-    };
-    assert!(text.starts_with(r#"{"aam":false"#), "{text}");
-    let (_, again) = started(config, &Value::String(text.clone()).to_json(), "example.com");
+    let (text, adobe) = write(&done);
+    assert!(adobe.starts_with(r#"{"aam":false"#), "{adobe}");
+    let (_, again) = started(config, &text, "example.com");
     assert_eq!(again.get("status"), Some(&Value::String("complete".into())));
 }
 
@@ -170,13 +188,14 @@ fn local_storage_gets_the_record_text() {
 fn corrupt_and_foreign_records_never_approve() {
     let config = r#"{"doesOptInApply":true,"isOptInStorageEnabled":true}"#;
     for text in [
-        r#"{"aa":"yes"}"#,
-        "not-json",
-        r#"{"aa":true,"consentry":{"v":99}}"#,
-        r#"["aa",true]"#,
-        "{\"aa\":true\u{FFFD}",
+        place(r#"{"aa":"yes"}"#),
+        place("not-json"),
+        place(r#"["aa",true]"#),
+        place("{\"aa\":true\u{FFFD}"),
+        r#"["{\"aa\":true}","{\"v\":99}"]"#.into(),
+        r#"["{\"aa\":true}","nope"]"#.into(),
     ] {
-        let (_, start) = started(config, &Value::String(text.into()).to_json(), "example.com");
+        let (_, start) = started(config, &text, "example.com");
         assert_eq!(permission(&start, "aa"), Some(false), "{text}");
     }
 }
@@ -218,10 +237,9 @@ fn memoized_content_is_kept_beside_the_permissions() {
     let config = r#"{"doesOptInApply":true,"isOptInStorageEnabled":true,"storage":"localStorage"}"#;
     let (mut g, _) = started(config, "null", "example.com");
     let a = answer(&mut g, op::MEMOIZE, r#"{"iabConsentHash":"h1","n":{"x":[1,2.5]}}"#);
-    let Some(Value::String(text)) = a.get("write") else {
-        panic!("{a:?}")
-    };
-    let (mut again, start) = started(config, &Value::String(text.clone()).to_json(), "example.com");
+    let (text, _) = write(&a);
+    assert!(text.ends_with(",null]"), "no choice, so no Consentry value: {text}");
+    let (mut again, start) = started(config, &text, "example.com");
     assert_eq!(
         start.get("status"),
         Some(&Value::String("pending".into())),

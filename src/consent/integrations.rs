@@ -158,7 +158,7 @@ impl Integrations {
         let mut out = Vec::new();
         for pair in crate::split(document_cookie, b';') {
             let name = crate::split(pair, b'=').next().unwrap_or(pair).trim_ascii();
-            if name.is_empty() || name == super::STORAGE_KEY {
+            if name.is_empty() || name == super::STORAGE_KEY || name == super::OWN_KEY {
                 continue;
             }
             for (i, pattern) in &self.cookies {

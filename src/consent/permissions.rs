@@ -13,7 +13,7 @@
 //! ```
 
 use super::config::{Config, Expiry, PermissionMap, StorageKind};
-use super::record::{ChoiceMeta, Record};
+use super::record::{ChoiceMeta, Record, Texts};
 use crate::json::Value;
 use alloc::{string::String, string::ToString, vec, vec::Vec};
 
@@ -46,8 +46,8 @@ pub struct Commit {
     pub permissions: Vec<bool>,
     /// Categories whose permission changed, with the new value.
     pub changes: Vec<(usize, bool)>,
-    /// The record text to store, when storage is on.
-    pub stored: Option<String>,
+    /// The record's texts to store, when storage is on.
+    pub stored: Option<Texts>,
 }
 
 /// The consent state of one page.
@@ -72,22 +72,31 @@ fn overlay(perms: &mut [bool], map: &PermissionMap) {
 }
 
 impl Engine {
-    /// Starts from the configuration and the stored record's JSON text
-    /// (read only when storage is enabled). Precedence: all denied, then
+    /// Starts from the configuration and the stored record's texts,
+    /// Adobe's value and Consentry's (read only when storage is enabled). Precedence: all denied, then
     /// `preOptInApprovals`, Global Privacy Control (`gpc`: the categories
     /// marked sale or sharing are denied), `previousPermissions`, the stored
     /// choice. With opt-in off everything is approved and the status is
     /// `complete`.
-    pub fn start(config: Config, stored: Option<&str>, now: f64, gpc: bool, warnings: &mut Vec<String>) -> Engine {
+    pub fn start(config: Config, stored: [Option<&str>; 2], now: f64, gpc: bool, warnings: &mut Vec<String>) -> Engine {
         let n = config.categories.len();
         let expired_before = match (config.storage, config.expiry) {
             (StorageKind::LocalStorage, Expiry::Seconds(s)) => Some(now - f64::from(s) * 1000.0),
             _ => None,
         };
-        let record = stored
-            .filter(|_| config.storage_enabled)
-            .and_then(|text| Record::decode(text, &config.categories, config.revision, expired_before, warnings))
-            .unwrap_or_default();
+        let [adobe, own] = stored;
+        let record = match config.storage_enabled {
+            true => Record::decode(
+                adobe,
+                own,
+                &config.categories,
+                config.revision,
+                expired_before,
+                warnings,
+            ),
+            false => None,
+        }
+        .unwrap_or_default();
         let mut engine = Engine {
             permissions: vec![!config.opt_in_applies; n],
             staged: None,
@@ -280,8 +289,8 @@ impl Engine {
     }
 
     /// Keeps `key` beside the permissions in the stored record. Returns the
-    /// record text to store when storage is on.
-    pub fn memoize(&mut self, key: &str, value: Value) -> Option<String> {
+    /// record's texts to store when storage is on.
+    pub fn memoize(&mut self, key: &str, value: Value) -> Option<Texts> {
         match self.memo.iter_mut().find(|(k, _)| k == key) {
             Some(slot) => slot.1 = value,
             None => self.memo.push((key.to_string(), value)),
@@ -294,7 +303,7 @@ impl Engine {
         self.memo.iter().find(|(k, _)| k == key).map(|(_, v)| v)
     }
 
-    fn record_text(&self) -> Option<String> {
+    fn record_text(&self) -> Option<Texts> {
         if !self.config.storage_enabled || self.config.expiry == Expiry::None {
             return None;
         }

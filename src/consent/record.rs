@@ -1,17 +1,24 @@
-//! The stored record: Adobe's `adobeujs-optin` value plus Consentry's fields.
+//! The stored record, kept as two values so that Adobe's library reads its
+//! own exactly as it wrote it:
 //!
 //! ```text
-//! {"aam":false,...,"mediaaa":false,            <- the choice (category keys)
-//!  "iabConsentHash":"...",                     <- memoized content, kept as is
-//!  "consentry":{"v":1,"rev":2,"time":1.7e12,"id":"...","gpc":true}}   <- Consentry's fields;
-//!                                              "gpc" only when the browser sent GPC
+//! adobeujs-optin  {"aam":false,...,"mediaaa":false,   <- Adobe's categories
+//!                  "iabConsentHash":"..."}           <- memoized content, kept as is
+//! consentry       {"v":2,"rev":2,"time":1700000000000,"id":"...","gpc":true,
+//!                  "choice":{"analytics":true}}      <- Consentry's fields and the
+//!                                                       site's categories
 //! ```
 //!
+//! Adobe's library takes a value holding any key but its categories and its
+//! memo keys for no choice at all, so Consentry's fields and the site's
+//! categories live in a value of their own (`"gpc"` only when the browser
+//! sent Global Privacy Control).
+//!
 //! Decoding fails closed: a value that does not parse, a future format, a
-//! malformed `consentry` field or an older revision yields no choice, and
+//! malformed `consentry` value or an older revision yields no choice, and
 //! only the boolean `true` approves.
 
-use super::categories::{Categories, RESERVED};
+use super::categories::{Categories, ADOBE, RESERVED};
 use super::config::{strict_bool, PermissionMap};
 use crate::json::{self, Value};
 use alloc::{string::String, vec, vec::Vec};
@@ -19,8 +26,12 @@ use alloc::{string::String, vec, vec::Vec};
 /// The cookie (and storage key) Adobe's library uses.
 pub const STORAGE_KEY: &str = "adobeujs-optin";
 
-/// The record format this build writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+/// The cookie (and storage key) of Consentry's own value.
+pub const OWN_KEY: &str = RESERVED;
+
+/// The format of Consentry's value this build writes and reads (format 1
+/// kept its fields inside Adobe's value).
+pub const FORMAT_VERSION: u32 = 2;
 
 /// Proof-of-consent details of the last choice.
 #[derive(Debug, Clone, PartialEq)]
@@ -40,17 +51,21 @@ pub struct ChoiceMeta {
 pub struct Record {
     /// The visitor's choice; `None` when the record holds no category key.
     pub choice: Option<PermissionMap>,
-    /// Memoized content: every key that is not a category.
+    /// Memoized content: every key of Adobe's value that is not a category.
     pub memo: Vec<(String, Value)>,
     /// Consentry's fields; `None` for a record Adobe's library wrote.
     pub meta: Option<ChoiceMeta>,
 }
 
+/// The record's two texts: Adobe's value, and Consentry's when there is a
+/// choice to prove.
+pub type Texts = (String, Option<String>);
+
 impl Record {
-    /// JSON text of the record. Category keys are written only for a
-    /// choice, and only for the categories it decides, so a record read and
-    /// written again means the same.
-    pub fn encode(&self, cats: &Categories) -> String {
+    /// The record's texts. Category keys are written only for a choice, and
+    /// only for the categories it decides, so a record read and written
+    /// again means the same.
+    pub fn encode(&self, cats: &Categories) -> Texts {
         Record::encode_parts(cats, self.choice.as_deref(), &self.memo, self.meta.as_ref())
     }
 
@@ -60,8 +75,7 @@ impl Record {
         choice: Option<&[Option<bool>]>,
         memo: &[(String, Value)],
         meta: Option<&ChoiceMeta>,
-    ) -> String {
-        let mut out = String::from("{");
+    ) -> Texts {
         let key = |out: &mut String, k: &str| {
             if out.len() > 1 {
                 out.push(',');
@@ -69,19 +83,22 @@ impl Record {
             json::write_string(k, out);
             out.push(':');
         };
-        for (name, v) in cats.names().iter().zip(choice.unwrap_or_default()) {
+        let (mut adobe, mut site) = (String::from("{"), String::from("{"));
+        for (i, (name, v)) in cats.names().iter().zip(choice.unwrap_or_default()).enumerate() {
             if let Some(v) = v {
-                key(&mut out, name);
+                let out = if i < ADOBE.len() { &mut adobe } else { &mut site };
+                key(out, name);
                 out.push_str(if *v { "true" } else { "false" });
             }
         }
         for (k, v) in memo {
-            key(&mut out, k);
-            v.write(&mut out);
+            key(&mut adobe, k);
+            v.write(&mut adobe);
         }
-        if let Some(meta) = meta {
-            key(&mut out, RESERVED);
-            out.push_str("{\"v\":");
+        adobe.push('}');
+        site.push('}');
+        let own = meta.map(|meta| {
+            let mut out = String::from("{\"v\":");
             json::push_uint(&mut out, FORMAT_VERSION.into());
             out.push_str(",\"rev\":");
             json::push_uint(&mut out, meta.revision.into());
@@ -92,17 +109,21 @@ impl Record {
             if meta.gpc {
                 out.push_str(",\"gpc\":true");
             }
+            out.push_str(",\"choice\":");
+            out.push_str(&site);
             out.push('}');
-        }
-        out.push('}');
-        out
+            out
+        });
+        (adobe, own)
     }
 
-    /// Decodes JSON text. `min_revision` is the configuration's revision;
-    /// `expired_before` (ms since epoch) drops choices made earlier.
-    /// Returns `None` for a value that must be ignored whole.
+    /// Decodes Adobe's value and Consentry's (each `None` when absent).
+    /// `min_revision` is the configuration's revision; `expired_before` (ms
+    /// since epoch) drops choices made earlier. Returns `None` for values
+    /// that must be ignored whole.
     pub fn decode(
-        text: &str,
+        adobe: Option<&str>,
+        own: Option<&str>,
         cats: &Categories,
         min_revision: u32,
         expired_before: Option<f64>,
@@ -114,27 +135,52 @@ impl Record {
             warnings.push(w);
             None
         };
-        let value = match json::parse(text) {
-            Ok(v) => v,
-            Err(e) => return ignore(&e, warnings),
+        let object = |text: &str| match json::parse(text) {
+            Ok(Value::Object(members)) => Ok(members),
+            Ok(_) => Err(String::from("not an object")),
+            Err(e) => Err(e),
         };
-        let Value::Object(members) = value else {
-            return ignore("not an object", warnings);
-        };
+        if adobe.is_none() && own.is_none() {
+            return None;
+        }
         let mut record = Record::default();
         let mut choice = vec![None; cats.len()];
         let mut any_category = false;
-        for (key, v) in members {
-            if key == RESERVED {
-                match decode_meta(&v) {
-                    Ok(meta) => record.meta = Some(meta),
-                    Err(why) => return ignore(why, warnings),
-                }
-            } else if let Some(slot) = cats.index(&key).and_then(|i| choice.get_mut(i)) {
-                *slot = Some(strict_bool("stored consent", &key, &v, warnings));
+        let mut decide = |i: usize, key: &str, v: &Value, warnings: &mut Vec<String>| {
+            if let Some(slot) = choice.get_mut(i) {
+                *slot = Some(strict_bool("stored consent", key, v, warnings));
                 any_category = true;
-            } else {
-                record.memo.push((key, v));
+            }
+        };
+        for (key, v) in match adobe.map(object) {
+            Some(Ok(members)) => members,
+            Some(Err(e)) => return ignore(&e, warnings),
+            None => Vec::new(),
+        } {
+            match cats.index(&key) {
+                Some(i) if i < ADOBE.len() => decide(i, &key, &v, warnings),
+                // A site's category and format 1's fields are Consentry's.
+                Some(_) => {}
+                None if key == RESERVED => {}
+                None => record.memo.push((key, v)),
+            }
+        }
+        if let Some(text) = own {
+            let v = match json::parse(text) {
+                Ok(v) => v,
+                Err(e) => return ignore(&e, warnings),
+            };
+            match decode_meta(&v) {
+                Ok(meta) => record.meta = Some(meta),
+                Err(why) => return ignore(why, warnings),
+            }
+            if let Some(Value::Object(site)) = v.get("choice") {
+                for (key, v) in site {
+                    match cats.index(key) {
+                        Some(i) if i >= ADOBE.len() => decide(i, key, v, warnings),
+                        _ => {}
+                    }
+                }
             }
         }
         let revision = record.meta.as_ref().map_or(0, |m| m.revision);
@@ -158,7 +204,7 @@ impl Record {
 }
 
 fn decode_meta(v: &Value) -> Result<ChoiceMeta, &'static str> {
-    const MALFORMED: &str = "malformed consentry field";
+    const MALFORMED: &str = "malformed consentry value";
     let version = v.get("v").and_then(Value::as_uint).ok_or(MALFORMED)?;
     if version > u64::from(FORMAT_VERSION) {
         return Err("written by a newer Consentry format");
@@ -226,7 +272,7 @@ mod tests {
     fn reads_adobes_own_cookie() {
         // Its cookie's value, decoded (the JS shell decodes it).
         let text = r#"{"aam":false,"adcloud":false,"aa":true,"campaign":false,"ecid":false,"livefyre":false,"target":false,"mediaaa":false}"#;
-        let r = Record::decode(text, &cats(), 0, None, &mut vec![]).unwrap();
+        let r = Record::decode(Some(text), None, &cats(), 0, None, &mut vec![]).unwrap();
         let choice = r.choice.unwrap();
         assert_eq!(choice[2], Some(true));
         assert_eq!(choice[0], Some(false));
@@ -238,10 +284,14 @@ mod tests {
         // Found by the record fuzz target: categories the record leaves
         // undecided used to be written back as denied, which would hide
         // their pre-opt-in defaults.
-        let r = Record::decode("{\"aa\":{},\"target\":true}", &cats(), 0, None, &mut vec![]).unwrap();
-        assert_eq!(r.encode(&cats()), "{\"aa\":false,\"target\":true}");
+        let r = Record::decode(Some("{\"aa\":{},\"target\":true}"), None, &cats(), 0, None, &mut vec![]).unwrap();
+        let (adobe, own) = r.encode(&cats());
         assert_eq!(
-            Record::decode(&r.encode(&cats()), &cats(), 0, None, &mut vec![]),
+            (adobe.as_str(), own.as_deref()),
+            ("{\"aa\":false,\"target\":true}", None)
+        );
+        assert_eq!(
+            Record::decode(Some(&adobe), None, &cats(), 0, None, &mut vec![]),
             Some(r)
         );
     }

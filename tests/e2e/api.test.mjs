@@ -39,19 +39,52 @@ test("a commit writes Adobe's cookie with the configured attributes, and the nex
     const context = await browser.newContext();
     const page = await gatePage(context, config);
     await page.evaluate(() => consentry.approve("aa"));
-    const [cookie] = await context.cookies();
-    assert.equal(cookie.name, "adobeujs-optin");
-    assert.match(decodeURIComponent(cookie.value), /^\{"aam":false,"adcloud":false,"aa":true/);
-    assert.equal(cookie.path, "/");
-    assert.equal(cookie.domain, "127.0.0.1", "host-only on an IP address");
-    assert.equal(cookie.sameSite, sameSite, config);
-    if (lifetime) assert.ok(Math.abs(cookie.expires - Date.now() / 1000 - lifetime) < 60, config);
-    else assert.equal(cookie.expires, -1, "a session cookie");
+    const cookies = await context.cookies();
+    assert.deepEqual(cookies.map((c) => c.name).sort(), ["adobeujs-optin", "consentry"]);
+    const [adobe, own] = ["adobeujs-optin", "consentry"].map((name) => cookies.find((c) => c.name === name));
+    assert.equal(decodeURIComponent(adobe.value), '{"aam":false,"adcloud":false,"aa":true,"campaign":false,"ecid":false,"livefyre":false,"target":false,"mediaaa":false}');
+    assert.match(decodeURIComponent(own.value), /^\{"v":2,"rev":0,"time":\d+,"id":"[0-9a-f]{32}","choice":\{\}\}$/);
+    for (const cookie of [adobe, own]) {
+      assert.equal(cookie.path, "/");
+      assert.equal(cookie.domain, "127.0.0.1", "host-only on an IP address");
+      assert.equal(cookie.sameSite, sameSite, config);
+      if (lifetime) assert.ok(Math.abs(cookie.expires - Date.now() / 1000 - lifetime) < 60, config);
+      else assert.equal(cookie.expires, -1, "a session cookie");
+    }
     const again = await gatePage(context, config, "/next.html");
     assert.deepEqual(await again.evaluate(() => [consentry.isApproved("aa"), consentry.isApproved("aam"), consentry.status]), [true, false, "complete"]);
     assert.deepEqual([...page.errors, ...again.errors], []);
     await context.close();
   }
+});
+
+// What Adobe's VisitorAPI 5.5.0 takes for a stored choice: a value whose
+// every key is one of its eight categories or its memo key
+// `iabConsentHash` (any other key and it sees no choice: status pending,
+// and isApproved() false after approveAll).
+const ADOBE_KEYS = ["aam", "adcloud", "aa", "campaign", "ecid", "livefyre", "target", "mediaaa", "iabConsentHash"];
+const adobeTakes = (value) => Object.keys(value).length > 0 && Object.keys(value).every((k) => ADOBE_KEYS.includes(k));
+
+test("Adobe's cookie holds only what Adobe's library reads; the site's categories and the proof are in Consentry's", async () => {
+  const context = await browser.newContext();
+  const page = await gatePage(context, `{ doesOptInApply: true, isOptInStorageEnabled: true, categories: ["sms"] }`);
+  await page.evaluate(() => consentry.memoizeContent({ iabConsentHash: "h1" }).approveAll());
+  const read = async (name) => JSON.parse(decodeURIComponent((await context.cookies()).find((c) => c.name === name).value));
+  const adobe = await read("adobeujs-optin");
+  assert.ok(adobeTakes(adobe), JSON.stringify(adobe));
+  assert.ok(ADOBE_KEYS.slice(0, 8).every((k) => adobe[k] === true), "every one of Adobe's categories, approved");
+  assert.equal(adobe.iabConsentHash, "h1");
+  const own = await read("consentry");
+  assert.deepEqual(own.choice, { sms: true });
+  assert.deepEqual(Object.keys(own), ["v", "rev", "time", "id", "choice"]);
+  // The next page reads both; a page without the site's category (a
+  // rollback to Adobe's categories only) reads Adobe's.
+  const again = await gatePage(context, `{ doesOptInApply: true, isOptInStorageEnabled: true, categories: ["sms"] }`, "/next.html");
+  assert.deepEqual(await again.evaluate(() => [consentry.isApproved(["aa", "sms"]), consentry.status]), [true, "complete"]);
+  const adobeOnly = await gatePage(context, STORED, "/adobe.html");
+  assert.deepEqual(await adobeOnly.evaluate(() => [consentry.isApproved([]), consentry.status]), [true, "complete"]);
+  assert.deepEqual([...page.errors, ...again.errors, ...adobeOnly.errors], []);
+  await context.close();
 });
 
 test("nothing is written without storage or with expiry NONE; localStorage and sessionStorage keep the choice", async () => {
@@ -96,14 +129,16 @@ test("a cookie the page cannot keep is reported once, and the choice holds for t
 });
 
 test("corrupt and foreign records never approve; only the cookie of exactly that name is read", async () => {
-  for (const [name, value] of [
-    ["adobeujs-optin", "%E0%A4%A"], ["adobeujs-optin", "%7B%22aa%22%3A%22yes%22%7D"], ["adobeujs-optin", "garbage"],
-    ["adobeujs-optin", "%7B%22aa%22%3Atrue%2C%22consentry%22%3A%7B%22v%22%3A99%7D%7D"], ["xadobeujs-optin", "%7B%22aa%22%3Atrue%7D"],
+  const aa = encodeURIComponent('{"aa":true}');
+  for (const cookies of [
+    [["adobeujs-optin", "%E0%A4%A"]], [["adobeujs-optin", "%7B%22aa%22%3A%22yes%22%7D"]], [["adobeujs-optin", "garbage"]],
+    [["adobeujs-optin", aa], ["consentry", encodeURIComponent('{"v":99}')]], [["adobeujs-optin", aa], ["consentry", "%E0%A4%A"]],
+    [["xadobeujs-optin", aa]],
   ]) {
     const context = await browser.newContext();
-    await context.addCookies([{ name, value, url: site }]);
+    await context.addCookies(cookies.map(([name, value]) => ({ name, value, url: site })));
     const page = await gatePage(context, STORED);
-    assert.deepEqual(await page.evaluate(() => [consentry.isApproved("aa"), consentry.isApproved([])]), [false, false], value);
+    assert.deepEqual(await page.evaluate(() => [consentry.isApproved("aa"), consentry.isApproved([])]), [false, false], JSON.stringify(cookies));
     assert.deepEqual(page.errors, []);
     await context.close();
   }

@@ -58,10 +58,10 @@ test("a localStorage that throws on access, on write, or holds garbage approves 
 
 test("a record written by a future Consentry is ignored, not trusted", async () => {
   const context = await browser.newContext();
-  await context.addCookies([{
-    name: "adobeujs-optin", domain: ".site.test", path: "/",
-    value: encodeURIComponent(JSON.stringify({ aa: true, aam: true, consentry: { v: 2, rev: 0, time: Date.now(), id: "x" } })),
-  }]);
+  await context.addCookies([
+    { name: "adobeujs-optin", domain: ".site.test", path: "/", value: encodeURIComponent(JSON.stringify({ aa: true, aam: true })) },
+    { name: "consentry", domain: ".site.test", path: "/", value: encodeURIComponent(JSON.stringify({ v: 3, rev: 0, time: Date.now(), id: "x" })) },
+  ]);
   const page = await openFixture(context, `${site}/future.html`, fixture(`{ doesOptInApply: true, isOptInStorageEnabled: true }`));
   await ready(page);
   assert.deepEqual(await page.evaluate(() => [consentry.isApproved("aa"), consentry.isApproved("aam"), consentry.status]), [false, false, "pending"]);

@@ -111,8 +111,8 @@ test("Global Privacy Control denies sale and sharing categories; the visitor's e
   assert.deepEqual(await page.evaluate(() => [consentry.isApproved("aa"), consentry.isApproved("aam"), consentry.isPreApproved("aam")]), [true, false, false]);
   await page.evaluate(() => consentry.approve("aam"));
   assert.equal(await page.evaluate(() => consentry.isApproved("aam")), true);
-  const cookie = decodeURIComponent((await context.cookies()).find((c) => c.name === "adobeujs-optin").value);
-  assert.equal(JSON.parse(cookie).consentry.gpc, true);
+  const cookie = decodeURIComponent((await context.cookies()).find((c) => c.name === "consentry").value);
+  assert.equal(JSON.parse(cookie).gpc, true);
   await context.close();
 });
 
