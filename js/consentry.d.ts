@@ -173,17 +173,18 @@ export interface OptIn {
   complete(): OptIn;
   /** True when every listed category is approved; no argument or []: every category. Unknown: false. Before Consentry has loaded: false, except for one of Adobe's categories that the inline snippet can prove the gate approves at start (a choice stored on an earlier visit; see the README). */
   isApproved(categories?: Categories): boolean;
-  /** The same check against `preOptInApprovals`. */
+  /** The same check against `preOptInApprovals`. Never throws: a wrong argument answers false, reported once on the console (as does isApproved's). */
   isPreApproved(categories?: Categories): boolean;
-  /** Answers at once when there is an answer, else at the next commit; with auto-subscribe also at every later commit, returning an unsubscribe function. */
-  fetchPermissions(callback: (permissions: Permissions) => void, shouldAutoSubscribe: true): () => void;
-  fetchPermissions(callback: (permissions: Permissions) => void, shouldAutoSubscribe?: false): void;
+  /** Answers at once when there is an answer, else at the next commit; with auto-subscribe also at every later commit. Returns a function that removes the subscription (for a one-shot it does nothing, as Adobe's). Never throws: a wrong argument is reported once on the console and subscribes nothing. */
+  fetchPermissions(callback: (permissions: Permissions) => void, shouldAutoSubscribe?: boolean): () => void;
   on(event: "complete", callback: (this: any, permissions: Permissions) => void, context?: unknown): OptIn;
+  /** Removes every subscription of `callback`. Never throws: a wrong argument removes nothing, reported once on the console. */
   off(event: "complete", callback: (permissions: Permissions) => void): OptIn;
   registerPlugin(plugin: Plugin): OptIn;
   execute(options: ExecuteOptions): unknown;
   /** Keeps JSON values beside the permissions in the stored record. */
   memoizeContent(content: Record<string, unknown>): OptIn;
+  /** The value kept under `key`, or undefined (also for a wrong argument, reported once on the console). */
   getMemoizedContent(key: string): unknown;
   readonly permissions: Permissions;
   readonly status: Status;

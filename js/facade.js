@@ -330,6 +330,22 @@ function upgrade(c, st, store, page) {
     carry(ask(call, op, [cats === null ? null : categories(call, cats), w]));
     return c;
   };
+  // Read-only calls with a wrong argument answer as Adobe's library does
+  // (which never throws there), so a tag that worked with it does not stop
+  // mid-way: nothing approved, nothing kept, nothing to call. The Error is
+  // reported once per call and page. Calls that change state throw.
+  /** @type {Record<string, number>} */
+  const warned = {};
+  /** @template T @param {string} call @param {(...a: any[]) => T} f @param {T} fallback @param {string} what */
+  const lenient = (call, f, fallback, what) => (/** @type {any[]} */ ...a) => {
+    try {
+      return f(...a);
+    } catch (e) {
+      const m = /** @type {Error} */ (e).message.replace(/^consentry\./, "");
+      if (!warned[call]) (warned[call] = 1), warn(`${m} (answered ${what}, as Adobe's library does; reported once)`);
+      return fallback;
+    }
+  };
   /** @param {string} call @param {unknown} event */
   const complete = (call, event) => {
     if (event !== "complete") throw expected(call, "event is", event, '"complete"');
@@ -341,30 +357,47 @@ function upgrade(c, st, store, page) {
     denyAll: (/** @type {unknown} */ wait) => set("denyAll", DENY, null, wait),
     complete: () => (carry(ask("complete", COMPLETE, 0)), c),
     // One category name, the call tags make most, is answered from the state.
-    isApproved: (/** @type {unknown} */ cats) =>
-      typeof cats == "string" ? st.permissions[cats] === true : ask("isApproved", IS_APPROVED, categories("isApproved", cats)),
-    isPreApproved: (/** @type {unknown} */ cats) => ask("isPreApproved", IS_PRE_APPROVED, categories("isPreApproved", cats)),
-    fetchPermissions(/** @type {unknown} */ cb, /** @type {unknown} */ auto) {
-      const f = func("fetchPermissions", "callback", cb);
-      const id = flag("fetchPermissions", "shouldAutoSubscribe", auto) ? ++ids : 0;
-      if (id) listeners.push({ f, id });
-      else if (!st.answer) once.push(f);
-      if (st.answer) hear(f, undefined, copy());
-      // Removes exactly this subscription (Adobe removes by position).
-      return id ? () => void (listeners = listeners.filter((l) => l.id != id)) : undefined;
-    },
+    isApproved: lenient(
+      "isApproved",
+      (/** @type {unknown} */ cats) =>
+        typeof cats == "string" ? st.permissions[cats] === true : ask("isApproved", IS_APPROVED, categories("isApproved", cats)),
+      false,
+      "false",
+    ),
+    isPreApproved: lenient("isPreApproved", (/** @type {unknown} */ cats) => ask("isPreApproved", IS_PRE_APPROVED, categories("isPreApproved", cats)), false, "false"),
+    // Returns what removes the subscription: exactly this one (Adobe
+    // removes by position); for a one-shot, a function that does nothing,
+    // as Adobe's.
+    fetchPermissions: lenient(
+      "fetchPermissions",
+      (/** @type {unknown} */ cb, /** @type {unknown} */ auto) => {
+        const f = func("fetchPermissions", "callback", cb);
+        const id = flag("fetchPermissions", "shouldAutoSubscribe", auto) ? ++ids : 0;
+        if (id) listeners.push({ f, id });
+        else if (!st.answer) once.push(f);
+        if (st.answer) hear(f, undefined, copy());
+        return id ? () => void (listeners = listeners.filter((l) => l.id != id)) : () => {};
+      },
+      () => {},
+      "a function that does nothing, and nothing is called",
+    ),
     on(/** @type {unknown} */ event, /** @type {unknown} */ cb, /** @type {unknown} */ ctx) {
       complete("on", event);
       listeners.push({ f: func("on", "callback", cb), ctx, id: 0 });
       return c;
     },
     // Every subscription of the callback, also fetchPermissions(cb, true)'s.
-    off(/** @type {unknown} */ event, /** @type {unknown} */ cb) {
-      complete("off", event);
-      func("off", "callback", cb);
-      listeners = listeners.filter((l) => l.f !== cb);
-      return c;
-    },
+    off: lenient(
+      "off",
+      (/** @type {unknown} */ event, /** @type {unknown} */ cb) => {
+        complete("off", event);
+        func("off", "callback", cb);
+        listeners = listeners.filter((l) => l.f !== cb);
+        return c;
+      },
+      c,
+      "by removing nothing",
+    ),
     // The first plugin of a name wins; its onRegister(api) gets this object.
     registerPlugin(/** @type {any} */ p) {
       let name, reg;
@@ -400,10 +433,15 @@ function upgrade(c, st, store, page) {
       if (r.write) store(r.write);
       return c;
     },
-    getMemoizedContent(/** @type {unknown} */ key) {
-      if (typeof key != "string") throw expected("getMemoizedContent", "key is", key, "a string");
-      return ask("getMemoizedContent", MEMO, key).value;
-    },
+    getMemoizedContent: lenient(
+      "getMemoizedContent",
+      (/** @type {unknown} */ key) => {
+        if (typeof key != "string") throw expected("getMemoizedContent", "key is", key, "a string");
+        return ask("getMemoizedContent", MEMO, key).value;
+      },
+      undefined,
+      "undefined",
+    ),
   });
   const prop = (/** @type {string} */ name, /** @type {() => unknown} */ get) => Object.defineProperty(c, name, { get, enumerable: true, configurable: true });
   prop("permissions", copy);

@@ -31,20 +31,21 @@ export function stub(w, d, base, config, load) {
   }
   if (c.approve) return c;
   c._c = config;
-  // By position: fetchPermissions (5) may return an unsubscribe function,
+  // By position: fetchPermissions (5) returns a function that removes the
+  // subscription (a one-shot's does nothing, as Adobe's),
   // execute (9) nothing, and the last two a promise the replayed call
   // settles; the rest chain.
   "approve deny approveAll denyAll complete fetchPermissions on off registerPlugin execute memoizeContent renderPhoneCapture decodeTCString"
     .split(" ")
     .forEach((m, i) => {
       c[m] = function () {
-        var s = /** @type {any} */ ({});
+        var s = /** @type {any} */ ({ a: arguments[1] });
         // renderPhoneCapture's options are read when it is called: their
         // own keys are copied now (the facade copies deeply at replay).
         i == 11 && arguments[1] && (arguments[1] = { ...arguments[1] });
         q.push([m, arguments, s]);
         return i == 5
-          ? arguments[1] && function () { s.f ? s.f() : (s.x = 1); }
+          ? function () { s.f ? s.f() : (s.x = s.a); }
           : i == 9 ? void 0 : i > 10 ? new Promise((r) => (s.r = r)) : c;
       };
     });

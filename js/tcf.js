@@ -156,8 +156,9 @@ export class Cmp {
       const [gdprApplies, consentString, hasConsentChangedSinceLastCmpPull] = this.data;
       return callback(null, { gdprApplies, consentString, hasConsentChangedSinceLastCmpPull });
     }
+    // execute hands over {...params, callback}, as Adobe's library does.
     // The public isApproved checks the category (and throws, naming it).
-    callback(null, this.api.isApproved(options.params && options.params.category));
+    callback(null, this.api.isApproved(options.category));
   }
 
   /** `iabPlugin.fetchConsentData({callback})`: `callback(null, {gdprApplies, consentString, hasConsentChangedSinceLastCmpPull})` once the CMP has answered; `callback(error)` when it did not in time. @param {any} options */
@@ -165,7 +166,7 @@ export class Cmp {
     this.plugin("fetchConsentData", options);
   }
 
-  /** `iabPlugin.isApproved({params: {category}, callback})`: `callback(null, boolean)` once the CMP has answered or the wait has timed out. @param {any} options */
+  /** `iabPlugin.isApproved({category, callback})` (what `execute({command: "iabPlugin.isApproved", params: {category}, callback})` passes): `callback(null, boolean)` once the CMP has answered or the wait has timed out. @param {any} options */
   isApproved(options) {
     this.plugin("isApproved", options);
   }

@@ -201,33 +201,87 @@ test("arrays from another frame, memoized content and site categories", async ()
   await context.close();
 });
 
-test("every wrong argument throws an Error naming the call, the value and what was expected, and changes nothing", async () => {
+test("every wrong argument to a call that changes state throws an Error naming the call, the value and what was expected, and changes nothing", async () => {
   const context = await browser.newContext();
   const page = await gatePage(context, `{ doesOptInApply: true }`);
   const messages = await page.evaluate(() => {
     const c = consentry, f = () => {};
     return [
       () => c.approve("foo"), () => c.approve(), () => c.deny([]), () => c.deny(5), () => c.deny(["aa", 3]),
-      () => c.approve("aa", "yes"), () => c.approveAll(1), () => c.isApproved(1), () => c.isPreApproved(true),
-      () => c.fetchPermissions("cb"), () => c.on("done", f), () => c.on("complete", null), () => c.off("complete", 2),
+      () => c.approve("aa", "yes"), () => c.approveAll(1), () => c.on("done", f), () => c.on("complete", null),
       () => c.registerPlugin({ name: "p" }), () => c.execute({ command: "nodot" }), () => c.execute({ command: "iabPlugin.x" }),
-      () => c.memoizeContent("x"), () => c.memoizeContent({ aa: true }), () => c.getMemoizedContent(3),
+      () => c.memoizeContent("x"), () => c.memoizeContent({ aa: true }),
     ].map((call) => { try { call(); return "no error"; } catch (e) { return (e instanceof Error ? "" : "not an Error: ") + e.message; } }).concat(c.status);
   });
   const expected = [
     'consentry.approve: unknown category "foo" (known: aam,', "consentry.approve: expected a category or a non-empty array",
     "consentry.deny: expected a category or a non-empty array", "consentry.deny: 5; expected a category or an array",
     'consentry.deny: ["aa",3]; expected', 'consentry.approve: shouldWaitForComplete is "yes"; expected true or false',
-    "consentry.approveAll: shouldWaitForComplete is 1", "consentry.isApproved: 1; expected", "consentry.isPreApproved: true; expected",
-    'consentry.fetchPermissions: callback is "cb"; expected a function', 'consentry.on: event is "done"; expected "complete"',
-    "consentry.on: callback is null; expected a function", "consentry.off: callback is 2; expected a function",
+    "consentry.approveAll: shouldWaitForComplete is 1", 'consentry.on: event is "done"; expected "complete"',
+    "consentry.on: callback is null; expected a function",
     'consentry.registerPlugin: plugin is {"name":"p"}; expected {name', 'consentry.execute: options are {"command":"nodot"}; expected {command: "plugin.method"',
     'consentry.execute: no plugin method "iabPlugin.x" is registered', 'consentry.memoizeContent: content is "x"; expected an object',
-    'consentry.memoizeContent: key "aa" is reserved', "consentry.getMemoizedContent: key is 3; expected a string",
+    'consentry.memoizeContent: key "aa" is reserved',
   ];
   expected.forEach((prefix, i) => assert.ok(messages[i].startsWith(prefix), `${messages[i]} should start with ${prefix}`));
   assert.equal(messages.at(-1), "pending", "no failed call changed anything");
   await context.close();
+});
+
+test("read-only calls with a wrong argument answer as Adobe's library does, approving nothing, and warn once per call", async () => {
+  const context = await browser.newContext();
+  const page = await gatePage(context, `{ doesOptInApply: true, preOptInApprovals: { aa: true } }`);
+  const answers = await page.evaluate(() => {
+    const c = consentry, f = () => {};
+    c.approveAll();
+    const calls = [
+      () => c.isApproved(42), () => c.isApproved({}), () => c.isApproved(["aa", 3]), () => c.isPreApproved({}),
+      () => c.getMemoizedContent(), () => c.getMemoizedContent(42), () => c.fetchPermissions("x"), () => c.fetchPermissions(),
+      () => c.fetchPermissions(f, "yes"), () => c.off("complete", "x"), () => c.off("done", f),
+    ];
+    return calls.map((call) => {
+      try {
+        const v = call();
+        return v === c ? "the object" : typeof v == "function" ? `a function returning ${v()}` : v === undefined ? "undefined" : v;
+      } catch (e) {
+        return "threw " + e.message;
+      }
+    });
+  });
+  assert.deepEqual(answers, [
+    false, false, false, false, "undefined", "undefined", "a function returning undefined", "a function returning undefined",
+    "a function returning undefined", "the object", "the object",
+  ]);
+  const reports = page.warnings.filter((w) => w.includes("as Adobe's library does"));
+  assert.deepEqual(reports.map((w) => w.split(":")[1].trim()), ["isApproved", "isPreApproved", "getMemoizedContent", "fetchPermissions", "off"], reports.join("\n"));
+  assert.ok(reports[0].startsWith("consentry: isApproved: 42; expected a category or an array of categories (answered false"), reports[0]);
+  assert.deepEqual(await page.evaluate(() => [consentry.isApproved(), consentry.status]), [true, "complete"], "the page carries on");
+  await context.close();
+});
+
+test("fetchPermissions returns a function, also for a one-shot (Adobe's does nothing), before and after Consentry has loaded", async () => {
+  const context = await browser.newContext();
+  const page = await gatePage(context, `{ doesOptInApply: true }`);
+  const [oneShot, calls] = await page.evaluate(() => {
+    const calls = [];
+    const off = consentry.fetchPermissions((p) => calls.push(p.aa));
+    off();
+    consentry.approve("aa");
+    return [typeof off, calls];
+  });
+  assert.deepEqual([oneShot, calls], ["function", [true]], "the one-shot's function removes nothing");
+  await context.close();
+  // The stub (before the wasm has loaded) answers the same.
+  const { stub } = await import("../../js/stub.js");
+  globalThis.GCM = globalThis.EARLY = false;
+  const w = {};
+  stub(w, { cookie: "" }, "/consentry/", {}, 0);
+  const off = w.consentry.fetchPermissions(() => {});
+  assert.equal(typeof off, "function");
+  off();
+  assert.equal(w.consentry._q[0][2].x, undefined, "calling a one-shot's function does not cancel it");
+  w.consentry.fetchPermissions(() => {}, true)();
+  assert.equal(w.consentry._q[1][2].x, true, "an auto-subscription unsubscribed before load never subscribes");
 });
 
 test("bad configurations reject init naming the key; config functions are called once, a throwing one fails closed", async () => {
@@ -277,17 +331,19 @@ test("hostile arguments and a throwing console cannot break the API", async () =
     const cyclic = {}; cyclic.self = cyclic;
     const thrown = [
       () => h.approve(trap), () => h.approve({ length: 2, get 0() { throw new Error("getter"); } }), () => h.approve(revoked.proxy),
-      () => h.isApproved({ length: 1e12 }), () => h.memoizeContent(cyclic), () => h.memoizeContent({ toJSON: boom }),
+      () => h.deny({ length: 1e12 }), () => h.memoizeContent(cyclic), () => h.memoizeContent({ toJSON: boom }),
       () => h.registerPlugin(trap), () => h.registerPlugin(undefined), () => h.execute(undefined), () => h.execute(trap),
-      () => h.on("complete", undefined), () => h.fetchPermissions(Symbol("x")), () => h.approve(10n),
+      () => h.on("complete", undefined), () => h.on("complete", Symbol("x")), () => h.approve(10n),
     ].map((f) => { try { f(); return "none"; } catch (e) { return e instanceof Error && e.message.startsWith("consentry.") ? "Error" : String(e); } });
+    // Read-only calls answer (see above).
+    const answered = [h.isApproved({ length: 1e12 }), h.isApproved(trap), typeof h.fetchPermissions(Symbol("x")), h.getMemoizedContent(trap)];
     const { warn, error } = console;
     console.warn = console.error = boom;
     h.on("complete", boom);
     h.approve("target");
     Object.assign(console, { warn, error });
-    return [thrown, h.isApproved("target"), h.isApproved("aa"), h.status];
+    return [thrown, answered, h.isApproved("target"), h.isApproved("aa"), h.status];
   });
-  assert.deepEqual(out, [Array(13).fill("Error"), true, false, "complete"]);
+  assert.deepEqual(out, [Array(13).fill("Error"), [false, false, "function", undefined], true, false, "complete"]);
   await context.close();
 });
