@@ -52,10 +52,54 @@ fn panic(_: &core::panic::PanicInfo) -> ! {
     core::arch::wasm32::unreachable()
 }
 
+/// The name in `known` nearest to `word`: the same ignoring case, else
+/// the one within 3 edits (insertions, deletions, substitutions; the
+/// fewest wins, the first on a tie). For "did you mean ...?".
+pub fn nearest<'a>(word: &str, known: &[&'a str]) -> Option<&'a str> {
+    let word = word.as_bytes();
+    let mut best: Option<(usize, &str)> = None;
+    for name in known {
+        // Levenshtein distance over ASCII-lowercased bytes, one row.
+        let mut row: alloc::vec::Vec<usize> = (0..=name.len()).collect();
+        for (i, a) in word.iter().enumerate() {
+            let mut diagonal = i;
+            if let Some(first) = row.first_mut() {
+                *first = i + 1;
+            }
+            for (j, b) in name.bytes().enumerate() {
+                let (Some(&left), Some(&up)) = (row.get(j), row.get(j + 1)) else {
+                    break;
+                };
+                let cost = usize::from(!a.eq_ignore_ascii_case(&b));
+                let d = (diagonal + cost).min(left + 1).min(up + 1);
+                diagonal = up;
+                if let Some(slot) = row.get_mut(j + 1) {
+                    *slot = d;
+                }
+            }
+        }
+        let d = row.last().copied().unwrap_or(usize::MAX);
+        if d <= 3 && best.is_none_or(|(b, _)| d < b) {
+            best = Some((d, name));
+        }
+    }
+    best.map(|(_, name)| name)
+}
+
 #[cfg(test)]
 mod tests {
     use alloc::string::String;
     use alloc::vec::Vec;
+
+    #[test]
+    fn nearest_names_the_likely_key() {
+        let known = ["doesOptInApply", "isOptInStorageEnabled", "revision"];
+        assert_eq!(super::nearest("doesOptinApply", &known), Some("doesOptInApply"));
+        assert_eq!(super::nearest("DOESOPTINAPPLY", &known), Some("doesOptInApply"));
+        assert_eq!(super::nearest("revison", &known), Some("revision"));
+        assert_eq!(super::nearest("isOptInStorage", &known), None);
+        assert_eq!(super::nearest("", &known), None);
+    }
 
     #[test]
     fn split_is_str_split() {

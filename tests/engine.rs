@@ -187,7 +187,8 @@ fn adobes_value_holds_only_what_adobes_library_reads() {
     // Consentry's value.
     let cfg = r#"{"doesOptInApply":true,"isOptInStorageEnabled":true,"categories":["sms"]}"#;
     let (mut e, _) = start(cfg, None);
-    e.memoize("iabConsentHash", Value::String("h".into()));
+    e.memoize(&[("iabConsentHash".into(), Value::String("h".into()))])
+        .unwrap();
     let (adobe, own) = set(&mut e, &["aa", "sms"], true, false).unwrap().stored.unwrap();
     let Value::Object(members) = parse(&adobe).unwrap() else {
         panic!("{adobe}")
@@ -247,7 +248,7 @@ fn memoized_keys_alone_are_not_a_choice() {
     let (mut e, _) = start(cfg, Some(r#"{"iabConsentHash":"abc"}"#));
     assert_eq!(e.status(), Status::Pending);
     assert_eq!(e.memoized("iabConsentHash"), Some(&Value::String("abc".into())));
-    let (text, own) = e.memoize("k", Value::Bool(true)).unwrap();
+    let (text, own) = e.memoize(&[("k".into(), Value::Bool(true))]).unwrap().unwrap();
     assert_eq!((text.as_str(), own), (r#"{"iabConsentHash":"abc","k":true}"#, None));
     let (e, _) = start(cfg, Some(&text));
     assert_eq!(e.status(), Status::Pending);
@@ -355,7 +356,7 @@ fn format_1s_fields_inside_adobes_value_are_dropped() {
         Some(r#"{"aa":true,"consentry":{"v":1,"rev":0,"time":1,"id":"a"}}"#),
     );
     assert!(e.is_approved(&["aa"]) && e.meta().is_none());
-    let (adobe, _) = e.memoize("k", Value::Bool(true)).unwrap();
+    let (adobe, _) = e.memoize(&[("k".into(), Value::Bool(true))]).unwrap().unwrap();
     assert!(!adobe.contains("consentry"), "{adobe}");
 }
 
@@ -445,19 +446,87 @@ fn config_reads_every_adobe_key() {
 }
 
 #[test]
-fn config_warns_about_unknown_keys_and_categories_but_goes_on() {
+fn config_warns_about_ignored_values_and_unknown_categories_but_goes_on() {
     let mut warnings = Vec::new();
-    let json = r#"{"doesOptinApply":true,"previousPermissions":"not json","preOptInApprovals":{"nope":true}}"#;
+    let json = r#"{"doesOptInApply":true,"previousPermissions":"not json","preOptInApprovals":{"nope":true}}"#;
     let c = Config::parse(&parse(json).unwrap(), &mut warnings).unwrap();
     assert!(c.previous.is_none());
-    assert!(
-        warnings
-            .iter()
-            .any(|w| w.contains("unknown config key \"doesOptinApply\"")),
-        "{warnings:?}"
-    );
     assert!(warnings
         .iter()
         .any(|w| w.contains("previousPermissions") && w.contains("ignored")));
     assert!(warnings.iter().any(|w| w.contains("unknown category \"nope\"")));
+}
+
+#[test]
+fn an_unknown_key_is_refused_naming_the_nearest_known_key() {
+    // Issue 13: taken for absent, `doesOptinApply` turned opt-in off and
+    // approved every category.
+    for (json, message) in [
+        (
+            r#"{"doesOptinApply":true}"#,
+            r#"unknown config key "doesOptinApply"; did you mean "doesOptInApply"?"#,
+        ),
+        (
+            r#"{"doesOptInApply":true,"isOptinStorageEnabled":true}"#,
+            r#"unknown config key "isOptinStorageEnabled"; did you mean "isOptInStorageEnabled"?"#,
+        ),
+        (
+            r#"{"categorys":["sms"]}"#,
+            r#"unknown config key "categorys"; did you mean "categories"?"#,
+        ),
+        (
+            r#"{"banner":true}"#,
+            r#"unknown config key "banner"; expected one of doesOptInApply, preOptInApprovals,"#,
+        ),
+    ] {
+        let e = Config::parse(&parse(json).unwrap(), &mut vec![]).unwrap_err();
+        assert!(e.starts_with(message), "{e}");
+    }
+}
+
+#[test]
+fn memoized_content_that_would_not_fit_is_refused_and_the_choice_stays() {
+    // Issue 13: 5,000 bytes of memo made every later choice go unstored.
+    let cfg = r#"{"doesOptInApply":true,"isOptInStorageEnabled":true}"#;
+    let (mut e, _) = start(cfg, None);
+    let (adobe, own) = set(&mut e, &["aa"], true, false).unwrap().stored.unwrap();
+    let big = |n: usize| vec![("big".to_string(), Value::String("x".repeat(n)))];
+    assert!(
+        matches!(e.memoize(&big(5000)), Err(n) if n > 5000),
+        "5,000 bytes do not fit in 4,096"
+    );
+    // Nothing changed: the next write is the choice as it was.
+    assert!(e.memoized("big").is_none());
+    let (again, _) = e.memoize(&[]).unwrap().unwrap();
+    assert_eq!(again, adobe);
+    // What fits, fits with every category decided: a later choice is kept.
+    let (text, _) = e.memoize(&big(3700)).unwrap().unwrap();
+    assert!(Record::stored_size(&text, StorageKind::Cookie) <= 4096);
+    let (text, _) = set(&mut e, &["target"], true, false).unwrap().stored.unwrap();
+    assert!(
+        Record::stored_size(&text, StorageKind::Cookie) <= 4096,
+        "{}",
+        text.len()
+    );
+    assert!(own.is_some());
+    // localStorage has more room; without storage nothing is refused.
+    let (mut e, _) = start(
+        r#"{"doesOptInApply":true,"isOptInStorageEnabled":true,"storage":"localStorage"}"#,
+        None,
+    );
+    assert!(e.memoize(&big(5000)).is_ok());
+    assert!(e.memoize(&big(70_000)).is_err());
+    let (mut e, _) = start(OPT_IN, None);
+    assert_eq!(e.memoize(&big(70_000)), Ok(None));
+}
+
+#[test]
+fn the_cookie_size_is_the_percent_encoded_size() {
+    assert_eq!(
+        Record::stored_size("{}", StorageKind::Cookie),
+        "adobeujs-optin=".len() + 6
+    );
+    assert_eq!(Record::stored_size("aZ09-_.!~*'()", StorageKind::Cookie), 15 + 13);
+    assert_eq!(Record::stored_size("é", StorageKind::Cookie), 15 + 6);
+    assert_eq!(Record::stored_size("é", StorageKind::LocalStorage), 2);
 }

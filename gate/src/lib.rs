@@ -21,7 +21,7 @@ extern crate std;
 
 use alloc::{string::String, vec::Vec};
 use consentry::consent::{
-    domain_candidates, permission_map, Commit, Config, Engine, Expiry, StorageKind, Texts, RESERVED,
+    domain_candidates, permission_map, Commit, Config, Engine, Expiry, Record, StorageKind, Texts, RESERVED,
 };
 use consentry::json::{error, parse, push_uint, write_string, Object as Answer, Value};
 
@@ -368,10 +368,19 @@ fn run(engine: &mut Engine, id: &str, op: u32, arg: &Value, now: f64) -> String 
                     return error(&m);
                 }
             }
-            let mut write = None;
-            for (key, v) in members {
-                write = engine.memoize(key, v.clone());
-            }
+            let write = match engine.memoize(members) {
+                Ok(write) => write,
+                Err(size) => {
+                    let mut m = String::from("content of ");
+                    push_uint(&mut m, arg.to_json().len() as u64);
+                    m.push_str(" bytes; expected content that keeps the stored record within ");
+                    push_uint(&mut m, Record::room(engine.config().storage) as u64);
+                    m.push_str(" bytes (it would take ");
+                    push_uint(&mut m, size as u64);
+                    m.push_str("): the stored choice would be lost");
+                    return error(&m);
+                }
+            };
             let mut a = Answer::new();
             if let Some(texts) = &write {
                 self::write(&mut a, texts);

@@ -133,9 +133,9 @@ pub fn bad_member(object: &str, key: &str, v: &Value, expected: &str) -> String 
 }
 
 impl Config {
-    /// Validates a configuration object. Errors name the key, the value and
-    /// what was expected; warnings (unknown keys, ignored values) are
-    /// appended to `warnings`.
+    /// Validates a configuration object. Errors (also an unknown key) name
+    /// the key, the value and what was expected; warnings (ignored values,
+    /// unknown categories) are appended to `warnings`.
     pub fn parse(input: &Value, warnings: &mut Vec<String>) -> Result<Config, String> {
         let members = match input {
             Value::Object(m) => m.as_slice(),
@@ -148,12 +148,25 @@ impl Config {
             }
         };
         let mut c = Config::default();
+        // A key Consentry does not know is most likely a typo of one it
+        // does (`doesOptinApply`): taking it for absent could turn opt-in
+        // off and approve everything, so the configuration is refused.
         for (key, _) in members {
             if !KEYS.contains(&key.as_str()) {
-                let mut w = String::from("unknown config key ");
-                json::write_string(key, &mut w);
-                w.push_str(" ignored");
-                warnings.push(w);
+                let mut m = String::from("unknown config key ");
+                json::write_string(key, &mut m);
+                match crate::nearest(key, &KEYS) {
+                    Some(near) => {
+                        m.push_str("; did you mean ");
+                        json::write_string(near, &mut m);
+                        m.push('?');
+                    }
+                    None => {
+                        m.push_str("; expected one of ");
+                        m.push_str(&KEYS.join(", "));
+                    }
+                }
+                return Err(m);
             }
         }
         let get = |k: &str| input.get(k).filter(|v| **v != Value::Null);

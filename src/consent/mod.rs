@@ -15,5 +15,7 @@ pub use config::{
 };
 pub use integrations::{cookie_paths, members, path, tag_wanted, Integrations, CONSENT_TYPES};
 pub use permissions::{Commit, Engine, Status};
-pub use record::{domain_candidates, ChoiceMeta, Record, Texts, FORMAT_VERSION, OWN_KEY, STORAGE_KEY};
+pub use record::{
+    domain_candidates, ChoiceMeta, Record, Texts, COOKIE_ROOM, FORMAT_VERSION, OWN_KEY, STORAGE_KEY, STORAGE_ROOM,
+};
 pub use tcf::{Rule, TcfConfig, ADOBE_VENDOR, DEFAULT_TIMEOUT};

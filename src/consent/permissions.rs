@@ -3,7 +3,7 @@
 //! ```
 //! use consentry::consent::{Config, Engine, Status};
 //! let config = Config { opt_in_applies: true, ..Config::default() };
-//! let mut engine = Engine::start(config, None, 0.0, false, &mut vec![]);
+//! let mut engine = Engine::start(config, [None, None], 0.0, false, &mut vec![]);
 //! let aa = engine.config().categories.resolve(&["aa"]).unwrap();
 //! assert!(engine.set(&aa, true, true, 1.0, &mut || "id".into()).is_none()); // staged
 //! assert!(!engine.is_approved(&["aa"]));                                    // invisible
@@ -15,7 +15,7 @@
 use super::config::{Config, Expiry, PermissionMap, StorageKind};
 use super::record::{ChoiceMeta, Record, Texts};
 use crate::json::Value;
-use alloc::{string::String, string::ToString, vec, vec::Vec};
+use alloc::{string::String, vec, vec::Vec};
 
 /// Adobe's three states.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -288,14 +288,31 @@ impl Engine {
         }
     }
 
-    /// Keeps `key` beside the permissions in the stored record. Returns the
-    /// record's texts to store when storage is on.
-    pub fn memoize(&mut self, key: &str, value: Value) -> Option<Texts> {
-        match self.memo.iter_mut().find(|(k, _)| k == key) {
-            Some(slot) => slot.1 = value,
-            None => self.memo.push((key.to_string(), value)),
+    /// Keeps `members` beside the permissions in the stored record, all or
+    /// none. Returns the record's texts to store when storage is on, or
+    /// `Err(bytes)` when Adobe's value would no longer fit where it is
+    /// stored ([`Record::room`]; checked with every category decided, so a
+    /// later choice always fits): then nothing changes, and the stored
+    /// choice is never lost to memoized content.
+    pub fn memoize(&mut self, members: &[(String, Value)]) -> Result<Option<Texts>, usize> {
+        let mut memo = self.memo.clone();
+        for (key, value) in members {
+            match memo.iter_mut().find(|(k, _)| k == key) {
+                Some(slot) => slot.1 = value.clone(),
+                None => memo.push((key.clone(), value.clone())),
+            }
         }
-        self.record_text()
+        if self.record_text().is_some() {
+            let all: Vec<Option<bool>> = self.permissions.iter().map(|p| Some(*p)).collect();
+            let (adobe, _) = Record::encode_parts(&self.config.categories, Some(&all), &memo, None);
+            let room = Record::room(self.config.storage);
+            let size = Record::stored_size(&adobe, self.config.storage);
+            if size > room {
+                return Err(size);
+            }
+        }
+        self.memo = memo;
+        Ok(self.record_text())
     }
 
     /// A memoized value.

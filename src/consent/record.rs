@@ -19,7 +19,7 @@
 //! only the boolean `true` approves.
 
 use super::categories::{Categories, ADOBE, RESERVED};
-use super::config::{strict_bool, PermissionMap};
+use super::config::{strict_bool, PermissionMap, StorageKind};
 use crate::json::{self, Value};
 use alloc::{string::String, vec, vec::Vec};
 
@@ -61,7 +61,36 @@ pub struct Record {
 /// choice to prove.
 pub type Texts = (String, Option<String>);
 
+/// What browsers keep of one cookie: its name and value together.
+pub const COOKIE_ROOM: usize = 4096;
+
+/// The most Consentry keeps under one storage key (`localStorage` holds
+/// about 5 MB for the whole site).
+pub const STORAGE_ROOM: usize = 65_536;
+
 impl Record {
+    /// The room for Adobe's value in `storage`, in the bytes of
+    /// [`Record::stored_size`].
+    pub fn room(storage: StorageKind) -> usize {
+        match storage {
+            StorageKind::Cookie => COOKIE_ROOM,
+            StorageKind::LocalStorage => STORAGE_ROOM,
+        }
+    }
+
+    /// The bytes Adobe's value `text` takes where it is stored: as a
+    /// cookie, `adobeujs-optin=` and the text percent-encoded as
+    /// `encodeURIComponent` does; in a storage, the text.
+    pub fn stored_size(text: &str, storage: StorageKind) -> usize {
+        match storage {
+            StorageKind::LocalStorage => text.len(),
+            StorageKind::Cookie => {
+                let plain = |b: &u8| b.is_ascii_alphanumeric() || b"-_.!~*'()".contains(b);
+                STORAGE_KEY.len() + 1 + text.bytes().map(|b| if plain(&b) { 1 } else { 3 }).sum::<usize>()
+            }
+        }
+    }
+
     /// The record's texts. Category keys are written only for a choice, and
     /// only for the categories it decides, so a record read and written
     /// again means the same.

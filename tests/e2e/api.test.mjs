@@ -201,6 +201,24 @@ test("arrays from another frame, memoized content and site categories", async ()
   await context.close();
 });
 
+test("memoized content that would not fit in the cookie is refused, and later choices are still stored", async () => {
+  const context = await browser.newContext();
+  const page = await gatePage(context, STORED);
+  const message = await page.evaluate(() => {
+    try {
+      consentry.memoizeContent({ big: "x".repeat(5000) });
+    } catch (e) {
+      return e.message;
+    }
+  });
+  assert.match(message, /^consentry\.memoizeContent: content of 5010 bytes; expected content that keeps the stored record within 4096 bytes \(it would take \d+\): the stored choice would be lost$/);
+  await page.evaluate(() => consentry.memoizeContent({ small: "y" }).approve("aa"));
+  const again = await gatePage(context, STORED, "/next.html");
+  assert.deepEqual(await again.evaluate(() => [consentry.isApproved("aa"), consentry.getMemoizedContent("small"), consentry.getMemoizedContent("big")]), [true, "y", undefined]);
+  assert.deepEqual(page.warnings.filter((w) => w.includes("could not be stored")), []);
+  await context.close();
+});
+
 test("every wrong argument to a call that changes state throws an Error naming the call, the value and what was expected, and changes nothing", async () => {
   const context = await browser.newContext();
   const page = await gatePage(context, `{ doesOptInApply: true }`);
@@ -292,12 +310,14 @@ test("bad configurations reject init naming the key; config functions are called
     [`{ isOptInStorageEnabled() {} }`, "consentry.init: config.isOptInStorageEnabled is a function"],
     [`{ revision: NaN }`, "consentry.init: config.revision is NaN"],
     [`{ isIabContext: true, tcf: { timeout: "soon" } }`, 'consentry.init: config.tcf.timeout is "soon"'],
+    // A typo never turns opt-in off (issue 13): everything stays denied.
+    [`{ doesOptinApply: true }`, 'consentry.init: unknown config key "doesOptinApply"; did you mean "doesOptInApply"?'],
     [`new Proxy({}, { ownKeys() { throw 1; } })`, "consentry.init: config is"],
     [`(() => { const r = Proxy.revocable({}, {}); r.revoke(); return r.proxy; })()`, "consentry.init: config is"],
   ]) {
     const page = await gatePage(context, config);
     assert.ok(page.started.startsWith(message), `${page.started} should start with ${message}`);
-    assert.equal(await page.evaluate(() => consentry.isApproved("aa")), false);
+    assert.deepEqual(await page.evaluate(() => [consentry.isApproved("aa"), consentry.isApproved([])]), [false, false], config);
   }
   const page = await gatePage(context, `{ doesOptInApply() { window.calls = (window.calls || 0) + 1; return "true"; }, previousPermissions: () => '{"aa":true}' }`);
   assert.deepEqual(await page.evaluate(() => [consentry.doesOptInApply, consentry.isApproved("aa"), consentry.status, window.calls]), [true, true, "complete", 1]);
