@@ -9,7 +9,7 @@
 import { initSync, gate } from "../build/consentry.js";
 import { stub } from "./stub.js";
 import { integrations } from "./integrations.js";
-import { warn, fail, expected, newId, jsonMembers } from "./common.js";
+import { warn, fail, expected, show, newId, jsonMembers } from "./common.js";
 
 // The operations of gate/src/lib.rs (`op`), by code.
 const START = 0, APPROVE = 1, DENY = 2, COMPLETE = 3, APPLY = 4, IS_APPROVED = 5, IS_PRE_APPROVED = 6,
@@ -28,14 +28,17 @@ const OUTBOX_KEY = "consentry-outbox";
 function categories(call, v) {
   if (v == null) return [];
   if (typeof v == "string") return [v];
+  /** @type {unknown[] | undefined} */
+  let out;
   try {
     const n = v.length;
-    if (typeof v == "object" && Number.isInteger(n) && n >= 0 && n <= 1024) {
-      const out = Array.from({ length: n }, (_, i) => v[i]);
-      if (out.every((s) => typeof s == "string")) return out;
-    }
+    if (typeof v == "object" && Number.isInteger(n) && n >= 0 && n <= 1024) out = Array.from({ length: n }, (_, i) => v[i]);
   } catch (_) {}
-  throw expected(call, "", v, "a category or an array of categories");
+  if (!out) throw expected(call, "", v, "a category or an array of categories");
+  // Name the item that is wrong, not only the list.
+  const bad = out.findIndex((s) => typeof s != "string");
+  if (bad >= 0) throw expected(call, `item ${bad} of ${show(v)} is`, out[bad], "a category name (a string)");
+  return /** @type {string[]} */ (out);
 }
 
 /** @param {string} call @param {string} name @param {unknown} v */

@@ -130,6 +130,7 @@ function el(tag, attrs = {}, text = "") {
 export function render(/** @type {any} */ target, options, stylesheet) {
   // (An element of another frame is an element too.)
   if (!target || /** @type {any} */ (target).nodeType !== 1) throw expected(CALL, "target is", target, "an element");
+  if (options == null) throw expected(CALL, "options are", options, "an object");
   /** @type {Record<string, Function>} */
   const callbacks = {};
   // The callbacks stay here; everything else goes to the wasm's rules.

@@ -102,7 +102,18 @@ fn a_bad_configuration_is_refused_naming_the_key_and_the_gate_stays_unstarted() 
         ),
         (r#"{"tcf":{"timeout":-1}}"#, "config.tcf.timeout is -1"),
         (r#"{"tcf":{"rules":{"nope":{}}}}"#, "config.tcf.rules.nope is {}"),
-        (r#"{"consentMode":{"ad_storage":["nope"]}}"#, "config.consentMode"),
+        (
+            r#"{"consentMode":{"ad_storage":["nope"]}}"#,
+            r#"config.consentMode.ad_storage: unknown category "nope" (known: aam, adcloud,"#,
+        ),
+        (
+            r#"{"gpc":{"sale":["aa","nope"]}}"#,
+            r#"config.gpc.sale: unknown category "nope" (known: aam,"#,
+        ),
+        (
+            r#"{"doesOptinApply":true}"#,
+            r#"unknown config key "doesOptinApply"; did you mean "doesOptInApply"?"#,
+        ),
         ("7", "config is 7; expected an object"),
     ] {
         let mut g = Gate::default();

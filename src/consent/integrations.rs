@@ -46,9 +46,17 @@ fn category_list(cats: &Categories, key: &str, v: &Value) -> Result<Vec<usize>, 
     let Value::Array(items) = v else { return Err(bad()) };
     let mut out = Vec::new();
     for item in items {
-        match item {
-            Value::String(name) => out.push(cats.index(name).ok_or_else(bad)?),
-            _ => return Err(bad()),
+        let Value::String(name) = item else { return Err(bad()) };
+        match cats.resolve(core::slice::from_ref(name)) {
+            Ok(i) => out.extend(i),
+            // The problem is the name, not the shape: say so.
+            Err(e) => {
+                let mut m = String::from("config.");
+                m.push_str(key);
+                m.push_str(": ");
+                m.push_str(&e);
+                return Err(m);
+            }
         }
     }
     Ok(out)

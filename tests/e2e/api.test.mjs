@@ -234,7 +234,7 @@ test("every wrong argument to a call that changes state throws an Error naming t
   const expected = [
     'consentry.approve: unknown category "foo" (known: aam,', "consentry.approve: expected a category or a non-empty array",
     "consentry.deny: expected a category or a non-empty array", "consentry.deny: 5; expected a category or an array",
-    'consentry.deny: ["aa",3]; expected', 'consentry.approve: shouldWaitForComplete is "yes"; expected true or false',
+    'consentry.deny: item 1 of ["aa",3] is 3; expected a category name (a string)', 'consentry.approve: shouldWaitForComplete is "yes"; expected true or false',
     "consentry.approveAll: shouldWaitForComplete is 1", 'consentry.on: event is "done"; expected "complete"',
     "consentry.on: callback is null; expected a function",
     'consentry.registerPlugin: plugin is {"name":"p"}; expected {name', 'consentry.execute: options are {"command":"nodot"}; expected {command: "plugin.method"',

@@ -312,3 +312,23 @@ test("no form shows unstyled: each waits for the stylesheet, also a second one r
   assert.equal(await page.locator("link[data-consentry-form]").count(), 1, "one stylesheet");
   await context.close();
 });
+
+test("options that are missing or wrong reject naming what is wrong", async () => {
+  const page = await open();
+  const messages = await page.evaluate(async (disclosure) => {
+    const el = document.createElement("div");
+    document.body.append(el);
+    const base = { subscriptionGroupId: "acme-sms", endpoint: "/", programme: "Acme Alerts", disclosure };
+    const tries = [undefined, null, { ...base, countries: ["US"], defaultCountry: "GB" }, { ...base, colour: "red" }];
+    const out = [];
+    for (const o of tries) out.push(await consentry.renderPhoneCapture(el, o).then(() => "rendered", (e) => e.message));
+    return out;
+  }, DISCLOSURE);
+  assert.deepEqual(messages.slice(0, 3), [
+    "consentry.renderPhoneCapture: options are undefined; expected an object",
+    "consentry.renderPhoneCapture: options are null; expected an object",
+    `consentry.renderPhoneCapture: options.defaultCountry is "GB"; expected one of the form's countries (options.countries): US`,
+  ]);
+  assert.match(messages[3], /^consentry\.renderPhoneCapture: options\.colour is not an option; expected one of /);
+  await page.close();
+});

@@ -173,8 +173,11 @@ impl FormOptions {
                 .copied()
                 .find(|c| c.eq_ignore_ascii_case(s))
                 .ok_or_else(|| {
-                    let mut m = unknown_country("defaultCountry", &Value::String(s.clone()));
-                    m.push_str(" among options.countries");
+                    // It may be a real country the form does not offer.
+                    let mut m = String::from("options.defaultCountry is ");
+                    m.push_str(&Value::String(s.clone()).to_json());
+                    m.push_str("; expected one of the form's countries (options.countries): ");
+                    super::list(&mut m, countries.iter().copied());
                     m
                 })?,
             Some(other) => return Err(unknown_country("defaultCountry", other)),
@@ -261,7 +264,7 @@ impl FormOptions {
 fn unknown_country(key: &str, v: &Value) -> String {
     let mut m = String::from("options.");
     m.push_str(key);
-    m.push_str(" has ");
+    m.push_str(" is ");
     m.push_str(&v.to_json());
     m.push_str("; expected an ISO code of ");
     super::list(&mut m, COUNTRIES.iter().map(|c| c.iso));
@@ -328,11 +331,15 @@ mod tests {
         let cases = [
             (
                 r#","countries":["XX"]"#,
-                "options.countries has \"XX\"; expected an ISO code",
+                "options.countries is \"XX\"; expected an ISO code",
             ),
             (
                 r#","countries":["KR"],"defaultCountry":"US""#,
-                "options.defaultCountry has \"US\"; expected an ISO code",
+                "options.defaultCountry is \"US\"; expected one of the form's countries (options.countries): KR",
+            ),
+            (
+                r#","defaultCountry":"XX""#,
+                "options.defaultCountry is \"XX\"; expected one of the form's countries (options.countries): US, CA,",
             ),
             (
                 r#","channel":"email""#,

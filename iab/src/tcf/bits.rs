@@ -9,6 +9,9 @@ use alloc::vec::Vec;
 /// keeps the wasm small.
 pub struct Bits {
     bytes: Vec<u8>,
+    /// The bits the text holds: 6 a character (the last byte's padding
+    /// zeros are not part of it, as for @iabtechlabtcf/core).
+    len: usize,
     pos: usize,
     truncated: bool,
 }
@@ -18,21 +21,22 @@ fn sextet(c: u8) -> Result<u8, TcfError> {
         b'A'..=b'Z' => c - b'A',
         b'a'..=b'z' => c - b'a' + 26,
         b'0'..=b'9' => c - b'0' + 52,
-        b'-' | b'+' => 62,
-        b'_' | b'/' => 63,
+        b'-' => 62,
+        b'_' => 63,
         other => return Err(TcfError::InvalidCharacter(char::from(other))),
     })
 }
 
 impl Bits {
-    /// Decodes base64url (padding and the standard alphabet's `+/` tolerated).
+    /// Decodes base64url: `A-Z a-z 0-9 - _` only, as `@iabtechlabtcf/core`
+    /// reads it (no padding, no standard-alphabet `+/`, no whitespace).
     pub fn from_base64url(text: &str) -> Result<Bits, TcfError> {
         if let Some(c) = text.chars().find(|c| !c.is_ascii()) {
             return Err(TcfError::InvalidCharacter(c));
         }
         let mut bytes = Vec::with_capacity(text.len() * 3 / 4 + 1);
         let (mut acc, mut n) = (0u32, 0u32);
-        for c in text.trim_end_matches('=').bytes() {
+        for c in text.bytes() {
             acc = (acc << 6) | u32::from(sextet(c)?);
             n += 6;
             if n >= 8 {
@@ -46,6 +50,7 @@ impl Bits {
         }
         Ok(Bits {
             bytes,
+            len: text.len() * 6,
             pos: 0,
             truncated: false,
         })
@@ -55,7 +60,7 @@ impl Bits {
     pub fn uint(&mut self, n: u32) -> u64 {
         let mut v = 0u64;
         for _ in 0..n {
-            let Some(byte) = self.bytes.get(self.pos / 8) else {
+            let Some(byte) = self.bytes.get(self.pos / 8).filter(|_| self.pos < self.len) else {
                 self.truncated = true;
                 return 0;
             };
@@ -85,11 +90,12 @@ mod tests {
 
     #[test]
     fn reads_fields_across_byte_boundaries() {
-        // "CQ" = 000010 010000 (+ 4 padding zeros) -> version 2, then 0100 0000 0000.
+        // "CQ" = 000010 010000 -> version 2, then 0100 00; the byte's 4
+        // padding zeros are not the string's.
         let mut b = Bits::from_base64url("CQ").unwrap();
         assert_eq!(b.uint(6), 2);
         assert_eq!(b.uint(2), 1);
-        assert_eq!(b.uint(8), 0);
+        assert_eq!(b.uint(4), 0);
         assert_eq!(b.check(), Ok(()));
         assert_eq!(b.uint(1), 0);
         assert_eq!(b.check(), Err(TcfError::Truncated));
@@ -99,5 +105,12 @@ mod tests {
     fn refuses_foreign_characters() {
         assert_eq!(Bits::from_base64url("CQ*").err(), Some(TcfError::InvalidCharacter('*')));
         assert_eq!(Bits::from_base64url("CQé").err(), Some(TcfError::InvalidCharacter('é')));
+        for (text, c) in [("CQ==", '='), ("CQ+", '+'), ("CQ/", '/'), (" CQ", ' '), ("CQ\n", '\n')] {
+            assert_eq!(
+                Bits::from_base64url(text).err(),
+                Some(TcfError::InvalidCharacter(c)),
+                "{text:?}"
+            );
+        }
     }
 }

@@ -108,7 +108,8 @@ impl TcfError {
             TcfError::Empty => "the TC string is empty".into(),
             TcfError::InvalidCharacter(c) => {
                 let mut m = String::from("the TC string holds ");
-                m.push(*c);
+                let mut one = [0; 4];
+                consentry::json::write_string(c.encode_utf8(&mut one), &mut m);
                 m.push_str(", which is not base64url");
                 m
             }
@@ -300,9 +301,7 @@ impl<'a> Iterator for Segments<'a> {
 
 /// Decodes a TC string.
 pub fn decode(s: &str) -> Result<TcString, TcfError> {
-    // ASCII only: Unicode trimming and a char splitter cost the wasm their
-    // UTF-8 walks.
-    let s = s.trim_ascii();
+    // Surrounding whitespace is refused, as @iabtechlabtcf/core refuses it.
     if s.is_empty() {
         return Err(TcfError::Empty);
     }
