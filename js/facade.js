@@ -382,7 +382,7 @@ function upgrade(c, st, store, page) {
         return id ? () => void (listeners = listeners.filter((l) => l.id != id)) : () => {};
       },
       () => {},
-      "a function that does nothing, and nothing is called",
+      "a function that does nothing",
     ),
     on(/** @type {unknown} */ event, /** @type {unknown} */ cb, /** @type {unknown} */ ctx) {
       complete("on", event);
@@ -399,7 +399,7 @@ function upgrade(c, st, store, page) {
         return c;
       },
       c,
-      "by removing nothing",
+      "the object",
     ),
     // The first plugin of a name wins; its onRegister(api) gets this object.
     registerPlugin(/** @type {any} */ p) {

@@ -52,38 +52,23 @@ fn panic(_: &core::panic::PanicInfo) -> ! {
     core::arch::wasm32::unreachable()
 }
 
-/// The name in `known` nearest to `word`: the same ignoring case, else
-/// the one within 3 edits (insertions, deletions, substitutions; the
-/// fewest wins, the first on a tie). For "did you mean ...?".
+/// The name in `known` nearest to `word`, for "did you mean ...?": the
+/// first that differs from it, ignoring case, by at most 2 characters
+/// inserted, deleted or replaced in one place (what the two share at the
+/// start and at the end covers all but 2 of the longer).
 pub fn nearest<'a>(word: &str, known: &[&'a str]) -> Option<&'a str> {
-    let word = word.as_bytes();
-    let mut best: Option<(usize, &str)> = None;
-    for name in known {
-        // Levenshtein distance over ASCII-lowercased bytes, one row.
-        let mut row: alloc::vec::Vec<usize> = (0..=name.len()).collect();
-        for (i, a) in word.iter().enumerate() {
-            let mut diagonal = i;
-            if let Some(first) = row.first_mut() {
-                *first = i + 1;
-            }
-            for (j, b) in name.bytes().enumerate() {
-                let (Some(&left), Some(&up)) = (row.get(j), row.get(j + 1)) else {
-                    break;
-                };
-                let cost = usize::from(!a.eq_ignore_ascii_case(&b));
-                let d = (diagonal + cost).min(left + 1).min(up + 1);
-                diagonal = up;
-                if let Some(slot) = row.get_mut(j + 1) {
-                    *slot = d;
-                }
-            }
-        }
-        let d = row.last().copied().unwrap_or(usize::MAX);
-        if d <= 3 && best.is_none_or(|(b, _)| d < b) {
-            best = Some((d, name));
-        }
-    }
-    best.map(|(_, name)| name)
+    let same = |(a, b): (u8, u8)| a.eq_ignore_ascii_case(&b);
+    known.iter().copied().find(|name| {
+        let start = word.bytes().zip(name.bytes()).take_while(|p| same(*p)).count();
+        let end = word
+            .bytes()
+            .rev()
+            .zip(name.bytes().rev())
+            .take_while(|p| same(*p))
+            .count();
+        let shared = (start + end).min(word.len()).min(name.len());
+        word.len().max(name.len()) - shared <= 2
+    })
 }
 
 #[cfg(test)]

@@ -377,7 +377,7 @@ fn run(engine: &mut Engine, id: &str, op: u32, arg: &Value, now: f64) -> String 
                     push_uint(&mut m, Record::room(engine.config().storage) as u64);
                     m.push_str(" bytes (it would take ");
                     push_uint(&mut m, size as u64);
-                    m.push_str("): the stored choice would be lost");
+                    m.push(')');
                     return error(&m);
                 }
             };

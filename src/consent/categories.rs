@@ -92,17 +92,19 @@ impl Categories {
         }
         let mut out = Vec::new();
         for n in names {
-            let Some(i) = self.index(n.as_ref()) else {
-                let mut m = String::from("unknown category ");
-                crate::json::write_string(n.as_ref(), &mut m);
-                m.push_str(" (known: ");
-                self.list_into(&mut m);
-                m.push(')');
-                return Err(m);
-            };
-            out.push(i);
+            out.push(self.index(n.as_ref()).ok_or_else(|| self.unknown(n.as_ref()))?);
         }
         Ok(out)
+    }
+
+    /// `unknown category "name" (known: ...)`.
+    pub fn unknown(&self, name: &str) -> String {
+        let mut m = String::from("unknown category ");
+        crate::json::write_string(name, &mut m);
+        m.push_str(" (known: ");
+        self.list_into(&mut m);
+        m.push(')');
+        m
     }
 
     fn list_into(&self, out: &mut String) {

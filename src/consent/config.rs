@@ -163,13 +163,18 @@ impl Config {
                     }
                     None => {
                         m.push_str("; expected one of ");
-                        m.push_str(&KEYS.join(", "));
+                        for (i, k) in KEYS.iter().enumerate() {
+                            if i > 0 {
+                                m.push_str(", ");
+                            }
+                            m.push_str(k);
+                        }
                     }
                 }
                 return Err(m);
             }
         }
-        let get = |k: &str| input.get(k).filter(|v| **v != Value::Null);
+        let get = |k: &str| input.get(k).filter(|v| !matches!(v, Value::Null));
 
         if let Some(v) = get("categories") {
             let Value::Array(items) = v else {

@@ -47,17 +47,14 @@ fn category_list(cats: &Categories, key: &str, v: &Value) -> Result<Vec<usize>, 
     let mut out = Vec::new();
     for item in items {
         let Value::String(name) = item else { return Err(bad()) };
-        match cats.resolve(core::slice::from_ref(name)) {
-            Ok(i) => out.extend(i),
-            // The problem is the name, not the shape: say so.
-            Err(e) => {
-                let mut m = String::from("config.");
-                m.push_str(key);
-                m.push_str(": ");
-                m.push_str(&e);
-                return Err(m);
-            }
-        }
+        // The problem is the name, not the shape: say so.
+        out.push(cats.index(name).ok_or_else(|| {
+            let mut m = String::from("config.");
+            m.push_str(key);
+            m.push_str(": ");
+            m.push_str(&cats.unknown(name));
+            m
+        })?);
     }
     Ok(out)
 }
@@ -230,9 +227,29 @@ fn is_cookie_pattern(p: &str) -> bool {
     let name = p.strip_suffix('*').unwrap_or(p);
     !name.is_empty()
         && p.len() <= 256
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}*".contains(&b))
+        && name.bytes().all(|b| {
+            b.is_ascii_graphic()
+                && !matches!(
+                    b,
+                    b'(' | b')'
+                        | b'<'
+                        | b'>'
+                        | b'@'
+                        | b','
+                        | b';'
+                        | b':'
+                        | b'\\'
+                        | b'"'
+                        | b'/'
+                        | b'['
+                        | b']'
+                        | b'?'
+                        | b'='
+                        | b'{'
+                        | b'}'
+                        | b'*'
+                )
+        })
 }
 
 /// Whether a tag's `data-consent` holds: every space-separated term holds,

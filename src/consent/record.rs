@@ -85,7 +85,10 @@ impl Record {
         match storage {
             StorageKind::LocalStorage => text.len(),
             StorageKind::Cookie => {
-                let plain = |b: &u8| b.is_ascii_alphanumeric() || b"-_.!~*'()".contains(b);
+                let plain = |b: &u8| {
+                    b.is_ascii_alphanumeric()
+                        || matches!(b, b'-' | b'_' | b'.' | b'!' | b'~' | b'*' | b'\'' | b'(' | b')')
+                };
                 STORAGE_KEY.len() + 1 + text.bytes().map(|b| if plain(&b) { 1 } else { 3 }).sum::<usize>()
             }
         }
@@ -251,7 +254,7 @@ fn decode_meta(v: &Value) -> Result<ChoiceMeta, &'static str> {
         Some(Value::String(s)) if s.len() <= 64 => s.clone(),
         _ => return Err(MALFORMED),
     };
-    let gpc = v.get("gpc") == Some(&Value::Bool(true));
+    let gpc = matches!(v.get("gpc"), Some(Value::Bool(true)));
     Ok(ChoiceMeta {
         revision,
         time,
@@ -266,26 +269,19 @@ fn decode_meta(v: &Value) -> Result<ChoiceMeta, &'static str> {
 /// (host-only cookies). The browser refuses public suffixes, so the caller
 /// keeps the first that sticks.
 pub fn domain_candidates(host: &str) -> Vec<String> {
-    let is_ip = host.contains(':') || host.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+    let is_ip = host.bytes().any(|b| b == b':') || host.bytes().all(|b| b.is_ascii_digit() || b == b'.');
     let mut out = Vec::new();
-    if is_ip {
-        return out;
-    }
-    // The suffix after each dot but the last (a top-level domain alone is
-    // no candidate), then the host itself.
-    let mut dots = Vec::new();
-    for (i, b) in host.bytes().enumerate() {
-        if b == b'.' {
-            dots.push(i);
+    // The suffix after each dot from the right but the last dot (a
+    // top-level domain alone is no candidate), then the host itself.
+    let mut tld = true;
+    for (i, b) in host.bytes().enumerate().rev() {
+        if b == b'.' && !is_ip && !core::mem::take(&mut tld) {
+            out.push(String::from(host.get(i + 1..).unwrap_or_default()));
         }
     }
-    if dots.pop().is_none() {
-        return out;
+    if !tld {
+        out.push(String::from(host));
     }
-    for i in dots.iter().rev() {
-        out.push(String::from(host.get(i + 1..).unwrap_or_default()));
-    }
-    out.push(String::from(host));
     out
 }
 
