@@ -17,7 +17,9 @@
 //!
 //! Groups without `keywords` get the standard English categories; listed
 //! categories are added to them, and a listed standard category of the same
-//! language replaces the default one.
+//! language replaces the default one, except opt-out: its listed words add
+//! to STOP, STOPALL, ... (which always opt out) and its reply replaces the
+//! standard one. Every category needs a reply.
 
 use crate::keywords::{defaults, CategorySpec, KeywordSpec, Keywords, Kind};
 use crate::limits::{Limit, Limits};
@@ -207,13 +209,26 @@ impl Config {
                         _ => return Err(format!("{at}: each keyword is {{\"is\": ...}} or {{\"regex\": ...}}")),
                     });
                 }
-                specs.retain(|s| !(s.kind == kind && s.language == c.language));
-                specs.push(CategorySpec {
+                let listed = CategorySpec {
                     kind,
                     language: c.language,
                     keywords,
                     reply: c.reply,
-                });
+                };
+                match specs
+                    .iter_mut()
+                    .find(|s| s.kind == listed.kind && s.language == listed.language)
+                {
+                    // The standard opt-out words always opt out, as carriers
+                    // and Braze treat them: listed words add to them, and a
+                    // listed reply replaces the standard one.
+                    Some(standard) if listed.kind == Kind::OptOut => {
+                        standard.keywords.extend(listed.keywords);
+                        standard.reply = listed.reply;
+                    }
+                    Some(standard) => *standard = listed,
+                    None => specs.push(listed),
+                }
             }
             let keywords = Keywords::new(specs).map_err(|e| format!("{at}: {e}"))?;
             for (language, prompt) in &g.double_opt_in.prompt {
@@ -290,11 +305,11 @@ mod tests {
                 "country \"usa\"",
             ),
             (
-                r#"{"groups":[{"id":"g","name":"G","channel":"sms","keywords":[{"category":"custom","name":"x","keywords":[{"is":"STOP"}]}]}]}"#,
+                r#"{"groups":[{"id":"g","name":"G","channel":"sms","keywords":[{"category":"custom","name":"x","keywords":[{"is":"STOP"}],"reply":"x"}]}]}"#,
                 "keyword \"STOP\" is already used",
             ),
             (
-                r#"{"groups":[{"id":"g","name":"G","channel":"sms","keywords":[{"category":"help","keywords":[{"is":"TWO WORDS"}]}]}]}"#,
+                r#"{"groups":[{"id":"g","name":"G","channel":"sms","keywords":[{"category":"help","keywords":[{"is":"TWO WORDS"}],"reply":"x"}]}]}"#,
                 "keyword \"TWO WORDS\" is not allowed",
             ),
             (
@@ -305,10 +320,30 @@ mod tests {
                 r#"{"groups":[{"id":"g","name":"G","channel":"sms"},{"id":"g","name":"H","channel":"sms"}]}"#,
                 "unique",
             ),
+            (
+                r#"{"groups":[{"id":"g","name":"G","channel":"sms","keywords":[{"category":"custom","name":"x","keywords":[{"is":"X"}]}]}]}"#,
+                "custom category \"x\" keywords (en): the reply is empty",
+            ),
         ];
         for (text, expected) in cases {
             let err = Config::parse(text).unwrap_err();
             assert!(err.contains(expected), "{err}");
+        }
+    }
+
+    #[test]
+    fn the_standard_opt_out_words_always_opt_out() {
+        let text = r#"{"groups":[{"id":"g","name":"G","channel":"sms",
+            "keywords":[{"category":"opt_out","keywords":[{"is":"ARRET"}],"reply":"Bye"}]}]}"#;
+        let c = Config::parse(text).unwrap();
+        let k = &c.group("g").unwrap().keywords;
+        for word in ["STOP", "stopall", "ARRET"] {
+            let category = k.classify(word).unwrap();
+            assert_eq!(
+                (category.intent(), category.reply()),
+                (crate::double_opt_in::Intent::OptOut, "Bye"),
+                "{word}"
+            );
         }
     }
 

@@ -7,7 +7,13 @@
 //! - A confirming reply within 30 days subscribes it and sends the
 //!   confirmation; after 30 days the pending state lapses to unsubscribed and
 //!   the reply is ignored.
+//! - An opt-in keyword (START) from a number that is not subscribed enters
+//!   the same workflow in a double-opt-in group: prompt, then subscribed on
+//!   the confirmation, whatever the entry point (as Braze does).
 //! - Without the flag, or from an import, the number is subscribed at once.
+//! - Until it confirms, a pending number gets only what the workflow sends:
+//!   the prompt, and the help and opt-out replies carriers require; no
+//!   custom-keyword reply (nor its bill).
 //! - An opt-out keyword sends the opt-out confirmation first, then
 //!   unsubscribes; an unsubscribed number receives nothing more unless it
 //!   opts in again by keyword.
@@ -17,7 +23,7 @@
 //! let n = Number::default();
 //! let (n, send) = n.step(Event::ApiSubscribe { double_opt_in: true }, 0);
 //! assert_eq!((n.state, send), (State::Pending { since: 0 }, vec![Send::Prompt]));
-//! let (n, send) = n.step(Event::Inbound(Intent::Confirm), 2 * DAY_MS);
+//! let (n, send) = n.step(Event::Inbound { intent: Intent::Confirm, double_opt_in: true }, 2 * DAY_MS);
 //! assert_eq!((n.state, send), (State::Subscribed, vec![Send::Confirmation]));
 //! ```
 
@@ -86,8 +92,14 @@ pub enum Event {
         /// The imported state.
         subscribed: bool,
     },
-    /// A reply from the number.
-    Inbound(Intent),
+    /// A reply from the number, in a group that uses double opt-in or not.
+    Inbound {
+        /// What the reply means.
+        intent: Intent,
+        /// Whether the group confirms opt-ins (an opt-in keyword then
+        /// prompts instead of subscribing).
+        double_opt_in: bool,
+    },
 }
 
 /// A message the service must send, in order.
@@ -134,39 +146,75 @@ impl Number {
             ..self
         };
         let mut send = Vec::new();
+        // Entering the workflow: pending, and the prompt at most once per
+        // rolling day.
+        let prompt = |next: &mut Number, send: &mut Vec<Send>| {
+            next.state = State::Pending { since: now };
+            if next
+                .last_prompt
+                .is_none_or(|t| now.saturating_sub(t) >= PROMPT_INTERVAL_MS)
+            {
+                next.last_prompt = Some(now);
+                send.push(Send::Prompt);
+            }
+        };
         match (next.state, event) {
             (_, Event::ApiSubscribe { double_opt_in: false }) | (_, Event::Import { subscribed: true }) => {
                 next.state = State::Subscribed;
             }
             (_, Event::ApiUnsubscribe) | (_, Event::Import { subscribed: false }) => next.state = State::Unsubscribed,
             (State::Subscribed, Event::ApiSubscribe { double_opt_in: true }) => {}
-            (_, Event::ApiSubscribe { double_opt_in: true }) => {
-                next.state = State::Pending { since: now };
-                let may_prompt = next
-                    .last_prompt
-                    .is_none_or(|t| now.saturating_sub(t) >= PROMPT_INTERVAL_MS);
-                if may_prompt {
-                    next.last_prompt = Some(now);
-                    send.push(Send::Prompt);
-                }
-            }
-            (State::Pending { .. }, Event::Inbound(Intent::Confirm | Intent::OptIn)) => {
+            (_, Event::ApiSubscribe { double_opt_in: true }) => prompt(&mut next, &mut send),
+            (
+                State::Pending { .. },
+                Event::Inbound {
+                    intent: Intent::Confirm | Intent::OptIn,
+                    ..
+                },
+            ) => {
                 next.state = State::Subscribed;
                 send.push(Send::Confirmation);
             }
-            (State::Unsubscribed, Event::Inbound(Intent::OptIn))
-            | (State::Subscribed, Event::Inbound(Intent::OptIn)) => {
+            (
+                State::Unsubscribed,
+                Event::Inbound {
+                    intent: Intent::OptIn,
+                    double_opt_in: true,
+                },
+            ) => prompt(&mut next, &mut send),
+            (
+                State::Unsubscribed | State::Subscribed,
+                Event::Inbound {
+                    intent: Intent::OptIn, ..
+                },
+            ) => {
                 next.state = State::Subscribed;
                 send.push(Send::OptInReply);
             }
-            (State::Unsubscribed, Event::Inbound(_)) => {}
-            (_, Event::Inbound(Intent::OptOut)) => {
+            (State::Unsubscribed, Event::Inbound { .. }) => {}
+            (
+                _,
+                Event::Inbound {
+                    intent: Intent::OptOut, ..
+                },
+            ) => {
                 send.push(Send::OptOutConfirmation);
                 next.state = State::Unsubscribed;
             }
-            (_, Event::Inbound(Intent::Help)) => send.push(Send::HelpReply),
-            (_, Event::Inbound(Intent::Custom(name))) => send.push(Send::CustomReply(name)),
-            (_, Event::Inbound(Intent::Confirm | Intent::Other)) => {}
+            (
+                _,
+                Event::Inbound {
+                    intent: Intent::Help, ..
+                },
+            ) => send.push(Send::HelpReply),
+            (
+                State::Subscribed,
+                Event::Inbound {
+                    intent: Intent::Custom(name),
+                    ..
+                },
+            ) => send.push(Send::CustomReply(name)),
+            (_, Event::Inbound { .. }) => {}
         }
         (next, send)
     }
@@ -178,6 +226,14 @@ mod tests {
 
     fn subscribe(n: Number, now: u64) -> (Number, Vec<Send>) {
         n.step(Event::ApiSubscribe { double_opt_in: true }, now)
+    }
+
+    /// A reply in a double-opt-in group.
+    fn reply(intent: Intent) -> Event {
+        Event::Inbound {
+            intent,
+            double_opt_in: true,
+        }
     }
 
     #[test]
@@ -206,7 +262,7 @@ mod tests {
     #[test]
     fn confirmation_within_thirty_days_subscribes() {
         let (n, _) = subscribe(Number::default(), 0);
-        let (n, send) = n.step(Event::Inbound(Intent::Confirm), CONFIRM_WINDOW_MS);
+        let (n, send) = n.step(reply(Intent::Confirm), CONFIRM_WINDOW_MS);
         assert_eq!((n.state, send), (State::Subscribed, vec![Send::Confirmation]));
     }
 
@@ -214,7 +270,7 @@ mod tests {
     fn confirmation_after_thirty_days_is_ignored() {
         let (n, _) = subscribe(Number::default(), 0);
         assert_eq!(n.state_at(CONFIRM_WINDOW_MS + 1), State::Unsubscribed);
-        let (n, send) = n.step(Event::Inbound(Intent::Confirm), CONFIRM_WINDOW_MS + 1);
+        let (n, send) = n.step(reply(Intent::Confirm), CONFIRM_WINDOW_MS + 1);
         assert_eq!((n.state, send), (State::Unsubscribed, vec![]));
     }
 
@@ -231,7 +287,7 @@ mod tests {
     #[test]
     fn opt_out_confirms_then_silences() {
         let (n, _) = Number::default().step(Event::ApiSubscribe { double_opt_in: false }, 0);
-        let (n, send) = n.step(Event::Inbound(Intent::OptOut), 5);
+        let (n, send) = n.step(reply(Intent::OptOut), 5);
         assert_eq!((n.state, send), (State::Unsubscribed, vec![Send::OptOutConfirmation]));
         for intent in [
             Intent::OptOut,
@@ -240,19 +296,23 @@ mod tests {
             Intent::Custom("x".into()),
             Intent::Other,
         ] {
-            let (after, send) = n.step(Event::Inbound(intent), 6);
+            let (after, send) = n.step(reply(intent), 6);
             assert_eq!((after.state, send), (State::Unsubscribed, vec![]));
         }
-        let (n, send) = n.step(Event::Inbound(Intent::OptIn), 7);
-        assert_eq!((n.state, send), (State::Subscribed, vec![Send::OptInReply]));
+        let single = Event::Inbound {
+            intent: Intent::OptIn,
+            double_opt_in: false,
+        };
+        let (again, send) = n.step(single, 7);
+        assert_eq!((again.state, send), (State::Subscribed, vec![Send::OptInReply]));
     }
 
     #[test]
     fn a_pending_number_may_opt_out_or_ask_for_help() {
         let (n, _) = subscribe(Number::default(), 0);
-        let (p, send) = n.step(Event::Inbound(Intent::Help), 1);
+        let (p, send) = n.step(reply(Intent::Help), 1);
         assert_eq!((p.state, send), (State::Pending { since: 0 }, vec![Send::HelpReply]));
-        let (n, send) = n.step(Event::Inbound(Intent::OptOut), 1);
+        let (n, send) = n.step(reply(Intent::OptOut), 1);
         assert_eq!((n.state, send), (State::Unsubscribed, vec![Send::OptOutConfirmation]));
     }
 
@@ -261,10 +321,39 @@ mod tests {
         let (n, _) = Number::default().step(Event::Import { subscribed: true }, 0);
         let (n, send) = subscribe(n, 1);
         assert_eq!((n.state, send), (State::Subscribed, vec![]));
-        let (n, send) = n.step(Event::Inbound(Intent::Custom("hours".into())), 2);
+        let (n, send) = n.step(reply(Intent::Custom("hours".into())), 2);
         assert_eq!(
             (n.state, send),
             (State::Subscribed, vec![Send::CustomReply("hours".into())])
         );
+    }
+
+    #[test]
+    fn an_opt_in_keyword_in_a_double_opt_in_group_prompts_first() {
+        // Issue 13: START subscribed a new number at once; Braze prompts
+        // and subscribes on the confirmation, whatever the entry point.
+        let (n, send) = Number::default().step(reply(Intent::OptIn), 0);
+        assert_eq!((n.state, send), (State::Pending { since: 0 }, vec![Send::Prompt]));
+        let (n, send) = n.step(reply(Intent::Confirm), 5);
+        assert_eq!((n.state, send), (State::Subscribed, vec![Send::Confirmation]));
+        // A lapsed number prompts again; a subscribed one is answered.
+        let (lapsed, _) = Number::default().step(reply(Intent::OptIn), 0);
+        let later = CONFIRM_WINDOW_MS + DAY_MS;
+        let (again, send) = lapsed.step(reply(Intent::OptIn), later);
+        assert_eq!(
+            (again.state, send),
+            (State::Pending { since: later }, vec![Send::Prompt])
+        );
+        let (n, send) = n.step(reply(Intent::OptIn), 6);
+        assert_eq!((n.state, send), (State::Subscribed, vec![Send::OptInReply]));
+    }
+
+    #[test]
+    fn a_pending_number_gets_only_what_the_workflow_sends() {
+        let (n, _) = subscribe(Number::default(), 0);
+        for intent in [Intent::Custom("hours".into()), Intent::Other] {
+            let (after, send) = n.step(reply(intent), 1);
+            assert_eq!((after.state, send), (State::Pending { since: 0 }, vec![]));
+        }
     }
 }

@@ -5,8 +5,8 @@
 //! A keyword either `is` the whole trimmed message, compared without regard
 //! to case, or `matches regex` (linear-time `regex` crate; case-sensitive
 //! unless the pattern says `(?i)`). Keywords are 1 to 34 characters without
-//! spaces, at most 20 per category and unique within a group; replies are at
-//! most 300 characters. Opt-out keywords are tried first, so STOP always
+//! spaces, at most 20 per category and unique within a group; every category
+//! has a reply of 1 to 300 characters. Opt-out keywords are tried first, so STOP always
 //! works.
 //!
 //! ```
@@ -69,7 +69,7 @@ pub struct CategorySpec {
     pub language: String,
     /// Its keywords.
     pub keywords: Vec<KeywordSpec>,
-    /// The reply sent when one matches (empty: none).
+    /// The reply sent when one matches (never empty).
     pub reply: String,
 }
 
@@ -143,6 +143,11 @@ impl Keywords {
                 return Err(format!(
                     "{at}: {} keywords; at most {MAX_KEYWORDS} are allowed",
                     spec.keywords.len()
+                ));
+            }
+            if spec.reply.trim().is_empty() {
+                return Err(format!(
+                    "{at}: the reply is empty; every keyword category answers (Braze's keyword rules)"
                 ));
             }
             if spec.reply.chars().count() > MAX_REPLY_CHARS {

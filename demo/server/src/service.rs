@@ -255,7 +255,10 @@ impl Service {
             group,
             phones: &phones,
             external_id: None,
-            event: Event::Inbound(intent),
+            event: Event::Inbound {
+                intent,
+                double_opt_in: group.double_opt_in,
+            },
             source: Source::Keyword,
             origin: &origin,
             now,
@@ -263,8 +266,12 @@ impl Service {
         self.with_tx(|tx| {
             let mut out = Vec::new();
             for text in step(tx, &change, phone)? {
-                send(tx, group, phone, &text, now)?;
-                out.extend(outbox_rows(tx, phone, 1)?);
+                // (An empty text is not sent: the last row would be an
+                // earlier message.)
+                if !text.is_empty() {
+                    send(tx, group, phone, &text, now)?;
+                    out.extend(outbox_rows(tx, phone, 1)?);
+                }
             }
             Ok(out)
         })
