@@ -115,6 +115,8 @@ pub fn handle(service: &Service, req: &Request) -> Option<Reply> {
         ("GET", "/sandbox/consent-log") => phone_query(req).and_then(|p| {
             service.consent_log(&p).map(|e| (200, json!({ "phone": p, "entries": e }))).map_err(server_error)
         }),
+        ("GET", "/sandbox/clock") => Ok((200, json!({ "now": req.now, "test_clock": service.advance(0).is_some() }))),
+        ("POST", "/sandbox/clock") => json_body().and_then(|b| clock(service, req, &b)),
         ("GET", "/sandbox/quota") => service
             .quota()
             .map(|q| (200, json!({ "total": q.total, "remaining": q.remaining, "ticket_size": crate::config::TICKET_MESSAGES })))
@@ -157,23 +159,63 @@ pub fn e164(phone: &str) -> Result<String, String> {
     number.country().id().map(|id| format!("{id:?}")).ok_or_else(refuse)
 }
 
-fn strings(body: &Value, key: &str, errors: &mut Vec<String>) -> Vec<String> {
-    match body.get(key) {
-        None | Some(Value::Null) => Vec::new(),
-        Some(Value::Array(items)) => items
-            .iter()
-            .filter_map(|v| match v.as_str() {
-                Some(s) => Some(s.to_string()),
-                None => {
-                    errors.push(format!("{key} must hold strings, found {v}"));
-                    None
-                }
-            })
-            .collect(),
-        Some(Value::String(s)) => vec![s.clone()],
+/// A value as an error message shows it: its JSON, shortened.
+fn shown(v: &Value) -> String {
+    let text = v.to_string();
+    match text.char_indices().nth(60) {
+        Some((i, _)) => format!("{}...", &text[..i]),
+        None => text,
+    }
+}
+
+/// The string at `key` of `v` (`at` names where `v` is, for errors):
+/// `None` when absent or null; a value of another type is an error.
+fn text<'v>(v: &'v Value, at: &str, key: &str, errors: &mut Vec<String>) -> Option<&'v str> {
+    match v.get(key) {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s),
         Some(other) => {
-            errors.push(format!("{key} must be an array of strings, found {other}"));
+            errors.push(format!("{at}{key} is {}; expected a string", shown(other)));
+            None
+        }
+    }
+}
+
+/// The boolean at `key` (absent or null: false). `"true"` is not `true`:
+/// taken for false it would subscribe without the double opt-in.
+fn flag(v: &Value, at: &str, key: &str, errors: &mut Vec<String>) -> bool {
+    match v.get(key) {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(other) => {
+            errors.push(format!("{at}{key} is {}; expected true or false", shown(other)));
+            false
+        }
+    }
+}
+
+/// The array of strings at `key` (absent or null: empty).
+fn strings(v: &Value, at: &str, key: &str, errors: &mut Vec<String>) -> Vec<String> {
+    match v.get(key) {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(items)) if items.iter().all(Value::is_string) => {
+            items.iter().filter_map(Value::as_str).map(str::to_string).collect()
+        }
+        Some(other) => {
+            errors.push(format!("{at}{key} is {}; expected an array of strings", shown(other)));
             Vec::new()
+        }
+    }
+}
+
+/// The array of objects at `key` (absent or null: empty).
+fn objects<'v>(v: &'v Value, at: &str, key: &str, errors: &mut Vec<String>) -> &'v [Value] {
+    match v.get(key) {
+        None | Some(Value::Null) => &[],
+        Some(Value::Array(items)) if items.iter().all(Value::is_object) => items,
+        Some(other) => {
+            errors.push(format!("{at}{key} is {}; expected an array of objects", shown(other)));
+            &[]
         }
     }
 }
@@ -187,44 +229,82 @@ struct GroupChange {
     double_opt_in: bool,
 }
 
-fn read_change(body: &Value, ids: (&str, &str, &str), errors: &mut Vec<String>) -> GroupChange {
+/// Braze's answer when a request names both.
+const EMAIL_AND_PHONE: &str = "Either an email address or a phone number should be provided, but not both.";
+
+/// Reads one group's change at `at` of the request; `ids` are the names
+/// of its external id, phone and email fields. A number named only by
+/// its external id is the one its profile holds (`/users/track` or an
+/// earlier request set it).
+fn read_change(
+    service: &Service,
+    body: &Value,
+    at: &str,
+    ids: (&str, &str, &str),
+    errors: &mut Vec<String>,
+) -> GroupChange {
     let (external_key, phone_key, email_key) = ids;
-    let group_id = body
-        .get("subscription_group_id")
-        .and_then(Value::as_str)
+    if !body.is_object() {
+        errors.push(format!("{at} is {}; expected an object", shown(body)));
+        return GroupChange {
+            group_id: String::new(),
+            subscribe: false,
+            phones: Vec::new(),
+            external_ids: Vec::new(),
+            double_opt_in: false,
+        };
+    }
+    let group_id = text(body, at, "subscription_group_id", errors)
         .unwrap_or_default()
         .to_string();
-    if group_id.is_empty() {
-        errors.push("subscription_group_id is required".into());
+    if group_id.is_empty() && body.get("subscription_group_id").is_none_or(Value::is_null) {
+        errors.push(format!("{at}subscription_group_id is required"));
     }
-    let subscribe = match body.get("subscription_state").and_then(Value::as_str) {
-        Some("subscribed") => true,
-        Some("unsubscribed") => false,
-        other => {
+    let subscribe = match body.get("subscription_state") {
+        Some(Value::String(s)) if s == "subscribed" => true,
+        Some(Value::String(s)) if s == "unsubscribed" => false,
+        None | Some(Value::Null) => {
             errors.push(format!(
-                "subscription_state must be \"subscribed\" or \"unsubscribed\", found {other:?}"
+                "{at}subscription_state is required: \"subscribed\" or \"unsubscribed\""
+            ));
+            false
+        }
+        Some(other) => {
+            errors.push(format!(
+                "{at}subscription_state is {}; expected \"subscribed\" or \"unsubscribed\"",
+                shown(other)
             ));
             false
         }
     };
-    let external_ids = strings(body, external_key, errors);
-    let phones = strings(body, phone_key, errors);
-    let emails = strings(body, email_key, errors);
+    let external_ids = strings(body, at, external_key, errors);
+    let mut phones = strings(body, at, phone_key, errors);
+    let emails = strings(body, at, email_key, errors);
+    let double_opt_in = flag(body, at, "use_double_opt_in_logic", errors);
     if !emails.is_empty() && !phones.is_empty() {
-        errors.push(format!("{email_key} and {phone_key} cannot be sent in one request"));
+        errors.push(EMAIL_AND_PHONE.into());
     }
     if external_ids.len() + phones.len() + emails.len() > MAX_IDS {
         errors.push(format!("at most {MAX_IDS} ids may be sent in one request"));
     }
-    if phones.is_empty() {
+    if !emails.is_empty() && phones.is_empty() {
         errors.push(format!(
-            "{phone_key} is required: the sandbox keeps no user profiles to find numbers by {external_key}"
+            "{at}{email_key}: the sandbox's subscription groups are SMS and WhatsApp groups; expected {phone_key}"
         ));
+    } else if phones.is_empty() {
+        for id in &external_ids {
+            match service.profile_phone(id) {
+                Ok(Some(phone)) => phones.push(phone),
+                Ok(None) => errors.push(format!(
+                    "{at}{external_key} {id:?} has no phone number in its profile: send {phone_key} with it, or set the profile's phone with /users/track first"
+                )),
+                Err(e) => errors.push(e),
+            }
+        }
+        if external_ids.is_empty() {
+            errors.push(format!("{at}{phone_key} or {external_key} is required"));
+        }
     }
-    let double_opt_in = body
-        .get("use_double_opt_in_logic")
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
     GroupChange {
         group_id,
         subscribe,
@@ -324,12 +404,18 @@ fn apply_all(
         .idempotency_key
         .map(|k| (k, &respond as &dyn Fn(&[String]) -> (u16, String)));
     let refusals = service.apply(&applied, idempotency).map_err(server_error)?;
+    // One external id with one number: the profile keeps the number.
+    for (c, _) in changes {
+        if let ([id], [phone]) = (&c.external_ids[..], &c.phones[..]) {
+            service.set_profile(id, Some(phone), None).map_err(server_error)?;
+        }
+    }
     Ok((201, reply_for(&refusals)))
 }
 
 fn status_set_v1(service: &Service, req: &Request, body: &Value) -> Result<Reply, Reply> {
     let mut errors = Vec::new();
-    let change = read_change(body, ("external_id", "phone", "email"), &mut errors);
+    let change = read_change(service, body, "", ("external_id", "phone", "email"), &mut errors);
     let group = check(service, &change, &mut errors);
     match group {
         Some(g) if errors.is_empty() => apply_all(service, req, &[(change, g)], body),
@@ -338,87 +424,133 @@ fn status_set_v1(service: &Service, req: &Request, body: &Value) -> Result<Reply
 }
 
 fn status_set_v2(service: &Service, req: &Request, body: &Value) -> Result<Reply, Reply> {
-    let Some(items) = body.get("subscription_groups").and_then(Value::as_array) else {
-        return Err(bad(
-            "invalid request",
-            vec!["subscription_groups must be an array".into()],
-        ));
-    };
     let mut errors = Vec::new();
+    let items = objects(body, "", "subscription_groups", &mut errors);
     let mut changes = Vec::new();
-    for item in items {
-        let change = read_change(item, ("external_ids", "phones", "emails"), &mut errors);
+    for (i, item) in items.iter().enumerate() {
+        let at = format!("subscription_groups[{i}].");
+        let change = read_change(service, item, &at, ("external_ids", "phones", "emails"), &mut errors);
         if let Some(g) = check(service, &change, &mut errors) {
             changes.push((change, g));
         }
     }
-    if !errors.is_empty() || changes.is_empty() {
-        errors.extend(changes.is_empty().then(|| "subscription_groups is empty".to_string()));
+    if items.is_empty() && errors.is_empty() {
+        errors.push("subscription_groups is required: an array of objects".into());
+    }
+    if !errors.is_empty() {
         return Err(bad("invalid request", errors));
     }
     apply_all(service, req, &changes, body)
 }
 
+/// `/users/track`: each attribute object's `external_id`, `phone` and
+/// `email` go to the sandbox's profiles; its `subscription_groups` change
+/// the groups of its phone. Every part is checked before anything applies.
 fn users_track(service: &Service, req: &Request, body: &Value) -> Result<Reply, Reply> {
-    let attributes = body
-        .get("attributes")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    if attributes.len() > 75 {
-        return Err(bad(
-            "invalid request",
-            vec!["at most 75 attribute objects may be sent in one request".into()],
-        ));
-    }
     let mut errors = Vec::new();
+    let attributes = objects(body, "", "attributes", &mut errors);
+    if attributes.len() > 75 {
+        errors.push("at most 75 attribute objects may be sent in one request".into());
+    }
     let mut changes = Vec::new();
-    for a in &attributes {
-        let phone = a.get("phone").and_then(Value::as_str).map(str::to_string);
-        for sg in a
-            .get("subscription_groups")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
+    let mut profiles = Vec::new();
+    for (i, a) in attributes.iter().enumerate() {
+        let at = format!("attributes[{i}].");
+        let external_id = text(a, &at, "external_id", &mut errors).map(str::to_string);
+        let phone = text(a, &at, "phone", &mut errors).map(str::to_string);
+        let email = text(a, &at, "email", &mut errors).map(str::to_string);
+        if let Some(p) = &phone {
+            if let Err(e) = e164(p) {
+                errors.push(format!("{at}phone: {e}"));
+            }
+        }
+        for (j, sg) in objects(a, &at, "subscription_groups", &mut errors).iter().enumerate() {
             let mut item = sg.clone();
             item["phone"] = json!(phone.iter().collect::<Vec<_>>());
-            if let Some(id) = a.get("external_id") {
-                item["external_id"] = json!([id]);
-            }
-            let change = read_change(&item, ("external_id", "phone", "email"), &mut errors);
+            item["external_id"] = json!(external_id.iter().collect::<Vec<_>>());
+            let at = format!("{at}subscription_groups[{j}].");
+            let change = read_change(service, &item, &at, ("external_id", "phone", "email"), &mut errors);
             if let Some(g) = check(service, &change, &mut errors) {
                 changes.push((change, g));
             }
+        }
+        if let Some(id) = external_id {
+            profiles.push((id, phone, email));
         }
     }
     if !errors.is_empty() {
         return Err(bad("invalid request", errors));
     }
-    let count = attributes.len();
+    for (id, phone, email) in &profiles {
+        service
+            .set_profile(id, phone.as_deref(), email.as_deref())
+            .map_err(server_error)?;
+    }
     if !changes.is_empty() {
         apply_all(service, req, &changes, body)?;
     }
-    Ok((201, json!({ "message": "success", "attributes_processed": count })))
+    Ok((
+        201,
+        json!({ "message": "success", "attributes_processed": attributes.len() }),
+    ))
 }
 
 fn inbound(service: &Service, req: &Request, body: &Value) -> Result<Reply, Reply> {
-    let field = |k: &str| body.get(k).and_then(Value::as_str).unwrap_or_default();
-    let (phone, group_id, text) = (field("phone"), field("subscription_group_id"), field("body"));
     let mut errors = Vec::new();
-    if let Err(e) = e164(phone) {
-        errors.push(e);
+    let mut field = |k: &str| {
+        let v = text(body, "", k, &mut errors).map(str::to_string);
+        if v.is_none() && body.get(k).is_none_or(Value::is_null) {
+            errors.push(format!("{k} is required: a string"));
+        }
+        v.unwrap_or_default()
+    };
+    let (phone, group_id, message) = (field("phone"), field("subscription_group_id"), field("body"));
+    if !phone.is_empty() {
+        if let Err(e) = e164(&phone) {
+            errors.push(e);
+        }
     }
-    let group = service.config.known_group(group_id).map_err(|e| errors.push(e)).ok();
-    if text.chars().count() > 1_600 {
+    let group = match service.config.known_group(&group_id) {
+        Ok(g) => Some(g),
+        Err(e) => {
+            errors.extend((!group_id.is_empty()).then_some(e));
+            None
+        }
+    };
+    if message.chars().count() > 1_600 {
         errors.push("body is longer than 1,600 characters".into());
     }
     match group {
         Some(g) if errors.is_empty() => service
-            .inbound(g, phone, text, &req.origin, req.now)
+            .inbound(g, &phone, &message, &req.origin, req.now)
             .map(|replies| (200, json!({ "message": "success", "replies": replies })))
             .map_err(server_error),
         _ => Err(bad("invalid request", errors)),
+    }
+}
+
+/// `POST /sandbox/clock {"advance_ms": N}`: moves the sandbox-only clock
+/// forward (the server must run with `--test-clock`).
+fn clock(service: &Service, req: &Request, body: &Value) -> Result<Reply, Reply> {
+    const MAX_MS: i64 = 400 * 24 * 60 * 60 * 1000;
+    let ms = match body.get("advance_ms") {
+        Some(v) if v.as_i64().is_some_and(|n| (0..=MAX_MS).contains(&n)) => v.as_i64().unwrap_or_default(),
+        other => {
+            let got = other.map_or_else(|| "missing".into(), shown);
+            return Err(bad(
+                "invalid request",
+                vec![format!(
+                    "advance_ms is {got}; expected a whole number of ms from 0 to {MAX_MS} (400 days)"
+                )],
+            ));
+        }
+    };
+    match service.advance(ms) {
+        Some(()) => Ok((200, json!({ "now": req.now + ms }))),
+        None => Err((
+            409,
+            json!({ "message": "the sandbox clock is off: start the server with --test-clock to move it" }),
+        )),
     }
 }
 
@@ -445,11 +577,22 @@ fn status_get(service: &Service, req: &Request) -> Result<Reply, Reply> {
 }
 
 /// `external_id,phone,subscription_group_id,state` rows, a header line
-/// first; all rows are checked before any is applied.
+/// first, read as RFC 4180 CSV (quoted cells, a UTF-8 byte-order mark and
+/// CRLF lines, as spreadsheets export them); all rows are checked before
+/// any is applied.
 fn import(service: &Service, req: &Request) -> Result<Reply, Reply> {
-    let text = std::str::from_utf8(req.body).map_err(|_| bad("invalid CSV", vec!["the body is not UTF-8".into()]))?;
-    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
-    let header: Vec<&str> = lines.next().unwrap_or_default().split(',').map(str::trim).collect();
+    let body = req.body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(req.body);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(body);
+    let mut records = reader.records();
+    let header = match records.next() {
+        Some(Ok(r)) => r.iter().map(str::to_string).collect::<Vec<_>>(),
+        Some(Err(e)) => return Err(bad("invalid CSV", vec![e.to_string()])),
+        None => Vec::new(),
+    };
     if header != ["external_id", "phone", "subscription_group_id", "state"] {
         return Err(bad(
             "invalid CSV",
@@ -458,10 +601,21 @@ fn import(service: &Service, req: &Request) -> Result<Reply, Reply> {
     }
     let mut errors = Vec::new();
     let mut rows = Vec::new();
-    for (n, line) in lines.enumerate() {
-        let cells: Vec<&str> = line.split(',').map(str::trim).collect();
+    for record in records {
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                errors.push(e.to_string());
+                continue;
+            }
+        };
+        let line = record.position().map_or(0, |p| p.line());
+        if record.iter().all(str::is_empty) {
+            continue;
+        }
+        let cells: Vec<&str> = record.iter().collect();
         let [external_id, phone, group_id, state] = cells[..] else {
-            errors.push(format!("line {}: expected 4 cells, found {}", n + 2, cells.len()));
+            errors.push(format!("line {line}: expected 4 cells, found {}", cells.len()));
             continue;
         };
         let subscribed = match state {
@@ -469,18 +623,17 @@ fn import(service: &Service, req: &Request) -> Result<Reply, Reply> {
             "unsubscribed" => false,
             other => {
                 errors.push(format!(
-                    "line {}: state {other:?}; expected subscribed or unsubscribed",
-                    n + 2
+                    "line {line}: state {other:?}; expected subscribed or unsubscribed"
                 ));
                 continue;
             }
         };
         if let Err(e) = e164(phone) {
-            errors.push(format!("line {}: {e}", n + 2));
+            errors.push(format!("line {line}: {e}"));
         }
         match service.config.known_group(group_id) {
             Ok(g) => rows.push((g, phone.to_string(), external_id.to_string(), subscribed)),
-            Err(e) => errors.push(format!("line {}: {e}", n + 2)),
+            Err(e) => errors.push(format!("line {line}: {e}")),
         }
     }
     if !errors.is_empty() {

@@ -2,8 +2,10 @@
 //! demo site and the built SDK, and runs the subscription API with the
 //! double-opt-in keyword workflow over a SQLite file, on 127.0.0.1.
 //!
-//! `consentry-sandbox [--port N] [--db FILE] [--config FILE]`: port 8080
-//! (or `PORT`), database `sandbox.db`, configuration `demo/server/sandbox.json`.
+//! `consentry-sandbox [--port N] [--db FILE] [--config FILE] [--test-clock]`:
+//! port 8080 (or `PORT`), database `sandbox.db`, configuration
+//! `demo/server/sandbox.json`; `--test-clock` lets `POST /sandbox/clock`
+//! move the sandbox's time forward (tests only).
 
 use consentry_sandbox::http::{self, Incoming, Outgoing};
 use consentry_sandbox::{api, config, service, static_files};
@@ -15,6 +17,7 @@ struct Options {
     port: u16,
     db: PathBuf,
     config: PathBuf,
+    test_clock: bool,
 }
 
 fn options(root: &Path) -> Result<Options, String> {
@@ -22,15 +25,17 @@ fn options(root: &Path) -> Result<Options, String> {
     let mut port = std::env::var("PORT").ok();
     let mut db = PathBuf::from("sandbox.db");
     let mut config = root.join("demo/server/sandbox.json");
+    let mut test_clock = false;
     while let Some(arg) = args.next() {
         let mut value = || args.next().ok_or_else(|| format!("{arg} needs a value"));
         match arg.as_str() {
             "--port" => port = Some(value()?),
             "--db" => db = PathBuf::from(value()?),
             "--config" => config = PathBuf::from(value()?),
+            "--test-clock" => test_clock = true,
             other => {
                 return Err(format!(
-                    "unknown argument {other:?}; expected --port N, --db FILE or --config FILE"
+                    "unknown argument {other:?}; expected --port N, --db FILE, --config FILE or --test-clock"
                 ))
             }
         }
@@ -41,7 +46,12 @@ fn options(root: &Path) -> Result<Options, String> {
             .parse()
             .map_err(|_| format!("port {p:?} is not a number from 0 to 65535"))?,
     };
-    Ok(Options { port, db, config })
+    Ok(Options {
+        port,
+        db,
+        config,
+        test_clock,
+    })
 }
 
 fn fail(message: String) -> ! {
@@ -55,8 +65,11 @@ fn main() {
     let text =
         std::fs::read_to_string(&opts.config).unwrap_or_else(|e| fail(format!("{}: {e}", opts.config.display())));
     let config = config::Config::parse(&text).unwrap_or_else(|e| fail(e));
-    let service =
+    let mut service =
         service::Service::open(config, &opts.db).unwrap_or_else(|e| fail(format!("{}: {e}", opts.db.display())));
+    if opts.test_clock {
+        service = service.with_test_clock();
+    }
     let listener = TcpListener::bind(("127.0.0.1", opts.port))
         .unwrap_or_else(|e| fail(format!("cannot listen on 127.0.0.1:{}: {e}", opts.port)));
     let bound = listener.local_addr().map_or(opts.port, |a| a.port());
@@ -76,9 +89,11 @@ fn handle(request: Incoming, service: &service::Service, root: &Path) -> Outgoin
         user_agent: request.header("User-Agent").unwrap_or_default().to_string(),
         ..Default::default()
     };
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64);
+    let now = service.now(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64),
+    );
     let reply = match &request.body {
         None => Some((
             413,

@@ -13,6 +13,7 @@ use crate::segments;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde::Serialize;
 use std::path::Path;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 /// Where a state change came from, for the consent log.
@@ -125,6 +126,9 @@ pub struct Service {
     pub config: Config,
     db: Mutex<Connection>,
     limiter: Mutex<Limiter>,
+    /// With `--test-clock`: how far the sandbox's clock is ahead of the
+    /// system's, in ms (`POST /sandbox/clock` moves it forward).
+    clock: Option<AtomicI64>,
 }
 
 fn state_name(s: State) -> &'static str {
@@ -159,7 +163,8 @@ impl Service {
                source TEXT NOT NULL, time INTEGER NOT NULL, disclosure TEXT NOT NULL, ip TEXT NOT NULL,
                user_agent TEXT NOT NULL);
              CREATE TABLE IF NOT EXISTS quota (id INTEGER PRIMARY KEY CHECK (id = 1), total INTEGER NOT NULL, used INTEGER NOT NULL);
-             CREATE TABLE IF NOT EXISTS idempotency (key TEXT PRIMARY KEY, status INTEGER NOT NULL, body TEXT NOT NULL);",
+             CREATE TABLE IF NOT EXISTS idempotency (key TEXT PRIMARY KEY, status INTEGER NOT NULL, body TEXT NOT NULL);
+             CREATE TABLE IF NOT EXISTS profiles (external_id TEXT PRIMARY KEY, phone TEXT, email TEXT);",
         )
         .map_err(db_error)?;
         db.execute(
@@ -171,6 +176,27 @@ impl Service {
             limiter: Mutex::new(Limiter::new(config.limits)),
             config,
             db: Mutex::new(db),
+            clock: None,
+        })
+    }
+
+    /// Turns on the sandbox-only clock that `POST /sandbox/clock` moves
+    /// forward, so tests outside the process can reach the 24-hour prompt
+    /// throttle and the 30-day confirmation window.
+    pub fn with_test_clock(mut self) -> Service {
+        self.clock = Some(AtomicI64::new(0));
+        self
+    }
+
+    /// The sandbox's time for a request at `system` (ms since the epoch).
+    pub fn now(&self, system: i64) -> i64 {
+        system + self.clock.as_ref().map_or(0, |c| c.load(Ordering::SeqCst))
+    }
+
+    /// Moves the test clock forward by `ms`; `None` when it is off.
+    pub fn advance(&self, ms: i64) -> Option<()> {
+        self.clock.as_ref().map(|c| {
+            c.fetch_add(ms, Ordering::SeqCst);
         })
     }
 
@@ -193,6 +219,32 @@ impl Service {
         let out = f(&tx)?;
         tx.commit().map_err(db_error)?;
         Ok(out)
+    }
+
+    /// Keeps `phone` and `email` (each when given) in the profile of
+    /// `external_id`, as Braze's user profiles keep them.
+    pub fn set_profile(&self, external_id: &str, phone: Option<&str>, email: Option<&str>) -> Result<(), String> {
+        let db = self.lock()?;
+        db.execute(
+            "INSERT INTO profiles (external_id, phone, email) VALUES (?1, ?2, ?3)
+             ON CONFLICT (external_id) DO UPDATE SET phone = COALESCE(?2, phone), email = COALESCE(?3, email)",
+            params![external_id, phone, email],
+        )
+        .map_err(db_error)?;
+        Ok(())
+    }
+
+    /// The phone number of `external_id`'s profile, if it has one.
+    pub fn profile_phone(&self, external_id: &str) -> Result<Option<String>, String> {
+        let db = self.lock()?;
+        db.query_row(
+            "SELECT phone FROM profiles WHERE external_id = ?1",
+            params![external_id],
+            |r| r.get(0),
+        )
+        .optional()
+        .map(Option::flatten)
+        .map_err(db_error)
     }
 
     /// A response stored under an idempotency key, if any.

@@ -33,12 +33,25 @@ impl Sandbox {
         Sandbox::run(dir.join("sandbox.db"), config_path)
     }
 
+    /// The demo configuration, with the sandbox-only clock on.
+    fn with_clock(name: &str) -> Sandbox {
+        let dir = temp(name);
+        let config = dir.join("sandbox.json");
+        std::fs::write(&config, include_str!("../sandbox.json")).unwrap();
+        Sandbox::spawn(dir.join("sandbox.db"), config, &["--test-clock"])
+    }
+
     fn run(db: PathBuf, config: PathBuf) -> Sandbox {
+        Sandbox::spawn(db, config, &[])
+    }
+
+    fn spawn(db: PathBuf, config: PathBuf, extra: &[&str]) -> Sandbox {
         let mut child = Command::new(env!("CARGO_BIN_EXE_consentry-sandbox"))
             .args(["--port", "0", "--db"])
             .arg(&db)
             .arg("--config")
             .arg(&config)
+            .args(extra)
             .stdout(Stdio::piped())
             .spawn()
             .unwrap();
@@ -230,7 +243,7 @@ fn brazes_errors_for_bad_requests() {
         ),
         (
             serde_json::json!({"subscription_group_id": "acme-sms", "subscription_state": "subscribed", "phone": [PHONE], "email": ["a@example.com"]}),
-            "email and phone cannot be sent in one request",
+            "Either an email address or a phone number should be provided, but not both.",
         ),
         (
             serde_json::json!({"subscription_group_id": "nope", "subscription_state": "subscribed", "phone": [PHONE]}),
@@ -467,4 +480,194 @@ fn malformed_http_gets_an_answer_not_a_hang() {
         ok.starts_with("HTTP/1.1 200 OK\r\n") && ok.contains("Connection: close"),
         "{ok}"
     );
+}
+
+#[test]
+fn a_wrong_type_anywhere_is_a_400_naming_the_field_and_applies_nothing() {
+    // Issue 13: "true" as a string was taken as false and subscribed at
+    // once; malformed /users/track parts answered 201 and applied nothing.
+    let s = Sandbox::start("types", None);
+    let cases = [
+        (
+            "/subscription/status/set",
+            serde_json::json!({"subscription_group_id": "acme-sms", "subscription_state": "subscribed", "phone": [PHONE], "use_double_opt_in_logic": "true"}),
+            r#"use_double_opt_in_logic is \"true\"; expected true or false"#,
+        ),
+        (
+            "/subscription/status/set",
+            serde_json::json!({"subscription_group_id": "acme-sms", "subscription_state": 1, "phone": [PHONE]}),
+            r#"subscription_state is 1; expected \"subscribed\" or \"unsubscribed\""#,
+        ),
+        (
+            "/subscription/status/set",
+            serde_json::json!({"subscription_group_id": "acme-sms", "phone": [PHONE]}),
+            r#"subscription_state is required: \"subscribed\" or \"unsubscribed\""#,
+        ),
+        (
+            "/subscription/status/set",
+            serde_json::json!({"subscription_group_id": "acme-sms", "subscription_state": "subscribed", "phone": PHONE}),
+            r#"phone is \"+14155552671\"; expected an array of strings"#,
+        ),
+        (
+            "/subscription/status/set",
+            serde_json::json!({"subscription_group_id": ["acme-sms"], "subscription_state": "subscribed", "phone": [PHONE]}),
+            r#"subscription_group_id is [\"acme-sms\"]; expected a string"#,
+        ),
+        (
+            "/v2/subscription/status/set",
+            serde_json::json!({"subscription_groups": {"subscription_group_id": "acme-sms"}}),
+            "subscription_groups is {",
+        ),
+        (
+            "/v2/subscription/status/set",
+            serde_json::json!({"subscription_groups": [{"subscription_group_id": "acme-sms", "subscription_state": "subscribed", "phones": [PHONE], "use_double_opt_in_logic": 1}]}),
+            "subscription_groups[0].use_double_opt_in_logic is 1; expected true or false",
+        ),
+        (
+            "/users/track",
+            serde_json::json!({"attributes": "x"}),
+            r#"attributes is \"x\"; expected an array of objects"#,
+        ),
+        (
+            "/users/track",
+            serde_json::json!({"attributes": {"external_id": "u1", "phone": PHONE}}),
+            "attributes is {",
+        ),
+        (
+            "/users/track",
+            serde_json::json!({"attributes": [{"external_id": "u1", "phone": PHONE, "subscription_groups": "acme-sms"}]}),
+            r#"attributes[0].subscription_groups is \"acme-sms\"; expected an array of objects"#,
+        ),
+        (
+            "/users/track",
+            serde_json::json!({"attributes": [{"external_id": 7, "phone": PHONE}]}),
+            "attributes[0].external_id is 7; expected a string",
+        ),
+        (
+            "/sandbox/inbound",
+            serde_json::json!({"phone": PHONE, "subscription_group_id": "acme-sms", "body": 5}),
+            "body is 5; expected a string",
+        ),
+        (
+            "/sandbox/inbound",
+            serde_json::json!({"phone": PHONE, "subscription_group_id": "acme-sms"}),
+            "body is required: a string",
+        ),
+    ];
+    for (path, body, expected) in cases {
+        let (status, v) = s.post(path, &body.to_string());
+        assert_eq!(status, 400, "{path} {body}: {v}");
+        let errors = v["errors"].to_string();
+        assert!(
+            errors.contains(expected),
+            "{path} {body}: {errors} should name {expected}"
+        );
+    }
+    assert_eq!(s.state(PHONE), ("unsubscribed".into(), false), "nothing applied");
+    assert!(s.outbox(PHONE).is_empty());
+}
+
+#[test]
+fn an_opt_in_keyword_prompts_first_in_a_double_opt_in_group() {
+    // Issue 13: START subscribed a new number at once.
+    let s = Sandbox::start("keyword-optin", None);
+    let replies = s.reply(PHONE, "START");
+    assert_eq!(replies.len(), 1);
+    assert!(replies[0].contains("reply Y to confirm"), "{replies:?}");
+    assert_eq!(s.state(PHONE), ("unsubscribed".into(), true));
+    assert!(s.reply(PHONE, "y")[0].contains("you are confirmed"));
+    assert_eq!(s.state(PHONE), ("subscribed".into(), false));
+}
+
+#[test]
+fn a_pending_number_gets_no_custom_keyword_reply_and_is_not_billed() {
+    let s = Sandbox::start("pending-custom", None);
+    s.post("/subscription/status/set", &subscribe(PHONE, true));
+    let remaining = s.get("/sandbox/quota")["remaining"].as_i64().unwrap();
+    assert!(
+        s.reply(PHONE, "HOURS").is_empty(),
+        "only the workflow's messages until it confirms"
+    );
+    assert_eq!(s.get("/sandbox/quota")["remaining"].as_i64().unwrap(), remaining);
+    assert_eq!(s.outbox(PHONE).len(), 1, "the prompt only");
+    assert!(
+        s.reply(PHONE, "HELP")[0].contains("reply STOP to cancel"),
+        "HELP always answers"
+    );
+}
+
+#[test]
+fn a_profile_lets_an_external_id_alone_subscribe() {
+    // Issue 13: "the sandbox keeps no user profiles" refused it; Braze
+    // accepts it when the profile has a phone.
+    let s = Sandbox::start("profiles", None);
+    let track = serde_json::json!({"attributes": [{"external_id": "u7", "phone": PHONE, "email": "a@example.com"}]});
+    assert_eq!(s.post("/users/track", &track.to_string()).0, 201);
+    let by_id = serde_json::json!({"subscription_group_id": "acme-sms", "subscription_state": "subscribed",
+        "external_id": ["u7"], "use_double_opt_in_logic": false});
+    let (status, v) = s.post("/subscription/status/set", &by_id.to_string());
+    assert_eq!(status, 201, "{v}");
+    assert_eq!(s.state(PHONE), ("subscribed".into(), false));
+    // A status/set with both keeps the pair for the next request.
+    let both = serde_json::json!({"subscription_group_id": "acme-sms", "subscription_state": "unsubscribed",
+        "external_id": ["u8"], "phone": ["+14155550123"]});
+    assert_eq!(s.post("/subscription/status/set", &both.to_string()).0, 201);
+    let (status, _) = s.post("/subscription/status/set", &by_id.to_string().replace("u7", "u8"));
+    assert_eq!(status, 201);
+    let unknown = by_id.to_string().replace("u7", "nobody");
+    let (status, v) = s.post("/subscription/status/set", &unknown);
+    assert_eq!(status, 400);
+    assert!(
+        v["errors"]
+            .to_string()
+            .contains(r#"external_id \"nobody\" has no phone number in its profile"#),
+        "{v}"
+    );
+}
+
+#[test]
+fn imports_read_csv_as_spreadsheets_export_it() {
+    let s = Sandbox::start("import-csv", None);
+    let csv = "\u{FEFF}external_id,phone,subscription_group_id,state\r\n\"u1\",\"+14155552671\",acme-sms,\"subscribed\"\r\n\"u,2\",+14155550123,acme-sms,unsubscribed\r\n";
+    let (status, v) = s.post("/sandbox/import", csv);
+    assert_eq!((status, v["imported"].as_u64()), (201, Some(2)), "{v}");
+    assert_eq!(s.state(PHONE), ("subscribed".into(), false));
+    let (status, v) = s.post(
+        "/sandbox/import",
+        "external_id,phone,subscription_group_id,state\n\"u3,+14155550124,acme-sms,subscribed\n",
+    );
+    assert_eq!(status, 400, "an unterminated quote: {v}");
+}
+
+#[test]
+fn the_test_clock_reaches_the_prompt_throttle_and_the_confirmation_window() {
+    let s = Sandbox::with_clock("clock");
+    let day: i64 = 24 * 60 * 60 * 1000;
+    s.post("/subscription/status/set", &subscribe(PHONE, true));
+    s.post("/subscription/status/set", &subscribe(PHONE, true));
+    assert_eq!(s.outbox(PHONE).len(), 1, "one prompt a day");
+    let (status, _) = s.post("/sandbox/clock", &serde_json::json!({"advance_ms": day}).to_string());
+    assert_eq!(status, 200);
+    s.post("/subscription/status/set", &subscribe(PHONE, true));
+    assert_eq!(s.outbox(PHONE).len(), 2, "a day later, a second prompt");
+    s.post(
+        "/sandbox/clock",
+        &serde_json::json!({"advance_ms": 31 * day}).to_string(),
+    );
+    assert_eq!(
+        s.state(PHONE),
+        ("unsubscribed".into(), false),
+        "the pending state lapsed"
+    );
+    assert!(s.reply(PHONE, "Y").is_empty(), "a late confirmation is ignored");
+    assert_eq!(s.state(PHONE).0, "unsubscribed");
+    let (status, v) = s.post("/sandbox/clock", r#"{"advance_ms":-1}"#);
+    assert!(
+        status == 400 && v["errors"].to_string().contains("advance_ms is -1"),
+        "{v}"
+    );
+    // Off unless the server was started with --test-clock.
+    let plain = Sandbox::start("no-clock", None);
+    let (status, v) = plain.post("/sandbox/clock", r#"{"advance_ms":1}"#);
+    assert_eq!(status, 409, "{v}");
 }
