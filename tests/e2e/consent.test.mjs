@@ -156,6 +156,31 @@ test("the choice survives a reload on the top-most domain that takes a cookie", 
   await context.close();
 });
 
+// Where Consentry decided against Adobe's behaviour (README, "Differences
+// from Adobe's library"): each decision, as it stands.
+test("decisions that differ from Adobe's library: the apex host's cookie domain, isPreApproved(), no cookie without storage", async () => {
+  const context = await browser.newContext();
+  const port = new URL(site).port;
+  // On the apex host the cookies take the domain too (Adobe's is host-only).
+  const apex = await openFixture(context, `http://site.test:${port}/apex.html`, fixture(`{ doesOptInApply: true, isOptInStorageEnabled: true }`));
+  await ready(apex);
+  await apex.evaluate(() => consentry.approve("aa"));
+  const domains = (await context.cookies()).filter((c) => ["adobeujs-optin", "consentry"].includes(c.name)).map((c) => c.domain);
+  assert.deepEqual(domains, [".site.test", ".site.test"]);
+  // isPreApproved() asks about every category (Adobe's: every value given).
+  const pre = await openFixture(context, `${site}/pre.html`, fixture(`{ doesOptInApply: true, preOptInApprovals: { aa: true } }`));
+  await ready(pre);
+  assert.deepEqual(await pre.evaluate(() => [consentry.isPreApproved(), consentry.isPreApproved("aa")]), [false, true]);
+  // Without storage nothing is written, memoized content included.
+  await context.clearCookies();
+  const off = await openFixture(context, `${site}/off.html`, fixture(`{ doesOptInApply: true }`));
+  await ready(off);
+  await off.evaluate(() => consentry.memoizeContent({ iabConsentHash: "h" }).approve("aa"));
+  assert.deepEqual(await context.cookies(), []);
+  assert.equal(await off.evaluate(() => consentry.getMemoizedContent("iabConsentHash")), "h", "kept for the page");
+  await context.close();
+});
+
 test("a revision bump asks the visitor again", async () => {
   const context = await browser.newContext();
   const page = await context.newPage();

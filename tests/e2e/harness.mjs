@@ -12,7 +12,7 @@ import { chromium } from "playwright-core";
 export const CHROMIUM_ARGS = [
   "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
   "--disable-background-networking", "--disable-component-update", "--disable-sync",
-  "--no-first-run", "--host-resolver-rules=MAP *.site.test 127.0.0.1",
+  "--no-first-run", "--host-resolver-rules=MAP *.site.test 127.0.0.1, MAP site.test 127.0.0.1",
 ];
 
 export const SNIPPET = readFileSync(new URL("../../dist/snippet.min.js", import.meta.url), "utf8");
