@@ -2,13 +2,12 @@
 //! request and response shapes, and the sandbox's own endpoints for the
 //! simulated phone.
 
+use crate::braze::{self, e164, shown, text, GroupChange};
 use crate::config::Group;
 use crate::double_opt_in::Event;
 use crate::service::{Change, Origin, Service, Source};
 use serde_json::{json, Value};
 
-/// The most ids one request may name, as in Braze.
-pub const MAX_IDS: usize = 50;
 /// The largest request body accepted.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
@@ -103,9 +102,9 @@ pub fn handle(service: &Service, req: &Request) -> Option<Reply> {
     let json_body =
         || serde_json::from_slice::<Value>(req.body).map_err(|e| bad("invalid JSON body", vec![e.to_string()]));
     let reply = match (req.method, req.path) {
-        ("POST", "/subscription/status/set") => json_body().and_then(|b| status_set_v1(service, req, &b)),
-        ("POST", "/v2/subscription/status/set") => json_body().and_then(|b| status_set_v2(service, req, &b)),
-        ("POST", "/users/track") => json_body().and_then(|b| users_track(service, req, &b)),
+        ("POST", "/subscription/status/set" | "/v2/subscription/status/set" | "/users/track") => {
+            json_body().and_then(|b| subscriptions(service, req, &b))
+        }
         ("POST", "/sandbox/inbound") => json_body().and_then(|b| inbound(service, req, &b)),
         ("POST", "/sandbox/import") => import(service, req),
         ("GET", "/subscription/status/get") => status_get(service, req),
@@ -141,202 +140,6 @@ fn phone_query(req: &Request) -> Result<String, Reply> {
         .unwrap_or_default();
     e164(&phone).map_err(|e| bad("invalid phone", vec![e]))?;
     Ok(phone)
-}
-
-/// Full validation with the `phonenumber` crate: the text must be the
-/// number's E.164 form. Returns the number's country.
-pub fn e164(phone: &str) -> Result<String, String> {
-    let refuse = || {
-        format!("{phone:?} is not a valid E.164 phone number (expected + country code and number, e.g. +14155552671)")
-    };
-    if !phone.starts_with('+') {
-        return Err(refuse());
-    }
-    let number = phonenumber::parse(None, phone).map_err(|_| refuse())?;
-    if !phonenumber::is_valid(&number) || number.format().mode(phonenumber::Mode::E164).to_string() != phone {
-        return Err(refuse());
-    }
-    number.country().id().map(|id| format!("{id:?}")).ok_or_else(refuse)
-}
-
-/// A value as an error message shows it: its JSON, shortened.
-fn shown(v: &Value) -> String {
-    let text = v.to_string();
-    match text.char_indices().nth(60) {
-        Some((i, _)) => format!("{}...", &text[..i]),
-        None => text,
-    }
-}
-
-/// The string at `key` of `v` (`at` names where `v` is, for errors):
-/// `None` when absent or null; a value of another type is an error.
-fn text<'v>(v: &'v Value, at: &str, key: &str, errors: &mut Vec<String>) -> Option<&'v str> {
-    match v.get(key) {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(s),
-        Some(other) => {
-            errors.push(format!("{at}{key} is {}; expected a string", shown(other)));
-            None
-        }
-    }
-}
-
-/// The boolean at `key` (absent or null: false). `"true"` is not `true`:
-/// taken for false it would subscribe without the double opt-in.
-fn flag(v: &Value, at: &str, key: &str, errors: &mut Vec<String>) -> bool {
-    match v.get(key) {
-        None | Some(Value::Null) => false,
-        Some(Value::Bool(b)) => *b,
-        Some(other) => {
-            errors.push(format!("{at}{key} is {}; expected true or false", shown(other)));
-            false
-        }
-    }
-}
-
-/// The array of strings at `key` (absent or null: empty).
-fn strings(v: &Value, at: &str, key: &str, errors: &mut Vec<String>) -> Vec<String> {
-    match v.get(key) {
-        None | Some(Value::Null) => Vec::new(),
-        Some(Value::Array(items)) if items.iter().all(Value::is_string) => {
-            items.iter().filter_map(Value::as_str).map(str::to_string).collect()
-        }
-        Some(other) => {
-            errors.push(format!("{at}{key} is {}; expected an array of strings", shown(other)));
-            Vec::new()
-        }
-    }
-}
-
-/// The array of objects at `key` (absent or null: empty).
-fn objects<'v>(v: &'v Value, at: &str, key: &str, errors: &mut Vec<String>) -> &'v [Value] {
-    match v.get(key) {
-        None | Some(Value::Null) => &[],
-        Some(Value::Array(items)) if items.iter().all(Value::is_object) => items,
-        Some(other) => {
-            errors.push(format!("{at}{key} is {}; expected an array of objects", shown(other)));
-            &[]
-        }
-    }
-}
-
-/// One group's change as Braze's v1 and v2 bodies describe it.
-struct GroupChange {
-    group_id: String,
-    subscribe: bool,
-    phones: Vec<String>,
-    external_ids: Vec<String>,
-    double_opt_in: bool,
-}
-
-/// Braze's answer when a request names both.
-const EMAIL_AND_PHONE: &str = "Either an email address or a phone number should be provided, but not both.";
-
-/// Reads one group's change at `at` of the request; `ids` are the names
-/// of its external id, phone and email fields. A number named only by
-/// its external id is the one its profile holds (`/users/track` or an
-/// earlier request set it).
-fn read_change(
-    service: &Service,
-    body: &Value,
-    at: &str,
-    ids: (&str, &str, &str),
-    errors: &mut Vec<String>,
-) -> GroupChange {
-    let (external_key, phone_key, email_key) = ids;
-    if !body.is_object() {
-        errors.push(format!("{at} is {}; expected an object", shown(body)));
-        return GroupChange {
-            group_id: String::new(),
-            subscribe: false,
-            phones: Vec::new(),
-            external_ids: Vec::new(),
-            double_opt_in: false,
-        };
-    }
-    let group_id = text(body, at, "subscription_group_id", errors)
-        .unwrap_or_default()
-        .to_string();
-    if group_id.is_empty() && body.get("subscription_group_id").is_none_or(Value::is_null) {
-        errors.push(format!("{at}subscription_group_id is required"));
-    }
-    let subscribe = match body.get("subscription_state") {
-        Some(Value::String(s)) if s == "subscribed" => true,
-        Some(Value::String(s)) if s == "unsubscribed" => false,
-        None | Some(Value::Null) => {
-            errors.push(format!(
-                "{at}subscription_state is required: \"subscribed\" or \"unsubscribed\""
-            ));
-            false
-        }
-        Some(other) => {
-            errors.push(format!(
-                "{at}subscription_state is {}; expected \"subscribed\" or \"unsubscribed\"",
-                shown(other)
-            ));
-            false
-        }
-    };
-    let external_ids = strings(body, at, external_key, errors);
-    let mut phones = strings(body, at, phone_key, errors);
-    let emails = strings(body, at, email_key, errors);
-    let double_opt_in = flag(body, at, "use_double_opt_in_logic", errors);
-    if !emails.is_empty() && !phones.is_empty() {
-        errors.push(EMAIL_AND_PHONE.into());
-    }
-    if external_ids.len() + phones.len() + emails.len() > MAX_IDS {
-        errors.push(format!("at most {MAX_IDS} ids may be sent in one request"));
-    }
-    if !emails.is_empty() && phones.is_empty() {
-        errors.push(format!(
-            "{at}{email_key}: the sandbox's subscription groups are SMS and WhatsApp groups; expected {phone_key}"
-        ));
-    } else if phones.is_empty() {
-        for id in &external_ids {
-            match service.profile_phone(id) {
-                Ok(Some(phone)) => phones.push(phone),
-                Ok(None) => errors.push(format!(
-                    "{at}{external_key} {id:?} has no phone number in its profile: send {phone_key} with it, or set the profile's phone with /users/track first"
-                )),
-                Err(e) => errors.push(e),
-            }
-        }
-        if external_ids.is_empty() {
-            errors.push(format!("{at}{phone_key} or {external_key} is required"));
-        }
-    }
-    GroupChange {
-        group_id,
-        subscribe,
-        phones,
-        external_ids,
-        double_opt_in,
-    }
-}
-
-fn check<'a>(service: &'a Service, change: &GroupChange, errors: &mut Vec<String>) -> Option<&'a Group> {
-    // An empty id is already reported as missing.
-    let group = match service.config.known_group(&change.group_id) {
-        Ok(g) => Some(g),
-        Err(e) => {
-            errors.extend((!change.group_id.is_empty()).then_some(e));
-            None
-        }
-    };
-    for phone in &change.phones {
-        match (e164(phone), group) {
-            (Err(e), _) => errors.push(e),
-            (Ok(country), Some(g)) if !g.countries.is_empty() && !g.countries.contains(&country) => {
-                errors.push(format!(
-                    "{phone} is a number of {country}; subscription group {:?} accepts {}",
-                    g.id,
-                    g.countries.join(", ")
-                ))
-            }
-            _ => {}
-        }
-    }
-    group
 }
 
 fn disclosure(body: &Value) -> (String, String) {
@@ -413,85 +216,42 @@ fn apply_all(
     Ok((201, reply_for(&refusals)))
 }
 
-fn status_set_v1(service: &Service, req: &Request, body: &Value) -> Result<Reply, Reply> {
+/// `status/set` (v1 and v2) and `/users/track`: every part is checked
+/// before anything applies; `/users/track` also sets profiles.
+fn subscriptions(service: &Service, req: &Request, body: &Value) -> Result<Reply, Reply> {
     let mut errors = Vec::new();
-    let change = read_change(service, body, "", ("external_id", "phone", "email"), &mut errors);
-    let group = check(service, &change, &mut errors);
-    match group {
-        Some(g) if errors.is_empty() => apply_all(service, req, &[(change, g)], body),
-        _ => Err(bad("invalid request", errors)),
-    }
-}
-
-fn status_set_v2(service: &Service, req: &Request, body: &Value) -> Result<Reply, Reply> {
-    let mut errors = Vec::new();
-    let items = objects(body, "", "subscription_groups", &mut errors);
+    let profile = |id: &str| service.profile_phone(id);
+    let parsed = braze::read(req.path, body, Some(&profile), &mut errors).unwrap_or_default();
     let mut changes = Vec::new();
-    for (i, item) in items.iter().enumerate() {
-        let at = format!("subscription_groups[{i}].");
-        let change = read_change(service, item, &at, ("external_ids", "phones", "emails"), &mut errors);
-        if let Some(g) = check(service, &change, &mut errors) {
-            changes.push((change, g));
-        }
-    }
-    if items.is_empty() && errors.is_empty() {
-        errors.push("subscription_groups is required: an array of objects".into());
+    for change in parsed.changes {
+        let group = match service.config.known_group(&change.group_id) {
+            Ok(g) => Some(g),
+            Err(e) => {
+                // An empty id is already reported as missing.
+                errors.extend((!change.group_id.is_empty()).then_some(e));
+                None
+            }
+        };
+        braze::check_numbers(&change, group.map_or(&[], |g| &g.countries), &mut errors);
+        changes.extend(group.map(|g| (change, g)));
     }
     if !errors.is_empty() {
         return Err(bad("invalid request", errors));
     }
-    apply_all(service, req, &changes, body)
-}
-
-/// `/users/track`: each attribute object's `external_id`, `phone` and
-/// `email` go to the sandbox's profiles; its `subscription_groups` change
-/// the groups of its phone. Every part is checked before anything applies.
-fn users_track(service: &Service, req: &Request, body: &Value) -> Result<Reply, Reply> {
-    let mut errors = Vec::new();
-    let attributes = objects(body, "", "attributes", &mut errors);
-    if attributes.len() > 75 {
-        errors.push("at most 75 attribute objects may be sent in one request".into());
-    }
-    let mut changes = Vec::new();
-    let mut profiles = Vec::new();
-    for (i, a) in attributes.iter().enumerate() {
-        let at = format!("attributes[{i}].");
-        let external_id = text(a, &at, "external_id", &mut errors).map(str::to_string);
-        let phone = text(a, &at, "phone", &mut errors).map(str::to_string);
-        let email = text(a, &at, "email", &mut errors).map(str::to_string);
-        if let Some(p) = &phone {
-            if let Err(e) = e164(p) {
-                errors.push(format!("{at}phone: {e}"));
-            }
-        }
-        for (j, sg) in objects(a, &at, "subscription_groups", &mut errors).iter().enumerate() {
-            let mut item = sg.clone();
-            item["phone"] = json!(phone.iter().collect::<Vec<_>>());
-            item["external_id"] = json!(external_id.iter().collect::<Vec<_>>());
-            let at = format!("{at}subscription_groups[{j}].");
-            let change = read_change(service, &item, &at, ("external_id", "phone", "email"), &mut errors);
-            if let Some(g) = check(service, &change, &mut errors) {
-                changes.push((change, g));
-            }
-        }
-        if let Some(id) = external_id {
-            profiles.push((id, phone, email));
-        }
-    }
-    if !errors.is_empty() {
-        return Err(bad("invalid request", errors));
-    }
-    for (id, phone, email) in &profiles {
+    for (id, phone, email) in &parsed.profiles {
         service
             .set_profile(id, phone.as_deref(), email.as_deref())
             .map_err(server_error)?;
+    }
+    if req.path != "/users/track" {
+        return apply_all(service, req, &changes, body);
     }
     if !changes.is_empty() {
         apply_all(service, req, &changes, body)?;
     }
     Ok((
         201,
-        json!({ "message": "success", "attributes_processed": attributes.len() }),
+        json!({ "message": "success", "attributes_processed": parsed.attributes }),
     ))
 }
 

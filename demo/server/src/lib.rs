@@ -5,6 +5,7 @@
 //! code can reach the browser's wasm.
 
 pub mod api;
+pub mod braze;
 pub mod config;
 pub mod double_opt_in;
 pub mod http;
