@@ -42,13 +42,46 @@ struct FileConfig {
     shared_secret: Option<String>,
 }
 
+/// The optional `limits` of a configuration file (the sandbox's and the
+/// relay's).
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct FileLimits {
+pub struct FileLimits {
     per_ip: Option<Limit>,
     per_phone: Option<Limit>,
     per_prefix: Option<Limit>,
     prefix_digits: Option<usize>,
+}
+
+impl FileLimits {
+    /// The limits, defaults filled in, validated; the error names the limit.
+    pub fn limits(&self, at: &str) -> Result<Limits, String> {
+        let d = Limits::default();
+        let limits = Limits {
+            per_ip: self.per_ip.unwrap_or(d.per_ip),
+            per_phone: self.per_phone.unwrap_or(d.per_phone),
+            per_prefix: self.per_prefix.unwrap_or(d.per_prefix),
+            prefix_digits: self.prefix_digits.unwrap_or(d.prefix_digits),
+        };
+        for (name, l) in [
+            ("per_ip", limits.per_ip),
+            ("per_phone", limits.per_phone),
+            ("per_prefix", limits.per_prefix),
+        ] {
+            if l.requests == 0 || !(1..=86_400).contains(&l.window_seconds) {
+                return Err(format!(
+                    "{at}: limits.{name} is {l:?}; expected requests of 1 or more and window_seconds from 1 to 86400"
+                ));
+            }
+        }
+        if !(1..=14).contains(&limits.prefix_digits) {
+            return Err(format!(
+                "{at}: limits.prefix_digits is {}; expected 1 to 14",
+                limits.prefix_digits
+            ));
+        }
+        Ok(limits)
+    }
 }
 
 fn one() -> i64 {
@@ -246,30 +279,7 @@ impl Config {
                 keywords,
             });
         }
-        let d = Limits::default();
-        let limits = Limits {
-            per_ip: file.limits.per_ip.unwrap_or(d.per_ip),
-            per_phone: file.limits.per_phone.unwrap_or(d.per_phone),
-            per_prefix: file.limits.per_prefix.unwrap_or(d.per_prefix),
-            prefix_digits: file.limits.prefix_digits.unwrap_or(d.prefix_digits),
-        };
-        for (name, l) in [
-            ("per_ip", limits.per_ip),
-            ("per_phone", limits.per_phone),
-            ("per_prefix", limits.per_prefix),
-        ] {
-            if l.requests == 0 || !(1..=86_400).contains(&l.window_seconds) {
-                return Err(format!(
-                    "sandbox config: limits.{name} is {l:?}; expected requests of 1 or more and window_seconds from 1 to 86400"
-                ));
-            }
-        }
-        if !(1..=14).contains(&limits.prefix_digits) {
-            return Err(format!(
-                "sandbox config: limits.prefix_digits is {}; expected 1 to 14",
-                limits.prefix_digits
-            ));
-        }
+        let limits = file.limits.limits("sandbox config")?;
         if file.shared_secret.as_ref().is_some_and(|s| s.len() < 16) {
             return Err("sandbox config: shared_secret is shorter than 16 characters".into());
         }
