@@ -75,11 +75,24 @@
       onSuccess: function (e) { $("phone").value = e.phone; refresh(); },
     };
   };
-  function showForm() { window.consentry.renderPhoneCapture($("inline-form"), formOptions("inline")); }
+  // The form posts to the relay in front of the sandbox, the production
+  // path (README, "Going live with Braze"), when the demo runs one.
+  var relay = getJson("/sandbox/relay").then(function (r) { return r.url || "/"; }, function () { return "/"; });
+  function showForm() {
+    relay.then(function (url) {
+      var o = formOptions("inline");
+      o.endpoint = url;
+      window.consentry.renderPhoneCapture($("inline-form"), o);
+    });
+  }
   if (window.consentry.renderPhoneCapture) showForm();
   else window.addEventListener("consentry:ready", showForm, { once: true });
   $("open-modal").addEventListener("click", function () {
-    window.consentry.renderPhoneCapture(document.body, formOptions("modal"));
+    relay.then(function (url) {
+      var o = formOptions("modal");
+      o.endpoint = url;
+      window.consentry.renderPhoneCapture(document.body, o);
+    });
   });
 
   $("phone").addEventListener("change", refresh);

@@ -5,6 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
 import { setup, startServer, openFixture, fixture } from "./harness.mjs";
 
 const AXE = readFileSync(new URL("../../node_modules/axe-core/axe.min.js", import.meta.url), "utf8");
@@ -14,6 +15,14 @@ const api = async (path, body) => {
   const r = await fetch(`http://127.0.0.1:${env.server.port}${path}`, body && { method: "POST", body: JSON.stringify(body) });
   return r.json();
 };
+
+// The relay's ledger entries for `phone` (the demo keeps the ledger beside
+// the sandbox's database), through the relay's own export command.
+function ledgerEntries(db, phone) {
+  const out = execFileSync("cargo", ["run", "--release", "-q", "-p", "consentry-sandbox", "--bin", "consentry-relay", "--",
+    "export", "--database", db.replace(/\.db$/, ".relay.db"), "--phone", phone], { encoding: "utf8" });
+  return out.trim().split("\n").filter(Boolean).map((l) => JSON.parse(l));
+}
 
 async function open() {
   const page = await env.browser.newPage();
@@ -49,8 +58,17 @@ test("validation, then pending, Y, STOP through the form", async () => {
   assert.equal(await page.textContent(`${form} [role=status]`), "We sent a text to +14155550142. Reply Y to confirm.");
   const outbox = await api("/sandbox/outbox?phone=%2B14155550142");
   assert.match(outbox.messages[0].body, /reply Y to confirm/);
+  // The form posted to the relay in front of the sandbox: the consent
+  // record is in the relay's ledger, and Braze got none.
+  const ledger = ledgerEntries(env.server.db, "+14155550142");
+  assert.equal(ledger.length, 1);
+  const record = ledger[0].entry;
+  assert.match(record.disclosure, /Msg & data rates may apply/);
+  assert.equal(record.disclosure_sha256.length, 64);
+  assert.match(record.page_url, /\/phone\.html$/);
+  assert.equal(record.ip, "127.0.0.1");
   const log = await api("/sandbox/consent-log?phone=%2B14155550142");
-  assert.match(log.entries[0].disclosure, /Msg & data rates may apply/);
+  assert.equal(log.entries[0].disclosure, "", "the relay strips the consent record before Braze");
 
   await api("/sandbox/inbound", { phone: "+14155550142", subscription_group_id: "acme-sms", body: "Y" });
   let status = await api("/subscription/status/get?phone=%2B14155550142&subscription_group_id=acme-sms");
@@ -111,7 +129,7 @@ test("a submission made while the server is down is delivered exactly once after
   await page.waitForFunction(() => document.querySelector("#inline-form [role=status]").textContent.includes("can't reach"));
   assert.equal(await page.isVisible("#inline-form button:has-text('Try again now')"), true);
   assert.equal(await page.evaluate(() => JSON.parse(localStorage.getItem("consentry-outbox")).length), 1);
-  own = await startServer({ port: own.port, db: own.db });
+  own = await startServer({ port: own.port, relayPort: own.relayPort, db: own.db });
   // Back online: the retry goes out at once, with the same idempotency key.
   await context.setOffline(true);
   await context.setOffline(false);

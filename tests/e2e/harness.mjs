@@ -25,19 +25,20 @@ export const SNIPPET_CONSENT_MODE = readFileSync(new URL("../../dist/snippet-con
 const DEMO = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).scripts.demo;
 export const SERVER_COMMAND = DEMO.slice(DEMO.indexOf("cargo run"), DEMO.indexOf(" -- ")).split(" ");
 
-// `port` and `db` restart a stopped server where it was.
-export async function startServer({ port = 0, db = join(mkdtempSync(join(tmpdir(), "consentry-e2e-")), "sandbox.db") } = {}) {
+// With the relay in front of the sandbox, as the demo runs it. `port`,
+// `relayPort` and `db` restart a stopped server where it was.
+export async function startServer({ port = 0, relayPort = 0, db = join(mkdtempSync(join(tmpdir(), "consentry-e2e-")), "sandbox.db") } = {}) {
   const [cmd, ...args] = SERVER_COMMAND;
   // Its own process group, so a SIGKILL reaches the server and not only cargo.
-  const proc = spawn(cmd, [...args, "--", "--port", String(port), "--db", db], {
+  const proc = spawn(cmd, [...args, "--", "--port", String(port), "--relay-port", String(relayPort), "--db", db], {
     stdio: ["ignore", "pipe", "inherit"], detached: true, env: { ...process.env, CARGO_TERM_QUIET: "true" },
   });
-  const bound = await new Promise((resolve, reject) => {
+  const [bound, relay] = await new Promise((resolve, reject) => {
     let out = "";
     proc.stdout.on("data", (d) => {
       out += d;
-      const m = out.match(/127\.0\.0\.1:(\d+)/);
-      if (m) resolve(Number(m[1]));
+      const m = out.match(/127\.0\.0\.1:(\d+)\/.*relay on http:\/\/127\.0\.0\.1:(\d+)/);
+      if (m) resolve([Number(m[1]), Number(m[2])]);
     });
     proc.on("exit", (code) => reject(new Error(`server exited with ${code}`)));
   });
@@ -50,7 +51,7 @@ export async function startServer({ port = 0, db = join(mkdtempSync(join(tmpdir(
       await new Promise((r) => setTimeout(r, 50));
     }
   };
-  return { port: bound, db, stop };
+  return { port: bound, relayPort: relay, db, stop };
 }
 
 export function launch() {

@@ -114,6 +114,7 @@ pub fn handle(service: &Service, req: &Request) -> Option<Reply> {
         ("GET", "/sandbox/consent-log") => phone_query(req).and_then(|p| {
             service.consent_log(&p).map(|e| (200, json!({ "phone": p, "entries": e }))).map_err(server_error)
         }),
+        ("GET", "/sandbox/relay") => Ok((200, json!({ "url": service.relay }))),
         ("GET", "/sandbox/clock") => Ok((200, json!({ "now": req.now, "test_clock": service.advance(0).is_some() }))),
         ("POST", "/sandbox/clock") => json_body().and_then(|b| clock(service, req, &b)),
         ("GET", "/sandbox/quota") => service

@@ -2,13 +2,15 @@
 //! demo site and the built SDK, and runs the subscription API with the
 //! double-opt-in keyword workflow over a SQLite file, on 127.0.0.1.
 //!
-//! `consentry-sandbox [--port N] [--db FILE] [--config FILE] [--test-clock]`:
-//! port 8080 (or `PORT`), database `sandbox.db`, configuration
-//! `demo/server/sandbox.json`; `--test-clock` lets `POST /sandbox/clock`
-//! move the sandbox's time forward (tests only).
+//! `consentry-sandbox [--port N] [--db FILE] [--config FILE] [--relay-port N]
+//! [--test-clock]`: port 8080 (or `PORT`), database `sandbox.db`,
+//! configuration `demo/server/sandbox.json`. `--relay-port` also runs the
+//! relay (`consentry-relay`) on that port in front of this sandbox, as the
+//! demo does (its ledger beside the database, `*.relay.db`); `--test-clock`
+//! lets `POST /sandbox/clock` move the sandbox's time forward (tests only).
 
 use consentry_sandbox::http::{self, Incoming, Outgoing};
-use consentry_sandbox::{api, config, service, static_files};
+use consentry_sandbox::{api, config, relay, service, static_files};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -18,6 +20,7 @@ struct Options {
     db: PathBuf,
     config: PathBuf,
     test_clock: bool,
+    relay_port: Option<u16>,
 }
 
 fn options(root: &Path) -> Result<Options, String> {
@@ -26,6 +29,7 @@ fn options(root: &Path) -> Result<Options, String> {
     let mut db = PathBuf::from("sandbox.db");
     let mut config = root.join("demo/server/sandbox.json");
     let mut test_clock = false;
+    let mut relay_port = None;
     while let Some(arg) = args.next() {
         let mut value = || args.next().ok_or_else(|| format!("{arg} needs a value"));
         match arg.as_str() {
@@ -33,9 +37,13 @@ fn options(root: &Path) -> Result<Options, String> {
             "--db" => db = PathBuf::from(value()?),
             "--config" => config = PathBuf::from(value()?),
             "--test-clock" => test_clock = true,
+            "--relay-port" => {
+                let p = value()?;
+                relay_port = Some(p.parse().map_err(|_| format!("relay port {p:?} is not a number from 0 to 65535"))?);
+            }
             other => {
                 return Err(format!(
-                    "unknown argument {other:?}; expected --port N, --db FILE, --config FILE or --test-clock"
+                    "unknown argument {other:?}; expected --port N, --db FILE, --config FILE, --relay-port N or --test-clock"
                 ))
             }
         }
@@ -51,6 +59,7 @@ fn options(root: &Path) -> Result<Options, String> {
         db,
         config,
         test_clock,
+        relay_port,
     })
 }
 
@@ -73,13 +82,65 @@ fn main() {
     let listener = TcpListener::bind(("127.0.0.1", opts.port))
         .unwrap_or_else(|e| fail(format!("cannot listen on 127.0.0.1:{}: {e}", opts.port)));
     let bound = listener.local_addr().map_or(opts.port, |a| a.port());
+    let relay = opts.relay_port.map(|port| demo_relay(&service, bound, port, &opts.db));
+    let relay_url = relay.as_ref().map(|(url, _)| url.clone());
     println!(
-        "Consentry demo on http://127.0.0.1:{bound}/ (sandbox database {})",
-        opts.db.display()
+        "Consentry demo on http://127.0.0.1:{bound}/ (sandbox database {}{})",
+        opts.db.display(),
+        relay_url
+            .as_ref()
+            .map(|u| format!("; relay on {u}"))
+            .unwrap_or_default()
     );
+    if let Some((_, start)) = relay {
+        std::thread::spawn(start);
+    }
+    let service = service.with_relay(relay_url);
     http::serve(listener, api::MAX_BODY_BYTES, move |request| {
         handle(request, &service, &root)
     });
+}
+
+/// The relay in front of this sandbox, as the demo runs it: the page's
+/// origins may post, every group with its countries, the ledger beside the
+/// sandbox's database. Returns its URL and what runs it.
+fn demo_relay(service: &service::Service, sandbox_port: u16, port: u16, db: &Path) -> (String, impl FnOnce()) {
+    let listener = std::net::TcpListener::bind(("127.0.0.1", port))
+        .unwrap_or_else(|e| fail(format!("cannot listen on 127.0.0.1:{port} for the relay: {e}")));
+    let bound = listener.local_addr().map_or(port, |a| a.port());
+    let config = relay::Config {
+        upstream: format!("http://127.0.0.1:{sandbox_port}"),
+        api_key_env: "BRAZE_API_KEY".into(),
+        origins: vec![
+            format!("http://127.0.0.1:{sandbox_port}"),
+            format!("http://localhost:{sandbox_port}"),
+        ],
+        trusted_proxies: Vec::new(),
+        groups: service
+            .config
+            .groups
+            .iter()
+            .map(|g| (g.id.clone(), g.countries.clone()))
+            .collect(),
+        limits: service.config.limits,
+        database: db.with_extension("relay.db"),
+        retention_days: 3 * 365,
+        deliver_timeout: std::time::Duration::from_secs(8),
+    };
+    // The sandbox's own secret when it has one (the relay must send it).
+    let key = service.config.shared_secret.clone().unwrap_or_else(|| "demo".into());
+    let relay = relay::Relay::new(config, key).unwrap_or_else(|e| fail(e));
+    let start = move || {
+        let runtime = tokio::runtime::Runtime::new().unwrap_or_else(|e| fail(e.to_string()));
+        runtime.block_on(async move {
+            let _ = listener.set_nonblocking(true);
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap_or_else(|e| fail(e.to_string()));
+            if let Err(e) = relay::serve(std::sync::Arc::new(relay), listener).await {
+                fail(format!("relay: {e}"));
+            }
+        });
+    };
+    (format!("http://127.0.0.1:{bound}"), start)
 }
 
 fn handle(request: Incoming, service: &service::Service, root: &Path) -> Outgoing {

@@ -129,6 +129,9 @@ pub struct Service {
     /// With `--test-clock`: how far the sandbox's clock is ahead of the
     /// system's, in ms (`POST /sandbox/clock` moves it forward).
     clock: Option<AtomicI64>,
+    /// The relay in front of the sandbox, when the demo runs one
+    /// (`GET /sandbox/relay` tells the demo's page).
+    pub relay: Option<String>,
 }
 
 fn state_name(s: State) -> &'static str {
@@ -177,7 +180,14 @@ impl Service {
             config,
             db: Mutex::new(db),
             clock: None,
+            relay: None,
         })
+    }
+
+    /// Notes the URL of the relay in front of the sandbox.
+    pub fn with_relay(mut self, url: Option<String>) -> Service {
+        self.relay = url;
+        self
     }
 
     /// Turns on the sandbox-only clock that `POST /sandbox/clock` moves

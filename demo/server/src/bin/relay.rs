@@ -2,8 +2,8 @@
 //!
 //! ```text
 //! consentry-relay [--config relay.json] [--listen 127.0.0.1:8090]   serve
-//! consentry-relay verify [--config relay.json]                       check the ledger's chain
-//! consentry-relay export [--config relay.json] --phone P | --external-id X | --consent-id C
+//! consentry-relay verify [--config relay.json | --database FILE]     check the ledger's chain
+//! consentry-relay export [--config relay.json | --database FILE] --phone P | --external-id X | --consent-id C
 //!                                                                    the entries, as JSON lines
 //! consentry-relay prune [--config relay.json]                        drop entries past retention_days
 //! ```
@@ -11,7 +11,7 @@
 //! The API key is read from the environment variable the configuration
 //! names (`BRAZE_API_KEY` by default); it is never printed.
 
-use consentry_sandbox::ledger::By;
+use consentry_sandbox::ledger::{By, Ledger};
 use consentry_sandbox::relay::{self, Config, Relay};
 use std::sync::Arc;
 
@@ -27,16 +27,23 @@ fn main() {
         _ => "serve".to_string(),
     };
     let (mut config_path, mut listen, mut by) = ("relay.json".to_string(), "127.0.0.1:8090".to_string(), None);
+    let mut database = None;
     while let Some(arg) = args.next() {
         let value = args.next().unwrap_or_else(|| fail(&format!("{arg} needs a value")));
         match arg.as_str() {
             "--config" => config_path = value,
             "--listen" => listen = value,
+            "--database" => database = Some(value),
             "--phone" | "--external-id" | "--consent-id" => by = Some((arg, value)),
             other => fail(&format!(
-                "unknown argument {other:?}; expected --config FILE, --listen ADDRESS, or for export --phone, --external-id or --consent-id"
+                "unknown argument {other:?}; expected --config FILE, --listen ADDRESS, --database FILE, or for export --phone, --external-id or --consent-id"
             )),
         }
+    }
+    // The ledger's tools on a database file alone (e.g. the demo's).
+    if let (Some(path), "verify" | "export") = (&database, command.as_str()) {
+        let ledger = Ledger::open(std::path::Path::new(path)).unwrap_or_else(|e| fail(&e));
+        return tools(&command, &ledger, by);
     }
     let text = std::fs::read_to_string(&config_path).unwrap_or_else(|e| fail(&format!("{config_path}: {e}")));
     let config = Config::parse(&text).unwrap_or_else(|e| fail(&e));
@@ -49,24 +56,7 @@ fn main() {
     }
     let relay = Relay::new(config, api_key).unwrap_or_else(|e| fail(&e));
     match command.as_str() {
-        "verify" => match relay.ledger().verify() {
-            Ok(n) => println!("ledger intact: {n} entries"),
-            Err(e) => fail(&format!("ledger broken: {e}")),
-        },
-        "export" => {
-            let (flag, value) = by.unwrap_or_else(|| fail("export needs --phone, --external-id or --consent-id"));
-            let query = match flag.as_str() {
-                "--phone" => By::Phone(&value),
-                "--external-id" => By::ExternalId(&value),
-                _ => By::ConsentId(&value),
-            };
-            for e in relay.ledger().query(query).unwrap_or_else(|e| fail(&e)) {
-                println!(
-                    "{}",
-                    serde_json::json!({ "seq": e.seq, "entry": serde_json::from_str::<serde_json::Value>(&e.entry).unwrap_or_default(), "hash": e.hash })
-                );
-            }
-        }
+        "verify" | "export" => tools(&command, relay.ledger(), by),
         "prune" => {
             let days = relay::retention_ms(&relay);
             match relay.ledger().prune(days) {
@@ -87,5 +77,29 @@ fn main() {
                 }
             });
         }
+    }
+}
+
+/// `verify` and `export` over `ledger`.
+fn tools(command: &str, ledger: &Ledger, by: Option<(String, String)>) {
+    if command == "verify" {
+        match ledger.verify() {
+            Ok(n) => println!("ledger intact: {n} entries"),
+            Err(e) => fail(&format!("ledger broken: {e}")),
+        }
+        return;
+    }
+    let (flag, value) = by.unwrap_or_else(|| fail("export needs --phone, --external-id or --consent-id"));
+    let query = match flag.as_str() {
+        "--phone" => By::Phone(&value),
+        "--external-id" => By::ExternalId(&value),
+        _ => By::ConsentId(&value),
+    };
+    for e in ledger.query(query).unwrap_or_else(|e| fail(&e)) {
+        let entry = serde_json::from_str::<serde_json::Value>(&e.entry).unwrap_or_default();
+        println!(
+            "{}",
+            serde_json::json!({ "seq": e.seq, "entry": entry, "hash": e.hash })
+        );
     }
 }
