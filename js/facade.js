@@ -14,12 +14,12 @@ import { warn, fail, expected, show, newId, jsonMembers } from "./common.js";
 // The operations of gate/src/lib.rs (`op`), by code.
 const START = 0, APPROVE = 1, DENY = 2, COMPLETE = 3, APPLY = 4, IS_APPROVED = 5, IS_PRE_APPROVED = 6,
   MEMOIZE = 7, MEMO = 8, INTEGRATIONS = 9, TAG = 10;
-// Adobe's OptInCategories; the site's categories join under their
-// upper-cased names.
-const ADOBE = { AAM: "aam", ADCLOUD: "adcloud", ANALYTICS: "aa", CAMPAIGN: "campaign", ECID: "ecid", LIVEFYRE: "livefyre", TARGET: "target", MEDIA_ANALYTICS: "mediaaa" };
 // The record's two keys (cookies, or storage items): Adobe's value, which
 // Adobe's library reads, and Consentry's own.
 const KEYS = ["adobeujs-optin", "consentry"];
+// Adobe's OptInCategories; the site's categories join under their
+// upper-cased names.
+const ADOBE = { AAM: "aam", ADCLOUD: "adcloud", ANALYTICS: "aa", CAMPAIGN: "campaign", ECID: "ecid", LIVEFYRE: "livefyre", TARGET: "target", MEDIA_ANALYTICS: "mediaaa" };
 const OUTBOX_KEY = "consentry-outbox";
 
 // A category argument: one string, an array or any array-like of strings
@@ -339,13 +339,13 @@ function upgrade(c, st, store, page) {
   // reported once per call and page. Calls that change state throw.
   /** @type {Record<string, number>} */
   const warned = {};
-  /** @template T @param {string} call @param {(...a: any[]) => T} f @param {T} fallback @param {string} what */
-  const lenient = (call, f, fallback, what) => (/** @type {any[]} */ ...a) => {
+  /** @template T @param {string} call @param {(...a: any[]) => T} f @param {T} fallback */
+  const lenient = (call, f, fallback) => (/** @type {any[]} */ ...a) => {
     try {
       return f(...a);
     } catch (e) {
-      const m = /** @type {Error} */ (e).message.replace(/^consentry\./, "");
-      if (!warned[call]) (warned[call] = 1), warn(`${m} (answered ${what}, as Adobe's library does; reported once)`);
+      const what = typeof fallback == "function" ? "a function that does nothing" : fallback === c ? "the object" : fallback;
+      if (!warned[call]) (warned[call] = 1), warn(`${/** @type {Error} */ (e).message.slice(10)} (answered ${what}, as Adobe's library does; reported once)`);
       return fallback;
     }
   };
@@ -365,9 +365,8 @@ function upgrade(c, st, store, page) {
       (/** @type {unknown} */ cats) =>
         typeof cats == "string" ? st.permissions[cats] === true : ask("isApproved", IS_APPROVED, categories("isApproved", cats)),
       false,
-      "false",
     ),
-    isPreApproved: lenient("isPreApproved", (/** @type {unknown} */ cats) => ask("isPreApproved", IS_PRE_APPROVED, categories("isPreApproved", cats)), false, "false"),
+    isPreApproved: lenient("isPreApproved", (/** @type {unknown} */ cats) => ask("isPreApproved", IS_PRE_APPROVED, categories("isPreApproved", cats)), false),
     // Returns what removes the subscription: exactly this one (Adobe
     // removes by position); for a one-shot, a function that does nothing,
     // as Adobe's.
@@ -382,7 +381,6 @@ function upgrade(c, st, store, page) {
         return id ? () => void (listeners = listeners.filter((l) => l.id != id)) : () => {};
       },
       () => {},
-      "a function that does nothing",
     ),
     on(/** @type {unknown} */ event, /** @type {unknown} */ cb, /** @type {unknown} */ ctx) {
       complete("on", event);
@@ -399,7 +397,6 @@ function upgrade(c, st, store, page) {
         return c;
       },
       c,
-      "the object",
     ),
     // The first plugin of a name wins; its onRegister(api) gets this object.
     registerPlugin(/** @type {any} */ p) {
@@ -443,7 +440,6 @@ function upgrade(c, st, store, page) {
         return ask("getMemoizedContent", MEMO, key).value;
       },
       undefined,
-      "undefined",
     ),
   });
   const prop = (/** @type {string} */ name, /** @type {() => unknown} */ get) => Object.defineProperty(c, name, { get, enumerable: true, configurable: true });

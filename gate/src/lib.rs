@@ -159,6 +159,7 @@ impl Gate {
         };
         match &mut self.0 {
             _ if op == op::START => self.start(&arg, now),
+            Some((engine, _)) if op == op::MEMOIZE => memoize(engine, arg),
             Some((engine, id)) => run(engine, id, op, &arg, now),
             None => error("called before START"),
         }
@@ -356,37 +357,6 @@ fn run(engine: &mut Engine, id: &str, op: u32, arg: &Value, now: f64) -> String 
             Some(names) => boolean(engine.is_pre_approved(&names)).into(),
             None => bad_argument(arg, "a category or an array of categories"),
         },
-        op::MEMOIZE => {
-            let Value::Object(members) = arg else {
-                return bad_argument(arg, "an object of JSON values");
-            };
-            for (key, _) in members {
-                if engine.config().categories.index(key).is_some() || key == RESERVED {
-                    let mut m = String::from("key ");
-                    write_string(key, &mut m);
-                    m.push_str(" is reserved for the consent record; expected another name");
-                    return error(&m);
-                }
-            }
-            let write = match engine.memoize(members) {
-                Ok(write) => write,
-                Err(size) => {
-                    let mut m = String::from("content of ");
-                    push_uint(&mut m, arg.to_json().len() as u64);
-                    m.push_str(" bytes; expected content that keeps the stored record within ");
-                    push_uint(&mut m, Record::room(engine.config().storage) as u64);
-                    m.push_str(" bytes (it would take ");
-                    push_uint(&mut m, size as u64);
-                    m.push(')');
-                    return error(&m);
-                }
-            };
-            let mut a = Answer::new();
-            if let Some(texts) = &write {
-                self::write(&mut a, texts);
-            }
-            a.done()
-        }
         op::MEMO => {
             let Value::String(key) = arg else {
                 return bad_argument(arg, "a string");
@@ -445,6 +415,37 @@ fn run(engine: &mut Engine, id: &str, op: u32, arg: &Value, now: f64) -> String 
         }
         _ => error("unknown operation"),
     }
+}
+
+/// `MEMOIZE`: keeps the members (moved, not copied) beside the permissions.
+fn memoize(engine: &mut Engine, arg: Value) -> String {
+    let Value::Object(members) = arg else {
+        return bad_argument(&arg, "an object of JSON values");
+    };
+    for (key, _) in &members {
+        if engine.config().categories.index(key).is_some() || key == RESERVED {
+            let mut m = String::from("key ");
+            write_string(key, &mut m);
+            m.push_str(" is reserved for the consent record; expected another name");
+            return error(&m);
+        }
+    }
+    let write = match engine.memoize(members) {
+        Ok(write) => write,
+        Err(size) => {
+            let mut m = String::from("content that makes the stored record ");
+            push_uint(&mut m, size as u64);
+            m.push_str(" bytes; expected at most ");
+            push_uint(&mut m, Record::room(engine.config().storage) as u64);
+            m.push_str(", the room the record has");
+            return error(&m);
+        }
+    };
+    let mut a = Answer::new();
+    if let Some(texts) = &write {
+        self::write(&mut a, texts);
+    }
+    a.done()
 }
 
 fn boolean(b: bool) -> &'static str {

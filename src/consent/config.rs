@@ -155,21 +155,12 @@ impl Config {
             if !KEYS.contains(&key.as_str()) {
                 let mut m = String::from("unknown config key ");
                 json::write_string(key, &mut m);
-                match crate::nearest(key, &KEYS) {
-                    Some(near) => {
-                        m.push_str("; did you mean ");
-                        json::write_string(near, &mut m);
-                        m.push('?');
-                    }
-                    None => {
-                        m.push_str("; expected one of ");
-                        for (i, k) in KEYS.iter().enumerate() {
-                            if i > 0 {
-                                m.push_str(", ");
-                            }
-                            m.push_str(k);
-                        }
-                    }
+                if let Some(near) = crate::nearest(key, &KEYS) {
+                    m.push_str("; did you mean ");
+                    json::write_string(near, &mut m);
+                    m.push('?');
+                } else {
+                    m.push_str("; expected a key of the README's configuration table");
                 }
                 return Err(m);
             }
@@ -265,7 +256,11 @@ impl Config {
                 _ => return Err(bad_value("sameSiteCookie", v, "\"Lax\", \"Strict\" or \"None\"")),
             });
             if c.same_site == Some("None") && !c.secure_cookie {
-                return Err(bad_value("sameSiteCookie", v, "\"Lax\" or \"Strict\" unless secureCookie is true (browsers drop SameSite=None cookies that are not Secure)"));
+                return Err(bad_value(
+                    "sameSiteCookie",
+                    v,
+                    "\"Lax\" or \"Strict\" (\"None\" needs secureCookie: true, or browsers drop the cookie)",
+                ));
             }
         }
         if let Some(v) = get("storage") {

@@ -294,24 +294,29 @@ impl Engine {
     /// stored ([`Record::room`]; checked with every category decided, so a
     /// later choice always fits): then nothing changes, and the stored
     /// choice is never lost to memoized content.
-    pub fn memoize(&mut self, members: &[(String, Value)]) -> Result<Option<Texts>, usize> {
-        let mut memo = self.memo.clone();
+    pub fn memoize(&mut self, members: Vec<(String, Value)>) -> Result<Option<Texts>, usize> {
+        // Applied in place; undone if it does not fit.
+        let (len, mut undo) = (self.memo.len(), Vec::new());
         for (key, value) in members {
-            match memo.iter_mut().find(|(k, _)| k == key) {
-                Some(slot) => slot.1 = value.clone(),
-                None => memo.push((key.clone(), value.clone())),
+            match self.memo.iter_mut().find(|(k, _)| *k == key) {
+                Some(slot) => undo.push((key, core::mem::replace(&mut slot.1, value))),
+                None => self.memo.push((key, value)),
             }
         }
         if self.record_text().is_some() {
             let all: Vec<Option<bool>> = self.permissions.iter().map(|p| Some(*p)).collect();
-            let (adobe, _) = Record::encode_parts(&self.config.categories, Some(&all), &memo, None);
-            let room = Record::room(self.config.storage);
+            let (adobe, _) = Record::encode_parts(&self.config.categories, Some(&all), &self.memo, None);
             let size = Record::stored_size(&adobe, self.config.storage);
-            if size > room {
+            if size > Record::room(self.config.storage) {
+                self.memo.truncate(len);
+                for (key, old) in undo.into_iter().rev() {
+                    if let Some(slot) = self.memo.iter_mut().find(|(k, _)| *k == key) {
+                        slot.1 = old;
+                    }
+                }
                 return Err(size);
             }
         }
-        self.memo = memo;
         Ok(self.record_text())
     }
 
