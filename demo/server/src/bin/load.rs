@@ -7,7 +7,10 @@
 //! with SIGKILL `--kill-at` seconds in (default 30) and restarted on the
 //! same port and file; requests cut off are retried with their key. At the
 //! end every number that got a 201 must be in the database with exactly one
-//! consent-log entry.
+//! consent-log entry. Then the same through the relay (`consentry-relay`)
+//! in front of a sandbox, the relay killed and restarted mid-run: every
+//! number the relay acknowledged (201, or 202 queued) must be in its ledger
+//! once and reach the sandbox once.
 //!
 //! `sandbox-load [--seconds N] [--kill-at N] [--connections N]`
 
@@ -42,25 +45,39 @@ struct Server {
 }
 
 fn start(bin: &Path, port: u16, db: &Path, config: &Path) -> Server {
-    let mut child = Command::new(bin)
+    let mut command = Command::new(bin);
+    command
         .args(["--port", &port.to_string(), "--db"])
         .arg(db)
         .arg("--config")
+        .arg(config);
+    launch(command)
+}
+
+/// The relay on `port` (0: any) with the configuration file `config`.
+fn start_relay(bin: &Path, port: u16, config: &Path) -> Server {
+    let mut command = Command::new(bin);
+    command
+        .args(["--listen", &format!("127.0.0.1:{port}"), "--config"])
         .arg(config)
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start the sandbox");
+        .env("BRAZE_API_KEY", "load-test-key");
+    launch(command)
+}
+
+/// Starts a program that prints `... http://127.0.0.1:PORT/` first.
+fn launch(mut command: Command) -> Server {
+    let mut child = command.stdout(Stdio::piped()).spawn().expect("start the server");
     let mut line = String::new();
     let stdout = child.stdout.take().expect("stdout");
     BufReader::new(stdout)
         .read_line(&mut line)
-        .expect("the sandbox's first line");
+        .expect("the server's first line");
     let port = line
         .split("127.0.0.1:")
         .nth(1)
         .and_then(|s| s.split('/').next())
         .and_then(|p| p.parse().ok())
-        .expect("the sandbox's port");
+        .expect("the server's port");
     Server { child, port }
 }
 
@@ -174,7 +191,8 @@ fn run(port: &Arc<AtomicU64>, seconds: u64, connections: usize, first: u64, labe
                             conn = None;
                         }
                         match answer {
-                            Ok((201, _)) => {
+                            // 202: the relay queued it for delivery.
+                            Ok((201 | 202, _)) => {
                                 done = true;
                                 break;
                             }
@@ -241,6 +259,55 @@ fn report(name: &str, p: &mut Phase, seconds: u64) {
         p.retries,
         p.failed
     );
+}
+
+/// Waits until the relay's store holds no undelivered request.
+fn wait_until_delivered(db: &Path, limit: Duration) -> Result<(), String> {
+    let started = Instant::now();
+    let conn = rusqlite::Connection::open(db).map_err(|e| e.to_string())?;
+    loop {
+        let left: i64 = conn
+            .query_row("SELECT COUNT(*) FROM requests WHERE delivered IS NULL", [], |r| {
+                r.get(0)
+            })
+            .map_err(|e| e.to_string())?;
+        if left == 0 {
+            println!(
+                "relay: every acknowledged request delivered {:.1} s after the run",
+                started.elapsed().as_secs_f64()
+            );
+            return Ok(());
+        }
+        if started.elapsed() > limit {
+            return Err(format!("{left} requests still undelivered after {} s", limit.as_secs()));
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+/// Every number the relay acknowledged is in its ledger once, and the
+/// chain holds.
+fn verify_ledger(db: &Path, ok: &[u64]) -> Result<(), String> {
+    let conn = rusqlite::Connection::open(db).map_err(|e| e.to_string())?;
+    let mut stmt = conn
+        .prepare("SELECT phone, COUNT(*) FROM ledger GROUP BY phone")
+        .map_err(|e| e.to_string())?;
+    let counts: HashMap<String, i64> = stmt
+        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
+        .map_err(|e| e.to_string())?
+        .collect::<Result<_, _>>()
+        .map_err(|e| e.to_string())?;
+    let wrong: Vec<String> = ok
+        .iter()
+        .map(|i| phone(*i))
+        .filter(|p| counts.get(p) != Some(&1))
+        .collect();
+    let intact = consentry_sandbox::ledger::Ledger::open(db)?.verify()?;
+    println!("checked {} acknowledged numbers in the relay's ledger ({intact} entries, chain intact): {} not there exactly once", ok.len(), wrong.len());
+    match wrong.first() {
+        None => Ok(()),
+        Some(p) => Err(format!("{p} is not in the ledger exactly once")),
+    }
 }
 
 /// Every number that got a 201 is in the database once, with one consent-log entry.
@@ -354,10 +421,59 @@ fn main() {
     if let Err(e) = verify(&db, &killed.ok) {
         failures.push(format!("kill: {e}"));
     }
+    // 3. Through the relay in front of a sandbox, the relay killed and
+    //    restarted mid-run.
+    let relay_bin = bin.with_file_name("consentry-relay");
+    let upstream_db = dir.join("upstream.db");
+    let mut upstream = start(&bin, 0, &upstream_db, &config);
+    let relay_db = dir.join("relay.db");
+    let relay_config = dir.join("relay.json");
+    let many = serde_json::json!({"requests": 100_000_000, "window_seconds": 60});
+    let relay_json = serde_json::json!({
+        "upstream": format!("http://127.0.0.1:{}", upstream.port),
+        "groups": [{"id": "acme-sms"}],
+        "limits": {"per_ip": many, "per_phone": {"requests": 100, "window_seconds": 60}, "per_prefix": many},
+        "database": relay_db,
+    });
+    std::fs::write(&relay_config, relay_json.to_string()).expect("write the relay's config");
+    let relay = Arc::new(Mutex::new(start_relay(&relay_bin, 0, &relay_config)));
+    let fixed = relay.lock().map(|s| s.port).unwrap_or(0);
+    port.store(u64::from(fixed), Ordering::Relaxed);
+    println!("relay: {connections} connections for {seconds} s through the relay on port {fixed}; SIGKILL of the relay at {kill_at} s, then a restart");
+    let killer = {
+        let (relay, relay_bin, relay_config) = (relay.clone(), relay_bin.clone(), relay_config.clone());
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_secs(kill_at));
+            if let Ok(mut s) = relay.lock() {
+                let _ = s.child.kill();
+                let _ = s.child.wait();
+                println!("relay: SIGKILL sent at {kill_at} s; restarting");
+                *s = start_relay(&relay_bin, fixed, &relay_config);
+            }
+        })
+    };
+    let mut relayed = run(&port, seconds, connections, 20_000_000, "relay");
+    let _ = killer.join();
+    report("relay", &mut relayed, seconds);
+    // What the relay acknowledged but had not delivered reaches the
+    // sandbox through its worker.
+    let drained = wait_until_delivered(&relay_db, Duration::from_secs(120));
+    if let Ok(mut s) = relay.lock() {
+        let _ = s.child.kill();
+        let _ = s.child.wait();
+    }
+    let _ = upstream.child.kill();
+    let _ = upstream.child.wait();
+    if let Err(e) = drained.and_then(|()| verify_ledger(&relay_db, &relayed.ok)) {
+        failures.push(format!("relay: {e}"));
+    }
+    if let Err(e) = verify(&upstream_db, &relayed.ok) {
+        failures.push(format!("relay, at the upstream: {e}"));
+    }
     let _ = std::fs::remove_dir_all(&dir);
     if !failures.is_empty() {
         eprintln!("sandbox-load: FAILED: {}", failures.join("; "));
         std::process::exit(1);
     }
-    println!("sandbox-load: every acknowledged request is in the database and the consent log, none twice");
+    println!("sandbox-load: every acknowledged request is in the database and the consent log, none twice; through the relay, each in its ledger once and at the upstream once");
 }
