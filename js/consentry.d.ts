@@ -52,6 +52,8 @@ export interface Config {
   } & { regions?: string[]; waitForUpdate?: number };
   /** IAB TCF: how long to wait for the CMP (ms) and which TCF signals decide which category. */
   tcf?: { timeout?: number; rules?: { [category: string]: TcfRule } };
+  /** The relay's URL (README, "Going live with Braze"): a receipt of every committed choice goes to its `/consent/receipts`, exactly once. */
+  receipts?: string;
 }
 
 /** Google Consent Mode v2's consent types. */

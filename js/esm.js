@@ -20,6 +20,7 @@ const files = {
     new URL("./consentry-form.css", import.meta.url).href,
   ],
   "consentry-iab": () => [import("./consentry-iab.mjs"), new URL("./consentry-iab_bg.wasm", import.meta.url)],
+  "consentry-receipts": () => [import("./consentry-receipts.mjs")],
 };
 
 // Loads the wasm and starts Consentry with `config` (or the snippet's).

@@ -178,7 +178,8 @@ function load(name) {
   return (modules[name] = modules[name] || (async () => {
     const [module, wasm, css] = locate(name);
     const m = await module;
-    await instantiate(m.initSync, wasm);
+    // (The receipts module has no wasm.)
+    if (m.initSync) await instantiate(m.initSync, wasm);
     return { m, css };
   })().catch((e) => {
     // A failed download is tried again on the next call.
@@ -216,7 +217,7 @@ export async function start(c, config, wasm, locator) {
     try {
       await instantiate(initSync, wasm);
     } catch (e) {
-      throw new Error(`consentry.init: the wasm could not be loaded (${e && /** @type {any} */ (e).message}); expected a URL, Response or promise of one that serves consentry_bg.wasm`);
+      throw new Error(`consentry.init: the wasm could not be loaded (${e && /** @type {any} */ (e).message}); expected consentry_bg.wasm's URL, Response or a promise of one`);
     }
     // One task for compiling the wasm, the next for starting it: no single
     // long task on the page's main thread. A message, not a timer: timers
@@ -270,6 +271,8 @@ export async function start(c, config, wasm, locator) {
   setTimeout(() => {
     try {
       if (localStorage.getItem(OUTBOX_KEY)) load("consentry-form").then(({ m }) => m.flush(), (e) => warn("consentry: the outbox could not be delivered", e));
+      // Receipts an earlier page could not deliver.
+      if (st.receipts) load("consentry-receipts").then(({ m }) => m.send(st.receipts), (e) => warn("", e));
     } catch (e) {
       // No storage, no outbox.
     }
@@ -297,6 +300,7 @@ function iab(c, tcf, apply) {
  * @param {any} c @param {any} st @param {(texts: (string | null)[]) => void} store @param {{effects: () => void}} page
  */
 function upgrade(c, st, store, page) {
+  const { receipts } = st;
   /** @type {{ f: Function, ctx?: unknown, id: number }[]} */
   let listeners = [];
   /** @type {Function[]} */
@@ -316,8 +320,10 @@ function upgrade(c, st, store, page) {
   // Carries out the gate's answer: store the record; when it committed,
   // the page's integrations, then the listeners in subscription order,
   // the one-shots, and the DOM event.
-  /** @param {any} r */
-  const carry = (r) => {
+  // With `receipts`, last, a receipt of the commit (`cause`: the call
+  // that made it) goes to the relay.
+  /** @param {any} r @param {string} cause */
+  const carry = (r, cause) => {
     st = r;
     if (r.write) store(r.write);
     if (!r.changes) return;
@@ -326,11 +332,12 @@ function upgrade(c, st, store, page) {
     once = [];
     for (const [f, ctx] of calls) hear(/** @type {Function} */ (f), ctx, copy());
     window.dispatchEvent(new CustomEvent("consentry:complete", { detail: { permissions: copy(), changes: r.changes } }));
+    if (receipts) load("consentry-receipts").then(({ m }) => m.receipt(receipts, c, r, cause), (e) => warn("", e));
   };
   /** @param {string} call @param {number} op @param {unknown} cats @param {unknown} wait */
   const set = (call, op, cats, wait) => {
     const w = flag(call, "shouldWaitForComplete", wait);
-    carry(ask(call, op, [cats === null ? null : categories(call, cats), w]));
+    carry(ask(call, op, [cats === null ? null : categories(call, cats), w]), call);
     return c;
   };
   // Read-only calls with a wrong argument answer as Adobe's library does
@@ -345,7 +352,7 @@ function upgrade(c, st, store, page) {
       return f(...a);
     } catch (e) {
       const what = typeof fallback == "function" ? "a function that does nothing" : fallback === c ? "the object" : fallback;
-      if (!warned[call]) (warned[call] = 1), warn(`${/** @type {Error} */ (e).message.slice(10)} (answered ${what}, as Adobe's library does; reported once)`);
+      if (!warned[call]) (warned[call] = 1), warn(`${/** @type {Error} */ (e).message.slice(10)} (answered ${what}; reported once)`);
       return fallback;
     }
   };
@@ -358,7 +365,7 @@ function upgrade(c, st, store, page) {
     deny: (/** @type {unknown} */ cats, /** @type {unknown} */ wait) => set("deny", DENY, cats ?? [], wait),
     approveAll: (/** @type {unknown} */ wait) => set("approveAll", APPROVE, null, wait),
     denyAll: (/** @type {unknown} */ wait) => set("denyAll", DENY, null, wait),
-    complete: () => (carry(ask("complete", COMPLETE, 0)), c),
+    complete: () => (carry(ask("complete", COMPLETE, 0), "complete"), c),
     // One category name, the call tags make most, is answered from the state.
     isApproved: lenient(
       "isApproved",
@@ -462,7 +469,7 @@ function upgrade(c, st, store, page) {
   prop("Categories", () => cats);
   window.adobe.OptInCategories = cats;
   // A CMP's choices (the TCF module's): they commit at once.
-  return (/** @type {unknown} */ choices) => carry(ask("applyCmp", APPLY, choices));
+  return (/** @type {unknown} */ choices) => carry(ask("applyCmp", APPLY, choices), "applyCmp");
 }
 
 // A copy of plain objects and arrays (functions and other values as they are).

@@ -231,6 +231,8 @@ export function render(/** @type {any} */ target, options, stylesheet) {
     const body = makeBody(JSON.stringify({
       subscriptionGroupId: o.subscriptionGroupId, phone: e164, externalId: o.externalId, doubleOptIn: o.doubleOptIn,
       disclosure: o.disclosure, locale: o.locale, pageUrl: location.href, time: Date.now(), formId: o.formId,
+      // Links the opt-in to this browser's cookie choices in the ledger.
+      consentId: (/** @type {any} */ (window).consentry?.consentRecord || {}).consentId,
     }));
     const k = (key = newId());
     submitButton.disabled = true;

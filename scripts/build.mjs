@@ -45,13 +45,13 @@ const common = {
 // `new URL("./…", import.meta.url)` for the site's bundler to see.
 await esbuild.build({
   ...common, entryPoints: ["js/esm.js"], format: "esm", outfile: "dist/consentry.mjs",
-  external: ["./consentry-form.mjs", "./consentry-iab.mjs"],
+  external: ["./consentry-form.mjs", "./consentry-iab.mjs", "./consentry-receipts.mjs"],
 });
 await esbuild.build({ ...common, entryPoints: ["js/script.js"], format: "iife", outfile: "dist/consentry.js" });
 // The form's default look, beside its module.
 await esbuild.build({ entryPoints: ["form/consentry-form.css"], minify: true, outfile: "dist/consentry-form.css" });
 // Each module is its JS shell over its wasm's glue.
-for (const [m, entry] of [["consentry-form", "js/form.js"], ["consentry-iab", "js/tcf.js"]]) {
+for (const [m, entry] of [["consentry-form", "js/form.js"], ["consentry-iab", "js/tcf.js"], ["consentry-receipts", "js/receipts.js"]]) {
   await esbuild.build({ ...common, entryPoints: [entry], format: "esm", outfile: `dist/${m}.mjs` });
 }
 // The demo's CMP (not part of the package): the IAB's stub, CMP API and core.
@@ -69,4 +69,4 @@ for (const [file, gcm, early] of [["snippet.min.js", "false", "true"], ["snippet
   );
   writeFileSync(`dist/${file}`, snippet.code);
 }
-console.log("built dist/: consentry_bg.wasm, consentry.mjs, consentry.js, snippet.min.js, snippet-consent-mode.min.js, consentry-form.mjs, consentry-form_bg.wasm, consentry-form.css, consentry-iab.mjs, consentry-iab_bg.wasm; demo/vendor/iab-cmp.js");
+console.log("built dist/: consentry_bg.wasm, consentry.mjs, consentry.js, snippet.min.js, snippet-consent-mode.min.js, consentry-form.mjs, consentry-form_bg.wasm, consentry-form.css, consentry-iab.mjs, consentry-iab_bg.wasm, consentry-receipts.mjs; demo/vendor/iab-cmp.js");

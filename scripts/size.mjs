@@ -28,7 +28,7 @@ const measure = (name) => {
 // The README's table (markdown) and the page total, from dist/.
 export function sizes() {
   const names = readdirSync("dist").sort();
-  const missing = [...PAGE, ...MODULES.flatMap((m) => m[2])].filter((name) => !names.includes(name));
+  const missing = [...PAGE, ...MODULES.flatMap((m) => m[2]), "consentry-receipts.mjs"].filter((name) => !names.includes(name));
   if (missing.length) throw new Error(`missing from dist/: ${missing.join(", ")} (run npm run build)`);
   const rows = names.map(measure);
   const sum = (files) => ["raw", "gzip", "brotli"].map((k) => rows.filter((r) => files.includes(r.name)).reduce((a, r) => a + r[k], 0));
@@ -46,6 +46,7 @@ export function sizes() {
     line("**page total** (wasm + script + snippet)", sum(PAGE), true),
     file("snippet-consent-mode.min.js", " (inline, instead of the snippet)"),
     ...MODULES.flatMap(([label, withLabel, files]) => [line(label, sum(files)), line(withLabel, sum([...PAGE, ...files]))]),
+    file("consentry-receipts.mjs", " (receipts module, on demand, with `receipts`)"),
   ].join("\n");
   const [form, tcf] = MODULES.map((m) => sum([...PAGE, ...m[2]])[2]);
   return { rows, table, page: sum(PAGE)[2], pages: { gate: sum(PAGE)[2], form, tcf } };

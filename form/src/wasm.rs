@@ -134,6 +134,7 @@ pub fn body(json: &str) -> String {
             page_url: s("pageUrl"),
             time: v.get("time").and_then(Value::as_uint).unwrap_or_default(),
             form_id: s("formId"),
+            consent_id: s("consentId"),
         },
     })
 }

@@ -150,8 +150,9 @@ impl Gate {
     /// `START` adds `store` (where the record is kept: -1 nowhere, 0 the
     /// cookies, 1 `localStorage`, 2 `sessionStorage`), `warnings`, `cookie`
     /// (the cookies' attributes, when they are the store), `optIn`, `iab`,
-    /// `tcf` (when TCF starts: its rules, flat, for the TCF module) and
-    /// `probe` (the domains to try, top-most first, for the cookies).
+    /// `tcf` (when TCF starts: its rules, flat, for the TCF module),
+    /// `receipts` (the relay's URL, when configured) and `probe` (the
+    /// domains to try, top-most first, for the cookies).
     pub fn call(&mut self, op: u32, arg: &str, now: f64) -> String {
         let arg = match parse(arg) {
             Ok(v) => v,
@@ -173,7 +174,7 @@ impl Gate {
             arg_at(arg, 3),
             arg_at(arg, 4),
         ) else {
-            return bad_argument(arg, "[config, gpc, id, host, [cookie, localStorage, sessionStorage]]");
+            return bad_argument(arg, "[config, gpc, id, host, places]");
         };
         let mut warnings = Vec::new();
         let config = match Config::parse(input, &mut warnings) {
@@ -217,6 +218,9 @@ impl Gate {
         a.strings("warnings", warnings.iter().map(String::as_str));
         let c = engine.config();
         a.raw("optIn", boolean(c.opt_in_applies));
+        if let Some(url) = &c.receipts {
+            a.string("receipts", url);
+        }
         a.raw("iab", boolean(c.iab_context));
         if c.iab_context && c.opt_in_applies {
             // The rules in force, flat: timeout, then per rule its category,
@@ -321,7 +325,7 @@ fn run(engine: &mut Engine, id: &str, op: u32, arg: &Value, now: f64) -> String 
         op::APPROVE | op::DENY => {
             let value = op == op::APPROVE;
             let (Some(which), Some(Value::Bool(wait))) = (arg_at(arg, 0), arg_at(arg, 1)) else {
-                return bad_argument(arg, "[categories or null, shouldWaitForComplete]");
+                return bad_argument(arg, "[categories or null, wait]");
             };
             let commit = match (which, names(which)) {
                 (Value::Null, _) => engine.set_all(value, *wait, now, &mut new_id),

@@ -67,6 +67,9 @@ pub struct Config {
     pub integrations: Integrations,
     /// `tcf`: the rules the TCF module applies to a TC string.
     pub tcf: TcfConfig,
+    /// `receipts`: where the shell sends a receipt of every committed
+    /// choice (the relay's URL).
+    pub receipts: Option<String>,
 }
 
 impl Default for Config {
@@ -86,11 +89,12 @@ impl Default for Config {
             revision: 0,
             integrations: Integrations::default(),
             tcf: TcfConfig::default(),
+            receipts: None,
         }
     }
 }
 
-const KEYS: [&str; 16] = [
+const KEYS: [&str; 17] = [
     "doesOptInApply",
     "preOptInApprovals",
     "previousPermissions",
@@ -107,6 +111,7 @@ const KEYS: [&str; 16] = [
     "cookies",
     "consentMode",
     "tcf",
+    "receipts",
 ];
 
 /// `config.<key> is <shown value>; expected <what>`.
@@ -275,6 +280,25 @@ impl Config {
                 .as_uint()
                 .and_then(|n| u32::try_from(n).ok())
                 .ok_or_else(|| bad_value("revision", v, "a whole number from 0"))?;
+        }
+        if let Some(v) = get("receipts") {
+            // The relay's URL (or a path), with no credentials, query or
+            // fragment.
+            c.receipts = match v {
+                Value::String(e)
+                    if (e.starts_with("https://") || e.starts_with("http://") || e.starts_with('/'))
+                        && !e.bytes().any(|b| matches!(b, b'@' | b'?' | b'#') || b <= b' ') =>
+                {
+                    Some(e.clone())
+                }
+                _ => {
+                    return Err(bad_value(
+                        "receipts",
+                        v,
+                        "the relay's URL, such as \"https://relay.example\"",
+                    ))
+                }
+            };
         }
         c.integrations = Integrations::parse(&c.categories, input)?;
         c.tcf = TcfConfig::parse(&c.categories, input.get("tcf").unwrap_or(&Value::Null))?;

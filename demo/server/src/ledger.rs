@@ -150,7 +150,36 @@ impl Ledger {
         Ok(true)
     }
 
-    /// Appends entries that belong to no request (receipts).
+    /// Records a request that is answered at once (a receipt: it goes
+    /// nowhere else) with its ledger entries, in one transaction. `false`
+    /// when `key` was already recorded.
+    pub fn settle(
+        &self,
+        key: &str,
+        path: &str,
+        entries: &[Value],
+        answer: (u16, &str),
+        now: i64,
+    ) -> Result<bool, String> {
+        let mut db = self.lock()?;
+        let tx = db
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(db_error)?;
+        let inserted = tx
+            .execute(
+                "INSERT OR IGNORE INTO requests (key, path, body, created, status, answer, delivered) VALUES (?1, ?2, '', ?3, ?4, ?5, ?3)",
+                params![key, path, now, answer.0, answer.1],
+            )
+            .map_err(db_error)?;
+        if inserted == 0 {
+            return Ok(false);
+        }
+        append(&tx, entries, now)?;
+        tx.commit().map_err(db_error)?;
+        Ok(true)
+    }
+
+    /// Appends entries that belong to no request.
     pub fn append(&self, entries: &[Value], now: i64) -> Result<(), String> {
         let mut db = self.lock()?;
         let tx = db

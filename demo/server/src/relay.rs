@@ -39,6 +39,9 @@ pub const FORWARDED: [&str; 3] = [
     "/users/track",
 ];
 
+/// Where the gate sends receipts of cookie choices.
+pub const RECEIPTS: &str = "/consent/receipts";
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FileConfig {
@@ -480,6 +483,107 @@ impl Relay {
         }
     }
 
+    /// A receipt of a committed cookie choice (from the gate's `receipts`):
+    /// validated, then into the ledger once per key. It goes nowhere else.
+    async fn receipt(self: &Arc<Self>, headers: &HeaderMap, peer: IpAddr, body: &Bytes) -> (u16, String, Option<u64>) {
+        let Ok(v) = serde_json::from_slice::<Value>(body) else {
+            return (
+                400,
+                json!({ "message": "invalid JSON body", "errors": ["the body is not JSON"] }).to_string(),
+                None,
+            );
+        };
+        let mut errors = Vec::new();
+        let string = |k: &str, max: usize, errors: &mut Vec<String>| {
+            let s = text(&v, "", k, errors).unwrap_or_default().to_string();
+            if s.is_empty() || s.len() > max {
+                errors.push(format!(
+                    "{k} is {}; expected a string of 1 to {max} bytes",
+                    braze::shown(&v[k])
+                ));
+            }
+            s
+        };
+        let (key, consent_id, page, cause) = (
+            string("key", 255, &mut errors),
+            string("consent_id", 64, &mut errors),
+            string("page", 2048, &mut errors),
+            string("cause", 32, &mut errors),
+        );
+        for k in ["time", "revision"] {
+            if !v[k].is_u64() {
+                errors.push(format!("{k} is {}; expected a whole number", braze::shown(&v[k])));
+            }
+        }
+        for k in ["permissions", "changes"] {
+            let ok = v[k].as_object().is_some_and(|m| m.values().all(Value::is_boolean));
+            if !ok {
+                errors.push(format!(
+                    "{k} is {}; expected {{category: true or false}}",
+                    braze::shown(&v[k])
+                ));
+            }
+        }
+        if !v["gpc"].is_boolean() {
+            errors.push(format!("gpc is {}; expected true or false", braze::shown(&v["gpc"])));
+        }
+        let tc = &v["tc_sha256"];
+        if !(tc.is_null()
+            || tc
+                .as_str()
+                .is_some_and(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit())))
+        {
+            errors.push(format!(
+                "tc_sha256 is {}; expected null or a SHA-256 in hex",
+                braze::shown(tc)
+            ));
+        }
+        if !errors.is_empty() {
+            let (s, b) = bad(errors);
+            return (s, b, None);
+        }
+        let header = |name: &str| headers.get(name).and_then(|h| h.to_str().ok());
+        let ip = client_ip(peer, header("x-forwarded-for"), &self.config.trusted_proxies);
+        let now = now_ms();
+        let admitted = match self.limiter.lock() {
+            Ok(mut l) => l.admit(&ip.to_string(), &[], now),
+            Err(_) => Err(60),
+        };
+        if let Err(seconds) = admitted {
+            let body = json!({ "message": "too many requests: rate limit reached", "retry_after_seconds": seconds });
+            return (429, body.to_string(), Some(seconds));
+        }
+        let entry = json!({
+            "kind": "receipt",
+            "key": key,
+            "consent_id": consent_id,
+            "time": v["time"],
+            "revision": v["revision"],
+            "permissions": v["permissions"],
+            "changes": v["changes"],
+            "gpc": v["gpc"],
+            "tc_sha256": tc,
+            "page": page,
+            "cause": cause,
+            "server_time": now,
+            "ip": ip.to_string(),
+            "user_agent": header("user-agent").unwrap_or_default(),
+        });
+        let relay = Arc::clone(self);
+        let stored = tokio::task::spawn_blocking(move || {
+            let answer = json!({ "message": "success" }).to_string();
+            relay
+                .ledger
+                .settle(&format!("receipt:{key}"), RECEIPTS, &[entry], (201, &answer), now)?;
+            Ok::<_, String>(answer)
+        })
+        .await;
+        match stored.unwrap_or_else(|e| Err(e.to_string())) {
+            Ok(answer) => (201, answer, None),
+            Err(e) => (500, json!({ "message": e }).to_string(), None),
+        }
+    }
+
     /// The worker: delivers what was acknowledged but not delivered (after
     /// a crash, or while Braze kept failing), and prunes the ledger hourly.
     pub async fn work(self: Arc<Self>) {
@@ -543,7 +647,7 @@ async fn handle(
     }
     let path = uri.path();
     let (status, text, retry_after) = match (&method, path) {
-        (&Method::OPTIONS, p) if FORWARDED.contains(&p) => {
+        (&Method::OPTIONS, p) if FORWARDED.contains(&p) || p == RECEIPTS => {
             let mut r = StatusCode::NO_CONTENT.into_response();
             let h = r.headers_mut();
             h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("POST"));
@@ -558,6 +662,7 @@ async fn handle(
             return r;
         }
         (&Method::POST, p) if FORWARDED.contains(&p) => relay.forward(p, &headers, peer.ip(), &body).await,
+        (&Method::POST, RECEIPTS) => relay.receipt(&headers, peer.ip(), &body).await,
         (&Method::GET, "/health") => (200, json!({ "status": "ok" }).to_string(), None),
         _ => (
             404,

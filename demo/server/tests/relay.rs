@@ -405,3 +405,41 @@ fn a_changed_ledger_entry_is_named_by_verify() {
         "{text}"
     );
 }
+
+#[test]
+fn receipts_of_cookie_choices_are_kept_once_and_linked_to_the_phone_opt_in() {
+    let braze = upstream("relay-receipts-upstream");
+    let r = relay(&temp("relay-receipts"), braze.port, SECRET, json!({}));
+    let receipt = json!({
+        "key": "c0ffee-1700000000000-1", "consent_id": "c0ffee", "time": 1_700_000_000_000u64, "revision": 0,
+        "permissions": {"aa": true, "ecid": false}, "changes": {"aa": true}, "gpc": false, "tc_sha256": null,
+        "page": "https://shop.example/", "cause": "approve",
+    });
+    // Sent as the gate sends it: text/plain, from the site's origin.
+    let headers = [("Origin", SITE), ("Content-Type", "text/plain")];
+    let (status, _) = r.request("POST", "/consent/receipts", &headers, &receipt.to_string());
+    assert_eq!(status, 201);
+    let (status, _) = r.request("POST", "/consent/receipts", &headers, &receipt.to_string());
+    assert_eq!(
+        status, 201,
+        "a retry, e.g. the beacon at pagehide, is answered from the store"
+    );
+    let mut bad = receipt.clone();
+    bad["permissions"] = json!({"aa": "yes"});
+    bad["tc_sha256"] = json!("abc");
+    let (status, v) = r.post("/consent/receipts", &bad.to_string());
+    assert_eq!(status, 400);
+    let errors = v["errors"].to_string();
+    assert!(
+        errors.contains("permissions is") && errors.contains("tc_sha256 is"),
+        "{errors}"
+    );
+    // The phone opt-in made in the same browser carries its consent id:
+    // one query shows the visitor's cookie choices and messaging consent.
+    assert_eq!(r.post("/subscription/status/set", &form_body(PHONE)).0, 201);
+    let entries = export(&r, "--consent-id", "c0ffee");
+    let kinds: Vec<&str> = entries.iter().map(|e| e["entry"]["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["receipt", "subscription"]);
+    assert_eq!(entries[0]["entry"]["permissions"]["aa"], true);
+    assert!(verify(&r).0);
+}

@@ -9,7 +9,7 @@
 //!     phone: "+14155552671",
 //!     external_id: None,
 //!     double_opt_in: true,
-//!     consent: Consent { disclosure: "Acme Alerts ...", disclosure_hash: "ab12", locale: "en", page_url: "https://shop.example/", time: 1, form_id: "footer" },
+//!     consent: Consent { disclosure: "Acme Alerts ...", disclosure_hash: "ab12", locale: "en", page_url: "https://shop.example/", time: 1, form_id: "footer", consent_id: "" },
 //! });
 //! assert!(body.starts_with(r#"{"subscription_group_id":"grp-1","subscription_state":"subscribed","phone":["+14155552671"],"use_double_opt_in_logic":true,"#));
 //! ```
@@ -33,6 +33,9 @@ pub struct Consent<'a> {
     pub time: u64,
     /// The form's id.
     pub form_id: &'a str,
+    /// The browser's consent id (its cookie choices' `consentRecord`), so
+    /// the relay's ledger links the opt-in to them; empty when none.
+    pub consent_id: &'a str,
 }
 
 /// One subscription request.
@@ -80,6 +83,9 @@ pub fn status_set_body(s: &Submission) -> String {
             ("form_id".to_string(), text(c.form_id)),
         ]),
     ));
+    if let (false, Some((_, Value::Object(consent)))) = (c.consent_id.is_empty(), members.last_mut()) {
+        consent.push(("consent_id".to_string(), text(c.consent_id)));
+    }
     Value::Object(members).to_json()
 }
 
@@ -183,6 +189,7 @@ mod tests {
             page_url: "https://shop.example/p?q=1",
             time: 1_700_000_000_000,
             form_id: "footer",
+            consent_id: "",
         }
     }
 
@@ -200,6 +207,24 @@ mod tests {
             r#"{"subscription_group_id":"grp","subscription_state":"subscribed","phone":["+821012345678"],"external_id":["user-7"],"use_double_opt_in_logic":true,"consent":{"disclosure":"Acme \"Alerts\"","disclosure_sha256":"00ff","locale":"ko","page_url":"https://shop.example/p?q=1","time":1700000000000,"form_id":"footer"}}"#
         );
         assert!(consentry::json::parse(&body).is_ok());
+    }
+
+    #[test]
+    fn the_browsers_consent_id_joins_the_consent_record() {
+        let body = status_set_body(&Submission {
+            subscription_group_id: "grp",
+            phone: "+821012345678",
+            external_id: None,
+            double_opt_in: true,
+            consent: Consent {
+                consent_id: "9fdff5d0",
+                ..consent()
+            },
+        });
+        assert!(
+            body.ends_with(r#""form_id":"footer","consent_id":"9fdff5d0"}}"#),
+            "{body}"
+        );
     }
 
     #[test]

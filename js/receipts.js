@@ -1,0 +1,107 @@
+// @ts-check
+// Consent receipts (dist/consentry-receipts.mjs, loaded only by pages whose
+// configuration names `receipts`): a receipt of every committed choice goes
+// to the relay's `/consent/receipts`, exactly once. Each is kept in
+// localStorage until the relay has answered it (a retry carries the same
+// key, which the relay answers from its store), sent with `keepalive`,
+// and once more with `sendBeacon` when the page is hidden. Nothing here
+// delays the commit or any tag: the facade calls it after both.
+import { warn } from "./common.js";
+
+const KEY = "consentry-receipts";
+
+/** @returns {{key: string, body: string}[]} */
+function pending() {
+  try {
+    const q = JSON.parse(localStorage.getItem(KEY) || "[]");
+    return Array.isArray(q) ? q : [];
+  } catch (_) {
+    return [];
+  }
+}
+
+/** @param {{key: string, body: string}[]} q */
+function keep(q) {
+  try {
+    q.length ? localStorage.setItem(KEY, JSON.stringify(q)) : localStorage.removeItem(KEY);
+  } catch (_) {
+    // No storage: the receipt goes out from memory only.
+  }
+}
+
+/** @type {{key: string, body: string}[]} */
+let memory = [];
+let beacons = false;
+
+/** @param {string} url the relay @param {{key: string, body: string}} r */
+async function deliver(url, r) {
+  try {
+    // text/plain: a simple request, no preflight (a beacon cannot have one).
+    const response = await fetch(url + "/consent/receipts", { method: "POST", body: r.body, keepalive: true, headers: { "Content-Type": "text/plain" } });
+    if (response.status >= 500 || response.status == 429) return;
+    if (!response.ok) warn(`receipt ${r.key} refused by ${url}/consent/receipts (${response.status})`);
+    memory = memory.filter((m) => m.key != r.key);
+    keep(pending().filter((m) => m.key != r.key));
+  } catch (_) {
+    // Offline or the relay down: it stays, for the next page or pagehide.
+  }
+}
+
+/** Sends what is waiting; with `receipt`, records it first. @param {string} url @param {Record<string, unknown>} [receipt] */
+export function send(url, receipt) {
+  if (receipt) {
+    const r = { key: String(receipt.key), body: JSON.stringify(receipt) };
+    memory.push(r);
+    keep(pending().concat(r));
+  }
+  if (!beacons) {
+    beacons = true;
+    addEventListener("pagehide", () => {
+      for (const r of pending().length ? pending() : memory) navigator.sendBeacon(url + "/consent/receipts", r.body);
+    });
+  }
+  const q = pending();
+  for (const r of q.length ? q : memory) deliver(url, r);
+}
+
+/** SHA-256 of `text`, hex (for the TC string: the receipt keeps its hash). @param {string} text */
+export async function sha256(text) {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * The receipt of one commit, sent to the relay at `url`: the gate's answer
+ * `r` (its record, permissions and changes), what made it (`cause`), GPC,
+ * the page, and with TCF the SHA-256 of the TC string.
+ * @param {string} url @param {any} c the API object @param {any} r @param {string} cause
+ */
+export async function receipt(url, c, r, cause) {
+  const rec = r.record || {};
+  /** @type {string | undefined} */
+  let tc;
+  if (c.isIabContext) {
+    tc = await new Promise((resolve) => {
+      setTimeout(resolve, 500);
+      try {
+        c.execute({ command: "iabPlugin.fetchConsentData", callback: (/** @type {unknown} */ e, /** @type {any} */ d) => resolve(!e && d && d.consentString) });
+      } catch (_) {
+        resolve(undefined);
+      }
+    });
+  }
+  send(url, {
+    key: `${rec.consentId}-${rec.time}-${++sent}`,
+    consent_id: rec.consentId,
+    time: rec.time,
+    revision: rec.revision,
+    permissions: r.permissions,
+    changes: r.changes,
+    gpc: /** @type {any} */ (navigator).globalPrivacyControl === true,
+    tc_sha256: tc ? await sha256(tc) : null,
+    page: location.href,
+    cause,
+  });
+}
+
+let sent = 0;
