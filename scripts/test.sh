@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# npm test: every test. Native Rust (engine, properties, server), lints,
+# npm test: every test. Native Rust (engine, properties, server; the relay
+# again on PostgreSQL, installed from Debian when missing), lints,
 # wasm-bindgen-test in headless Chromium, the build with its size budget, and
 # end-to-end tests in real Chromium against the real demo server.
 set -euo pipefail
@@ -19,6 +20,12 @@ done
 
 echo "== native tests"
 cargo test --workspace
+
+echo "== the relay on PostgreSQL (a throwaway cluster on 127.0.0.1)"
+eval "$(bash scripts/postgres.sh)"
+trap 'eval "$CONSENTRY_PG_STOP" >/dev/null 2>&1 || true' EXIT
+CONSENTRY_TEST_POSTGRES="$CONSENTRY_TEST_POSTGRES" cargo test -p consentry-sandbox --test relay
+unset CONSENTRY_TEST_POSTGRES
 
 echo "== wasm tests in headless Chromium"
 cargo test --target wasm32-unknown-unknown -p consentry --test web

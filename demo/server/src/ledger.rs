@@ -63,8 +63,114 @@ pub struct Pending {
     pub body: String,
 }
 
-/// The ledger and request store over one SQLite file.
-pub struct Ledger {
+/// The ledger and request store: a SQLite file (one relay), or a
+/// PostgreSQL database that several relays share ([`crate::ledger_pg`]).
+pub enum Ledger {
+    /// Over one SQLite file.
+    Sqlite(Sqlite),
+    /// Over PostgreSQL.
+    Postgres(crate::ledger_pg::Postgres),
+}
+
+/// Calls the same method on either store.
+macro_rules! both {
+    ($self:ident, $l:ident => $e:expr) => {
+        match $self {
+            Ledger::Sqlite($l) => $e,
+            Ledger::Postgres($l) => $e,
+        }
+    };
+}
+
+impl Ledger {
+    /// Opens `target`: a `postgres://` URL, else a SQLite file path.
+    pub fn open(target: &str) -> Result<Ledger, String> {
+        if target.starts_with("postgres://") || target.starts_with("postgresql://") {
+            Ok(Ledger::Postgres(crate::ledger_pg::Postgres::open(target)?))
+        } else {
+            Ok(Ledger::Sqlite(Sqlite::open(Path::new(target))?))
+        }
+    }
+
+    /// See [`Sqlite::answer`].
+    pub fn answer(&self, key: &str) -> Result<Option<Option<(u16, String)>>, String> {
+        both!(self, l => l.answer(key))
+    }
+
+    /// See [`Sqlite::accept`].
+    pub fn accept(&self, request: &Pending, entries: &[Value], now: i64) -> Result<bool, String> {
+        both!(self, l => l.accept(request, entries, now))
+    }
+
+    /// See [`Sqlite::settle`].
+    pub fn settle(
+        &self,
+        key: &str,
+        path: &str,
+        entries: &[Value],
+        answer: (u16, &str),
+        now: i64,
+    ) -> Result<bool, String> {
+        both!(self, l => l.settle(key, path, entries, answer, now))
+    }
+
+    /// See [`Sqlite::append`].
+    pub fn append(&self, entries: &[Value], now: i64) -> Result<(), String> {
+        both!(self, l => l.append(entries, now))
+    }
+
+    /// See [`Sqlite::delivered`].
+    pub fn delivered(&self, key: &str, status: u16, answer: &str, now: i64) -> Result<(), String> {
+        both!(self, l => l.delivered(key, status, answer, now))
+    }
+
+    /// See [`Sqlite::attempted`].
+    pub fn attempted(&self, key: &str) -> Result<(), String> {
+        both!(self, l => l.attempted(key))
+    }
+
+    /// See [`Sqlite::undelivered`]; with PostgreSQL each is leased to this
+    /// relay for 30 s, so two relays never deliver the same request at once.
+    pub fn undelivered(&self, before: i64, limit: i64, now: i64) -> Result<Vec<Pending>, String> {
+        match self {
+            Ledger::Sqlite(l) => l.undelivered(before, limit),
+            Ledger::Postgres(l) => l.undelivered(before, limit, now),
+        }
+    }
+
+    /// See [`Sqlite::query`].
+    pub fn query(&self, by: By) -> Result<Vec<Entry>, String> {
+        both!(self, l => l.query(by))
+    }
+
+    /// See [`Sqlite::verify`].
+    pub fn verify(&self) -> Result<u64, String> {
+        both!(self, l => l.verify())
+    }
+
+    /// See [`Sqlite::prune`].
+    pub fn prune(&self, before: i64) -> Result<usize, String> {
+        both!(self, l => l.prune(before))
+    }
+
+    /// Counts a request against rate limits that every relay on this store
+    /// shares: `None` for SQLite (one relay counts in memory).
+    pub fn admit(
+        &self,
+        limits: &crate::limits::Limits,
+        ip: &str,
+        phones: &[&str],
+        now: i64,
+    ) -> Option<Result<(), u64>> {
+        match self {
+            Ledger::Sqlite(_) => None,
+            Ledger::Postgres(l) => Some(l.admit(limits, ip, phones, now)),
+        }
+    }
+}
+
+/// The store over one SQLite file.
+pub struct Sqlite {
     db: Mutex<Connection>,
 }
 
@@ -84,9 +190,9 @@ pub enum By<'a> {
     ConsentId(&'a str),
 }
 
-impl Ledger {
+impl Sqlite {
     /// Opens (or creates) the store at `path`.
-    pub fn open(path: &Path) -> Result<Ledger, String> {
+    pub fn open(path: &Path) -> Result<Sqlite, String> {
         let db = Connection::open(path).map_err(db_error)?;
         db.execute_batch(
             "PRAGMA journal_mode = WAL;
@@ -106,7 +212,7 @@ impl Ledger {
              CREATE INDEX IF NOT EXISTS requests_pending ON requests (delivered);",
         )
         .map_err(db_error)?;
-        Ok(Ledger { db: Mutex::new(db) })
+        Ok(Sqlite { db: Mutex::new(db) })
     }
 
     fn lock(&self) -> Result<MutexGuard<'_, Connection>, String> {
@@ -388,7 +494,7 @@ mod tests {
     #[test]
     fn the_chain_verifies_and_names_the_first_changed_entry() {
         let path = temp("chain");
-        let l = Ledger::open(&path).unwrap();
+        let l = Ledger::open(path.to_str().unwrap()).unwrap();
         for i in 0..5 {
             l.append(&[json!({"kind": "receipt", "consent_id": format!("c{i}")})], i)
                 .unwrap();
@@ -410,7 +516,7 @@ mod tests {
 
     #[test]
     fn pruning_keeps_the_rest_of_the_chain_verifiable() {
-        let l = Ledger::open(&temp("prune")).unwrap();
+        let l = Ledger::open(temp("prune").to_str().unwrap()).unwrap();
         for i in 0..6 {
             l.append(&[json!({"kind": "receipt", "n": i})], i * 10).unwrap();
         }
@@ -422,7 +528,7 @@ mod tests {
 
     #[test]
     fn a_request_is_accepted_once_and_delivered_once() {
-        let l = Ledger::open(&temp("requests")).unwrap();
+        let l = Ledger::open(temp("requests").to_str().unwrap()).unwrap();
         let r = Pending {
             key: "k1".into(),
             path: "/subscription/status/set".into(),
@@ -433,12 +539,12 @@ mod tests {
         assert_eq!(l.accept(&r, &entry, 2), Ok(false), "a retry writes nothing");
         assert_eq!(l.query(By::Phone("+14155552671")).unwrap().len(), 1);
         assert_eq!(l.answer("k1"), Ok(Some(None)));
-        assert_eq!(l.undelivered(10, 10).unwrap(), vec![r.clone()]);
+        assert_eq!(l.undelivered(10, 10, 10).unwrap(), vec![r.clone()]);
         l.delivered("k1", 201, "{\"message\":\"success\"}", 3).unwrap();
         assert_eq!(
             l.answer("k1"),
             Ok(Some(Some((201, "{\"message\":\"success\"}".into()))))
         );
-        assert!(l.undelivered(10, 10).unwrap().is_empty());
+        assert!(l.undelivered(10, 10, 10).unwrap().is_empty());
     }
 }

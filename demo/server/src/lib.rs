@@ -11,6 +11,7 @@ pub mod double_opt_in;
 pub mod http;
 pub mod keywords;
 pub mod ledger;
+pub mod ledger_pg;
 pub mod limits;
 pub mod relay;
 pub mod segments;

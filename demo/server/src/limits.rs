@@ -44,6 +44,20 @@ impl Default for Limits {
     }
 }
 
+/// The counters one request from `ip` naming `phones` counts against, with
+/// their limits, each once.
+pub fn keys(l: &Limits, ip: &str, phones: &[&str]) -> Vec<(String, Limit)> {
+    let mut keys = vec![(format!("ip {ip}"), l.per_ip)];
+    for phone in phones {
+        keys.push((format!("phone {phone}"), l.per_phone));
+        let prefix: String = phone.chars().take(1 + l.prefix_digits).collect();
+        keys.push((format!("prefix {prefix}"), l.per_prefix));
+    }
+    keys.sort_by(|a, b| a.0.cmp(&b.0));
+    keys.dedup_by(|a, b| a.0 == b.0);
+    keys
+}
+
 /// Windows are dropped once over, when this many keys are held.
 const PRUNE_AT: usize = 100_000;
 
@@ -68,14 +82,7 @@ impl Limiter {
     /// longest-blocked of them allows it again.
     pub fn admit(&mut self, ip: &str, phones: &[&str], now: i64) -> Result<(), u64> {
         let l = self.limits;
-        let mut keys = vec![(format!("ip {ip}"), l.per_ip)];
-        for phone in phones {
-            keys.push((format!("phone {phone}"), l.per_phone));
-            let prefix: String = phone.chars().take(1 + l.prefix_digits).collect();
-            keys.push((format!("prefix {prefix}"), l.per_prefix));
-        }
-        keys.sort_by(|a, b| a.0.cmp(&b.0));
-        keys.dedup_by(|a, b| a.0 == b.0);
+        let keys = keys(&l, ip, phones);
         if self.windows.len() >= PRUNE_AT {
             let longest = [l.per_ip, l.per_phone, l.per_prefix]
                 .iter()
@@ -107,7 +114,7 @@ impl Limiter {
     }
 }
 
-fn window_ms(l: Limit) -> i64 {
+pub fn window_ms(l: Limit) -> i64 {
     i64::from(l.window_seconds) * 1000
 }
 

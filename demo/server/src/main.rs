@@ -123,7 +123,7 @@ fn demo_relay(service: &service::Service, sandbox_port: u16, port: u16, db: &Pat
             .map(|g| (g.id.clone(), g.countries.clone()))
             .collect(),
         limits: service.config.limits,
-        database: db.with_extension("relay.db"),
+        database: db.with_extension("relay.db").to_string_lossy().into_owned(),
         retention_days: 3 * 365,
         deliver_timeout: std::time::Duration::from_secs(8),
     };

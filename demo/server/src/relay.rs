@@ -25,7 +25,6 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::HashSet;
 use std::net::{IpAddr, SocketAddr};
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -97,8 +96,9 @@ pub struct Config {
     pub groups: Vec<(String, Vec<String>)>,
     /// Rate limits per client IP, number and prefix.
     pub limits: crate::limits::Limits,
-    /// The SQLite file of the ledger and requests.
-    pub database: PathBuf,
+    /// The ledger and requests: a SQLite file path, or a `postgres://` URL
+    /// that several relays share.
+    pub database: String,
     /// Ledger entries older than this many days are pruned.
     pub retention_days: u32,
     /// How long a request waits for Braze before it is answered 202 and
@@ -138,9 +138,6 @@ impl Config {
             return Err("relay config: groups is empty; expected the subscription groups the forms post to".into());
         }
         let groups = file.groups.into_iter().map(|g| (g.id, g.countries)).collect();
-        if file.database.starts_with("postgres://") || file.database.starts_with("postgresql://") {
-            return Err("relay config: database: PostgreSQL is not supported yet; give a SQLite file path".into());
-        }
         Ok(Config {
             upstream,
             api_key_env: file.api_key_env,
@@ -148,7 +145,7 @@ impl Config {
             trusted_proxies,
             groups,
             limits: file.limits.limits("relay config")?,
-            database: PathBuf::from(file.database),
+            database: file.database,
             retention_days: file.retention_days,
             deliver_timeout: Duration::from_millis(file.deliver_timeout_ms),
         })
@@ -229,6 +226,37 @@ impl Relay {
             api_key,
             in_flight: Mutex::new(HashSet::new()),
         })
+    }
+
+    /// Runs `f` on the store on a blocking thread (PostgreSQL's client
+    /// blocks; so does SQLite's fsync).
+    async fn store<T: Send + 'static>(
+        self: &Arc<Self>,
+        f: impl FnOnce(&Ledger) -> Result<T, String> + Send + 'static,
+    ) -> Result<T, String> {
+        let relay = Arc::clone(self);
+        tokio::task::spawn_blocking(move || f(&relay.ledger))
+            .await
+            .unwrap_or_else(|e| Err(e.to_string()))
+    }
+
+    /// Counts a request against the rate limits: shared through the
+    /// store when it is PostgreSQL, else in this relay's memory.
+    async fn admit(self: &Arc<Self>, ip: IpAddr, phones: Vec<String>, now: i64) -> Result<(), u64> {
+        let relay = Arc::clone(self);
+        tokio::task::spawn_blocking(move || {
+            let ip = ip.to_string();
+            let phones: Vec<&str> = phones.iter().map(String::as_str).collect();
+            match relay.ledger.admit(&relay.config.limits, &ip, &phones, now) {
+                Some(shared) => shared,
+                None => match relay.limiter.lock() {
+                    Ok(mut l) => l.admit(&ip, &phones, now),
+                    Err(_) => Err(60),
+                },
+            }
+        })
+        .await
+        .unwrap_or(Err(60))
     }
 
     /// The ledger (for the command line's verify, export and prune).
@@ -348,7 +376,7 @@ impl Relay {
     /// Delivers one request to the upstream, retrying 5xx, 429 and
     /// failures with backoff (honouring `Retry-After`) until `budget` runs
     /// out. `Some` is Braze's final answer, already stored.
-    pub async fn deliver(&self, p: &Pending, budget: Duration) -> Option<(u16, String)> {
+    pub async fn deliver(self: &Arc<Self>, p: &Pending, budget: Duration) -> Option<(u16, String)> {
         {
             let Ok(mut flying) = self.in_flight.lock() else {
                 return None;
@@ -364,7 +392,7 @@ impl Relay {
         answer
     }
 
-    async fn try_deliver(&self, p: &Pending, budget: Duration) -> Option<(u16, String)> {
+    async fn try_deliver(self: &Arc<Self>, p: &Pending, budget: Duration) -> Option<(u16, String)> {
         let deadline = Instant::now() + budget;
         let mut wait = Duration::from_millis(200);
         loop {
@@ -391,7 +419,8 @@ impl Relay {
                         .to_string(),
                         _ => text,
                     };
-                    let _ = self.ledger.delivered(&p.key, status, &answer, now_ms());
+                    let (key, stored) = (p.key.clone(), answer.clone());
+                    let _ = self.store(move |l| l.delivered(&key, status, &stored, now_ms())).await;
                     return Some((status, answer));
                 }
                 Ok(r) => {
@@ -404,7 +433,8 @@ impl Relay {
                 }
                 Err(_) => {}
             }
-            let _ = self.ledger.attempted(&p.key);
+            let key = p.key.clone();
+            let _ = self.store(move |l| l.attempted(&key)).await;
             if Instant::now() + wait >= deadline {
                 return None;
             }
@@ -445,17 +475,16 @@ impl Relay {
             Ok(a) => a,
             Err((s, b)) => return (s, b, None),
         };
-        match self.ledger.answer(&key) {
+        let stored = {
+            let key = key.clone();
+            self.store(move |l| l.answer(&key)).await
+        };
+        match stored {
             Ok(Some(Some((status, answer)))) => return (status, answer, None),
             Ok(_) => {}
             Err(e) => return (500, json!({ "message": e }).to_string(), None),
         }
-        let phones: Vec<&str> = phones.iter().map(String::as_str).collect();
-        let admitted = match self.limiter.lock() {
-            Ok(mut l) => l.admit(&ip.to_string(), &phones, now),
-            Err(_) => Err(60),
-        };
-        if let Err(seconds) = admitted {
+        if let Err(seconds) = self.admit(ip, phones, now).await {
             let body = json!({ "message": "too many requests: rate limit reached", "retry_after_seconds": seconds });
             return (429, body.to_string(), Some(seconds));
         }
@@ -545,11 +574,7 @@ impl Relay {
         let header = |name: &str| headers.get(name).and_then(|h| h.to_str().ok());
         let ip = client_ip(peer, header("x-forwarded-for"), &self.config.trusted_proxies);
         let now = now_ms();
-        let admitted = match self.limiter.lock() {
-            Ok(mut l) => l.admit(&ip.to_string(), &[], now),
-            Err(_) => Err(60),
-        };
-        if let Err(seconds) = admitted {
+        if let Err(seconds) = self.admit(ip, Vec::new(), now).await {
             let body = json!({ "message": "too many requests: rate limit reached", "retry_after_seconds": seconds });
             return (429, body.to_string(), Some(seconds));
         }
@@ -590,16 +615,15 @@ impl Relay {
         let mut last_prune = Instant::now() - Duration::from_secs(3600);
         loop {
             if last_prune.elapsed() >= Duration::from_secs(3600) {
-                let _ = self.ledger.prune(retention_ms(&self));
+                let before = retention_ms(&self);
+                let _ = self.store(move |l| l.prune(before)).await;
                 last_prune = Instant::now();
             }
             // Requests whose own delivery has had its time (plus a second).
             let before = now_ms() - self.config.deliver_timeout.as_millis() as i64 - 1_000;
-            let ledger = Arc::clone(&self);
-            let due = tokio::task::spawn_blocking(move || ledger.ledger.undelivered(before, 50))
+            let due = self
+                .store(move |l| l.undelivered(before, 50, now_ms()))
                 .await
-                .ok()
-                .and_then(Result::ok)
                 .unwrap_or_default();
             for p in &due {
                 self.deliver(p, Duration::from_secs(10)).await;

@@ -3,7 +3,9 @@
 //! forwarding with the consent record in the ledger, Braze's errors, a
 //! wrong key, idempotency, CORS, X-Forwarded-For behind a trusted proxy,
 //! retries while the upstream is down, the ledger's chain, and a SIGKILL
-//! of the relay mid-run.
+//! of the relay mid-run. With `CONSENTRY_TEST_POSTGRES` set (`npm test`
+//! sets it, with a throwaway cluster) every test runs on a PostgreSQL
+//! database of its own, and two relays share one.
 
 mod common;
 use common::{subscribe, temp, Sandbox, PHONE};
@@ -33,7 +35,6 @@ fn relay_config(upstream_port: u16, extra: Value) -> Value {
         "origins": [SITE],
         "groups": [{"id": "acme-sms", "countries": ["US", "GB", "KR"]}],
         "database": "",
-        "deliver_timeout_ms": 1500,
     });
     for (k, v) in extra.as_object().cloned().unwrap_or_default() {
         c[k] = v;
@@ -41,10 +42,32 @@ fn relay_config(upstream_port: u16, extra: Value) -> Value {
     c
 }
 
+/// The relay's store for the test in `dir`: a SQLite file in it, or with
+/// `CONSENTRY_TEST_POSTGRES` a PostgreSQL database of the test's own,
+/// created the first time.
+fn database(dir: &std::path::Path) -> String {
+    let Ok(url) = std::env::var("CONSENTRY_TEST_POSTGRES") else {
+        return dir.join("relay.db").to_string_lossy().into_owned();
+    };
+    let name = format!("t{}", dir.file_name().unwrap().to_string_lossy().replace('-', "_"))
+        .chars()
+        .take(60)
+        .collect::<String>();
+    let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    if admin
+        .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name])
+        .unwrap()
+        .is_none()
+    {
+        admin.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+    }
+    format!("{}/{name}", url.rsplit_once('/').unwrap().0)
+}
+
 /// A relay in `dir` in front of `upstream`.
 fn relay(dir: &std::path::Path, upstream_port: u16, key: &str, extra: Value) -> Sandbox {
     let mut c = relay_config(upstream_port, extra);
-    c["database"] = json!(dir.join("relay.db"));
+    c["database"] = json!(database(dir));
     Sandbox::relay(dir, &c, key)
 }
 
@@ -274,7 +297,7 @@ fn while_braze_is_down_the_request_is_queued_and_delivered_once_it_answers() {
         .local_addr()
         .unwrap()
         .port();
-    let r = relay(&dir, port, SECRET, json!({}));
+    let r = relay(&dir, port, SECRET, json!({"deliver_timeout_ms": 1500}));
     let key = [("Idempotency-Key", "down-1")];
     let (status, v) = r.request("POST", "/subscription/status/set", &key, &form_body(PHONE));
     assert_eq!(status, 202, "{v}");
@@ -345,7 +368,12 @@ fn a_relay_killed_mid_run_loses_nothing_and_sends_nothing_twice() {
             }
         }));
     }
-    sleep(Duration::from_millis(1500));
+    // Killed once some are acknowledged (a fixed delay made too few on a
+    // busy machine), while the clients still post.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while acknowledged.lock().unwrap().len() < 50 && Instant::now() < deadline {
+        sleep(Duration::from_millis(20));
+    }
     r.child.kill().unwrap();
     r.child.wait().unwrap();
     for c in clients {
@@ -390,14 +418,15 @@ fn a_changed_ledger_entry_is_named_by_verify() {
         assert_eq!(r.post("/subscription/status/set", &subscribe(phone, false)).0, 201);
     }
     assert!(verify(&r).0);
-    // Someone with access to the file changes entry 2's number.
-    let db = rusqlite::Connection::open(dir.join("relay.db")).unwrap();
-    let changed = db
-        .execute(
-            "UPDATE ledger SET entry = replace(entry, '+14155550112', '+14155550199') WHERE seq = 2",
-            [],
-        )
-        .unwrap();
+    // Someone with access to the database changes entry 2's number.
+    let edit = "UPDATE ledger SET entry = replace(entry, '+14155550112', '+14155550199') WHERE seq = 2";
+    let target = database(&dir);
+    let changed = if target.starts_with("postgres") {
+        let mut db = postgres::Client::connect(&target, postgres::NoTls).unwrap();
+        db.execute(edit, &[]).unwrap() as usize
+    } else {
+        rusqlite::Connection::open(&target).unwrap().execute(edit, []).unwrap()
+    };
     assert_eq!(changed, 1);
     let (ok, text) = verify(&r);
     assert!(
@@ -442,4 +471,42 @@ fn receipts_of_cookie_choices_are_kept_once_and_linked_to_the_phone_opt_in() {
     assert_eq!(kinds, ["receipt", "subscription"]);
     assert_eq!(entries[0]["entry"]["permissions"]["aa"], true);
     assert!(verify(&r).0);
+}
+
+#[test]
+fn two_relays_on_one_postgresql_database_share_keys_limits_and_the_ledger() {
+    if std::env::var("CONSENTRY_TEST_POSTGRES").is_err() {
+        eprintln!("skipped: set CONSENTRY_TEST_POSTGRES (npm test does) to run the relays on PostgreSQL");
+        return;
+    }
+    let braze = upstream("relay-two-upstream");
+    let dir = temp("relay-two");
+    let limits = json!({"limits": {"per_ip": {"requests": 3, "window_seconds": 60}}});
+    let a = relay(&dir, braze.port, SECRET, limits.clone());
+    let other = temp("relay-two-b");
+    let mut c = relay_config(braze.port, limits);
+    c["database"] = json!(database(&dir));
+    let b = Sandbox::relay(&other, &c, SECRET);
+    // The same submission to both: one delivery, the same answer.
+    let key = [("Idempotency-Key", "shared-1")];
+    let (sa, va) = a.request("POST", "/subscription/status/set", &key, &form_body(PHONE));
+    let (sb, vb) = b.request("POST", "/subscription/status/set", &key, &form_body(PHONE));
+    assert_eq!((sa, sb, &va), (201, 201, &vb));
+    assert_eq!(braze.outbox(PHONE).len(), 1, "one prompt: delivered once");
+    // The limit counts across relays: 3 per IP, whichever relay answers.
+    assert_eq!(
+        a.post("/subscription/status/set", &subscribe("+14155550121", false)).0,
+        201
+    );
+    assert_eq!(
+        b.post("/subscription/status/set", &subscribe("+14155550122", false)).0,
+        201
+    );
+    assert_eq!(
+        a.post("/subscription/status/set", &subscribe("+14155550123", false)).0,
+        429
+    );
+    // One chain, written by both.
+    assert_eq!(export(&a, "--phone", "+14155550122").len(), 1);
+    assert_eq!(verify(&b), (true, "ledger intact: 3 entries\n".into()));
 }

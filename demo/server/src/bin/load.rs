@@ -302,7 +302,7 @@ fn verify_ledger(db: &Path, ok: &[u64]) -> Result<(), String> {
         .map(|i| phone(*i))
         .filter(|p| counts.get(p) != Some(&1))
         .collect();
-    let intact = consentry_sandbox::ledger::Ledger::open(db)?.verify()?;
+    let intact = consentry_sandbox::ledger::Ledger::open(&db.to_string_lossy())?.verify()?;
     println!("checked {} acknowledged numbers in the relay's ledger ({intact} entries, chain intact): {} not there exactly once", ok.len(), wrong.len());
     match wrong.first() {
         None => Ok(()),

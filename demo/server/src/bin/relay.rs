@@ -42,7 +42,7 @@ fn main() {
     }
     // The ledger's tools on a database file alone (e.g. the demo's).
     if let (Some(path), "verify" | "export") = (&database, command.as_str()) {
-        let ledger = Ledger::open(std::path::Path::new(path)).unwrap_or_else(|e| fail(&e));
+        let ledger = Ledger::open(path).unwrap_or_else(|e| fail(&e));
         return tools(&command, &ledger, by);
     }
     let text = std::fs::read_to_string(&config_path).unwrap_or_else(|e| fail(&format!("{config_path}: {e}")));

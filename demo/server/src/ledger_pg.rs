@@ -1,0 +1,332 @@
+//! The relay's ledger and request store in PostgreSQL, for several relays
+//! behind a load balancer: they share the idempotency keys (a request's
+//! key is its primary key), the rate-limit counters (one row per window,
+//! locked while counted), the ledger (its head row is locked while an entry
+//! is appended, so the chain has one order) and the undelivered requests
+//! (each leased to one relay at a time). The same tables and rules as the
+//! SQLite store ([`crate::ledger`]).
+
+use crate::ledger::{chain_hash, By, Entry, Pending, GENESIS};
+use crate::limits::{keys, window_ms, Limits};
+use postgres::{Client, NoTls, Transaction};
+use serde_json::Value;
+use std::sync::{Mutex, MutexGuard};
+
+/// How long a relay holds an undelivered request before another may try.
+const LEASE_MS: i64 = 30_000;
+
+/// The store over one PostgreSQL database.
+pub struct Postgres {
+    db: Mutex<Client>,
+}
+
+fn db_error(e: postgres::Error) -> String {
+    format!("ledger database: {e}")
+}
+
+impl Postgres {
+    /// Connects to `url` and creates the tables when missing.
+    pub fn open(url: &str) -> Result<Postgres, String> {
+        let mut db = Client::connect(url, NoTls).map_err(db_error)?;
+        // One relay at a time creates the tables.
+        db.batch_execute(&format!(
+            "SELECT pg_advisory_lock(726151);
+             CREATE TABLE IF NOT EXISTS ledger (
+               seq BIGINT PRIMARY KEY, time BIGINT NOT NULL, kind TEXT NOT NULL,
+               phone TEXT, external_id TEXT, consent_id TEXT,
+               entry TEXT NOT NULL, prev TEXT NOT NULL, hash TEXT NOT NULL);
+             CREATE INDEX IF NOT EXISTS ledger_phone ON ledger (phone);
+             CREATE INDEX IF NOT EXISTS ledger_external_id ON ledger (external_id);
+             CREATE INDEX IF NOT EXISTS ledger_consent_id ON ledger (consent_id);
+             CREATE TABLE IF NOT EXISTS head (id INT PRIMARY KEY, seq BIGINT NOT NULL, hash TEXT NOT NULL);
+             INSERT INTO head (id, seq, hash) VALUES (1, 0, '{GENESIS}') ON CONFLICT (id) DO NOTHING;
+             CREATE TABLE IF NOT EXISTS anchor (id INT PRIMARY KEY, seq BIGINT NOT NULL, hash TEXT NOT NULL);
+             CREATE TABLE IF NOT EXISTS requests (
+               key TEXT PRIMARY KEY, path TEXT NOT NULL, body TEXT NOT NULL, created BIGINT NOT NULL,
+               status INT, answer TEXT, delivered BIGINT, attempts INT NOT NULL DEFAULT 0, lease BIGINT);
+             CREATE INDEX IF NOT EXISTS requests_pending ON requests (created) WHERE delivered IS NULL;
+             CREATE TABLE IF NOT EXISTS windows (key TEXT PRIMARY KEY, start BIGINT NOT NULL, count INT NOT NULL);
+             SELECT pg_advisory_unlock(726151);"
+        ))
+        .map_err(db_error)?;
+        Ok(Postgres { db: Mutex::new(db) })
+    }
+
+    fn lock(&self) -> Result<MutexGuard<'_, Client>, String> {
+        self.db.lock().map_err(|_| "ledger lock poisoned".to_string())
+    }
+
+    /// See [`crate::ledger::Sqlite::answer`].
+    pub fn answer(&self, key: &str) -> Result<Option<Option<(u16, String)>>, String> {
+        let mut db = self.lock()?;
+        let row = db
+            .query_opt("SELECT status, answer FROM requests WHERE key = $1", &[&key])
+            .map_err(db_error)?;
+        Ok(row.map(|r| {
+            let status: Option<i32> = r.get(0);
+            let answer: Option<String> = r.get(1);
+            status.map(|s| s as u16).zip(answer)
+        }))
+    }
+
+    /// See [`crate::ledger::Sqlite::accept`].
+    pub fn accept(&self, request: &Pending, entries: &[Value], now: i64) -> Result<bool, String> {
+        let mut db = self.lock()?;
+        let mut tx = db.transaction().map_err(db_error)?;
+        let inserted = tx
+            .execute(
+                "INSERT INTO requests (key, path, body, created) VALUES ($1, $2, $3, $4) ON CONFLICT (key) DO NOTHING",
+                &[&request.key, &request.path, &request.body, &now],
+            )
+            .map_err(db_error)?;
+        if inserted == 0 {
+            return Ok(false);
+        }
+        append(&mut tx, entries, now)?;
+        tx.commit().map_err(db_error)?;
+        Ok(true)
+    }
+
+    /// See [`crate::ledger::Sqlite::settle`].
+    pub fn settle(
+        &self,
+        key: &str,
+        path: &str,
+        entries: &[Value],
+        answer: (u16, &str),
+        now: i64,
+    ) -> Result<bool, String> {
+        let mut db = self.lock()?;
+        let mut tx = db.transaction().map_err(db_error)?;
+        let status = i32::from(answer.0);
+        let inserted = tx
+            .execute(
+                "INSERT INTO requests (key, path, body, created, status, answer, delivered)
+                 VALUES ($1, $2, '', $3, $4, $5, $3) ON CONFLICT (key) DO NOTHING",
+                &[&key, &path, &now, &status, &answer.1],
+            )
+            .map_err(db_error)?;
+        if inserted == 0 {
+            return Ok(false);
+        }
+        append(&mut tx, entries, now)?;
+        tx.commit().map_err(db_error)?;
+        Ok(true)
+    }
+
+    /// See [`crate::ledger::Sqlite::append`].
+    pub fn append(&self, entries: &[Value], now: i64) -> Result<(), String> {
+        let mut db = self.lock()?;
+        let mut tx = db.transaction().map_err(db_error)?;
+        append(&mut tx, entries, now)?;
+        tx.commit().map_err(db_error)
+    }
+
+    /// See [`crate::ledger::Sqlite::delivered`].
+    pub fn delivered(&self, key: &str, status: u16, answer: &str, now: i64) -> Result<(), String> {
+        let mut db = self.lock()?;
+        db.execute(
+            "UPDATE requests SET status = $2, answer = $3, delivered = $4, attempts = attempts + 1, lease = NULL WHERE key = $1",
+            &[&key, &i32::from(status), &answer, &now],
+        )
+        .map_err(db_error)?;
+        Ok(())
+    }
+
+    /// See [`crate::ledger::Sqlite::attempted`].
+    pub fn attempted(&self, key: &str) -> Result<(), String> {
+        let mut db = self.lock()?;
+        db.execute("UPDATE requests SET attempts = attempts + 1 WHERE key = $1", &[&key])
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    /// Undelivered requests acknowledged before `before`, oldest first,
+    /// each leased to this relay (skipping those another relay holds).
+    pub fn undelivered(&self, before: i64, limit: i64, now: i64) -> Result<Vec<Pending>, String> {
+        let mut db = self.lock()?;
+        let rows = db
+            .query(
+                "UPDATE requests SET lease = $3 + $4 WHERE key IN (
+                   SELECT key FROM requests WHERE delivered IS NULL AND created < $1 AND (lease IS NULL OR lease < $3)
+                   ORDER BY created LIMIT $2 FOR UPDATE SKIP LOCKED)
+                 RETURNING key, path, body, created",
+                &[&before, &limit, &now, &LEASE_MS],
+            )
+            .map_err(db_error)?;
+        let mut out: Vec<(i64, Pending)> = rows
+            .iter()
+            .map(|r| {
+                (
+                    r.get(3),
+                    Pending {
+                        key: r.get(0),
+                        path: r.get(1),
+                        body: r.get(2),
+                    },
+                )
+            })
+            .collect();
+        out.sort_by_key(|(created, _)| *created);
+        Ok(out.into_iter().map(|(_, p)| p).collect())
+    }
+
+    /// See [`crate::ledger::Sqlite::query`].
+    pub fn query(&self, by: By) -> Result<Vec<Entry>, String> {
+        let (column, value) = match by {
+            By::Phone(v) => ("phone", v),
+            By::ExternalId(v) => ("external_id", v),
+            By::ConsentId(v) => ("consent_id", v),
+        };
+        let mut db = self.lock()?;
+        let sql = format!("SELECT seq, entry, prev, hash FROM ledger WHERE {column} = $1 ORDER BY seq");
+        let rows = db.query(&sql, &[&value]).map_err(db_error)?;
+        Ok(rows.iter().map(entry).collect())
+    }
+
+    /// See [`crate::ledger::Sqlite::verify`].
+    pub fn verify(&self) -> Result<u64, String> {
+        let mut db = self.lock()?;
+        let anchor = db
+            .query_opt("SELECT seq, hash FROM anchor WHERE id = 1", &[])
+            .map_err(db_error)?
+            .map(|r| (r.get::<_, i64>(0), r.get::<_, String>(1)));
+        let (mut seq, mut prev) = anchor.unwrap_or((0, GENESIS.to_string()));
+        let rows = db
+            .query("SELECT seq, entry, prev, hash FROM ledger ORDER BY seq", &[])
+            .map_err(db_error)?;
+        let mut n = 0;
+        for e in rows.iter().map(entry) {
+            if e.seq != seq + 1 {
+                return Err(format!("entry {} is missing (the next is {})", seq + 1, e.seq));
+            }
+            if e.prev != prev {
+                return Err(format!("entry {}: its previous hash is not entry {}'s", e.seq, seq));
+            }
+            if chain_hash(&e.prev, &e.entry) != e.hash {
+                return Err(format!("entry {}: its text does not match its hash (changed)", e.seq));
+            }
+            (seq, prev) = (e.seq, e.hash);
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// See [`crate::ledger::Sqlite::prune`].
+    pub fn prune(&self, before: i64) -> Result<usize, String> {
+        let mut db = self.lock()?;
+        let mut tx = db.transaction().map_err(db_error)?;
+        // The head row orders this after any append in progress.
+        tx.query_one("SELECT seq FROM head WHERE id = 1 FOR UPDATE", &[])
+            .map_err(db_error)?;
+        let last = tx
+            .query_opt(
+                "SELECT seq, hash FROM ledger WHERE time < $1 ORDER BY seq DESC LIMIT 1",
+                &[&before],
+            )
+            .map_err(db_error)?;
+        let Some(last) = last else { return Ok(0) };
+        let (seq, hash): (i64, String) = (last.get(0), last.get(1));
+        let n = tx
+            .execute("DELETE FROM ledger WHERE seq <= $1", &[&seq])
+            .map_err(db_error)?;
+        tx.execute(
+            "INSERT INTO anchor (id, seq, hash) VALUES (1, $1, $2) ON CONFLICT (id) DO UPDATE SET seq = $1, hash = $2",
+            &[&seq, &hash],
+        )
+        .map_err(db_error)?;
+        tx.execute(
+            "DELETE FROM requests WHERE delivered IS NOT NULL AND created < $1",
+            &[&before],
+        )
+        .map_err(db_error)?;
+        tx.commit().map_err(db_error)?;
+        Ok(n as usize)
+    }
+
+    /// Counts one request against the shared windows: as
+    /// [`crate::limits::Limiter::admit`], with each window's row locked.
+    pub fn admit(&self, limits: &Limits, ip: &str, phones: &[&str], now: i64) -> Result<(), u64> {
+        let attempt = || -> Result<Result<(), u64>, String> {
+            let mut db = self.lock()?;
+            let mut tx = db.transaction().map_err(db_error)?;
+            let keys = keys(limits, ip, phones);
+            let mut counts = Vec::new();
+            let mut wait = 0;
+            for (key, limit) in &keys {
+                tx.execute(
+                    "INSERT INTO windows (key, start, count) VALUES ($1, $2, 0) ON CONFLICT (key) DO NOTHING",
+                    &[key, &now],
+                )
+                .map_err(db_error)?;
+                let row = tx
+                    .query_one("SELECT start, count FROM windows WHERE key = $1 FOR UPDATE", &[key])
+                    .map_err(db_error)?;
+                let (start, count): (i64, i32) = (row.get(0), row.get(1));
+                let end = start + window_ms(*limit);
+                if now < end && count as u32 >= limit.requests {
+                    wait = wait.max(((end - now) as u64).div_ceil(1000));
+                }
+                counts.push((key, if now >= end { (now, 1) } else { (start, count + 1) }));
+            }
+            if wait > 0 {
+                return Ok(Err(wait));
+            }
+            for (key, (start, count)) in counts {
+                tx.execute(
+                    "UPDATE windows SET start = $2, count = $3 WHERE key = $1",
+                    &[key, &start, &count],
+                )
+                .map_err(db_error)?;
+            }
+            tx.commit().map_err(db_error)?;
+            Ok(Ok(()))
+        };
+        // A database that cannot count refuses for a minute.
+        attempt().unwrap_or(Err(60))
+    }
+}
+
+fn entry(r: &postgres::Row) -> Entry {
+    Entry {
+        seq: r.get(0),
+        entry: r.get(1),
+        prev: r.get(2),
+        hash: r.get(3),
+    }
+}
+
+/// Appends `entries` inside `tx`, holding the head row's lock.
+fn append(tx: &mut Transaction, entries: &[Value], now: i64) -> Result<(), String> {
+    let head = tx
+        .query_one("SELECT seq, hash FROM head WHERE id = 1 FOR UPDATE", &[])
+        .map_err(db_error)?;
+    let (mut seq, mut prev): (i64, String) = (head.get(0), head.get(1));
+    for e in entries {
+        let text = e.to_string();
+        let hash = chain_hash(&prev, &text);
+        seq += 1;
+        let field = |k: &str| e.get(k).and_then(Value::as_str).map(str::to_string);
+        let kind = field("kind").unwrap_or_default();
+        tx.execute(
+            "INSERT INTO ledger (seq, time, kind, phone, external_id, consent_id, entry, prev, hash)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            &[
+                &seq,
+                &now,
+                &kind,
+                &field("phone"),
+                &field("external_id"),
+                &field("consent_id"),
+                &text,
+                &prev,
+                &hash,
+            ],
+        )
+        .map_err(db_error)?;
+        prev = hash;
+    }
+    tx.execute("UPDATE head SET seq = $1, hash = $2 WHERE id = 1", &[&seq, &prev])
+        .map_err(db_error)?;
+    Ok(())
+}
