@@ -1,25 +1,21 @@
-//! The server's HTTP/1.1: a thread per connection, one request per
-//! connection (`Connection: close`), and a read timeout, so an idle socket
-//! (a browser's preconnect) holds only its own thread for a while.
+//! The server's HTTP: hyper (through axum) on a tokio runtime. Connections
+//! are kept alive and served concurrently; each request's handler, which
+//! may wait on SQLite, runs on a blocking thread, so a slow request never
+//! holds another connection's answer.
 //!
-//! Why not tiny_http: its connection pool (0.12) could queue a new
-//! connection's task while every pool thread sat on an idle socket, and a
-//! browser's request then got no answer until another socket closed (about
-//! one page load in sixty in the demo hung for 30 s). Request heads are
-//! parsed by `httparse`.
+//! Before this, the server read one request per connection on a thread of
+//! its own, answered `Connection: close` and closed after 15 s of silence:
+//! a browser that had opened a connection ahead (a preconnect) and a page
+//! waiting for a free thread could then wait for seconds, and a load
+//! client's keep-alive connection saw its next request cut off (the few
+//! requests of every load run that waited for the client's 10 s timeout).
 
-use std::io::{ErrorKind, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use axum::body::{to_bytes, Body};
+use axum::extract::{ConnectInfo, Request};
+use axum::http::{HeaderName, HeaderValue, StatusCode};
+use axum::response::Response;
+use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
-use std::time::Duration;
-
-/// The largest request head taken; a bigger one gets 431.
-const MAX_HEAD_BYTES: usize = 16 * 1024;
-/// How long a socket may stay silent before it is closed.
-const IDLE: Duration = Duration::from_secs(15);
-/// Connections handled at once; more get 503 at once.
-const MAX_CONNECTIONS: usize = 512;
 
 /// A request as the handler sees it.
 pub struct Incoming {
@@ -49,7 +45,7 @@ impl Incoming {
 pub struct Outgoing {
     /// The status code.
     pub status: u16,
-    /// Headers beside `Content-Length` and `Connection`.
+    /// Headers beside `Content-Length`.
     pub headers: Vec<(&'static str, String)>,
     /// The body.
     pub body: Vec<u8>,
@@ -66,154 +62,70 @@ impl Outgoing {
     }
 }
 
-/// Accepts connections on `listener` for ever, each on a thread of its own;
-/// `max_body` bytes of body at most are read for the handler.
+/// Serves `listener` for ever; `max_body` bytes of body at most are read
+/// for the handler (a bigger body reaches it as `None`).
 pub fn serve<H>(listener: TcpListener, max_body: usize, handler: H)
 where
     H: Fn(Incoming) -> Outgoing + Send + Sync + 'static,
 {
     let handler = Arc::new(handler);
-    let open = Arc::new(AtomicUsize::new(0));
-    for stream in listener.incoming() {
-        let Ok(stream) = stream else { continue };
-        if open.fetch_add(1, Ordering::AcqRel) >= MAX_CONNECTIONS {
-            open.fetch_sub(1, Ordering::AcqRel);
-            let _ = write(&stream, &plain(503, "too many connections"));
-            continue;
-        }
-        let (handler, done) = (Arc::clone(&handler), Arc::clone(&open));
-        let spawned = std::thread::Builder::new().spawn(move || {
-            connection(stream, max_body, &*handler);
-            done.fetch_sub(1, Ordering::AcqRel);
-        });
-        if spawned.is_err() {
-            open.fetch_sub(1, Ordering::AcqRel);
-        }
-    }
-}
-
-fn plain(status: u16, text: &str) -> Outgoing {
-    Outgoing::new(status, "text/plain; charset=utf-8", text.as_bytes().to_vec())
-}
-
-fn connection(stream: TcpStream, max_body: usize, handler: &dyn Fn(Incoming) -> Outgoing) {
-    let _ = stream.set_read_timeout(Some(IDLE));
-    let _ = stream.set_write_timeout(Some(IDLE));
-    let _ = stream.set_nodelay(true);
-    let Ok(peer) = stream.peer_addr() else { return };
-    let response = match read_request(&stream, peer, max_body) {
-        Ok(Some(request)) => handler(request),
-        // Closed or silent before a whole request: nothing to answer.
-        Ok(None) => return,
-        Err(response) => response,
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => return eprintln!("consentry-sandbox: no async runtime: {e}"),
     };
-    let _ = write(&stream, &response);
-    // Close gently: stop writing, then read what the client still sends (a
-    // body not read), so the close does not reset the answer away.
-    let _ = stream.shutdown(Shutdown::Write);
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(1)));
-    let mut sink = [0u8; 8192];
-    let mut drained = 0;
-    while let Ok(n @ 1..) = (&stream).read(&mut sink) {
-        drained += n;
-        if drained > 1 << 20 {
-            break;
-        }
-    }
-}
-
-/// Reads one request: `Ok(None)` when the client sent none, `Err` with the
-/// answer to a malformed one.
-fn read_request(mut stream: &TcpStream, peer: SocketAddr, max_body: usize) -> Result<Option<Incoming>, Outgoing> {
-    let mut buf = Vec::with_capacity(2048);
-    let mut chunk = [0u8; 4096];
-    loop {
-        let n = match stream.read(&mut chunk) {
-            Ok(0) => return Ok(None),
-            Ok(n) => n,
-            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-            Err(_) => return Ok(None),
+    runtime.block_on(async move {
+        let _ = listener.set_nonblocking(true);
+        let listener = match tokio::net::TcpListener::from_std(listener) {
+            Ok(l) => l,
+            Err(e) => return eprintln!("consentry-sandbox: {e}"),
         };
-        buf.extend_from_slice(chunk.get(..n).unwrap_or_default());
-        let mut headers = [httparse::EMPTY_HEADER; 64];
-        let mut head = httparse::Request::new(&mut headers);
-        match head.parse(&buf) {
-            Ok(httparse::Status::Complete(len)) => {
-                let method = head.method.unwrap_or("GET").to_string();
-                let target = head.path.unwrap_or("/").to_string();
-                let headers: Vec<(String, String)> = head
-                    .headers
-                    .iter()
-                    .map(|h| (h.name.to_string(), String::from_utf8_lossy(h.value).into_owned()))
-                    .collect();
-                let mut request = Incoming {
-                    method,
-                    target,
-                    headers,
-                    body: None,
-                    peer,
-                };
-                if request.header("Transfer-Encoding").is_some() {
-                    return Err(plain(411, "send the body with a Content-Length"));
-                }
-                let length = match request.header("Content-Length").map(|v| v.trim().parse::<usize>()) {
-                    None => 0,
-                    Some(Ok(n)) => n,
-                    Some(Err(_)) => return Err(plain(400, "Content-Length is not a number")),
-                };
-                if length <= max_body {
-                    let mut body = buf.split_off(len);
-                    body.truncate(length);
-                    if body.len() < length {
-                        let start = body.len();
-                        body.resize(length, 0);
-                        if stream.read_exact(body.get_mut(start..).unwrap_or_default()).is_err() {
-                            return Ok(None);
-                        }
-                    }
-                    request.body = Some(body);
-                }
-                return Ok(Some(request));
-            }
-            Ok(httparse::Status::Partial) if buf.len() <= MAX_HEAD_BYTES => continue,
-            Ok(httparse::Status::Partial) => return Err(plain(431, "the request head is too large")),
-            Err(_) => return Err(plain(400, "not an HTTP/1.1 request")),
+        let app = axum::Router::new().fallback(move |ConnectInfo(peer): ConnectInfo<SocketAddr>, request: Request| {
+            let handler = Arc::clone(&handler);
+            async move { answer(handler, peer, request, max_body).await }
+        });
+        let service = app.into_make_service_with_connect_info::<SocketAddr>();
+        if let Err(e) = axum::serve(listener, service).await {
+            eprintln!("consentry-sandbox: {e}");
+        }
+    });
+}
+
+async fn answer<H>(handler: Arc<H>, peer: SocketAddr, request: Request, max_body: usize) -> Response
+where
+    H: Fn(Incoming) -> Outgoing + Send + Sync + 'static,
+{
+    let (parts, body) = request.into_parts();
+    let target = parts
+        .uri
+        .path_and_query()
+        .map_or_else(|| parts.uri.path().to_string(), |p| p.to_string());
+    let headers = parts
+        .headers
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let body = to_bytes(body, max_body).await.ok().map(|b| b.to_vec());
+    let incoming = Incoming {
+        method: parts.method.to_string(),
+        target,
+        headers,
+        body,
+        peer,
+    };
+    let out = tokio::task::spawn_blocking(move || handler(incoming))
+        .await
+        .unwrap_or_else(|_| Outgoing::new(500, "text/plain; charset=utf-8", b"the handler failed".to_vec()));
+    let mut response = Response::new(Body::from(out.body));
+    *response.status_mut() = StatusCode::from_u16(out.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    for (name, value) in out.headers {
+        if let (Ok(n), Ok(v)) = (HeaderName::try_from(name), HeaderValue::from_str(&value)) {
+            response.headers_mut().append(n, v);
         }
     }
-}
-
-fn write(mut stream: &TcpStream, response: &Outgoing) -> std::io::Result<()> {
-    let mut head = format!("HTTP/1.1 {} {}\r\n", response.status, reason(response.status));
-    for (name, value) in &response.headers {
-        head.push_str(name);
-        head.push_str(": ");
-        head.push_str(value);
-        head.push_str("\r\n");
-    }
-    head.push_str(&format!(
-        "Content-Length: {}\r\nConnection: close\r\n\r\n",
-        response.body.len()
-    ));
-    stream.write_all(head.as_bytes())?;
-    stream.write_all(&response.body)?;
-    stream.flush()
-}
-
-fn reason(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        201 => "Created",
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        409 => "Conflict",
-        411 => "Length Required",
-        413 => "Payload Too Large",
-        429 => "Too Many Requests",
-        431 => "Request Header Fields Too Large",
-        500 => "Internal Server Error",
-        503 => "Service Unavailable",
-        _ => "",
-    }
+    response
 }
