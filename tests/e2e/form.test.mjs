@@ -4,8 +4,10 @@
 // outbox delivering exactly once after the server comes back.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { execFileSync } from "node:child_process";
+import { readFileSync, mkdtempSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { setup, startServer, openFixture, fixture } from "./harness.mjs";
 
 const AXE = readFileSync(new URL("../../node_modules/axe-core/axe.min.js", import.meta.url), "utf8");
@@ -349,4 +351,42 @@ test("options that are missing or wrong reject naming what is wrong", async () =
   ]);
   assert.match(messages[3], /^consentry\.renderPhoneCapture: options\.colour is not an option; expected one of /);
   await page.close();
+});
+
+test("through a relay whose API key Braze refuses, the form says sign-up is unavailable and the console names the answer", async () => {
+  // A sandbox that, like Braze, wants a key, and a relay holding the wrong one.
+  const dir = mkdtempSync(join(tmpdir(), "consentry-e2e-key-"));
+  const config = JSON.parse(readFileSync(new URL("../../demo/server/sandbox.json", import.meta.url), "utf8"));
+  config.shared_secret = "the-right-secret-0123456789";
+  writeFileSync(join(dir, "sandbox.json"), JSON.stringify(config));
+  const braze = await startServer({ config: join(dir, "sandbox.json"), db: join(dir, "sandbox.db") });
+  const site = `http://127.0.0.1:${braze.port}`;
+  writeFileSync(join(dir, "relay.json"), JSON.stringify({
+    upstream: site, origins: [site], groups: [{ id: "acme-sms", countries: ["US"] }], database: join(dir, "relay.db"),
+  }));
+  const relay = spawn("cargo", ["run", "--release", "-q", "-p", "consentry-sandbox", "--bin", "consentry-relay", "--",
+    "--listen", "127.0.0.1:0", "--config", join(dir, "relay.json")], { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, BRAZE_API_KEY: "a-wrong-key" } });
+  const relayUrl = await new Promise((resolve) => {
+    let out = "";
+    relay.stdout.on("data", (d) => {
+      out += d;
+      const m = out.match(/http:\/\/127\.0\.0\.1:\d+/);
+      if (m) resolve(m[0]);
+    });
+  });
+  const context = await env.browser.newContext();
+  const html = fixture("{ doesOptInApply: true }").replace("<body></body>", '<body><div id="f"></div></body>');
+  const page = await openFixture(context, `${site}/wrong-key.html`, html);
+  await page.evaluate(([endpoint, disclosure]) => consentry.renderPhoneCapture(document.getElementById("f"), {
+    subscriptionGroupId: "acme-sms", endpoint, programme: "Acme Alerts", countries: ["US"], disclosure,
+  }), [relayUrl, DISCLOSURE]);
+  await page.fill("#f input[type=tel]", "415 555 0131");
+  await page.check("#f input[type=checkbox]");
+  await page.click("#f button[type=submit]");
+  await page.waitForSelector("#f form[data-state=error]");
+  assert.equal(await page.textContent("#f [role=status]"), "Sign-up is not available right now. Please try again later.");
+  assert.ok(page.errors.some((e) => e.includes("/subscription/status/set answered 401")), page.errors.join("\n"));
+  relay.kill("SIGKILL");
+  await context.close();
+  await braze.stop();
 });

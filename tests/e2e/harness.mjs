@@ -27,10 +27,12 @@ export const SERVER_COMMAND = DEMO.slice(DEMO.indexOf("cargo run"), DEMO.indexOf
 
 // With the relay in front of the sandbox, as the demo runs it. `port`,
 // `relayPort` and `db` restart a stopped server where it was.
-export async function startServer({ port = 0, relayPort = 0, db = join(mkdtempSync(join(tmpdir(), "consentry-e2e-")), "sandbox.db") } = {}) {
+// `config`: a configuration file instead of the demo's.
+export async function startServer({ port = 0, relayPort = 0, db = join(mkdtempSync(join(tmpdir(), "consentry-e2e-")), "sandbox.db"), config } = {}) {
   const [cmd, ...args] = SERVER_COMMAND;
+  const extra = config ? ["--config", config] : [];
   // Its own process group, so a SIGKILL reaches the server and not only cargo.
-  const proc = spawn(cmd, [...args, "--", "--port", String(port), "--relay-port", String(relayPort), "--db", db], {
+  const proc = spawn(cmd, [...args, "--", "--port", String(port), "--relay-port", String(relayPort), "--db", db, ...extra], {
     stdio: ["ignore", "pipe", "inherit"], detached: true, env: { ...process.env, CARGO_TERM_QUIET: "true" },
   });
   const [bound, relay] = await new Promise((resolve, reject) => {
