@@ -84,6 +84,10 @@ where
             async move { answer(handler, peer, request, max_body).await }
         });
         let service = app.into_make_service_with_connect_info::<SocketAddr>();
+        // Answers go out at once (no Nagle delay behind a small write).
+        let listener = axum::serve::ListenerExt::tap_io(listener, |s| {
+            let _ = s.set_nodelay(true);
+        });
         if let Err(e) = axum::serve(listener, service).await {
             eprintln!("consentry-sandbox: {e}");
         }

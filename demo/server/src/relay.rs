@@ -717,6 +717,10 @@ pub async fn serve(relay: Arc<Relay>, listener: tokio::net::TcpListener) -> std:
         .fallback(handle)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(relay);
+    // Answers go out at once (no Nagle delay behind a small write).
+    let listener = axum::serve::ListenerExt::tap_io(listener, |s| {
+        let _ = s.set_nodelay(true);
+    });
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await
 }
 
