@@ -39,6 +39,68 @@ pub fn chain_hash(prev: &str, entry: &str) -> String {
     sha256_hex(&format!("{prev}\n{entry}"))
 }
 
+/// One entry to append: its place in the chain, the columns it is found by,
+/// and its text and hashes.
+pub struct Link {
+    /// Its position in the chain.
+    pub seq: i64,
+    /// `kind`, `phone`, `external_id` and `consent_id` of the entry.
+    pub columns: [Option<String>; 4],
+    /// The entry's JSON text.
+    pub text: String,
+    /// The previous entry's hash.
+    pub prev: String,
+    /// This entry's hash.
+    pub hash: String,
+}
+
+/// `entries` chained after the entry `seq` whose hash is `prev` (both
+/// stores append these).
+pub fn links(mut seq: i64, mut prev: String, entries: &[Value]) -> Vec<Link> {
+    let mut out = Vec::new();
+    for e in entries {
+        let text = e.to_string();
+        let hash = chain_hash(&prev, &text);
+        seq += 1;
+        let field = |k: &str| e.get(k).and_then(Value::as_str).map(str::to_string);
+        let columns = [field("kind"), field("phone"), field("external_id"), field("consent_id")];
+        out.push(Link {
+            seq,
+            columns,
+            text,
+            prev: std::mem::replace(&mut prev, hash.clone()),
+            hash,
+        });
+    }
+    out
+}
+
+/// Walks the chain from its anchor (`None`: the start) through `entries`
+/// in order. `Ok(n)`: `n` entries, all intact; `Err` names the first entry
+/// that does not hold (both stores verify with this).
+pub fn verify_chain(
+    anchor: Option<(i64, String)>,
+    entries: impl IntoIterator<Item = Result<Entry, String>>,
+) -> Result<u64, String> {
+    let (mut seq, mut prev) = anchor.unwrap_or((0, GENESIS.to_string()));
+    let mut n = 0;
+    for e in entries {
+        let e = e?;
+        if e.seq != seq + 1 {
+            return Err(format!("entry {} is missing (the next is {})", seq + 1, e.seq));
+        }
+        if e.prev != prev {
+            return Err(format!("entry {}: its previous hash is not entry {}'s", e.seq, seq));
+        }
+        if chain_hash(&e.prev, &e.entry) != e.hash {
+            return Err(format!("entry {}: its text does not match its hash (changed)", e.seq));
+        }
+        (seq, prev) = (e.seq, e.hash);
+        n += 1;
+    }
+    Ok(n)
+}
+
 /// One ledger entry as stored.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Entry {
@@ -98,20 +160,14 @@ impl Ledger {
     }
 
     /// See [`Sqlite::accept`].
-    pub fn accept(&self, request: &Pending, entries: &[Value], now: i64) -> Result<bool, String> {
-        both!(self, l => l.accept(request, entries, now))
-    }
-
-    /// See [`Sqlite::settle`].
-    pub fn settle(
+    pub fn accept(
         &self,
-        key: &str,
-        path: &str,
+        request: &Pending,
         entries: &[Value],
-        answer: (u16, &str),
+        answer: Option<(u16, &str)>,
         now: i64,
     ) -> Result<bool, String> {
-        both!(self, l => l.settle(key, path, entries, answer, now))
+        both!(self, l => l.accept(request, entries, answer, now))
     }
 
     /// See [`Sqlite::append`].
@@ -235,46 +291,26 @@ impl Sqlite {
     }
 
     /// Records an acknowledged request and its ledger entries in one
-    /// transaction. `false` when `key` was already recorded (nothing
+    /// transaction; with `answer`, as answered already (a receipt: it goes
+    /// nowhere else). `false` when `key` was already recorded (nothing
     /// written).
-    pub fn accept(&self, request: &Pending, entries: &[Value], now: i64) -> Result<bool, String> {
-        let mut db = self.lock()?;
-        let tx = db
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(db_error)?;
-        let inserted = tx
-            .execute(
-                "INSERT OR IGNORE INTO requests (key, path, body, created) VALUES (?1, ?2, ?3, ?4)",
-                params![request.key, request.path, request.body, now],
-            )
-            .map_err(db_error)?;
-        if inserted == 0 {
-            return Ok(false);
-        }
-        append(&tx, entries, now)?;
-        tx.commit().map_err(db_error)?;
-        Ok(true)
-    }
-
-    /// Records a request that is answered at once (a receipt: it goes
-    /// nowhere else) with its ledger entries, in one transaction. `false`
-    /// when `key` was already recorded.
-    pub fn settle(
+    pub fn accept(
         &self,
-        key: &str,
-        path: &str,
+        request: &Pending,
         entries: &[Value],
-        answer: (u16, &str),
+        answer: Option<(u16, &str)>,
         now: i64,
     ) -> Result<bool, String> {
         let mut db = self.lock()?;
         let tx = db
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(db_error)?;
+        let (status, text) = answer.unzip();
         let inserted = tx
             .execute(
-                "INSERT OR IGNORE INTO requests (key, path, body, created, status, answer, delivered) VALUES (?1, ?2, '', ?3, ?4, ?5, ?3)",
-                params![key, path, now, answer.0, answer.1],
+                "INSERT OR IGNORE INTO requests (key, path, body, created, status, answer, delivered)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, CASE WHEN ?5 IS NULL THEN NULL ELSE ?4 END)",
+                params![request.key, request.path, request.body, now, status, text],
             )
             .map_err(db_error)?;
         if inserted == 0 {
@@ -365,27 +401,11 @@ impl Sqlite {
             })
             .optional()
             .map_err(db_error)?;
-        let (mut seq, mut prev) = anchor.unwrap_or((0, GENESIS.to_string()));
         let mut stmt = db
             .prepare("SELECT seq, entry, prev, hash FROM ledger ORDER BY seq")
             .map_err(db_error)?;
         let rows = stmt.query_map([], row).map_err(db_error)?;
-        let mut n = 0;
-        for e in rows {
-            let e = e.map_err(db_error)?;
-            if e.seq != seq + 1 {
-                return Err(format!("entry {} is missing (the next is {})", seq + 1, e.seq));
-            }
-            if e.prev != prev {
-                return Err(format!("entry {}: its previous hash is not entry {}'s", e.seq, seq));
-            }
-            if chain_hash(&e.prev, &e.entry) != e.hash {
-                return Err(format!("entry {}: its text does not match its hash (changed)", e.seq));
-            }
-            (seq, prev) = (e.seq, e.hash);
-            n += 1;
-        }
-        Ok(n)
+        verify_chain(anchor, rows.map(|e| e.map_err(db_error)))
     }
 
     /// Drops entries older than `before` (ms) from the start of the chain
@@ -449,32 +469,28 @@ fn append(tx: &rusqlite::Transaction, entries: &[Value], now: i64) -> Result<(),
             .map_err(db_error)?
             .unwrap_or((0, GENESIS.to_string())))
     };
-    let (mut seq, mut prev) = match last {
+    let (seq, prev) = match last {
         Some(l) => l,
         None => anchor()?,
     };
-    for e in entries {
-        let text = e.to_string();
-        let hash = chain_hash(&prev, &text);
-        seq += 1;
-        let field = |k: &str| e.get(k).and_then(Value::as_str).map(str::to_string);
+    for l in links(seq, prev, entries) {
+        let [kind, phone, external_id, consent_id] = l.columns;
         tx.execute(
             "INSERT INTO ledger (seq, time, kind, phone, external_id, consent_id, entry, prev, hash)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             params![
-                seq,
+                l.seq,
                 now,
-                field("kind").unwrap_or_default(),
-                field("phone"),
-                field("external_id"),
-                field("consent_id"),
-                text,
-                prev,
-                hash
+                kind.unwrap_or_default(),
+                phone,
+                external_id,
+                consent_id,
+                l.text,
+                l.prev,
+                l.hash
             ],
         )
         .map_err(db_error)?;
-        prev = hash;
     }
     Ok(())
 }
@@ -535,8 +551,8 @@ mod tests {
             body: "{}".into(),
         };
         let entry = [json!({"kind": "subscription", "phone": "+14155552671"})];
-        assert_eq!(l.accept(&r, &entry, 1), Ok(true));
-        assert_eq!(l.accept(&r, &entry, 2), Ok(false), "a retry writes nothing");
+        assert_eq!(l.accept(&r, &entry, None, 1), Ok(true));
+        assert_eq!(l.accept(&r, &entry, None, 2), Ok(false), "a retry writes nothing");
         assert_eq!(l.query(By::Phone("+14155552671")).unwrap().len(), 1);
         assert_eq!(l.answer("k1"), Ok(Some(None)));
         assert_eq!(l.undelivered(10, 10, 10).unwrap(), vec![r.clone()]);

@@ -6,7 +6,7 @@
 //! (each leased to one relay at a time). The same tables and rules as the
 //! SQLite store ([`crate::ledger`]).
 
-use crate::ledger::{chain_hash, By, Entry, Pending, GENESIS};
+use crate::ledger::{links, verify_chain, By, Entry, Pending, GENESIS};
 use crate::limits::{keys, window_ms, Limits};
 use postgres::{Client, NoTls, Transaction};
 use serde_json::Value;
@@ -70,40 +70,30 @@ impl Postgres {
     }
 
     /// See [`crate::ledger::Sqlite::accept`].
-    pub fn accept(&self, request: &Pending, entries: &[Value], now: i64) -> Result<bool, String> {
-        let mut db = self.lock()?;
-        let mut tx = db.transaction().map_err(db_error)?;
-        let inserted = tx
-            .execute(
-                "INSERT INTO requests (key, path, body, created) VALUES ($1, $2, $3, $4) ON CONFLICT (key) DO NOTHING",
-                &[&request.key, &request.path, &request.body, &now],
-            )
-            .map_err(db_error)?;
-        if inserted == 0 {
-            return Ok(false);
-        }
-        append(&mut tx, entries, now)?;
-        tx.commit().map_err(db_error)?;
-        Ok(true)
-    }
-
-    /// See [`crate::ledger::Sqlite::settle`].
-    pub fn settle(
+    pub fn accept(
         &self,
-        key: &str,
-        path: &str,
+        request: &Pending,
         entries: &[Value],
-        answer: (u16, &str),
+        answer: Option<(u16, &str)>,
         now: i64,
     ) -> Result<bool, String> {
         let mut db = self.lock()?;
         let mut tx = db.transaction().map_err(db_error)?;
-        let status = i32::from(answer.0);
+        let (status, text) = answer.map(|(s, t)| (i32::from(s), t)).unzip();
+        let delivered = answer.map(|_| now);
         let inserted = tx
             .execute(
                 "INSERT INTO requests (key, path, body, created, status, answer, delivered)
-                 VALUES ($1, $2, '', $3, $4, $5, $3) ON CONFLICT (key) DO NOTHING",
-                &[&key, &path, &now, &status, &answer.1],
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (key) DO NOTHING",
+                &[
+                    &request.key,
+                    &request.path,
+                    &request.body,
+                    &now,
+                    &status,
+                    &text,
+                    &delivered,
+                ],
             )
             .map_err(db_error)?;
         if inserted == 0 {
@@ -191,25 +181,10 @@ impl Postgres {
             .query_opt("SELECT seq, hash FROM anchor WHERE id = 1", &[])
             .map_err(db_error)?
             .map(|r| (r.get::<_, i64>(0), r.get::<_, String>(1)));
-        let (mut seq, mut prev) = anchor.unwrap_or((0, GENESIS.to_string()));
         let rows = db
             .query("SELECT seq, entry, prev, hash FROM ledger ORDER BY seq", &[])
             .map_err(db_error)?;
-        let mut n = 0;
-        for e in rows.iter().map(entry) {
-            if e.seq != seq + 1 {
-                return Err(format!("entry {} is missing (the next is {})", seq + 1, e.seq));
-            }
-            if e.prev != prev {
-                return Err(format!("entry {}: its previous hash is not entry {}'s", e.seq, seq));
-            }
-            if chain_hash(&e.prev, &e.entry) != e.hash {
-                return Err(format!("entry {}: its text does not match its hash (changed)", e.seq));
-            }
-            (seq, prev) = (e.seq, e.hash);
-            n += 1;
-        }
-        Ok(n)
+        verify_chain(anchor, rows.iter().map(|r| Ok(entry(r))))
     }
 
     /// See [`crate::ledger::Sqlite::prune`].
@@ -302,29 +277,25 @@ fn append(tx: &mut Transaction, entries: &[Value], now: i64) -> Result<(), Strin
         .query_one("SELECT seq, hash FROM head WHERE id = 1 FOR UPDATE", &[])
         .map_err(db_error)?;
     let (mut seq, mut prev): (i64, String) = (head.get(0), head.get(1));
-    for e in entries {
-        let text = e.to_string();
-        let hash = chain_hash(&prev, &text);
-        seq += 1;
-        let field = |k: &str| e.get(k).and_then(Value::as_str).map(str::to_string);
-        let kind = field("kind").unwrap_or_default();
+    for l in links(seq, prev.clone(), entries) {
+        let [kind, phone, external_id, consent_id] = l.columns;
         tx.execute(
             "INSERT INTO ledger (seq, time, kind, phone, external_id, consent_id, entry, prev, hash)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             &[
-                &seq,
+                &l.seq,
                 &now,
-                &kind,
-                &field("phone"),
-                &field("external_id"),
-                &field("consent_id"),
-                &text,
-                &prev,
-                &hash,
+                &kind.unwrap_or_default(),
+                &phone,
+                &external_id,
+                &consent_id,
+                &l.text,
+                &l.prev,
+                &l.hash,
             ],
         )
         .map_err(db_error)?;
-        prev = hash;
+        (seq, prev) = (l.seq, l.hash);
     }
     tx.execute("UPDATE head SET seq = $1, hash = $2 WHERE id = 1", &[&seq, &prev])
         .map_err(db_error)?;

@@ -496,7 +496,7 @@ impl Relay {
         let relay = Arc::clone(self);
         let stored = {
             let pending = pending.clone();
-            tokio::task::spawn_blocking(move || relay.ledger.accept(&pending, &entries, now)).await
+            tokio::task::spawn_blocking(move || relay.ledger.accept(&pending, &entries, None, now)).await
         };
         if let Err(e) = stored.unwrap_or_else(|e| Err(e.to_string())) {
             return (500, json!({ "message": e }).to_string(), None);
@@ -597,9 +597,12 @@ impl Relay {
         let relay = Arc::clone(self);
         let stored = tokio::task::spawn_blocking(move || {
             let answer = json!({ "message": "success" }).to_string();
-            relay
-                .ledger
-                .settle(&format!("receipt:{key}"), RECEIPTS, &[entry], (201, &answer), now)?;
+            let request = Pending {
+                key: format!("receipt:{key}"),
+                path: RECEIPTS.to_string(),
+                body: String::new(),
+            };
+            relay.ledger.accept(&request, &[entry], Some((201, &answer)), now)?;
             Ok::<_, String>(answer)
         })
         .await;
