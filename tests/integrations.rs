@@ -9,6 +9,11 @@ fn config(json: &str) -> Config {
     Config::parse(&parse(json).unwrap(), &mut vec![]).unwrap()
 }
 
+/// An engine started from `json` with nothing stored, GPC on or off.
+fn fresh(json: &str, gpc: bool) -> Engine {
+    Engine::start(config(json), [None, None], 0.0, gpc, &mut vec![])
+}
+
 fn id() -> String {
     "id".into()
 }
@@ -18,18 +23,18 @@ const GPC: &str = r#"{"doesOptInApply":true,"preOptInApprovals":{"aa":true,"aam"
 
 #[test]
 fn gpc_denies_sale_and_sharing_categories_and_they_cannot_be_pre_approved() {
-    let e = Engine::start(config(GPC), [None, None], 0.0, true, &mut vec![]);
+    let e = fresh(GPC, true);
     assert!(e.is_approved(&["aa"]));
     assert!(!e.is_approved(&["aam"]) && !e.is_approved(&["target"]));
     assert!(e.is_pre_approved(&["aa"]) && !e.is_pre_approved(&["aam"]));
     // Without the signal the pre-opt-in defaults hold.
-    let e = Engine::start(config(GPC), [None, None], 0.0, false, &mut vec![]);
+    let e = fresh(GPC, false);
     assert!(e.is_approved(&["aam", "target"]));
 }
 
 #[test]
 fn under_gpc_an_explicit_choice_is_honoured_and_the_record_notes_gpc() {
-    let mut e = Engine::start(config(GPC), [None, None], 0.0, true, &mut vec![]);
+    let mut e = fresh(GPC, true);
     let aam = e.config().categories.resolve(&["aam"]).unwrap();
     let (adobe, own) = e.set(&aam, true, false, 5.0, &mut id).unwrap().stored.unwrap();
     assert!(e.is_approved(&["aam"]));
@@ -43,13 +48,7 @@ fn under_gpc_an_explicit_choice_is_honoured_and_the_record_notes_gpc() {
 
 #[test]
 fn cmp_choices_commit_at_once_and_leave_staged_changes_staged() {
-    let mut e = Engine::start(
-        config(r#"{"doesOptInApply":true}"#),
-        [None, None],
-        0.0,
-        false,
-        &mut vec![],
-    );
+    let mut e = fresh(r#"{"doesOptInApply":true}"#, false);
     let aa = e.config().categories.resolve(&["aa"]).unwrap();
     assert!(e.set(&aa, true, true, 1.0, &mut id).is_none());
     let commit = e.apply(&[(0, true), (4, false)], 2.0, &mut id).unwrap();
@@ -61,20 +60,14 @@ fn cmp_choices_commit_at_once_and_leave_staged_changes_staged() {
     // The same choice again changes nothing and commits nothing.
     assert!(e.apply(&[(0, true)], 4.0, &mut id).is_none());
     // With opt-in off a CMP cannot change anything.
-    let mut off = Engine::start(config("{}"), [None, None], 0.0, false, &mut vec![]);
+    let mut off = fresh("{}", false);
     assert!(off.apply(&[(0, false)], 1.0, &mut id).is_none());
     assert!(off.is_approved(&["aam"]));
 }
 
 #[test]
 fn a_first_cmp_answer_completes_a_pending_gate_even_when_it_denies() {
-    let mut e = Engine::start(
-        config(r#"{"doesOptInApply":true}"#),
-        [None, None],
-        0.0,
-        false,
-        &mut vec![],
-    );
+    let mut e = fresh(r#"{"doesOptInApply":true}"#, false);
     assert_eq!(e.status(), Status::Pending);
     assert!(e.apply(&[(0, false)], 1.0, &mut id).is_some());
     assert_eq!(e.status(), Status::Complete);

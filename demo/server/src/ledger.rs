@@ -250,11 +250,9 @@ impl Sqlite {
     /// Opens (or creates) the store at `path`.
     pub fn open(path: &Path) -> Result<Sqlite, String> {
         let db = Connection::open(path).map_err(db_error)?;
+        db.execute_batch(crate::service::DURABLE).map_err(db_error)?;
         db.execute_batch(
-            "PRAGMA journal_mode = WAL;
-             PRAGMA synchronous = FULL;
-             PRAGMA busy_timeout = 5000;
-             CREATE TABLE IF NOT EXISTS ledger (
+            "CREATE TABLE IF NOT EXISTS ledger (
                seq INTEGER PRIMARY KEY, time INTEGER NOT NULL, kind TEXT NOT NULL,
                phone TEXT, external_id TEXT, consent_id TEXT,
                entry TEXT NOT NULL, prev TEXT NOT NULL, hash TEXT NOT NULL);

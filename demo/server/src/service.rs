@@ -120,6 +120,11 @@ pub struct Quota {
     pub remaining: i64,
 }
 
+/// How every SQLite file of the server is opened: write-ahead log, each
+/// commit on disk before it is answered, and a wait for a busy lock (the
+/// sandbox's and the relay's stores).
+pub const DURABLE: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;";
+
 /// The service over one SQLite file.
 pub struct Service {
     /// The groups and quota.
@@ -150,11 +155,9 @@ impl Service {
     /// Opens (or creates) the database at `path`.
     pub fn open(config: Config, path: &Path) -> Result<Service, String> {
         let db = Connection::open(path).map_err(db_error)?;
+        db.execute_batch(DURABLE).map_err(db_error)?;
         db.execute_batch(
-            "PRAGMA journal_mode = WAL;
-             PRAGMA synchronous = FULL;
-             PRAGMA busy_timeout = 5000;
-             CREATE TABLE IF NOT EXISTS numbers (
+            "             CREATE TABLE IF NOT EXISTS numbers (
                phone TEXT NOT NULL, group_id TEXT NOT NULL, state TEXT NOT NULL,
                pending_since INTEGER, last_prompt INTEGER, language TEXT NOT NULL DEFAULT 'en',
                external_id TEXT, PRIMARY KEY (phone, group_id));
