@@ -285,18 +285,20 @@ fn wait_until_delivered(db: &Path, limit: Duration) -> Result<(), String> {
     }
 }
 
+/// `phone, COUNT(*)` rows of `sql` over the SQLite file `db`.
+fn counts(db: &Path, sql: &str) -> Result<HashMap<String, i64>, String> {
+    let conn = rusqlite::Connection::open(db).map_err(|e| e.to_string())?;
+    let mut stmt = conn.prepare(sql).map_err(|e| e.to_string())?;
+    let rows = stmt
+        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
+        .map_err(|e| e.to_string())?;
+    rows.collect::<Result<_, _>>().map_err(|e| e.to_string())
+}
+
 /// Every number the relay acknowledged is in its ledger once, and the
 /// chain holds.
 fn verify_ledger(db: &Path, ok: &[u64]) -> Result<(), String> {
-    let conn = rusqlite::Connection::open(db).map_err(|e| e.to_string())?;
-    let mut stmt = conn
-        .prepare("SELECT phone, COUNT(*) FROM ledger GROUP BY phone")
-        .map_err(|e| e.to_string())?;
-    let counts: HashMap<String, i64> = stmt
-        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
-        .map_err(|e| e.to_string())?
-        .collect::<Result<_, _>>()
-        .map_err(|e| e.to_string())?;
+    let counts = counts(db, "SELECT phone, COUNT(*) FROM ledger GROUP BY phone")?;
     let wrong: Vec<String> = ok
         .iter()
         .map(|i| phone(*i))
@@ -312,16 +314,14 @@ fn verify_ledger(db: &Path, ok: &[u64]) -> Result<(), String> {
 
 /// Every number that got a 201 is in the database once, with one consent-log entry.
 fn verify(db: &Path, ok: &[u64]) -> Result<(), String> {
-    let conn = rusqlite::Connection::open(db).map_err(|e| e.to_string())?;
-    let counts = |sql: &str| -> Result<HashMap<String, i64>, String> {
-        let mut stmt = conn.prepare(sql).map_err(|e| e.to_string())?;
-        let rows = stmt
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
-            .map_err(|e| e.to_string())?;
-        rows.collect::<Result<_, _>>().map_err(|e| e.to_string())
-    };
-    let numbers = counts("SELECT phone, COUNT(*) FROM numbers WHERE group_id = 'acme-sms' GROUP BY phone")?;
-    let log = counts("SELECT phone, COUNT(*) FROM consent_log WHERE group_id = 'acme-sms' GROUP BY phone")?;
+    let numbers = counts(
+        db,
+        "SELECT phone, COUNT(*) FROM numbers WHERE group_id = 'acme-sms' GROUP BY phone",
+    )?;
+    let log = counts(
+        db,
+        "SELECT phone, COUNT(*) FROM consent_log WHERE group_id = 'acme-sms' GROUP BY phone",
+    )?;
     let mut missing = Vec::new();
     let mut twice = Vec::new();
     for i in ok {
