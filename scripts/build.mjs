@@ -23,12 +23,12 @@ for (const [crate, name, features] of [
   ["consentry_form", "consentry-form", ["--no-default-features"]],
   ["consentry_iab", "consentry-iab", ["--no-default-features"]],
 ]) {
-  run("cargo", ["build", "--release", "--target", "wasm32-unknown-unknown", "-p", crate.replace("_", "-"), ...features]);
+  run("cargo", ["build", "--profile", "wasm", "--target", "wasm32-unknown-unknown", "-p", crate.replace("_", "-"), ...features]);
   // The modules' types (build/*.d.ts) let tsc check the shell over them.
   run("wasm-bindgen", [
     "--target", "web", "--omit-default-module-path", "--encode-into", "always",
     "--out-dir", "build", "--out-name", name,
-    `target/wasm32-unknown-unknown/release/${crate}.wasm`,
+    `target/wasm32-unknown-unknown/wasm/${crate}.wasm`,
   ]);
   run("node_modules/binaryen/bin/wasm-opt", [
     // --converge repeats -Oz while it still shrinks the module (about 200

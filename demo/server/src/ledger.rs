@@ -16,12 +16,13 @@
 //!
 //! The ledger entry and the request are written in one transaction, before
 //! the relay forwards anything: an acknowledged request is always in both.
+//! With SQLite, writes share fsyncs through [`crate::store`]'s group commit.
 
+use crate::store::Db;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::path::Path;
-use std::sync::{Mutex, MutexGuard};
 
 /// The hash before the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -227,7 +228,7 @@ impl Ledger {
 
 /// The store over one SQLite file.
 pub struct Sqlite {
-    db: Mutex<Connection>,
+    db: Db,
 }
 
 fn db_error(e: rusqlite::Error) -> String {
@@ -249,9 +250,9 @@ pub enum By<'a> {
 impl Sqlite {
     /// Opens (or creates) the store at `path`.
     pub fn open(path: &Path) -> Result<Sqlite, String> {
-        let db = Connection::open(path).map_err(db_error)?;
-        db.execute_batch(crate::service::DURABLE).map_err(db_error)?;
-        db.execute_batch(
+        let db = Db::open(
+            path,
+            "ledger database",
             "CREATE TABLE IF NOT EXISTS ledger (
                seq INTEGER PRIMARY KEY, time INTEGER NOT NULL, kind TEXT NOT NULL,
                phone TEXT, external_id TEXT, consent_id TEXT,
@@ -264,27 +265,18 @@ impl Sqlite {
                key TEXT PRIMARY KEY, path TEXT NOT NULL, body TEXT NOT NULL, created INTEGER NOT NULL,
                status INTEGER, answer TEXT, delivered INTEGER, attempts INTEGER NOT NULL DEFAULT 0);
              CREATE INDEX IF NOT EXISTS requests_pending ON requests (delivered);",
-        )
-        .map_err(db_error)?;
-        Ok(Sqlite { db: Mutex::new(db) })
-    }
-
-    fn lock(&self) -> Result<MutexGuard<'_, Connection>, String> {
-        self.db.lock().map_err(|_| "ledger lock poisoned".to_string())
+        )?;
+        Ok(Sqlite { db })
     }
 
     /// The stored answer of request `key`: `Some(None)` when it was
     /// acknowledged but not yet delivered.
     pub fn answer(&self, key: &str) -> Result<Option<Option<(u16, String)>>, String> {
-        let db = self.lock()?;
-        let row: Option<(Option<u16>, Option<String>)> = db
-            .query_row(
-                "SELECT status, answer FROM requests WHERE key = ?1",
-                params![key],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()
-            .map_err(db_error)?;
+        let row: Option<(Option<u16>, Option<String>)> = self.db.read(|db| {
+            db.prepare_cached("SELECT status, answer FROM requests WHERE key = ?1")
+                .and_then(|mut s| s.query_row(params![key], |r| Ok((r.get(0)?, r.get(1)?))).optional())
+                .map_err(db_error)
+        })?;
         Ok(row.map(|(status, answer)| status.zip(answer)))
     }
 
@@ -299,80 +291,70 @@ impl Sqlite {
         answer: Option<(u16, &str)>,
         now: i64,
     ) -> Result<bool, String> {
-        let mut db = self.lock()?;
-        let tx = db
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(db_error)?;
         let (status, text) = answer.unzip();
-        let inserted = tx
-            .execute(
-                "INSERT OR IGNORE INTO requests (key, path, body, created, status, answer, delivered)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, CASE WHEN ?5 IS NULL THEN NULL ELSE ?4 END)",
-                params![request.key, request.path, request.body, now, status, text],
-            )
-            .map_err(db_error)?;
-        if inserted == 0 {
-            return Ok(false);
-        }
-        append(&tx, entries, now)?;
-        tx.commit().map_err(db_error)?;
-        Ok(true)
+        self.db.write(|tx| {
+            let inserted = tx
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO requests (key, path, body, created, status, answer, delivered)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, CASE WHEN ?5 IS NULL THEN NULL ELSE ?4 END)",
+                )
+                .and_then(|mut s| s.execute(params![request.key, request.path, request.body, now, status, text]))
+                .map_err(db_error)?;
+            if inserted == 0 {
+                return Ok(false);
+            }
+            append(tx, entries, now)?;
+            Ok(true)
+        })
     }
 
     /// Appends entries that belong to no request.
     pub fn append(&self, entries: &[Value], now: i64) -> Result<(), String> {
-        let mut db = self.lock()?;
-        let tx = db
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(db_error)?;
-        append(&tx, entries, now)?;
-        tx.commit().map_err(db_error)
+        self.db.write(|tx| append(tx, entries, now))
     }
 
-    /// Stores Braze's final answer to request `key`. Written without its
-    /// own fsync (the WAL keeps it across a crash of the process, and the
-    /// next acknowledged request's fsync makes it durable): losing it to a
-    /// power cut only delivers the request again, with the same key.
+    /// Stores Braze's final answer to request `key`.
     pub fn delivered(&self, key: &str, status: u16, answer: &str, now: i64) -> Result<(), String> {
-        let db = self.lock()?;
-        db.execute_batch("PRAGMA synchronous = NORMAL").map_err(db_error)?;
-        let updated = db.execute(
-            "UPDATE requests SET status = ?2, answer = ?3, delivered = ?4, attempts = attempts + 1 WHERE key = ?1",
-            params![key, status, answer, now],
-        );
-        db.execute_batch("PRAGMA synchronous = FULL").map_err(db_error)?;
-        updated.map_err(db_error)?;
-        Ok(())
+        self.db.write(|db| {
+            db.prepare_cached(
+                "UPDATE requests SET status = ?2, answer = ?3, delivered = ?4, attempts = attempts + 1 WHERE key = ?1",
+            )
+            .and_then(|mut s| s.execute(params![key, status, answer, now]))
+            .map_err(db_error)?;
+            Ok(())
+        })
     }
 
     /// Counts a failed delivery attempt.
     pub fn attempted(&self, key: &str) -> Result<(), String> {
-        let db = self.lock()?;
-        db.execute(
-            "UPDATE requests SET attempts = attempts + 1 WHERE key = ?1",
-            params![key],
-        )
-        .map_err(db_error)?;
-        Ok(())
+        self.db.write(|db| {
+            db.execute(
+                "UPDATE requests SET attempts = attempts + 1 WHERE key = ?1",
+                params![key],
+            )
+            .map_err(db_error)?;
+            Ok(())
+        })
     }
 
     /// Requests acknowledged before `before` (ms) and not yet delivered,
     /// oldest first.
     pub fn undelivered(&self, before: i64, limit: i64) -> Result<Vec<Pending>, String> {
-        let db = self.lock()?;
-        let mut stmt = db
-            .prepare("SELECT key, path, body FROM requests WHERE delivered IS NULL AND created < ?1 ORDER BY created LIMIT ?2")
-            .map_err(db_error)?;
-        let rows = stmt
-            .query_map(params![before, limit], |r| {
-                Ok(Pending {
-                    key: r.get(0)?,
-                    path: r.get(1)?,
-                    body: r.get(2)?,
+        self.db.read(|db| {
+            let mut stmt = db
+                .prepare("SELECT key, path, body FROM requests WHERE delivered IS NULL AND created < ?1 ORDER BY created LIMIT ?2")
+                .map_err(db_error)?;
+            let rows = stmt
+                .query_map(params![before, limit], |r| {
+                    Ok(Pending {
+                        key: r.get(0)?,
+                        path: r.get(1)?,
+                        body: r.get(2)?,
+                    })
                 })
-            })
-            .map_err(db_error)?;
-        rows.collect::<Result<_, _>>().map_err(db_error)
+                .map_err(db_error)?;
+            rows.collect::<Result<_, _>>().map_err(db_error)
+        })
     }
 
     /// The entries a query selects, oldest first.
@@ -382,61 +364,63 @@ impl Sqlite {
             By::ExternalId(v) => ("external_id", v),
             By::ConsentId(v) => ("consent_id", v),
         };
-        let db = self.lock()?;
         let sql = format!("SELECT seq, entry, prev, hash FROM ledger WHERE {column} = ?1 ORDER BY seq");
-        let mut stmt = db.prepare(&sql).map_err(db_error)?;
-        let rows = stmt.query_map(params![value], row).map_err(db_error)?;
-        rows.collect::<Result<_, _>>().map_err(db_error)
+        self.db.read(|db| {
+            let mut stmt = db.prepare(&sql).map_err(db_error)?;
+            let rows = stmt.query_map(params![value], row).map_err(db_error)?;
+            rows.collect::<Result<_, _>>().map_err(db_error)
+        })
     }
 
     /// Walks the whole chain from its anchor. `Ok(n)`: `n` entries, all
     /// intact; `Err` names the first entry that does not hold.
     pub fn verify(&self) -> Result<u64, String> {
-        let db = self.lock()?;
-        let anchor: Option<(i64, String)> = db
-            .query_row("SELECT seq, hash FROM anchor WHERE id = 1", [], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
-            .optional()
-            .map_err(db_error)?;
-        let mut stmt = db
-            .prepare("SELECT seq, entry, prev, hash FROM ledger ORDER BY seq")
-            .map_err(db_error)?;
-        let rows = stmt.query_map([], row).map_err(db_error)?;
-        verify_chain(anchor, rows.map(|e| e.map_err(db_error)))
+        self.db.read(|db| {
+            // One snapshot: a prune between the two reads would move the
+            // anchor.
+            let db = db.unchecked_transaction().map_err(db_error)?;
+            let anchor: Option<(i64, String)> = db
+                .query_row("SELECT seq, hash FROM anchor WHERE id = 1", [], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
+                .optional()
+                .map_err(db_error)?;
+            let mut stmt = db
+                .prepare("SELECT seq, entry, prev, hash FROM ledger ORDER BY seq")
+                .map_err(db_error)?;
+            let rows = stmt.query_map([], row).map_err(db_error)?;
+            verify_chain(anchor, rows.map(|e| e.map_err(db_error)))
+        })
     }
 
     /// Drops entries older than `before` (ms) from the start of the chain
     /// and keeps the last dropped hash as the anchor; returns how many.
     pub fn prune(&self, before: i64) -> Result<usize, String> {
-        let mut db = self.lock()?;
-        let tx = db
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(db_error)?;
-        let last: Option<(i64, String)> = tx
-            .query_row(
-                "SELECT seq, hash FROM ledger WHERE time < ?1 ORDER BY seq DESC LIMIT 1",
-                params![before],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+        self.db.write(|tx| {
+            let last: Option<(i64, String)> = tx
+                .query_row(
+                    "SELECT seq, hash FROM ledger WHERE time < ?1 ORDER BY seq DESC LIMIT 1",
+                    params![before],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()
+                .map_err(db_error)?;
+            let Some((seq, hash)) = last else { return Ok(0) };
+            let n = tx
+                .execute("DELETE FROM ledger WHERE seq <= ?1", params![seq])
+                .map_err(db_error)?;
+            tx.execute(
+                "INSERT INTO anchor (id, seq, hash) VALUES (1, ?1, ?2) ON CONFLICT (id) DO UPDATE SET seq = ?1, hash = ?2",
+                params![seq, hash],
             )
-            .optional()
             .map_err(db_error)?;
-        let Some((seq, hash)) = last else { return Ok(0) };
-        let n = tx
-            .execute("DELETE FROM ledger WHERE seq <= ?1", params![seq])
+            tx.execute(
+                "DELETE FROM requests WHERE delivered IS NOT NULL AND created < ?1",
+                params![before],
+            )
             .map_err(db_error)?;
-        tx.execute(
-            "INSERT INTO anchor (id, seq, hash) VALUES (1, ?1, ?2) ON CONFLICT (id) DO UPDATE SET seq = ?1, hash = ?2",
-            params![seq, hash],
-        )
-        .map_err(db_error)?;
-        tx.execute(
-            "DELETE FROM requests WHERE delivered IS NOT NULL AND created < ?1",
-            params![before],
-        )
-        .map_err(db_error)?;
-        tx.commit().map_err(db_error)?;
-        Ok(n)
+            Ok(n)
+        })
     }
 }
 
@@ -451,12 +435,10 @@ fn row(r: &rusqlite::Row) -> rusqlite::Result<Entry> {
 
 /// Appends `entries` to the chain inside `tx` (which holds the write lock,
 /// so no other writer sits between reading the last hash and appending).
-fn append(tx: &rusqlite::Transaction, entries: &[Value], now: i64) -> Result<(), String> {
+fn append(tx: &Connection, entries: &[Value], now: i64) -> Result<(), String> {
     let last: Option<(i64, String)> = tx
-        .query_row("SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1", [], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
-        .optional()
+        .prepare_cached("SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1")
+        .and_then(|mut s| s.query_row([], |r| Ok((r.get(0)?, r.get(1)?))).optional())
         .map_err(db_error)?;
     let anchor = || -> Result<(i64, String), String> {
         Ok(tx
@@ -473,10 +455,12 @@ fn append(tx: &rusqlite::Transaction, entries: &[Value], now: i64) -> Result<(),
     };
     for l in links(seq, prev, entries) {
         let [kind, phone, external_id, consent_id] = l.columns;
-        tx.execute(
+        tx.prepare_cached(
             "INSERT INTO ledger (seq, time, kind, phone, external_id, consent_id, entry, prev, hash)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            params![
+        )
+        .and_then(|mut s| {
+            s.execute(params![
                 l.seq,
                 now,
                 kind.unwrap_or_default(),
@@ -486,8 +470,8 @@ fn append(tx: &rusqlite::Transaction, entries: &[Value], now: i64) -> Result<(),
                 l.text,
                 l.prev,
                 l.hash
-            ],
-        )
+            ])
+        })
         .map_err(db_error)?;
     }
     Ok(())

@@ -17,3 +17,4 @@ pub mod relay;
 pub mod segments;
 pub mod service;
 pub mod static_files;
+pub mod store;

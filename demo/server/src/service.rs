@@ -10,11 +10,12 @@ use crate::double_opt_in::{Event, Intent, Number, Send, State};
 use crate::keywords::Kind;
 use crate::limits::Limiter;
 use crate::segments;
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use crate::store::Db;
+use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 use std::path::Path;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::Mutex;
 
 /// Where a state change came from, for the consent log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,16 +121,11 @@ pub struct Quota {
     pub remaining: i64,
 }
 
-/// How every SQLite file of the server is opened: write-ahead log, each
-/// commit on disk before it is answered, and a wait for a busy lock (the
-/// sandbox's and the relay's stores).
-pub const DURABLE: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;";
-
 /// The service over one SQLite file.
 pub struct Service {
     /// The groups and quota.
     pub config: Config,
-    db: Mutex<Connection>,
+    db: Db,
     limiter: Mutex<Limiter>,
     /// With `--test-clock`: how far the sandbox's clock is ahead of the
     /// system's, in ms (`POST /sandbox/clock` moves it forward).
@@ -154,10 +150,10 @@ fn db_error(e: rusqlite::Error) -> String {
 impl Service {
     /// Opens (or creates) the database at `path`.
     pub fn open(config: Config, path: &Path) -> Result<Service, String> {
-        let db = Connection::open(path).map_err(db_error)?;
-        db.execute_batch(DURABLE).map_err(db_error)?;
-        db.execute_batch(
-            "             CREATE TABLE IF NOT EXISTS numbers (
+        let db = Db::open(
+            path,
+            "database",
+            "CREATE TABLE IF NOT EXISTS numbers (
                phone TEXT NOT NULL, group_id TEXT NOT NULL, state TEXT NOT NULL,
                pending_since INTEGER, last_prompt INTEGER, language TEXT NOT NULL DEFAULT 'en',
                external_id TEXT, PRIMARY KEY (phone, group_id));
@@ -171,17 +167,18 @@ impl Service {
              CREATE TABLE IF NOT EXISTS quota (id INTEGER PRIMARY KEY CHECK (id = 1), total INTEGER NOT NULL, used INTEGER NOT NULL);
              CREATE TABLE IF NOT EXISTS idempotency (key TEXT PRIMARY KEY, status INTEGER NOT NULL, body TEXT NOT NULL);
              CREATE TABLE IF NOT EXISTS profiles (external_id TEXT PRIMARY KEY, phone TEXT, email TEXT);",
-        )
-        .map_err(db_error)?;
-        db.execute(
-            "INSERT INTO quota (id, total, used) VALUES (1, ?1, 0) ON CONFLICT (id) DO UPDATE SET total = ?1",
-            params![config.quota_messages],
-        )
-        .map_err(db_error)?;
+        )?;
+        db.write(|db| {
+            db.execute(
+                "INSERT INTO quota (id, total, used) VALUES (1, ?1, 0) ON CONFLICT (id) DO UPDATE SET total = ?1",
+                params![config.quota_messages],
+            )
+            .map_err(db_error)
+        })?;
         Ok(Service {
             limiter: Mutex::new(Limiter::new(config.limits)),
             config,
-            db: Mutex::new(db),
+            db,
             clock: None,
             relay: None,
         })
@@ -222,54 +219,41 @@ impl Service {
         }
     }
 
-    fn lock(&self) -> Result<MutexGuard<'_, Connection>, String> {
-        self.db.lock().map_err(|_| "database lock poisoned".to_string())
-    }
-
-    fn with_tx<T>(&self, f: impl FnOnce(&Transaction) -> Result<T, String>) -> Result<T, String> {
-        let mut db = self.lock()?;
-        let tx = db.transaction().map_err(db_error)?;
-        let out = f(&tx)?;
-        tx.commit().map_err(db_error)?;
-        Ok(out)
-    }
-
     /// Keeps `phone` and `email` (each when given) in the profile of
     /// `external_id`, as Braze's user profiles keep them.
     pub fn set_profile(&self, external_id: &str, phone: Option<&str>, email: Option<&str>) -> Result<(), String> {
-        let db = self.lock()?;
-        db.execute(
-            "INSERT INTO profiles (external_id, phone, email) VALUES (?1, ?2, ?3)
-             ON CONFLICT (external_id) DO UPDATE SET phone = COALESCE(?2, phone), email = COALESCE(?3, email)",
-            params![external_id, phone, email],
-        )
-        .map_err(db_error)?;
-        Ok(())
+        self.db.write(|db| {
+            db.execute(
+                "INSERT INTO profiles (external_id, phone, email) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (external_id) DO UPDATE SET phone = COALESCE(?2, phone), email = COALESCE(?3, email)",
+                params![external_id, phone, email],
+            )
+            .map_err(db_error)?;
+            Ok(())
+        })
     }
 
     /// The phone number of `external_id`'s profile, if it has one.
     pub fn profile_phone(&self, external_id: &str) -> Result<Option<String>, String> {
-        let db = self.lock()?;
-        db.query_row(
-            "SELECT phone FROM profiles WHERE external_id = ?1",
-            params![external_id],
-            |r| r.get(0),
-        )
-        .optional()
-        .map(Option::flatten)
-        .map_err(db_error)
+        self.db.read(|db| {
+            db.query_row(
+                "SELECT phone FROM profiles WHERE external_id = ?1",
+                params![external_id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map(Option::flatten)
+            .map_err(db_error)
+        })
     }
 
     /// A response stored under an idempotency key, if any.
     pub fn replay(&self, key: &str) -> Result<Option<(u16, String)>, String> {
-        let db = self.lock()?;
-        db.query_row(
-            "SELECT status, body FROM idempotency WHERE key = ?1",
-            params![key],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()
-        .map_err(db_error)
+        self.db.read(|db| {
+            db.prepare_cached("SELECT status, body FROM idempotency WHERE key = ?1")
+                .and_then(|mut s| s.query_row(params![key], |r| Ok((r.get(0)?, r.get(1)?))).optional())
+                .map_err(db_error)
+        })
     }
 
     /// Applies `changes` in one transaction and returns why messages the
@@ -277,7 +261,7 @@ impl Service {
     /// response `respond` makes of those refusals is stored in the same
     /// transaction, so a retry replays it instead of applying twice.
     pub fn apply(&self, changes: &[Change], idempotency: Option<(&str, Respond)>) -> Result<Vec<String>, String> {
-        self.with_tx(|tx| {
+        self.db.write(|tx| {
             let mut refusals = Vec::new();
             for change in changes {
                 for phone in change.phones {
@@ -328,7 +312,7 @@ impl Service {
             origin: &origin,
             now,
         };
-        self.with_tx(|tx| {
+        self.db.write(|tx| {
             let mut out = Vec::new();
             for text in step(tx, &change, phone)? {
                 // (An empty text is not sent: the last row would be an
@@ -344,43 +328,43 @@ impl Service {
 
     /// Everything sent to `phone`, oldest first.
     pub fn outbox(&self, phone: &str) -> Result<Vec<Outgoing>, String> {
-        let db = self.lock()?;
-        let mut rows = outbox_rows(&db, phone, i64::MAX)?;
+        let mut rows = self.db.read(|db| outbox_rows(db, phone, i64::MAX))?;
         rows.reverse();
         Ok(rows)
     }
 
     /// `phone`'s state per group at `now`: (group, api state, pending).
     pub fn status(&self, phone: &str, now: i64) -> Result<Vec<(String, &'static str, bool)>, String> {
-        let db = self.lock()?;
-        let mut out = Vec::new();
-        for g in &self.config.groups {
-            let n = load(&db, phone, &g.id)?.0.state_at(now as u64);
-            out.push((g.id.clone(), n.api_state(), matches!(n, State::Pending { .. })));
-        }
-        Ok(out)
+        self.db.read(|db| {
+            let mut out = Vec::new();
+            for g in &self.config.groups {
+                let n = load(db, phone, &g.id)?.0.state_at(now as u64);
+                out.push((g.id.clone(), n.api_state(), matches!(n, State::Pending { .. })));
+            }
+            Ok(out)
+        })
     }
 
     /// The quota.
     pub fn quota(&self) -> Result<Quota, String> {
-        let db = self.lock()?;
-        quota(&db)
+        self.db.read(quota)
     }
 
     /// The consent log of `phone`, oldest first.
     pub fn consent_log(&self, phone: &str) -> Result<Vec<ConsentEntry>, String> {
-        let db = self.lock()?;
         let sql = "SELECT phone, group_id, state, source, time, disclosure, ip, user_agent FROM consent_log WHERE phone = ?1 ORDER BY id";
-        query(&db, sql, params![phone], |r| {
-            Ok(ConsentEntry {
-                phone: r.get(0)?,
-                subscription_group_id: r.get(1)?,
-                state: r.get(2)?,
-                source: r.get(3)?,
-                time: r.get(4)?,
-                disclosure: r.get(5)?,
-                ip: r.get(6)?,
-                user_agent: r.get(7)?,
+        self.db.read(|db| {
+            query(db, sql, params![phone], |r| {
+                Ok(ConsentEntry {
+                    phone: r.get(0)?,
+                    subscription_group_id: r.get(1)?,
+                    state: r.get(2)?,
+                    source: r.get(3)?,
+                    time: r.get(4)?,
+                    disclosure: r.get(5)?,
+                    ip: r.get(6)?,
+                    user_agent: r.get(7)?,
+                })
             })
         })
     }
@@ -426,7 +410,7 @@ fn load(db: &Connection, phone: &str, group: &str) -> Result<(Number, String), S
 
 /// Runs the workflow for one number; stores the new state and logs a change
 /// of state. Returns the texts to send, in order.
-fn step(tx: &Transaction, change: &Change, phone: &str) -> Result<Vec<String>, String> {
+fn step(tx: &Connection, change: &Change, phone: &str) -> Result<Vec<String>, String> {
     let (group, origin, now) = (change.group, change.origin, change.now);
     let (before, stored_language) = load(tx, phone, &group.id)?;
     let language = if origin.locale.is_empty() {
@@ -492,7 +476,7 @@ fn text_of(group: &Group, send: &Send, language: &str) -> String {
 /// Puts one message in the outbox, paying one message per segment. When the
 /// quota cannot pay, the message is recorded as refused and the reason
 /// returned.
-fn send(tx: &Transaction, group: &Group, phone: &str, body: &str, now: i64) -> Result<Option<String>, String> {
+fn send(tx: &Connection, group: &Group, phone: &str, body: &str, now: i64) -> Result<Option<String>, String> {
     if body.is_empty() {
         return Ok(None);
     }

@@ -12,7 +12,7 @@
 //! number the relay acknowledged (201, or 202 queued) must be in its ledger
 //! once and reach the sandbox once.
 //!
-//! `sandbox-load [--seconds N] [--kill-at N] [--connections N]`
+//! `sandbox-load [--seconds N] [--kill-at N] [--connections N] [--only steady|kill|relay]`
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -348,10 +348,21 @@ fn verify(db: &Path, ok: &[u64]) -> Result<(), String> {
 fn main() {
     let mut args = std::env::args().skip(1);
     let (mut seconds, mut kill_at, mut connections) = (60u64, 30u64, 8usize);
+    let mut only: Option<String> = None;
     while let Some(a) = args.next() {
+        if a == "--only" {
+            only = args
+                .next()
+                .filter(|p| ["steady", "kill", "relay"].contains(&p.as_str()));
+            if only.is_none() {
+                eprintln!("sandbox-load: --only needs steady, kill or relay");
+                std::process::exit(2)
+            }
+            continue;
+        }
         let v: u64 = args.next().and_then(|v| v.parse().ok()).unwrap_or_else(|| {
             eprintln!(
-                "sandbox-load: {a} needs a number; usage: sandbox-load [--seconds N] [--kill-at N] [--connections N]"
+                "sandbox-load: {a} needs a number; usage: sandbox-load [--seconds N] [--kill-at N] [--connections N] [--only steady|kill|relay]"
             );
             std::process::exit(2)
         });
@@ -377,98 +388,109 @@ fn main() {
     std::fs::write(&config, load_config(&base)).expect("write the config");
     let mut failures = Vec::new();
 
+    let wanted = |p: &str| only.as_deref().is_none_or(|o| o == p);
+    let port = Arc::new(AtomicU64::new(0));
+
     // 1. Steady load.
-    let db = dir.join("steady.db");
-    let mut server = start(&bin, 0, &db, &config);
-    let port = Arc::new(AtomicU64::new(u64::from(server.port)));
-    println!(
-        "steady: {connections} connections for {seconds} s against 127.0.0.1:{}",
-        server.port
-    );
-    let mut steady = run(&port, seconds, connections, 0, "steady");
-    let _ = server.child.kill();
-    let _ = server.child.wait();
-    report("steady", &mut steady, seconds);
-    if let Err(e) = verify(&db, &steady.ok) {
-        failures.push(format!("steady: {e}"));
+    if wanted("steady") {
+        let db = dir.join("steady.db");
+        let mut server = start(&bin, 0, &db, &config);
+        port.store(u64::from(server.port), Ordering::Relaxed);
+        println!(
+            "steady: {connections} connections for {seconds} s against 127.0.0.1:{}",
+            server.port
+        );
+        let mut steady = run(&port, seconds, connections, 0, "steady");
+        let _ = server.child.kill();
+        let _ = server.child.wait();
+        report("steady", &mut steady, seconds);
+        if let Err(e) = verify(&db, &steady.ok) {
+            failures.push(format!("steady: {e}"));
+        }
     }
 
     // 2. The same, with SIGKILL and a restart mid-run.
-    let db = dir.join("kill.db");
-    let server = Arc::new(Mutex::new(start(&bin, 0, &db, &config)));
-    let fixed = server.lock().map(|s| s.port).unwrap_or(0);
-    port.store(u64::from(fixed), Ordering::Relaxed);
-    println!("kill: {connections} connections for {seconds} s; SIGKILL at {kill_at} s, then a restart on port {fixed}");
-    let killer = {
-        let (server, bin, db, config) = (server.clone(), bin.clone(), db.clone(), config.clone());
-        std::thread::spawn(move || {
-            std::thread::sleep(Duration::from_secs(kill_at));
-            if let Ok(mut s) = server.lock() {
-                let _ = s.child.kill();
-                let _ = s.child.wait();
-                println!("kill: SIGKILL sent at {kill_at} s; restarting");
-                *s = start(&bin, fixed, &db, &config);
-            }
-        })
-    };
-    let mut killed = run(&port, seconds, connections, 10_000_000, "kill");
-    let _ = killer.join();
-    if let Ok(mut s) = server.lock() {
-        let _ = s.child.kill();
-        let _ = s.child.wait();
-    }
-    report("kill", &mut killed, seconds);
-    if let Err(e) = verify(&db, &killed.ok) {
-        failures.push(format!("kill: {e}"));
+    if wanted("kill") {
+        let db = dir.join("kill.db");
+        let server = Arc::new(Mutex::new(start(&bin, 0, &db, &config)));
+        let fixed = server.lock().map(|s| s.port).unwrap_or(0);
+        port.store(u64::from(fixed), Ordering::Relaxed);
+        println!(
+            "kill: {connections} connections for {seconds} s; SIGKILL at {kill_at} s, then a restart on port {fixed}"
+        );
+        let killer = {
+            let (server, bin, db, config) = (server.clone(), bin.clone(), db.clone(), config.clone());
+            std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_secs(kill_at));
+                if let Ok(mut s) = server.lock() {
+                    let _ = s.child.kill();
+                    let _ = s.child.wait();
+                    println!("kill: SIGKILL sent at {kill_at} s; restarting");
+                    *s = start(&bin, fixed, &db, &config);
+                }
+            })
+        };
+        let mut killed = run(&port, seconds, connections, 10_000_000, "kill");
+        let _ = killer.join();
+        if let Ok(mut s) = server.lock() {
+            let _ = s.child.kill();
+            let _ = s.child.wait();
+        }
+        report("kill", &mut killed, seconds);
+        if let Err(e) = verify(&db, &killed.ok) {
+            failures.push(format!("kill: {e}"));
+        }
     }
     // 3. Through the relay in front of a sandbox, the relay killed and
     //    restarted mid-run.
-    let relay_bin = bin.with_file_name("consentry-relay");
-    let upstream_db = dir.join("upstream.db");
-    let mut upstream = start(&bin, 0, &upstream_db, &config);
-    let relay_db = dir.join("relay.db");
-    let relay_config = dir.join("relay.json");
-    let many = serde_json::json!({"requests": 100_000_000, "window_seconds": 60});
-    let relay_json = serde_json::json!({
-        "upstream": format!("http://127.0.0.1:{}", upstream.port),
-        "groups": [{"id": "acme-sms"}],
-        "limits": {"per_ip": many, "per_phone": {"requests": 100, "window_seconds": 60}, "per_prefix": many},
-        "database": relay_db,
-    });
-    std::fs::write(&relay_config, relay_json.to_string()).expect("write the relay's config");
-    let relay = Arc::new(Mutex::new(start_relay(&relay_bin, 0, &relay_config)));
-    let fixed = relay.lock().map(|s| s.port).unwrap_or(0);
-    port.store(u64::from(fixed), Ordering::Relaxed);
-    println!("relay: {connections} connections for {seconds} s through the relay on port {fixed}; SIGKILL of the relay at {kill_at} s, then a restart");
-    let killer = {
-        let (relay, relay_bin, relay_config) = (relay.clone(), relay_bin.clone(), relay_config.clone());
-        std::thread::spawn(move || {
-            std::thread::sleep(Duration::from_secs(kill_at));
-            if let Ok(mut s) = relay.lock() {
-                let _ = s.child.kill();
-                let _ = s.child.wait();
-                println!("relay: SIGKILL sent at {kill_at} s; restarting");
-                *s = start_relay(&relay_bin, fixed, &relay_config);
-            }
-        })
-    };
-    let mut relayed = run(&port, seconds, connections, 20_000_000, "relay");
-    let _ = killer.join();
-    report("relay", &mut relayed, seconds);
-    // What the relay acknowledged but had not delivered reaches the
-    // sandbox through its worker.
-    let drained = wait_until_delivered(&relay_db, Duration::from_secs(120));
-    if let Ok(mut s) = relay.lock() {
-        let _ = s.child.kill();
-        let _ = s.child.wait();
-    }
-    let _ = upstream.child.kill();
-    let _ = upstream.child.wait();
-    if let Err(e) = drained.and_then(|()| verify_ledger(&relay_db, &relayed.ok)) {
-        failures.push(format!("relay: {e}"));
-    }
-    if let Err(e) = verify(&upstream_db, &relayed.ok) {
-        failures.push(format!("relay, at the upstream: {e}"));
+    if wanted("relay") {
+        let relay_bin = bin.with_file_name("consentry-relay");
+        let upstream_db = dir.join("upstream.db");
+        let mut upstream = start(&bin, 0, &upstream_db, &config);
+        let relay_db = dir.join("relay.db");
+        let relay_config = dir.join("relay.json");
+        let many = serde_json::json!({"requests": 100_000_000, "window_seconds": 60});
+        let relay_json = serde_json::json!({
+            "upstream": format!("http://127.0.0.1:{}", upstream.port),
+            "groups": [{"id": "acme-sms"}],
+            "limits": {"per_ip": many, "per_phone": {"requests": 100, "window_seconds": 60}, "per_prefix": many},
+            "database": relay_db,
+        });
+        std::fs::write(&relay_config, relay_json.to_string()).expect("write the relay's config");
+        let relay = Arc::new(Mutex::new(start_relay(&relay_bin, 0, &relay_config)));
+        let fixed = relay.lock().map(|s| s.port).unwrap_or(0);
+        port.store(u64::from(fixed), Ordering::Relaxed);
+        println!("relay: {connections} connections for {seconds} s through the relay on port {fixed}; SIGKILL of the relay at {kill_at} s, then a restart");
+        let killer = {
+            let (relay, relay_bin, relay_config) = (relay.clone(), relay_bin.clone(), relay_config.clone());
+            std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_secs(kill_at));
+                if let Ok(mut s) = relay.lock() {
+                    let _ = s.child.kill();
+                    let _ = s.child.wait();
+                    println!("relay: SIGKILL sent at {kill_at} s; restarting");
+                    *s = start_relay(&relay_bin, fixed, &relay_config);
+                }
+            })
+        };
+        let mut relayed = run(&port, seconds, connections, 20_000_000, "relay");
+        let _ = killer.join();
+        report("relay", &mut relayed, seconds);
+        // What the relay acknowledged but had not delivered reaches the
+        // sandbox through its worker.
+        let drained = wait_until_delivered(&relay_db, Duration::from_secs(120));
+        if let Ok(mut s) = relay.lock() {
+            let _ = s.child.kill();
+            let _ = s.child.wait();
+        }
+        let _ = upstream.child.kill();
+        let _ = upstream.child.wait();
+        if let Err(e) = drained.and_then(|()| verify_ledger(&relay_db, &relayed.ok)) {
+            failures.push(format!("relay: {e}"));
+        }
+        if let Err(e) = verify(&upstream_db, &relayed.ok) {
+            failures.push(format!("relay, at the upstream: {e}"));
+        }
     }
     let _ = std::fs::remove_dir_all(&dir);
     if !failures.is_empty() {
