@@ -8,6 +8,7 @@ import { sizes, MARKERS } from "../../scripts/size.mjs";
 import { SERVER_COMMAND } from "./harness.mjs";
 import { readSection } from "../../scripts/readme.mjs";
 import { report, MARKERS as BENCH_MARKERS } from "../../bench/run.mjs";
+import { report as load, MARKERS as LOAD_MARKERS } from "../../bench/load.mjs";
 
 test("the inline snippets stay within 1,536 bytes", () => {
   for (const file of ["dist/snippet.min.js", "dist/snippet-consent-mode.min.js"]) {
@@ -47,6 +48,10 @@ test("the README's size table is this build's (npm run size -- --write)", () => 
 
 test("the README's benchmark figures are bench/results.json's (npm run bench writes both)", () => {
   assert.equal(readSection(BENCH_MARKERS), report(JSON.parse(readFileSync("bench/results.json", "utf8"))));
+});
+
+test("the README's load figures are bench/load.json's (npm run load writes both)", () => {
+  assert.equal(readSection(LOAD_MARKERS), load(JSON.parse(readFileSync("bench/load.json", "utf8"))));
 });
 
 test("the README starts the sandbox with npm run demo's command line", () => {

@@ -13,6 +13,9 @@
 //! once and reach the sandbox once.
 //!
 //! `sandbox-load [--seconds N] [--kill-at N] [--connections N] [--only steady|kill|relay]`
+//!
+//! A full run (all three phases) writes its figures to `bench/load.json`,
+//! from which `node bench/load.mjs` writes the README's table.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -242,7 +245,8 @@ fn run(port: &Arc<AtomicU64>, seconds: u64, connections: usize, first: u64, labe
     phase
 }
 
-fn report(name: &str, p: &mut Phase, seconds: u64) {
+/// Prints phase `name`'s figures and returns them for `bench/load.json`.
+fn report(name: &str, p: &mut Phase, seconds: u64) -> serde_json::Value {
     p.latencies_us.sort_unstable();
     let pct = |q: f64| {
         let i = ((p.latencies_us.len() as f64 - 1.0) * q).round() as usize;
@@ -259,6 +263,19 @@ fn report(name: &str, p: &mut Phase, seconds: u64) {
         p.retries,
         p.failed
     );
+    let ms = |q: f64| (pct(q) * 10.0).round() / 10.0;
+    serde_json::json!({
+        "phase": name,
+        "seconds": seconds,
+        "acknowledged": p.ok.len(),
+        "per_second": (p.ok.len() as f64 / seconds as f64).round(),
+        "slowest_second": min,
+        "p50_ms": ms(0.5),
+        "p99_ms": ms(0.99),
+        "max_ms": ms(1.0),
+        "retries": p.retries,
+        "given_up": p.failed,
+    })
 }
 
 /// Waits until the relay's store holds no undelivered request.
@@ -295,25 +312,22 @@ fn counts(db: &Path, sql: &str) -> Result<HashMap<String, i64>, String> {
     rows.collect::<Result<_, _>>().map_err(|e| e.to_string())
 }
 
-/// Every number the relay acknowledged is in its ledger once, and the
-/// chain holds.
-fn verify_ledger(db: &Path, ok: &[u64]) -> Result<(), String> {
+/// Lost and twice: acknowledged numbers missing from the relay's ledger,
+/// and in it more than once. `Err` when the chain does not hold.
+fn verify_ledger(db: &Path, ok: &[u64]) -> Result<(usize, usize), String> {
     let counts = counts(db, "SELECT phone, COUNT(*) FROM ledger GROUP BY phone")?;
-    let wrong: Vec<String> = ok
-        .iter()
-        .map(|i| phone(*i))
-        .filter(|p| counts.get(p) != Some(&1))
-        .collect();
+    let n = |p: &String| counts.get(p).copied().unwrap_or(0);
+    let phones: Vec<String> = ok.iter().map(|i| phone(*i)).collect();
+    let lost = phones.iter().filter(|p| n(p) == 0).count();
+    let twice = phones.iter().filter(|p| n(p) > 1).count();
     let intact = consentry_sandbox::ledger::Ledger::open(&db.to_string_lossy())?.verify()?;
-    println!("checked {} acknowledged numbers in the relay's ledger ({intact} entries, chain intact): {} not there exactly once", ok.len(), wrong.len());
-    match wrong.first() {
-        None => Ok(()),
-        Some(p) => Err(format!("{p} is not in the ledger exactly once")),
-    }
+    println!("checked {} acknowledged numbers in the relay's ledger ({intact} entries, chain intact): {lost} missing, {twice} more than once", ok.len());
+    Ok((lost, twice))
 }
 
-/// Every number that got a 201 is in the database once, with one consent-log entry.
-fn verify(db: &Path, ok: &[u64]) -> Result<(), String> {
+/// Lost and twice: numbers that got a 201 and are not in the database with
+/// a consent-log entry, and those logged more than once.
+fn verify(db: &Path, ok: &[u64]) -> Result<(usize, usize), String> {
     let numbers = counts(
         db,
         "SELECT phone, COUNT(*) FROM numbers WHERE group_id = 'acme-sms' GROUP BY phone",
@@ -322,27 +336,54 @@ fn verify(db: &Path, ok: &[u64]) -> Result<(), String> {
         db,
         "SELECT phone, COUNT(*) FROM consent_log WHERE group_id = 'acme-sms' GROUP BY phone",
     )?;
-    let mut missing = Vec::new();
-    let mut twice = Vec::new();
+    let (mut lost, mut twice) = (0, 0);
     for i in ok {
         let p = phone(*i);
         match (numbers.get(&p), log.get(&p)) {
             (Some(1), Some(1)) => {}
-            (Some(1), Some(_)) => twice.push(p),
-            _ => missing.push(p),
+            (Some(1), Some(_)) => twice += 1,
+            _ => lost += 1,
         }
     }
     println!(
-        "checked {} acknowledged numbers in {}: {} missing, {} logged twice",
+        "checked {} acknowledged numbers in {}: {lost} missing, {twice} logged twice",
         ok.len(),
         db.display(),
-        missing.len(),
-        twice.len()
     );
-    match (missing.first(), twice.first()) {
-        (None, None) => Ok(()),
-        (m, t) => Err(format!("lost {m:?}, twice {t:?}")),
+    Ok((lost, twice))
+}
+
+/// Adds the check's `lost` and `twice` to a phase's figures; a failure when
+/// the check failed or found any.
+fn checked(figures: &mut serde_json::Value, checks: &[Result<(usize, usize), String>], failures: &mut Vec<String>) {
+    let (mut lost, mut twice) = (0, 0);
+    for c in checks {
+        match c {
+            Ok((l, t)) => {
+                lost += l;
+                twice += t;
+            }
+            Err(e) => failures.push(format!("{}: {e}", figures["phase"])),
+        }
     }
+    if lost + twice > 0 {
+        failures.push(format!("{}: {lost} lost, {twice} twice", figures["phase"]));
+    }
+    figures["lost"] = lost.into();
+    figures["twice"] = twice.into();
+}
+
+/// The CPU's model name, from /proc/cpuinfo.
+fn cpu() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|t| {
+            t.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|m| m.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".to_string())
 }
 
 fn main() {
@@ -388,6 +429,7 @@ fn main() {
     std::fs::write(&config, load_config(&base)).expect("write the config");
     let mut failures = Vec::new();
 
+    let mut phases = Vec::new();
     let wanted = |p: &str| only.as_deref().is_none_or(|o| o == p);
     let port = Arc::new(AtomicU64::new(0));
 
@@ -403,10 +445,9 @@ fn main() {
         let mut steady = run(&port, seconds, connections, 0, "steady");
         let _ = server.child.kill();
         let _ = server.child.wait();
-        report("steady", &mut steady, seconds);
-        if let Err(e) = verify(&db, &steady.ok) {
-            failures.push(format!("steady: {e}"));
-        }
+        let mut figures = report("steady", &mut steady, seconds);
+        checked(&mut figures, &[verify(&db, &steady.ok)], &mut failures);
+        phases.push(figures);
     }
 
     // 2. The same, with SIGKILL and a restart mid-run.
@@ -436,10 +477,9 @@ fn main() {
             let _ = s.child.kill();
             let _ = s.child.wait();
         }
-        report("kill", &mut killed, seconds);
-        if let Err(e) = verify(&db, &killed.ok) {
-            failures.push(format!("kill: {e}"));
-        }
+        let mut figures = report("kill", &mut killed, seconds);
+        checked(&mut figures, &[verify(&db, &killed.ok)], &mut failures);
+        phases.push(figures);
     }
     // 3. Through the relay in front of a sandbox, the relay killed and
     //    restarted mid-run.
@@ -475,7 +515,7 @@ fn main() {
         };
         let mut relayed = run(&port, seconds, connections, 20_000_000, "relay");
         let _ = killer.join();
-        report("relay", &mut relayed, seconds);
+        let mut figures = report("relay", &mut relayed, seconds);
         // What the relay acknowledged but had not delivered reaches the
         // sandbox through its worker.
         let drained = wait_until_delivered(&relay_db, Duration::from_secs(120));
@@ -485,14 +525,29 @@ fn main() {
         }
         let _ = upstream.child.kill();
         let _ = upstream.child.wait();
-        if let Err(e) = drained.and_then(|()| verify_ledger(&relay_db, &relayed.ok)) {
-            failures.push(format!("relay: {e}"));
-        }
-        if let Err(e) = verify(&upstream_db, &relayed.ok) {
-            failures.push(format!("relay, at the upstream: {e}"));
-        }
+        let checks = [
+            drained.and_then(|()| verify_ledger(&relay_db, &relayed.ok)),
+            verify(&upstream_db, &relayed.ok).map_err(|e| format!("at the upstream: {e}")),
+        ];
+        checked(&mut figures, &checks, &mut failures);
+        phases.push(figures);
     }
     let _ = std::fs::remove_dir_all(&dir);
+    if only.is_none() {
+        let out = root.canonicalize().unwrap_or(root.clone()).join("bench/load.json");
+        let results = serde_json::json!({
+            "machine": { "cpu": cpu(), "cores": std::thread::available_parallelism().map_or(0, |n| n.get()) },
+            "options": { "seconds": seconds, "kill_at": kill_at, "connections": connections },
+            "phases": phases,
+        });
+        match serde_json::to_string_pretty(&results).map(|t| std::fs::write(&out, t + "\n")) {
+            Ok(Ok(())) => println!(
+                "wrote {}; node bench/load.mjs writes the README's table from it",
+                out.display()
+            ),
+            _ => failures.push(format!("could not write {}", out.display())),
+        }
+    }
     if !failures.is_empty() {
         eprintln!("sandbox-load: FAILED: {}", failures.join("; "));
         std::process::exit(1);
