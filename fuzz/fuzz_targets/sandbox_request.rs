@@ -42,6 +42,7 @@ fuzz_target!(|data: &[u8]| {
         body,
         idempotency_key: None,
         authorization: None,
+        page: None,
         origin: Origin::default(),
         now: 1_800_000_000_000,
     };

@@ -32,6 +32,8 @@ pub struct Request<'a> {
     pub idempotency_key: Option<&'a str>,
     /// The `Authorization` header.
     pub authorization: Option<&'a str>,
+    /// The `Origin` header: the page that asked.
+    pub page: Option<&'a str>,
     /// Who asked.
     pub origin: Origin,
     /// When, ms since the epoch.
@@ -71,7 +73,12 @@ fn authorized(service: &Service, req: &Request) -> bool {
     let Some(secret) = &service.config.shared_secret else {
         return true;
     };
-    if req.path.starts_with("/sandbox/") && req.path != "/sandbox/import" {
+    // The sandbox's own reads and the simulated phone are open; what
+    // changes numbers, spends the quota or buys it is the site's.
+    let admin = req.path == "/sandbox/import"
+        || req.path == "/sandbox/quota/tickets"
+        || (req.path.starts_with("/sandbox/messages") && req.method != "GET");
+    if req.path.starts_with("/sandbox/") && !admin {
         return true;
     }
     let given = req
@@ -92,7 +99,7 @@ pub fn too_many(seconds: u64) -> Reply {
 
 /// Routes a request to its endpoint; `None` when the path is not the API's.
 pub fn handle(service: &Service, req: &Request) -> Option<Reply> {
-    let api = ["/subscription/", "/v2/", "/users/", "/sandbox/"];
+    let api = ["/subscription/", "/v2/", "/users/", "/sandbox/", "/verify/"];
     if api.iter().any(|p| req.path.starts_with(p)) && !authorized(service, req) {
         return Some((
             401,
@@ -109,24 +116,207 @@ pub fn handle(service: &Service, req: &Request) -> Option<Reply> {
         ("POST", "/sandbox/import") => import(service, req),
         ("GET", "/subscription/status/get") => status_get(service, req),
         ("GET", "/sandbox/outbox") => phone_query(req).and_then(|p| {
-            service.outbox(&p).map(|m| (200, json!({ "phone": p, "messages": m }))).map_err(server_error)
+            service
+                .outbox(&p)
+                .map(|m| (200, json!({ "phone": p, "messages": m })))
+                .map_err(server_error)
         }),
         ("GET", "/sandbox/consent-log") => phone_query(req).and_then(|p| {
-            service.consent_log(&p).map(|e| (200, json!({ "phone": p, "entries": e }))).map_err(server_error)
+            service
+                .consent_log(&p)
+                .map(|e| (200, json!({ "phone": p, "entries": e })))
+                .map_err(server_error)
         }),
         ("GET", "/sandbox/relay") => Ok((200, json!({ "url": service.relay }))),
-        ("GET", "/sandbox/clock") => Ok((200, json!({ "now": req.now, "test_clock": service.advance(0).is_some() }))),
+        ("GET", "/sandbox/clock") => Ok((
+            200,
+            json!({ "now": req.now, "test_clock": service.advance(0).is_some() }),
+        )),
         ("POST", "/sandbox/clock") => json_body().and_then(|b| clock(service, req, &b)),
-        ("GET", "/sandbox/quota") => service
-            .quota()
-            .map(|q| (200, json!({ "total": q.total, "remaining": q.remaining, "ticket_size": crate::config::TICKET_MESSAGES })))
-            .map_err(server_error),
-        (_, p) if api.iter().any(|a| p.starts_with(a)) => {
-            Err((405, json!({ "message": format!("{} {} is not supported", req.method, req.path) })))
+        ("GET", "/sandbox/quota") => service.quota_report().map(|q| (200, q)).map_err(server_error),
+        ("POST", "/sandbox/quota/tickets") => json_body().and_then(|b| tickets(service, req, &b)),
+        ("GET", "/sandbox/members") => {
+            let group = query_param(req.query, "subscription_group_id").unwrap_or_default();
+            service.members(&group, req.now).map_err(server_error)
         }
+        ("POST", "/sandbox/messages") => json_body().and_then(|b| message(service, req, &b)),
+        ("GET", "/sandbox/messages") => service
+            .deliver_due(req.now)
+            .and_then(|()| service.messages())
+            .map(|m| (200, m))
+            .map_err(server_error),
+        ("DELETE", p) if p.starts_with("/sandbox/messages/") => match p["/sandbox/messages/".len()..].parse::<i64>() {
+            Ok(id) => service.cancel_message(id).map_err(server_error),
+            Err(_) => Err(bad(
+                "invalid message id",
+                vec![format!("{p:?} does not end in a message id")],
+            )),
+        },
+        ("POST", "/verify/start") => json_body().and_then(|b| verify_start(service, req, &b)),
+        ("POST", "/verify/check") => json_body().and_then(|b| verify_check(service, req, &b)),
+        ("POST", "/verify/token") => json_body().and_then(|b| {
+            let mut errors = Vec::new();
+            match text(&b, "", "token", &mut errors) {
+                Some(t) if errors.is_empty() => Ok(service.token_claims(t, req.now)),
+                _ => Err(bad(
+                    "invalid request",
+                    vec!["token is missing; expected the token a check answered".into()],
+                )),
+            }
+        }),
+        ("GET", "/verify/jwks.json") => Ok((200, service.jwks())),
+        (_, p) if api.iter().any(|a| p.starts_with(a)) => Err((
+            405,
+            json!({ "message": format!("{} {} is not supported", req.method, req.path) }),
+        )),
         _ => return None,
     };
     Some(reply.unwrap_or_else(|e| e))
+}
+
+/// The host of the page that asked (from `Origin`), for WebOTP's line.
+fn page_host(req: &Request) -> Option<String> {
+    let origin = req.page?;
+    let host = origin.split_once("://")?.1;
+    (!host.is_empty() && host.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b)))
+        .then(|| host.to_string())
+}
+
+fn verify_start(service: &Service, req: &Request, body: &Value) -> Result<Reply, Reply> {
+    let mut errors = Vec::new();
+    let phone = text(body, "", "phone", &mut errors);
+    let purpose = text(body, "", "purpose", &mut errors);
+    let locale = text(body, "", "locale", &mut errors).unwrap_or("en");
+    if phone.is_none() {
+        errors.push("phone is missing; expected an E.164 number such as \"+14155552671\"".into());
+    }
+    let purpose = purpose.and_then(crate::verify::Purpose::parse);
+    if purpose.is_none() {
+        errors.push(format!(
+            "purpose is {}; expected \"signup\" or \"login\"",
+            body.get("purpose").map_or("missing".into(), shown)
+        ));
+    }
+    match (phone, purpose) {
+        (Some(phone), Some(purpose)) if errors.is_empty() => service
+            .verify_start(
+                phone,
+                purpose,
+                locale,
+                page_host(req).as_deref(),
+                &req.origin.ip,
+                req.now,
+            )
+            .map_err(server_error),
+        _ => Err(bad("invalid request", errors)),
+    }
+}
+
+fn verify_check(service: &Service, req: &Request, body: &Value) -> Result<Reply, Reply> {
+    let mut errors = Vec::new();
+    let phone = text(body, "", "phone", &mut errors);
+    let code = text(body, "", "code", &mut errors);
+    if phone.is_none() {
+        errors.push("phone is missing; expected the number the code was sent to".into());
+    }
+    match code {
+        Some(c) if c.len() == 6 && c.bytes().all(|b| b.is_ascii_digit()) => {}
+        _ => errors.push(format!(
+            "code is {}; expected the 6 digits of the text",
+            body.get("code").map_or("missing".into(), shown)
+        )),
+    }
+    match (phone, code) {
+        (Some(phone), Some(code)) if errors.is_empty() => {
+            service.verify_check(phone, code, req.now).map_err(server_error)
+        }
+        _ => Err(bad("invalid request", errors)),
+    }
+}
+
+fn tickets(service: &Service, req: &Request, body: &Value) -> Result<Reply, Reply> {
+    match body.get("count").and_then(Value::as_i64) {
+        Some(count) => service.buy_tickets(count, req.now).map_err(server_error),
+        None => Err(bad(
+            "invalid request",
+            vec![format!(
+                "count is {}; expected a whole number of tickets from 1 to {}",
+                body.get("count").map_or("missing".into(), shown),
+                crate::members::MAX_TICKETS
+            )],
+        )),
+    }
+}
+
+fn message(service: &Service, req: &Request, body: &Value) -> Result<Reply, Reply> {
+    let mut errors = Vec::new();
+    let group = text(body, "", "subscription_group_id", &mut errors);
+    let from = text(body, "", "from", &mut errors);
+    let message_text = text(body, "", "text", &mut errors);
+    for (name, value) in [("subscription_group_id", group), ("from", from), ("text", message_text)] {
+        if value.is_none() && !errors.iter().any(|e| e.starts_with(name)) {
+            errors.push(format!("{name} is missing"));
+        }
+    }
+    let to = match body.get("to") {
+        Some(Value::String(s)) if s == "all" => None,
+        Some(Value::Array(list)) if !list.is_empty() && list.len() <= 10_000 => {
+            let mut phones = Vec::new();
+            for (i, v) in list.iter().enumerate() {
+                match v.as_str().map(|p| (p, e164(p))) {
+                    Some((p, Ok(_))) => phones.push(p.to_string()),
+                    Some((_, Err(e))) => errors.push(format!("to[{i}]: {e}")),
+                    None => errors.push(format!("to[{i}] is {}; expected an E.164 number", shown(v))),
+                }
+            }
+            Some(phones)
+        }
+        other => {
+            errors.push(format!(
+                "to is {}; expected \"all\" or a list of 1 to 10,000 E.164 numbers",
+                other.map_or("missing".into(), shown)
+            ));
+            None
+        }
+    };
+    let send_at = match body.get("send_at") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => match crate::messages::parse_iso(s) {
+            Some(ms) => Some(ms),
+            None => {
+                errors.push(format!(
+                    "send_at is {s:?}; expected ISO 8601 with a zone, e.g. \"2026-12-01T18:30:00Z\""
+                ));
+                None
+            }
+        },
+        Some(v) => {
+            errors.push(format!("send_at is {}; expected an ISO 8601 string", shown(v)));
+            None
+        }
+    };
+    let advertising = match body.get("advertising") {
+        None => true,
+        Some(Value::Bool(b)) => *b,
+        Some(v) => {
+            errors.push(format!("advertising is {}; expected true or false", shown(v)));
+            true
+        }
+    };
+    if !errors.is_empty() {
+        return Err(bad("invalid request", errors));
+    }
+    let m = crate::members::NewMessage {
+        group_id: group.unwrap_or_default().to_string(),
+        to,
+        from: from.unwrap_or_default().to_string(),
+        text: message_text.unwrap_or_default().to_string(),
+        send_at,
+        advertising,
+    };
+    let reply = service.queue_message(&m, req.now).map_err(server_error)?;
+    service.deliver_due(req.now).map_err(server_error)?;
+    Ok(reply)
 }
 
 fn server_error(e: String) -> Reply {
@@ -307,7 +497,11 @@ fn clock(service: &Service, req: &Request, body: &Value) -> Result<Reply, Reply>
         }
     };
     match service.advance(ms) {
-        Some(()) => Ok((200, json!({ "now": req.now + ms }))),
+        Some(()) => {
+            // What falls due in the time skipped goes out now.
+            service.deliver_due(req.now + ms).map_err(server_error)?;
+            Ok((200, json!({ "now": req.now + ms })))
+        }
         None => Err((
             409,
             json!({ "message": "the sandbox clock is off: start the server with --test-clock to move it" }),

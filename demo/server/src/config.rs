@@ -15,6 +15,20 @@
 //! `limits.rs`; these are the defaults but for per_phone 10 and per_prefix
 //! 100 an hour) and `"shared_secret"` (16 characters or more).
 //!
+//! Phone verification and messages to members (issue 15), all optional:
+//! `"quota_low": 100` (answers warn below this many messages left),
+//! `"verification": {"brand": "Acme", "countries": ["US", "KR"],
+//! "code_ttl_seconds": 600, "max_checks": 5, "per_hour": 5,
+//! "resend_seconds": 30, "token_ttl_seconds": 300}`, `"senders":
+//! [{"number": "+15555550100", "name": "Acme"}]` (the registered sender
+//! numbers), `"message_rules": {"us_quiet_hours": true, "kr_advertising":
+//! true}` (see `messages.rs`) and a group's `"max_text": 79` (characters
+//! of a message to members).
+//!
+//! `quota_tickets` is the first grant only: it is recorded as a purchase
+//! when the database is new, and tickets bought later
+//! (`POST /sandbox/quota/tickets`) add to it in the database.
+//!
 //! Groups without `keywords` get the standard English categories; listed
 //! categories are added to them, and a listed standard category of the same
 //! language replaces the default one, except opt-out: its listed words add
@@ -40,6 +54,63 @@ struct FileConfig {
     limits: FileLimits,
     #[serde(default)]
     shared_secret: Option<String>,
+    #[serde(default = "hundred")]
+    quota_low: i64,
+    #[serde(default)]
+    verification: FileVerification,
+    #[serde(default)]
+    senders: Vec<Sender>,
+    #[serde(default)]
+    message_rules: FileRules,
+}
+
+fn hundred() -> i64 {
+    100
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileVerification {
+    brand: Option<String>,
+    #[serde(default)]
+    countries: Vec<String>,
+    code_ttl_seconds: Option<i64>,
+    max_checks: Option<u32>,
+    per_hour: Option<usize>,
+    resend_seconds: Option<i64>,
+    token_ttl_seconds: Option<i64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileRules {
+    #[serde(default = "yes")]
+    us_quiet_hours: bool,
+    #[serde(default = "yes")]
+    kr_advertising: bool,
+}
+
+impl Default for FileRules {
+    fn default() -> FileRules {
+        FileRules {
+            us_quiet_hours: true,
+            kr_advertising: true,
+        }
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A registered sender number.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Sender {
+    /// E.164.
+    pub number: String,
+    /// The name texts carry (Korea's advertising rule checks for it).
+    pub name: String,
 }
 
 /// The optional `limits` of a configuration file (the sandbox's and the
@@ -100,6 +171,12 @@ struct FileGroup {
     double_opt_in: FileDoubleOptIn,
     #[serde(default)]
     keywords: Vec<FileCategory>,
+    #[serde(default = "seventy_nine")]
+    max_text: usize,
+}
+
+fn seventy_nine() -> usize {
+    79
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -154,6 +231,8 @@ pub struct Group {
     pub prompts: BTreeMap<String, String>,
     /// The keyword categories.
     pub keywords: Keywords,
+    /// The longest message to members, in characters.
+    pub max_text: usize,
 }
 
 impl Group {
@@ -179,6 +258,18 @@ pub struct Config {
     pub limits: Limits,
     /// When set, the Braze-compatible endpoints need `Authorization: Bearer <secret>`.
     pub shared_secret: Option<String>,
+    /// Answers warn when fewer messages than this are left.
+    pub quota_low: i64,
+    /// The name in verification texts ("[Acme] Your code is ...").
+    pub brand: String,
+    /// ISO codes of the countries whose numbers may be verified (empty: any).
+    pub verify_countries: Vec<String>,
+    /// The verification limits.
+    pub verify: crate::verify::Rules,
+    /// The registered sender numbers.
+    pub senders: Vec<Sender>,
+    /// The per-country rules of messages to members.
+    pub message_rules: crate::messages::Rules,
 }
 
 impl Config {
@@ -277,17 +368,89 @@ impl Config {
                 double_opt_in: g.double_opt_in.enabled,
                 prompts: g.double_opt_in.prompt,
                 keywords,
+                max_text: g.max_text,
             });
+            if !(1..=1600).contains(&g.max_text) {
+                return Err(format!("{at}: max_text is {}; expected 1 to 1600", g.max_text));
+            }
         }
         let limits = file.limits.limits("sandbox config")?;
         if file.shared_secret.as_ref().is_some_and(|s| s.len() < 16) {
             return Err("sandbox config: shared_secret is shorter than 16 characters".into());
+        }
+        let v = file.verification;
+        let d = crate::verify::Rules::default();
+        let seconds = |name: &str, value: Option<i64>, default: i64, max: i64| match value {
+            None => Ok(default),
+            Some(s) if (1..=max).contains(&s) => Ok(s * 1000),
+            Some(s) => Err(format!(
+                "sandbox config: verification.{name} is {s}; expected 1 to {max}"
+            )),
+        };
+        let verify = crate::verify::Rules {
+            code_ttl_ms: seconds("code_ttl_seconds", v.code_ttl_seconds, d.code_ttl_ms, 86_400)?,
+            resend_ms: seconds("resend_seconds", v.resend_seconds, d.resend_ms, 3_600)?,
+            token_ttl_ms: seconds("token_ttl_seconds", v.token_ttl_seconds, d.token_ttl_ms, 86_400)?,
+            max_checks: match v.max_checks {
+                None => d.max_checks,
+                Some(n @ 1..=20) => n,
+                Some(n) => {
+                    return Err(format!(
+                        "sandbox config: verification.max_checks is {n}; expected 1 to 20"
+                    ))
+                }
+            },
+            per_hour: match v.per_hour {
+                None => d.per_hour,
+                Some(n @ 1..=60) => n,
+                Some(n) => {
+                    return Err(format!(
+                        "sandbox config: verification.per_hour is {n}; expected 1 to 60"
+                    ))
+                }
+            },
+        };
+        for c in &v.countries {
+            if c.len() != 2 || !c.bytes().all(|b| b.is_ascii_uppercase()) {
+                return Err(format!(
+                    "sandbox config: verification.countries has {c:?}; expected ISO codes such as \"US\""
+                ));
+            }
+        }
+        let brand = v.brand.unwrap_or_else(|| "Acme".to_string());
+        if brand.is_empty() || brand.chars().count() > 20 {
+            return Err(format!(
+                "sandbox config: verification.brand is {brand:?}; expected 1 to 20 characters"
+            ));
+        }
+        for s in &file.senders {
+            if let Err(e) = crate::braze::e164(&s.number) {
+                return Err(format!("sandbox config: senders: {e}"));
+            }
+            if s.name.is_empty() {
+                return Err(format!("sandbox config: sender {} needs a name", s.number));
+            }
+        }
+        if file.quota_low < 0 {
+            return Err(format!(
+                "sandbox config: quota_low is {}; expected 0 or more",
+                file.quota_low
+            ));
         }
         Ok(Config {
             quota_messages: file.quota_tickets * TICKET_MESSAGES,
             groups,
             limits,
             shared_secret: file.shared_secret,
+            quota_low: file.quota_low,
+            brand,
+            verify_countries: v.countries,
+            verify,
+            senders: file.senders,
+            message_rules: crate::messages::Rules {
+                us_quiet_hours: file.message_rules.us_quiet_hours,
+                kr_advertising: file.message_rules.kr_advertising,
+            },
         })
     }
 }

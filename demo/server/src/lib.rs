@@ -13,6 +13,7 @@ pub mod keywords;
 pub mod ledger;
 pub mod ledger_pg;
 pub mod limits;
+pub mod members;
 pub mod messages;
 pub mod relay;
 pub mod segments;

@@ -68,6 +68,13 @@ fn fail(message: String) -> ! {
     std::process::exit(2);
 }
 
+/// The system's time, ms since the epoch.
+fn system_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
 fn main() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
     let opts = options(&root).unwrap_or_else(|e| fail(e));
@@ -95,7 +102,16 @@ fn main() {
     if let Some((_, start)) = relay {
         std::thread::spawn(start);
     }
-    let service = service.with_relay(relay_url);
+    let service = std::sync::Arc::new(service.with_relay(relay_url));
+    // Messages to members that fall due (scheduled, or deferred by a
+    // country's hours) go out within a second.
+    let scheduler = std::sync::Arc::clone(&service);
+    std::thread::spawn(move || loop {
+        std::thread::sleep(std::time::Duration::from_secs(1));
+        if let Err(e) = scheduler.deliver_due(scheduler.now(system_ms())) {
+            eprintln!("messages to members: {e}");
+        }
+    });
     http::serve(listener, api::MAX_BODY_BYTES, move |request| {
         handle(request, &service, &root)
     });
@@ -150,11 +166,7 @@ fn handle(request: Incoming, service: &service::Service, root: &Path) -> Outgoin
         user_agent: request.header("User-Agent").unwrap_or_default().to_string(),
         ..Default::default()
     };
-    let now = service.now(
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis() as i64),
-    );
+    let now = service.now(system_ms());
     let reply = match &request.body {
         None => Some((
             413,
@@ -169,6 +181,7 @@ fn handle(request: Incoming, service: &service::Service, root: &Path) -> Outgoin
                 body,
                 idempotency_key: request.header("Idempotency-Key"),
                 authorization: request.header("Authorization"),
+                page: request.header("Origin"),
                 origin,
                 now,
             },

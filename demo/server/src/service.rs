@@ -121,11 +121,34 @@ pub struct Quota {
     pub remaining: i64,
 }
 
+/// What a text is paid for, for the quota's use by kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Paid {
+    /// The double-opt-in workflow's prompts, confirmations and replies.
+    Workflow,
+    /// Verification codes.
+    Verification,
+    /// Messages to members.
+    Members,
+}
+
+impl Paid {
+    /// Its name in the database and the answers.
+    pub fn name(self) -> &'static str {
+        match self {
+            Paid::Workflow => "workflow",
+            Paid::Verification => "verification",
+            Paid::Members => "members",
+        }
+    }
+}
+
 /// The service over one SQLite file.
 pub struct Service {
     /// The groups and quota.
     pub config: Config,
-    db: Db,
+    pub(crate) db: Db,
+    pub(crate) keys: crate::verify::Keys,
     limiter: Mutex<Limiter>,
     /// With `--test-clock`: how far the sandbox's clock is ahead of the
     /// system's, in ms (`POST /sandbox/clock` moves it forward).
@@ -143,7 +166,7 @@ fn state_name(s: State) -> &'static str {
     }
 }
 
-fn db_error(e: rusqlite::Error) -> String {
+pub(crate) fn db_error(e: rusqlite::Error) -> String {
     format!("database: {e}")
 }
 
@@ -166,19 +189,64 @@ impl Service {
                user_agent TEXT NOT NULL);
              CREATE TABLE IF NOT EXISTS quota (id INTEGER PRIMARY KEY CHECK (id = 1), total INTEGER NOT NULL, used INTEGER NOT NULL);
              CREATE TABLE IF NOT EXISTS idempotency (key TEXT PRIMARY KEY, status INTEGER NOT NULL, body TEXT NOT NULL);
-             CREATE TABLE IF NOT EXISTS profiles (external_id TEXT PRIMARY KEY, phone TEXT, email TEXT);",
+             CREATE TABLE IF NOT EXISTS profiles (external_id TEXT PRIMARY KEY, phone TEXT, email TEXT);
+             CREATE TABLE IF NOT EXISTS tickets (
+               id INTEGER PRIMARY KEY, count INTEGER NOT NULL, messages INTEGER NOT NULL, time INTEGER NOT NULL,
+               source TEXT NOT NULL);
+             CREATE TABLE IF NOT EXISTS usage (kind TEXT PRIMARY KEY, used INTEGER NOT NULL);
+             CREATE TABLE IF NOT EXISTS codes (
+               id INTEGER PRIMARY KEY, phone TEXT NOT NULL, purpose TEXT NOT NULL, tag BLOB NOT NULL,
+               sent INTEGER NOT NULL, expires INTEGER NOT NULL, checks INTEGER NOT NULL DEFAULT 0,
+               open INTEGER NOT NULL);
+             CREATE INDEX IF NOT EXISTS codes_phone ON codes (phone, sent);
+             CREATE TABLE IF NOT EXISTS members (phone TEXT PRIMARY KEY, signed_up INTEGER NOT NULL, last_login INTEGER);
+             CREATE TABLE IF NOT EXISTS messages (
+               id INTEGER PRIMARY KEY, group_id TEXT NOT NULL, sender TEXT NOT NULL, text TEXT NOT NULL,
+               advertising INTEGER NOT NULL, created INTEGER NOT NULL, send_at INTEGER NOT NULL,
+               status TEXT NOT NULL);
+             CREATE TABLE IF NOT EXISTS recipients (
+               message_id INTEGER NOT NULL, phone TEXT NOT NULL, status TEXT NOT NULL, reason TEXT,
+               due INTEGER, time INTEGER, PRIMARY KEY (message_id, phone));",
         )?;
         db.write(|db| {
-            db.execute(
-                "INSERT INTO quota (id, total, used) VALUES (1, ?1, 0) ON CONFLICT (id) DO UPDATE SET total = ?1",
-                params![config.quota_messages],
-            )
-            .map_err(db_error)
+            // Databases from before the quota's use by kind.
+            let kinds: bool = db
+                .prepare("SELECT 1 FROM pragma_table_info('outbox') WHERE name = 'kind'")
+                .and_then(|mut s| s.exists([]))
+                .map_err(db_error)?;
+            if !kinds {
+                db.execute_batch("ALTER TABLE outbox ADD COLUMN kind TEXT NOT NULL DEFAULT 'workflow'")
+                    .map_err(db_error)?;
+            }
+            // The configuration's tickets are the first grant, recorded
+            // once: later purchases live in the database.
+            let bought: i64 = db
+                .query_row("SELECT COUNT(*) FROM tickets", [], |r| r.get(0))
+                .map_err(db_error)?;
+            if bought == 0 {
+                db.execute(
+                    "INSERT INTO tickets (count, messages, time, source) VALUES (?1, ?2, 0, 'configuration')",
+                    params![
+                        config.quota_messages / crate::config::TICKET_MESSAGES,
+                        config.quota_messages
+                    ],
+                )
+                .map_err(db_error)?;
+                db.execute(
+                    "INSERT INTO quota (id, total, used) VALUES (1, ?1, 0) ON CONFLICT (id) DO UPDATE SET total = ?1",
+                    params![config.quota_messages],
+                )
+                .map_err(db_error)?;
+            }
+            Ok(())
         })?;
+        let secret = std::env::var("CONSENTRY_VERIFY_SECRET").ok().filter(|s| !s.is_empty());
+        let keys = crate::verify::Keys::new(secret.as_deref())?;
         Ok(Service {
             limiter: Mutex::new(Limiter::new(config.limits)),
             config,
             db,
+            keys,
             clock: None,
             relay: None,
         })
@@ -266,7 +334,7 @@ impl Service {
             for change in changes {
                 for phone in change.phones {
                     for text in step(tx, change, phone)? {
-                        refusals.extend(send(tx, change.group, phone, &text, change.now)?);
+                        refusals.extend(send(tx, Some(change.group), phone, &text, Paid::Workflow, change.now)?);
                     }
                 }
             }
@@ -318,7 +386,7 @@ impl Service {
                 // (An empty text is not sent: the last row would be an
                 // earlier message.)
                 if !text.is_empty() {
-                    send(tx, group, phone, &text, now)?;
+                    send(tx, Some(group), phone, &text, Paid::Workflow, now)?;
                     out.extend(outbox_rows(tx, phone, 1)?);
                 }
             }
@@ -370,7 +438,7 @@ impl Service {
     }
 }
 
-fn quota(db: &Connection) -> Result<Quota, String> {
+pub(crate) fn quota(db: &Connection) -> Result<Quota, String> {
     db.query_row("SELECT total, total - used FROM quota WHERE id = 1", [], |r| {
         Ok(Quota {
             total: r.get(0)?,
@@ -380,7 +448,7 @@ fn quota(db: &Connection) -> Result<Quota, String> {
     .map_err(db_error)
 }
 
-fn load(db: &Connection, phone: &str, group: &str) -> Result<(Number, String), String> {
+pub(crate) fn load(db: &Connection, phone: &str, group: &str) -> Result<(Number, String), String> {
     let row: Option<(String, Option<i64>, Option<i64>, String)> = db
         .query_row(
             "SELECT state, pending_since, last_prompt, language FROM numbers WHERE phone = ?1 AND group_id = ?2",
@@ -476,37 +544,61 @@ fn text_of(group: &Group, send: &Send, language: &str) -> String {
 /// Puts one message in the outbox, paying one message per segment. When the
 /// quota cannot pay, the message is recorded as refused and the reason
 /// returned.
-fn send(tx: &Connection, group: &Group, phone: &str, body: &str, now: i64) -> Result<Option<String>, String> {
+/// Sends `body` to `phone` (for `group`, or none: a verification code)
+/// when the quota can pay for it, and records it in the outbox either way.
+/// `Some(why)` when it was refused.
+pub(crate) fn send(
+    tx: &Connection,
+    group: Option<&Group>,
+    phone: &str,
+    body: &str,
+    kind: Paid,
+    now: i64,
+) -> Result<Option<String>, String> {
     if body.is_empty() {
         return Ok(None);
     }
-    // WhatsApp bills per message; SMS per segment.
-    let segments = match group.channel {
-        Channel::WhatsApp => 1,
-        Channel::Sms => i64::from(segments::count(body, phone).segments),
-    };
+    let segments = cost(group, phone, body);
     let left = quota(tx)?.remaining;
     let error = (left < segments).then(|| {
         format!("quota exhausted: {segments} message(s) needed, {left} left; the message to {phone} was not sent (buy another ticket of 1,000)")
     });
     if error.is_none() {
-        tx.execute("UPDATE quota SET used = used + ?1 WHERE id = 1", params![segments])
+        tx.prepare_cached("UPDATE quota SET used = used + ?1 WHERE id = 1")
+            .and_then(|mut s| s.execute(params![segments]))
             .map_err(db_error)?;
+        tx.prepare_cached(
+            "INSERT INTO usage (kind, used) VALUES (?1, ?2) ON CONFLICT (kind) DO UPDATE SET used = used + ?2",
+        )
+        .and_then(|mut s| s.execute(params![kind.name(), segments]))
+        .map_err(db_error)?;
     }
-    tx.execute(
-        "INSERT INTO outbox (phone, group_id, body, segments, status, error, time) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![
+    tx.prepare_cached(
+        "INSERT INTO outbox (phone, group_id, body, segments, status, error, time, kind) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )
+    .and_then(|mut s| {
+        s.execute(params![
             phone,
-            group.id,
+            group.map_or("", |g| g.id.as_str()),
             body,
             segments,
             if error.is_some() { "refused" } else { "sent" },
             error,
-            now
-        ],
-    )
+            now,
+            kind.name()
+        ])
+    })
     .map_err(db_error)?;
     Ok(error)
+}
+
+/// What `body` to `phone` costs: WhatsApp bills per message, SMS per
+/// segment.
+pub(crate) fn cost(group: Option<&Group>, phone: &str, body: &str) -> i64 {
+    match group.map(|g| g.channel) {
+        Some(Channel::WhatsApp) => 1,
+        _ => i64::from(segments::count(body, phone).segments),
+    }
 }
 
 fn outbox_rows(db: &Connection, phone: &str, limit: i64) -> Result<Vec<Outgoing>, String> {
@@ -524,7 +616,7 @@ fn outbox_rows(db: &Connection, phone: &str, limit: i64) -> Result<Vec<Outgoing>
     })
 }
 
-fn query<T>(
+pub(crate) fn query<T>(
     db: &Connection,
     sql: &str,
     params: impl rusqlite::Params,
