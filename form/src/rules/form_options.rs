@@ -127,61 +127,9 @@ impl FormOptions {
     /// Validates the options object; warnings (a disclosure that misses what
     /// a compliant one states) go to `warnings`.
     pub fn parse(v: &Value, warnings: &mut Vec<String>) -> Result<FormOptions, String> {
-        let Value::Object(members) = v else {
-            let mut m = String::from("options are ");
-            m.push_str(&v.to_json());
-            m.push_str("; expected an object");
-            return Err(m);
-        };
-        let carries_secret = |text: &str| {
-            let lower = text.to_ascii_lowercase();
-            SECRET_WORDS.iter().any(|w| super::has(&lower, w))
-        };
-        for (key, _) in members {
-            if key == "headers" || carries_secret(key) {
-                return Err(secret_refused(key));
-            }
-            if !KEYS.contains(&key.as_str()) && !CALLBACKS.contains(&key.as_str()) {
-                let mut m = String::from("options.");
-                m.push_str(key);
-                m.push_str(" is not an option; expected one of ");
-                super::list(&mut m, KEYS);
-                return Err(m);
-            }
-        }
-        let endpoint = string(v, "endpoint", "the URL of your own backend, e.g. \"/api\"")?;
-        if carries_secret(&endpoint) || endpoint.contains(['@', '?', '#']) {
-            return Err(secret_refused("endpoint"));
-        }
-        let countries: Vec<&'static str> = match v.get("countries") {
-            None => COUNTRIES.iter().map(|c| c.iso).collect(),
-            Some(Value::Array(items)) if !items.is_empty() => items
-                .iter()
-                .map(|item| match item {
-                    Value::String(s) => country(s)
-                        .map(|c| c.iso)
-                        .ok_or_else(|| unknown_country("countries", item)),
-                    other => Err(unknown_country("countries", other)),
-                })
-                .collect::<Result<_, _>>()?,
-            Some(other) => return Err(bad("countries", other, "a non-empty array of ISO codes")),
-        };
-        let default_country = match v.get("defaultCountry") {
-            None => countries.first().copied().unwrap_or("US"),
-            Some(Value::String(s)) => countries
-                .iter()
-                .copied()
-                .find(|c| c.eq_ignore_ascii_case(s))
-                .ok_or_else(|| {
-                    // It may be a real country the form does not offer.
-                    let mut m = String::from("options.defaultCountry is ");
-                    m.push_str(&Value::String(s.clone()).to_json());
-                    m.push_str("; expected one of the form's countries (options.countries): ");
-                    super::list(&mut m, countries.iter().copied());
-                    m
-                })?,
-            Some(other) => return Err(unknown_country("defaultCountry", other)),
-        };
+        only(v, &KEYS, &CALLBACKS)?;
+        let endpoint = endpoint(v, "the URL of your own backend, e.g. \"/api\"")?;
+        let (countries, default_country) = countries(v)?;
         let channel = match v.get("channel") {
             None => Channel::Sms,
             Some(value) => match value {
@@ -196,36 +144,11 @@ impl FormOptions {
             Some(Value::String(s)) if s == "modal" => Mode::Modal,
             Some(other) => return Err(bad("mode", other, "\"inline\" or \"modal\"")),
         };
-        let locale = match v.get("locale") {
-            None => Locale::En,
-            Some(value) => match value {
-                Value::String(s) => Locale::parse(s),
-                _ => None,
-            }
-            .ok_or_else(|| bad("locale", value, "\"en\", \"ko\" or \"ja\""))?,
-        };
-        let flag = |key: &str| match v.get(key) {
-            None => Ok(true),
-            Some(Value::Bool(b)) => Ok(*b),
-            Some(other) => Err(bad(key, other, "true or false")),
-        };
+        let locale = locale(v)?;
+        let flag = |key: &str| flag(v, key);
         let double_opt_in = flag("doubleOptIn")?;
         let stylesheet = flag("stylesheet")?;
-        let texts = match v.get("texts") {
-            None => Vec::new(),
-            Some(Value::Object(members)) => members
-                .iter()
-                .map(|(k, t)| match t {
-                    Value::String(s) if texts::TEXTS.iter().any(|(key, _)| key == k) => Ok((k.clone(), s.clone())),
-                    _ => {
-                        let mut expected = String::from("a string for one of ");
-                        super::list(&mut expected, texts::TEXTS.iter().map(|(k, _)| *k));
-                        Err(bad_member("options.texts", k, t, &expected))
-                    }
-                })
-                .collect::<Result<_, _>>()?,
-            Some(other) => return Err(bad("texts", other, "an object of strings")),
-        };
+        let texts = texts_of(v)?;
         let external_id = match v.get("externalId") {
             None | Some(Value::Null) => None,
             Some(Value::String(s)) => Some(s.clone()),
@@ -238,10 +161,7 @@ impl FormOptions {
             w.push_str(missing);
             warnings.push(w);
         }
-        let form_id = match v.get("formId") {
-            None => "consentry-phone".to_string(),
-            Some(_) => string(v, "formId", "a non-empty string")?,
-        };
+        let form_id = form_id(v, "consentry-phone")?;
         Ok(FormOptions {
             subscription_group_id: string(v, "subscriptionGroupId", "your subscription group's id")?,
             channel,
@@ -258,6 +178,127 @@ impl FormOptions {
             mode,
             stylesheet,
         })
+    }
+}
+
+/// Refuses what is not an object of `keys` and `callbacks`, and any option
+/// that carries a secret.
+pub(crate) fn only(v: &Value, keys: &[&str], callbacks: &[&str]) -> Result<(), String> {
+    let Value::Object(members) = v else {
+        let mut m = String::from("options are ");
+        m.push_str(&v.to_json());
+        m.push_str("; expected an object");
+        return Err(m);
+    };
+    for (key, _) in members {
+        if key == "headers" || carries_secret(key) {
+            return Err(secret_refused(key));
+        }
+        if !keys.contains(&key.as_str()) && !callbacks.contains(&key.as_str()) {
+            let mut m = String::from("options.");
+            m.push_str(key);
+            m.push_str(" is not an option; expected one of ");
+            super::list(&mut m, keys.iter().copied());
+            return Err(m);
+        }
+    }
+    Ok(())
+}
+
+fn carries_secret(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    SECRET_WORDS.iter().any(|w| super::has(&lower, w))
+}
+
+/// `endpoint`: a URL without credentials, query or fragment.
+pub(crate) fn endpoint(v: &Value, expected: &str) -> Result<String, String> {
+    let endpoint = string(v, "endpoint", expected)?;
+    if carries_secret(&endpoint) || endpoint.contains(['@', '?', '#']) {
+        return Err(secret_refused("endpoint"));
+    }
+    Ok(endpoint)
+}
+
+/// `countries` (default: every country the form knows) and
+/// `defaultCountry` (default: the first of them).
+pub(crate) fn countries(v: &Value) -> Result<(Vec<&'static str>, &'static str), String> {
+    let countries: Vec<&'static str> = match v.get("countries") {
+        None => COUNTRIES.iter().map(|c| c.iso).collect(),
+        Some(Value::Array(items)) if !items.is_empty() => items
+            .iter()
+            .map(|item| match item {
+                Value::String(s) => country(s)
+                    .map(|c| c.iso)
+                    .ok_or_else(|| unknown_country("countries", item)),
+                other => Err(unknown_country("countries", other)),
+            })
+            .collect::<Result<_, _>>()?,
+        Some(other) => return Err(bad("countries", other, "a non-empty array of ISO codes")),
+    };
+    let default_country = match v.get("defaultCountry") {
+        None => countries.first().copied().unwrap_or("US"),
+        Some(Value::String(s)) => countries
+            .iter()
+            .copied()
+            .find(|c| c.eq_ignore_ascii_case(s))
+            .ok_or_else(|| {
+                // It may be a real country the form does not offer.
+                let mut m = String::from("options.defaultCountry is ");
+                m.push_str(&Value::String(s.clone()).to_json());
+                m.push_str("; expected one of the form's countries (options.countries): ");
+                super::list(&mut m, countries.iter().copied());
+                m
+            })?,
+        Some(other) => return Err(unknown_country("defaultCountry", other)),
+    };
+    Ok((countries, default_country))
+}
+
+/// `locale`: `en` (default), `ko` or `ja`.
+pub(crate) fn locale(v: &Value) -> Result<Locale, String> {
+    match v.get("locale") {
+        None => Ok(Locale::En),
+        Some(value) => match value {
+            Value::String(s) => Locale::parse(s),
+            _ => None,
+        }
+        .ok_or_else(|| bad("locale", value, "\"en\", \"ko\" or \"ja\"")),
+    }
+}
+
+/// A true-or-false option, true when absent.
+pub(crate) fn flag(v: &Value, key: &str) -> Result<bool, String> {
+    match v.get(key) {
+        None => Ok(true),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(other) => Err(bad(key, other, "true or false")),
+    }
+}
+
+/// `texts`: the site's overrides of built-in texts, by key.
+pub(crate) fn texts_of(v: &Value) -> Result<Vec<(String, String)>, String> {
+    match v.get("texts") {
+        None => Ok(Vec::new()),
+        Some(Value::Object(members)) => members
+            .iter()
+            .map(|(k, t)| match t {
+                Value::String(s) if texts::TEXTS.iter().any(|(key, _)| key == k) => Ok((k.clone(), s.clone())),
+                _ => {
+                    let mut expected = String::from("a string for one of ");
+                    super::list(&mut expected, texts::TEXTS.iter().map(|(k, _)| *k));
+                    Err(bad_member("options.texts", k, t, &expected))
+                }
+            })
+            .collect(),
+        Some(other) => Err(bad("texts", other, "an object of strings")),
+    }
+}
+
+/// `formId`, `default` when absent.
+pub(crate) fn form_id(v: &Value, default: &str) -> Result<String, String> {
+    match v.get("formId") {
+        None => Ok(default.to_string()),
+        Some(_) => string(v, "formId", "a non-empty string"),
     }
 }
 
