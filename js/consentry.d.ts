@@ -126,7 +126,12 @@ export type PhoneCaptureText =
   | "title" | "country" | "phone" | "consent" | "submit" | "sending" | "pending" | "success" | "queued"
   | "unreachable" | "change" | "rejected_country" | "rejected_number" | "unavailable"
   | "retry" | "close" | "consent_required" | "empty" | "invalid_character" | "too_short"
-  | "too_long" | "invalid_start" | "country_not_allowed";
+  | "too_long" | "invalid_start" | "country_not_allowed"
+  // renderPhoneVerification's
+  | "v_title" | "v_login_title" | "send_code" | "code" | "code_sent" | "verify" | "resend" | "resend_in"
+  | "verified" | "code_format" | "wrong_code" | "code_expired" | "too_many_checks" | "too_many_codes"
+  | "resend_too_soon" | "too_many_requests" | "quota_exhausted" | "already_registered" | "not_registered"
+  | "v_unreachable" | "v_unavailable";
 
 export interface PhoneCaptureOptions {
   /** The messaging platform's subscription group. */
@@ -158,6 +163,28 @@ export interface PhoneCaptureOptions {
   onSuccess?(event: { phone: string }): void;
   onError?(event: { phone: string; status: number; response: unknown }): void;
   onClose?(): void;
+}
+
+export interface PhoneVerificationOptions {
+  /** The verification service (the sandbox, or your backend in front of it): the form posts to `{endpoint}/verify/start` and `/verify/check`; "/" is this site. */
+  endpoint: string;
+  /** "signup" (default): a new member; "login": a member signing in again, which needs a new code. */
+  purpose?: "signup" | "login";
+  /** ISO codes offered in the country picker (default: every supported country). */
+  countries?: string[];
+  defaultCountry?: string;
+  /** "en", "ko" or "ja" (a region is allowed: "ko-KR"); also the language of the text with the code. */
+  locale?: string;
+  texts?: Partial<Record<PhoneCaptureText, string>>;
+  /** Default "consentry-verify". */
+  formId?: string;
+  /** Load the default look (default true). */
+  stylesheet?: boolean;
+  onCodeSent?(event: { phone: string; purpose: "signup" | "login" }): void;
+  /** `token`: a JWT (EdDSA) your backend verifies with the service's key from `/verify/jwks.json` before it trusts the number. */
+  onVerified?(event: { phone: string; purpose: "signup" | "login"; token: string }): void;
+  /** `error`: the service's error code (`wrong_code`, `code_expired`, `too_many_checks`, `too_many_codes`, `resend_too_soon`, `cannot_receive_texts` as `rejected_number`, `quota_exhausted`, ...), or "unavailable". */
+  onError?(event: { phone: string; status: number; error: string; response: unknown }): void;
 }
 
 export interface PhoneCapture {
@@ -199,6 +226,8 @@ export interface OptIn {
   readonly consentRecord: ConsentRecord | null;
   /** Renders the phone-capture form (loading its module on first use; before Consentry has loaded, the call waits for it). The options are read once, at the call. Rejects with an Error naming a bad option. */
   renderPhoneCapture(target: Element, options: PhoneCaptureOptions): Promise<PhoneCapture>;
+  /** Renders the phone verification form: number, "Send code", the code, verified (the form module, loaded on first use). Exists once Consentry has loaded (`consentry:ready`). Rejects with an Error naming a bad option. */
+  renderPhoneVerification?(target: Element, options: PhoneVerificationOptions): Promise<PhoneCapture>;
   /** Decodes a TC string (loads the TCF module on first use). Rejects when it is not one. */
   decodeTCString(tcString: string): Promise<TCString>;
 }

@@ -237,16 +237,19 @@ export async function start(c, config, wasm, locator) {
       tag: (expr) => ask("tag", TAG, expr),
     });
     const apply = upgrade(c, st, storage(st), page);
-    c.renderPhoneCapture = (/** @type {any} */ target, /** @type {any} */ options) => {
+    // The phone forms: functions of the form module of the same names.
+    const form = (/** @type {string} */ call) => (/** @type {any} */ target, /** @type {any} */ options) => {
       // Read once, now: a change to the options after this call changes nothing.
       let o;
       try {
         o = snapshot(options);
       } catch (e) {
-        return Promise.reject(new Error(`consentry.renderPhoneCapture: options could not be read (${e && /** @type {any} */ (e).message})`));
+        return Promise.reject(new Error(`consentry.${call}: options could not be read (${e && /** @type {any} */ (e).message})`));
       }
-      return load("consentry-form").then(({ m, css }) => m.render(target, o, css));
+      return load("consentry-form").then(({ m, css }) => m[call](target, o, css));
     };
+    c.renderPhoneCapture = form("renderPhoneCapture");
+    c.renderPhoneVerification = form("renderPhoneVerification");
     c.decodeTCString = (/** @type {unknown} */ s) => load("consentry-iab").then(({ m }) => m.decodeTCString(s));
     if ("tcf" in st) iab(c, st.tcf, apply);
   } catch (e) {

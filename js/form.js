@@ -11,6 +11,7 @@ import { initSync, options as readOptions, number as readNumber, body as makeBod
 import { warn, fail, expected, newId, jsonMembers } from "./common.js";
 
 export { initSync };
+export { renderPhoneVerification } from "./verification.js";
 
 const CALL = "renderPhoneCapture";
 const CALLBACKS = ["onSubmit", "onPending", "onSuccess", "onError", "onClose"];
@@ -114,7 +115,7 @@ let counter = 0;
  * @param {string} tag @param {Record<string, string>} [attrs] @param {string} [text]
  * @returns {any}
  */
-function el(tag, attrs = {}, text = "") {
+export function el(tag, attrs = {}, text = "") {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
   if (text) e.textContent = text;
@@ -127,7 +128,7 @@ function el(tag, attrs = {}, text = "") {
  * default look. Resolves to a handle with `destroy()`.
  * @param {unknown} target @param {any} options @param {string} [stylesheet]
  */
-export function render(/** @type {any} */ target, options, stylesheet) {
+export function renderPhoneCapture(/** @type {any} */ target, options, stylesheet) {
   // (An element of another frame is an element too.)
   if (!target || /** @type {any} */ (target).nodeType !== 1) throw expected(CALL, "target is", target, "an element");
   if (options == null) throw expected(CALL, "options are", options, "an object");
@@ -325,7 +326,7 @@ export function render(/** @type {any} */ target, options, stylesheet) {
 // second form rendered while the sheet is still loading; a sheet the site
 // links itself (`consentry-form.css`) is used as it is.
 /** @param {string} url @param {HTMLElement} root */
-function loadStylesheet(url, root) {
+export function loadStylesheet(url, root) {
   /** @type {Element | null} */
   const found = document.querySelector("link[data-consentry-form], link[href*='consentry-form']");
   if (found && found.getAttribute("data-consentry-form") != "loading") return;

@@ -7,7 +7,9 @@ import { readFileSync, readdirSync } from "node:fs";
 import { gzipSync, brotliCompressSync, constants } from "node:zlib";
 import { writeSection } from "./readme.mjs";
 
-const BUDGET = 24 * 1024;
+// 24 KB, and 64 bytes for consentry.renderPhoneVerification (issue 15: a
+// public call the facade routes to the form module, +32 bytes brotli).
+const BUDGET = 24 * 1024 + 64;
 // The goals of issue 12, printed beside each page's total.
 const GOALS = { gate: 20 * 1024, form: 40 * 1024, tcf: 32 * 1024 };
 const PAGE = ["consentry_bg.wasm", "consentry.js", "snippet.min.js"];

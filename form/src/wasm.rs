@@ -9,6 +9,7 @@ use crate::rules::form_options::{FormOptions, Mode};
 use crate::rules::outbox::{classify, Entry, Outbox, Outcome};
 use crate::rules::payload::{status_set_body, Consent, Rejection, Submission};
 use crate::rules::phone::{self, country};
+use crate::rules::verification::{self, Step, VerifyOptions};
 use crate::rules::{sha256, texts};
 use consentry::json::{error, parse, push_uint, write_string, Object, Value};
 use wasm_bindgen::prelude::*;
@@ -51,10 +52,18 @@ pub fn options(json: &str) -> String {
     a.raw("modal", if o.mode == Mode::Modal { "true" } else { "false" });
     a.raw("stylesheet", if o.stylesheet { "true" } else { "false" });
     a.string("submitUrl", &o.submit_url());
-    a.string("defaultCountry", o.default_country);
+    shared(&mut a, o.default_country, &o.countries, |k| o.text(k));
+    a.strings("warnings", warnings.iter().map(String::as_str));
+    a.done()
+}
+
+/// What both forms show: the countries with their labels, the one selected
+/// at first, and every text in the form's language.
+fn shared(a: &mut Object, default_country: &str, countries: &[&str], text: impl Fn(&str) -> String) {
+    a.string("defaultCountry", default_country);
     let out = a.key("countries");
     out.push('[');
-    for (i, iso) in o.countries.iter().enumerate() {
+    for (i, iso) in countries.iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
@@ -73,10 +82,68 @@ pub fn options(json: &str) -> String {
         }
         write_string(k, out);
         out.push(':');
-        write_string(&o.text(k), out);
+        write_string(&text(k), out);
     }
     out.push('}');
-    a.strings("warnings", warnings.iter().map(String::as_str));
+}
+
+/// Validates `renderPhoneVerification`'s options (JSON, the callbacks
+/// taken out by the shell): the URLs, purpose, language, countries and
+/// texts; or `{"error"}`.
+#[wasm_bindgen]
+pub fn verify_options(json: &str) -> String {
+    let o = match parse(json).and_then(|v| VerifyOptions::parse(&v)) {
+        Ok(o) => o,
+        Err(e) => return error(&e),
+    };
+    let mut a = Object::new();
+    a.string("purpose", o.purpose);
+    a.string("locale", o.locale.code());
+    a.string("formId", &o.form_id);
+    a.raw("stylesheet", if o.stylesheet { "true" } else { "false" });
+    a.string("startUrl", &o.url("start"));
+    a.string("checkUrl", &o.url("check"));
+    shared(&mut a, o.default_country, &o.countries, |k| o.text(k));
+    a.done()
+}
+
+/// What the service's answer means for the verification form:
+/// `{"step": "code", "resend"}`, `{"step": "verified", "token"}`,
+/// `{"step": "refused", "key", "number", "seconds", "left"}` or
+/// `{"step": "unavailable"}`; for a typed code (`status` 0, `body` the
+/// input): `{"code"}` when it is six digits.
+#[wasm_bindgen]
+pub fn verify_answer(status: u16, body: &str) -> String {
+    let mut a = Object::new();
+    if status == 0 {
+        if let Some(c) = verification::code(body) {
+            a.string("code", &c);
+        }
+        return a.done();
+    }
+    match verification::answer(status, body) {
+        Step::CodeSent { resend } => {
+            a.string("step", "code");
+            push_uint(a.key("resend"), resend);
+        }
+        Step::Verified { token } => {
+            a.string("step", "verified");
+            a.string("token", &token);
+        }
+        Step::Refused {
+            key,
+            number,
+            seconds,
+            left,
+        } => {
+            a.string("step", "refused");
+            a.string("key", key);
+            a.raw("number", if number { "true" } else { "false" });
+            push_uint(a.key("seconds"), seconds);
+            push_uint(a.key("left"), left);
+        }
+        Step::Unavailable => a.string("step", "unavailable"),
+    }
     a.done()
 }
 

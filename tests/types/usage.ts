@@ -38,6 +38,14 @@ async function main(): Promise<void> {
     onError: (e) => console.log(e.status, e.response),
   });
   form.destroy();
+  const verification = await consentry.renderPhoneVerification?.(document.body, {
+    endpoint: "https://verify.example.com",
+    purpose: "login",
+    locale: "ja",
+    onVerified: (e) => fetch("/session", { method: "POST", body: e.token }),
+    onError: (e) => console.log(e.error, e.status),
+  });
+  verification?.destroy();
   window.addEventListener("consentry:complete", (e) => {
     const detail: CompleteEventDetail = e.detail;
     console.log(detail.changes.aa, approved, status, id, window.adobe.optIn === consentry);

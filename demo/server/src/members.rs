@@ -474,18 +474,23 @@ impl Service {
     /// each recipient's status.
     pub fn messages(&self) -> Result<Value, String> {
         self.db.read(|db| {
-            let list: Vec<(i64, String, String, String, bool, i64, i64, String)> = query(
+            let mut list: Vec<Value> = query(
                 db,
                 "SELECT id, group_id, sender, text, advertising, created, send_at, status FROM messages ORDER BY id DESC LIMIT 100",
                 [],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?)),
+                |r| {
+                    Ok(json!({
+                        "id": r.get::<_, i64>(0)?, "subscription_group_id": r.get::<_, String>(1)?, "from": r.get::<_, String>(2)?,
+                        "text": r.get::<_, String>(3)?, "advertising": r.get::<_, bool>(4)?, "created": messages::iso(r.get(5)?),
+                        "send_at": messages::iso(r.get(6)?), "status": r.get::<_, String>(7)?,
+                    }))
+                },
             )?;
-            let mut out = Vec::new();
-            for (id, group, sender, text, advertising, created, send_at, status) in list {
+            for m in &mut list {
                 let recipients: Vec<Value> = query(
                     db,
                     "SELECT phone, status, reason, due, time FROM recipients WHERE message_id = ?1 ORDER BY phone",
-                    params![id],
+                    params![m["id"].as_i64()],
                     |r| {
                         let due: Option<i64> = r.get(3)?;
                         let status: String = r.get(1)?;
@@ -496,11 +501,9 @@ impl Service {
                         }))
                     },
                 )?;
-                out.push(json!({
-                    "id": id, "subscription_group_id": group, "from": sender, "text": text, "advertising": advertising,
-                    "created": messages::iso(created), "send_at": messages::iso(send_at), "status": status, "recipients": recipients,
-                }));
+                m["recipients"] = Value::Array(recipients);
             }
+            let out = list;
             Ok(json!({ "messages": out }))
         })
     }

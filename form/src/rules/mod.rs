@@ -11,6 +11,7 @@ pub mod payload;
 pub mod phone;
 pub mod sha256;
 pub mod texts;
+pub mod verification;
 
 /// Whether `haystack` holds `needle`: a byte search. `str::contains` with a
 /// string pattern brings the two-way searcher and its panic formatting,

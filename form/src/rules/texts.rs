@@ -48,7 +48,7 @@ impl Locale {
 }
 
 /// Every key, with its English, Korean and Japanese text.
-pub const TEXTS: [(&str, [&str; 3]); 23] = [
+pub const TEXTS: [(&str, [&str; 3]); 44] = [
     (
         "title",
         ["Get texts from us", "문자 알림 받기", "SMSで最新情報を受け取る"],
@@ -177,6 +177,138 @@ pub const TEXTS: [(&str, [&str; 3]); 23] = [
             "Numbers from this country cannot subscribe.",
             "이 국가의 번호는 구독할 수 없습니다.",
             "この国の番号は登録できません。",
+        ],
+    ),
+    (
+        "v_title",
+        ["Verify your mobile number", "휴대폰 번호 인증", "携帯電話番号の認証"],
+    ),
+    (
+        "v_login_title",
+        [
+            "Log in with your mobile number",
+            "휴대폰 번호로 로그인",
+            "携帯電話番号でログイン",
+        ],
+    ),
+    ("send_code", ["Send code", "인증번호 받기", "コードを送信"]),
+    ("code", ["Code from the text", "인증번호", "SMSの認証コード"]),
+    (
+        "code_sent",
+        [
+            "We texted a 6-digit code to {phone}.",
+            "{phone}(으)로 6자리 인증번호를 보냈습니다.",
+            "{phone} に6桁のコードを送信しました。",
+        ],
+    ),
+    ("verify", ["Verify", "확인", "確認する"]),
+    ("resend", ["Send a new code", "인증번호 다시 받기", "コードを再送信"]),
+    (
+        "resend_in",
+        [
+            "New code in {seconds} s",
+            "{seconds}초 후 다시 받기",
+            "{seconds}秒後に再送信できます",
+        ],
+    ),
+    (
+        "verified",
+        ["Your number is verified.", "인증되었습니다.", "認証が完了しました。"],
+    ),
+    (
+        "code_format",
+        [
+            "Enter the 6 digits from the text.",
+            "문자로 받은 6자리 숫자를 입력해 주세요.",
+            "SMSに記載の6桁の数字を入力してください。",
+        ],
+    ),
+    (
+        "wrong_code",
+        [
+            "That code is not right. {left} tries left.",
+            "인증번호가 맞지 않습니다. {left}번 더 시도할 수 있습니다.",
+            "コードが正しくありません。あと{left}回お試しいただけます。",
+        ],
+    ),
+    (
+        "code_expired",
+        [
+            "This code has expired. Ask for a new one.",
+            "인증번호가 만료되었습니다. 새 인증번호를 받아 주세요.",
+            "このコードは有効期限が切れています。新しいコードを送信してください。",
+        ],
+    ),
+    (
+        "too_many_checks",
+        [
+            "Too many wrong codes. Ask for a new one.",
+            "잘못된 인증번호를 너무 많이 입력했습니다. 새 인증번호를 받아 주세요.",
+            "誤ったコードの入力が多すぎます。新しいコードを送信してください。",
+        ],
+    ),
+    (
+        "too_many_codes",
+        [
+            "Too many codes went to this number. Try again in {minutes} min.",
+            "이 번호로 인증번호를 너무 많이 보냈습니다. {minutes}분 후 다시 시도해 주세요.",
+            "この番号へのコード送信が多すぎます。{minutes}分後にお試しください。",
+        ],
+    ),
+    (
+        "resend_too_soon",
+        [
+            "Please wait {seconds} s before asking for a new code.",
+            "{seconds}초 후에 새 인증번호를 받을 수 있습니다.",
+            "新しいコードは{seconds}秒後に送信できます。",
+        ],
+    ),
+    (
+        "too_many_requests",
+        [
+            "Too many attempts. Try again in {minutes} min.",
+            "시도가 너무 많습니다. {minutes}분 후 다시 시도해 주세요.",
+            "試行回数が多すぎます。{minutes}分後にお試しください。",
+        ],
+    ),
+    (
+        "quota_exhausted",
+        [
+            "We can't send codes right now. Please try again later.",
+            "지금은 인증번호를 보낼 수 없습니다. 나중에 다시 시도해 주세요.",
+            "現在コードを送信できません。後ほどお試しください。",
+        ],
+    ),
+    (
+        "already_registered",
+        [
+            "This number is already registered. Log in instead.",
+            "이미 가입된 번호입니다. 로그인해 주세요.",
+            "この番号は登録済みです。ログインしてください。",
+        ],
+    ),
+    (
+        "not_registered",
+        [
+            "No account uses this number. Sign up first.",
+            "가입되지 않은 번호입니다. 먼저 가입해 주세요.",
+            "この番号のアカウントはありません。先に登録してください。",
+        ],
+    ),
+    (
+        "v_unreachable",
+        [
+            "We can't reach our server. Check your connection and try again.",
+            "서버에 연결할 수 없습니다. 연결을 확인하고 다시 시도해 주세요.",
+            "サーバーに接続できません。接続を確認して再度お試しください。",
+        ],
+    ),
+    (
+        "v_unavailable",
+        [
+            "Verification is not available right now. Please try again later.",
+            "지금은 인증할 수 없습니다. 나중에 다시 시도해 주세요.",
+            "現在認証を行えません。後ほどお試しください。",
         ],
     ),
 ];

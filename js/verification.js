@@ -1,0 +1,223 @@
+// The phone verification form's shell (bundled into consentry-form.mjs with
+// the capture form): number -> "Send code" -> the code (one-time-code
+// autofill, WebOTP where the browser has it) -> verified, with a resend
+// countdown. What the options mean, what each answer of the service means
+// and what a typed code is are the wasm's (form/src/rules/verification.rs).
+// Every text goes in with `textContent` or attributes, never as HTML.
+// @ts-check
+import { verify_options as readOptions, verify_answer as answerOf, number as readNumber } from "../build/consentry-form.js";
+import { fail, expected, jsonMembers } from "./common.js";
+import { el, loadStylesheet } from "./form.js";
+
+const CALL = "renderPhoneVerification";
+const CALLBACKS = ["onCodeSent", "onVerified", "onError"];
+
+let counter = 0;
+
+/**
+ * Renders the verification form into `target`; `stylesheet` is the URL of
+ * the default look. Returns a handle with `destroy()`.
+ * @param {any} target @param {any} options @param {string} [stylesheet]
+ */
+export function renderPhoneVerification(target, options, stylesheet) {
+  if (!target || target.nodeType !== 1) throw expected(CALL, "target is", target, "an element");
+  if (options == null) throw expected(CALL, "options are", options, "an object");
+  /** @type {Record<string, Function>} */
+  const callbacks = {};
+  const text = jsonMembers(CALL, "options", options, (k, v) => (typeof v == "function" && CALLBACKS.includes(k) ? void (callbacks[k] = v) : v));
+  const o = JSON.parse(readOptions(text));
+  if (o.error) throw fail(CALL, o.error);
+  const t = (/** @type {string} */ key, /** @type {Record<string, string | number>} */ values = {}) =>
+    Object.entries(values).reduce((s, [k, v]) => s.replace(`{${k}}`, String(v)), o.texts[key] || "");
+  const n = ++counter;
+  const id = (/** @type {string} */ suffix) => `${o.formId}-${n}-${suffix}`;
+
+  const form = el("form", { class: "consentry-phone consentry-verify", "data-state": "number", lang: o.locale, novalidate: "", "aria-labelledby": id("title") });
+  const title = el("h2", { id: id("title"), class: "consentry-title" }, t(o.purpose == "login" ? "v_login_title" : "v_title"));
+  const select = el("select", { id: id("country"), class: "consentry-select", autocomplete: "tel-country-code" });
+  for (const [iso, label] of o.countries) {
+    const option = el("option", { value: iso }, label);
+    if (iso == o.defaultCountry) option.setAttribute("selected", "");
+    select.append(option);
+  }
+  const phone = el("input", { id: id("phone"), class: "consentry-input", type: "tel", autocomplete: "tel-national", inputmode: "tel", "aria-describedby": id("phone-error"), required: "" });
+  const phoneError = el("p", { id: id("phone-error"), class: "consentry-error", "aria-live": "polite" });
+  const field = (/** @type {string} */ cls, /** @type {string} */ labelFor, /** @type {string} */ label, /** @type {Element} */ control) => {
+    const p = el("p", { class: cls });
+    p.append(el("label", { for: labelFor, class: "consentry-label" }, label), control);
+    return p;
+  };
+  const row = el("div", { class: "consentry-row" });
+  row.append(field("consentry-field consentry-country", id("country"), t("country"), select), field("consentry-field consentry-number", id("phone"), t("phone"), phone));
+  const sendButton = el("button", { type: "submit", class: "consentry-submit" }, t("send_code"));
+  const numberStep = el("div", { class: "consentry-step" });
+  numberStep.append(row, phoneError, sendButton);
+
+  const sent = el("p", { class: "consentry-sent" });
+  const change = el("button", { type: "button", class: "consentry-link" }, t("change"));
+  const code = el("input", {
+    id: id("code"), class: "consentry-input consentry-code", type: "text", inputmode: "numeric", autocomplete: "one-time-code",
+    maxlength: "7", pattern: "[0-9 ]*", "aria-describedby": `${id("sent")} ${id("code-error")}`, required: "",
+  });
+  sent.id = id("sent");
+  const codeError = el("p", { id: id("code-error"), class: "consentry-error", "aria-live": "polite" });
+  const verifyButton = el("button", { type: "submit", class: "consentry-submit" }, t("verify"));
+  const resend = el("button", { type: "button", class: "consentry-link consentry-resend" });
+  const codeStep = el("div", { class: "consentry-step" });
+  const sentLine = el("p", { class: "consentry-actions" });
+  sentLine.append(sent, change);
+  codeStep.append(sentLine, field("consentry-field", id("code"), t("code"), code), codeError, verifyButton, resend);
+  codeStep.hidden = true;
+  const status = el("p", { role: "status", "aria-live": "polite", class: "consentry-status" });
+  form.append(title, numberStep, codeStep, status);
+  if (o.stylesheet && stylesheet) loadStylesheet(stylesheet, form);
+  target.append(form);
+
+  let destroyed = false, busy = false, timer = 0;
+  /** @type {string} */
+  let e164 = "";
+  /** @type {AbortController | null} */
+  let otp = null;
+  /** @param {string} name @param {unknown} detail */
+  const callback = (name, detail) => {
+    try {
+      callbacks[name]?.(detail);
+    } catch (e) {
+      console.error(`consentry: the verification form's ${name} callback threw`, e);
+    }
+  };
+  /** @param {HTMLInputElement} input @param {Element} message @param {string} text */
+  const showError = (input, message, text) => {
+    input.setAttribute("aria-invalid", text ? "true" : "false");
+    message.textContent = text;
+  };
+  /** @param {string} state */
+  const setState = (state) => form.setAttribute("data-state", state);
+
+  // The resend button counts down, then offers a new code.
+  /** @param {number} seconds */
+  function countdown(seconds) {
+    clearInterval(timer);
+    const tick = () => {
+      resend.disabled = seconds > 0;
+      resend.textContent = seconds > 0 ? t("resend_in", { seconds }) : t("resend");
+      if (seconds-- <= 0) clearInterval(timer);
+    };
+    tick();
+    timer = setInterval(tick, 1000);
+  }
+
+  /** POSTs `body` to `url`: `[status, text]`, or null when nothing answered. @param {string} url @param {object} body */
+  async function post(url, body) {
+    try {
+      const r = await fetch(url, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+      return /** @type {[number, string]} */ ([r.status, await r.text().catch(() => "")]);
+    } catch (_) {
+      return null;
+    }
+  }
+
+  /** What went wrong, where it belongs. @param {any} a @param {[number, string] | null} r */
+  function refused(a, r) {
+    const message = !r ? t("v_unreachable") : a.step == "refused" ? t(a.key, { left: a.left, seconds: a.seconds, minutes: Math.ceil(a.seconds / 60) }) : t("v_unavailable");
+    if (a.number) {
+      showError(phone, phoneError, message);
+      backToNumber();
+    } else if (codeStep.hidden) {
+      status.textContent = message;
+    } else {
+      showError(code, codeError, message);
+      if (a.key == "resend_too_soon") countdown(a.seconds);
+      code.focus();
+    }
+    let response = r && r[1];
+    try {
+      response = r && JSON.parse(r[1]);
+    } catch (_) {}
+    callback("onError", { phone: e164, status: r ? r[0] : 0, error: a.key || "unavailable", response });
+  }
+
+  async function sendCode() {
+    if (busy) return;
+    const nr = JSON.parse(readNumber(phone.value, select.value, JSON.stringify(o.countries.map((/** @type {string[]} */ c) => c[0]))));
+    showError(phone, phoneError, nr.e164 ? "" : t(nr.code));
+    if (!nr.e164) return phone.focus();
+    busy = sendButton.disabled = resend.disabled = true;
+    status.textContent = t("sending");
+    const r = await post(o.startUrl, { phone: nr.e164, purpose: o.purpose, locale: o.locale });
+    busy = sendButton.disabled = false;
+    status.textContent = "";
+    if (destroyed) return;
+    const a = r ? JSON.parse(answerOf(r[0], r[1])) : { step: "unavailable" };
+    if (a.step != "code") return refused(a, r);
+    e164 = nr.e164;
+    sent.textContent = t("code_sent", { phone: e164 });
+    numberStep.hidden = true;
+    codeStep.hidden = false;
+    setState("code");
+    showError(code, codeError, "");
+    code.value = "";
+    code.focus();
+    countdown(a.resend);
+    listenForCode();
+    callback("onCodeSent", { phone: e164, purpose: o.purpose });
+  }
+
+  // WebOTP: the browser offers the code from the text (the service ends it
+  // with "@host #code"), and the form checks it at once.
+  function listenForCode() {
+    otp?.abort();
+    if (!("OTPCredential" in window)) return;
+    otp = new AbortController();
+    /** @type {any} */ (navigator.credentials)
+      .get({ otp: { transport: ["sms"] }, signal: otp.signal })
+      .then((/** @type {any} */ c) => {
+        if (c && c.code && !destroyed && !codeStep.hidden) (code.value = c.code), check();
+      })
+      .catch(() => {});
+  }
+
+  async function check() {
+    if (busy) return;
+    const typed = JSON.parse(answerOf(0, code.value));
+    showError(code, codeError, typed.code ? "" : t("code_format"));
+    if (!typed.code) return code.focus();
+    busy = verifyButton.disabled = true;
+    status.textContent = t("sending");
+    const r = await post(o.checkUrl, { phone: e164, code: typed.code });
+    busy = verifyButton.disabled = false;
+    status.textContent = "";
+    if (destroyed) return;
+    const a = r ? JSON.parse(answerOf(r[0], r[1])) : { step: "unavailable" };
+    if (a.step != "verified") return refused(a, r);
+    otp?.abort();
+    clearInterval(timer);
+    codeStep.hidden = true;
+    setState("verified");
+    status.textContent = t("verified");
+    callback("onVerified", { phone: e164, purpose: o.purpose, token: a.token });
+  }
+
+  function backToNumber() {
+    otp?.abort();
+    clearInterval(timer);
+    codeStep.hidden = true;
+    numberStep.hidden = false;
+    setState("number");
+    phone.focus();
+  }
+
+  form.addEventListener("submit", (/** @type {Event} */ e) => (e.preventDefault(), codeStep.hidden ? sendCode() : check()));
+  resend.addEventListener("click", () => (showError(code, codeError, ""), sendCode()));
+  change.addEventListener("click", backToNumber);
+  phone.addEventListener("input", () => phone.getAttribute("aria-invalid") == "true" && showError(phone, phoneError, ""));
+  code.addEventListener("input", () => code.getAttribute("aria-invalid") == "true" && showError(code, codeError, ""));
+  return {
+    destroy() {
+      destroyed = true;
+      otp?.abort();
+      clearInterval(timer);
+      form.remove();
+    },
+  };
+}
