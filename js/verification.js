@@ -53,7 +53,7 @@ export function renderPhoneVerification(target, options, stylesheet) {
   const numberStep = el("div", { class: "consentry-step" });
   numberStep.append(row, phoneError, sendButton);
 
-  const sent = el("p", { class: "consentry-sent" });
+  const sent = el("span", { class: "consentry-sent" });
   const change = el("button", { type: "button", class: "consentry-link" }, t("change"));
   const code = el("input", {
     id: id("code"), class: "consentry-input consentry-code", type: "text", inputmode: "numeric", autocomplete: "one-time-code",
@@ -64,7 +64,7 @@ export function renderPhoneVerification(target, options, stylesheet) {
   const verifyButton = el("button", { type: "submit", class: "consentry-submit" }, t("verify"));
   const resend = el("button", { type: "button", class: "consentry-link consentry-resend" });
   const codeStep = el("div", { class: "consentry-step" });
-  const sentLine = el("p", { class: "consentry-actions" });
+  const sentLine = el("div", { class: "consentry-actions" });
   sentLine.append(sent, change);
   codeStep.append(sentLine, field("consentry-field", id("code"), t("code"), code), codeError, verifyButton, resend);
   codeStep.hidden = true;
@@ -193,7 +193,7 @@ export function renderPhoneVerification(target, options, stylesheet) {
     otp?.abort();
     clearInterval(timer);
     codeStep.hidden = true;
-    setState("verified");
+    setState("success");
     status.textContent = t("verified");
     callback("onVerified", { phone: e164, purpose: o.purpose, token: a.token });
   }

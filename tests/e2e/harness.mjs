@@ -28,9 +28,10 @@ export const SERVER_COMMAND = DEMO.slice(DEMO.indexOf("cargo run"), DEMO.indexOf
 // With the relay in front of the sandbox, as the demo runs it. `port`,
 // `relayPort` and `db` restart a stopped server where it was.
 // `config`: a configuration file instead of the demo's.
-export async function startServer({ port = 0, relayPort = 0, db = join(mkdtempSync(join(tmpdir(), "consentry-e2e-")), "sandbox.db"), config } = {}) {
+// `clock`: with the sandbox-only clock (`POST /sandbox/clock`).
+export async function startServer({ port = 0, relayPort = 0, db = join(mkdtempSync(join(tmpdir(), "consentry-e2e-")), "sandbox.db"), config, clock = false } = {}) {
   const [cmd, ...args] = SERVER_COMMAND;
-  const extra = config ? ["--config", config] : [];
+  const extra = [...(config ? ["--config", config] : []), ...(clock ? ["--test-clock"] : [])];
   // Its own process group, so a SIGKILL reaches the server and not only cargo.
   const proc = spawn(cmd, [...args, "--", "--port", String(port), "--relay-port", String(relayPort), "--db", db, ...extra], {
     stdio: ["ignore", "pipe", "inherit"], detached: true, env: { ...process.env, CARGO_TERM_QUIET: "true" },
@@ -88,10 +89,10 @@ export const ready = (page) => page.waitForFunction(() => Object.keys(window.con
 // Starts the server and Chromium before a test file's tests and stops them
 // after; the returned object carries `server` and `browser` once started,
 // when `ready(env)` is called too.
-export function setup(ready = () => {}) {
+export function setup(ready = () => {}, options = {}) {
   const env = {};
   before(async () => {
-    env.server = await startServer();
+    env.server = await startServer(options);
     env.browser = await launch();
     ready(env);
   });

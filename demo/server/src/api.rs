@@ -139,6 +139,17 @@ pub fn handle(service: &Service, req: &Request) -> Option<Reply> {
             let group = query_param(req.query, "subscription_group_id").unwrap_or_default();
             service.members(&group, req.now).map_err(server_error)
         }
+        ("GET", "/sandbox/segments") => {
+            // What a text costs (the composer's counter): for a Korean
+            // number by bytes, else GSM-7 or UCS-2.
+            let body = query_param(req.query, "text").unwrap_or_default();
+            let phone = query_param(req.query, "phone").unwrap_or_default();
+            let c = crate::segments::count(&body, &phone);
+            Ok((
+                200,
+                json!({ "characters": body.chars().count(), "segments": c.segments, "units": c.units, "encoding": format!("{:?}", c.encoding) }),
+            ))
+        }
         ("POST", "/sandbox/messages") => json_body().and_then(|b| message(service, req, &b)),
         ("GET", "/sandbox/messages") => service
             .deliver_due(req.now)

@@ -270,7 +270,17 @@ impl Service {
                     "signed_up": signed_up, "last_login": last_login,
                 }));
             }
-            Ok((200, json!({ "subscription_group_id": group_id, "members": out })))
+            let group = self.config.group(group_id);
+            let senders: Vec<Value> = self
+                .config
+                .senders
+                .iter()
+                .map(|s| json!({ "number": s.number, "name": s.name }))
+                .collect();
+            Ok((
+                200,
+                json!({ "subscription_group_id": group_id, "max_text": group.map(|g| g.max_text), "senders": senders, "members": out }),
+            ))
         })
     }
 
