@@ -374,7 +374,7 @@ impl Service {
                 .map_err(db_error)?;
             }
             let mut answer = json!({
-                "id": id, "status": "scheduled", "send_at": messages::iso(send_at),
+                "id": id, "status": if send_at > now { "scheduled" } else { "queued" }, "send_at": messages::iso(send_at),
                 "recipients": recipients.iter().filter(|r| r.1.is_none()).count(),
                 "refused": recipients.iter().filter(|r| r.1.is_some()).count(),
                 "quota_needed": needed,
