@@ -347,3 +347,33 @@ fn a_batch_the_quota_cannot_pay_for_is_refused_whole() {
     assert_eq!(message(&s, body).0, 201);
     assert_eq!(s.outbox("+14155550133").last().map(String::as_str), Some("Sale!"));
 }
+
+#[test]
+fn the_composers_counter_a_sent_message_and_the_shared_secret() {
+    let config = r#"{"quota_tickets": 1, "shared_secret": "0123456789abcdef-secret", "senders": [{"number": "+14155550100", "name": "Acme"}],
+        "message_rules": {"us_quiet_hours": false}, "groups": [{"id": "acme-sms", "name": "Acme Alerts", "channel": "sms"}]}"#;
+    let mut s = Sandbox::start("messages-admin", Some(config));
+    // What a text costs: GSM-7, UCS-2, and Korean numbers by bytes.
+    let seg = |s: &Sandbox, text: &str, phone: &str| {
+        s.get(&format!("/sandbox/segments?text={text}&phone={}", phone.replace('+', "%2B")))["segments"]
+            .as_u64()
+            .unwrap()
+    };
+    assert_eq!(seg(&s, &"a".repeat(160), PHONE), 1);
+    assert_eq!(seg(&s, &"a".repeat(161), PHONE), 2);
+    assert_eq!(seg(&s, &"%ED%95%9C".repeat(41), "+821012345678"), 2, "41 Hangul are 82 bytes");
+    // The admin endpoints need the secret; the reads do not.
+    let body = json!({ "subscription_group_id": "acme-sms", "to": "all", "from": "+14155550100", "text": "Hi" }).to_string();
+    assert_eq!(s.post("/sandbox/messages", &body).0, 401);
+    assert_eq!(s.post("/sandbox/quota/tickets", r#"{"count": 1}"#).0, 401);
+    assert_eq!(s.request("GET", "/sandbox/messages", &[], "").0, 200);
+    s.secret = Some("0123456789abcdef-secret".into());
+    s.post("/sandbox/import", "external_id,phone,subscription_group_id,state\nu1,+14155550100,acme-sms,subscribed\n");
+    let (status, v) = s.post("/sandbox/messages", &body);
+    assert_eq!((status, v["status"].as_str()), (201, Some("queued")), "{v}");
+    // Sent already: it cannot be cancelled.
+    let (status, v) = s.request("DELETE", &format!("/sandbox/messages/{}", v["id"]), &[], "");
+    assert_eq!(status, 409, "{v}");
+    assert_eq!(s.request("DELETE", "/sandbox/messages/999", &[], "").0, 404);
+    assert_eq!(s.request("DELETE", "/sandbox/messages/x", &[], "").0, 400);
+}
