@@ -185,10 +185,14 @@ pub fn handle(service: &Service, req: &Request) -> Option<Reply> {
     Some(reply.unwrap_or_else(|e| e))
 }
 
-/// The host of the page that asked (from `Origin`), for WebOTP's line.
+/// The host of the page that asked (from `Origin`, without its port), for
+/// WebOTP's line.
 fn page_host(req: &Request) -> Option<String> {
-    let origin = req.page?;
-    let host = origin.split_once("://")?.1;
+    let origin = req.page?.split_once("://")?.1;
+    let host = match origin.rsplit_once(':') {
+        Some((host, port)) if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => host,
+        _ => origin,
+    };
     (!host.is_empty() && host.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b)))
         .then(|| host.to_string())
 }
@@ -198,7 +202,7 @@ fn verify_start(service: &Service, req: &Request, body: &Value) -> Result<Reply,
     let phone = text(body, "", "phone", &mut errors);
     let purpose = text(body, "", "purpose", &mut errors);
     let locale = text(body, "", "locale", &mut errors).unwrap_or("en");
-    if phone.is_none() {
+    if body.get("phone").is_none() {
         errors.push("phone is missing; expected an E.164 number such as \"+14155552671\"".into());
     }
     let purpose = purpose.and_then(crate::verify::Purpose::parse);
@@ -227,7 +231,7 @@ fn verify_check(service: &Service, req: &Request, body: &Value) -> Result<Reply,
     let mut errors = Vec::new();
     let phone = text(body, "", "phone", &mut errors);
     let code = text(body, "", "code", &mut errors);
-    if phone.is_none() {
+    if body.get("phone").is_none() {
         errors.push("phone is missing; expected the number the code was sent to".into());
     }
     match code {

@@ -253,7 +253,7 @@ impl Service {
             return Ok(unknown_group(group_id));
         }
         self.db.read(|db| {
-            let mut rows: Vec<(String, Option<i64>, Option<i64>)> = query(
+            let rows: Vec<(String, Option<i64>, Option<i64>)> = query(
                 db,
                 "SELECT phone, signed_up, last_login FROM members
                  UNION SELECT phone, NULL, NULL FROM numbers WHERE group_id = ?1 AND phone NOT IN (SELECT phone FROM members)
@@ -261,7 +261,6 @@ impl Service {
                 params![group_id],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )?;
-            rows.dedup_by(|a, b| a.0 == b.0);
             let mut out = Vec::new();
             for (phone, signed_up, last_login) in rows {
                 let state = subscription(db, &phone, group_id, now)?;

@@ -69,6 +69,21 @@ fn sign_up_log_in_again_with_a_new_code_each_paid_from_the_quota() {
     assert_eq!(s.get("/sandbox/quota")["remaining"], 998);
     let members = s.get("/sandbox/members?subscription_group_id=acme-sms");
     assert_eq!(members["members"][0]["verified"], true, "{members}");
+    // From a page, the text ends with WebOTP's line for the page's host.
+    let other = "+14155550188";
+    let body = json!({ "phone": other, "purpose": "signup", "locale": "ko" }).to_string();
+    let (status, _) = s.request(
+        "POST",
+        "/verify/start",
+        &[("Origin", "https://shop.example:8443")],
+        &body,
+    );
+    assert_eq!(status, 201);
+    let c = code(&s, other);
+    assert_eq!(
+        s.outbox(other).last().unwrap(),
+        &format!("[Acme] 인증번호는 {c}입니다.\n\n@shop.example #{c}")
+    );
 }
 
 #[test]
@@ -355,20 +370,31 @@ fn the_composers_counter_a_sent_message_and_the_shared_secret() {
     let mut s = Sandbox::start("messages-admin", Some(config));
     // What a text costs: GSM-7, UCS-2, and Korean numbers by bytes.
     let seg = |s: &Sandbox, text: &str, phone: &str| {
-        s.get(&format!("/sandbox/segments?text={text}&phone={}", phone.replace('+', "%2B")))["segments"]
+        s.get(&format!(
+            "/sandbox/segments?text={text}&phone={}",
+            phone.replace('+', "%2B")
+        ))["segments"]
             .as_u64()
             .unwrap()
     };
     assert_eq!(seg(&s, &"a".repeat(160), PHONE), 1);
     assert_eq!(seg(&s, &"a".repeat(161), PHONE), 2);
-    assert_eq!(seg(&s, &"%ED%95%9C".repeat(41), "+821012345678"), 2, "41 Hangul are 82 bytes");
+    assert_eq!(
+        seg(&s, &"%ED%95%9C".repeat(41), "+821012345678"),
+        2,
+        "41 Hangul are 82 bytes"
+    );
     // The admin endpoints need the secret; the reads do not.
-    let body = json!({ "subscription_group_id": "acme-sms", "to": "all", "from": "+14155550100", "text": "Hi" }).to_string();
+    let body =
+        json!({ "subscription_group_id": "acme-sms", "to": "all", "from": "+14155550100", "text": "Hi" }).to_string();
     assert_eq!(s.post("/sandbox/messages", &body).0, 401);
     assert_eq!(s.post("/sandbox/quota/tickets", r#"{"count": 1}"#).0, 401);
     assert_eq!(s.request("GET", "/sandbox/messages", &[], "").0, 200);
     s.secret = Some("0123456789abcdef-secret".into());
-    s.post("/sandbox/import", "external_id,phone,subscription_group_id,state\nu1,+14155550100,acme-sms,subscribed\n");
+    s.post(
+        "/sandbox/import",
+        "external_id,phone,subscription_group_id,state\nu1,+14155550100,acme-sms,subscribed\n",
+    );
     let (status, v) = s.post("/sandbox/messages", &body);
     assert_eq!((status, v["status"].as_str()), (201, Some("queued")), "{v}");
     // Sent already: it cannot be cancelled.
