@@ -29,6 +29,37 @@ function submit(number) {
   };
 }
 
+// The verification form: the number, the code after a wrong one, verified.
+// Each run takes a new number (a number signs up once).
+let verified = 0;
+const V = "form.consentry-verify";
+const sendCode = async (p) => {
+  await p.fill(`${V} input[type=tel]`, `415 555 ${String(2000 + verified++).padStart(4, "0")}`);
+  await p.click(`${V} button[type=submit]`);
+  await p.waitForSelector(`${V}[data-state=code]`);
+};
+const VERIFY_STATES = {
+  number: {},
+  code: {
+    act: async (p) => {
+      await sendCode(p);
+      await p.fill(`${V} .consentry-code`, "000000");
+      await p.click(`${V} .consentry-step:not([hidden]) button[type=submit]`);
+      await p.waitForSelector(`${V} .consentry-code[aria-invalid=true]`);
+    },
+  },
+  verified: {
+    act: async (p) => {
+      await sendCode(p);
+      const phone = await p.evaluate(() => document.querySelector(".consentry-sent").textContent.match(/\+\d+/)[0]);
+      const code = await p.evaluate(async (n) => (await (await fetch(`/sandbox/outbox?phone=${encodeURIComponent(n)}`)).json()).messages.at(-1).body.match(/\d{6}/)[0], phone);
+      await p.fill(`${V} .consentry-code`, code);
+      await p.click(`${V} .consentry-step:not([hidden]) button[type=submit]`);
+      await p.waitForSelector(`${V}[data-state=success]`);
+    },
+  },
+};
+
 const page = (scheme) => `<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>Consentry phone form</title>
 <style>body{margin:0;padding:32px 16px;min-height:100vh;box-sizing:border-box;font-family:system-ui,sans-serif;
@@ -69,7 +100,25 @@ try {
         }
       }
     }
-    for (const path of ["index", "adobe", "integrations", "phone"]) {
+    for (const scheme of ["light", "dark"]) {
+      for (const [state, how] of Object.entries(VERIFY_STATES)) {
+        const context = await browser.newContext({ viewport, colorScheme: scheme, deviceScaleFactor: 1 });
+        const p = await context.newPage();
+        await p.goto(`${base}/screenshot.html`);
+        await p.setContent(page(scheme));
+        await p.waitForFunction(() => window.consentry.renderPhoneVerification);
+        await p.evaluate(() => consentry.renderPhoneVerification(document.getElementById("f"), { endpoint: location.origin, countries: ["US", "CA", "GB", "KR", "JP"] }));
+        await p.waitForSelector(V);
+        if (how.act) await how.act(p);
+        await p.evaluate(() => document.activeElement && document.activeElement.blur());
+        const box = await p.locator("#f").boundingBox();
+        const clip = box && { x: Math.max(0, box.x - 16), y: Math.max(0, box.y - 16), width: box.width + 32, height: box.height + 32 };
+        await p.screenshot({ path: `${OUT}/verify-${state}-${size}-${scheme}.png`, animations: "disabled", ...(clip && { clip }) });
+        count++;
+        await context.close();
+      }
+    }
+    for (const path of ["index", "adobe", "integrations", "phone", "signup", "admin"]) {
       const context = await browser.newContext({ viewport });
       const p = await context.newPage();
       await p.goto(`${base}/${path === "index" ? "" : path + ".html"}`);

@@ -215,8 +215,12 @@ impl Service {
                 .and_then(|mut s| s.exists([]))
                 .map_err(db_error)?;
             if !kinds {
-                db.execute_batch("ALTER TABLE outbox ADD COLUMN kind TEXT NOT NULL DEFAULT 'workflow'")
-                    .map_err(db_error)?;
+                // Everything sent before was the workflow's.
+                db.execute_batch(
+                    "ALTER TABLE outbox ADD COLUMN kind TEXT NOT NULL DEFAULT 'workflow';
+                     INSERT OR IGNORE INTO usage (kind, used) SELECT 'workflow', used FROM quota WHERE id = 1;",
+                )
+                .map_err(db_error)?;
             }
             // The configuration's tickets are the first grant, recorded
             // once: later purchases live in the database.
