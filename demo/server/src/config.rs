@@ -354,7 +354,23 @@ impl Config {
                     None => specs.push(listed),
                 }
             }
-            let keywords = Keywords::new(specs).map_err(|e| format!("{at}: {e}"))?;
+            // WhatsApp's marketing opt-out button sends "STOP PROMOTIONS".
+            let whatsapp = channel == Channel::WhatsApp;
+            if whatsapp {
+                if let Some(standard) = specs.iter_mut().find(|s| s.kind == Kind::OptOut && s.language == "en") {
+                    if !standard
+                        .keywords
+                        .iter()
+                        .any(|k| k.value.eq_ignore_ascii_case("STOP PROMOTIONS"))
+                    {
+                        standard.keywords.push(KeywordSpec {
+                            regex: false,
+                            value: "STOP PROMOTIONS".into(),
+                        });
+                    }
+                }
+            }
+            let keywords = Keywords::with_phrases(specs, whatsapp).map_err(|e| format!("{at}: {e}"))?;
             for (language, prompt) in &g.double_opt_in.prompt {
                 if prompt.chars().count() > crate::keywords::MAX_REPLY_CHARS {
                     return Err(format!("{at}: the {language} prompt is longer than 300 characters"));

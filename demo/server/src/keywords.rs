@@ -7,7 +7,9 @@
 //! unless the pattern says `(?i)`). Keywords are 1 to 34 characters without
 //! spaces, at most 20 per category and unique within a group; every category
 //! has a reply of 1 to 300 characters. Opt-out keywords are tried first, so STOP always
-//! works.
+//! works. In WhatsApp groups an `is` keyword may be a phrase of words
+//! separated by single spaces, such as `STOP PROMOTIONS`: the text the
+//! marketing opt-out button of a WhatsApp template sends.
 //!
 //! ```
 //! use consentry_sandbox::keywords::{defaults, Keywords};
@@ -135,6 +137,12 @@ impl Keywords {
     /// Validates `specs`; the error names the category, the keyword and the
     /// rule it breaks.
     pub fn new(specs: Vec<CategorySpec>) -> Result<Keywords, String> {
+        Keywords::with_phrases(specs, false)
+    }
+
+    /// As [`Keywords::new`]; with `phrases` (a WhatsApp group), an `is`
+    /// keyword may be words separated by single spaces.
+    pub fn with_phrases(specs: Vec<CategorySpec>, phrases: bool) -> Result<Keywords, String> {
         let mut seen: Vec<(String, String)> = Vec::new();
         let mut categories = Vec::new();
         for spec in specs {
@@ -164,10 +172,17 @@ impl Keywords {
             let mut rules = Vec::new();
             for k in &spec.keywords {
                 let chars = k.value.chars().count();
-                if chars == 0 || chars > MAX_KEYWORD_CHARS || k.value.chars().any(char::is_whitespace) {
+                // A phrase: words, each separated by one space.
+                let phrase = phrases
+                    && !k.regex
+                    && k.value
+                        .split(' ')
+                        .all(|w| !w.is_empty() && !w.contains(char::is_whitespace));
+                if chars == 0 || chars > MAX_KEYWORD_CHARS || (!phrase && k.value.chars().any(char::is_whitespace)) {
                     return Err(format!(
-                        "{at}: keyword {:?} is not allowed; keywords are 1 to {MAX_KEYWORD_CHARS} characters without spaces",
-                        k.value
+                        "{at}: keyword {:?} is not allowed; keywords are 1 to {MAX_KEYWORD_CHARS} characters without spaces{}",
+                        k.value,
+                        if phrases { " (in WhatsApp groups an \"is\" keyword may be words separated by single spaces)" } else { "" }
                     ));
                 }
                 let key = if k.regex {
@@ -390,5 +405,22 @@ mod tests {
             let err = Keywords::new(specs).unwrap_err();
             assert!(err.contains(expected), "{err}");
         }
+    }
+
+    #[test]
+    fn whatsapp_groups_take_phrases_as_is_keywords() {
+        let phrase = || vec![custom("a", vec![keyword("NO MESSAGE")])];
+        let err = Keywords::new(phrase()).unwrap_err();
+        assert!(err.ends_with("1 to 34 characters without spaces"), "{err}");
+        let k = Keywords::with_phrases(phrase(), true).unwrap();
+        assert!(k.classify(" no message ").is_some());
+        assert!(k.classify("no  message").is_none());
+        assert!(k.classify("no").is_none());
+        for bad in ["NO  MESSAGE", " NO", "NO\tMESSAGE", "NO MESSAGE "] {
+            let err = Keywords::with_phrases(vec![custom("a", vec![keyword(bad)])], true).unwrap_err();
+            assert!(err.contains("words separated by single spaces"), "{bad:?}: {err}");
+        }
+        // A regex keyword is as before.
+        assert!(Keywords::with_phrases(vec![custom("a", vec![regex("a b")])], true).is_err());
     }
 }

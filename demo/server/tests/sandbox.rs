@@ -527,3 +527,48 @@ fn the_test_clock_reaches_the_prompt_throttle_and_the_confirmation_window() {
     let (status, v) = plain.post("/sandbox/clock", r#"{"advance_ms":1}"#);
     assert_eq!(status, 409, "{v}");
 }
+
+#[test]
+fn on_whatsapp_only_an_opt_in_keyword_subscribes_and_stop_promotions_opts_out() {
+    let s = Sandbox::start("whatsapp-keywords", None);
+    let inbound = |text: &str| {
+        let body =
+            serde_json::json!({ "phone": PHONE, "subscription_group_id": "acme-whatsapp", "body": text }).to_string();
+        let (status, v) = s.post("/sandbox/inbound", &body);
+        assert_eq!(status, 200, "{v}");
+    };
+    let state = || {
+        let v = s.get(&format!(
+            "/subscription/status/get?phone={}&subscription_group_id=acme-whatsapp",
+            PHONE.replace('+', "%2B")
+        ));
+        let g = &v["subscription_groups"][0];
+        (
+            g["subscription_state"].as_str().unwrap().to_string(),
+            g["pending_double_opt_in"].as_bool().unwrap(),
+        )
+    };
+    // A message that is not an opt-in keyword subscribes nobody.
+    inbound("Hi, do you ship to Busan?");
+    assert_eq!(state(), ("unsubscribed".into(), false));
+    // The opt-in keyword starts the double opt-in; Y confirms.
+    inbound("START");
+    assert_eq!(state(), ("unsubscribed".into(), true));
+    inbound("Y");
+    assert_eq!(state(), ("subscribed".into(), false));
+    // The marketing opt-out button's text opts out.
+    inbound("Stop promotions");
+    assert_eq!(state(), ("unsubscribed".into(), false));
+    // A phrase keyword is refused in an SMS group and taken in a WhatsApp one.
+    let group = |channel: &str| {
+        format!(
+            r#"{{"groups": [{{"id": "g", "name": "Acme", "channel": "{channel}", "keywords": [{{"category": "opt_out", "keywords": [{{"is": "NO MESSAGE"}}], "reply": "Bye."}}]}}]}}"#
+        )
+    };
+    let err = consentry_sandbox::config::Config::parse(&group("sms")).unwrap_err();
+    assert!(
+        err.contains("keyword \"NO MESSAGE\" is not allowed; keywords are 1 to 34 characters without spaces"),
+        "{err}"
+    );
+    assert!(consentry_sandbox::config::Config::parse(&group("whatsapp")).is_ok());
+}
