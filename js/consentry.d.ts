@@ -136,8 +136,10 @@ export type PhoneCaptureText =
 export interface PhoneCaptureOptions {
   /** The messaging platform's subscription group. */
   subscriptionGroupId: string;
-  /** Your own backend (it holds the API key); the form posts to `{endpoint}/subscription/status/set`. */
-  endpoint: string;
+  /** Your own backend (it holds the API key); the form posts to `{endpoint}/subscription/status/set`. Required unless `delivery` is "brazeBridge". */
+  endpoint?: string;
+  /** "endpoint" (default) posts to `endpoint`; "brazeBridge", inside a Braze HTML in-app message, subscribes through the Braze Web SDK's bridge and closes the message. */
+  delivery?: "endpoint" | "brazeBridge";
   /** The programme's name, e.g. "Acme Alerts". */
   programme: string;
   /** The disclosure shown next to the checkbox: programme, frequency, "Msg & data rates may apply", HELP/STOP. */

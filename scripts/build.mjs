@@ -56,6 +56,8 @@ for (const [m, entry] of [["consentry-form", "js/form.js"], ["consentry-iab", "j
 }
 // The demo's CMP (not part of the package): the IAB's stub, CMP API and core.
 await esbuild.build({ bundle: true, minify: true, target: "es2020", entryPoints: ["demo/cmp/entry.js"], format: "iife", outfile: "demo/vendor/iab-cmp.js" });
+// The demo's in-app message page: Braze's own Web SDK.
+await esbuild.build({ bundle: true, minify: true, target: "es2020", entryPoints: ["demo/braze/entry.js"], format: "iife", outfile: "demo/vendor/braze.js" });
 
 // The inline snippets: the stub called with the site's base URL and config.
 // The base one answers isApproved early from the stored record (a
@@ -69,4 +71,4 @@ for (const [file, gcm, early] of [["snippet.min.js", "false", "true"], ["snippet
   );
   writeFileSync(`dist/${file}`, snippet.code);
 }
-console.log("built dist/: consentry_bg.wasm, consentry.mjs, consentry.js, snippet.min.js, snippet-consent-mode.min.js, consentry-form.mjs, consentry-form_bg.wasm, consentry-form.css, consentry-iab.mjs, consentry-iab_bg.wasm, consentry-receipts.mjs; demo/vendor/iab-cmp.js");
+console.log("built dist/: consentry_bg.wasm, consentry.mjs, consentry.js, snippet.min.js, snippet-consent-mode.min.js, consentry-form.mjs, consentry-form_bg.wasm, consentry-form.css, consentry-iab.mjs, consentry-iab_bg.wasm, consentry-receipts.mjs; demo/vendor/iab-cmp.js, demo/vendor/braze.js");

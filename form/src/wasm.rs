@@ -52,6 +52,7 @@ pub fn options(json: &str) -> String {
     a.raw("modal", if o.mode == Mode::Modal { "true" } else { "false" });
     a.raw("stylesheet", if o.stylesheet { "true" } else { "false" });
     a.string("submitUrl", &o.submit_url());
+    a.raw("bridge", if o.bridge { "true" } else { "false" });
     shared(&mut a, o.default_country, &o.countries, |k| o.text(k));
     a.strings("warnings", warnings.iter().map(String::as_str));
     a.done()

@@ -38,6 +38,13 @@ async function main(): Promise<void> {
     onError: (e) => console.log(e.status, e.response),
   });
   form.destroy();
+  // In a Braze HTML in-app message.
+  await consentry.renderPhoneCapture(document.body, {
+    subscriptionGroupId: "acme-sms",
+    delivery: "brazeBridge",
+    programme: "Acme Alerts",
+    disclosure: "Acme Alerts: up to 4 msgs/month. Msg & data rates may apply. Reply HELP for help, STOP to cancel.",
+  });
   const verification = await consentry.renderPhoneVerification?.(document.body, {
     endpoint: "https://verify.example.com",
     purpose: "login",

@@ -163,6 +163,7 @@ pub fn handle(service: &Service, req: &Request) -> Option<Reply> {
                 vec![format!("{p:?} does not end in a message id")],
             )),
         },
+        ("POST", "/api/v3/data" | "/api/v3/data/") => json_body().and_then(|b| sdk_data(service, req, &b)),
         ("POST", "/verify/start") => json_body().and_then(|b| verify_start(service, req, &b)),
         ("POST", "/verify/check") => json_body().and_then(|b| verify_check(service, req, &b)),
         ("POST", "/verify/token") => json_body().and_then(|b| {
@@ -332,6 +333,67 @@ fn message(service: &Service, req: &Request, body: &Value) -> Result<Reply, Repl
     let reply = service.queue_message(&m, req.now).map_err(server_error)?;
     service.deliver_due(req.now).map_err(server_error)?;
     Ok(reply)
+}
+
+/// `POST /api/v3/data/`: a stand-in for Braze's SDK endpoint, so the real
+/// Braze Web SDK (`baseUrl` pointed here) reaches the sandbox. Of what the
+/// SDK sends it reads the users' `phone` and `email` attributes and the
+/// subscription group changes (`sgu` events): a subscription from the SDK
+/// enters the double opt-in by itself, as in Braze. Everything else (sessions,
+/// clicks, custom events) is accepted and dropped.
+fn sdk_data(service: &Service, req: &Request, body: &Value) -> Result<Reply, Reply> {
+    let list = |k: &str| body.get(k).and_then(Value::as_array).cloned().unwrap_or_default();
+    let field = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+    let attributes = list("attributes");
+    for a in &attributes {
+        if let Some(user) = field(a, "user_id") {
+            let phone = field(a, "phone").filter(|p| e164(p).is_ok());
+            if phone.is_some() || field(a, "email").is_some() {
+                service
+                    .set_profile(&user, phone.as_deref(), field(a, "email").as_deref())
+                    .map_err(server_error)?;
+            }
+        }
+    }
+    let origin = Origin {
+        locale: field(body.get("device").unwrap_or(&Value::Null), "locale")
+            .and_then(|l| l.split(['-', '_']).next().map(str::to_string))
+            .unwrap_or_default(),
+        ..req.origin.clone()
+    };
+    for e in list("events")
+        .iter()
+        .filter(|e| e.get("name").and_then(Value::as_str) == Some("sgu"))
+    {
+        let data = e.get("data").unwrap_or(&Value::Null);
+        let (Some(user), Some(group)) = (field(e, "user_id"), field(data, "group_id")) else {
+            continue;
+        };
+        let Some(group) = service.config.group(&group) else {
+            continue;
+        };
+        let Some(phone) = service.profile_phone(&user).map_err(server_error)? else {
+            continue;
+        };
+        if service.admit(&req.origin.ip, &[&phone], req.now).is_err() {
+            continue;
+        }
+        let phones = [phone];
+        let change = Change {
+            group,
+            phones: &phones,
+            external_id: Some(&user),
+            event: match field(data, "status").as_deref() {
+                Some("subscribed") => Event::ApiSubscribe { double_opt_in: true },
+                _ => Event::ApiUnsubscribe,
+            },
+            source: Source::Sdk,
+            origin: &origin,
+            now: req.now,
+        };
+        service.apply(&[change], None).map_err(server_error)?;
+    }
+    Ok((200, json!({})))
 }
 
 fn server_error(e: String) -> Reply {

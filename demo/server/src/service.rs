@@ -26,6 +26,8 @@ pub enum Source {
     Keyword,
     /// A CSV import.
     Import,
+    /// The Braze Web SDK (`POST /api/v3/data/`).
+    Sdk,
 }
 
 impl Source {
@@ -34,6 +36,7 @@ impl Source {
             Source::Api => "api",
             Source::Keyword => "keyword",
             Source::Import => "import",
+            Source::Sdk => "sdk",
         }
     }
 }

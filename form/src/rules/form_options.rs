@@ -30,8 +30,12 @@ pub struct FormOptions {
     pub subscription_group_id: String,
     /// The channel.
     pub channel: Channel,
-    /// The site's own endpoint; the form posts to `{endpoint}/subscription/status/set`.
+    /// The site's own endpoint; the form posts to `{endpoint}/subscription/status/set`
+    /// (empty with `delivery: "brazeBridge"`).
     pub endpoint: String,
+    /// Inside a Braze HTML in-app message: subscribe through `brazeBridge`
+    /// (the Braze Web SDK) instead of posting to `endpoint`.
+    pub bridge: bool,
     /// ISO codes of the countries offered, in order.
     pub countries: Vec<&'static str>,
     /// The country selected at first.
@@ -75,7 +79,7 @@ impl FormOptions {
     }
 }
 
-const KEYS: [&str; 14] = [
+const KEYS: [&str; 15] = [
     "subscriptionGroupId",
     "channel",
     "endpoint",
@@ -90,6 +94,7 @@ const KEYS: [&str; 14] = [
     "formId",
     "mode",
     "stylesheet",
+    "delivery",
 ];
 
 /// Option keys that are JS callbacks, kept by the web layer.
@@ -128,7 +133,19 @@ impl FormOptions {
     /// a compliant one states) go to `warnings`.
     pub fn parse(v: &Value, warnings: &mut Vec<String>) -> Result<FormOptions, String> {
         only(v, &KEYS, &CALLBACKS)?;
-        let endpoint = endpoint(v, "the URL of your own backend, e.g. \"/api\"")?;
+        let bridge = match v.get("delivery") {
+            None => false,
+            Some(Value::String(s)) if s == "endpoint" => false,
+            Some(Value::String(s)) if s == "brazeBridge" => true,
+            Some(other) => return Err(bad("delivery", other, "\"endpoint\" or \"brazeBridge\"")),
+        };
+        let endpoint = match (bridge, v.get("endpoint")) {
+            (true, None) => String::new(),
+            _ => endpoint(
+                v,
+                "the URL of your own backend, e.g. \"/api\" (or delivery: \"brazeBridge\" in a Braze in-app message)",
+            )?,
+        };
         let (countries, default_country) = countries(v)?;
         let channel = match v.get("channel") {
             None => Channel::Sms,
@@ -166,6 +183,7 @@ impl FormOptions {
             subscription_group_id: string(v, "subscriptionGroupId", "your subscription group's id")?,
             channel,
             endpoint,
+            bridge,
             countries,
             default_country,
             external_id,
@@ -337,6 +355,27 @@ mod tests {
         assert_eq!(o.default_country, "US");
         assert_eq!(o.submit_url(), "/api/subscription/status/set");
         assert_eq!(o.text("submit"), "Subscribe");
+        assert!(!o.bridge);
+    }
+
+    #[test]
+    fn in_a_braze_in_app_message_the_bridge_replaces_the_endpoint() {
+        let bridge = |text: &str| FormOptions::parse(&json::parse(text).unwrap(), &mut vec![]);
+        let o = bridge(&format!(
+            r#"{{"subscriptionGroupId":"acme-sms","delivery":"brazeBridge","programme":"Acme Alerts","disclosure":"{DISCLOSURE}"}}"#
+        ))
+        .unwrap();
+        assert!(o.bridge && o.endpoint.is_empty());
+        // Without the bridge the endpoint is required, and naming it says why.
+        assert!(options(r#","delivery":"endpoint""#).is_ok());
+        let err = bridge(&format!(
+            r#"{{"subscriptionGroupId":"g","programme":"A","disclosure":"{DISCLOSURE}"}}"#
+        ))
+        .unwrap_err();
+        assert!(err.contains("delivery: \"brazeBridge\""), "{err}");
+        assert!(options(r#","delivery":"sdk""#)
+            .unwrap_err()
+            .contains(r#"options.delivery is "sdk"; expected "endpoint" or "brazeBridge""#));
     }
 
     #[test]
