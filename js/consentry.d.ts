@@ -189,6 +189,23 @@ export interface PhoneVerificationOptions {
   onError?(event: { phone: string; status: number; error: string; response: unknown }): void;
 }
 
+export interface TextToJoinOptions {
+  /** A short code such as "12345", or an E.164 long code; for WhatsApp, the business number in E.164. */
+  number: string;
+  /** The opt-in keyword to text, such as "JOIN" (the programme's opt-in keyword, so it starts the double opt-in). */
+  keyword: string;
+  channel?: "sms" | "whatsapp";
+  /** The programme's (for WhatsApp: the business's) name, shown above. */
+  programme: string;
+  /** Shown beside the link and the QR code, as the law asks of any opt-in. */
+  disclosure: string;
+  locale?: string;
+  texts?: Partial<Record<"join_title" | "join_scan" | "wa_title" | "wa_button" | "wa_scan", string>>;
+  /** Default "consentry-join". */
+  formId?: string;
+  stylesheet?: boolean;
+}
+
 export interface PhoneCapture {
   /** Removes the form; a submission already made is still delivered. */
   destroy(): void;
@@ -230,6 +247,8 @@ export interface OptIn {
   renderPhoneCapture(target: Element, options: PhoneCaptureOptions): Promise<PhoneCapture>;
   /** Renders the phone verification form: number, "Send code", the code, verified (the form module, loaded on first use). Exists once Consentry has loaded (`consentry:ready`). Rejects with an Error naming a bad option. */
   renderPhoneVerification?(target: Element, options: PhoneVerificationOptions): Promise<PhoneCapture>;
+  /** Renders "Text JOIN to 12345": on phones a link that opens the messages app (or WhatsApp) with the keyword filled in, on computers its QR code, with the disclosure beside it. Exists once Consentry has loaded (`consentry:ready`). */
+  renderTextToJoin?(target: Element, options: TextToJoinOptions): Promise<PhoneCapture>;
   /** Decodes a TC string (loads the TCF module on first use). Rejects when it is not one. */
   decodeTCString(tcString: string): Promise<TCString>;
 }

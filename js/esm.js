@@ -21,6 +21,7 @@ const files = {
   ],
   "consentry-iab": () => [import("./consentry-iab.mjs"), new URL("./consentry-iab_bg.wasm", import.meta.url)],
   "consentry-receipts": () => [import("./consentry-receipts.mjs")],
+  "consentry-qr": () => [import("./consentry-qr.mjs"), new URL("./consentry-qr_bg.wasm", import.meta.url)],
 };
 
 // Loads the wasm and starts Consentry with `config` (or the snippet's).

@@ -246,10 +246,11 @@ export async function start(c, config, wasm, locator) {
       } catch (e) {
         return Promise.reject(new Error(`consentry.${call}: options could not be read (${e && /** @type {any} */ (e).message})`));
       }
-      return load("consentry-form").then(({ m, css }) => m[call](target, o, css));
+      return load("consentry-form").then(({ m, css }) => m[call](target, o, css, load));
     };
     c.renderPhoneCapture = form("renderPhoneCapture");
     c.renderPhoneVerification = form("renderPhoneVerification");
+    c.renderTextToJoin = form("renderTextToJoin");
     c.decodeTCString = (/** @type {unknown} */ s) => load("consentry-iab").then(({ m }) => m.decodeTCString(s));
     if ("tcf" in st) iab(c, st.tcf, apply);
   } catch (e) {

@@ -12,6 +12,7 @@ import { warn, fail, expected, newId, jsonMembers } from "./common.js";
 
 export { initSync };
 export { renderPhoneVerification } from "./verification.js";
+export { renderTextToJoin } from "./join.js";
 
 const CALL = "renderPhoneCapture";
 const CALLBACKS = ["onSubmit", "onPending", "onSuccess", "onError", "onClose"];

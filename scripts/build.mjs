@@ -22,6 +22,7 @@ for (const [crate, name, features] of [
   ["consentry_gate", "consentry", ["--no-default-features"]],
   ["consentry_form", "consentry-form", ["--no-default-features"]],
   ["consentry_iab", "consentry-iab", ["--no-default-features"]],
+  ["consentry_qr", "consentry-qr", ["--no-default-features"]],
 ]) {
   run("cargo", ["build", "--profile", "wasm", "--target", "wasm32-unknown-unknown", "-p", crate.replace("_", "-"), ...features]);
   // The modules' types (build/*.d.ts) let tsc check the shell over them.
@@ -45,13 +46,13 @@ const common = {
 // `new URL("./…", import.meta.url)` for the site's bundler to see.
 await esbuild.build({
   ...common, entryPoints: ["js/esm.js"], format: "esm", outfile: "dist/consentry.mjs",
-  external: ["./consentry-form.mjs", "./consentry-iab.mjs", "./consentry-receipts.mjs"],
+  external: ["./consentry-form.mjs", "./consentry-iab.mjs", "./consentry-receipts.mjs", "./consentry-qr.mjs"],
 });
 await esbuild.build({ ...common, entryPoints: ["js/script.js"], format: "iife", outfile: "dist/consentry.js" });
 // The form's default look, beside its module.
 await esbuild.build({ entryPoints: ["form/consentry-form.css"], minify: true, outfile: "dist/consentry-form.css" });
 // Each module is its JS shell over its wasm's glue.
-for (const [m, entry] of [["consentry-form", "js/form.js"], ["consentry-iab", "js/tcf.js"], ["consentry-receipts", "js/receipts.js"]]) {
+for (const [m, entry] of [["consentry-form", "js/form.js"], ["consentry-iab", "js/tcf.js"], ["consentry-receipts", "js/receipts.js"], ["consentry-qr", "js/qr.js"]]) {
   await esbuild.build({ ...common, entryPoints: [entry], format: "esm", outfile: `dist/${m}.mjs` });
 }
 // The demo's CMP (not part of the package): the IAB's stub, CMP API and core.
@@ -71,4 +72,4 @@ for (const [file, gcm, early] of [["snippet.min.js", "false", "true"], ["snippet
   );
   writeFileSync(`dist/${file}`, snippet.code);
 }
-console.log("built dist/: consentry_bg.wasm, consentry.mjs, consentry.js, snippet.min.js, snippet-consent-mode.min.js, consentry-form.mjs, consentry-form_bg.wasm, consentry-form.css, consentry-iab.mjs, consentry-iab_bg.wasm, consentry-receipts.mjs; demo/vendor/iab-cmp.js, demo/vendor/braze.js");
+console.log("built dist/: consentry_bg.wasm, consentry.mjs, consentry.js, snippet.min.js, snippet-consent-mode.min.js, consentry-form.mjs, consentry-form_bg.wasm, consentry-form.css, consentry-iab.mjs, consentry-iab_bg.wasm, consentry-receipts.mjs, consentry-qr.mjs, consentry-qr_bg.wasm; demo/vendor/iab-cmp.js, demo/vendor/braze.js");

@@ -19,6 +19,8 @@ const MODULES = [
     ["consentry-form_bg.wasm", "consentry-form.mjs", "consentry-form.css"]],
   ["TCF module (`consentry-iab_bg.wasm`, `.mjs`), on demand", "page that uses TCF", ["consentry-iab_bg.wasm", "consentry-iab.mjs"]],
 ];
+// Loaded on top of the form module only where text-to-join shows a QR code.
+const QR = ["consentry-qr_bg.wasm", "consentry-qr.mjs"];
 export const MARKERS = ["<!-- size table: npm run size -- --write -->", "<!-- /size table -->"];
 
 const measure = (name) => {
@@ -30,7 +32,7 @@ const measure = (name) => {
 // The README's table (markdown) and the page total, from dist/.
 export function sizes() {
   const names = readdirSync("dist").sort();
-  const missing = [...PAGE, ...MODULES.flatMap((m) => m[2]), "consentry-receipts.mjs"].filter((name) => !names.includes(name));
+  const missing = [...PAGE, ...MODULES.flatMap((m) => m[2]), "consentry-receipts.mjs", ...QR].filter((name) => !names.includes(name));
   if (missing.length) throw new Error(`missing from dist/: ${missing.join(", ")} (run npm run build)`);
   const rows = names.map(measure);
   const sum = (files) => ["raw", "gzip", "brotli"].map((k) => rows.filter((r) => files.includes(r.name)).reduce((a, r) => a + r[k], 0));
@@ -49,6 +51,7 @@ export function sizes() {
     file("snippet-consent-mode.min.js", " (inline, instead of the snippet)"),
     ...MODULES.flatMap(([label, withLabel, files]) => [line(label, sum(files)), line(withLabel, sum([...PAGE, ...files]))]),
     file("consentry-receipts.mjs", " (receipts module, on demand, with `receipts`)"),
+    line("QR code module (`consentry-qr_bg.wasm`, `.mjs`), on demand: text-to-join on a computer", sum(QR)),
   ].join("\n");
   const [form, tcf] = MODULES.map((m) => sum([...PAGE, ...m[2]])[2]);
   return { rows, table, page: sum(PAGE)[2], pages: { gate: sum(PAGE)[2], form, tcf } };

@@ -6,6 +6,7 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 use crate::rules::form_options::{FormOptions, Mode};
+use crate::rules::join::{self, JoinOptions};
 use crate::rules::outbox::{classify, Entry, Outbox, Outcome};
 use crate::rules::payload::{status_set_body, Consent, Rejection, Submission};
 use crate::rules::phone::{self, country};
@@ -86,6 +87,30 @@ fn shared(a: &mut Object, default_country: &str, countries: &[&str], text: impl 
         write_string(&text(k), out);
     }
     out.push('}');
+}
+
+/// Validates `renderTextToJoin`'s options and answers what the shell
+/// shows on `platform` (`ios`, `android` or `desktop`): the texts, the
+/// link, and what the QR code holds; or `{"error"}`.
+#[wasm_bindgen]
+pub fn join(json: &str, platform: &str) -> String {
+    let o = match parse(json).and_then(|v| JoinOptions::parse(&v)) {
+        Ok(o) => o,
+        Err(e) => return error(&e),
+    };
+    let whatsapp = o.channel == join::Channel::WhatsApp;
+    let mut a = Object::new();
+    a.string("locale", o.locale.code());
+    a.string("formId", &o.form_id);
+    a.raw("stylesheet", if o.stylesheet { "true" } else { "false" });
+    a.string("programme", &o.programme);
+    a.string("disclosure", &o.disclosure);
+    a.string("title", &o.text(if whatsapp { "wa_title" } else { "join_title" }));
+    a.string("button", &o.text(if whatsapp { "wa_button" } else { "join_title" }));
+    a.string("scan", &o.text(if whatsapp { "wa_scan" } else { "join_scan" }));
+    a.string("link", &o.link(join::Platform::parse(platform)));
+    a.string("qrText", &o.qr_text());
+    a.done()
 }
 
 /// Validates `renderPhoneVerification`'s options (JSON, the callbacks

@@ -6,6 +6,7 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 pub mod form_options;
+pub mod join;
 pub mod outbox;
 pub mod payload;
 pub mod phone;

@@ -48,7 +48,7 @@ impl Locale {
 }
 
 /// Every key, with its English, Korean and Japanese text.
-pub const TEXTS: [(&str, [&str; 3]); 44] = [
+pub const TEXTS: [(&str, [&str; 3]); 49] = [
     (
         "title",
         ["Get texts from us", "문자 알림 받기", "SMSで最新情報を受け取る"],
@@ -309,6 +309,46 @@ pub const TEXTS: [(&str, [&str; 3]); 44] = [
             "Verification is not available right now. Please try again later.",
             "지금은 인증할 수 없습니다. 나중에 다시 시도해 주세요.",
             "現在認証を行えません。後ほどお試しください。",
+        ],
+    ),
+    (
+        "join_title",
+        [
+            "Text {keyword} to {number}",
+            "{number}(으)로 {keyword} 문자 보내기",
+            "{number} に {keyword} と送信",
+        ],
+    ),
+    (
+        "join_scan",
+        [
+            "Scan with your phone's camera to text {keyword} to {number}.",
+            "휴대폰 카메라로 스캔하면 {number}(으)로 {keyword} 문자를 보낼 수 있습니다.",
+            "スマートフォンのカメラでスキャンすると {number} に {keyword} と送信できます。",
+        ],
+    ),
+    (
+        "wa_title",
+        [
+            "Get our messages on WhatsApp",
+            "WhatsApp으로 소식 받기",
+            "WhatsAppでお知らせを受け取る",
+        ],
+    ),
+    (
+        "wa_button",
+        [
+            "Send {keyword} on WhatsApp",
+            "WhatsApp으로 {keyword} 보내기",
+            "WhatsAppで {keyword} と送信",
+        ],
+    ),
+    (
+        "wa_scan",
+        [
+            "Scan with your phone's camera to open WhatsApp and send {keyword}.",
+            "휴대폰 카메라로 스캔하면 WhatsApp에서 {keyword}(을)를 보낼 수 있습니다.",
+            "スマートフォンのカメラでスキャンするとWhatsAppで {keyword} と送信できます。",
         ],
     ),
 ];

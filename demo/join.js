@@ -1,0 +1,53 @@
+// Text-to-join by SMS and WhatsApp (consentry.renderTextToJoin), and a
+// simulated phone that texts the keyword to the sandbox (/sandbox/inbound).
+(function () {
+  var $ = function (id) { return document.getElementById(id); };
+  var group = function () { return document.querySelector("input[name=channel]:checked").value; };
+  var disclosure = "Text JOIN to 12345 to get Acme Alerts: up to 4 msgs/month. Msg & data rates may apply. " +
+    "Reply HELP for help, STOP to cancel. Consent is not a condition of purchase.";
+  var waDisclosure = "Send JOIN to Acme on WhatsApp to get order updates and offers from Acme Inc. " +
+    "Reply STOP PROMOTIONS at any time to stop promotional messages.";
+
+  function show() {
+    window.consentry.renderTextToJoin($("sms-join"), {
+      number: "12345", keyword: "JOIN", programme: "Acme Alerts", disclosure: disclosure,
+    });
+    window.consentry.renderTextToJoin($("wa-join"), {
+      channel: "whatsapp", number: "+14155550100", keyword: "JOIN", programme: "Acme Inc. on WhatsApp", disclosure: waDisclosure,
+    });
+  }
+  if (window.consentry.renderTextToJoin) show();
+  else addEventListener("consentry:ready", show, { once: true });
+
+  function getJson(url) {
+    return fetch(url).then(function (r) { return r.json(); });
+  }
+  function refresh() {
+    var p = encodeURIComponent($("from").value.trim());
+    return Promise.all([
+      getJson("/sandbox/outbox?phone=" + p),
+      getJson("/subscription/status/get?phone=" + p + "&subscription_group_id=" + group()),
+    ]).then(function (a) {
+      var list = $("messages");
+      list.textContent = "";
+      (a[0].messages || []).filter(function (m) { return m.subscription_group_id === group(); }).forEach(function (m) {
+        var li = document.createElement("li");
+        li.textContent = m.body;
+        list.appendChild(li);
+      });
+      var g = (a[1].subscription_groups || [])[0];
+      var state = g ? (g.pending_double_opt_in ? "pending" : g.subscription_state) : "invalid number";
+      $("state").textContent = state;
+      $("state").className = "pill " + state;
+    });
+  }
+  $("reply-form").addEventListener("submit", function (e) {
+    e.preventDefault();
+    fetch("/sandbox/inbound", { method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ phone: $("from").value.trim(), subscription_group_id: group(), body: $("reply").value }) })
+      .then(function () { $("reply").value = ""; return refresh(); });
+  });
+  document.querySelectorAll("input[name=channel]").forEach(function (r) { r.addEventListener("change", refresh); });
+  $("from").addEventListener("change", refresh);
+  refresh();
+})();

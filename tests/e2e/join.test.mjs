@@ -1,0 +1,77 @@
+// Text-to-join in Chromium against the demo server (issue 16): the link in
+// the form each platform accepts, the QR code (from its own module) only on
+// computers, WhatsApp's click-to-chat, and the texted keyword through the
+// double opt-in.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { setup } from "./harness.mjs";
+
+const env = setup();
+const AXE = readFileSync(new URL("../../node_modules/axe-core/axe.min.js", import.meta.url), "utf8");
+const IPHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1";
+const ANDROID = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36";
+
+async function open(userAgent) {
+  const context = await env.browser.newContext(userAgent ? { userAgent, viewport: { width: 390, height: 844 } } : {});
+  const page = await context.newPage();
+  page.qr = [];
+  page.on("request", (r) => r.url().includes("consentry-qr") && page.qr.push(r.url()));
+  await page.goto(`http://127.0.0.1:${env.server.port}/join.html`);
+  await page.locator("#wa-join .consentry-join-link").waitFor();
+  return page;
+}
+
+const hrefs = (page) => page.evaluate(() => [...document.querySelectorAll(".consentry-join-link")].map((a) => a.getAttribute("href")));
+
+test("on a computer: QR codes from the QR module beside the links and the disclosures", async () => {
+  const page = await open();
+  assert.deepEqual(await hrefs(page), ["sms:12345?body=JOIN", "https://wa.me/14155550100?text=JOIN"]);
+  assert.equal(await page.locator("svg.consentry-qr").count(), 2);
+  assert.ok(page.qr.some((u) => u.endsWith("consentry-qr_bg.wasm")), "the QR module was fetched");
+  // The quiet zone is in the view box; the path draws the dark modules.
+  const [viewBox, d] = await page.locator("#sms-join svg").evaluate((s) => [s.getAttribute("viewBox"), s.querySelector("path").getAttribute("d")]);
+  assert.equal(viewBox, "-4 -4 33 33");
+  assert.match(d, /^(M\d+ \d+h\d+v1h-\d+z)+$/);
+  assert.match(await page.locator("#sms-join").textContent(), /Text JOIN to 12345.*Msg & data rates may apply/s);
+  await page.addScriptTag({ content: AXE });
+  const violations = await page.evaluate(async () => (await window.axe.run(".consentry-join")).violations.map((v) => `${v.id}: ${v.help}`));
+  assert.deepEqual(violations, []);
+  await page.context().close();
+});
+
+test("on phones: the sms: link in the form iOS or Android takes, WhatsApp's link, and no QR module", async () => {
+  for (const [ua, sms] of [[IPHONE, "sms:12345&body=JOIN"], [ANDROID, "sms:12345?body=JOIN"]]) {
+    const page = await open(ua);
+    assert.deepEqual(await hrefs(page), [sms, "https://wa.me/14155550100?text=JOIN"]);
+    assert.equal(await page.locator("svg.consentry-qr").count(), 0);
+    assert.deepEqual(page.qr, [], "phones never fetch the QR module");
+    await page.context().close();
+  }
+});
+
+test("the texted keyword goes through the double opt-in, on SMS and on WhatsApp", async () => {
+  const page = await open();
+  const text = async (body) => {
+    await page.locator("#reply").fill(body);
+    await page.getByRole("button", { name: "Send" }).click();
+  };
+  await page.locator("#from").fill("+14155550199");
+  await page.locator("#from").dispatchEvent("change");
+  await text("JOIN");
+  await page.locator("#state").filter({ hasText: "pending" }).waitFor();
+  await page.locator("#messages li").filter({ hasText: "reply Y to confirm" }).waitFor();
+  await text("Y");
+  await page.locator("#state").filter({ hasText: "subscribed" }).waitFor();
+  // WhatsApp: a message that is not the keyword subscribes nobody.
+  await page.getByRole("radio", { name: "WhatsApp" }).check();
+  await text("hello");
+  await page.locator("#state").filter({ hasText: "unsubscribed" }).waitFor();
+  await text("START");
+  await page.locator("#state").filter({ hasText: "pending" }).waitFor();
+  await text("Y");
+  await page.locator("#state").filter({ hasText: "subscribed" }).waitFor();
+  await text("STOP PROMOTIONS");
+  await page.locator("#state").filter({ hasText: /^unsubscribed$/ }).waitFor();
+  await page.context().close();
+});
