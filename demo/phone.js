@@ -71,6 +71,8 @@
       disclosure: "By checking this box you agree to receive recurring automated marketing texts from Acme Alerts " +
         "(up to 4 msgs/month). Consent is not a condition of purchase. Msg & data rates may apply. " +
         "Reply HELP for help, STOP to cancel.",
+      // Texting the keyword is the other way in.
+      textToJoin: mode === "inline" ? { number: "12345", keyword: "JOIN" } : undefined,
       onPending: function (e) { $("phone").value = e.phone; refresh(); },
       onSuccess: function (e) { $("phone").value = e.phone; refresh(); },
     };

@@ -12,7 +12,8 @@ import { warn, fail, expected, newId, jsonMembers } from "./common.js";
 
 export { initSync };
 export { renderPhoneVerification } from "./verification.js";
-export { renderTextToJoin } from "./join.js";
+import { renderTextToJoin } from "./join.js";
+export { renderTextToJoin };
 
 const CALL = "renderPhoneCapture";
 const CALLBACKS = ["onSubmit", "onPending", "onSuccess", "onError", "onClose"];
@@ -126,10 +127,11 @@ export function el(tag, attrs = {}, text = "") {
 /**
  * Renders the phone form into `target` with `options` (a copy the facade
  * made; functions in it are callbacks); `stylesheet` is the URL of the
- * default look. Resolves to a handle with `destroy()`.
- * @param {unknown} target @param {any} options @param {string} [stylesheet]
+ * default look; `load` (the facade's) fetches the QR module for a
+ * text-to-join block. Resolves to a handle with `destroy()`.
+ * @param {unknown} target @param {any} options @param {string} [stylesheet] @param {(name: string) => Promise<any>} [load]
  */
-export function renderPhoneCapture(/** @type {any} */ target, options, stylesheet) {
+export function renderPhoneCapture(/** @type {any} */ target, options, stylesheet, load) {
   // (An element of another frame is an element too.)
   if (!target || /** @type {any} */ (target).nodeType !== 1) throw expected(CALL, "target is", target, "an element");
   if (options == null) throw expected(CALL, "options are", options, "an object");
@@ -190,6 +192,14 @@ export function renderPhoneCapture(/** @type {any} */ target, options, styleshee
   }
   if (o.stylesheet && stylesheet) loadStylesheet(stylesheet, root);
   target.append(root);
+  // "Text JOIN to 12345" under the form, when asked for.
+  /** @type {{ destroy(): void } | null} */
+  let join = null;
+  if (o.textToJoin) {
+    const host = el("div", { class: "consentry-join-host" });
+    (o.modal ? root.querySelector(".consentry-dialog") : target).append(host);
+    renderTextToJoin(host, o.textToJoin, stylesheet, load).then((j) => (destroyed ? j.destroy() : (join = j)), (e) => warn("the text-to-join block could not be shown", e));
+  }
 
   /** @type {string | null} the submission the form shows */
   let key = null;
@@ -313,6 +323,7 @@ export function renderPhoneCapture(/** @type {any} */ target, options, styleshee
     // A submission already made is still delivered.
     if (key) watchers.delete(key);
     root.remove();
+    join?.destroy();
     if (o.modal && previousFocus instanceof HTMLElement) previousFocus.focus();
     if (byVisitor) callback("onClose");
   }

@@ -54,6 +54,9 @@ pub fn options(json: &str) -> String {
     a.raw("stylesheet", if o.stylesheet { "true" } else { "false" });
     a.string("submitUrl", &o.submit_url());
     a.raw("bridge", if o.bridge { "true" } else { "false" });
+    if let Some(join) = &o.text_to_join {
+        a.raw("textToJoin", &join.to_json());
+    }
     shared(&mut a, o.default_country, &o.countries, |k| o.text(k));
     a.strings("warnings", warnings.iter().map(String::as_str));
     a.done()

@@ -40,6 +40,23 @@ test("on a computer: QR codes from the QR module beside the links and the disclo
   await page.context().close();
 });
 
+test("the capture form offers text-to-join under it with its own programme and disclosure", async () => {
+  const context = await env.browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`http://127.0.0.1:${env.server.port}/phone.html`);
+  const block = page.locator("#inline-form .consentry-join");
+  await block.locator("svg.consentry-qr").waitFor();
+  assert.equal(await block.locator(".consentry-join-link").getAttribute("href"), "sms:12345?body=JOIN");
+  assert.match(await block.locator(".consentry-disclosure").textContent(), /^By checking this box you agree/);
+  // A bad textToJoin is named, and nothing is rendered.
+  const error = await page.evaluate(() => consentry.renderPhoneCapture(document.body, {
+    subscriptionGroupId: "acme-sms", endpoint: "/", programme: "Acme Alerts", disclosure: "Acme Alerts: up to 4 msgs/month. Msg & data rates may apply. Reply HELP for help, STOP to cancel.",
+    textToJoin: { number: "12", keyword: "JOIN" },
+  }).then(() => "", (e) => e.message));
+  assert.match(error, /^consentry\.renderPhoneCapture: options\.textToJoin\.number is "12"; expected a short code of 3 to 8 digits/);
+  await context.close();
+});
+
 test("on phones: the sms: link in the form iOS or Android takes, WhatsApp's link, and no QR module", async () => {
   for (const [ua, sms] of [[IPHONE, "sms:12345&body=JOIN"], [ANDROID, "sms:12345?body=JOIN"]]) {
     const page = await open(ua);

@@ -58,6 +58,9 @@ pub struct FormOptions {
     pub mode: Mode,
     /// Load the default stylesheet (`consentry-form.css`) beside the module.
     pub stylesheet: bool,
+    /// "Text JOIN to 12345" under the form: `renderTextToJoin`'s options
+    /// (the form's programme, disclosure, channel and language filled in).
+    pub text_to_join: Option<Value>,
 }
 
 impl FormOptions {
@@ -79,7 +82,7 @@ impl FormOptions {
     }
 }
 
-const KEYS: [&str; 15] = [
+const KEYS: [&str; 16] = [
     "subscriptionGroupId",
     "channel",
     "endpoint",
@@ -95,6 +98,7 @@ const KEYS: [&str; 15] = [
     "mode",
     "stylesheet",
     "delivery",
+    "textToJoin",
 ];
 
 /// Option keys that are JS callbacks, kept by the web layer.
@@ -179,6 +183,27 @@ impl FormOptions {
             warnings.push(w);
         }
         let form_id = form_id(v, "consentry-phone")?;
+        let text_to_join = match v.get("textToJoin") {
+            None | Some(Value::Null) => None,
+            Some(Value::Object(members)) => {
+                // The form's own programme, disclosure, channel and language,
+                // unless the block names its own.
+                let mut join = members.clone();
+                for key in ["programme", "disclosure", "channel", "locale"] {
+                    if let (None, Some(value)) = (join.iter().find(|(k, _)| k == key), v.get(key)) {
+                        join.push((key.to_string(), value.clone()));
+                    }
+                }
+                let join = Value::Object(join);
+                super::join::JoinOptions::parse(&join).map_err(|e| {
+                    let mut m = String::from("options.textToJoin.");
+                    m.push_str(e.strip_prefix("options.").unwrap_or(&e));
+                    m
+                })?;
+                Some(join)
+            }
+            Some(other) => return Err(bad("textToJoin", other, "an object: {number, keyword}")),
+        };
         Ok(FormOptions {
             subscription_group_id: string(v, "subscriptionGroupId", "your subscription group's id")?,
             channel,
@@ -195,6 +220,7 @@ impl FormOptions {
             form_id,
             mode,
             stylesheet,
+            text_to_join,
         })
     }
 }
@@ -356,6 +382,21 @@ mod tests {
         assert_eq!(o.submit_url(), "/api/subscription/status/set");
         assert_eq!(o.text("submit"), "Subscribe");
         assert!(!o.bridge);
+    }
+
+    #[test]
+    fn text_to_join_under_the_form_takes_the_forms_programme_and_disclosure() {
+        let o = options(r#","textToJoin":{"number":"12345","keyword":"JOIN"}"#).unwrap();
+        let join = super::super::join::JoinOptions::parse(o.text_to_join.as_ref().unwrap()).unwrap();
+        assert_eq!(
+            (join.programme.as_str(), join.disclosure.as_str()),
+            ("Acme Alerts", DISCLOSURE)
+        );
+        let err = options(r#","textToJoin":{"number":"12-345","keyword":"JOIN"}"#).unwrap_err();
+        assert!(err.starts_with(r#"options.textToJoin.number is "12-345""#), "{err}");
+        assert!(options(r#","textToJoin":"JOIN""#)
+            .unwrap_err()
+            .contains("options.textToJoin is \"JOIN\""));
     }
 
     #[test]
