@@ -72,7 +72,12 @@
         "(up to 4 msgs/month). Consent is not a condition of purchase. Msg & data rates may apply. " +
         "Reply HELP for help, STOP to cancel.",
       // Texting the keyword is the other way in.
-      textToJoin: mode === "inline" ? { number: "12345", keyword: "JOIN" } : undefined,
+      textToJoin: mode === "inline" ? {
+        number: "12345", keyword: "JOIN",
+        // Its own disclosure: the form's speaks of a checkbox.
+        disclosure: "Text JOIN to 12345 to get recurring automated marketing texts from Acme Alerts (up to 4 msgs/month). " +
+          "Consent is not a condition of purchase. Msg & data rates may apply. Reply HELP for help, STOP to cancel.",
+      } : undefined,
       onPending: function (e) { $("phone").value = e.phone; refresh(); },
       onSuccess: function (e) { $("phone").value = e.phone; refresh(); },
     };

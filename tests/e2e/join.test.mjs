@@ -47,7 +47,7 @@ test("the capture form offers text-to-join under it with its own programme and d
   const block = page.locator("#inline-form .consentry-join");
   await block.locator("svg.consentry-qr").waitFor();
   assert.equal(await block.locator(".consentry-join-link").getAttribute("href"), "sms:12345?body=JOIN");
-  assert.match(await block.locator(".consentry-disclosure").textContent(), /^By checking this box you agree/);
+  assert.match(await block.locator(".consentry-disclosure").textContent(), /^Text JOIN to 12345 to get recurring/);
   // A bad textToJoin is named, and nothing is rendered.
   const error = await page.evaluate(() => consentry.renderPhoneCapture(document.body, {
     subscriptionGroupId: "acme-sms", endpoint: "/", programme: "Acme Alerts", disclosure: "Acme Alerts: up to 4 msgs/month. Msg & data rates may apply. Reply HELP for help, STOP to cancel.",
