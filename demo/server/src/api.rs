@@ -121,6 +121,13 @@ pub fn handle(service: &Service, req: &Request) -> Option<Reply> {
                 .map(|m| (200, json!({ "phone": p, "messages": m })))
                 .map_err(server_error)
         }),
+        ("GET", "/sandbox/consent-log") if raw_query_param(req.query, "email").is_some() => {
+            let email = query_param(req.query, "email").unwrap_or_default();
+            service
+                .email_consent_log(&email)
+                .map(|e| (200, json!({ "email": email, "entries": e })))
+                .map_err(server_error)
+        }
         ("GET", "/sandbox/consent-log") => phone_query(req).and_then(|p| {
             service
                 .consent_log(&p)
@@ -436,15 +443,22 @@ fn apply_all(
     }
     let phones: Vec<&str> = changes
         .iter()
+        .filter(|(_, g)| !g.email)
         .flat_map(|(c, _)| c.phones.iter().map(String::as_str))
         .collect();
     service.admit(&req.origin.ip, &phones, req.now).map_err(too_many)?;
     let (disclosure, locale) = disclosure(body);
-    let origin = Origin {
-        disclosure,
-        locale: locale.split(['-', '_']).next().unwrap_or_default().to_string(),
-        ..req.origin.clone()
-    };
+    // A sign-up form's consent names each box's disclosure by group.
+    let origins: Vec<Origin> = changes
+        .iter()
+        .map(|(c, _)| Origin {
+            disclosure: body["consent"]["disclosures"][&c.group_id]
+                .as_str()
+                .map_or_else(|| disclosure.clone(), str::to_string),
+            locale: locale.split(['-', '_']).next().unwrap_or_default().to_string(),
+            ..req.origin.clone()
+        })
+        .collect();
     let reply_for = |refusals: &[String]| {
         let mut v = json!({ "message": "success" });
         if !refusals.is_empty() {
@@ -454,9 +468,11 @@ fn apply_all(
     };
     let applied: Vec<Change> = changes
         .iter()
-        .map(|(c, group)| Change {
+        .zip(&origins)
+        .map(|((c, group), origin)| Change {
             group,
-            phones: &c.phones,
+            // An email group's addresses go where a number would.
+            phones: if group.email { &c.emails } else { &c.phones },
             external_id: c.external_ids.first().map(String::as_str),
             event: if c.subscribe {
                 Event::ApiSubscribe {
@@ -466,7 +482,7 @@ fn apply_all(
                 Event::ApiUnsubscribe
             },
             source: Source::Api,
-            origin: &origin,
+            origin,
             now: req.now,
         })
         .collect();
@@ -500,7 +516,12 @@ fn subscriptions(service: &Service, req: &Request, body: &Value) -> Result<Reply
                 None
             }
         };
-        braze::check_numbers(&change, group.map_or(&[], |g| &g.countries), &mut errors);
+        if let Some(g) = group {
+            braze::check_kinds(&change, g.email, &mut errors);
+            if !g.email {
+                braze::check_numbers(&change, &g.countries, &mut errors);
+            }
+        }
         changes.extend(group.map(|g| (change, g)));
     }
     if !errors.is_empty() {

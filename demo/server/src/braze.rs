@@ -99,6 +99,8 @@ pub struct GroupChange {
     pub phones: Vec<String>,
     /// The external ids.
     pub external_ids: Vec<String>,
+    /// The email addresses (an email subscription group's).
+    pub emails: Vec<String>,
     /// `use_double_opt_in_logic`.
     pub double_opt_in: bool,
 }
@@ -109,7 +111,9 @@ pub const EMAIL_AND_PHONE: &str = "Either an email address or a phone number sho
 /// Reads one group's change at `at` of the request; `ids` are the names
 /// of its external id, phone and email fields. With `profile`, a number
 /// named only by its external id is the one its profile holds; without,
-/// such a change goes on by its external id (Braze resolves it).
+/// such a change goes on by its external id (Braze resolves it). Whether
+/// a group takes phones or emails is the caller's to check (it knows the
+/// groups); `/users/track`'s attributes may carry both.
 pub fn read_change(
     body: &Value,
     at: &str,
@@ -125,6 +129,7 @@ pub fn read_change(
             subscribe: false,
             phones: Vec::new(),
             external_ids: Vec::new(),
+            emails: Vec::new(),
             double_opt_in: false,
         };
     }
@@ -161,11 +166,7 @@ pub fn read_change(
     if external_ids.len() + phones.len() + emails.len() > MAX_IDS {
         errors.push(format!("at most {MAX_IDS} ids may be sent in one request"));
     }
-    if !emails.is_empty() && phones.is_empty() {
-        errors.push(format!(
-            "{at}{email_key}: the sandbox's subscription groups are SMS and WhatsApp groups; expected {phone_key}"
-        ));
-    } else if phones.is_empty() {
+    if phones.is_empty() && emails.is_empty() {
         if external_ids.is_empty() {
             errors.push(format!("{at}{phone_key} or {external_key} is required"));
         }
@@ -186,7 +187,23 @@ pub fn read_change(
         subscribe,
         phones,
         external_ids,
+        emails,
         double_opt_in,
+    }
+}
+
+/// Checks that each change names what its group takes: emails for an
+/// email group (`email` true), phones for an SMS or WhatsApp group.
+pub fn check_kinds(change: &GroupChange, email: bool, errors: &mut Vec<String>) {
+    let id = &change.group_id;
+    if email && change.emails.is_empty() {
+        errors.push(format!(
+            "subscription group {id:?} is an email group; expected an email"
+        ));
+    } else if !email && change.phones.is_empty() && !change.emails.is_empty() {
+        errors.push(format!(
+            "subscription group {id:?} is an SMS or WhatsApp group; expected a phone number, not an email"
+        ));
     }
 }
 
@@ -238,12 +255,20 @@ pub fn read(path: &str, body: &Value, profile: Profile, errors: &mut Vec<String>
                     }
                 }
                 for (j, sg) in objects(a, &at, "subscription_groups", errors).iter().enumerate() {
+                    // The attribute's phone, email and external id (a
+                    // profile may have both a phone and an email).
                     let mut item = sg.clone();
-                    item["phone"] = Value::from(phone.iter().cloned().collect::<Vec<_>>());
-                    item["external_id"] = Value::from(external_id.iter().cloned().collect::<Vec<_>>());
+                    let one = |v: &Option<String>| Value::from(v.iter().cloned().collect::<Vec<_>>());
+                    item["external_id"] = one(&external_id);
+                    item["phone"] = one(&phone);
+                    if phone.is_none() {
+                        item["email"] = one(&email);
+                    }
                     let at = format!("{at}subscription_groups[{j}].");
                     let ids = ("external_id", "phone", "email");
-                    parsed.changes.push(read_change(&item, &at, ids, profile, errors));
+                    let mut change = read_change(&item, &at, ids, profile, errors);
+                    change.emails = email.iter().cloned().collect();
+                    parsed.changes.push(change);
                 }
                 if let Some(id) = external_id {
                     parsed.profiles.push((id, phone, email));

@@ -233,6 +233,9 @@ pub struct Group {
     pub keywords: Keywords,
     /// The longest message to members, in characters.
     pub max_text: usize,
+    /// An email subscription group (`"channel": "email"`): it takes email
+    /// addresses, and its `channel` means nothing.
+    pub email: bool,
 }
 
 impl Group {
@@ -300,9 +303,12 @@ impl Config {
             if g.id.is_empty() || groups.iter().any(|other: &Group| other.id == g.id) {
                 return Err(format!("{at}: ids must be non-empty and unique"));
             }
-            let Some(channel) = Channel::parse(&g.channel) else {
+            // An email group keeps subscription states and consent; it has
+            // no workflow, keywords or texts.
+            let email = g.channel == "email";
+            let Some(channel) = Channel::parse(&g.channel).or(email.then_some(Channel::Sms)) else {
                 return Err(format!(
-                    "{at}: channel {:?}; expected \"sms\" or \"whatsapp\"",
+                    "{at}: channel {:?}; expected \"sms\", \"whatsapp\" or \"email\"",
                     g.channel
                 ));
             };
@@ -385,6 +391,7 @@ impl Config {
                 prompts: g.double_opt_in.prompt,
                 keywords,
                 max_text: g.max_text,
+                email,
             });
             if !(1..=1600).contains(&g.max_text) {
                 return Err(format!("{at}: max_text is {}; expected 1 to 1600", g.max_text));

@@ -138,6 +138,13 @@ fn demo_relay(service: &service::Service, sandbox_port: u16, port: u16, db: &Pat
             .iter()
             .map(|g| (g.id.clone(), g.countries.clone()))
             .collect(),
+        email_groups: service
+            .config
+            .groups
+            .iter()
+            .filter(|g| g.email)
+            .map(|g| g.id.clone())
+            .collect(),
         limits: service.config.limits,
         database: db.with_extension("relay.db").to_string_lossy().into_owned(),
         retention_days: 3 * 365,

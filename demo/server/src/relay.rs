@@ -67,6 +67,9 @@ struct FileGroup {
     id: String,
     #[serde(default)]
     countries: Vec<String>,
+    /// `"email"` for an email subscription group (a sign-up form's email box).
+    #[serde(default)]
+    channel: Option<String>,
 }
 
 fn default_key_env() -> String {
@@ -94,6 +97,8 @@ pub struct Config {
     pub trusted_proxies: Vec<IpAddr>,
     /// The subscription groups and the countries each accepts.
     pub groups: Vec<(String, Vec<String>)>,
+    /// The groups among them that are email groups.
+    pub email_groups: Vec<String>,
     /// Rate limits per client IP, number and prefix.
     pub limits: crate::limits::Limits,
     /// The ledger and requests: a SQLite file path, or a `postgres://` URL
@@ -137,6 +142,12 @@ impl Config {
         if file.groups.is_empty() {
             return Err("relay config: groups is empty; expected the subscription groups the forms post to".into());
         }
+        let email_groups = file
+            .groups
+            .iter()
+            .filter(|g| g.channel.as_deref() == Some("email"))
+            .map(|g| g.id.clone())
+            .collect();
         let groups = file.groups.into_iter().map(|g| (g.id, g.countries)).collect();
         Ok(Config {
             upstream,
@@ -144,6 +155,7 @@ impl Config {
             origins: file.origins,
             trusted_proxies,
             groups,
+            email_groups,
             limits: file.limits.limits("relay config")?,
             database: file.database,
             retention_days: file.retention_days,
@@ -287,8 +299,13 @@ impl Relay {
         let mut errors = Vec::new();
         let parsed = braze::read(path, body, None, &mut errors).unwrap_or_default();
         for change in &parsed.changes {
+            let email = self.config.email_groups.contains(&change.group_id);
             match self.countries(&change.group_id) {
-                Some(countries) => braze::check_numbers(change, countries, &mut errors),
+                Some(_) if email => braze::check_kinds(change, true, &mut errors),
+                Some(countries) => {
+                    braze::check_kinds(change, false, &mut errors);
+                    braze::check_numbers(change, countries, &mut errors);
+                }
                 None if change.group_id.is_empty() => {}
                 None => errors.push(format!(
                     "subscription_group_id {:?} is not a subscription group the relay forwards to",
@@ -327,15 +344,27 @@ impl Relay {
         let mut entries = Vec::new();
         let mut phones = Vec::new();
         for change in &parsed.changes {
+            let email_group = self.config.email_groups.contains(&change.group_id);
             let externals: Vec<Option<&String>> = match change.external_ids.as_slice() {
                 [] => vec![None],
                 ids => ids.iter().map(Some).collect(),
             };
-            let numbers: Vec<Option<&String>> = match change.phones.as_slice() {
+            // An email group's entries name the email; the others the number.
+            let addresses = if email_group { &change.emails } else { &change.phones };
+            let numbers: Vec<Option<&String>> = match addresses.as_slice() {
                 [] => vec![None],
                 p => p.iter().map(Some).collect(),
             };
-            for phone in &numbers {
+            // A sign-up form names each box's disclosure by group.
+            let disclosure = consent["disclosures"][&change.group_id]
+                .as_str()
+                .map_or_else(|| disclosure.clone(), str::to_string);
+            for address in &numbers {
+                let (phone, email) = if email_group {
+                    (&None, address)
+                } else {
+                    (address, &None)
+                };
                 phones.extend(phone.cloned());
                 for external_id in &externals {
                     entries.push(json!({
@@ -346,6 +375,7 @@ impl Relay {
                         "subscription_state": if change.subscribe { "subscribed" } else { "unsubscribed" },
                         "use_double_opt_in_logic": change.double_opt_in,
                         "phone": phone,
+                        "email": email,
                         "external_id": external_id,
                         "consent_id": (!consent_id.is_empty()).then_some(&consent_id),
                         "disclosure": disclosure,

@@ -97,7 +97,7 @@ pub struct Outgoing {
 /// A line of the consent log.
 #[derive(Debug, Clone, Serialize)]
 pub struct ConsentEntry {
-    /// The number.
+    /// The number (or, in an email group, the email address).
     pub phone: String,
     /// The group.
     pub subscription_group_id: String,
@@ -197,6 +197,9 @@ impl Service {
                id INTEGER PRIMARY KEY, count INTEGER NOT NULL, messages INTEGER NOT NULL, time INTEGER NOT NULL,
                source TEXT NOT NULL);
              CREATE TABLE IF NOT EXISTS usage (kind TEXT PRIMARY KEY, used INTEGER NOT NULL);
+             CREATE TABLE IF NOT EXISTS email_subscriptions (
+               email TEXT NOT NULL, group_id TEXT NOT NULL, state TEXT NOT NULL, external_id TEXT,
+               time INTEGER NOT NULL, PRIMARY KEY (email, group_id));
              CREATE TABLE IF NOT EXISTS codes (
                id INTEGER PRIMARY KEY, phone TEXT NOT NULL, purpose TEXT NOT NULL, tag BLOB NOT NULL,
                sent INTEGER NOT NULL, expires INTEGER NOT NULL, checks INTEGER NOT NULL DEFAULT 0,
@@ -224,6 +227,15 @@ impl Service {
                      INSERT OR IGNORE INTO usage (kind, used) SELECT 'workflow', used FROM quota WHERE id = 1;",
                 )
                 .map_err(db_error)?;
+            }
+            // Databases from before email groups: the consent log names emails too.
+            let emails: bool = db
+                .prepare("SELECT 1 FROM pragma_table_info('consent_log') WHERE name = 'email'")
+                .and_then(|mut s| s.exists([]))
+                .map_err(db_error)?;
+            if !emails {
+                db.execute_batch("ALTER TABLE consent_log ADD COLUMN email TEXT")
+                    .map_err(db_error)?;
             }
             // The configuration's tickets are the first grant, recorded
             // once: later purchases live in the database.
@@ -339,6 +351,12 @@ impl Service {
         self.db.write(|tx| {
             let mut refusals = Vec::new();
             for change in changes {
+                if change.group.email {
+                    for address in change.phones {
+                        email_step(tx, change, address)?;
+                    }
+                    continue;
+                }
                 for phone in change.phones {
                     for text in step(tx, change, phone)? {
                         refusals.extend(send(tx, Some(change.group), phone, &text, Paid::Workflow, change.now)?);
@@ -427,9 +445,20 @@ impl Service {
 
     /// The consent log of `phone`, oldest first.
     pub fn consent_log(&self, phone: &str) -> Result<Vec<ConsentEntry>, String> {
-        let sql = "SELECT phone, group_id, state, source, time, disclosure, ip, user_agent FROM consent_log WHERE phone = ?1 ORDER BY id";
+        self.log_of("phone", phone)
+    }
+
+    /// The consent log of the email address `email` (email groups), oldest first.
+    pub fn email_consent_log(&self, email: &str) -> Result<Vec<ConsentEntry>, String> {
+        self.log_of("email", email)
+    }
+
+    fn log_of(&self, column: &str, value: &str) -> Result<Vec<ConsentEntry>, String> {
+        let sql = format!(
+            "SELECT COALESCE(NULLIF(phone, ''), email), group_id, state, source, time, disclosure, ip, user_agent FROM consent_log WHERE {column} = ?1 ORDER BY id"
+        );
         self.db.read(|db| {
-            query(db, sql, params![phone], |r| {
+            query(db, &sql, params![value], |r| {
                 Ok(ConsentEntry {
                     phone: r.get(0)?,
                     subscription_group_id: r.get(1)?,
@@ -481,6 +510,49 @@ pub(crate) fn load(db: &Connection, phone: &str, group: &str) -> Result<(Number,
             )
         }
     })
+}
+
+/// Subscribes or unsubscribes `address` in an email group at once (no
+/// workflow) and logs the change of state, with the address in the consent
+/// log's `email`.
+fn email_step(tx: &Connection, change: &Change, address: &str) -> Result<(), String> {
+    let state = match change.event {
+        Event::ApiSubscribe { .. } | Event::Import { subscribed: true } => "subscribed",
+        _ => "unsubscribed",
+    };
+    let before: Option<String> = tx
+        .query_row(
+            "SELECT state FROM email_subscriptions WHERE email = ?1 AND group_id = ?2",
+            params![address, change.group.id],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(db_error)?;
+    tx.execute(
+        "INSERT INTO email_subscriptions (email, group_id, state, external_id, time) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (email, group_id) DO UPDATE SET state = ?3, external_id = COALESCE(?4, external_id), time = ?5",
+        params![address, change.group.id, state, change.external_id, change.now],
+    )
+    .map_err(db_error)?;
+    if before.as_deref() != Some(state) {
+        let o = change.origin;
+        tx.execute(
+            "INSERT INTO consent_log (phone, email, group_id, state, source, time, disclosure, ip, user_agent)
+             VALUES ('', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                address,
+                change.group.id,
+                state,
+                change.source.as_str(),
+                change.now,
+                o.disclosure,
+                o.ip,
+                o.user_agent
+            ],
+        )
+        .map_err(db_error)?;
+    }
+    Ok(())
 }
 
 /// Runs the workflow for one number; stores the new state and logs a change

@@ -572,3 +572,55 @@ fn on_whatsapp_only_an_opt_in_keyword_subscribes_and_stop_promotions_opts_out() 
     );
     assert!(consentry_sandbox::config::Config::parse(&group("whatsapp")).is_ok());
 }
+
+#[test]
+fn a_sign_up_subscribes_the_email_and_the_phone_each_with_its_own_disclosure() {
+    let s = Sandbox::start("signup-flow", None);
+    let body = serde_json::json!({
+        "attributes": [{
+            "external_id": "user-42", "email": "ana@example.com", "phone": PHONE,
+            "subscription_groups": [
+                { "subscription_group_id": "acme-email", "subscription_state": "subscribed" },
+                { "subscription_group_id": "acme-sms", "subscription_state": "subscribed", "use_double_opt_in_logic": true }
+            ]
+        }],
+        "consent": { "disclosure": "SMS terms", "disclosures": { "acme-email": "Email terms", "acme-sms": "SMS terms" }, "locale": "en" }
+    });
+    let (status, v) = s.post("/users/track", &body.to_string());
+    assert_eq!(status, 201, "{v}");
+    let email = s.get("/sandbox/consent-log?email=ana%40example.com");
+    let e = &email["entries"][0];
+    assert_eq!(
+        (
+            e["subscription_group_id"].as_str(),
+            e["state"].as_str(),
+            e["disclosure"].as_str()
+        ),
+        (Some("acme-email"), Some("subscribed"), Some("Email terms")),
+        "{email}"
+    );
+    // The phone enters the double opt-in with the SMS box's disclosure.
+    assert_eq!(s.state(PHONE), ("unsubscribed".into(), true));
+    let phone = s.get("/sandbox/consent-log?phone=%2B14155552671");
+    assert_eq!(phone["entries"][0]["disclosure"], "SMS terms");
+    // Each group takes what it is for.
+    let wrong = serde_json::json!({ "attributes": [{ "phone": PHONE, "external_id": "u",
+        "subscription_groups": [{ "subscription_group_id": "acme-email", "subscription_state": "subscribed" }] }] });
+    let (status, v) = s.post("/users/track", &wrong.to_string());
+    assert_eq!(status, 400);
+    assert!(
+        v["errors"]
+            .to_string()
+            .contains("\\\"acme-email\\\" is an email group; expected an email"),
+        "{v}"
+    );
+    let sms = serde_json::json!({ "subscription_group_id": "acme-sms", "subscription_state": "subscribed", "email": ["ana@example.com"] });
+    let (status, v) = s.post("/subscription/status/set", &sms.to_string());
+    assert_eq!(status, 400);
+    assert!(
+        v["errors"]
+            .to_string()
+            .contains("is an SMS or WhatsApp group; expected a phone number"),
+        "{v}"
+    );
+}
