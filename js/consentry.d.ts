@@ -208,6 +208,27 @@ export interface TextToJoinOptions {
   stylesheet?: boolean;
 }
 
+export interface SignupOptions {
+  /** Your backend, such as the relay; the form posts Braze's `/users/track` to `{endpoint}/users/track`. */
+  endpoint: string;
+  /** The email box: its subscription group (an email group) and disclosure. */
+  email: { subscriptionGroupId: string; disclosure: string };
+  /** The SMS box: its subscription group and disclosure; `doubleOptIn` (default true) sends `use_double_opt_in_logic`. */
+  sms: { subscriptionGroupId: string; disclosure: string; doubleOptIn?: boolean };
+  externalId?: string;
+  countries?: string[];
+  defaultCountry?: string;
+  locale?: string;
+  texts?: Partial<Record<PhoneCaptureText | "signup_title" | "email" | "email_box" | "sms_box" | "signup_submit" | "signup_success" | "signup_pending" | "email_invalid" | "email_required" | "need_contact", string>>;
+  /** Default "consentry-signup". */
+  formId?: string;
+  stylesheet?: boolean;
+  onSubmit?(event: { email: string; phone: string; email_box: boolean; sms_box: boolean }): void;
+  onPending?(event: { email: string; phone: string }): void;
+  onSuccess?(event: { email: string; phone: string }): void;
+  onError?(event: { status: number; response: unknown }): void;
+}
+
 export interface PhoneCapture {
   /** Removes the form; a submission already made is still delivered. */
   destroy(): void;
@@ -251,6 +272,8 @@ export interface OptIn {
   renderPhoneVerification?(target: Element, options: PhoneVerificationOptions): Promise<PhoneCapture>;
   /** Renders "Text JOIN to 12345": on phones a link that opens the messages app (or WhatsApp) with the keyword filled in, on computers its QR code, with the disclosure beside it. Exists once Consentry has loaded (`consentry:ready`). */
   renderTextToJoin?(target: Element, options: TextToJoinOptions): Promise<PhoneCapture>;
+  /** Renders a sign-up form: email and phone, two unticked boxes (promotional email, texts) each with its disclosure, sent as `/users/track` through the outbox. Exists once Consentry has loaded (`consentry:ready`). */
+  renderSignup?(target: Element, options: SignupOptions): Promise<PhoneCapture>;
   /** Decodes a TC string (loads the TCF module on first use). Rejects when it is not one. */
   decodeTCString(tcString: string): Promise<TCString>;
 }

@@ -251,6 +251,7 @@ export async function start(c, config, wasm, locator) {
     c.renderPhoneCapture = form("renderPhoneCapture");
     c.renderPhoneVerification = form("renderPhoneVerification");
     c.renderTextToJoin = form("renderTextToJoin");
+    c.renderSignup = form("renderSignup");
     c.decodeTCString = (/** @type {unknown} */ s) => load("consentry-iab").then(({ m }) => m.decodeTCString(s));
     if ("tcf" in st) iab(c, st.tcf, apply);
   } catch (e) {

@@ -14,6 +14,7 @@ export { initSync };
 export { renderPhoneVerification } from "./verification.js";
 import { renderTextToJoin } from "./join.js";
 export { renderTextToJoin };
+export { renderSignup } from "./signup.js";
 
 const CALL = "renderPhoneCapture";
 const CALLBACKS = ["onSubmit", "onPending", "onSuccess", "onError", "onClose"];
@@ -57,7 +58,7 @@ function apply(op, arg) {
 }
 
 /** Queues `entry` and tries to deliver it; `watcher` hears what happens, also to later attempts. @param {Entry} entry @param {(d: Delivery) => void} watcher */
-function submit(entry, watcher) {
+export function submit(entry, watcher) {
   watchers.set(entry.key, [...(watchers.get(entry.key) || []), watcher]);
   apply("push", entry);
   flush();

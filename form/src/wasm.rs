@@ -10,6 +10,7 @@ use crate::rules::join::{self, JoinOptions};
 use crate::rules::outbox::{classify, Entry, Outbox, Outcome};
 use crate::rules::payload::{status_set_body, Consent, Rejection, Submission};
 use crate::rules::phone::{self, country};
+use crate::rules::signup::{self, SignupOptions};
 use crate::rules::verification::{self, Step, VerifyOptions};
 use crate::rules::{sha256, texts};
 use consentry::json::{error, parse, push_uint, write_string, Object, Value};
@@ -113,6 +114,77 @@ pub fn join(json: &str, platform: &str) -> String {
     a.string("scan", &o.text(if whatsapp { "wa_scan" } else { "join_scan" }));
     a.string("link", &o.link(join::Platform::parse(platform)));
     a.string("qrText", &o.qr_text());
+    a.done()
+}
+
+/// Validates `renderSignup`'s options: what the shell renders (the boxes'
+/// groups and disclosures, countries, texts, the URL), or `{"error"}`.
+#[wasm_bindgen]
+pub fn signup_options(json: &str) -> String {
+    let o = match parse(json).and_then(|v| SignupOptions::parse(&v)) {
+        Ok(o) => o,
+        Err(e) => return error(&e),
+    };
+    let mut a = Object::new();
+    a.string("locale", o.locale.code());
+    a.string("formId", &o.form_id);
+    a.raw("stylesheet", if o.stylesheet { "true" } else { "false" });
+    a.raw("doubleOptIn", if o.double_opt_in { "true" } else { "false" });
+    a.string("submitUrl", &o.submit_url());
+    a.string("emailGroup", &o.email.group);
+    a.string("emailDisclosure", &o.email.disclosure);
+    a.string("smsGroup", &o.sms.group);
+    a.string("smsDisclosure", &o.sms.disclosure);
+    shared(&mut a, o.default_country, &o.countries, |k| o.text(k));
+    a.done()
+}
+
+/// Checks a sign-up (`options` as given to `signup_options`; `entry`:
+/// `{email, phone, country, emailBox, smsBox, locale, pageUrl, time,
+/// formId, consentId}`): `{"email"?, "phone"?}` naming the texts of the
+/// fields' errors, or `{"body", "phone"}` to send.
+#[wasm_bindgen]
+pub fn signup_body(options: &str, entry: &str) -> String {
+    let (Ok(o), Ok(e)) = (parse(options).and_then(|v| SignupOptions::parse(&v)), parse(entry)) else {
+        return error("the sign-up could not be read");
+    };
+    let s = |k: &str| match e.get(k) {
+        Some(Value::String(s)) => s.as_str(),
+        _ => "",
+    };
+    let ticked = |k: &str| e.get(k) == Some(&Value::Bool(true));
+    let visitor = signup::Entry {
+        email: s("email"),
+        phone: s("phone"),
+        country: s("country"),
+        email_box: ticked("emailBox"),
+        sms_box: ticked("smsBox"),
+    };
+    let mut a = Object::new();
+    match signup::check(&o, &visitor) {
+        (None, None, e164) => {
+            let text = |k: &str| Value::String(s(k).to_string());
+            let consent = [
+                ("locale", text("locale")),
+                ("page_url", text("pageUrl")),
+                ("time", e.get("time").cloned().unwrap_or(Value::Null)),
+                ("form_id", text("formId")),
+                ("consent_id", text("consentId")),
+            ];
+            a.string("body", &signup::body(&o, &visitor, e164.as_deref(), &consent));
+            if let Some(p) = &e164 {
+                a.string("phone", p);
+            }
+        }
+        (email, phone, _) => {
+            if let Some(k) = email {
+                a.string("email", k);
+            }
+            if let Some(k) = phone {
+                a.string("phone", k);
+            }
+        }
+    }
     a.done()
 }
 

@@ -53,6 +53,12 @@ async function main(): Promise<void> {
     onError: (e) => console.log(e.error, e.status),
   });
   verification?.destroy();
+  await consentry.renderSignup?.(document.body, {
+    endpoint: "/api",
+    email: { subscriptionGroupId: "news", disclosure: "Acme News by email, twice a month." },
+    sms: { subscriptionGroupId: "acme-sms", disclosure: "Acme Alerts: up to 4 msgs/month. Msg & data rates may apply. Reply HELP for help, STOP to cancel." },
+    onPending: (e) => console.log(e.phone),
+  });
   window.addEventListener("consentry:complete", (e) => {
     const detail: CompleteEventDetail = e.detail;
     console.log(detail.changes.aa, approved, status, id, window.adobe.optIn === consentry);

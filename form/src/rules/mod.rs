@@ -11,6 +11,7 @@ pub mod outbox;
 pub mod payload;
 pub mod phone;
 pub mod sha256;
+pub mod signup;
 pub mod texts;
 pub mod verification;
 

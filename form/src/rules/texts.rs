@@ -48,7 +48,7 @@ impl Locale {
 }
 
 /// Every key, with its English, Korean and Japanese text.
-pub const TEXTS: [(&str, [&str; 3]); 49] = [
+pub const TEXTS: [(&str, [&str; 3]); 59] = [
     (
         "title",
         ["Get texts from us", "문자 알림 받기", "SMSで最新情報を受け取る"],
@@ -349,6 +349,64 @@ pub const TEXTS: [(&str, [&str; 3]); 49] = [
             "Scan with your phone's camera to open WhatsApp and send {keyword}.",
             "휴대폰 카메라로 스캔하면 WhatsApp에서 {keyword}(을)를 보낼 수 있습니다.",
             "スマートフォンのカメラでスキャンするとWhatsAppで {keyword} と送信できます。",
+        ],
+    ),
+    (
+        "signup_title",
+        ["Create your account", "계정 만들기", "アカウントを作成"],
+    ),
+    ("email", ["Email", "이메일", "メールアドレス"]),
+    (
+        "email_box",
+        [
+            "Yes, send me promotional emails as described below.",
+            "아래 안내에 따라 광고성 이메일 수신에 동의합니다.",
+            "以下の内容でプロモーションメールを受け取ることに同意します。",
+        ],
+    ),
+    (
+        "sms_box",
+        [
+            "Yes, send me promotional texts as described below.",
+            "아래 안내에 따라 광고성 문자 수신에 동의합니다.",
+            "以下の内容でプロモーションSMSを受け取ることに同意します。",
+        ],
+    ),
+    ("signup_submit", ["Sign up", "가입하기", "登録する"]),
+    (
+        "signup_success",
+        ["You are signed up.", "가입되었습니다.", "登録が完了しました。"],
+    ),
+    (
+        "signup_pending",
+        [
+            "You are signed up. We sent a text to {phone}: reply Y to confirm your texts.",
+            "가입되었습니다. {phone}(으)로 문자를 보냈습니다. Y로 답장하여 문자 수신을 확인해 주세요.",
+            "登録が完了しました。{phone} にSMSを送信しました。Y と返信してSMSの受信を確認してください。",
+        ],
+    ),
+    (
+        "email_invalid",
+        [
+            "Enter an email address such as name@example.com.",
+            "name@example.com 형식의 이메일 주소를 입력해 주세요.",
+            "name@example.com の形式でメールアドレスを入力してください。",
+        ],
+    ),
+    (
+        "email_required",
+        [
+            "Enter your email address to get emails.",
+            "이메일을 받으려면 이메일 주소를 입력해 주세요.",
+            "メールを受け取るにはメールアドレスを入力してください。",
+        ],
+    ),
+    (
+        "need_contact",
+        [
+            "Enter your email address or your mobile number.",
+            "이메일 주소나 휴대폰 번호를 입력해 주세요.",
+            "メールアドレスか携帯電話番号を入力してください。",
         ],
     ),
 ];

@@ -1,0 +1,128 @@
+// The sign-up form's shell (bundled into consentry-form.mjs): email and
+// phone, two boxes never ticked beforehand, each with its disclosure, sent
+// as Braze's /users/track through the capture form's outbox (Idempotency-
+// Key, retries, the next page load). What the options mean, what a typed
+// field is and what the body says are the wasm's (form/src/rules/signup.rs).
+// Every text goes in with `textContent` or attributes, never as HTML.
+// @ts-check
+import { signup_options as readOptions, signup_body as makeBody, rejection } from "../build/consentry-form.js";
+import { fail, expected, jsonMembers, newId, warn } from "./common.js";
+import { el, loadStylesheet, submit } from "./form.js";
+
+const CALL = "renderSignup";
+const CALLBACKS = ["onSubmit", "onPending", "onSuccess", "onError"];
+let counter = 0;
+
+/**
+ * Renders the sign-up form into `target`. Returns a handle with `destroy()`.
+ * @param {any} target @param {any} options @param {string} [stylesheet]
+ */
+export function renderSignup(target, options, stylesheet) {
+  if (!target || target.nodeType !== 1) throw expected(CALL, "target is", target, "an element");
+  if (options == null) throw expected(CALL, "options are", options, "an object");
+  /** @type {Record<string, Function>} */
+  const callbacks = {};
+  const text = jsonMembers(CALL, "options", options, (k, v) => (typeof v == "function" && CALLBACKS.includes(k) ? void (callbacks[k] = v) : v));
+  const o = JSON.parse(readOptions(text));
+  if (o.error) throw fail(CALL, o.error);
+  const t = (/** @type {string} */ key) => o.texts[key] || "";
+  const n = ++counter;
+  const id = (/** @type {string} */ suffix) => `${o.formId}-${n}-${suffix}`;
+
+  const form = el("form", { class: "consentry-phone consentry-signup", "data-state": "idle", lang: o.locale, novalidate: "", "aria-labelledby": id("title") });
+  form.append(el("h2", { id: id("title"), class: "consentry-title" }, t("signup_title")));
+  const field = (/** @type {string} */ cls, /** @type {string} */ labelFor, /** @type {string} */ label, /** @type {Element} */ control) => {
+    const p = el("p", { class: cls });
+    p.append(el("label", { for: labelFor, class: "consentry-label" }, label), control);
+    return p;
+  };
+  const message = (/** @type {string} */ suffix) => el("p", { id: id(suffix), class: "consentry-error", "aria-live": "polite" });
+  const email = el("input", { id: id("email"), class: "consentry-input", type: "email", autocomplete: "email", inputmode: "email", "aria-describedby": id("email-error") });
+  const emailError = message("email-error");
+  const select = el("select", { id: id("country"), class: "consentry-select", autocomplete: "tel-country-code" });
+  for (const [iso, label] of o.countries) {
+    const option = el("option", { value: iso }, label);
+    if (iso == o.defaultCountry) option.setAttribute("selected", "");
+    select.append(option);
+  }
+  const phone = el("input", { id: id("phone"), class: "consentry-input", type: "tel", autocomplete: "tel-national", inputmode: "tel", "aria-describedby": id("phone-error") });
+  const phoneError = message("phone-error");
+  const row = el("div", { class: "consentry-row" });
+  row.append(field("consentry-field consentry-country", id("country"), t("country"), select), field("consentry-field consentry-number", id("phone"), t("phone"), phone));
+  // Two boxes, each with its own disclosure.
+  const consentBox = (/** @type {string} */ name, /** @type {string} */ label, /** @type {string} */ disclosure) => {
+    const box = el("input", { id: id(name), class: "consentry-checkbox", type: "checkbox", "aria-describedby": id(`${name}-disclosure`) });
+    const line = el("p", { class: "consentry-consent" });
+    line.append(box, el("label", { for: id(name), class: "consentry-label" }, label));
+    return [box, line, el("p", { id: id(`${name}-disclosure`), class: "consentry-disclosure" }, disclosure)];
+  };
+  const [emailBox, emailLine, emailDisclosure] = consentBox("email-box", t("email_box"), o.emailDisclosure);
+  const [smsBox, smsLine, smsDisclosure] = consentBox("sms-box", t("sms_box"), o.smsDisclosure);
+  const button = el("button", { type: "submit", class: "consentry-submit" }, t("signup_submit"));
+  const status = el("p", { role: "status", "aria-live": "polite", class: "consentry-status" });
+  form.append(field("consentry-field", id("email"), t("email"), email), emailError, row, phoneError, emailLine, emailDisclosure, smsLine, smsDisclosure, button, status);
+  if (o.stylesheet && stylesheet) loadStylesheet(stylesheet, form);
+  target.append(form);
+
+  let key = "", destroyed = false;
+  /** @param {string} name @param {unknown} detail */
+  const callback = (name, detail) => {
+    try {
+      callbacks[name]?.(detail);
+    } catch (e) {
+      warn(`the sign-up form's ${name} callback threw`, e);
+    }
+  };
+  /** @param {HTMLInputElement} input @param {Element} messageEl @param {string} text */
+  const showError = (input, messageEl, text) => {
+    input.setAttribute("aria-invalid", text ? "true" : "false");
+    messageEl.textContent = text;
+  };
+  const setState = (/** @type {string} */ state, /** @type {string} */ text) => (form.setAttribute("data-state", state), (status.textContent = text));
+
+  function send() {
+    if (button.disabled) return;
+    const sms = smsBox.checked;
+    const r = JSON.parse(makeBody(text, JSON.stringify({
+      email: email.value, phone: phone.value, country: select.value, emailBox: emailBox.checked, smsBox: sms,
+      locale: o.locale, pageUrl: location.href, time: Date.now(), formId: o.formId,
+      consentId: (/** @type {any} */ (window).consentry?.consentRecord || {}).consentId || "",
+    })));
+    showError(email, emailError, r.email ? t(r.email) : "");
+    showError(phone, phoneError, r.phone && !r.body ? t(r.phone) : "");
+    if (!r.body) return (r.email ? email : phone).focus();
+    const k = (key = newId());
+    button.disabled = true;
+    setState("sending", t("sending"));
+    callback("onSubmit", { email: email.value.trim(), phone: r.phone || "", email_box: emailBox.checked, sms_box: sms });
+    submit({ key: k, url: o.submitUrl, body: r.body }, (d) => {
+      if (destroyed || key !== k) return;
+      if (d.delivered) {
+        const pending = sms && o.doubleOptIn;
+        setState(pending ? "pending" : "success", pending ? t("signup_pending").replace("{phone}", r.phone) : t("signup_success"));
+        callback(pending ? "onPending" : "onSuccess", { email: email.value.trim(), phone: r.phone || "" });
+      } else if (d.waiting) {
+        setState("waiting", t(navigator.onLine ? "unreachable" : "queued"));
+      } else if (d.rejected) {
+        const [code, body] = d.rejected;
+        button.disabled = false;
+        if (rejection(code, body) == "misconfigured") {
+          setState("error", t("unavailable"));
+          warn(`the sign-up form's endpoint refused it: POST ${o.submitUrl} answered ${code}`, body);
+        } else {
+          setState("idle", "");
+          showError(phone, phoneError, t("rejected_number"));
+        }
+        callback("onError", { status: code, response: body });
+      }
+    });
+  }
+
+  form.addEventListener("submit", (/** @type {Event} */ e) => (e.preventDefault(), send()));
+  return {
+    destroy() {
+      destroyed = true;
+      form.remove();
+    },
+  };
+}
