@@ -1,5 +1,6 @@
 // Text-to-join by SMS and WhatsApp (consentry.renderTextToJoin), and a
-// simulated phone that texts the keyword to the sandbox (/sandbox/inbound).
+// simulated phone that texts the keyword to the sandbox (/sandbox/inbound):
+// /join.html (both) and /whatsapp.html (WhatsApp alone).
 (function () {
   var $ = function (id) { return document.getElementById(id); };
   var group = function () { return document.querySelector("input[name=channel]:checked").value; };
@@ -9,9 +10,12 @@
     "Reply STOP PROMOTIONS at any time to stop promotional messages.";
 
   function show() {
-    window.consentry.renderTextToJoin($("sms-join"), {
-      number: "12345", keyword: "JOIN", programme: "Acme Alerts", disclosure: disclosure,
-    });
+    // (The WhatsApp page has no SMS block.)
+    if ($("sms-join")) {
+      window.consentry.renderTextToJoin($("sms-join"), {
+        number: "12345", keyword: "JOIN", programme: "Acme Alerts", disclosure: disclosure,
+      });
+    }
     window.consentry.renderTextToJoin($("wa-join"), {
       channel: "whatsapp", number: "+14155550100", keyword: "JOIN", programme: "Acme Inc. on WhatsApp", disclosure: waDisclosure,
     });

@@ -118,7 +118,7 @@ try {
         await context.close();
       }
     }
-    for (const path of ["index", "adobe", "integrations", "phone", "join", "inapp", "signup", "admin"]) {
+    for (const path of ["index", "adobe", "integrations", "phone", "register", "join", "whatsapp", "inapp", "signup", "admin"]) {
       const context = await browser.newContext({ viewport });
       const p = await context.newPage();
       await p.goto(`${base}/${path === "index" ? "" : path + ".html"}`);

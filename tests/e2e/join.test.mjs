@@ -92,3 +92,18 @@ test("the texted keyword goes through the double opt-in, on SMS and on WhatsApp"
   await page.locator("#state").filter({ hasText: /^unsubscribed$/ }).waitFor();
   await page.context().close();
 });
+
+test("the WhatsApp page: click-to-chat from the business number, and only the keyword opts in", async () => {
+  const context = await env.browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`http://127.0.0.1:${env.server.port}/whatsapp.html`);
+  const link = page.locator("#wa-join .consentry-join-link");
+  await link.waitFor();
+  assert.equal(await link.getAttribute("href"), "https://wa.me/14155550100?text=JOIN");
+  assert.match(await page.locator("#wa-join .consentry-programme").textContent(), /Acme Inc\./);
+  await page.locator("#from").fill("+14155550177");
+  await page.locator("#from").dispatchEvent("change");
+  await page.getByRole("button", { name: "Send" }).click();
+  await page.locator("#state").filter({ hasText: "pending" }).waitFor();
+  await context.close();
+});
