@@ -7,9 +7,9 @@ import { readFileSync, readdirSync } from "node:fs";
 import { gzipSync, brotliCompressSync, constants } from "node:zlib";
 import { writeSection } from "./readme.mjs";
 
-// 24 KB, and 64 bytes for consentry.renderPhoneVerification and
-// renderTextToJoin (issues 15 and 16: public calls the facade routes to the
-// form module, +49 bytes brotli together).
+// 24 KB, and 64 bytes for consentry.renderPhoneVerification,
+// renderTextToJoin and renderSignup (issues 15 and 16: public calls the
+// facade routes to the form module, +55 bytes brotli together).
 const BUDGET = 24 * 1024 + 64;
 // The goals of issue 12, printed beside each page's total.
 const GOALS = { gate: 20 * 1024, form: 40 * 1024, tcf: 32 * 1024 };
