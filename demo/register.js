@@ -32,7 +32,8 @@
         list.textContent = "";
         (v.entries || []).forEach(function (e) {
           var li = document.createElement("li");
-          li.textContent = e.subscription_group_id + ": " + e.state + " (" + e.disclosure + ")";
+          // (Through the relay the disclosure is in its ledger: Braze gets none.)
+          li.textContent = e.subscription_group_id + ": " + e.state + (e.disclosure ? " (" + e.disclosure + ")" : "");
           list.appendChild(li);
         });
       }));
