@@ -45,6 +45,8 @@ test("the form in a Braze HTML in-app message subscribes through the SDK and clo
   // The sandbox took the SDK's subscription into the double opt-in: the
   // prompt went out, and Y confirms it.
   const status = async () => (await (await fetch(`${site}/subscription/status/get?phone=%2B14155550142&subscription_group_id=acme-sms`)).json()).subscription_groups[0];
+  // (The SDK's request was sent; its answer may still be on the way.)
+  for (let i = 0; i < 50 && !(await status()).pending_double_opt_in; i++) await page.waitForTimeout(100);
   assert.equal((await status()).pending_double_opt_in, true);
   const outbox = await (await fetch(`${site}/sandbox/outbox?phone=%2B14155550142`)).json();
   assert.match(outbox.messages[0].body, /reply Y to confirm/);
