@@ -66,19 +66,12 @@ pub struct FormOptions {
 impl FormOptions {
     /// The text of `key`: the site's override, else the built-in one.
     pub fn text(&self, key: &str) -> String {
-        self.texts
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.clone())
-            .or_else(|| texts::text(self.locale, key).map(str::to_string))
-            .unwrap_or_default()
+        texts::pick(&self.texts, self.locale, key)
     }
 
     /// The URL the form posts to.
     pub fn submit_url(&self) -> String {
-        let mut url = self.endpoint.trim_end_matches('/').to_string();
-        url.push_str("/subscription/status/set");
-        url
+        at(&self.endpoint, "/subscription/status/set")
     }
 }
 
@@ -118,7 +111,7 @@ fn bad(key: &str, v: &Value, expected: &str) -> String {
     bad_member("options", key, v, expected)
 }
 
-fn string(v: &Value, key: &str, expected: &str) -> Result<String, String> {
+pub(crate) fn string(v: &Value, key: &str, expected: &str) -> Result<String, String> {
     match v.get(key) {
         Some(Value::String(s)) if !s.trim().is_empty() => Ok(s.clone()),
         Some(other) => Err(bad(key, other, expected)),
@@ -223,6 +216,13 @@ impl FormOptions {
             text_to_join,
         })
     }
+}
+
+/// `path` under `endpoint` (a trailing `/` of the endpoint is dropped).
+pub(crate) fn at(endpoint: &str, path: &str) -> String {
+    let mut url = endpoint.trim_end_matches('/').to_string();
+    url.push_str(path);
+    url
 }
 
 /// Refuses what is not an object of `keys` and `callbacks`, and any option

@@ -11,7 +11,7 @@
 //! as the law asks of any opt-in), `locale`, `texts`, `formId`,
 //! `stylesheet`.
 
-use super::form_options::{flag, form_id, locale, only, texts_of};
+use super::form_options::{flag, form_id, locale, only, string, texts_of};
 use super::texts::{self, Locale};
 #[allow(unused_imports)]
 use crate::prelude::*;
@@ -76,20 +76,6 @@ pub struct JoinOptions {
     pub stylesheet: bool,
 }
 
-fn required(v: &Value, key: &str, expected: &str) -> Result<String, String> {
-    match v.get(key) {
-        Some(Value::String(s)) if !s.trim().is_empty() => Ok(s.clone()),
-        Some(other) => Err(bad_member("options", key, other, expected)),
-        None => {
-            let mut m = String::from("options.");
-            m.push_str(key);
-            m.push_str(" is required; expected ");
-            m.push_str(expected);
-            Err(m)
-        }
-    }
-}
-
 impl JoinOptions {
     /// Validates the options object.
     pub fn parse(v: &Value) -> Result<JoinOptions, String> {
@@ -102,7 +88,7 @@ impl JoinOptions {
             }
             .ok_or_else(|| bad_member("options", "channel", value, "\"sms\" or \"whatsapp\""))?,
         };
-        let number = required(
+        let number = string(
             v,
             "number",
             "a short code such as \"12345\" or an E.164 number such as \"+14155550100\"",
@@ -119,7 +105,7 @@ impl JoinOptions {
             };
             return Err(bad_member("options", "number", &Value::String(number), expected));
         }
-        let keyword = required(v, "keyword", "the opt-in keyword to text, such as \"JOIN\"")?;
+        let keyword = string(v, "keyword", "the opt-in keyword to text, such as \"JOIN\"")?;
         if keyword.chars().count() > 34 {
             return Err(bad_member(
                 "options",
@@ -132,8 +118,8 @@ impl JoinOptions {
             channel,
             number,
             keyword,
-            programme: required(v, "programme", "the programme's name, e.g. \"Acme Alerts\"")?,
-            disclosure: required(v, "disclosure", "the programme's disclosure text")?,
+            programme: string(v, "programme", "the programme's name, e.g. \"Acme Alerts\"")?,
+            disclosure: string(v, "disclosure", "the programme's disclosure text")?,
             locale: locale(v)?,
             texts: texts_of(v)?,
             form_id: form_id(v, "consentry-join")?,
@@ -143,13 +129,7 @@ impl JoinOptions {
 
     /// The text of `key`, `{keyword}` and `{number}` filled in.
     pub fn text(&self, key: &str) -> String {
-        let t = self
-            .texts
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.clone())
-            .or_else(|| texts::text(self.locale, key).map(str::to_string))
-            .unwrap_or_default();
+        let t = texts::pick(&self.texts, self.locale, key);
         fill(&t, &[("{keyword}", &self.keyword), ("{number}", &self.number)])
     }
 

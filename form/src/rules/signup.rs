@@ -12,7 +12,7 @@
 //! `formId`, `stylesheet`; callbacks `onSubmit`, `onPending`, `onSuccess`,
 //! `onError`.
 
-use super::form_options::{countries, endpoint, flag, form_id, locale, only, texts_of, CALLBACKS};
+use super::form_options::{at, countries, endpoint, flag, form_id, locale, only, texts_of, CALLBACKS};
 use super::phone;
 use super::texts::{self, Locale};
 #[allow(unused_imports)]
@@ -137,19 +137,12 @@ impl SignupOptions {
 
     /// The text of `key`: the site's override, else the built-in one.
     pub fn text(&self, key: &str) -> String {
-        self.texts
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.clone())
-            .or_else(|| texts::text(self.locale, key).map(str::to_string))
-            .unwrap_or_default()
+        texts::pick(&self.texts, self.locale, key)
     }
 
     /// `{endpoint}/users/track`.
     pub fn submit_url(&self) -> String {
-        let mut url = self.endpoint.trim_end_matches('/').to_string();
-        url.push_str("/users/track");
-        url
+        at(&self.endpoint, "/users/track")
     }
 }
 

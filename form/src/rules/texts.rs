@@ -411,6 +411,17 @@ pub const TEXTS: [(&str, [&str; 3]); 59] = [
     ),
 ];
 
+/// The text of `key`: the site's override among `overrides`, else the
+/// built-in one in `locale` (every form's `texts` option).
+pub fn pick(overrides: &[(String, String)], locale: Locale, key: &str) -> String {
+    overrides
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.clone())
+        .or_else(|| text(locale, key).map(str::to_string))
+        .unwrap_or_default()
+}
+
 /// The built-in text of `key` in `locale`.
 pub fn text(locale: Locale, key: &str) -> Option<&'static str> {
     let i = locale as usize;

@@ -8,7 +8,7 @@
 //! `defaultCountry`, `locale`, `texts`, `formId`, `stylesheet`; callbacks
 //! `onCodeSent`, `onVerified`, `onError`.
 
-use super::form_options::{countries, endpoint, flag, form_id, locale, only, texts_of};
+use super::form_options::{at, countries, endpoint, flag, form_id, locale, only, texts_of};
 use super::texts::{self, Locale};
 #[allow(unused_imports)]
 use crate::prelude::*;
@@ -78,18 +78,12 @@ impl VerifyOptions {
 
     /// The text of `key`: the site's override, else the built-in one.
     pub fn text(&self, key: &str) -> String {
-        self.texts
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.clone())
-            .or_else(|| texts::text(self.locale, key).map(str::to_string))
-            .unwrap_or_default()
+        texts::pick(&self.texts, self.locale, key)
     }
 
     /// `{endpoint}/verify/{step}`.
     pub fn url(&self, step: &str) -> String {
-        let mut url = self.endpoint.trim_end_matches('/').to_string();
-        url.push_str("/verify/");
+        let mut url = at(&self.endpoint, "/verify/");
         url.push_str(step);
         url
     }
