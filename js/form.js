@@ -110,9 +110,76 @@ function scheduleNext() {
   if (next != null) timer = setTimeout(flush, Math.max(0, Math.min(next - Date.now(), 2 ** 31 - 1)));
 }
 
-// ---- the form ----
+// ---- what every form shares ----
 
 let counter = 0;
+
+/**
+ * Checks `target`, takes the callbacks named in `names` out of `options`
+ * and has the wasm's `read` validate the rest: the options it answers, their
+ * JSON `text`, `id(suffix)` for the form's element ids, and `callback(name,
+ * detail)`, which reports a callback that throws instead of stopping.
+ * @param {string} call @param {any} target @param {any} options @param {string[]} names @param {(text: string) => string} read
+ */
+export function setup(call, target, options, names, read) {
+  // (An element of another frame is an element too.)
+  if (!target || target.nodeType !== 1) throw expected(call, "target is", target, "an element");
+  if (options == null) throw expected(call, "options are", options, "an object");
+  /** @type {Record<string, Function>} */
+  const callbacks = {};
+  // The callbacks stay here; everything else goes to the wasm's rules.
+  const text = jsonMembers(call, "options", options, (k, v) => (typeof v == "function" && names.includes(k) ? void (callbacks[k] = v) : v));
+  const o = JSON.parse(read(text));
+  if (o.error) throw fail(call, o.error);
+  const n = ++counter;
+  return {
+    o,
+    text,
+    id: (/** @type {string} */ suffix) => `${o.formId}-${n}-${suffix}`,
+    /** @param {string} name @param {unknown} [detail] */
+    callback(name, detail) {
+      if (!callbacks[name]) return;
+      try {
+        callbacks[name](detail);
+      } catch (e) {
+        warn(`consentry.${call}: the ${name} callback threw`, e);
+      }
+    },
+  };
+}
+
+/** A labelled control in a `<p>`. @param {string} cls @param {string} labelFor @param {string} label @param {Element} control */
+export function field(cls, labelFor, label, control) {
+  const p = el("p", { class: cls });
+  p.append(el("label", { for: labelFor, class: "consentry-label" }, label), control);
+  return p;
+}
+
+/**
+ * The country picker and the number side by side, as every phone form has
+ * them; `required` marks the number required.
+ * @param {any} o the wasm's answer (countries, defaultCountry, texts) @param {(suffix: string) => string} id @param {boolean} required
+ */
+export function phoneRow(o, id, required) {
+  const select = el("select", { id: id("country"), class: "consentry-select", autocomplete: "tel-country-code" });
+  for (const [iso, label] of o.countries) {
+    const option = el("option", { value: iso }, label);
+    if (iso == o.defaultCountry) option.setAttribute("selected", "");
+    select.append(option);
+  }
+  const input = el("input", { id: id("phone"), class: "consentry-input", type: "tel", autocomplete: "tel-national", inputmode: "tel", "aria-describedby": id("phone-error"), ...(required ? { required: "" } : {}) });
+  const row = el("div", { class: "consentry-row" });
+  row.append(field("consentry-field consentry-country", id("country"), o.texts.country, select), field("consentry-field consentry-number", id("phone"), o.texts.phone, input));
+  return { row, select, input };
+}
+
+/** Shows `text` as `control`'s error; null clears it. @param {Element} control @param {Element} messageEl @param {string | null} text */
+export function showError(control, messageEl, text) {
+  control.setAttribute("aria-invalid", text == null ? "false" : "true");
+  messageEl.textContent = text;
+}
+
+// ---- the capture form ----
 
 /**
  * @param {string} tag @param {Record<string, string>} [attrs] @param {string} [text]
@@ -133,29 +200,13 @@ export function el(tag, attrs = {}, text = "") {
  * @param {unknown} target @param {any} options @param {string} [stylesheet] @param {(name: string) => Promise<any>} [load]
  */
 export function renderPhoneCapture(/** @type {any} */ target, options, stylesheet, load) {
-  // (An element of another frame is an element too.)
-  if (!target || /** @type {any} */ (target).nodeType !== 1) throw expected(CALL, "target is", target, "an element");
-  if (options == null) throw expected(CALL, "options are", options, "an object");
-  /** @type {Record<string, Function>} */
-  const callbacks = {};
-  // The callbacks stay here; everything else goes to the wasm's rules.
-  const text = jsonMembers(CALL, "options", options, (k, v) => (typeof v == "function" && CALLBACKS.includes(k) ? void (callbacks[k] = v) : v));
-  const o = JSON.parse(readOptions(text));
-  if (o.error) throw fail(CALL, o.error);
+  const { o, id, callback } = setup(CALL, target, options, CALLBACKS, readOptions);
   for (const w of o.warnings) warn(w);
   const t = (/** @type {string} */ key) => o.texts[key] || "";
-  const n = ++counter;
-  const id = (/** @type {string} */ suffix) => `${o.formId}-${n}-${suffix}`;
 
   const form = el("form", { class: "consentry-phone", "data-state": "idle", lang: o.locale, novalidate: "", "aria-labelledby": id("title") });
   form.append(el("p", { class: "consentry-programme" }, o.programme), el("h2", { id: id("title"), class: "consentry-title" }, t("title")));
-  const select = el("select", { id: id("country"), class: "consentry-select", autocomplete: "tel-country-code" });
-  for (const [iso, label] of o.countries) {
-    const option = el("option", { value: iso }, label);
-    if (iso == o.defaultCountry) option.setAttribute("selected", "");
-    select.append(option);
-  }
-  const input = el("input", { id: id("phone"), class: "consentry-input", type: "tel", autocomplete: "tel-national", inputmode: "tel", "aria-describedby": id("phone-error"), required: "" });
+  const { row, select, input } = phoneRow(o, id, true);
   const message = (/** @type {string} */ suffix) => el("p", { id: id(suffix), class: "consentry-error", "aria-live": "polite" });
   const phoneError = message("phone-error");
   const checkbox = el("input", { id: id("consent"), class: "consentry-checkbox", type: "checkbox", "aria-describedby": `${id("disclosure")} ${id("consent-error")}`, required: "" });
@@ -169,13 +220,6 @@ export function renderPhoneCapture(/** @type {any} */ target, options, styleshee
   const status = el("p", { role: "status", "aria-live": "polite", class: "consentry-status" });
   const retry = button("consentry-link", "button", t("retry"), true);
   const change = button("consentry-link", "button", t("change"), true);
-  const field = (/** @type {string} */ cls, /** @type {string} */ labelFor, /** @type {string} */ text, /** @type {Element} */ control) => {
-    const p = el("p", { class: cls });
-    p.append(el("label", { for: labelFor, class: "consentry-label" }, text), control);
-    return p;
-  };
-  const row = el("div", { class: "consentry-row" });
-  row.append(field("consentry-field consentry-country", id("country"), t("country"), select), field("consentry-field consentry-number", id("phone"), t("phone"), input));
   const consent = el("p", { class: "consentry-consent" });
   consent.append(checkbox, el("label", { for: id("consent"), class: "consentry-label" }, t("consent")));
   const actions = el("p", { class: "consentry-actions" });
@@ -205,20 +249,6 @@ export function renderPhoneCapture(/** @type {any} */ target, options, styleshee
   /** @type {string | null} the submission the form shows */
   let key = null;
   let destroyed = false;
-  /** @param {string} name @param {unknown} [detail] */
-  const callback = (name, detail) => {
-    if (!callbacks[name]) return;
-    try {
-      callbacks[name](detail);
-    } catch (e) {
-      warn(`consentry: the form's ${name} callback threw`, e);
-    }
-  };
-  /** @param {HTMLInputElement} field @param {Element} messageEl @param {string | null} text */
-  const showError = (field, messageEl, text) => {
-    field.setAttribute("aria-invalid", text == null ? "false" : "true");
-    messageEl.textContent = text;
-  };
   // data-state (idle, sending, waiting, pending, success, error) drives the
   // stylesheet; the message goes to the status line.
   const setState = (/** @type {string} */ state, /** @type {string} */ text) => {

@@ -5,8 +5,7 @@
 // (form/src/rules/join.rs); this draws them.
 // @ts-check
 import { join as readJoin } from "../build/consentry-form.js";
-import { fail, expected, jsonMembers } from "./common.js";
-import { el, loadStylesheet } from "./form.js";
+import { el, loadStylesheet, setup } from "./form.js";
 
 const CALL = "renderTextToJoin";
 const SVG = "http://www.w3.org/2000/svg";
@@ -25,14 +24,10 @@ function platform() {
  * @param {any} target @param {any} options @param {string} [stylesheet] @param {(name: string) => Promise<any>} [load]
  */
 export async function renderTextToJoin(target, options, stylesheet, load) {
-  if (!target || target.nodeType !== 1) throw expected(CALL, "target is", target, "an element");
-  if (options == null) throw expected(CALL, "options are", options, "an object");
   const where = platform();
-  const o = JSON.parse(readJoin(jsonMembers(CALL, "options", options, (_, v) => v), where));
-  if (o.error) throw fail(CALL, o.error);
-  const id = `${o.formId}-${Math.random().toString(36).slice(2, 8)}`;
-  const root = el("section", { class: "consentry-phone consentry-join", lang: o.locale, "aria-labelledby": `${id}-title` });
-  root.append(el("p", { class: "consentry-programme" }, o.programme), el("h2", { id: `${id}-title`, class: "consentry-title" }, o.title));
+  const { o, id } = setup(CALL, target, options, [], (text) => readJoin(text, where));
+  const root = el("section", { class: "consentry-phone consentry-join", lang: o.locale, "aria-labelledby": id("title") });
+  root.append(el("p", { class: "consentry-programme" }, o.programme), el("h2", { id: id("title"), class: "consentry-title" }, o.title));
   const link = el("a", { class: "consentry-submit consentry-join-link", href: o.link }, o.button);
   // On a computer: the QR code, from the QR module, drawn as one path (its
   // quiet zone of 4 modules is part of the view box).

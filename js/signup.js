@@ -6,49 +6,27 @@
 // Every text goes in with `textContent` or attributes, never as HTML.
 // @ts-check
 import { signup_options as readOptions, signup_body as makeBody, rejection } from "../build/consentry-form.js";
-import { fail, expected, jsonMembers, newId, warn } from "./common.js";
-import { el, loadStylesheet, submit } from "./form.js";
+import { newId, warn } from "./common.js";
+import { el, loadStylesheet, submit, setup, field, phoneRow, showError } from "./form.js";
 
 const CALL = "renderSignup";
 const CALLBACKS = ["onSubmit", "onPending", "onSuccess", "onError"];
-let counter = 0;
 
 /**
  * Renders the sign-up form into `target`. Returns a handle with `destroy()`.
  * @param {any} target @param {any} options @param {string} [stylesheet]
  */
 export function renderSignup(target, options, stylesheet) {
-  if (!target || target.nodeType !== 1) throw expected(CALL, "target is", target, "an element");
-  if (options == null) throw expected(CALL, "options are", options, "an object");
-  /** @type {Record<string, Function>} */
-  const callbacks = {};
-  const text = jsonMembers(CALL, "options", options, (k, v) => (typeof v == "function" && CALLBACKS.includes(k) ? void (callbacks[k] = v) : v));
-  const o = JSON.parse(readOptions(text));
-  if (o.error) throw fail(CALL, o.error);
+  const { o, text, id, callback } = setup(CALL, target, options, CALLBACKS, readOptions);
   const t = (/** @type {string} */ key) => o.texts[key] || "";
-  const n = ++counter;
-  const id = (/** @type {string} */ suffix) => `${o.formId}-${n}-${suffix}`;
 
   const form = el("form", { class: "consentry-phone consentry-signup", "data-state": "idle", lang: o.locale, novalidate: "", "aria-labelledby": id("title") });
   form.append(el("h2", { id: id("title"), class: "consentry-title" }, t("signup_title")));
-  const field = (/** @type {string} */ cls, /** @type {string} */ labelFor, /** @type {string} */ label, /** @type {Element} */ control) => {
-    const p = el("p", { class: cls });
-    p.append(el("label", { for: labelFor, class: "consentry-label" }, label), control);
-    return p;
-  };
   const message = (/** @type {string} */ suffix) => el("p", { id: id(suffix), class: "consentry-error", "aria-live": "polite" });
   const email = el("input", { id: id("email"), class: "consentry-input", type: "email", autocomplete: "email", inputmode: "email", "aria-describedby": id("email-error") });
   const emailError = message("email-error");
-  const select = el("select", { id: id("country"), class: "consentry-select", autocomplete: "tel-country-code" });
-  for (const [iso, label] of o.countries) {
-    const option = el("option", { value: iso }, label);
-    if (iso == o.defaultCountry) option.setAttribute("selected", "");
-    select.append(option);
-  }
-  const phone = el("input", { id: id("phone"), class: "consentry-input", type: "tel", autocomplete: "tel-national", inputmode: "tel", "aria-describedby": id("phone-error") });
+  const { row, select, input: phone } = phoneRow(o, id, false);
   const phoneError = message("phone-error");
-  const row = el("div", { class: "consentry-row" });
-  row.append(field("consentry-field consentry-country", id("country"), t("country"), select), field("consentry-field consentry-number", id("phone"), t("phone"), phone));
   // Two boxes, each with its own disclosure.
   const consentBox = (/** @type {string} */ name, /** @type {string} */ label, /** @type {string} */ disclosure) => {
     const box = el("input", { id: id(name), class: "consentry-checkbox", type: "checkbox", "aria-describedby": id(`${name}-disclosure`) });
@@ -65,19 +43,6 @@ export function renderSignup(target, options, stylesheet) {
   target.append(form);
 
   let key = "", destroyed = false;
-  /** @param {string} name @param {unknown} detail */
-  const callback = (name, detail) => {
-    try {
-      callbacks[name]?.(detail);
-    } catch (e) {
-      warn(`the sign-up form's ${name} callback threw`, e);
-    }
-  };
-  /** @param {HTMLInputElement} input @param {Element} messageEl @param {string} text */
-  const showError = (input, messageEl, text) => {
-    input.setAttribute("aria-invalid", text ? "true" : "false");
-    messageEl.textContent = text;
-  };
   const setState = (/** @type {string} */ state, /** @type {string} */ text) => (form.setAttribute("data-state", state), (status.textContent = text));
 
   function send() {
@@ -88,8 +53,8 @@ export function renderSignup(target, options, stylesheet) {
       locale: o.locale, pageUrl: location.href, time: Date.now(), formId: o.formId,
       consentId: (/** @type {any} */ (window).consentry?.consentRecord || {}).consentId || "",
     })));
-    showError(email, emailError, r.email ? t(r.email) : "");
-    showError(phone, phoneError, r.phone && !r.body ? t(r.phone) : "");
+    showError(email, emailError, r.email ? t(r.email) : null);
+    showError(phone, phoneError, r.phone && !r.body ? t(r.phone) : null);
     if (!r.body) return (r.email ? email : phone).focus();
     const k = (key = newId());
     button.disabled = true;

@@ -6,13 +6,10 @@
 // Every text goes in with `textContent` or attributes, never as HTML.
 // @ts-check
 import { verify_options as readOptions, verify_answer as answerOf, number as readNumber } from "../build/consentry-form.js";
-import { fail, expected, jsonMembers } from "./common.js";
-import { el, loadStylesheet } from "./form.js";
+import { el, loadStylesheet, setup, field, phoneRow, showError } from "./form.js";
 
 const CALL = "renderPhoneVerification";
 const CALLBACKS = ["onCodeSent", "onVerified", "onError"];
-
-let counter = 0;
 
 /**
  * Renders the verification form into `target`; `stylesheet` is the URL of
@@ -20,35 +17,14 @@ let counter = 0;
  * @param {any} target @param {any} options @param {string} [stylesheet]
  */
 export function renderPhoneVerification(target, options, stylesheet) {
-  if (!target || target.nodeType !== 1) throw expected(CALL, "target is", target, "an element");
-  if (options == null) throw expected(CALL, "options are", options, "an object");
-  /** @type {Record<string, Function>} */
-  const callbacks = {};
-  const text = jsonMembers(CALL, "options", options, (k, v) => (typeof v == "function" && CALLBACKS.includes(k) ? void (callbacks[k] = v) : v));
-  const o = JSON.parse(readOptions(text));
-  if (o.error) throw fail(CALL, o.error);
+  const { o, id, callback } = setup(CALL, target, options, CALLBACKS, readOptions);
   const t = (/** @type {string} */ key, /** @type {Record<string, string | number>} */ values = {}) =>
     Object.entries(values).reduce((s, [k, v]) => s.replace(`{${k}}`, String(v)), o.texts[key] || "");
-  const n = ++counter;
-  const id = (/** @type {string} */ suffix) => `${o.formId}-${n}-${suffix}`;
 
   const form = el("form", { class: "consentry-phone consentry-verify", "data-state": "number", lang: o.locale, novalidate: "", "aria-labelledby": id("title") });
   const title = el("h2", { id: id("title"), class: "consentry-title" }, t(o.purpose == "login" ? "v_login_title" : "v_title"));
-  const select = el("select", { id: id("country"), class: "consentry-select", autocomplete: "tel-country-code" });
-  for (const [iso, label] of o.countries) {
-    const option = el("option", { value: iso }, label);
-    if (iso == o.defaultCountry) option.setAttribute("selected", "");
-    select.append(option);
-  }
-  const phone = el("input", { id: id("phone"), class: "consentry-input", type: "tel", autocomplete: "tel-national", inputmode: "tel", "aria-describedby": id("phone-error"), required: "" });
+  const { row, select, input: phone } = phoneRow(o, id, true);
   const phoneError = el("p", { id: id("phone-error"), class: "consentry-error", "aria-live": "polite" });
-  const field = (/** @type {string} */ cls, /** @type {string} */ labelFor, /** @type {string} */ label, /** @type {Element} */ control) => {
-    const p = el("p", { class: cls });
-    p.append(el("label", { for: labelFor, class: "consentry-label" }, label), control);
-    return p;
-  };
-  const row = el("div", { class: "consentry-row" });
-  row.append(field("consentry-field consentry-country", id("country"), t("country"), select), field("consentry-field consentry-number", id("phone"), t("phone"), phone));
   const sendButton = el("button", { type: "submit", class: "consentry-submit" }, t("send_code"));
   const numberStep = el("div", { class: "consentry-step" });
   numberStep.append(row, phoneError, sendButton);
@@ -78,19 +54,6 @@ export function renderPhoneVerification(target, options, stylesheet) {
   let e164 = "";
   /** @type {AbortController | null} */
   let otp = null;
-  /** @param {string} name @param {unknown} detail */
-  const callback = (name, detail) => {
-    try {
-      callbacks[name]?.(detail);
-    } catch (e) {
-      console.error(`consentry: the verification form's ${name} callback threw`, e);
-    }
-  };
-  /** @param {HTMLInputElement} input @param {Element} message @param {string} text */
-  const showError = (input, message, text) => {
-    input.setAttribute("aria-invalid", text ? "true" : "false");
-    message.textContent = text;
-  };
   /** @param {string} state */
   const setState = (state) => form.setAttribute("data-state", state);
 
@@ -140,7 +103,7 @@ export function renderPhoneVerification(target, options, stylesheet) {
   async function sendCode() {
     if (busy) return;
     const nr = JSON.parse(readNumber(phone.value, select.value, JSON.stringify(o.countries.map((/** @type {string[]} */ c) => c[0]))));
-    showError(phone, phoneError, nr.e164 ? "" : t(nr.code));
+    showError(phone, phoneError, nr.e164 ? null : t(nr.code));
     if (!nr.e164) return phone.focus();
     busy = sendButton.disabled = resend.disabled = true;
     status.textContent = t("sending");
@@ -155,7 +118,7 @@ export function renderPhoneVerification(target, options, stylesheet) {
     numberStep.hidden = true;
     codeStep.hidden = false;
     setState("code");
-    showError(code, codeError, "");
+    showError(code, codeError, null);
     code.value = "";
     code.focus();
     countdown(a.resend);
@@ -180,7 +143,7 @@ export function renderPhoneVerification(target, options, stylesheet) {
   async function check() {
     if (busy) return;
     const typed = JSON.parse(answerOf(0, code.value));
-    showError(code, codeError, typed.code ? "" : t("code_format"));
+    showError(code, codeError, typed.code ? null : t("code_format"));
     if (!typed.code) return code.focus();
     busy = verifyButton.disabled = true;
     status.textContent = t("sending");
@@ -208,10 +171,10 @@ export function renderPhoneVerification(target, options, stylesheet) {
   }
 
   form.addEventListener("submit", (/** @type {Event} */ e) => (e.preventDefault(), codeStep.hidden ? sendCode() : check()));
-  resend.addEventListener("click", () => (showError(code, codeError, ""), sendCode()));
+  resend.addEventListener("click", () => (showError(code, codeError, null), sendCode()));
   change.addEventListener("click", backToNumber);
-  phone.addEventListener("input", () => phone.getAttribute("aria-invalid") == "true" && showError(phone, phoneError, ""));
-  code.addEventListener("input", () => code.getAttribute("aria-invalid") == "true" && showError(code, codeError, ""));
+  phone.addEventListener("input", () => phone.getAttribute("aria-invalid") == "true" && showError(phone, phoneError, null));
+  code.addEventListener("input", () => code.getAttribute("aria-invalid") == "true" && showError(code, codeError, null));
   return {
     destroy() {
       destroyed = true;
