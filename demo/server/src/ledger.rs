@@ -209,21 +209,6 @@ impl Ledger {
     pub fn prune(&self, before: i64) -> Result<usize, String> {
         both!(self, l => l.prune(before))
     }
-
-    /// Counts a request against rate limits that every relay on this store
-    /// shares: `None` for SQLite (one relay counts in memory).
-    pub fn admit(
-        &self,
-        limits: &crate::limits::Limits,
-        ip: &str,
-        phones: &[&str],
-        now: i64,
-    ) -> Option<Result<(), u64>> {
-        match self {
-            Ledger::Sqlite(_) => None,
-            Ledger::Postgres(l) => Some(l.admit(limits, ip, phones, now)),
-        }
-    }
 }
 
 /// The store over one SQLite file.

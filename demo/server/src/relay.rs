@@ -263,10 +263,10 @@ impl Relay {
         let relay = Arc::clone(self);
         tokio::task::spawn_blocking(move || {
             let phones: Vec<&str> = phones.iter().map(String::as_str).collect();
-            relay
-                .ledger
-                .admit(&relay.config.limits, &ip, &phones, now)
-                .unwrap_or(Err(60))
+            match &relay.ledger {
+                Ledger::Postgres(l) => l.admit(&relay.config.limits, &ip, &phones, now),
+                Ledger::Sqlite(_) => Err(60),
+            }
         })
         .await
         .unwrap_or(Err(60))

@@ -438,11 +438,6 @@ impl Service {
         })
     }
 
-    /// The quota.
-    pub fn quota(&self) -> Result<Quota, String> {
-        self.db.read(quota)
-    }
-
     /// The consent log of `phone`, oldest first.
     pub fn consent_log(&self, phone: &str) -> Result<Vec<ConsentEntry>, String> {
         self.log_of("phone", phone)
