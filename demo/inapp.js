@@ -4,9 +4,6 @@
   var $ = function (id) { return document.getElementById(id); };
   var phone = "";
 
-  function getJson(url) {
-    return fetch(url).then(function (r) { return r.json(); });
-  }
 
   var user = sessionStorage.getItem("consentry-demo-braze-user") || "demo-" + Math.random().toString(36).slice(2, 10);
   sessionStorage.setItem("consentry-demo-braze-user", user);
@@ -54,31 +51,13 @@
   });
 
   function refresh() {
-    if (!phone) return;
-    var p = encodeURIComponent(phone);
-    Promise.all([
-      getJson("/sandbox/outbox?phone=" + p),
-      getJson("/subscription/status/get?phone=" + p + "&subscription_group_id=acme-sms"),
-    ]).then(function (a) {
-      var list = $("messages");
-      list.textContent = "";
-      (a[0].messages || []).forEach(function (m) {
-        var li = document.createElement("li");
-        li.textContent = m.body;
-        list.appendChild(li);
-      });
-      var g = (a[1].subscription_groups || [])[0];
-      var state = g ? (g.pending_double_opt_in ? "pending" : g.subscription_state) : "unknown";
-      $("state").textContent = state;
-      $("state").className = "pill " + state;
-    });
+    if (phone) window.simPhone.show(phone, "acme-sms", $("messages"), $("state"));
   }
 
   $("reply-form").addEventListener("submit", function (e) {
     e.preventDefault();
     if (!phone) return;
-    fetch("/sandbox/inbound", { method: "POST", headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ phone: phone, subscription_group_id: "acme-sms", body: $("reply").value }) })
+    window.simPhone.reply(phone, "acme-sms", $("reply").value)
       .then(function () { $("reply").value = ""; refresh(); });
   });
 })();

@@ -23,32 +23,12 @@
   if (window.consentry.renderTextToJoin) show();
   else addEventListener("consentry:ready", show, { once: true });
 
-  function getJson(url) {
-    return fetch(url).then(function (r) { return r.json(); });
-  }
   function refresh() {
-    var p = encodeURIComponent($("from").value.trim());
-    return Promise.all([
-      getJson("/sandbox/outbox?phone=" + p),
-      getJson("/subscription/status/get?phone=" + p + "&subscription_group_id=" + group()),
-    ]).then(function (a) {
-      var list = $("messages");
-      list.textContent = "";
-      (a[0].messages || []).filter(function (m) { return m.subscription_group_id === group(); }).forEach(function (m) {
-        var li = document.createElement("li");
-        li.textContent = m.body;
-        list.appendChild(li);
-      });
-      var g = (a[1].subscription_groups || [])[0];
-      var state = g ? (g.pending_double_opt_in ? "pending" : g.subscription_state) : "invalid number";
-      $("state").textContent = state;
-      $("state").className = "pill " + state;
-    });
+    return window.simPhone.show($("from").value.trim(), group(), $("messages"), $("state"), { onlyGroup: true });
   }
   $("reply-form").addEventListener("submit", function (e) {
     e.preventDefault();
-    fetch("/sandbox/inbound", { method: "POST", headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ phone: $("from").value.trim(), subscription_group_id: group(), body: $("reply").value }) })
+    window.simPhone.reply($("from").value.trim(), group(), $("reply").value)
       .then(function () { $("reply").value = ""; return refresh(); });
   });
   document.querySelectorAll("input[name=channel]").forEach(function (r) { r.addEventListener("change", refresh); });

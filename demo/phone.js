@@ -14,29 +14,13 @@
       .then(function (r) { return r.json().then(function (v) { return { status: r.status, body: v }; }); });
   }
 
-  // Only the latest refresh may paint: an older one can answer last.
-  var latest = 0;
   function refresh() {
-    var mine = ++latest;
-    var p = encodeURIComponent(phone());
-    return Promise.all([
-      getJson("/sandbox/outbox?phone=" + p),
-      getJson("/subscription/status/get?phone=" + p + "&subscription_group_id=" + encodeURIComponent(group())),
-      getJson("/sandbox/quota"),
-    ]).then(function (answers) {
-      if (mine !== latest) return;
-      var list = $("messages");
-      list.textContent = "";
-      (answers[0].messages || []).forEach(function (m) {
-        var li = document.createElement("li");
-        li.textContent = m.body + " (" + m.segments + " segment" + (m.segments === 1 ? "" : "s") + (m.status === "sent" ? "" : ", " + m.status) + ")";
-        list.appendChild(li);
-      });
-      var g = (answers[1].subscription_groups || [])[0];
-      var state = g ? (g.pending_double_opt_in ? "pending" : g.subscription_state) : "unknown";
-      $("state").textContent = g ? (g.pending_double_opt_in ? "pending (reads as unsubscribed)" : g.subscription_state) : "invalid number";
-      $("state").className = "pill " + state;
-      $("quota").textContent = answers[2].remaining + " of " + answers[2].total;
+    getJson("/sandbox/quota").then(function (q) { $("quota").textContent = q.remaining + " of " + q.total; });
+    return window.simPhone.show(phone(), group(), $("messages"), $("state"), {
+      line: function (m) {
+        return m.body + " (" + m.segments + " segment" + (m.segments === 1 ? "" : "s") + (m.status === "sent" ? "" : ", " + m.status) + ")";
+      },
+      label: function (g, state) { return !g ? "invalid number" : state === "pending" ? "pending (reads as unsubscribed)" : state; },
     });
   }
 
@@ -55,7 +39,7 @@
 
   $("reply-form").addEventListener("submit", function (e) {
     e.preventDefault();
-    postJson("/sandbox/inbound", { phone: phone(), subscription_group_id: group(), body: $("reply").value })
+    window.simPhone.reply(phone(), group(), $("reply").value)
       .then(function () { $("reply").value = ""; return refresh(); });
   });
 

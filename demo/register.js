@@ -9,23 +9,7 @@
   }
   function refresh() {
     var jobs = [];
-    if (phone) {
-      var p = encodeURIComponent(phone);
-      jobs.push(Promise.all([getJson("/sandbox/outbox?phone=" + p), getJson("/subscription/status/get?phone=" + p + "&subscription_group_id=acme-sms")])
-        .then(function (a) {
-          var list = $("messages");
-          list.textContent = "";
-          (a[0].messages || []).forEach(function (m) {
-            var li = document.createElement("li");
-            li.textContent = m.body;
-            list.appendChild(li);
-          });
-          var g = (a[1].subscription_groups || [])[0];
-          var state = g ? (g.pending_double_opt_in ? "pending" : g.subscription_state) : "unknown";
-          $("state").textContent = state;
-          $("state").className = "pill " + state;
-        }));
-    }
+    if (phone) jobs.push(window.simPhone.show(phone, "acme-sms", $("messages"), $("state")));
     if (email) {
       jobs.push(getJson("/sandbox/consent-log?email=" + encodeURIComponent(email)).then(function (v) {
         var list = $("email-log");
@@ -68,8 +52,7 @@
   $("reply-form").addEventListener("submit", function (e) {
     e.preventDefault();
     if (!phone) return;
-    fetch("/sandbox/inbound", { method: "POST", headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ phone: phone, subscription_group_id: "acme-sms", body: $("reply").value }) })
+    window.simPhone.reply(phone, "acme-sms", $("reply").value)
       .then(function () { $("reply").value = ""; refresh(); });
   });
 })();
