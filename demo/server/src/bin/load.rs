@@ -67,6 +67,26 @@ fn start_relay(bin: &Path, port: u16, config: &Path) -> Server {
     launch(command)
 }
 
+/// After `seconds`, kills `server` with SIGKILL and puts `restart()` in its
+/// place (phase `name` says so).
+fn kill_later(
+    server: &Arc<Mutex<Server>>,
+    seconds: u64,
+    name: &'static str,
+    restart: impl FnOnce() -> Server + Send + 'static,
+) -> std::thread::JoinHandle<()> {
+    let server = Arc::clone(server);
+    std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_secs(seconds));
+        if let Ok(mut s) = server.lock() {
+            let _ = s.child.kill();
+            let _ = s.child.wait();
+            println!("{name}: SIGKILL sent at {seconds} s; restarting");
+            *s = restart();
+        }
+    })
+}
+
 /// Starts a program that prints `... http://127.0.0.1:PORT/` first.
 fn launch(mut command: Command) -> Server {
     let mut child = command.stdout(Stdio::piped()).spawn().expect("start the server");
@@ -460,16 +480,8 @@ fn main() {
             "kill: {connections} connections for {seconds} s; SIGKILL at {kill_at} s, then a restart on port {fixed}"
         );
         let killer = {
-            let (server, bin, db, config) = (server.clone(), bin.clone(), db.clone(), config.clone());
-            std::thread::spawn(move || {
-                std::thread::sleep(Duration::from_secs(kill_at));
-                if let Ok(mut s) = server.lock() {
-                    let _ = s.child.kill();
-                    let _ = s.child.wait();
-                    println!("kill: SIGKILL sent at {kill_at} s; restarting");
-                    *s = start(&bin, fixed, &db, &config);
-                }
-            })
+            let (bin, db, config) = (bin.clone(), db.clone(), config.clone());
+            kill_later(&server, kill_at, "kill", move || start(&bin, fixed, &db, &config))
         };
         let mut killed = run(&port, seconds, connections, 10_000_000, "kill");
         let _ = killer.join();
@@ -502,15 +514,9 @@ fn main() {
         port.store(u64::from(fixed), Ordering::Relaxed);
         println!("relay: {connections} connections for {seconds} s through the relay on port {fixed}; SIGKILL of the relay at {kill_at} s, then a restart");
         let killer = {
-            let (relay, relay_bin, relay_config) = (relay.clone(), relay_bin.clone(), relay_config.clone());
-            std::thread::spawn(move || {
-                std::thread::sleep(Duration::from_secs(kill_at));
-                if let Ok(mut s) = relay.lock() {
-                    let _ = s.child.kill();
-                    let _ = s.child.wait();
-                    println!("relay: SIGKILL sent at {kill_at} s; restarting");
-                    *s = start_relay(&relay_bin, fixed, &relay_config);
-                }
+            let (relay_bin, relay_config) = (relay_bin.clone(), relay_config.clone());
+            kill_later(&relay, kill_at, "relay", move || {
+                start_relay(&relay_bin, fixed, &relay_config)
             })
         };
         let mut relayed = run(&port, seconds, connections, 20_000_000, "relay");
