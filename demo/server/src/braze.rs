@@ -77,6 +77,23 @@ pub fn strings(v: &Value, at: &str, key: &str, errors: &mut Vec<String>) -> Vec<
     }
 }
 
+/// As [`strings`], but one string counts as a list of one: Braze's v1
+/// `/subscription/status/set` takes `"phone": "+12223334444"` as its own
+/// sign-up example sends it.
+pub fn one_or_more(v: &Value, at: &str, key: &str, errors: &mut Vec<String>) -> Vec<String> {
+    match v.get(key) {
+        Some(Value::String(s)) => vec![s.clone()],
+        Some(Value::Array(_)) | None | Some(Value::Null) => strings(v, at, key, errors),
+        Some(other) => {
+            errors.push(format!(
+                "{at}{key} is {}; expected a string or an array of strings",
+                shown(other)
+            ));
+            Vec::new()
+        }
+    }
+}
+
 /// The array of objects at `key` (absent or null: empty).
 pub fn objects<'v>(v: &'v Value, at: &str, key: &str, errors: &mut Vec<String>) -> &'v [Value] {
     match v.get(key) {
@@ -156,9 +173,9 @@ pub fn read_change(
             false
         }
     };
-    let external_ids = strings(body, at, external_key, errors);
-    let mut phones = strings(body, at, phone_key, errors);
-    let emails = strings(body, at, email_key, errors);
+    let external_ids = one_or_more(body, at, external_key, errors);
+    let mut phones = one_or_more(body, at, phone_key, errors);
+    let emails = one_or_more(body, at, email_key, errors);
     let double_opt_in = flag(body, at, "use_double_opt_in_logic", errors);
     if !emails.is_empty() && !phones.is_empty() {
         errors.push(EMAIL_AND_PHONE.into());

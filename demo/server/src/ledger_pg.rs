@@ -6,7 +6,8 @@
 //! (each leased to one relay at a time). The same tables and rules as the
 //! SQLite store ([`crate::ledger`]).
 
-use crate::ledger::{links, verify_chain, By, Entry, Pending, GENESIS};
+use crate::checkpoint::Signer;
+use crate::ledger::{links, signer, verify_chain, By, Columns, Entry, Head, Pending, Stored, ENTRY_COLUMNS, GENESIS};
 use crate::limits::{keys, window_ms, Limits};
 use postgres::{Client, NoTls, Transaction};
 use serde_json::Value;
@@ -18,38 +19,61 @@ const LEASE_MS: i64 = 30_000;
 /// The store over one PostgreSQL database.
 pub struct Postgres {
     db: Mutex<Client>,
+    signer: Option<Signer>,
 }
 
-fn db_error(e: postgres::Error) -> String {
-    format!("ledger database: {e}")
+/// The error with the server's own message (the client's `Display` says
+/// only "db error").
+pub fn db_error(e: postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(d) => {
+            let detail = d.detail().map(|t| format!(" ({t})")).unwrap_or_default();
+            format!(
+                "ledger database: {} {}: {}{detail}",
+                d.severity(),
+                d.code().code(),
+                d.message()
+            )
+        }
+        None => format!("ledger database: {e}"),
+    }
 }
 
 impl Postgres {
-    /// Connects to `url` and creates the tables when missing.
-    pub fn open(url: &str) -> Result<Postgres, String> {
+    /// Connects to `url` and creates the tables when missing (in one
+    /// transaction under a transaction-level advisory lock, so relays
+    /// starting together on a fresh database wait for each other's commit).
+    pub fn open(url: &str, signer: Option<Signer>) -> Result<Postgres, String> {
         let mut db = Client::connect(url, NoTls).map_err(db_error)?;
-        // One relay at a time creates the tables.
-        db.batch_execute(&format!(
-            "SELECT pg_advisory_lock(726151);
+        let mut tx = db.transaction().map_err(db_error)?;
+        tx.batch_execute(&format!(
+            "SELECT pg_advisory_xact_lock(726151);
              CREATE TABLE IF NOT EXISTS ledger (
                seq BIGINT PRIMARY KEY, time BIGINT NOT NULL, kind TEXT NOT NULL,
                phone TEXT, external_id TEXT, consent_id TEXT,
                entry TEXT NOT NULL, prev TEXT NOT NULL, hash TEXT NOT NULL);
+             ALTER TABLE ledger ADD COLUMN IF NOT EXISTS signature TEXT;
              CREATE INDEX IF NOT EXISTS ledger_phone ON ledger (phone);
              CREATE INDEX IF NOT EXISTS ledger_external_id ON ledger (external_id);
              CREATE INDEX IF NOT EXISTS ledger_consent_id ON ledger (consent_id);
              CREATE TABLE IF NOT EXISTS head (id INT PRIMARY KEY, seq BIGINT NOT NULL, hash TEXT NOT NULL);
+             ALTER TABLE head ADD COLUMN IF NOT EXISTS time BIGINT NOT NULL DEFAULT 0;
+             ALTER TABLE head ADD COLUMN IF NOT EXISTS signature TEXT;
              INSERT INTO head (id, seq, hash) VALUES (1, 0, '{GENESIS}') ON CONFLICT (id) DO NOTHING;
              CREATE TABLE IF NOT EXISTS anchor (id INT PRIMARY KEY, seq BIGINT NOT NULL, hash TEXT NOT NULL);
              CREATE TABLE IF NOT EXISTS requests (
                key TEXT PRIMARY KEY, path TEXT NOT NULL, body TEXT NOT NULL, created BIGINT NOT NULL,
                status INT, answer TEXT, delivered BIGINT, attempts INT NOT NULL DEFAULT 0, lease BIGINT);
+             ALTER TABLE requests ADD COLUMN IF NOT EXISTS fingerprint TEXT;
              CREATE INDEX IF NOT EXISTS requests_pending ON requests (created) WHERE delivered IS NULL;
-             CREATE TABLE IF NOT EXISTS windows (key TEXT PRIMARY KEY, start BIGINT NOT NULL, count INT NOT NULL);
-             SELECT pg_advisory_unlock(726151);"
+             CREATE TABLE IF NOT EXISTS windows (key TEXT PRIMARY KEY, start BIGINT NOT NULL, count INT NOT NULL);"
         ))
         .map_err(db_error)?;
-        Ok(Postgres { db: Mutex::new(db) })
+        tx.commit().map_err(db_error)?;
+        Ok(Postgres {
+            db: Mutex::new(db),
+            signer,
+        })
     }
 
     fn lock(&self) -> Result<MutexGuard<'_, Client>, String> {
@@ -57,15 +81,21 @@ impl Postgres {
     }
 
     /// See [`crate::ledger::Sqlite::answer`].
-    pub fn answer(&self, key: &str) -> Result<Option<Option<(u16, String)>>, String> {
+    pub fn answer(&self, key: &str) -> Result<Option<Stored>, String> {
         let mut db = self.lock()?;
         let row = db
-            .query_opt("SELECT status, answer FROM requests WHERE key = $1", &[&key])
+            .query_opt(
+                "SELECT fingerprint, status, answer FROM requests WHERE key = $1",
+                &[&key],
+            )
             .map_err(db_error)?;
         Ok(row.map(|r| {
-            let status: Option<i32> = r.get(0);
-            let answer: Option<String> = r.get(1);
-            status.map(|s| s as u16).zip(answer)
+            let status: Option<i32> = r.get(1);
+            let answer: Option<String> = r.get(2);
+            Stored {
+                fingerprint: r.get(0),
+                answer: status.map(|s| s as u16).zip(answer),
+            }
         }))
     }
 
@@ -77,14 +107,15 @@ impl Postgres {
         answer: Option<(u16, &str)>,
         now: i64,
     ) -> Result<bool, String> {
+        let signer = signer(&self.signer)?;
         let mut db = self.lock()?;
         let mut tx = db.transaction().map_err(db_error)?;
         let (status, text) = answer.map(|(s, t)| (i32::from(s), t)).unzip();
         let delivered = answer.map(|_| now);
         let inserted = tx
             .execute(
-                "INSERT INTO requests (key, path, body, created, status, answer, delivered)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (key) DO NOTHING",
+                "INSERT INTO requests (key, path, body, created, status, answer, delivered, fingerprint)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (key) DO NOTHING",
                 &[
                     &request.key,
                     &request.path,
@@ -93,22 +124,24 @@ impl Postgres {
                     &status,
                     &text,
                     &delivered,
+                    &request.fingerprint,
                 ],
             )
             .map_err(db_error)?;
         if inserted == 0 {
             return Ok(false);
         }
-        append(&mut tx, entries, now)?;
+        append(&mut tx, entries, now, signer)?;
         tx.commit().map_err(db_error)?;
         Ok(true)
     }
 
     /// See [`crate::ledger::Sqlite::append`].
     pub fn append(&self, entries: &[Value], now: i64) -> Result<(), String> {
+        let signer = signer(&self.signer)?;
         let mut db = self.lock()?;
         let mut tx = db.transaction().map_err(db_error)?;
-        append(&mut tx, entries, now)?;
+        append(&mut tx, entries, now, signer)?;
         tx.commit().map_err(db_error)
     }
 
@@ -140,7 +173,7 @@ impl Postgres {
                 "UPDATE requests SET lease = $3 + $4 WHERE key IN (
                    SELECT key FROM requests WHERE delivered IS NULL AND created < $1 AND (lease IS NULL OR lease < $3)
                    ORDER BY created LIMIT $2 FOR UPDATE SKIP LOCKED)
-                 RETURNING key, path, body, created",
+                 RETURNING key, path, body, created, fingerprint",
                 &[&before, &limit, &now, &LEASE_MS],
             )
             .map_err(db_error)?;
@@ -153,6 +186,7 @@ impl Postgres {
                         key: r.get(0),
                         path: r.get(1),
                         body: r.get(2),
+                        fingerprint: r.get::<_, Option<String>>(4).unwrap_or_default(),
                     },
                 )
             })
@@ -163,28 +197,37 @@ impl Postgres {
 
     /// See [`crate::ledger::Sqlite::query`].
     pub fn query(&self, by: By) -> Result<Vec<Entry>, String> {
-        let (column, value) = match by {
-            By::Phone(v) => ("phone", v),
-            By::ExternalId(v) => ("external_id", v),
-            By::ConsentId(v) => ("consent_id", v),
-        };
+        let (column, value) = by.column();
         let mut db = self.lock()?;
-        let sql = format!("SELECT seq, entry, prev, hash FROM ledger WHERE {column} = $1 ORDER BY seq");
+        let sql = format!("SELECT {ENTRY_COLUMNS} FROM ledger WHERE {column} = $1 ORDER BY seq");
         let rows = db.query(&sql, &[&value]).map_err(db_error)?;
         Ok(rows.iter().map(entry).collect())
     }
 
-    /// See [`crate::ledger::Sqlite::verify`].
-    pub fn verify(&self) -> Result<u64, String> {
+    /// See [`crate::ledger::Sqlite::head`].
+    pub fn head(&self) -> Result<Option<Head>, String> {
+        head(&mut *self.lock()?)
+    }
+
+    /// See [`crate::ledger::Sqlite::verify`]: in one repeatable-read
+    /// snapshot, and the head row must be the chain's signed end.
+    pub fn verify(&self, public_key: &str) -> Result<u64, String> {
         let mut db = self.lock()?;
-        let anchor = db
+        let mut tx = db
+            .build_transaction()
+            .isolation_level(postgres::IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .map_err(db_error)?;
+        let anchor = tx
             .query_opt("SELECT seq, hash FROM anchor WHERE id = 1", &[])
             .map_err(db_error)?
             .map(|r| (r.get::<_, i64>(0), r.get::<_, String>(1)));
-        let rows = db
-            .query("SELECT seq, entry, prev, hash FROM ledger ORDER BY seq", &[])
+        let head = head(&mut tx)?;
+        let rows = tx
+            .query(&format!("SELECT {ENTRY_COLUMNS} FROM ledger ORDER BY seq"), &[])
             .map_err(db_error)?;
-        verify_chain(anchor, rows.iter().map(|r| Ok(entry(r))))
+        verify_chain(anchor, rows.iter().map(|r| Ok(entry(r))), head, public_key)
     }
 
     /// See [`crate::ledger::Sqlite::prune`].
@@ -268,36 +311,62 @@ fn entry(r: &postgres::Row) -> Entry {
         entry: r.get(1),
         prev: r.get(2),
         hash: r.get(3),
+        columns: Columns {
+            kind: r.get(4),
+            phone: r.get(5),
+            external_id: r.get(6),
+            consent_id: r.get(7),
+            time: r.get(8),
+        },
+        signature: r.get(9),
     }
 }
 
-/// Appends `entries` inside `tx`, holding the head row's lock.
-fn append(tx: &mut Transaction, entries: &[Value], now: i64) -> Result<(), String> {
-    let head = tx
+fn head(db: &mut impl postgres::GenericClient) -> Result<Option<Head>, String> {
+    let row = db
+        .query_opt("SELECT seq, hash, time, signature FROM head WHERE id = 1", &[])
+        .map_err(db_error)?;
+    Ok(row.map(|r| Head {
+        seq: r.get(0),
+        hash: r.get(1),
+        time: r.get(2),
+        signature: r.get(3),
+    }))
+}
+
+/// Appends `entries` inside `tx`, holding the head row's lock, and signs
+/// the new head.
+fn append(tx: &mut Transaction, entries: &[Value], now: i64, signer: &Signer) -> Result<(), String> {
+    let row = tx
         .query_one("SELECT seq, hash FROM head WHERE id = 1 FOR UPDATE", &[])
         .map_err(db_error)?;
-    let (mut seq, mut prev): (i64, String) = (head.get(0), head.get(1));
-    for l in links(seq, prev.clone(), entries) {
-        let [kind, phone, external_id, consent_id] = l.columns;
+    let links = links(row.get(0), row.get(1), entries, now, signer);
+    for l in &links {
+        let c = &l.columns;
         tx.execute(
-            "INSERT INTO ledger (seq, time, kind, phone, external_id, consent_id, entry, prev, hash)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            "INSERT INTO ledger (seq, time, kind, phone, external_id, consent_id, entry, prev, hash, signature)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             &[
                 &l.seq,
-                &now,
-                &kind.unwrap_or_default(),
-                &phone,
-                &external_id,
-                &consent_id,
+                &c.time,
+                &c.kind,
+                &c.phone,
+                &c.external_id,
+                &c.consent_id,
                 &l.text,
                 &l.prev,
                 &l.hash,
+                &l.signature,
             ],
         )
         .map_err(db_error)?;
-        (seq, prev) = (l.seq, l.hash);
     }
-    tx.execute("UPDATE head SET seq = $1, hash = $2 WHERE id = 1", &[&seq, &prev])
+    if let Some(h) = Head::after(&links, now, signer) {
+        tx.execute(
+            "UPDATE head SET seq = $1, hash = $2, time = $3, signature = $4 WHERE id = 1",
+            &[&h.seq, &h.hash, &h.time, &h.signature],
+        )
         .map_err(db_error)?;
+    }
     Ok(())
 }

@@ -4,8 +4,11 @@
 //! here, with the only program that uses them, so no regex or workflow
 //! code can reach the browser's wasm.
 
+pub mod allow_list;
 pub mod api;
+pub mod backoff;
 pub mod braze;
+pub mod checkpoint;
 pub mod config;
 pub mod double_opt_in;
 pub mod http;
@@ -20,4 +23,5 @@ pub mod segments;
 pub mod service;
 pub mod static_files;
 pub mod store;
+pub mod user_token;
 pub mod verify;

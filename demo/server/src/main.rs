@@ -10,7 +10,7 @@
 //! lets `POST /sandbox/clock` move the sandbox's time forward (tests only).
 
 use consentry_sandbox::http::{self, Incoming, Outgoing};
-use consentry_sandbox::{api, config, relay, service, static_files};
+use consentry_sandbox::{api, checkpoint, config, relay, service, static_files};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -136,20 +136,25 @@ fn demo_relay(service: &service::Service, sandbox_port: u16, port: u16, db: &Pat
             .config
             .groups
             .iter()
-            .map(|g| (g.id.clone(), g.countries.clone()))
-            .collect(),
-        email_groups: service
-            .config
-            .groups
-            .iter()
-            .filter(|g| g.email)
-            .map(|g| g.id.clone())
+            .map(|g| relay::Group {
+                id: g.id.clone(),
+                countries: g.countries.clone(),
+                email: g.email,
+                double_opt_in: !g.email,
+            })
             .collect(),
         limits: service.config.limits,
         database: db.with_extension("relay.db").to_string_lossy().into_owned(),
         retention_days: 3 * 365,
         deliver_timeout: std::time::Duration::from_secs(8),
+        user_token_secret_env: "CONSENTRY_USER_TOKEN_SECRET".into(),
+        // The demo keeps its signing key beside its databases; a site's
+        // relay keeps it where the database's keepers cannot reach.
+        signing_key: relay::SigningKey::File(db.with_extension("relay.key")),
     };
+    if let relay::SigningKey::File(path) = &config.signing_key {
+        checkpoint::create_key_file(path).unwrap_or_else(|e| fail(e));
+    }
     // The sandbox's own secret when it has one (the relay must send it).
     let key = service.config.shared_secret.clone().unwrap_or_else(|| "demo".into());
     let relay = relay::Relay::new(config, key).unwrap_or_else(|e| fail(e));

@@ -13,11 +13,16 @@
 //! still undelivered then (or when the relay was killed) is answered 202
 //! and delivered by the worker, with the same `Idempotency-Key`.
 
+use crate::allow_list;
+use crate::backoff::{self, Backoff};
 use crate::braze::{self, text};
+use crate::checkpoint::Signer;
 use crate::config::FileLimits;
 use crate::ledger::{sha256_hex, Ledger, Pending};
 use crate::limits::Limiter;
+use crate::user_token;
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
@@ -59,6 +64,12 @@ struct FileConfig {
     retention_days: u32,
     #[serde(default = "default_deliver_ms")]
     deliver_timeout_ms: u64,
+    #[serde(default = "default_token_env")]
+    user_token_secret_env: String,
+    #[serde(default = "default_signing_env")]
+    signing_key_env: String,
+    #[serde(default)]
+    signing_key_file: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -67,13 +78,52 @@ struct FileGroup {
     id: String,
     #[serde(default)]
     countries: Vec<String>,
-    /// `"email"` for an email subscription group (a sign-up form's email box).
+    /// `"sms"` (the default), `"whatsapp"`, or `"email"` for an email
+    /// subscription group (a sign-up form's email box).
     #[serde(default)]
     channel: Option<String>,
+    /// Whether the relay forces Braze's double opt-in; required (true) by
+    /// default for SMS and WhatsApp groups.
+    #[serde(default)]
+    double_opt_in: Option<bool>,
+}
+
+/// A subscription group the relay forwards to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Group {
+    /// Braze's `subscription_group_id`.
+    pub id: String,
+    /// The countries whose numbers it takes (empty: any).
+    pub countries: Vec<String>,
+    /// An email group (it takes an email, not a number).
+    pub email: bool,
+    /// The relay sends `use_double_opt_in_logic: true` whatever the page
+    /// asked (an SMS or WhatsApp group's default).
+    pub double_opt_in: bool,
+}
+
+impl Group {
+    /// An SMS or WhatsApp group with the double opt-in required.
+    pub fn phone(id: &str, countries: Vec<String>) -> Group {
+        Group {
+            id: id.into(),
+            countries,
+            email: false,
+            double_opt_in: true,
+        }
+    }
 }
 
 fn default_key_env() -> String {
     "BRAZE_API_KEY".into()
+}
+
+fn default_signing_env() -> String {
+    "CONSENTRY_LEDGER_KEY".into()
+}
+
+fn default_token_env() -> String {
+    "CONSENTRY_USER_TOKEN_SECRET".into()
 }
 
 fn default_retention() -> u32 {
@@ -95,10 +145,8 @@ pub struct Config {
     pub origins: Vec<String>,
     /// Proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<IpAddr>,
-    /// The subscription groups and the countries each accepts.
-    pub groups: Vec<(String, Vec<String>)>,
-    /// The groups among them that are email groups.
-    pub email_groups: Vec<String>,
+    /// The subscription groups the forms post to.
+    pub groups: Vec<Group>,
     /// Rate limits per client IP, number and prefix.
     pub limits: crate::limits::Limits,
     /// The ledger and requests: a SQLite file path, or a `postgres://` URL
@@ -109,6 +157,37 @@ pub struct Config {
     /// How long a request waits for Braze before it is answered 202 and
     /// left to the worker.
     pub deliver_timeout: Duration,
+    /// The environment variable with the secret the site's backend signs
+    /// external ids with ([`crate::user_token`]); unset: pages may name no
+    /// external id.
+    pub user_token_secret_env: String,
+    /// Where the ledger's Ed25519 signing key is: a file, else the
+    /// environment variable ([`crate::checkpoint`]).
+    pub signing_key: SigningKey,
+}
+
+/// Where the ledger's signing key is kept (never in its database).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SigningKey {
+    /// In this environment variable.
+    Env(String),
+    /// In this file.
+    File(std::path::PathBuf),
+}
+
+impl SigningKey {
+    /// Reads the key.
+    pub fn load(&self) -> Result<Signer, String> {
+        let text = match self {
+            SigningKey::Env(name) => std::env::var(name).map_err(|_| {
+                format!("set {name} to the ledger's signing key (consentry-relay keygen makes one), or name a signing_key_file")
+            })?,
+            SigningKey::File(path) => {
+                std::fs::read_to_string(path).map_err(|e| format!("signing key file {}: {e}", path.display()))?
+            }
+        };
+        Signer::from_text(&text)
+    }
 }
 
 impl Config {
@@ -142,24 +221,46 @@ impl Config {
         if file.groups.is_empty() {
             return Err("relay config: groups is empty; expected the subscription groups the forms post to".into());
         }
-        let email_groups = file
-            .groups
-            .iter()
-            .filter(|g| g.channel.as_deref() == Some("email"))
-            .map(|g| g.id.clone())
-            .collect();
-        let groups = file.groups.into_iter().map(|g| (g.id, g.countries)).collect();
+        let mut groups = Vec::new();
+        for g in file.groups {
+            let email = match g.channel.as_deref() {
+                None | Some("sms" | "whatsapp") => false,
+                Some("email") => true,
+                Some(other) => {
+                    return Err(format!(
+                        "relay config: group {:?} channel {other:?}; expected \"sms\", \"whatsapp\" or \"email\"",
+                        g.id
+                    ))
+                }
+            };
+            if email && g.double_opt_in == Some(true) {
+                return Err(format!(
+                    "relay config: group {:?} is an email group; Braze's double opt-in is for SMS and WhatsApp",
+                    g.id
+                ));
+            }
+            groups.push(Group {
+                id: g.id,
+                countries: g.countries,
+                email,
+                double_opt_in: !email && g.double_opt_in.unwrap_or(true),
+            });
+        }
         Ok(Config {
             upstream,
             api_key_env: file.api_key_env,
             origins: file.origins,
             trusted_proxies,
             groups,
-            email_groups,
             limits: file.limits.limits("relay config")?,
             database: file.database,
             retention_days: file.retention_days,
             deliver_timeout: Duration::from_millis(file.deliver_timeout_ms),
+            user_token_secret_env: file.user_token_secret_env,
+            signing_key: match file.signing_key_file {
+                Some(path) => SigningKey::File(path.into()),
+                None => SigningKey::Env(file.signing_key_env),
+            },
         })
     }
 }
@@ -183,12 +284,28 @@ pub struct Relay {
     api_key: String,
     /// Keys being delivered now (by a request or the worker).
     in_flight: Mutex<HashSet<String>>,
+    /// The secret external-id tokens are signed with, if configured.
+    user_token_secret: Option<Vec<u8>>,
+    /// When the upstream may be tried again.
+    backoff: Mutex<Backoff>,
 }
 
-fn now_ms() -> i64 {
+/// The longest `Idempotency-Key` taken, bytes.
+pub const MAX_KEY_BYTES: usize = 255;
+
+/// The shortest user token secret taken, bytes (HMAC-SHA256's own size).
+const MIN_SECRET_BYTES: usize = 32;
+
+/// The system's time, ms since the epoch.
+pub fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as i64)
+}
+
+/// The answer to a request acknowledged but not yet delivered.
+fn queued() -> String {
+    json!({ "message": "queued: the relay delivers it as soon as the subscription service answers" }).to_string()
 }
 
 /// A JSON answer.
@@ -225,7 +342,18 @@ impl Relay {
     /// Opens the ledger; the API key comes from the configured environment
     /// variable.
     pub fn new(config: Config, api_key: String) -> Result<Relay, String> {
-        let ledger = Ledger::open(&config.database)?;
+        let ledger = Ledger::open(&config.database, Some(config.signing_key.load()?))?;
+        let user_token_secret = match std::env::var(&config.user_token_secret_env) {
+            Ok(s) if s.len() < MIN_SECRET_BYTES => {
+                return Err(format!(
+                    "{} is {} bytes; expected a random secret of at least {MIN_SECRET_BYTES}",
+                    config.user_token_secret_env,
+                    s.len()
+                ))
+            }
+            Ok(s) => Some(s.into_bytes()),
+            Err(_) => None,
+        };
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(5))
             .build()
@@ -237,6 +365,8 @@ impl Relay {
             client,
             api_key,
             in_flight: Mutex::new(HashSet::new()),
+            user_token_secret,
+            backoff: Mutex::new(Backoff::default()),
         })
     }
 
@@ -272,21 +402,30 @@ impl Relay {
         .unwrap_or(Err(60))
     }
 
+    /// The stored request `key`: read at once from SQLite (microseconds,
+    /// never behind a commit), on a blocking thread from PostgreSQL.
+    async fn answer(self: &Arc<Self>, key: &str) -> Result<Option<crate::ledger::Stored>, String> {
+        match &self.ledger {
+            Ledger::Sqlite(l) => l.answer(key),
+            Ledger::Postgres(_) => {
+                let key = key.to_string();
+                self.store(move |l| l.answer(&key)).await
+            }
+        }
+    }
+
     /// The ledger (for the command line's verify, export and prune).
     pub fn ledger(&self) -> &Ledger {
         &self.ledger
     }
 
-    fn countries(&self, group: &str) -> Option<&[String]> {
-        self.config
-            .groups
-            .iter()
-            .find(|(id, _)| id == group)
-            .map(|(_, c)| c.as_slice())
+    fn group(&self, id: &str) -> Option<&Group> {
+        self.config.groups.iter().find(|g| g.id == id)
     }
 
-    /// Validates a forwarded request; returns the ledger entries and the
-    /// Braze body, or the 400.
+    /// Validates a forwarded request against [`crate::allow_list`], the
+    /// groups, the signed external id and the consent record; returns the
+    /// ledger entries and the body to forward, or the 400.
     fn accept(
         &self,
         path: &str,
@@ -297,20 +436,64 @@ impl Relay {
         now: i64,
     ) -> Result<Accepted, (u16, String)> {
         let mut errors = Vec::new();
+        allow_list::unknown_fields(path, body, &mut errors);
         let parsed = braze::read(path, body, None, &mut errors).unwrap_or_default();
-        for change in &parsed.changes {
-            let email = self.config.email_groups.contains(&change.group_id);
-            match self.countries(&change.group_id) {
-                Some(_) if email => braze::check_kinds(change, true, &mut errors),
-                Some(countries) => {
-                    braze::check_kinds(change, false, &mut errors);
-                    braze::check_numbers(change, countries, &mut errors);
+        let vouched = match body.get("external_id_token") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(token)) => match &self.user_token_secret {
+                None => {
+                    errors.push(format!(
+                        "external_id_token is given but the relay has no user token secret: set {}",
+                        self.config.user_token_secret_env
+                    ));
+                    None
                 }
-                None if change.group_id.is_empty() => {}
+                Some(secret) => match user_token::verify(token, secret, now / 1000) {
+                    Ok(id) => Some(id),
+                    Err(e) => {
+                        errors.push(e);
+                        None
+                    }
+                },
+            },
+            Some(other) => {
+                errors.push(format!(
+                    "external_id_token is {}; expected the token your backend signed",
+                    braze::shown(other)
+                ));
+                None
+            }
+        };
+        for change in &parsed.changes {
+            let id = &change.group_id;
+            match self.group(id) {
+                Some(g) => {
+                    braze::check_kinds(change, g.email, &mut errors);
+                    if !g.email {
+                        braze::check_numbers(change, &g.countries, &mut errors);
+                    }
+                }
+                None if id.is_empty() => {}
                 None => errors.push(format!(
-                    "subscription_group_id {:?} is not a subscription group the relay forwards to",
-                    change.group_id
+                    "subscription_group_id {id:?} is not a subscription group the relay forwards to"
                 )),
+            }
+            if !change.subscribe {
+                errors.push(format!(
+                    "subscription_state of {id:?} is \"unsubscribed\"; a page may only subscribe (opt-outs come through keywords or your backend's own call to Braze)"
+                ));
+            }
+            if change.phones.is_empty() && change.emails.is_empty() && !change.external_ids.is_empty() {
+                errors.push(format!(
+                    "subscription group {id:?} names an external_id alone; a page may only subscribe the number or email it submits"
+                ));
+            }
+            for external_id in &change.external_ids {
+                if vouched.as_deref() != Some(external_id.as_str()) {
+                    errors.push(format!(
+                        "external_id {external_id:?} needs external_id_token, signed for it by your backend (README, \"The signed external id\")"
+                    ));
+                }
             }
         }
         let consent = body.get("consent").cloned().unwrap_or(Value::Null);
@@ -338,32 +521,32 @@ impl Relay {
                 Value::Null
             }
         };
+        errors.dedup();
         if !errors.is_empty() {
             return Err(bad(errors));
         }
+        // What Braze is told about the double opt-in, per group.
+        let double_opt_in =
+            |id: &str, asked: bool| self.group(id).filter(|g| !g.email).map(|g| g.double_opt_in || asked);
         let mut entries = Vec::new();
         let mut phones = Vec::new();
         for change in &parsed.changes {
-            let email_group = self.config.email_groups.contains(&change.group_id);
+            let email_group = self.group(&change.group_id).is_some_and(|g| g.email);
             let externals: Vec<Option<&String>> = match change.external_ids.as_slice() {
                 [] => vec![None],
                 ids => ids.iter().map(Some).collect(),
             };
             // An email group's entries name the email; the others the number.
             let addresses = if email_group { &change.emails } else { &change.phones };
-            let numbers: Vec<Option<&String>> = match addresses.as_slice() {
-                [] => vec![None],
-                p => p.iter().map(Some).collect(),
-            };
             // A sign-up form names each box's disclosure by group.
             let disclosure = consent["disclosures"][&change.group_id]
                 .as_str()
                 .map_or_else(|| disclosure.clone(), str::to_string);
-            for address in &numbers {
+            for address in addresses {
                 let (phone, email) = if email_group {
-                    (&None, address)
+                    (None, Some(address))
                 } else {
-                    (address, &None)
+                    (Some(address), None)
                 };
                 phones.extend(phone.cloned());
                 for external_id in &externals {
@@ -372,8 +555,8 @@ impl Relay {
                         "idempotency_key": key,
                         "path": path,
                         "subscription_group_id": change.group_id,
-                        "subscription_state": if change.subscribe { "subscribed" } else { "unsubscribed" },
-                        "use_double_opt_in_logic": change.double_opt_in,
+                        "subscription_state": "subscribed",
+                        "use_double_opt_in_logic": double_opt_in(&change.group_id, change.double_opt_in),
                         "phone": phone,
                         "email": email,
                         "external_id": external_id,
@@ -392,14 +575,9 @@ impl Relay {
                 }
             }
         }
-        // Braze takes no consent record.
-        let mut upstream = body.clone();
-        if let Some(o) = upstream.as_object_mut() {
-            o.remove("consent");
-        }
         Ok(Accepted {
             entries,
-            upstream,
+            upstream: allow_list::upstream(path, body, &double_opt_in),
             phones,
         })
     }
@@ -423,10 +601,22 @@ impl Relay {
         answer
     }
 
+    /// The upstream's pause at this moment, if any.
+    fn pause(&self) -> Duration {
+        let wait = self.backoff.lock().map_or(1_000, |b| b.wait(now_ms()));
+        Duration::from_millis(wait as u64)
+    }
+
     async fn try_deliver(self: &Arc<Self>, p: &Pending, budget: Duration) -> Option<(u16, String)> {
         let deadline = Instant::now() + budget;
-        let mut wait = Duration::from_millis(200);
         loop {
+            let pause = self.pause();
+            if !pause.is_zero() {
+                if Instant::now() + pause >= deadline {
+                    return None;
+                }
+                tokio::time::sleep(pause).await;
+            }
             let left = deadline.saturating_duration_since(Instant::now());
             let sent = self
                 .client
@@ -438,8 +628,11 @@ impl Relay {
                 .body(p.body.clone())
                 .send()
                 .await;
-            match sent {
+            let retry_after = match sent {
                 Ok(r) if !(r.status().is_server_error() || r.status() == StatusCode::TOO_MANY_REQUESTS) => {
+                    if let Ok(mut b) = self.backoff.lock() {
+                        b.succeeded();
+                    }
                     let status = r.status().as_u16();
                     let text = r.text().await.unwrap_or_default();
                     let answer = match status {
@@ -451,26 +644,60 @@ impl Relay {
                         _ => text,
                     };
                     let (key, stored) = (p.key.clone(), answer.clone());
-                    let _ = self.store(move |l| l.delivered(&key, status, &stored, now_ms())).await;
+                    if let Err(e) = self.store(move |l| l.delivered(&key, status, &stored, now_ms())).await {
+                        // Delivered but not recorded: the worker would send
+                        // it again, so say so loudly.
+                        eprintln!(
+                            "consentry-relay: {} was delivered but its answer not stored: {e}",
+                            p.key
+                        );
+                    }
                     return Some((status, answer));
                 }
-                Ok(r) => {
-                    let after = r
-                        .headers()
-                        .get(header::RETRY_AFTER)
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(|v| v.parse::<u64>().ok());
-                    wait = wait.max(Duration::from_secs(after.unwrap_or(0)));
-                }
-                Err(_) => {}
+                Ok(r) => r
+                    .headers()
+                    .get(header::RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.trim().parse::<u64>().ok()),
+                Err(_) => None,
+            };
+            if let Ok(mut b) = self.backoff.lock() {
+                b.failed(now_ms(), retry_after, backoff::jitter());
             }
             let key = p.key.clone();
-            let _ = self.store(move |l| l.attempted(&key)).await;
-            if Instant::now() + wait >= deadline {
+            if let Err(e) = self.store(move |l| l.attempted(&key)).await {
+                eprintln!("consentry-relay: {e}");
+            }
+            if Instant::now() >= deadline {
                 return None;
             }
-            tokio::time::sleep(wait).await;
-            wait = (wait * 2).min(Duration::from_secs(10));
+        }
+    }
+
+    /// The answer to a request whose key is stored already: 409 when the
+    /// key was first used for another body; Braze's answer once the first
+    /// request has it (waiting up to the delivery timeout for it, however
+    /// many relays share the database); else 202. A repeat never sends
+    /// anything itself.
+    async fn repeat(self: &Arc<Self>, key: &str, fingerprint: &str) -> Result<Option<(u16, String)>, String> {
+        let deadline = Instant::now() + self.config.deliver_timeout;
+        loop {
+            let Some(stored) = self.answer(key).await? else {
+                return Ok(None);
+            };
+            if stored.fingerprint.as_deref().is_some_and(|f| f != fingerprint) {
+                let body = json!({ "message": format!(
+                    "Idempotency-Key {key:?} was used for another request: a new submission needs a new key"
+                ) });
+                return Ok(Some((409, body.to_string())));
+            }
+            if let Some(answer) = stored.answer {
+                return Ok(Some(answer));
+            }
+            if Instant::now() >= deadline {
+                return Ok(Some((202, queued())));
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 
@@ -492,12 +719,18 @@ impl Relay {
         let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
         let ip = client_ip(peer, header("x-forwarded-for"), &self.config.trusted_proxies);
         let now = now_ms();
-        let key = header("idempotency-key")
-            .filter(|k| !k.is_empty() && k.len() <= 255)
-            .map_or_else(
-                || format!("relay-{}", sha256_hex(&format!("{now}{}", body))),
-                str::to_string,
-            );
+        let key = match headers.get("idempotency-key").map(|v| v.to_str()) {
+            None => format!("relay-{}", sha256_hex(&format!("{now}{}", body))),
+            Some(Ok(k)) if !k.is_empty() && k.len() <= MAX_KEY_BYTES => k.to_string(),
+            Some(k) => {
+                let (s, b) = bad(vec![format!(
+                    "Idempotency-Key is {} bytes of {}; expected 1 to {MAX_KEY_BYTES} bytes of visible ASCII",
+                    headers.get("idempotency-key").map_or(0, |v| v.len()),
+                    if k.is_ok() { "text" } else { "non-ASCII" }
+                )]);
+                return (s, b, None);
+            }
+        };
         let Accepted {
             entries,
             upstream,
@@ -506,18 +739,10 @@ impl Relay {
             Ok(a) => a,
             Err((s, b)) => return (s, b, None),
         };
-        let stored = match &self.ledger {
-            // A read of SQLite takes microseconds and never waits for a
-            // commit (see `store`).
-            Ledger::Sqlite(l) => l.answer(&key),
-            Ledger::Postgres(_) => {
-                let key = key.clone();
-                self.store(move |l| l.answer(&key)).await
-            }
-        };
-        match stored {
-            Ok(Some(Some((status, answer)))) => return (status, answer, None),
-            Ok(_) => {}
+        let fingerprint = sha256_hex(&format!("{path}\n{body}"));
+        match self.repeat(&key, &fingerprint).await {
+            Ok(Some((status, answer))) => return (status, answer, None),
+            Ok(None) => {}
             Err(e) => return (500, json!({ "message": e }).to_string(), None),
         }
         if let Err(seconds) = self.admit(ip, phones, now).await {
@@ -528,23 +753,28 @@ impl Relay {
             key,
             path: path.to_string(),
             body: upstream.to_string(),
+            fingerprint,
         };
-        let relay = Arc::clone(self);
         let stored = {
             let pending = pending.clone();
-            tokio::task::spawn_blocking(move || relay.ledger.accept(&pending, &entries, None, now)).await
+            self.store(move |l| l.accept(&pending, &entries, None, now)).await
         };
-        if let Err(e) = stored.unwrap_or_else(|e| Err(e.to_string())) {
-            return (500, json!({ "message": e }).to_string(), None);
+        match stored {
+            Ok(true) => {}
+            // Another request with this key was stored first (here or at
+            // another relay): its answer is this one's.
+            Ok(false) => {
+                return match self.repeat(&pending.key, &pending.fingerprint).await {
+                    Ok(Some((status, answer))) => (status, answer, None),
+                    Ok(None) => (202, queued(), None),
+                    Err(e) => (500, json!({ "message": e }).to_string(), None),
+                }
+            }
+            Err(e) => return (500, json!({ "message": e }).to_string(), None),
         }
         match self.deliver(&pending, self.config.deliver_timeout).await {
             Some((status, answer)) => (status, answer, None),
-            None => (
-                202,
-                json!({ "message": "queued: the relay delivers it as soon as the subscription service answers" })
-                    .to_string(),
-                None,
-            ),
+            None => (202, queued(), None),
         }
     }
 
@@ -637,6 +867,7 @@ impl Relay {
                 key: format!("receipt:{key}"),
                 path: RECEIPTS.to_string(),
                 body: String::new(),
+                fingerprint: String::new(),
             };
             relay.ledger.accept(&request, &[entry], Some((201, &answer)), now)?;
             Ok::<_, String>(answer)
@@ -655,15 +886,28 @@ impl Relay {
         loop {
             if last_prune.elapsed() >= Duration::from_secs(3600) {
                 let before = retention_ms(&self);
-                let _ = self.store(move |l| l.prune(before)).await;
+                match self.store(move |l| l.prune(before)).await {
+                    Ok(0) => {}
+                    Ok(n) => eprintln!("consentry-relay: pruned {n} ledger entries past the retention"),
+                    Err(e) => eprintln!("consentry-relay: prune: {e}"),
+                }
                 last_prune = Instant::now();
+            }
+            // While the upstream pauses, nothing is sent.
+            let pause = self.pause();
+            if !pause.is_zero() {
+                tokio::time::sleep(pause.min(Duration::from_secs(1))).await;
+                continue;
             }
             // Requests whose own delivery has had its time (plus a second).
             let before = now_ms() - self.config.deliver_timeout.as_millis() as i64 - 1_000;
-            let due = self
-                .store(move |l| l.undelivered(before, 50, now_ms()))
-                .await
-                .unwrap_or_default();
+            let due = match self.store(move |l| l.undelivered(before, 50, now_ms())).await {
+                Ok(due) => due,
+                Err(e) => {
+                    eprintln!("consentry-relay: the worker cannot read undelivered requests: {e}");
+                    Vec::new()
+                }
+            };
             for p in &due {
                 self.deliver(p, Duration::from_secs(10)).await;
             }
@@ -692,7 +936,7 @@ async fn handle(
     method: Method,
     uri: Uri,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let origin = headers
         .get(header::ORIGIN)
@@ -709,8 +953,13 @@ async fn handle(
             .into_response();
     }
     let path = uri.path();
-    let (status, text, retry_after) = match (&method, path) {
-        (&Method::OPTIONS, p) if FORWARDED.contains(&p) || p == RECEIPTS => {
+    let (status, text, retry_after) = match (&method, path, body) {
+        (_, _, Err(e)) => (
+            e.status().as_u16(),
+            json!({ "message": format!("the body was refused: {} (at most {MAX_BODY_BYTES} bytes of JSON)", e.body_text()) }).to_string(),
+            None,
+        ),
+        (&Method::OPTIONS, p, _) if FORWARDED.contains(&p) || p == RECEIPTS => {
             let mut r = StatusCode::NO_CONTENT.into_response();
             let h = r.headers_mut();
             h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("POST"));
@@ -724,9 +973,9 @@ async fn handle(
             }
             return r;
         }
-        (&Method::POST, p) if FORWARDED.contains(&p) => relay.forward(p, &headers, peer.ip(), &body).await,
-        (&Method::POST, RECEIPTS) => relay.receipt(&headers, peer.ip(), &body).await,
-        (&Method::GET, "/health") => (200, json!({ "status": "ok" }).to_string(), None),
+        (&Method::POST, p, Ok(body)) if FORWARDED.contains(&p) => relay.forward(p, &headers, peer.ip(), &body).await,
+        (&Method::POST, RECEIPTS, Ok(body)) => relay.receipt(&headers, peer.ip(), &body).await,
+        (&Method::GET, "/health", _) => (200, json!({ "status": "ok" }).to_string(), None),
         _ => (
             404,
             json!({ "message": format!("{method} {path} is not one of the relay's endpoints") }).to_string(),

@@ -57,13 +57,17 @@ fn start(bin: &Path, port: u16, db: &Path, config: &Path) -> Server {
     launch(command)
 }
 
+/// The ledger's signing key in the load runs (a test key, nothing secret).
+const LEDGER_KEY: &str = "bG9hZC10ZXN0LWxlZGdlci1rZXktMzItYnl0ZXMhISE";
+
 /// The relay on `port` (0: any) with the configuration file `config`.
 fn start_relay(bin: &Path, port: u16, config: &Path) -> Server {
     let mut command = Command::new(bin);
     command
         .args(["--listen", &format!("127.0.0.1:{port}"), "--config"])
         .arg(config)
-        .env("BRAZE_API_KEY", "load-test-key");
+        .env("BRAZE_API_KEY", "load-test-key")
+        .env("CONSENTRY_LEDGER_KEY", LEDGER_KEY);
     launch(command)
 }
 
@@ -340,7 +344,8 @@ fn verify_ledger(db: &Path, ok: &[u64]) -> Result<(usize, usize), String> {
     let phones: Vec<String> = ok.iter().map(|i| phone(*i)).collect();
     let lost = phones.iter().filter(|p| n(p) == 0).count();
     let twice = phones.iter().filter(|p| n(p) > 1).count();
-    let intact = consentry_sandbox::ledger::Ledger::open(&db.to_string_lossy())?.verify()?;
+    let public_key = consentry_sandbox::checkpoint::Signer::from_text(LEDGER_KEY)?.public_key();
+    let intact = consentry_sandbox::ledger::Ledger::open(&db.to_string_lossy(), None)?.verify(&public_key)?;
     println!("checked {} acknowledged numbers in the relay's ledger ({intact} entries, chain intact): {lost} missing, {twice} more than once", ok.len());
     Ok((lost, twice))
 }

@@ -1,105 +1,272 @@
 //! `consentry-relay`: the relay in front of Braze, and its ledger's tools.
-//!
-//! ```text
-//! consentry-relay [--config relay.json] [--listen 127.0.0.1:8090]   serve
-//! consentry-relay verify [--config relay.json | --database FILE]     check the ledger's chain
-//! consentry-relay export [--config relay.json | --database FILE] --phone P | --external-id X | --consent-id C
-//!                                                                    the entries, as JSON lines
-//! consentry-relay prune [--config relay.json]                        drop entries past retention_days
-//! ```
+//! `consentry-relay --help` prints [`USAGE`].
 //!
 //! The API key is read from the environment variable the configuration
-//! names (`BRAZE_API_KEY` by default); it is never printed.
+//! names (`BRAZE_API_KEY` by default); it is never printed. The ledger's
+//! signing key is read from `CONSENTRY_LEDGER_KEY` or the configured
+//! `signing_key_file`; only its public key is ever printed.
 
-use consentry_sandbox::ledger::{By, Ledger};
+use consentry_sandbox::checkpoint::Signer;
+use consentry_sandbox::ledger::{check_entry, is_postgres, By, Columns, Entry, Ledger};
 use consentry_sandbox::relay::{self, Config, Relay};
+use serde_json::{json, Value};
 use std::sync::Arc;
+
+const USAGE: &str = "\
+consentry-relay [serve] [--config relay.json] [--listen 127.0.0.1:8090]
+    serve the relay in front of Braze
+consentry-relay keygen
+    print a new ledger signing key (keep it secret, outside the database) and its public key
+consentry-relay public-key [--config relay.json]
+    print the public key of the configured signing key (publish it)
+consentry-relay verify [--config relay.json | --database DB] [--public-key KEY]
+    check the ledger's chain, every entry's signature and the signed head
+consentry-relay export [--config relay.json | --database DB] [--public-key KEY]
+        (--phone +E164 | --external-id ID | --consent-id ID)
+    the entries as JSON lines, then the signed head and the public key
+consentry-relay verify-export --public-key KEY [FILE]
+    check an export offline (from FILE, or standard input)
+consentry-relay prune [--config relay.json | --database DB] [--retention-days N]
+    drop entries older than the retention (the configuration's, or 1095 days)
+
+DB is a SQLite file or a postgres:// URL. KEY is the ledger's public key;
+without --public-key it is derived from the signing key (the configuration's,
+or CONSENTRY_LEDGER_KEY).";
 
 fn fail(message: &str) -> ! {
     eprintln!("consentry-relay: {message}");
     std::process::exit(2);
 }
 
-fn main() {
-    let mut args = std::env::args().skip(1).peekable();
-    let command = match args.peek().map(String::as_str) {
-        Some("verify" | "export" | "prune") => args.next().unwrap_or_default(),
-        _ => "serve".to_string(),
+#[derive(Default)]
+struct Args {
+    command: String,
+    config: Option<String>,
+    listen: Option<String>,
+    database: Option<String>,
+    public_key: Option<String>,
+    retention_days: Option<u32>,
+    by: Option<(String, String)>,
+    file: Option<String>,
+}
+
+fn args() -> Args {
+    let mut it = std::env::args().skip(1).peekable();
+    let mut a = Args {
+        command: match it.peek().map(String::as_str) {
+            Some("serve" | "keygen" | "public-key" | "verify" | "export" | "verify-export" | "prune") => {
+                it.next().unwrap_or_default()
+            }
+            _ => "serve".into(),
+        },
+        ..Args::default()
     };
-    let (mut config_path, mut listen, mut by) = ("relay.json".to_string(), "127.0.0.1:8090".to_string(), None);
-    let mut database = None;
-    while let Some(arg) = args.next() {
-        let value = args.next().unwrap_or_else(|| fail(&format!("{arg} needs a value")));
+    while let Some(arg) = it.next() {
+        if arg == "--help" || arg == "-h" {
+            println!("{USAGE}");
+            std::process::exit(0);
+        }
+        if !arg.starts_with("--") && a.command == "verify-export" && a.file.is_none() {
+            a.file = Some(arg);
+            continue;
+        }
+        let value = it
+            .next()
+            .unwrap_or_else(|| fail(&format!("{arg} needs a value\n\n{USAGE}")));
         match arg.as_str() {
-            "--config" => config_path = value,
-            "--listen" => listen = value,
-            "--database" => database = Some(value),
-            "--phone" | "--external-id" | "--consent-id" => by = Some((arg, value)),
-            other => fail(&format!(
-                "unknown argument {other:?}; expected --config FILE, --listen ADDRESS, --database FILE, or for export --phone, --external-id or --consent-id"
-            )),
+            "--config" => a.config = Some(value),
+            "--listen" => a.listen = Some(value),
+            "--database" => a.database = Some(value),
+            "--public-key" => a.public_key = Some(value),
+            "--retention-days" => {
+                a.retention_days =
+                    Some(value.parse().unwrap_or_else(|_| {
+                        fail(&format!("--retention-days {value:?}; expected a whole number of days"))
+                    }))
+            }
+            "--phone" | "--external-id" | "--consent-id" => a.by = Some((arg, value)),
+            other => fail(&format!("unknown argument {other:?}\n\n{USAGE}")),
         }
     }
-    // The ledger's tools on a database file alone (e.g. the demo's).
-    if let (Some(path), "verify" | "export") = (&database, command.as_str()) {
-        let ledger = Ledger::open(path).unwrap_or_else(|e| fail(&e));
-        return tools(&command, &ledger, by);
+    if a.config.is_some() && a.database.is_some() {
+        fail("give --config or --database, not both");
     }
-    let text = std::fs::read_to_string(&config_path).unwrap_or_else(|e| fail(&format!("{config_path}: {e}")));
-    let config = Config::parse(&text).unwrap_or_else(|e| fail(&e));
+    a
+}
+
+fn config(path: &str) -> Config {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| fail(&format!("{path}: {e}")));
+    Config::parse(&text).unwrap_or_else(|e| fail(&e))
+}
+
+fn main() {
+    let a = args();
+    match a.command.as_str() {
+        "keygen" => {
+            let text = Signer::generate_text().unwrap_or_else(|e| fail(&e));
+            let public = Signer::from_text(&text).unwrap_or_else(|e| fail(&e)).public_key();
+            println!("CONSENTRY_LEDGER_KEY={text}\npublic key: {public}");
+        }
+        "verify-export" => verify_export(&a),
+        "serve" => serve(&a),
+        _ => tools(&a),
+    }
+}
+
+fn serve(a: &Args) {
+    let config_path = a.config.clone().unwrap_or_else(|| "relay.json".into());
+    let config = config(&config_path);
     let api_key = std::env::var(&config.api_key_env).unwrap_or_default();
-    if command == "serve" && api_key.is_empty() {
+    if api_key.is_empty() {
         fail(&format!(
             "set {} to the Braze REST API key (it is never written to a file or a log)",
             config.api_key_env
         ));
     }
     let relay = Relay::new(config, api_key).unwrap_or_else(|e| fail(&e));
-    match command.as_str() {
-        "verify" | "export" => tools(&command, relay.ledger(), by),
+    let listen = a.listen.clone().unwrap_or_else(|| "127.0.0.1:8090".into());
+    let runtime = tokio::runtime::Runtime::new().unwrap_or_else(|e| fail(&e.to_string()));
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(&listen)
+            .await
+            .unwrap_or_else(|e| fail(&format!("cannot listen on {listen}: {e}")));
+        let bound = listener.local_addr().map_or(listen.clone(), |a| a.to_string());
+        println!("Consentry relay on http://{bound}/");
+        if let Err(e) = relay::serve(Arc::new(relay), listener).await {
+            fail(&e.to_string());
+        }
+    });
+}
+
+/// `public-key`, `verify`, `export` and `prune`, on the configuration's
+/// database or `--database`.
+fn tools(a: &Args) {
+    let (database, signing_key, retention) = match &a.database {
+        Some(db) => (
+            db.clone(),
+            relay::SigningKey::Env("CONSENTRY_LEDGER_KEY".into()),
+            3 * 365,
+        ),
+        None => {
+            let c = config(a.config.as_deref().unwrap_or("relay.json"));
+            (c.database, c.signing_key, c.retention_days)
+        }
+    };
+    let public_key = || {
+        a.public_key.clone().unwrap_or_else(|| match signing_key.load() {
+            Ok(s) => s.public_key(),
+            Err(e) => fail(&format!("{e}; or give --public-key")),
+        })
+    };
+    if a.command == "public-key" {
+        return println!("{}", public_key());
+    }
+    if !is_postgres(&database) && !std::path::Path::new(&database).is_file() {
+        fail(&format!("no ledger database at {database}"));
+    }
+    let ledger = Ledger::open(&database, None).unwrap_or_else(|e| fail(&e));
+    match a.command.as_str() {
+        "verify" => match ledger.verify(&public_key()) {
+            Ok(1) => println!("ledger intact: 1 entry"),
+            Ok(n) => println!("ledger intact: {n} entries"),
+            Err(e) => fail(&format!("ledger broken: {e}")),
+        },
         "prune" => {
-            let days = relay::retention_ms(&relay);
-            match relay.ledger().prune(days) {
+            let days = a.retention_days.unwrap_or(retention);
+            let before = relay::now_ms() - i64::from(days) * 86_400_000;
+            match ledger.prune(before) {
+                Ok(1) => println!("pruned 1 entry"),
                 Ok(n) => println!("pruned {n} entries"),
                 Err(e) => fail(&e),
             }
         }
-        _ => {
-            let runtime = tokio::runtime::Runtime::new().unwrap_or_else(|e| fail(&e.to_string()));
-            runtime.block_on(async {
-                let listener = tokio::net::TcpListener::bind(&listen)
-                    .await
-                    .unwrap_or_else(|e| fail(&format!("cannot listen on {listen}: {e}")));
-                let bound = listener.local_addr().map_or(listen.clone(), |a| a.to_string());
-                println!("Consentry relay on http://{bound}/");
-                if let Err(e) = relay::serve(Arc::new(relay), listener).await {
-                    fail(&e.to_string());
-                }
-            });
-        }
+        _ => export(a, &ledger, &public_key()),
     }
 }
 
-/// `verify` and `export` over `ledger`.
-fn tools(command: &str, ledger: &Ledger, by: Option<(String, String)>) {
-    if command == "verify" {
-        match ledger.verify() {
-            Ok(n) => println!("ledger intact: {n} entries"),
-            Err(e) => fail(&format!("ledger broken: {e}")),
-        }
-        return;
-    }
-    let (flag, value) = by.unwrap_or_else(|| fail("export needs --phone, --external-id or --consent-id"));
+fn export(a: &Args, ledger: &Ledger, public_key: &str) {
+    let (flag, value) =
+        a.by.clone()
+            .unwrap_or_else(|| fail("export needs --phone, --external-id or --consent-id"));
     let query = match flag.as_str() {
-        "--phone" => By::Phone(&value),
+        "--phone" => {
+            if let Err(e) = consentry_sandbox::braze::e164(&value) {
+                fail(&format!("--phone {e}"));
+            }
+            By::Phone(&value)
+        }
         "--external-id" => By::ExternalId(&value),
         _ => By::ConsentId(&value),
     };
     for e in ledger.query(query).unwrap_or_else(|e| fail(&e)) {
-        let entry = serde_json::from_str::<serde_json::Value>(&e.entry).unwrap_or_default();
-        println!(
-            "{}",
-            serde_json::json!({ "seq": e.seq, "entry": entry, "hash": e.hash })
-        );
+        println!("{}", e.to_json());
     }
+    let head = ledger.head().unwrap_or_else(|e| fail(&e));
+    println!(
+        "{}",
+        json!({ "head": head.map(|h| h.to_json()), "public_key": public_key })
+    );
+}
+
+/// Checks an export with nothing but the public key: each entry's text
+/// against its hash, each entry's signature, and the signed head.
+fn verify_export(a: &Args) {
+    let public_key = a
+        .public_key
+        .clone()
+        .unwrap_or_else(|| fail("verify-export needs --public-key KEY (the key the site publishes)"));
+    let text = match &a.file {
+        Some(f) => std::fs::read_to_string(f).unwrap_or_else(|e| fail(&format!("{f}: {e}"))),
+        None => std::io::read_to_string(std::io::stdin()).unwrap_or_else(|e| fail(&e.to_string())),
+    };
+    let (mut entries, mut head, mut last) = (0, None, 0);
+    for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        let v: Value = serde_json::from_str(line).unwrap_or_else(|_| fail(&format!("line {}: not JSON", i + 1)));
+        if let Some(h) = v.get("head") {
+            if v["public_key"] != public_key.as_str() {
+                fail(&format!(
+                    "the export names public key {}, not {public_key}",
+                    v["public_key"]
+                ));
+            }
+            let signed = match (
+                h["seq"].as_i64(),
+                h["hash"].as_str(),
+                h["time"].as_i64(),
+                h["signature"].as_str(),
+            ) {
+                (Some(seq), Some(hash), Some(time), Some(sig)) => {
+                    consentry_sandbox::checkpoint::verify_head(&public_key, seq, hash, time, sig).then_some((seq, time))
+                }
+                _ => None,
+            };
+            head = Some(signed.unwrap_or_else(|| fail("the export's head is not signed by the public key")));
+            continue;
+        }
+        let text = v["text"].as_str().unwrap_or_default().to_string();
+        let entry = Entry {
+            seq: v["seq"].as_i64().unwrap_or_default(),
+            columns: Columns::of(&text),
+            prev: v["prev"].as_str().unwrap_or_default().into(),
+            hash: v["hash"].as_str().unwrap_or_default().into(),
+            signature: v["signature"].as_str().map(str::to_string),
+            entry: text,
+        };
+        if serde_json::from_str::<Value>(&entry.entry).ok().as_ref() != Some(&v["entry"]) {
+            fail(&format!("entry {}: its entry is not its signed text", entry.seq));
+        }
+        check_entry(&entry, &public_key).unwrap_or_else(|e| fail(&e));
+        last = last.max(entry.seq);
+        entries += 1;
+    }
+    let Some((seq, time)) = head else {
+        fail("the export has no signed head (its last line)")
+    };
+    if last > seq {
+        fail(&format!("entry {last} is after the signed head (entry {seq})"));
+    }
+    println!(
+        "export verified: {entries} {} signed by {public_key}; the ledger's signed head was entry {seq} at {time} ms",
+        if entries == 1 { "entry" } else { "entries" }
+    );
 }
