@@ -46,9 +46,28 @@ impl Postgres {
     pub fn open(url: &str, signer: Option<Signer>) -> Result<Postgres, String> {
         let mut db = Client::connect(url, NoTls).map_err(db_error)?;
         let mut tx = db.transaction().map_err(db_error)?;
+        tx.batch_execute("SELECT pg_advisory_xact_lock(726151)")
+            .map_err(db_error)?;
+        // A current schema is left alone: creating an index or altering a
+        // table locks it even when nothing changes, and would deadlock
+        // against relays already serving.
+        let current: bool = tx
+            .query_one(
+                "SELECT count(*) = 2 FROM information_schema.columns WHERE table_schema = current_schema()
+                 AND ((table_name = 'requests' AND column_name = 'fingerprint') OR (table_name = 'head' AND column_name = 'signature'))",
+                &[],
+            )
+            .map_err(db_error)?
+            .get(0);
+        if current {
+            tx.commit().map_err(db_error)?;
+            return Ok(Postgres {
+                db: Mutex::new(db),
+                signer,
+            });
+        }
         tx.batch_execute(&format!(
-            "SELECT pg_advisory_xact_lock(726151);
-             CREATE TABLE IF NOT EXISTS ledger (
+            "CREATE TABLE IF NOT EXISTS ledger (
                seq BIGINT PRIMARY KEY, time BIGINT NOT NULL, kind TEXT NOT NULL,
                phone TEXT, external_id TEXT, consent_id TEXT,
                entry TEXT NOT NULL, prev TEXT NOT NULL, hash TEXT NOT NULL);

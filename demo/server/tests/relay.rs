@@ -8,7 +8,7 @@
 //! database of its own, and two relays share one.
 
 mod common;
-use common::{subscribe, temp, Sandbox, PHONE};
+use common::{subscribe, temp, Sandbox, LEDGER_KEY, PHONE, USER_TOKEN_SECRET};
 use serde_json::{json, Value};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
@@ -81,29 +81,46 @@ fn form_body(phone: &str) -> String {
     v.to_string()
 }
 
-fn export(relay: &Sandbox, flag: &str, value: &str) -> Vec<Value> {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_consentry-relay"))
-        .args(["export", "--config"])
-        .arg(&relay.config)
-        .args([flag, value])
-        .output()
+/// Runs the relay's command line with the tests' signing key; returns
+/// whether it succeeded, and its output and errors.
+fn tool(args: &[&str], stdin: Option<&str>) -> (bool, String, String) {
+    use std::io::Write;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_consentry-relay"))
+        .args(args)
+        .env("CONSENTRY_LEDGER_KEY", LEDGER_KEY)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
+    let mut input = child.stdin.take().unwrap();
+    input.write_all(stdin.unwrap_or_default().as_bytes()).unwrap();
+    drop(input);
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+/// The export's entries (without its last line, the signed head).
+fn export(relay: &Sandbox, flag: &str, value: &str) -> Vec<Value> {
+    let mut lines = export_lines(relay, flag, value);
+    assert!(lines.pop().unwrap().get("head").is_some(), "the last line is the head");
+    lines
+}
+
+fn export_lines(relay: &Sandbox, flag: &str, value: &str) -> Vec<Value> {
+    let config = relay.config.to_string_lossy();
+    let (ok, out, err) = tool(&["export", "--config", &config, flag, value], None);
+    assert!(ok, "{err}");
+    out.lines().map(|l| serde_json::from_str(l).unwrap()).collect()
 }
 
 fn verify(relay: &Sandbox) -> (bool, String) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_consentry-relay"))
-        .args(["verify", "--config"])
-        .arg(&relay.config)
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
-    (out.status.success(), text)
+    let (ok, out, err) = tool(&["verify", "--config", &relay.config.to_string_lossy()], None);
+    (ok, out + &err)
 }
 
 #[test]
@@ -160,7 +177,7 @@ fn the_form_through_the_relay_reaches_braze_with_the_consent_record_in_the_ledge
     // only when one is sent.
     let log = braze.get("/sandbox/consent-log?phone=%2B14155552671");
     assert_eq!(log["entries"][0]["disclosure"], "", "consent stripped before Braze");
-    assert_eq!(verify(&r), (true, "ledger intact: 1 entries\n".into()));
+    assert_eq!(verify(&r), (true, "ledger intact: 1 entry\n".into()));
 }
 
 #[test]
@@ -388,12 +405,13 @@ fn a_relay_killed_mid_run_loses_nothing_and_sends_nothing_twice() {
     // Restarted on the same database, the worker delivers what was left.
     let r = relay(&dir, braze.port, SECRET, limits);
     let deadline = Instant::now() + Duration::from_secs(60);
-    let subscribed = |phone: &str| braze.state(phone).0 == "subscribed";
-    while !acknowledged.iter().all(|p| subscribed(p)) && Instant::now() < deadline {
+    // The relay forces the double opt-in: each number is pending.
+    let reached = |phone: &str| braze.state(phone).1;
+    while !acknowledged.iter().all(|p| reached(p)) && Instant::now() < deadline {
         sleep(Duration::from_millis(500));
     }
     for phone in &acknowledged {
-        assert!(subscribed(phone), "{phone} was acknowledged but never reached Braze");
+        assert!(reached(phone), "{phone} was acknowledged but never reached Braze");
         let log = braze.get(&format!("/sandbox/consent-log?phone={}", phone.replace('+', "%2B")));
         assert_eq!(
             log["entries"].as_array().unwrap().len(),
@@ -509,4 +527,433 @@ fn two_relays_on_one_postgresql_database_share_keys_limits_and_the_ledger() {
     // One chain, written by both.
     assert_eq!(export(&a, "--phone", "+14155550122").len(), 1);
     assert_eq!(verify(&b), (true, "ledger intact: 3 entries\n".into()));
+}
+
+/// A relay in front of a recording fake Braze.
+fn before_fake(name: &str, extra: Value) -> (common::FakeBraze, Sandbox) {
+    let fake = common::FakeBraze::start();
+    let r = relay(&temp(name), fake.port, SECRET, extra);
+    (fake, r)
+}
+
+/// A token for `id` from the site's backend, valid for `seconds`.
+fn user_token(id: &str, seconds: i64) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    consentry_sandbox::user_token::sign(id, now + seconds, USER_TOKEN_SECRET.as_bytes())
+}
+
+#[test]
+fn a_page_makes_the_relay_forward_only_what_the_forms_send() {
+    let groups = json!({"groups": [{"id": "acme-sms", "countries": ["US"]}, {"id": "news", "channel": "email"}]});
+    let (fake, r) = before_fake("relay-allow", groups);
+    // What an attacker sent anonymously before: events, purchases and
+    // attributes for anyone, under the site's key.
+    let hostile = json!({
+        "attributes": [{"external_id": "victim", "first_name": "Eve", "phone": PHONE,
+            "subscription_groups": [{"subscription_group_id": "acme-sms", "subscription_state": "subscribed"}]}],
+        "events": [{"external_id": "victim", "name": "purchase", "time": "2026-01-01T00:00:00Z"}],
+        "purchases": [{"external_id": "victim", "product_id": "x", "price": 1}],
+    });
+    let (status, v) = r.post("/users/track", &hostile.to_string());
+    assert_eq!(status, 400, "{v}");
+    let errors = v["errors"].to_string();
+    for named in [
+        "events is not forwarded",
+        "purchases is not forwarded",
+        "attributes[0].first_name is not forwarded",
+    ] {
+        assert!(errors.contains(named), "{errors}");
+    }
+    let (status, v) = r.post(
+        "/subscription/status/set",
+        &json!({"subscription_group_id": "acme-sms", "subscription_state": "subscribed", "phone": [PHONE],
+            "attributes": {"x": 1}})
+        .to_string(),
+    );
+    assert!(
+        status == 400 && v["errors"].to_string().contains("attributes is not forwarded"),
+        "{v}"
+    );
+    assert!(fake.seen().is_empty(), "nothing refused reached Braze");
+    // The sign-up form's body: Braze gets the allowed fields, rebuilt.
+    let signup = json!({"attributes": [{"email": "ana@example.com", "phone": PHONE, "subscription_groups": [
+            {"subscription_group_id": "news", "subscription_state": "subscribed"},
+            {"subscription_group_id": "acme-sms", "subscription_state": "subscribed", "use_double_opt_in_logic": true}]}],
+        "consent": {"disclosure": "SMS terms", "disclosures": {"news": "Email terms", "acme-sms": "SMS terms"}}});
+    let (status, v) = r.post("/users/track", &signup.to_string());
+    assert_eq!(status, 201, "{v}");
+    let seen = fake.seen();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].path, "/users/track");
+    assert_eq!(
+        seen[0].header("authorization"),
+        Some(format!("Bearer {SECRET}").as_str())
+    );
+    let mut expected = signup.clone();
+    expected.as_object_mut().unwrap().remove("consent");
+    assert_eq!(seen[0].body, expected, "the consent record stays in the ledger");
+    // Every forwarded request has its ledger entries: one per box.
+    assert_eq!(export(&r, "--phone", PHONE).len(), 1);
+    assert_eq!(verify(&r), (true, "ledger intact: 2 entries\n".into()));
+    // Braze's own sign-up example sends the phone as one string.
+    let one = json!({"subscription_group_id": "acme-sms", "subscription_state": "subscribed", "phone": "+14155550100"});
+    assert_eq!(r.post("/subscription/status/set", &one.to_string()).0, 201);
+    assert_eq!(fake.seen()[1].body["phone"], json!(["+14155550100"]));
+}
+
+#[test]
+fn the_double_opt_in_cannot_be_skipped_from_a_page() {
+    let groups = json!({"groups": [{"id": "acme-sms", "countries": ["US"]},
+        {"id": "acme-wa", "channel": "whatsapp"}, {"id": "acme-plain", "double_opt_in": false}]});
+    let (fake, r) = before_fake("relay-doi", groups);
+    for (group, asked, sent) in [
+        ("acme-sms", false, true),
+        ("acme-wa", false, true),
+        ("acme-plain", false, false),
+        ("acme-plain", true, true),
+    ] {
+        let body = subscribe(PHONE, asked).replace("acme-sms", group);
+        assert_eq!(r.post("/subscription/status/set", &body).0, 201);
+        let last = fake.seen().pop().unwrap();
+        assert_eq!(last.body["use_double_opt_in_logic"], sent, "{group} asked {asked}");
+    }
+    // The ledger records what Braze was told, not what the page asked.
+    let entries = export(&r, "--phone", PHONE);
+    assert_eq!(entries[0]["entry"]["use_double_opt_in_logic"], true);
+    // Through the sandbox as Braze: the number is pending and got the prompt.
+    let braze = upstream("relay-doi-upstream");
+    let r = relay(&temp("relay-doi-sandbox"), braze.port, SECRET, json!({}));
+    assert_eq!(r.post("/subscription/status/set", &subscribe(PHONE, false)).0, 201);
+    assert_eq!(braze.state(PHONE), ("unsubscribed".into(), true));
+    assert_eq!(braze.outbox(PHONE).len(), 1, "the prompt was texted");
+}
+
+#[test]
+fn a_page_cannot_opt_out_or_change_other_people() {
+    let (fake, r) = before_fake("relay-others", json!({}));
+    let refuse = |body: Value, named: &str| {
+        let (status, v) = r.post("/subscription/status/set", &body.to_string());
+        assert!(
+            status == 400 && v["errors"].to_string().contains(named),
+            "{named}: {status} {v}"
+        );
+    };
+    let base = json!({"subscription_group_id": "acme-sms", "subscription_state": "subscribed", "phone": [PHONE]});
+    let mut unsubscribe = base.clone();
+    unsubscribe["subscription_state"] = json!("unsubscribed");
+    refuse(unsubscribe, "a page may only subscribe");
+    refuse(
+        json!({"subscription_group_id": "acme-sms", "subscription_state": "subscribed", "external_id": ["someone"]}),
+        "names an external_id alone",
+    );
+    let mut unsigned = base.clone();
+    unsigned["external_id"] = json!(["user-7"]);
+    refuse(unsigned.clone(), "needs external_id_token");
+    let mut other = unsigned.clone();
+    other["external_id_token"] = json!(user_token("user-8", 600));
+    refuse(other, "needs external_id_token");
+    let mut expired = unsigned.clone();
+    expired["external_id_token"] = json!(user_token("user-7", -1));
+    refuse(expired, "expired");
+    let mut forged = unsigned.clone();
+    forged["external_id_token"] = json!(consentry_sandbox::user_token::sign(
+        "user-7",
+        4_000_000_000,
+        b"not the site's secret at all!!!!"
+    ));
+    refuse(forged, "not signed with the relay's user token secret");
+    assert!(fake.seen().is_empty());
+    // Signed by the site's backend: accepted, and Braze gets the id.
+    let mut signed = unsigned;
+    signed["external_id_token"] = json!(user_token("user-7", 600));
+    assert_eq!(r.post("/subscription/status/set", &signed.to_string()).0, 201);
+    let seen = fake.seen();
+    assert_eq!(seen[0].body["external_id"], json!(["user-7"]));
+    assert!(seen[0].body.get("external_id_token").is_none());
+    assert_eq!(export(&r, "--external-id", "user-7").len(), 1);
+    // A relay without the secret takes no external id at all.
+    let mut c = relay_config(fake.port, json!({"user_token_secret_env": "NO_SUCH_SECRET"}));
+    let dir = temp("relay-others-nosecret");
+    c["database"] = json!(database(&dir));
+    let bare = Sandbox::relay(&dir, &c, SECRET);
+    let (status, v) = bare.post("/subscription/status/set", &signed.to_string());
+    assert!(
+        status == 400 && v["errors"].to_string().contains("set NO_SUCH_SECRET"),
+        "{v}"
+    );
+}
+
+#[test]
+fn an_idempotency_key_means_one_request() {
+    let (fake, r) = before_fake("relay-idem", json!({"deliver_timeout_ms": 1500}));
+    let post = |key: &str, phone: &str| {
+        r.request(
+            "POST",
+            "/subscription/status/set",
+            &[("Idempotency-Key", key)],
+            &form_body(phone),
+        )
+    };
+    // A is queued while Braze fails; B reuses A's key with another number.
+    fake.answer(503, &[], r#"{"message":"down"}"#, 0);
+    assert_eq!(post("k-a", PHONE).0, 202);
+    let (status, v) = post("k-a", "+14155550177");
+    assert_eq!(status, 409, "{v}");
+    assert!(v["message"].as_str().unwrap().contains("used for another request"));
+    assert!(
+        fake.seen().iter().all(|s| s.body["phone"] == json!([PHONE])),
+        "B never sent"
+    );
+    assert!(export(&r, "--phone", "+14155550177").is_empty(), "B not in the ledger");
+    // Concurrent repeats while the first waits get its final answer.
+    let (fake, r) = before_fake("relay-idem-concurrent", json!({"deliver_timeout_ms": 3000}));
+    let post = |key: &str, phone: &str| {
+        r.request(
+            "POST",
+            "/subscription/status/set",
+            &[("Idempotency-Key", key)],
+            &form_body(phone),
+        )
+    };
+    fake.answer(400, &[], r#"{"message":"Braze refused it"}"#, 800);
+    let before = fake.seen().len();
+    let answers: Vec<(u16, Value)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..5)
+            .map(|i| {
+                let post = &post;
+                s.spawn(move || {
+                    sleep(Duration::from_millis(if i == 0 { 0 } else { 150 }));
+                    post("k-c", "+14155550178")
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for (status, v) in &answers {
+        assert_eq!((*status, v["message"].as_str()), (400, Some("Braze refused it")));
+    }
+    assert_eq!(fake.seen().len() - before, 1, "sent once");
+    // A key past the limit is refused, never replaced by one of the relay's.
+    let long = "k".repeat(300);
+    let (status, v) = post(&long, "+14155550179");
+    assert!(
+        status == 400 && v["errors"].to_string().contains("Idempotency-Key is 300 bytes"),
+        "{v}"
+    );
+    assert_eq!(fake.seen().len() - before, 1);
+}
+
+#[test]
+fn a_429_with_retry_after_pauses_every_delivery_to_that_upstream() {
+    let (fake, r) = before_fake("relay-429", json!({"deliver_timeout_ms": 300}));
+    fake.answer(429, &[("Retry-After", "20")], r#"{"message":"slow down"}"#, 0);
+    for (i, phone) in ["+14155550181", "+14155550182", "+14155550183"].iter().enumerate() {
+        let key = format!("retry-{i}");
+        let (status, _) = r.request(
+            "POST",
+            "/subscription/status/set",
+            &[("Idempotency-Key", &key)],
+            &form_body(phone),
+        );
+        assert_eq!(status, 202);
+    }
+    // Before, the worker retried every ~70 ms: 77 to 137 attempts in 10 s.
+    sleep(Duration::from_secs(4));
+    assert_eq!(fake.seen().len(), 1, "one attempt, then 20 s of silence");
+}
+
+#[test]
+fn a_body_over_the_limit_is_refused_in_json_the_form_can_read() {
+    let (_fake, r) = before_fake("relay-413", json!({}));
+    let big = format!(r#"{{"x":"{}"}}"#, "a".repeat(70_000));
+    let raw = r.raw(
+        "POST",
+        "/subscription/status/set",
+        &[("Origin", SITE), ("Content-Type", "application/json")],
+        &big,
+    );
+    let lower = raw.to_lowercase();
+    assert!(raw.starts_with("HTTP/1.1 413"), "{raw:.200}");
+    assert!(lower.contains("content-type: application/json"), "{raw:.400}");
+    assert!(
+        lower.contains("access-control-allow-origin: http://shop.example"),
+        "{raw:.400}"
+    );
+    let body: Value = serde_json::from_str(raw.split_once("\r\n\r\n").unwrap().1).unwrap();
+    assert!(
+        body["message"].as_str().unwrap().contains("at most 65536 bytes"),
+        "{body}"
+    );
+}
+
+/// Runs `sql` on the relay's database, SQLite or PostgreSQL.
+fn edit(dir: &std::path::Path, sql: &str) -> usize {
+    let target = database(dir);
+    if target.starts_with("postgres") {
+        let mut db = postgres::Client::connect(&target, postgres::NoTls).unwrap();
+        db.batch_execute(sql).unwrap();
+        1
+    } else {
+        rusqlite::Connection::open(&target).unwrap().execute_batch(sql).unwrap();
+        1
+    }
+}
+
+#[test]
+fn the_ledger_holds_as_proof_against_whoever_keeps_its_database() {
+    let (_fake, r) = before_fake("relay-proof", json!({}));
+    let dir = r.config.parent().unwrap().to_path_buf();
+    for phone in ["+14155550111", "+14155550112", "+14155550113"] {
+        assert_eq!(r.post("/subscription/status/set", &subscribe(phone, false)).0, 201);
+    }
+    assert_eq!(verify(&r), (true, "ledger intact: 3 entries\n".into()));
+    // A third party checks an export with the public key alone.
+    let config = r.config.to_string_lossy().to_string();
+    let (_, public_key, _) = tool(&["public-key", "--config", &config], None);
+    let public_key = public_key.trim();
+    let lines = export_lines(&r, "--phone", "+14155550112");
+    assert_eq!(lines.last().unwrap()["public_key"], public_key);
+    let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    let (ok, out, err) = tool(&["verify-export", "--public-key", public_key], Some(&text));
+    assert!(ok, "{err}");
+    assert!(out.starts_with("export verified: 1 entry signed by"), "{out}");
+    let changed = text.replace("+14155550112", "+14155550199");
+    let (ok, _, err) = tool(&["verify-export", "--public-key", public_key], Some(&changed));
+    assert!(!ok && err.contains("entry 2"), "{err}");
+    let other = consentry_sandbox::checkpoint::Signer::from_text(
+        &consentry_sandbox::checkpoint::Signer::generate_text().unwrap(),
+    )
+    .unwrap()
+    .public_key();
+    let (ok, _, err) = tool(&["verify-export", "--public-key", &other], Some(&text));
+    assert!(!ok && err.contains("entry 2: its signature does not hold"), "{err}");
+    // A changed column (the number export finds an entry by) is named.
+    edit(&dir, "UPDATE ledger SET phone = '+14155550100' WHERE seq = 2");
+    assert!(export(&r, "--phone", "+14155550112").is_empty());
+    let (ok, text) = verify(&r);
+    assert!(
+        !ok && text.contains("entry 2: its phone column is not its text's"),
+        "{text}"
+    );
+    edit(&dir, "UPDATE ledger SET phone = '+14155550112' WHERE seq = 2");
+    // Entry 2 edited and every hash after it recomputed: the signatures fail.
+    let entries = export(&r, "--phone", "+14155550112");
+    let mut prev = entries[0]["prev"].as_str().unwrap().to_string();
+    let mut script = String::new();
+    for seq in 2..=3 {
+        let phone = format!("+1415555011{seq}");
+        let lines = export(&r, "--phone", &phone);
+        let text = lines[0]["text"].as_str().unwrap().replace("Msg & data", "Msg and data");
+        let hash = consentry_sandbox::ledger::chain_hash(&prev, &text);
+        script.push_str(&format!(
+            "UPDATE ledger SET entry = '{}', prev = '{prev}', hash = '{hash}' WHERE seq = {seq};\n",
+            text.replace('\'', "''")
+        ));
+        prev = hash;
+    }
+    script.push_str(&format!("UPDATE head SET hash = '{prev}';"));
+    edit(&dir, &script);
+    let (ok, text) = verify(&r);
+    assert!(!ok && text.contains("entry 2: its signature does not hold"), "{text}");
+    // The newest entry deleted: the signed head names the truncation.
+    let (_fake2, r2) = before_fake("relay-proof-truncated", json!({}));
+    for phone in ["+14155550121", "+14155550122"] {
+        assert_eq!(r2.post("/subscription/status/set", &subscribe(phone, false)).0, 201);
+    }
+    edit(r2.config.parent().unwrap(), "DELETE FROM ledger WHERE seq = 2");
+    let (ok, text) = verify(&r2);
+    assert!(!ok && text.contains("entries 2 to 2 are missing"), "{text}");
+}
+
+#[test]
+fn the_ledger_tools_refuse_what_they_cannot_do() {
+    let dir = temp("relay-tools");
+    let missing = dir.join("nothing-here.db");
+    let (ok, _, err) = tool(&["verify", "--database", &missing.to_string_lossy()], None);
+    assert!(!ok && err.contains("no ledger database at"), "{err}");
+    assert!(!missing.exists(), "verify creates nothing");
+    let (ok, out, _) = tool(&["--help"], None);
+    assert!(ok && out.contains("consentry-relay verify-export"), "{out}");
+    // prune --database prunes that database, not ./relay.json's.
+    let (_fake, r) = before_fake("relay-tools-prune", json!({}));
+    assert_eq!(r.post("/subscription/status/set", &subscribe(PHONE, false)).0, 201);
+    let db = r.config.parent().unwrap().join("relay.db");
+    if db.exists() {
+        let (ok, out, err) = tool(
+            &["prune", "--database", &db.to_string_lossy(), "--retention-days", "0"],
+            None,
+        );
+        assert!(ok && out == "pruned 1 entry\n", "{out}{err}");
+        let (ok, out, err) = tool(&["verify", "--database", &db.to_string_lossy()], None);
+        assert!(ok && out == "ledger intact: 0 entries\n", "{out}{err}");
+    }
+    let config = r.config.to_string_lossy().to_string();
+    let (ok, _, err) = tool(&["export", "--config", &config, "--phone", "4155552671"], None);
+    assert!(!ok && err.contains("is not a valid E.164"), "{err}");
+}
+
+#[test]
+fn relays_starting_together_on_a_fresh_postgresql_database_all_come_up() {
+    let Ok(url) = std::env::var("CONSENTRY_TEST_POSTGRES") else {
+        eprintln!("skipped: set CONSENTRY_TEST_POSTGRES (npm test does) to run the relays on PostgreSQL");
+        return;
+    };
+    let fake = common::FakeBraze::start();
+    let dir = temp("relay-race");
+    let mut c = relay_config(fake.port, json!({}));
+    c["database"] = json!(database(&dir));
+    let relays: Vec<Sandbox> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..4)
+            .map(|i| {
+                let (c, dir) = (c.clone(), temp(&format!("relay-race-{i}")));
+                s.spawn(move || Sandbox::relay(&dir, &c, SECRET))
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for r in &relays {
+        assert_eq!(r.get("/health")["status"], "ok");
+    }
+    // The server's own message, not "db error".
+    let mut c = relay_config(fake.port, json!({}));
+    c["database"] = json!(format!("{}/no_such_database", url.rsplit_once('/').unwrap().0));
+    let path = temp("relay-race-missing").join("relay.json");
+    std::fs::write(&path, c.to_string()).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_consentry-relay"))
+        .args(["--listen", "127.0.0.1:0", "--config"])
+        .arg(&path)
+        .env("BRAZE_API_KEY", SECRET)
+        .env("CONSENTRY_LEDGER_KEY", LEDGER_KEY)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("database \"no_such_database\" does not exist"), "{err}");
+}
+
+#[test]
+fn a_repeat_at_another_relay_while_the_first_waits_for_braze_is_not_sent_again() {
+    if std::env::var("CONSENTRY_TEST_POSTGRES").is_err() {
+        eprintln!("skipped: set CONSENTRY_TEST_POSTGRES (npm test does) to run the relays on PostgreSQL");
+        return;
+    }
+    let fake = common::FakeBraze::start();
+    fake.answer(201, &[], r#"{"message":"success"}"#, 1500);
+    let dir = temp("relay-two-wait");
+    let a = relay(&dir, fake.port, SECRET, json!({"deliver_timeout_ms": 4000}));
+    let mut c = relay_config(fake.port, json!({"deliver_timeout_ms": 4000}));
+    c["database"] = json!(database(&dir));
+    let b = Sandbox::relay(&temp("relay-two-wait-b"), &c, SECRET);
+    let key = [("Idempotency-Key", "two-wait-1")];
+    let (first, second) = std::thread::scope(|s| {
+        let first = s.spawn(|| a.request("POST", "/subscription/status/set", &key, &form_body(PHONE)));
+        sleep(Duration::from_millis(400));
+        let second = b.request("POST", "/subscription/status/set", &key, &form_body(PHONE));
+        (first.join().unwrap(), second)
+    });
+    assert_eq!(first, second);
+    assert_eq!(first.0, 201);
+    assert_eq!(fake.seen().len(), 1, "Braze got it once");
 }

@@ -68,7 +68,9 @@ impl Sandbox {
         command
             .args(["--listen", "127.0.0.1:0", "--config"])
             .arg(&path)
-            .env("BRAZE_API_KEY", key);
+            .env("BRAZE_API_KEY", key)
+            .env("CONSENTRY_LEDGER_KEY", LEDGER_KEY)
+            .env("CONSENTRY_USER_TOKEN_SECRET", USER_TOKEN_SECRET);
         Sandbox::launch(command, dir.join("relay.db"), path)
     }
 
@@ -186,5 +188,127 @@ pub fn subscribe(phone: &str, double_opt_in: bool) -> String {
     .to_string()
 }
 
+/// The relays' ledger signing key in the tests.
+pub const LEDGER_KEY: &str = "dGhlLXJlbGF5LXRlc3RzLWxlZGdlci1rZXktMzJieXQ";
+
+/// The secret the tests' "site backend" signs external ids with.
+pub const USER_TOKEN_SECRET: &str = "the-site-backend-shares-this-with-the-relay";
+
 /// A number of the demo's groups' countries.
 pub const PHONE: &str = "+14155552671";
+
+/// One request the fake Braze received.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    pub body: serde_json::Value,
+}
+
+impl Seen {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// What the fake Braze answers: status, extra headers, body, delay in ms.
+pub type Script = (u16, Vec<(String, String)>, String, u64);
+
+/// A recording stand-in for Braze's REST API on a free port: it keeps
+/// every request it receives and answers what the test scripts.
+pub struct FakeBraze {
+    pub port: u16,
+    seen: std::sync::Arc<std::sync::Mutex<Vec<Seen>>>,
+    script: std::sync::Arc<std::sync::Mutex<Script>>,
+}
+
+impl FakeBraze {
+    pub fn start() -> FakeBraze {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let script: std::sync::Arc<std::sync::Mutex<Script>> = std::sync::Arc::new(std::sync::Mutex::new((
+            201,
+            Vec::new(),
+            r#"{"message":"success"}"#.into(),
+            0,
+        )));
+        let (s, sc) = (seen.clone(), script.clone());
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let (s, sc) = (s.clone(), sc.clone());
+                std::thread::spawn(move || serve_fake(stream, &s, &sc));
+            }
+        });
+        FakeBraze { port, seen, script }
+    }
+
+    /// Answers `status` with `headers` and `body` after `delay_ms` from now on.
+    pub fn answer(&self, status: u16, headers: &[(&str, &str)], body: &str, delay_ms: u64) {
+        *self.script.lock().unwrap() = (
+            status,
+            headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            body.to_string(),
+            delay_ms,
+        );
+    }
+
+    pub fn seen(&self) -> Vec<Seen> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+fn serve_fake(stream: TcpStream, seen: &std::sync::Mutex<Vec<Seen>>, script: &std::sync::Mutex<Script>) {
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut out = stream;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            return;
+        }
+        let path = line.split(' ').nth(1).unwrap_or_default().to_string();
+        let mut headers = Vec::new();
+        loop {
+            let mut h = String::new();
+            if reader.read_line(&mut h).unwrap_or(0) == 0 {
+                return;
+            }
+            let h = h.trim_end();
+            if h.is_empty() {
+                break;
+            }
+            if let Some((k, v)) = h.split_once(':') {
+                headers.push((k.trim().to_string(), v.trim().to_string()));
+            }
+        }
+        let length: usize = headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+            .and_then(|(_, v)| v.parse().ok())
+            .unwrap_or(0);
+        let mut body = vec![0; length];
+        if reader.read_exact(&mut body).is_err() {
+            return;
+        }
+        seen.lock().unwrap().push(Seen {
+            path,
+            headers,
+            body: serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null),
+        });
+        let (status, extra, text, delay) = script.lock().unwrap().clone();
+        std::thread::sleep(std::time::Duration::from_millis(delay));
+        let mut head = format!(
+            "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
+            text.len()
+        );
+        for (k, v) in extra {
+            head.push_str(&format!("{k}: {v}\r\n"));
+        }
+        if out.write_all(format!("{head}\r\n{text}").as_bytes()).is_err() {
+            return;
+        }
+    }
+}
