@@ -14,8 +14,132 @@ use axum::body::{to_bytes, Body};
 use axum::extract::{ConnectInfo, Request};
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::Response;
-use std::net::{SocketAddr, TcpListener};
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr, TcpListener};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// What one client may hold of a server: a client that sends its headers
+/// a byte at a time (slowloris) or opens connections and sends nothing
+/// cannot take the server's file descriptors from everyone else.
+#[derive(Debug, Clone)]
+pub struct Guard {
+    /// A request's headers must arrive within this.
+    pub header_timeout: Duration,
+    /// A connection with no request in progress is closed after this.
+    pub idle_timeout: Duration,
+    /// Connections one client IP may hold open at once; more are closed
+    /// as soon as they are accepted.
+    pub per_ip: usize,
+    /// Peers the cap does not apply to (the site's proxies, whose
+    /// connections carry many clients).
+    pub exempt: Vec<IpAddr>,
+}
+
+impl Default for Guard {
+    fn default() -> Guard {
+        Guard {
+            header_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(30),
+            per_ip: 64,
+            exempt: Vec::new(),
+        }
+    }
+}
+
+/// One client's count of open connections, given back when it closes.
+struct Slot {
+    ip: IpAddr,
+    open: Arc<Mutex<HashMap<IpAddr, usize>>>,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        if let Ok(mut open) = self.open.lock() {
+            if let Some(n) = open.get_mut(&self.ip) {
+                *n -= 1;
+                if *n == 0 {
+                    open.remove(&self.ip);
+                }
+            }
+        }
+    }
+}
+
+/// Serves `app` on `listener` for ever under `guard` (HTTP/1.1 with
+/// keep-alive; each request carries its peer as `ConnectInfo`).
+pub async fn serve_guarded(listener: tokio::net::TcpListener, app: axum::Router, guard: Guard) -> std::io::Result<()> {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use tower::ServiceExt;
+    let open: Arc<Mutex<HashMap<IpAddr, usize>>> = Arc::default();
+    loop {
+        let (stream, peer) = match listener.accept().await {
+            Ok(s) => s,
+            // Out of file descriptors, or a connection reset before it was
+            // accepted: the next accept may work.
+            Err(_) => {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                continue;
+            }
+        };
+        let slot = {
+            let Ok(mut counts) = open.lock() else { continue };
+            let n = counts.entry(peer.ip()).or_insert(0);
+            if *n >= guard.per_ip && !guard.exempt.contains(&peer.ip()) {
+                continue;
+            }
+            *n += 1;
+            Slot {
+                ip: peer.ip(),
+                open: Arc::clone(&open),
+            }
+        };
+        // Answers go out at once (no Nagle delay behind a small write).
+        let _ = stream.set_nodelay(true);
+        let (app, guard) = (app.clone(), guard.clone());
+        tokio::spawn(async move {
+            let _slot = slot;
+            // Idle: no request in progress since `last` (a request that
+            // waits on its handler is not idle).
+            let busy = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+            let last = Arc::new(Mutex::new(tokio::time::Instant::now()));
+            let service = {
+                let (busy, last) = (Arc::clone(&busy), Arc::clone(&last));
+                hyper::service::service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
+                    request.extensions_mut().insert(ConnectInfo(peer));
+                    let (app, busy, last) = (app.clone(), Arc::clone(&busy), Arc::clone(&last));
+                    busy.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    async move {
+                        let response = app.oneshot(request.map(Body::new)).await;
+                        busy.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+                        if let Ok(mut l) = last.lock() {
+                            *l = tokio::time::Instant::now();
+                        }
+                        response
+                    }
+                })
+            };
+            let connection = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(guard.header_timeout)
+                .serve_connection(TokioIo::new(stream), service);
+            tokio::pin!(connection);
+            loop {
+                let since = last.lock().map_or_else(|_| tokio::time::Instant::now(), |l| *l);
+                tokio::select! {
+                    _ = &mut connection => return,
+                    _ = tokio::time::sleep_until(since + guard.idle_timeout) => {
+                        let idle = busy.load(std::sync::atomic::Ordering::SeqCst) == 0
+                            && last.lock().is_ok_and(|l| l.elapsed() >= guard.idle_timeout);
+                        if idle {
+                            return;
+                        }
+                    }
+                }
+            }
+        });
+    }
+}
 
 /// A request as the handler sees it.
 pub struct Incoming {
@@ -83,12 +207,7 @@ where
             let handler = Arc::clone(&handler);
             async move { answer(handler, peer, request, max_body).await }
         });
-        let service = app.into_make_service_with_connect_info::<SocketAddr>();
-        // Answers go out at once (no Nagle delay behind a small write).
-        let listener = axum::serve::ListenerExt::tap_io(listener, |s| {
-            let _ = s.set_nodelay(true);
-        });
-        if let Err(e) = axum::serve(listener, service).await {
+        if let Err(e) = serve_guarded(listener, app, Guard::default()).await {
             eprintln!("consentry-sandbox: {e}");
         }
     });

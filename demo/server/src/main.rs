@@ -148,6 +148,7 @@ fn demo_relay(service: &service::Service, sandbox_port: u16, port: u16, db: &Pat
         retention_days: 3 * 365,
         deliver_timeout: std::time::Duration::from_secs(8),
         user_token_secret_env: "CONSENTRY_USER_TOKEN_SECRET".into(),
+        guard: http::Guard::default(),
         // The demo keeps its signing key beside its databases; a site's
         // relay keeps it where the database's keepers cannot reach.
         signing_key: relay::SigningKey::File(db.with_extension("relay.key")),

@@ -66,6 +66,12 @@ struct FileConfig {
     deliver_timeout_ms: u64,
     #[serde(default = "default_token_env")]
     user_token_secret_env: String,
+    #[serde(default = "default_header_ms")]
+    header_timeout_ms: u64,
+    #[serde(default = "default_idle_ms")]
+    idle_timeout_ms: u64,
+    #[serde(default = "default_per_ip")]
+    connections_per_ip: usize,
     #[serde(default = "default_signing_env")]
     signing_key_env: String,
     #[serde(default)]
@@ -118,6 +124,18 @@ fn default_key_env() -> String {
     "BRAZE_API_KEY".into()
 }
 
+fn default_idle_ms() -> u64 {
+    30_000
+}
+
+fn default_per_ip() -> usize {
+    64
+}
+
+fn default_header_ms() -> u64 {
+    10_000
+}
+
 fn default_signing_env() -> String {
     "CONSENTRY_LEDGER_KEY".into()
 }
@@ -161,6 +179,9 @@ pub struct Config {
     /// external ids with ([`crate::user_token`]); unset: pages may name no
     /// external id.
     pub user_token_secret_env: String,
+    /// What one client may hold: header and idle timeouts, connections
+    /// per IP (the trusted proxies are exempt from the cap).
+    pub guard: crate::http::Guard,
     /// Where the ledger's Ed25519 signing key is: a file, else the
     /// environment variable ([`crate::checkpoint`]).
     pub signing_key: SigningKey,
@@ -250,13 +271,19 @@ impl Config {
             upstream,
             api_key_env: file.api_key_env,
             origins: file.origins,
-            trusted_proxies,
+            trusted_proxies: trusted_proxies.clone(),
             groups,
             limits: file.limits.limits("relay config")?,
             database: file.database,
             retention_days: file.retention_days,
             deliver_timeout: Duration::from_millis(file.deliver_timeout_ms),
             user_token_secret_env: file.user_token_secret_env,
+            guard: crate::http::Guard {
+                header_timeout: Duration::from_millis(file.header_timeout_ms),
+                idle_timeout: Duration::from_millis(file.idle_timeout_ms),
+                per_ip: file.connections_per_ip,
+                exempt: trusted_proxies,
+            },
             signing_key: match file.signing_key_file {
                 Some(path) => SigningKey::File(path.into()),
                 None => SigningKey::Env(file.signing_key_env),
@@ -1001,15 +1028,12 @@ async fn handle(
 /// beside it.
 pub async fn serve(relay: Arc<Relay>, listener: tokio::net::TcpListener) -> std::io::Result<()> {
     tokio::spawn(Arc::clone(&relay).work());
+    let guard = relay.config.guard.clone();
     let app = axum::Router::new()
         .fallback(handle)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(relay);
-    // Answers go out at once (no Nagle delay behind a small write).
-    let listener = axum::serve::ListenerExt::tap_io(listener, |s| {
-        let _ = s.set_nodelay(true);
-    });
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await
+    crate::http::serve_guarded(listener, app, guard).await
 }
 
 #[cfg(test)]

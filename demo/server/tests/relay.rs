@@ -957,3 +957,83 @@ fn a_repeat_at_another_relay_while_the_first_waits_for_braze_is_not_sent_again()
     assert_eq!(first.0, 201);
     assert_eq!(fake.seen().len(), 1, "Braze got it once");
 }
+
+/// Whether the server closed `s` within `within` (reads return 0 or fail).
+fn closed_within(s: &mut std::net::TcpStream, within: Duration) -> bool {
+    use std::io::Read;
+    s.set_read_timeout(Some(within)).unwrap();
+    let mut buf = [0u8; 512];
+    loop {
+        match s.read(&mut buf) {
+            Ok(0) => return true,
+            Ok(_) => continue,
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return true,
+            Err(_) => return false,
+        }
+    }
+}
+
+/// A connection to `port` from the local address `from` (any of 127/8).
+fn connect_from(from: &str, port: u16) -> std::net::TcpStream {
+    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    socket
+        .bind(&format!("{from}:0").parse::<std::net::SocketAddr>().unwrap().into())
+        .unwrap();
+    socket
+        .connect(
+            &format!("127.0.0.1:{port}")
+                .parse::<std::net::SocketAddr>()
+                .unwrap()
+                .into(),
+        )
+        .unwrap();
+    socket.into()
+}
+
+#[test]
+fn slow_and_idle_clients_cannot_hold_the_relay() {
+    use std::io::Write;
+    let (_fake, r) = before_fake(
+        "relay-slowloris",
+        json!({"header_timeout_ms": 1000, "idle_timeout_ms": 1500, "connections_per_ip": 20}),
+    );
+    // Headers a byte at a time: closed once the header timeout passes.
+    let mut slow = std::net::TcpStream::connect(("127.0.0.1", r.port)).unwrap();
+    let started = Instant::now();
+    let mut cut = false;
+    for b in b"GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".iter() {
+        if slow.write_all(&[*b]).is_err() {
+            cut = true;
+            break;
+        }
+        sleep(Duration::from_millis(100));
+        if started.elapsed() > Duration::from_secs(3) {
+            break;
+        }
+    }
+    assert!(
+        cut || closed_within(&mut slow, Duration::from_secs(2)),
+        "a half-sent request stayed open"
+    );
+    assert!(started.elapsed() < Duration::from_secs(4));
+    // A kept-alive connection with nothing more to ask is closed when idle.
+    let mut idle = std::net::TcpStream::connect(("127.0.0.1", r.port)).unwrap();
+    idle.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    assert!(
+        closed_within(&mut idle, Duration::from_secs(5)),
+        "an idle connection stayed open"
+    );
+    // Many connections from one address: past the cap they are closed at
+    // once, and everyone else is still answered.
+    let held: Vec<std::net::TcpStream> = (0..300).map(|_| connect_from("127.0.0.2", r.port)).collect();
+    let refused = held
+        .iter()
+        .filter(|s| closed_within(&mut s.try_clone().unwrap(), Duration::from_millis(20)))
+        .count();
+    assert!(
+        refused >= 280,
+        "only {refused} of 300 connections from one address were refused"
+    );
+    assert_eq!(r.get("/health")["status"], "ok", "answered while they are held");
+    drop(held);
+}

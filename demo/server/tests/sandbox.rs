@@ -361,8 +361,8 @@ fn a_wrong_type_anywhere_is_a_400_naming_the_field_and_applies_nothing() {
         ),
         (
             "/subscription/status/set",
-            serde_json::json!({"subscription_group_id": "acme-sms", "subscription_state": "subscribed", "phone": PHONE}),
-            r#"phone is \"+14155552671\"; expected an array of strings"#,
+            serde_json::json!({"subscription_group_id": "acme-sms", "subscription_state": "subscribed", "phone": 7}),
+            "phone is 7; expected a string or an array of strings",
         ),
         (
             "/subscription/status/set",
@@ -623,4 +623,15 @@ fn a_sign_up_subscribes_the_email_and_the_phone_each_with_its_own_disclosure() {
             .contains("is an SMS or WhatsApp group; expected a phone number"),
         "{v}"
     );
+}
+
+#[test]
+fn brazes_own_sign_up_example_with_one_string_per_id_is_accepted() {
+    // ../shared/seeds/000: "external_id": "external_identifier", "phone": "+12223334444".
+    let s = Sandbox::start("one-string", None);
+    let body = serde_json::json!({"subscription_group_id": "acme-sms", "subscription_state": "subscribed",
+        "external_id": "external_identifier", "phone": PHONE, "use_double_opt_in_logic": true});
+    let (status, v) = s.post("/subscription/status/set", &body.to_string());
+    assert_eq!(status, 201, "{v}");
+    assert_eq!(s.state(PHONE), ("unsubscribed".into(), true), "pending, prompt sent");
 }
