@@ -43,6 +43,8 @@ fuzz_target!(|data: &[u8]| {
         idempotency_key: None,
         authorization: None,
         page: None,
+        host: Some("127.0.0.1:8080"),
+        content_type: Some("application/json"),
         origin: Origin::default(),
         now: 1_800_000_000_000,
     };

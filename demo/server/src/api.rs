@@ -34,6 +34,10 @@ pub struct Request<'a> {
     pub authorization: Option<&'a str>,
     /// The `Origin` header: the page that asked.
     pub page: Option<&'a str>,
+    /// The `Host` header.
+    pub host: Option<&'a str>,
+    /// The `Content-Type` header.
+    pub content_type: Option<&'a str>,
     /// Who asked.
     pub origin: Origin,
     /// When, ms since the epoch.
@@ -67,25 +71,100 @@ fn raw_query_param<'a>(query: &'a str, name: &str) -> Option<&'a str> {
     })
 }
 
-/// With a shared secret configured, the Braze-compatible endpoints and the
-/// import need `Authorization: Bearer <secret>` (compared in constant time).
+/// The endpoints anyone may call even when the sandbox has a shared
+/// secret: they change nothing and show nobody's data.
+const OPEN: [(&str, &str); 5] = [
+    ("GET", "/sandbox/relay"),
+    ("GET", "/sandbox/clock"),
+    ("GET", "/sandbox/quota"),
+    ("GET", "/sandbox/segments"),
+    ("GET", "/verify/jwks.json"),
+];
+
+fn same_secret(given: &str, secret: &str) -> bool {
+    given.len() == secret.len() && given.bytes().zip(secret.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+}
+
+/// With a shared secret configured, everything that changes state or reads
+/// personal data needs `Authorization: Bearer <secret>` (compared in
+/// constant time): the Braze-shaped API, members, the consent log, the
+/// outbox (it holds verification codes), inbound messages, tickets. The
+/// Braze Web SDK's `/api/v3/data/` may instead carry it as its `api_key`,
+/// as the SDK sends its key.
 fn authorized(service: &Service, req: &Request) -> bool {
     let Some(secret) = &service.config.shared_secret else {
         return true;
     };
-    // The sandbox's own reads and the simulated phone are open; what
-    // changes numbers, spends the quota or buys it is the site's.
-    let admin = req.path == "/sandbox/import"
-        || req.path == "/sandbox/quota/tickets"
-        || (req.path.starts_with("/sandbox/messages") && req.method != "GET");
-    if req.path.starts_with("/sandbox/") && !admin {
+    if OPEN.contains(&(req.method, req.path)) {
         return true;
     }
     let given = req
         .authorization
         .and_then(|a| a.strip_prefix("Bearer "))
         .unwrap_or_default();
-    given.len() == secret.len() && given.bytes().zip(secret.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+    if same_secret(given, secret) {
+        return true;
+    }
+    req.path.starts_with("/api/v3/data")
+        && serde_json::from_slice::<Value>(req.body)
+            .ok()
+            .and_then(|b| b.get("api_key").and_then(Value::as_str).map(|k| same_secret(k, secret)))
+            .unwrap_or(false)
+}
+
+/// Whether `host` (a `Host` header, or an origin's host and port) names
+/// this machine: loopback, or a `.test` name (reserved, never on the public
+/// internet; the tests map them to 127.0.0.1). Anything else is a page
+/// that rebound its own name to the sandbox.
+fn local_host(host: &str) -> bool {
+    let name = match host.rsplit_once(':') {
+        Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
+        _ => host,
+    };
+    matches!(name, "127.0.0.1" | "localhost" | "[::1]") || name.ends_with(".test")
+}
+
+/// Why a request that changes state is refused before it runs: a body that
+/// is not JSON (a cross-site form or `text/plain` post needs no preflight),
+/// a foreign `Origin`, or a `Host` that is not this machine's.
+fn cross_site(req: &Request) -> Option<Reply> {
+    if req.method == "GET" || req.method == "HEAD" || req.method == "OPTIONS" {
+        return None;
+    }
+    if !req.host.is_some_and(local_host) {
+        return Some((
+            403,
+            json!({ "message": format!("Host {:?} is not this sandbox's (127.0.0.1, localhost or a .test name)", req.host.unwrap_or_default()) }),
+        ));
+    }
+    let origin_host = req.page.map(|o| o.split_once("://").map_or("", |(_, h)| h));
+    if origin_host.is_some_and(|h| !local_host(h)) {
+        return Some((
+            403,
+            json!({ "message": format!("Origin {:?} is not allowed to change the sandbox", req.page.unwrap_or_default()) }),
+        ));
+    }
+    let csv = req.path == "/sandbox/import";
+    let media = req
+        .content_type
+        .unwrap_or_default()
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    let fits =
+        media == "application/json" || (csv && media == "text/csv") || (req.method == "DELETE" && req.body.is_empty());
+    (!fits).then(|| {
+        (
+            415,
+            json!({ "message": format!(
+                "Content-Type {:?}; expected application/json{}",
+                req.content_type.unwrap_or_default(),
+                if csv { " or text/csv" } else { "" }
+            ) }),
+        )
+    })
 }
 
 /// The answer when a rate limit is reached: 429, with the seconds to wait
@@ -99,8 +178,14 @@ pub fn too_many(seconds: u64) -> Reply {
 
 /// Routes a request to its endpoint; `None` when the path is not the API's.
 pub fn handle(service: &Service, req: &Request) -> Option<Reply> {
-    let api = ["/subscription/", "/v2/", "/users/", "/sandbox/", "/verify/"];
-    if api.iter().any(|p| req.path.starts_with(p)) && !authorized(service, req) {
+    let api = ["/subscription/", "/v2/", "/users/", "/sandbox/", "/verify/", "/api/"];
+    if !api.iter().any(|p| req.path.starts_with(p)) {
+        return None;
+    }
+    if let Some(refused) = cross_site(req) {
+        return Some(refused);
+    }
+    if !authorized(service, req) {
         return Some((
             401,
             json!({ "message": "missing or wrong Authorization: Bearer <shared secret>" }),
@@ -250,9 +335,9 @@ fn verify_check(service: &Service, req: &Request, body: &Value) -> Result<Reply,
         )),
     }
     match (phone, code) {
-        (Some(phone), Some(code)) if errors.is_empty() => {
-            service.verify_check(phone, code, req.now).map_err(server_error)
-        }
+        (Some(phone), Some(code)) if errors.is_empty() => service
+            .verify_check(phone, code, &req.origin.ip, req.now)
+            .map_err(server_error),
         _ => Err(bad("invalid request", errors)),
     }
 }

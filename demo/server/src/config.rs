@@ -79,6 +79,9 @@ struct FileVerification {
     per_hour: Option<usize>,
     resend_seconds: Option<i64>,
     token_ttl_seconds: Option<i64>,
+    max_failed_checks_per_ip: Option<u32>,
+    max_failed_checks: Option<u32>,
+    audience: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -269,6 +272,8 @@ pub struct Config {
     pub verify_countries: Vec<String>,
     /// The verification limits.
     pub verify: crate::verify::Rules,
+    /// The `aud` of verification tokens: the site they are for.
+    pub verify_audience: String,
     /// The registered sender numbers.
     pub senders: Vec<Sender>,
     /// The per-country rules of messages to members.
@@ -410,6 +415,13 @@ impl Config {
                 "sandbox config: verification.{name} is {s}; expected 1 to {max}"
             )),
         };
+        let count = |name: &str, value: Option<u32>, default: u32| match value {
+            None => Ok(default),
+            Some(n @ 1..=1_000_000) => Ok(n),
+            Some(n) => Err(format!(
+                "sandbox config: verification.{name} is {n}; expected 1 to 1000000 an hour"
+            )),
+        };
         let verify = crate::verify::Rules {
             code_ttl_ms: seconds("code_ttl_seconds", v.code_ttl_seconds, d.code_ttl_ms, 86_400)?,
             resend_ms: seconds("resend_seconds", v.resend_seconds, d.resend_ms, 3_600)?,
@@ -432,7 +444,15 @@ impl Config {
                     ))
                 }
             },
+            failed_per_ip: count("max_failed_checks_per_ip", v.max_failed_checks_per_ip, d.failed_per_ip)?,
+            failed_total: count("max_failed_checks", v.max_failed_checks, d.failed_total)?,
         };
+        let verify_audience = v.audience.unwrap_or_else(|| "consentry-demo".into());
+        if verify_audience.is_empty() || verify_audience.len() > 200 {
+            return Err(format!(
+                "sandbox config: verification.audience is {verify_audience:?}; expected the site's name for its tokens, 1 to 200 characters"
+            ));
+        }
         for c in &v.countries {
             if c.len() != 2 || !c.bytes().all(|b| b.is_ascii_uppercase()) {
                 return Err(format!(
@@ -469,6 +489,7 @@ impl Config {
             brand,
             verify_countries: v.countries,
             verify,
+            verify_audience,
             senders: file.senders,
             message_rules: crate::messages::Rules {
                 us_quiet_hours: file.message_rules.us_quiet_hours,

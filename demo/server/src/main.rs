@@ -195,6 +195,8 @@ fn handle(request: Incoming, service: &service::Service, root: &Path) -> Outgoin
                 idempotency_key: request.header("Idempotency-Key"),
                 authorization: request.header("Authorization"),
                 page: request.header("Origin"),
+                host: request.header("Host"),
+                content_type: request.header("Content-Type"),
                 origin,
                 now,
             },

@@ -168,7 +168,26 @@ impl Service {
     }
 
     /// `POST /verify/check`: checks `code` against `phone`'s open code.
-    pub fn verify_check(&self, phone: &str, code: &str, now: i64) -> Result<Reply, String> {
+    pub fn verify_check(&self, phone: &str, code: &str, ip: &str, now: i64) -> Result<Reply, String> {
+        let rules = self.config.verify;
+        let failed = self.failed_checks.lock().map_err(|_| "lock poisoned".to_string())?;
+        if let Err(seconds) = failed.allowed(ip, now, &rules) {
+            return Ok((
+                429,
+                json!({ "error": "too_many_failed_checks", "message": format!("too many wrong codes from this network; try again in {seconds} s"), "retry_after_seconds": seconds }),
+            ));
+        }
+        drop(failed);
+        let answer = self.check_code(phone, code, now)?;
+        if answer.0 != 200 {
+            if let Ok(mut f) = self.failed_checks.lock() {
+                f.failed(ip, now, &rules);
+            }
+        }
+        Ok(answer)
+    }
+
+    fn check_code(&self, phone: &str, code: &str, now: i64) -> Result<Reply, String> {
         let rules = self.config.verify;
         self.db.write(|db| {
             let open: Option<(i64, String, Vec<u8>, i64, u32)> = db
@@ -199,7 +218,7 @@ impl Service {
                         params![phone, now],
                     )
                     .map_err(db_error)?;
-                    let token = self.keys.token(phone, purpose, now, &rules)?;
+                    let token = self.keys.token(phone, purpose, now, &rules, &self.config.verify_audience)?;
                     Ok((
                         200,
                         json!({ "status": "approved", "phone": phone, "purpose": purpose.name(), "token": token, "expires_in_seconds": rules.token_ttl_ms / 1000 }),
@@ -240,7 +259,7 @@ impl Service {
     /// The claims of a verification token (`POST /verify/token`), as a
     /// site's backend would check it.
     pub fn token_claims(&self, token: &str, now: i64) -> Reply {
-        match self.keys.claims(token, now) {
+        match self.keys.claims(token, now, &self.config.verify_audience) {
             Ok(claims) => (200, json!({ "valid": true, "claims": claims })),
             Err(e) => (400, json!({ "valid": false, "message": e })),
         }

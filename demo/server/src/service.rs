@@ -152,6 +152,8 @@ pub struct Service {
     pub config: Config,
     pub(crate) db: Db,
     pub(crate) keys: crate::verify::Keys,
+    /// The hour's failed verification checks, per client IP and in all.
+    pub(crate) failed_checks: Mutex<crate::verify::FailedChecks>,
     limiter: Mutex<Limiter>,
     /// With `--test-clock`: how far the sandbox's clock is ahead of the
     /// system's, in ms (`POST /sandbox/clock` moves it forward).
@@ -266,6 +268,7 @@ impl Service {
             config,
             db,
             keys,
+            failed_checks: Mutex::default(),
             clock: None,
             relay: None,
         })

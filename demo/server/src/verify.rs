@@ -20,6 +20,54 @@ use ring::rand::{SecureRandom, SystemRandom};
 use ring::signature::{Ed25519KeyPair, KeyPair};
 use serde_json::{json, Value};
 
+/// The hour's failed checks, per client IP and in all.
+#[derive(Debug, Default)]
+pub struct FailedChecks {
+    /// By key (`ip ...` or `all`): the window's start (ms) and its count.
+    windows: std::collections::HashMap<String, (i64, u32)>,
+}
+
+const HOUR_MS: i64 = 3_600_000;
+
+impl FailedChecks {
+    fn windows<'a>(ip: &str, rules: &'a Rules) -> [(String, u32); 2] {
+        [
+            (format!("ip {ip}"), rules.failed_per_ip),
+            ("all".into(), rules.failed_total),
+        ]
+    }
+
+    /// May `ip` check a code at `now`? `Err(seconds)` until it may.
+    pub fn allowed(&self, ip: &str, now: i64, rules: &Rules) -> Result<(), u64> {
+        let mut wait = 0;
+        for (key, limit) in Self::windows(ip, rules) {
+            if let Some(&(start, count)) = self.windows.get(&key) {
+                if now < start + HOUR_MS && count >= limit {
+                    wait = wait.max(((start + HOUR_MS - now) as u64).div_ceil(1000));
+                }
+            }
+        }
+        if wait > 0 {
+            Err(wait)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Counts a failed check by `ip` at `now`.
+    pub fn failed(&mut self, ip: &str, now: i64, rules: &Rules) {
+        for (key, _) in Self::windows(ip, rules) {
+            let w = self.windows.entry(key).or_insert((now, 0));
+            if now >= w.0 + HOUR_MS {
+                *w = (now, 0);
+            }
+            w.1 += 1;
+        }
+        // Old windows go, so the map stays as small as the hour's clients.
+        self.windows.retain(|_, w| now < w.0 + HOUR_MS);
+    }
+}
+
 /// What the code is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Purpose {
@@ -61,6 +109,11 @@ pub struct Rules {
     pub resend_ms: i64,
     /// How long a token is good for, ms.
     pub token_ttl_ms: i64,
+    /// Failed checks one client IP may make per hour (across numbers: a
+    /// guesser does not get five tries at every number it can name).
+    pub failed_per_ip: u32,
+    /// Failed checks everyone together may make per hour.
+    pub failed_total: u32,
 }
 
 impl Default for Rules {
@@ -71,6 +124,8 @@ impl Default for Rules {
             per_hour: 5,
             resend_ms: 30_000,
             token_ttl_ms: 300_000,
+            failed_per_ip: 20,
+            failed_total: 500,
         }
     }
 }
@@ -252,7 +307,14 @@ impl Keys {
     }
 
     /// A signed token saying `phone` was verified for `purpose` at `now`.
-    pub fn token(&self, phone: &str, purpose: Purpose, now: i64, rules: &Rules) -> Result<String, String> {
+    pub fn token(
+        &self,
+        phone: &str,
+        purpose: Purpose,
+        now: i64,
+        rules: &Rules,
+        audience: &str,
+    ) -> Result<String, String> {
         let mut id = [0u8; 16];
         self.random
             .fill(&mut id)
@@ -260,6 +322,7 @@ impl Keys {
         let header = json!({ "alg": "EdDSA", "typ": "JWT", "kid": self.kid });
         let claims = json!({
             "iss": "consentry-sandbox",
+            "aud": audience,
             "sub": phone,
             "phone_number_verified": true,
             "purpose": purpose.name(),
@@ -287,7 +350,7 @@ impl Keys {
     /// The claims of `token` when its signature is this service's and it
     /// has not expired at `now` (what a site's backend does; used by the
     /// tests and `POST /verify/token`).
-    pub fn claims(&self, token: &str, now: i64) -> Result<Value, String> {
+    pub fn claims(&self, token: &str, now: i64, audience: &str) -> Result<Value, String> {
         let mut parts = token.split('.');
         let (Some(h), Some(p), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
             return Err("not a JWT (expected three parts)".into());
@@ -305,6 +368,12 @@ impl Keys {
             .ok()
             .and_then(|b| serde_json::from_slice(&b).ok())
             .ok_or("the claims are not JSON")?;
+        if claims["aud"] != audience {
+            return Err(format!(
+                "the token's audience is {}, not this site's {audience:?}: it was issued for another site",
+                claims["aud"]
+            ));
+        }
         match claims["exp"].as_i64() {
             Some(exp) if exp * 1000 > now => Ok(claims),
             _ => Err("the token has expired".into()),
@@ -386,15 +455,19 @@ mod tests {
             Keys::new(Some("other")).unwrap(),
         );
         assert_eq!(a.jwks(), b.jwks());
-        let t = a.token("+14155550100", Purpose::Login, 1_000_000, &r).unwrap();
-        let claims = b.claims(&t, 1_000_000).unwrap();
+        let t = a.token("+14155550100", Purpose::Login, 1_000_000, &r, "shop").unwrap();
+        let claims = b.claims(&t, 1_000_000, "shop").unwrap();
         assert_eq!(
             (claims["sub"].as_str(), claims["purpose"].as_str()),
             (Some("+14155550100"), Some("login"))
         );
-        assert!(c.claims(&t, 1_000_000).is_err());
+        assert!(c.claims(&t, 1_000_000, "shop").is_err());
+        assert!(b
+            .claims(&t, 1_000_000, "another-shop")
+            .unwrap_err()
+            .contains("issued for another site"));
         assert_eq!(
-            b.claims(&t, 1_000_000 + r.token_ttl_ms),
+            b.claims(&t, 1_000_000 + r.token_ttl_ms, "shop"),
             Err("the token has expired".to_string())
         );
         // A changed claim breaks the signature.
@@ -405,8 +478,28 @@ mod tests {
                 .replace("+14155550100", "+14155550199"),
         );
         assert!(a
-            .claims(&format!("{}.{forged}.{}", parts[0], parts[2]), 1_000_000)
+            .claims(&format!("{}.{forged}.{}", parts[0], parts[2]), 1_000_000, "shop")
             .is_err());
+    }
+
+    #[test]
+    fn failed_checks_are_budgeted_per_ip_and_in_all_for_the_hour() {
+        let r = Rules {
+            failed_per_ip: 3,
+            failed_total: 5,
+            ..Rules::default()
+        };
+        let mut f = FailedChecks::default();
+        for _ in 0..3 {
+            assert_eq!(f.allowed("a", 0, &r), Ok(()));
+            f.failed("a", 0, &r);
+        }
+        assert_eq!(f.allowed("a", 1_000, &r), Err(3_599));
+        assert_eq!(f.allowed("b", 1_000, &r), Ok(()), "another address has its own");
+        f.failed("b", 1_000, &r);
+        f.failed("c", 1_000, &r);
+        assert_eq!(f.allowed("d", 1_000, &r), Err(3_599), "everyone's budget is spent");
+        assert_eq!(f.allowed("a", 3_600_000, &r), Ok(()), "a new hour");
     }
 
     #[test]

@@ -266,7 +266,7 @@ fn rate_limits_per_number_per_prefix_and_per_ip_answer_429_with_retry_after() {
 #[test]
 fn a_shared_secret_guards_the_api_and_countries_outside_the_group_are_refused() {
     let secret = "s3cret-between-backend-and-sandbox";
-    let sandbox = Sandbox::start("secret", Some(&config_with(&format!(r#""shared_secret": "{secret}""#))));
+    let mut sandbox = Sandbox::start("secret", Some(&config_with(&format!(r#""shared_secret": "{secret}""#))));
     let body = subscribe(PHONE, true);
     let bearer = format!("Bearer {secret}");
     let (status, v) = sandbox.request("POST", "/subscription/status/set", &[], &body);
@@ -289,7 +289,8 @@ fn a_shared_secret_guards_the_api_and_countries_outside_the_group_are_refused() 
     );
     assert_eq!(status, 400, "{v}");
     assert!(v.to_string().contains("BR"), "{v}");
-    // The simulated phone's own endpoints stay open.
+    // The outbox holds people's messages (and codes): the secret reads it.
+    sandbox.secret = Some(secret.into());
     assert_eq!(sandbox.outbox(PHONE).len(), 1);
 }
 
@@ -321,7 +322,7 @@ fn malformed_http_gets_an_answer_not_a_hang() {
     assert!(send(b"NOT HTTP AT ALL\r\n\r\n").starts_with("HTTP/1.1 400 "));
     // A chunked body is read (an empty one is not JSON).
     let chunked = send(
-        b"POST /users/track HTTP/1.1\r\nHost: x\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        b"POST /users/track HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
     );
     assert!(
         chunked.starts_with("HTTP/1.1 400 ") && chunked.contains("invalid JSON body"),
@@ -634,4 +635,71 @@ fn brazes_own_sign_up_example_with_one_string_per_id_is_accepted() {
     let (status, v) = s.post("/subscription/status/set", &body.to_string());
     assert_eq!(status, 201, "{v}");
     assert_eq!(s.state(PHONE), ("unsubscribed".into(), true), "pending, prompt sent");
+}
+
+#[test]
+fn the_shared_secret_covers_every_change_and_every_read_of_personal_data() {
+    let mut config: serde_json::Value = serde_json::from_str(include_str!("../sandbox.json")).unwrap();
+    config["shared_secret"] = serde_json::json!("0123456789abcdef-secret");
+    let mut s = Sandbox::start("secret-everywhere", Some(&config.to_string()));
+    let q = PHONE.replace('+', "%2B");
+    let sdk = serde_json::json!({"api_key": "guess", "attributes": [{"user_id": "u1", "phone": PHONE}],
+        "events": [{"name": "sgu", "user_id": "u1", "data": {"group_id": "acme-sms", "status": "Unsubscribed"}}]});
+    for (method, path, body) in [
+        ("POST", "/api/v3/data/", sdk.to_string()),
+        (
+            "GET",
+            &format!("/sandbox/members?subscription_group_id=acme-sms") as &str,
+            String::new(),
+        ),
+        ("GET", &format!("/sandbox/consent-log?phone={q}"), String::new()),
+        ("GET", "/sandbox/consent-log?email=a%40example.com", String::new()),
+        ("GET", &format!("/sandbox/outbox?phone={q}"), String::new()),
+        (
+            "POST",
+            "/sandbox/inbound",
+            serde_json::json!({"phone": PHONE, "subscription_group_id": "acme-sms", "body": "STOP"}).to_string(),
+        ),
+        (
+            "GET",
+            &format!("/subscription/status/get?phone={q}&subscription_group_id=acme-sms"),
+            String::new(),
+        ),
+    ] {
+        let (status, v) = s.request(method, path, &[], &body);
+        assert_eq!(status, 401, "{method} {path}: {v}");
+    }
+    for open in ["/sandbox/quota", "/verify/jwks.json", "/sandbox/relay"] {
+        assert_eq!(s.request("GET", open, &[], "").0, 200, "{open}");
+    }
+    // The Braze Web SDK sends its key as api_key: the secret there is taken.
+    let mut sdk = sdk;
+    sdk["api_key"] = serde_json::json!("0123456789abcdef-secret");
+    assert_eq!(s.request("POST", "/api/v3/data/", &[], &sdk.to_string()).0, 200);
+    // Cross-site: a text/plain post, a foreign origin, a rebound host.
+    s.secret = Some("0123456789abcdef-secret".into());
+    let buy = r#"{"count": 1}"#;
+    let (status, v) = s.request("POST", "/sandbox/quota/tickets", &[("Content-Type", "text/plain")], buy);
+    assert!(
+        status == 415 && v["message"].as_str().unwrap().contains("expected application/json"),
+        "{v}"
+    );
+    let (status, _) = s.request(
+        "POST",
+        "/sandbox/quota/tickets",
+        &[("Origin", "https://evil.example")],
+        buy,
+    );
+    assert_eq!(status, 403);
+    let raw = s.raw("POST", "/sandbox/quota/tickets", &[("Host", "evil.example:8080")], buy);
+    assert!(raw.starts_with("HTTP/1.1 403"), "{raw}");
+    let before = s.get("/sandbox/quota");
+    let (status, v) = s.request(
+        "POST",
+        "/sandbox/quota/tickets",
+        &[("Origin", "http://127.0.0.1:8080")],
+        buy,
+    );
+    assert_eq!(status, 201, "{v}");
+    assert_ne!(s.get("/sandbox/quota"), before, "the page's own origin buys");
 }

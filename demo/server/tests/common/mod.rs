@@ -110,11 +110,24 @@ impl Sandbox {
     pub fn raw(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> String {
         let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
         let mut head = format!(
-            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: {}\r\n",
+            "{method} {path} HTTP/1.1\r\nConnection: close\r\nContent-Length: {}\r\n",
             body.len()
         );
+        if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
+            head.push_str("Host: 127.0.0.1\r\n");
+        }
         for (k, v) in headers {
             head.push_str(&format!("{k}: {v}\r\n"));
+        }
+        // JSON, as every client of the API sends it (the sandbox refuses
+        // other types on what changes state), unless the test names one.
+        if !body.is_empty() && !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type")) {
+            let csv = path.starts_with("/sandbox/import");
+            head.push_str(if csv {
+                "Content-Type: text/csv\r\n"
+            } else {
+                "Content-Type: application/json\r\n"
+            });
         }
         if let Some(secret) = &self.secret {
             head.push_str(&format!("Authorization: Bearer {secret}\r\n"));
