@@ -30,7 +30,7 @@ pub struct FailedChecks {
 const HOUR_MS: i64 = 3_600_000;
 
 impl FailedChecks {
-    fn windows<'a>(ip: &str, rules: &'a Rules) -> [(String, u32); 2] {
+    fn windows(ip: &str, rules: &Rules) -> [(String, u32); 2] {
         [
             (format!("ip {ip}"), rules.failed_per_ip),
             ("all".into(), rules.failed_total),
