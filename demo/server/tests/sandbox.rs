@@ -652,7 +652,7 @@ fn the_shared_secret_covers_every_change_and_every_read_of_personal_data() {
             &format!("/sandbox/members?subscription_group_id=acme-sms") as &str,
             String::new(),
         ),
-        ("GET", &format!("/sandbox/consent-log?phone={q}"), String::new()),
+        ("GET", &format!("/sandbox/consent-log?phone={q}") as &str, String::new()),
         ("GET", "/sandbox/consent-log?email=a%40example.com", String::new()),
         ("GET", &format!("/sandbox/outbox?phone={q}"), String::new()),
         (
