@@ -647,11 +647,7 @@ fn the_shared_secret_covers_every_change_and_every_read_of_personal_data() {
         "events": [{"name": "sgu", "user_id": "u1", "data": {"group_id": "acme-sms", "status": "Unsubscribed"}}]});
     for (method, path, body) in [
         ("POST", "/api/v3/data/", sdk.to_string()),
-        (
-            "GET",
-            &format!("/sandbox/members?subscription_group_id=acme-sms") as &str,
-            String::new(),
-        ),
+        ("GET", "/sandbox/members?subscription_group_id=acme-sms", String::new()),
         ("GET", &format!("/sandbox/consent-log?phone={q}") as &str, String::new()),
         ("GET", "/sandbox/consent-log?email=a%40example.com", String::new()),
         ("GET", &format!("/sandbox/outbox?phone={q}"), String::new()),
