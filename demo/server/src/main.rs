@@ -2,9 +2,11 @@
 //! demo site and the built SDK, and runs the subscription API with the
 //! double-opt-in keyword workflow over a SQLite file, on 127.0.0.1.
 //!
-//! `consentry-sandbox [--port N] [--db FILE] [--config FILE] [--relay-port N]
-//! [--test-clock]`: port 8080 (or `PORT`), database `sandbox.db`,
-//! configuration `demo/server/sandbox.json`. `--relay-port` also runs the
+//! `consentry-sandbox [--port N] [--db FILE] [--config FILE] [--root DIR]
+//! [--relay-port N] [--test-clock]`: port 8080 (or `PORT`), database
+//! `sandbox.db`, configuration `demo/server/sandbox.json` of the project
+//! (`--root`, else the one the executable was built in, else the working
+//! directory). `--relay-port` also runs the
 //! relay (`consentry-relay`) on that port in front of this sandbox, as the
 //! demo does (its ledger beside the database, `*.relay.db`); `--test-clock`
 //! lets `POST /sandbox/clock` move the sandbox's time forward (tests only).
@@ -16,6 +18,7 @@ use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 struct Options {
+    root: PathBuf,
     port: u16,
     db: PathBuf,
     config: PathBuf,
@@ -23,11 +26,36 @@ struct Options {
     relay_port: Option<u16>,
 }
 
-fn options(root: &Path) -> Result<Options, String> {
+/// The project's folder (with `demo/` and `dist/`): `--root`, else the
+/// one the executable was built in (`target/<profile>/` under it), else
+/// the working directory. Never a path fixed at build time: a moved
+/// binary must not serve whatever is now at its old path.
+fn project_root(given: Option<PathBuf>) -> Result<PathBuf, String> {
+    let is_project = |p: &Path| p.join("demo/index.html").is_file();
+    if let Some(root) = given {
+        return if is_project(&root) {
+            Ok(root)
+        } else {
+            Err(format!("--root {}: no demo/index.html there", root.display()))
+        };
+    }
+    let beside_exe = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.ancestors().nth(3).map(Path::to_path_buf));
+    let cwd = std::env::current_dir().ok();
+    [beside_exe, cwd]
+        .into_iter()
+        .flatten()
+        .find(|p| is_project(p))
+        .ok_or_else(|| "cannot find the demo's files: run it from the project's folder, or give --root DIR".into())
+}
+
+fn options() -> Result<Options, String> {
     let mut args = std::env::args().skip(1);
+    let mut root = None;
     let mut port = std::env::var("PORT").ok();
     let mut db = PathBuf::from("sandbox.db");
-    let mut config = root.join("demo/server/sandbox.json");
+    let mut config = None;
     let mut test_clock = false;
     let mut relay_port = None;
     while let Some(arg) = args.next() {
@@ -35,7 +63,8 @@ fn options(root: &Path) -> Result<Options, String> {
         match arg.as_str() {
             "--port" => port = Some(value()?),
             "--db" => db = PathBuf::from(value()?),
-            "--config" => config = PathBuf::from(value()?),
+            "--config" => config = Some(PathBuf::from(value()?)),
+            "--root" => root = Some(PathBuf::from(value()?)),
             "--test-clock" => test_clock = true,
             "--relay-port" => {
                 let p = value()?;
@@ -43,7 +72,7 @@ fn options(root: &Path) -> Result<Options, String> {
             }
             other => {
                 return Err(format!(
-                    "unknown argument {other:?}; expected --port N, --db FILE, --config FILE, --relay-port N or --test-clock"
+                    "unknown argument {other:?}; expected --port N, --db FILE, --config FILE, --root DIR, --relay-port N or --test-clock"
                 ))
             }
         }
@@ -54,10 +83,12 @@ fn options(root: &Path) -> Result<Options, String> {
             .parse()
             .map_err(|_| format!("port {p:?} is not a number from 0 to 65535"))?,
     };
+    let root = project_root(root)?;
     Ok(Options {
+        config: config.unwrap_or_else(|| root.join("demo/server/sandbox.json")),
+        root,
         port,
         db,
-        config,
         test_clock,
         relay_port,
     })
@@ -76,8 +107,8 @@ fn system_ms() -> i64 {
 }
 
 fn main() {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let opts = options(&root).unwrap_or_else(|e| fail(e));
+    let opts = options().unwrap_or_else(|e| fail(e));
+    let root = opts.root.clone();
     let text =
         std::fs::read_to_string(&opts.config).unwrap_or_else(|e| fail(format!("{}: {e}", opts.config.display())));
     let config = config::Config::parse(&text).unwrap_or_else(|e| fail(e));

@@ -17,8 +17,23 @@ pub fn content_type(path: &Path) -> &'static str {
     }
 }
 
-/// Maps a URL path to a file under `demo` or `dist`; `None` for anything
-/// that would leave those folders.
+/// What of `demo/` is served: its pages, scripts and styles at the top,
+/// and the scripts the build puts in `vendor/` and the demo's `tags/`.
+/// Nothing else: not the server's sources or its configuration (which may
+/// hold the shared secret), not the bundles' sources.
+fn served(relative: &Path) -> bool {
+    let ext = relative.extension().and_then(|e| e.to_str()).unwrap_or_default();
+    let parts: Vec<_> = relative.components().collect();
+    let folder = parts.first().and_then(|c| c.as_os_str().to_str()).unwrap_or_default();
+    match parts.len() {
+        1 => matches!(ext, "html" | "js" | "css" | "svg" | "png"),
+        2 => matches!(folder, "vendor" | "tags") && matches!(ext, "js" | "css"),
+        _ => false,
+    }
+}
+
+/// Maps a URL path to a file of the demo's (see [`served`]) or of `dist`;
+/// `None` for anything else.
 pub fn resolve(url_path: &str, demo: &Path, dist: &Path) -> Option<PathBuf> {
     let path = url_path.split(['?', '#']).next().unwrap_or_default();
     let (root, rest) = match path.strip_prefix("/consentry/") {
@@ -34,7 +49,7 @@ pub fn resolve(url_path: &str, demo: &Path, dist: &Path) -> Option<PathBuf> {
     if !relative.components().all(|c| matches!(c, Component::Normal(_))) {
         return None;
     }
-    Some(root.join(relative))
+    (root == dist || served(relative)).then(|| root.join(relative))
 }
 
 #[cfg(test)]
@@ -54,6 +69,19 @@ mod tests {
             Path::new("/x/consentry_bg.wasm")
         );
         assert!(resolve("/../etc/passwd", demo, dist).is_none());
+        assert_eq!(
+            resolve("/tags/ads.js", demo, dist).unwrap(),
+            Path::new("/d/tags/ads.js")
+        );
+        for hidden in [
+            "/server/sandbox.json",
+            "/server/src/main.rs",
+            "/braze/entry.js",
+            "/server/Cargo.toml",
+            "/vendor/x/y.js",
+        ] {
+            assert!(resolve(hidden, demo, dist).is_none(), "{hidden}");
+        }
         assert!(resolve("/consentry/../../etc/passwd", demo, dist).is_none());
     }
 

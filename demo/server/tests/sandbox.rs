@@ -699,3 +699,68 @@ fn the_shared_secret_covers_every_change_and_every_read_of_personal_data() {
     assert_eq!(status, 201, "{v}");
     assert_ne!(s.get("/sandbox/quota"), before, "the page's own origin buys");
 }
+
+#[test]
+fn the_demo_server_serves_its_pages_and_the_sdk_and_nothing_else() {
+    let s = Sandbox::start("static", None);
+    for hidden in [
+        "/server/sandbox.json",
+        "/server/src/main.rs",
+        "/server/Cargo.toml",
+        "/braze/entry.js",
+        "/cmp/entry.js",
+    ] {
+        let raw = s.raw("GET", hidden, &[], "");
+        assert!(raw.starts_with("HTTP/1.1 404"), "{hidden}: {raw:.100}");
+    }
+    for page in ["/", "/phone.html", "/demo.css", "/tags/ads.js"] {
+        assert!(s.raw("GET", page, &[], "").starts_with("HTTP/1.1 200"), "{page}");
+    }
+    // A moved binary serves no folder of its build's: it finds the project
+    // from --root, and without one says so.
+    let dir = common::temp("static-moved");
+    let moved = dir.join("a/b/c/consentry-sandbox");
+    std::fs::create_dir_all(moved.parent().unwrap()).unwrap();
+    std::fs::copy(env!("CARGO_BIN_EXE_consentry-sandbox"), &moved).unwrap();
+    let out = std::process::Command::new(&moved)
+        .args(["--port", "0", "--db"])
+        .arg(dir.join("s.db"))
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("cannot find the demo's files"),
+        "{err}"
+    );
+    let project = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut command = std::process::Command::new(&moved);
+    command
+        .args(["--port", "0", "--root"])
+        .arg(&project)
+        .args(["--db"])
+        .arg(dir.join("s.db"));
+    let mut child = command.stdout(std::process::Stdio::piped()).spawn().unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().unwrap()), &mut line).unwrap();
+    let port: u16 = line
+        .split("127.0.0.1:")
+        .nth(1)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let mut c = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    c.write_all(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut answer = String::new();
+    c.read_to_string(&mut answer).unwrap();
+    child.kill().unwrap();
+    let _ = child.wait();
+    assert!(
+        answer.starts_with("HTTP/1.1 200") && answer.contains("<html"),
+        "{answer:.200}"
+    );
+}
