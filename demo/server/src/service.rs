@@ -97,8 +97,12 @@ pub struct Outgoing {
 /// A line of the consent log.
 #[derive(Debug, Clone, Serialize)]
 pub struct ConsentEntry {
-    /// The number (or, in an email group, the email address).
-    pub phone: String,
+    /// The number (in an SMS or WhatsApp group).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    /// The email address (in an email group).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
     /// The group.
     pub subscription_group_id: String,
     /// The new state: `subscribed`, `pending` or `unsubscribed`.
@@ -453,19 +457,20 @@ impl Service {
 
     fn log_of(&self, column: &str, value: &str) -> Result<Vec<ConsentEntry>, String> {
         let sql = format!(
-            "SELECT COALESCE(NULLIF(phone, ''), email), group_id, state, source, time, disclosure, ip, user_agent FROM consent_log WHERE {column} = ?1 ORDER BY id"
+            "SELECT NULLIF(phone, ''), NULLIF(email, ''), group_id, state, source, time, disclosure, ip, user_agent FROM consent_log WHERE {column} = ?1 ORDER BY id"
         );
         self.db.read(|db| {
             query(db, &sql, params![value], |r| {
                 Ok(ConsentEntry {
                     phone: r.get(0)?,
-                    subscription_group_id: r.get(1)?,
-                    state: r.get(2)?,
-                    source: r.get(3)?,
-                    time: r.get(4)?,
-                    disclosure: r.get(5)?,
-                    ip: r.get(6)?,
-                    user_agent: r.get(7)?,
+                    email: r.get(1)?,
+                    subscription_group_id: r.get(2)?,
+                    state: r.get(3)?,
+                    source: r.get(4)?,
+                    time: r.get(5)?,
+                    disclosure: r.get(6)?,
+                    ip: r.get(7)?,
+                    user_agent: r.get(8)?,
                 })
             })
         })

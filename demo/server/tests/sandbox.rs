@@ -591,6 +591,8 @@ fn a_sign_up_subscribes_the_email_and_the_phone_each_with_its_own_disclosure() {
     assert_eq!(status, 201, "{v}");
     let email = s.get("/sandbox/consent-log?email=ana%40example.com");
     let e = &email["entries"][0];
+    // The address under its own name, not under "phone".
+    assert_eq!((e["email"].as_str(), e.get("phone")), (Some("ana@example.com"), None));
     assert_eq!(
         (
             e["subscription_group_id"].as_str(),

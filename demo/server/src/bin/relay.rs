@@ -31,7 +31,8 @@ consentry-relay prune [--config relay.json | --database DB] [--retention-days N]
 
 DB is a SQLite file or a postgres:// URL. KEY is the ledger's public key;
 without --public-key it is derived from the signing key (the configuration's,
-or CONSENTRY_LEDGER_KEY).";
+or CONSENTRY_LEDGER_KEY, or with --database a .key file beside it, as the
+demo keeps one).";
 
 fn fail(message: &str) -> ! {
     eprintln!("consentry-relay: {message}");
