@@ -357,8 +357,18 @@ impl Config {
                     // The standard opt-out words always opt out, as carriers
                     // and Braze treat them: listed words add to them, and a
                     // listed reply replaces the standard one.
+                    // (A standard word listed again, as Braze's dashboard
+                    // shows them, is already there.)
                     Some(standard) if listed.kind == Kind::OptOut => {
-                        standard.keywords.extend(listed.keywords);
+                        for k in listed.keywords {
+                            let known = standard
+                                .keywords
+                                .iter()
+                                .any(|s| s.regex == k.regex && s.value.eq_ignore_ascii_case(&k.value));
+                            if !known {
+                                standard.keywords.push(k);
+                            }
+                        }
                         standard.reply = listed.reply;
                     }
                     Some(standard) => *standard = listed,
@@ -562,6 +572,30 @@ mod tests {
                 "{word}"
             );
         }
+    }
+
+    #[test]
+    fn listing_the_standard_opt_out_words_as_brazes_dashboard_shows_them_starts() {
+        let words = ["STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "Arret"]
+            .map(|w| format!(r#"{{"is":"{w}"}}"#))
+            .join(",");
+        let text = format!(
+            r#"{{"groups":[{{"id":"g","name":"G","channel":"sms",
+            "keywords":[{{"category":"opt_out","keywords":[{words}],"reply":"Bye"}}]}}]}}"#
+        );
+        let c = Config::parse(&text).unwrap();
+        let k = &c.group("g").unwrap().keywords;
+        for word in ["STOP", "quit", "ARRET", "REVOKE"] {
+            assert_eq!(k.classify(word).unwrap().reply(), "Bye", "{word}");
+        }
+        // A word listed twice in one category is named as such.
+        let twice = r#"{"groups":[{"id":"g","name":"G","channel":"sms",
+            "keywords":[{"category":"help","keywords":[{"is":"AIDE"},{"is":"aide"}],"reply":"Aide"}]}]}"#;
+        let err = Config::parse(twice).unwrap_err();
+        assert!(
+            err.contains("help keywords (en): keyword \"aide\" is listed twice"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -9,7 +9,9 @@
 //!   the reply is ignored.
 //! - An opt-in keyword (START) from a number that is not subscribed enters
 //!   the same workflow in a double-opt-in group: prompt, then subscribed on
-//!   the confirmation, whatever the entry point (as Braze does).
+//!   the confirmation, whatever the entry point (as Braze does). The
+//!   person asked, so the prompt always goes: the 24-hour limit guards
+//!   prompts the API starts, not a person's own request.
 //! - Without the flag, or from an import, the number is subscribed at once.
 //! - Until it confirms, a pending number gets only what the workflow sends:
 //!   the prompt, and the help and opt-out replies carriers require; no
@@ -147,12 +149,14 @@ impl Number {
         };
         let mut send = Vec::new();
         // Entering the workflow: pending, and the prompt at most once per
-        // rolling day.
-        let prompt = |next: &mut Number, send: &mut Vec<Send>| {
+        // rolling day when the API asked; a person who texted the keyword
+        // asked themselves, and is always answered.
+        let prompt = |next: &mut Number, send: &mut Vec<Send>, asked_by_the_number: bool| {
             next.state = State::Pending { since: now };
-            if next
-                .last_prompt
-                .is_none_or(|t| now.saturating_sub(t) >= PROMPT_INTERVAL_MS)
+            if asked_by_the_number
+                || next
+                    .last_prompt
+                    .is_none_or(|t| now.saturating_sub(t) >= PROMPT_INTERVAL_MS)
             {
                 next.last_prompt = Some(now);
                 send.push(Send::Prompt);
@@ -164,7 +168,7 @@ impl Number {
             }
             (_, Event::ApiUnsubscribe) | (_, Event::Import { subscribed: false }) => next.state = State::Unsubscribed,
             (State::Subscribed, Event::ApiSubscribe { double_opt_in: true }) => {}
-            (_, Event::ApiSubscribe { double_opt_in: true }) => prompt(&mut next, &mut send),
+            (_, Event::ApiSubscribe { double_opt_in: true }) => prompt(&mut next, &mut send, false),
             (
                 State::Pending { .. },
                 Event::Inbound {
@@ -181,7 +185,7 @@ impl Number {
                     intent: Intent::OptIn,
                     double_opt_in: true,
                 },
-            ) => prompt(&mut next, &mut send),
+            ) => prompt(&mut next, &mut send, true),
             (
                 State::Unsubscribed | State::Subscribed,
                 Event::Inbound {
@@ -234,6 +238,20 @@ mod tests {
             intent,
             double_opt_in: true,
         }
+    }
+
+    #[test]
+    fn an_opt_in_keyword_from_the_number_is_always_answered() {
+        // Prompted by the API, opted out, then START within the day.
+        let (n, _) = subscribe(Number::default(), 0);
+        let (n, send) = n.step(reply(Intent::OptOut), 1_000);
+        assert_eq!(send, vec![Send::OptOutConfirmation]);
+        let (n, send) = n.step(reply(Intent::OptIn), 2_000);
+        assert_eq!((n.state, send), (State::Pending { since: 2_000 }, vec![Send::Prompt]));
+        // The API's own repeat within the day still prompts nobody.
+        let (n, _) = n.step(reply(Intent::OptOut), 3_000);
+        let (_, send) = subscribe(n, 4_000);
+        assert!(send.is_empty());
     }
 
     #[test]

@@ -191,6 +191,9 @@ impl Keywords {
                     k.value.to_lowercase()
                 };
                 if let Some((_, other)) = seen.iter().find(|(s, _)| *s == key) {
+                    if *other == at {
+                        return Err(format!("{at}: keyword {:?} is listed twice", k.value));
+                    }
                     return Err(format!(
                         "{at}: keyword {:?} is already used by the {other}; keywords are unique within a group",
                         k.value
