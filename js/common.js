@@ -73,3 +73,20 @@ export function newId() {
   }
   return Array.from(b, (x) => (x + 256).toString(16).slice(1)).join("");
 }
+
+// Where a form's visitor is, for its consent record: the page and the
+// browser's consent id (its cookie choices' record). Inside a Braze HTML
+// in-app message (an about:srcdoc frame of the page) both are the host
+// page's: the frame has neither an address nor choices of its own.
+export function whereConsented() {
+  /** @type {any} */
+  let w = window;
+  try {
+    while (w.location.protocol == "about:" && w.parent != w) w = w.parent;
+    void w.location.href;
+  } catch (_) {
+    w = window;
+  }
+  const record = w.consentry?.consentRecord || /** @type {any} */ (window).consentry?.consentRecord || {};
+  return { pageUrl: String(w.location.href), consentId: record.consentId || "" };
+}

@@ -8,7 +8,7 @@
 // Every text goes in with `textContent` or attributes, never as HTML.
 // @ts-check
 import { initSync, options as readOptions, number as readNumber, body as makeBody, rejection, outbox as rule } from "../build/consentry-form.js";
-import { warn, fail, expected, newId, jsonMembers } from "./common.js";
+import { warn, fail, expected, newId, jsonMembers, whereConsented } from "./common.js";
 
 export { initSync };
 export { renderPhoneVerification } from "./verification.js";
@@ -272,10 +272,11 @@ export function renderPhoneCapture(/** @type {any} */ target, options, styleshee
     if (!agreed) return checkbox.focus();
     const e164 = n.e164, country = select.value;
     const body = makeBody(JSON.stringify({
-      subscriptionGroupId: o.subscriptionGroupId, phone: e164, externalId: o.externalId, doubleOptIn: o.doubleOptIn,
-      disclosure: o.disclosure, locale: o.locale, pageUrl: location.href, time: Date.now(), formId: o.formId,
-      // Links the opt-in to this browser's cookie choices in the ledger.
-      consentId: (/** @type {any} */ (window).consentry?.consentRecord || {}).consentId,
+      subscriptionGroupId: o.subscriptionGroupId, phone: e164, externalId: o.externalId, externalIdToken: o.externalIdToken,
+      doubleOptIn: o.doubleOptIn, disclosure: o.disclosure, locale: o.locale, time: Date.now(), formId: o.formId,
+      // The page, and the consent id that links the opt-in to this
+      // browser's cookie choices in the ledger.
+      ...whereConsented(),
     }));
     const k = (key = newId());
     submitButton.disabled = true;

@@ -6,7 +6,7 @@
 // Every text goes in with `textContent` or attributes, never as HTML.
 // @ts-check
 import { signup_options as readOptions, signup_body as makeBody, rejection } from "../build/consentry-form.js";
-import { newId, warn } from "./common.js";
+import { newId, warn, whereConsented } from "./common.js";
 import { el, loadStylesheet, submit, setup, field, phoneRow, showError } from "./form.js";
 
 const CALL = "renderSignup";
@@ -50,8 +50,7 @@ export function renderSignup(target, options, stylesheet) {
     const sms = smsBox.checked;
     const r = JSON.parse(makeBody(text, JSON.stringify({
       email: email.value, phone: phone.value, country: select.value, emailBox: emailBox.checked, smsBox: sms,
-      locale: o.locale, pageUrl: location.href, time: Date.now(), formId: o.formId,
-      consentId: (/** @type {any} */ (window).consentry?.consentRecord || {}).consentId || "",
+      locale: o.locale, time: Date.now(), formId: o.formId, ...whereConsented(),
     })));
     showError(email, emailError, r.email ? t(r.email) : null);
     showError(phone, phoneError, r.phone && !r.body ? t(r.phone) : null);

@@ -46,6 +46,9 @@ pub fn options(json: &str) -> String {
     if let Some(id) = &o.external_id {
         a.string("externalId", id);
     }
+    if let Some(t) = &o.external_id_token {
+        a.string("externalIdToken", t);
+    }
     a.raw("doubleOptIn", if o.double_opt_in { "true" } else { "false" });
     a.string("locale", o.locale.code());
     a.string("programme", &o.programme);
@@ -290,10 +293,15 @@ pub fn body(json: &str) -> String {
         Some(Value::String(id)) => Some(id.as_str()),
         _ => None,
     };
+    let external_id_token = match v.get("externalIdToken") {
+        Some(Value::String(t)) => Some(t.as_str()),
+        _ => None,
+    };
     status_set_body(&Submission {
         subscription_group_id: s("subscriptionGroupId"),
         phone: s("phone"),
         external_id,
+        external_id_token,
         double_opt_in: v.get("doubleOptIn") == Some(&Value::Bool(true)),
         consent: Consent {
             disclosure,

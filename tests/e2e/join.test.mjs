@@ -107,3 +107,34 @@ test("the WhatsApp page: click-to-chat from the business number, and only the ke
   await page.locator("#state").filter({ hasText: "pending" }).waitFor();
   await context.close();
 });
+
+test("a long keyword wraps: nothing overflows a 320 px phone, and an SMS keyword with a space is refused", async () => {
+  const context = await env.browser.newContext({ userAgent: IPHONE, viewport: { width: 320, height: 640 } });
+  const page = await context.newPage();
+  await page.goto(`http://127.0.0.1:${env.server.port}/join.html`);
+  await page.locator("#sms-join .consentry-join-link").waitFor();
+  const keyword = "JOINTHEACMEALERTSPROGRAMMENOWPLEASE".slice(0, 34);
+  await page.evaluate(async (keyword) => {
+    const host = document.createElement("div");
+    host.id = "long-join";
+    document.querySelector("main").prepend(host);
+    await consentry.renderTextToJoin(host, { number: "12345", keyword, programme: "Acme Alerts",
+      disclosure: "Acme Alerts: up to 4 msgs/month. Msg & data rates may apply. Reply HELP for help, STOP to cancel." });
+  }, keyword);
+  await page.locator("#long-join .consentry-join-link").waitFor();
+  const widths = await page.evaluate(() => ({
+    page: document.documentElement.scrollWidth,
+    card: document.querySelector("#long-join .consentry-join").getBoundingClientRect().right,
+    spill: [...document.querySelectorAll("#long-join .consentry-join *")]
+      .filter((e) => e.getBoundingClientRect().right > document.querySelector("#long-join .consentry-join").getBoundingClientRect().right + 0.5)
+      .map((e) => e.className || e.tagName),
+  }));
+  assert.ok(widths.page <= 320, `the page is ${widths.page} px wide`);
+  assert.ok(widths.card <= 320, `the card ends at ${widths.card} px`);
+  assert.deepEqual(widths.spill, [], "nothing spills out of the card");
+  const error = await page.evaluate(() => consentry.renderTextToJoin(document.body, { number: "12345", keyword: "JOIN NOW",
+    programme: "Acme Alerts", disclosure: "Acme Alerts: up to 4 msgs/month. Msg & data rates may apply. Reply HELP for help, STOP to cancel." })
+    .then(() => "", (e) => e.message));
+  assert.match(error, /^consentry\.renderTextToJoin: options\.keyword is "JOIN NOW"; expected one word of at most 34 characters \(SMS keywords have no spaces\)/);
+  await context.close();
+});

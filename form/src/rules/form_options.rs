@@ -42,6 +42,8 @@ pub struct FormOptions {
     pub default_country: &'static str,
     /// The site's user id, when known.
     pub external_id: Option<String>,
+    /// The site backend's signature of it, for the relay.
+    pub external_id_token: Option<String>,
     /// `use_double_opt_in_logic`.
     pub double_opt_in: bool,
     /// The form's language.
@@ -75,13 +77,14 @@ impl FormOptions {
     }
 }
 
-const KEYS: [&str; 16] = [
+const KEYS: [&str; 17] = [
     "subscriptionGroupId",
     "channel",
     "endpoint",
     "countries",
     "defaultCountry",
     "externalId",
+    "externalIdToken",
     "doubleOptIn",
     "locale",
     "texts",
@@ -96,6 +99,22 @@ const KEYS: [&str; 16] = [
 
 /// Option keys that are JS callbacks, kept by the web layer.
 pub const CALLBACKS: [&str; 5] = ["onSubmit", "onPending", "onSuccess", "onError", "onClose"];
+
+/// `externalIdToken`: what the site's backend signed for `externalId`
+/// (the relay takes an external id from a page only with it); only beside
+/// an `externalId`.
+pub fn id_token(v: &Value, external_id: &Option<String>) -> Result<Option<String>, String> {
+    match v.get("externalIdToken") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(t)) if !t.is_empty() && external_id.is_some() => Ok(Some(t.clone())),
+        Some(other) => Err(bad_member(
+            "options",
+            "externalIdToken",
+            other,
+            "the token your backend signed for options.externalId (given with it)",
+        )),
+    }
+}
 
 const SECRET_WORDS: [&str; 6] = ["apikey", "api_key", "api-key", "authorization", "bearer", "secret"];
 
@@ -204,6 +223,7 @@ impl FormOptions {
             bridge,
             countries,
             default_country,
+            external_id_token: id_token(v, &external_id)?,
             external_id,
             double_opt_in,
             locale,

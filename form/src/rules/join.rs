@@ -106,12 +106,24 @@ impl JoinOptions {
             return Err(bad_member("options", "number", &Value::String(number), expected));
         }
         let keyword = string(v, "keyword", "the opt-in keyword to text, such as \"JOIN\"")?;
-        if keyword.chars().count() > 34 {
+        // An SMS group's keywords are single words, so a spaced one would
+        // opt nobody in; WhatsApp's may be words with single spaces.
+        let words = keyword.split(' ');
+        let fits = if whatsapp {
+            words.into_iter().all(|w| !w.is_empty() && !w.contains(char::is_whitespace))
+        } else {
+            !keyword.contains(char::is_whitespace)
+        };
+        if keyword.chars().count() > 34 || !fits {
             return Err(bad_member(
                 "options",
                 "keyword",
                 &Value::String(keyword),
-                "a keyword of at most 34 characters",
+                if whatsapp {
+                    "at most 34 characters: words separated by single spaces"
+                } else {
+                    "one word of at most 34 characters (SMS keywords have no spaces)"
+                },
             ));
         }
         Ok(JoinOptions {
@@ -229,8 +241,8 @@ mod tests {
         assert_eq!(o.link(Platform::Android), "sms:12345?body=JOIN");
         assert_eq!(o.qr_text(), "SMSTO:12345:JOIN");
         assert_eq!(o.text("join_title"), "Text JOIN to 12345");
-        let spaced = options(r#","keyword":"JOIN NOW","number":"+14155550100""#).unwrap();
-        assert_eq!(spaced.link(Platform::Android), "sms:+14155550100?body=JOIN%20NOW");
+        let long = options(r#","keyword":"JOIN","number":"+14155550100""#).unwrap();
+        assert_eq!(long.link(Platform::Android), "sms:+14155550100?body=JOIN");
     }
 
     #[test]
@@ -241,6 +253,8 @@ mod tests {
             "https://wa.me/821012345678?text=%EA%B0%80%EC%9E%85"
         );
         assert_eq!(o.qr_text(), o.link(Platform::Desktop));
+        let phrase = options(r#","channel":"whatsapp","number":"+821012345678","keyword":"JOIN NOW""#).unwrap();
+        assert_eq!(phrase.link(Platform::Ios), "https://wa.me/821012345678?text=JOIN%20NOW");
         // WhatsApp has no short codes.
         assert!(options(r#","channel":"whatsapp""#)
             .unwrap_err()
@@ -253,6 +267,12 @@ mod tests {
             (r#","number":"12-345""#, r#"options.number is "12-345""#),
             (r#","number":"12""#, "short code of 3 to 8 digits"),
             (r#","keyword":"""#, "options.keyword"),
+            (r#","keyword":"JOIN NOW""#, "SMS keywords have no spaces"),
+            (r#","keyword":"JOIN\nNOW""#, "SMS keywords have no spaces"),
+            (
+                r#","channel":"whatsapp","number":"+14155550100","keyword":"JOIN  NOW""#,
+                "words separated by single spaces",
+            ),
             (r#","programme":1"#, "options.programme is 1"),
             (r#","endpoint":"/""#, "options.endpoint is not an option"),
         ] {

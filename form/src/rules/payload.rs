@@ -8,6 +8,7 @@
 //!     subscription_group_id: "grp-1",
 //!     phone: "+14155552671",
 //!     external_id: None,
+//!     external_id_token: None,
 //!     double_opt_in: true,
 //!     consent: Consent { disclosure: "Acme Alerts ...", disclosure_hash: "ab12", locale: "en", page_url: "https://shop.example/", time: 1, form_id: "footer", consent_id: "" },
 //! });
@@ -47,6 +48,8 @@ pub struct Submission<'a> {
     pub phone: &'a str,
     /// The site's user id, when known.
     pub external_id: Option<&'a str>,
+    /// The site backend's signature of it, for the relay.
+    pub external_id_token: Option<&'a str>,
     /// `use_double_opt_in_logic`.
     pub double_opt_in: bool,
     /// The consent record.
@@ -69,6 +72,9 @@ pub fn status_set_body(s: &Submission) -> String {
         members.push(("external_id".to_string(), Value::Array(vec![text(id)])));
     }
     members.push(("use_double_opt_in_logic".to_string(), Value::Bool(s.double_opt_in)));
+    if let Some(t) = s.external_id_token {
+        members.push(("external_id_token".to_string(), text(t)));
+    }
     let c = &s.consent;
     let mut time = String::new();
     consentry::json::push_uint(&mut time, c.time);
@@ -199,6 +205,7 @@ mod tests {
             subscription_group_id: "grp",
             phone: "+821012345678",
             external_id: Some("user-7"),
+            external_id_token: None,
             double_opt_in: true,
             consent: consent(),
         });
@@ -215,6 +222,7 @@ mod tests {
             subscription_group_id: "grp",
             phone: "+821012345678",
             external_id: None,
+            external_id_token: None,
             double_opt_in: true,
             consent: Consent {
                 consent_id: "9fdff5d0",
@@ -233,6 +241,7 @@ mod tests {
             subscription_group_id: "grp",
             phone: "+14155552671",
             external_id: None,
+            external_id_token: None,
             double_opt_in: false,
             consent: consent(),
         });

@@ -7,12 +7,13 @@
 //! box's disclosure by group, through the capture form's outbox.
 //!
 //! Options: `endpoint`, `email: {subscriptionGroupId, disclosure}`,
-//! `sms: {subscriptionGroupId, disclosure, doubleOptIn}`, `externalId`, and
+//! `sms: {subscriptionGroupId, disclosure, doubleOptIn}`, `externalId` with
+//! `externalIdToken` (your backend's signature of it, for the relay), and
 //! as the capture form `countries`, `defaultCountry`, `locale`, `texts`,
 //! `formId`, `stylesheet`; callbacks `onSubmit`, `onPending`, `onSuccess`,
 //! `onError`.
 
-use super::form_options::{at, countries, endpoint, flag, form_id, locale, only, texts_of, CALLBACKS};
+use super::form_options::{at, countries, endpoint, flag, form_id, id_token, locale, only, texts_of, CALLBACKS};
 use super::phone;
 use super::texts::{self, Locale};
 #[allow(unused_imports)]
@@ -20,11 +21,12 @@ use crate::prelude::*;
 use consentry::consent::bad_member;
 use consentry::json::Value;
 
-const KEYS: [&str; 10] = [
+const KEYS: [&str; 11] = [
     "endpoint",
     "email",
     "sms",
     "externalId",
+    "externalIdToken",
     "countries",
     "defaultCountry",
     "locale",
@@ -55,6 +57,8 @@ pub struct SignupOptions {
     pub double_opt_in: bool,
     /// The site's user id.
     pub external_id: Option<String>,
+    /// The site backend's signature of it, for the relay.
+    pub external_id_token: Option<String>,
     /// The countries offered.
     pub countries: Vec<&'static str>,
     /// The country selected at first.
@@ -125,6 +129,7 @@ impl SignupOptions {
             email,
             sms,
             double_opt_in,
+            external_id_token: id_token(v, &external_id)?,
             external_id,
             countries,
             default_country,
@@ -250,11 +255,12 @@ pub fn body(o: &SignupOptions, e: &Entry, e164: Option<&str>, consent: &[(&str, 
         ("disclosures".to_string(), Value::Object(disclosures)),
     ];
     record.extend(consent.iter().map(|(k, v)| (k.to_string(), v.clone())));
-    Value::Object(vec![
-        ("attributes".into(), Value::Array(vec![Value::Object(attributes)])),
-        ("consent".into(), Value::Object(record)),
-    ])
-    .to_json()
+    let mut body = vec![("attributes".into(), Value::Array(vec![Value::Object(attributes)]))];
+    if let Some(t) = &o.external_id_token {
+        body.push(("external_id_token".into(), s(t)));
+    }
+    body.push(("consent".into(), Value::Object(record)));
+    Value::Object(body).to_json()
 }
 
 #[cfg(test)]
@@ -342,6 +348,13 @@ mod tests {
             body,
             r#"{"attributes":[{"external_id":"u1","email":"ana@example.com","phone":"+14155552671","subscription_groups":[{"subscription_group_id":"news","subscription_state":"subscribed"},{"subscription_group_id":"sms","subscription_state":"subscribed","use_double_opt_in_logic":true}]}],"consent":{"disclosure":"SMS terms","disclosures":{"news":"Email terms","sms":"SMS terms"},"form_id":"signup"}}"#
         );
+        // With the backend's token for the external id, the relay takes it.
+        let signed = options(r#","externalId":"u1","externalIdToken":"t.o.k""#).unwrap();
+        let body = super::body(&signed, &e, Some("+14155552671"), &[]);
+        assert!(body.contains(r#"}]}],"external_id_token":"t.o.k","consent":"#), "{body}");
+        assert!(options(r#","externalIdToken":"t.o.k""#)
+            .unwrap_err()
+            .contains("options.externalIdToken is \"t.o.k\"; expected the token your backend signed"));
         // Neither box ticked: the profile, and no subscription.
         let none = super::body(&o, &entry("ana@example.com", "", false, false), None, &[]);
         assert!(
