@@ -25,7 +25,7 @@ echo "== the relay on PostgreSQL (a throwaway cluster on 127.0.0.1)"
 eval "$(bash scripts/postgres.sh)"
 trap 'eval "$CONSENTRY_PG_STOP" >/dev/null 2>&1 || true' EXIT
 CONSENTRY_TEST_POSTGRES="$CONSENTRY_TEST_POSTGRES" cargo test -p consentry-sandbox --test relay
-unset CONSENTRY_TEST_POSTGRES
+unset CONSENTRY_TEST_POSTGRES CONSENTRY_TEST_POSTGRES_CA
 
 echo "== wasm tests in headless Chromium"
 cargo test --target wasm32-unknown-unknown -p consentry --test web

@@ -20,6 +20,10 @@ test("the form in a Braze HTML in-app message subscribes through the SDK and clo
   const sent = [];
   page.on("request", (r) => r.url().startsWith(`${site}/api/v3/data`) && sent.push(JSON.parse(r.postData() || "{}")));
   await page.goto(`${site}/inapp.html`);
+  // The visitor made a cookie choice on the host page: its consent id.
+  await page.waitForFunction(() => typeof window.consentry?.renderPhoneCapture == "function");
+  const consentId = await page.evaluate(() => consentry.approve("sms").consentRecord?.consentId);
+  assert.match(consentId ?? "", /^\w{8,}$/, "the host page has a consent id");
   await page.getByRole("button", { name: "Show the in-app message" }).click();
   const message = page.frameLocator("iframe.ab-html-message");
   await message.getByLabel("Mobile number").fill("415 555 0142");
@@ -39,6 +43,9 @@ test("the form in a Braze HTML in-app message subscribes through the SDK and clo
   // The consent record went along as an event, the disclosure as its hash.
   const consent = all().find((e) => e.name === "ce" && e.data?.n === "consentry_sms_consent");
   assert.match(consent?.data?.p?.disclosure_sha256 ?? "", /^[0-9a-f]{64}$/);
+  // It names the host page and the browser's consent id, not the
+  // message's about:srcdoc frame.
+  assert.deepEqual([consent.data.p.page_url, consent.data.p.consent_id], [`${site}/inapp.html`, consentId]);
   // (The SDK logs impressions and clicks only of messages Braze triggered,
   // which carry a trigger id; this one was made on the page.)
 

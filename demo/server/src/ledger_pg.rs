@@ -10,6 +10,7 @@ use crate::checkpoint::Signer;
 use crate::ledger::{links, signer, verify_chain, By, Columns, Entry, Head, Pending, Stored, ENTRY_COLUMNS, GENESIS};
 use crate::limits::{keys, window_ms, Limits};
 use postgres::{Client, NoTls, Transaction};
+use rustls_pki_types::pem::PemObject;
 use serde_json::Value;
 use std::sync::{Mutex, MutexGuard};
 
@@ -35,7 +36,16 @@ pub fn db_error(e: postgres::Error) -> String {
                 d.message()
             )
         }
-        None => format!("ledger database: {e}"),
+        None => {
+            // The cause, e.g. the certificate a TLS handshake did not trust.
+            let mut text = format!("ledger database: {e}");
+            let mut cause = std::error::Error::source(&e);
+            while let Some(c) = cause {
+                text.push_str(&format!(": {c}"));
+                cause = c.source();
+            }
+            text
+        }
     }
 }
 
@@ -44,7 +54,7 @@ impl Postgres {
     /// transaction under a transaction-level advisory lock, so relays
     /// starting together on a fresh database wait for each other's commit).
     pub fn open(url: &str, signer: Option<Signer>) -> Result<Postgres, String> {
-        let mut db = Client::connect(url, NoTls).map_err(db_error)?;
+        let mut db = connect(url)?;
         let mut tx = db.transaction().map_err(db_error)?;
         tx.batch_execute("SELECT pg_advisory_xact_lock(726151)")
             .map_err(db_error)?;
@@ -322,6 +332,37 @@ impl Postgres {
         // A database that cannot count refuses for a minute.
         attempt().unwrap_or(Err(60))
     }
+}
+
+/// Connects to `url`: over TLS (rustls) when it asks for it with
+/// `sslmode=require`, verifying the server's certificate against the public
+/// roots and, as libpq does, the CA in `PGSSLROOTCERT` (a managed
+/// database's own); in the clear otherwise.
+pub fn connect(url: &str) -> Result<Client, String> {
+    let config: postgres::Config = url.parse().map_err(db_error)?;
+    if config.get_ssl_mode() != postgres::config::SslMode::Require {
+        return config.connect(NoTls).map_err(db_error);
+    }
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    if let Some(path) = std::env::var_os("PGSSLROOTCERT") {
+        let shown = std::path::Path::new(&path).display().to_string();
+        let certs = rustls_pki_types::CertificateDer::pem_file_iter(&path)
+            .map_err(|e| format!("PGSSLROOTCERT {shown}: {e}"))?;
+        for cert in certs {
+            let cert = cert.map_err(|e| format!("PGSSLROOTCERT {shown}: {e}"))?;
+            roots.add(cert).map_err(|e| format!("PGSSLROOTCERT {shown}: {e}"))?;
+        }
+    }
+    let tls =
+        rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .map_err(|e| format!("TLS: {e}"))?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+    config
+        .connect(tokio_postgres_rustls::MakeRustlsConnect::new(tls))
+        .map_err(db_error)
 }
 
 fn entry(r: &postgres::Row) -> Entry {

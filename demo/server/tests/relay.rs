@@ -1037,3 +1037,48 @@ fn slow_and_idle_clients_cannot_hold_the_relay() {
     assert_eq!(r.get("/health")["status"], "ok", "answered while they are held");
     drop(held);
 }
+
+#[test]
+fn the_relay_reaches_postgresql_over_tls_when_the_url_asks() {
+    let (Ok(url), Ok(ca)) = (
+        std::env::var("CONSENTRY_TEST_POSTGRES"),
+        std::env::var("CONSENTRY_TEST_POSTGRES_CA"),
+    ) else {
+        eprintln!("skipped: npm test's PostgreSQL (with TLS) is not running");
+        return;
+    };
+    // The role tls_only may connect over TLS alone (scripts/postgres.sh).
+    let name = format!("trelay_tls_{}", std::process::id());
+    let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    admin
+        .batch_execute(&format!("CREATE DATABASE {name} OWNER tls_only"))
+        .unwrap();
+    let base = url.rsplit_once('/').unwrap().0.replace("postgres@", "tls_only@");
+    let fake = common::FakeBraze::start();
+    let dir = temp("relay-tls");
+    let start = |database: String, root: Option<&str>| {
+        let mut c = relay_config(fake.port, json!({}));
+        c["database"] = json!(database);
+        let mut command = Sandbox::relay_command(&dir, &c, SECRET);
+        if let Some(root) = root {
+            command.env("PGSSLROOTCERT", root);
+        }
+        command
+    };
+    let r = Sandbox::launch(
+        start(format!("{base}/{name}?sslmode=require"), Some(&ca)),
+        dir.join("relay.db"),
+        dir.join("relay.json"),
+    );
+    assert_eq!(r.post("/subscription/status/set", &form_body(PHONE)).0, 201);
+    assert_eq!(fake.seen().len(), 1);
+    drop(r);
+    // In the clear the server refuses the role: the relay above used TLS.
+    let out = start(format!("{base}/{name}"), Some(&ca)).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("pg_hba.conf rejects"), "{err}");
+    // A certificate from no trusted CA is refused.
+    let out = start(format!("{base}/{name}?sslmode=require"), None).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("certificate"), "{err}");
+}

@@ -110,7 +110,9 @@ impl JoinOptions {
         // opt nobody in; WhatsApp's may be words with single spaces.
         let words = keyword.split(' ');
         let fits = if whatsapp {
-            words.into_iter().all(|w| !w.is_empty() && !w.contains(char::is_whitespace))
+            words
+                .into_iter()
+                .all(|w| !w.is_empty() && !w.contains(char::is_whitespace))
         } else {
             !keyword.contains(char::is_whitespace)
         };

@@ -351,7 +351,10 @@ mod tests {
         // With the backend's token for the external id, the relay takes it.
         let signed = options(r#","externalId":"u1","externalIdToken":"t.o.k""#).unwrap();
         let body = super::body(&signed, &e, Some("+14155552671"), &[]);
-        assert!(body.contains(r#"}]}],"external_id_token":"t.o.k","consent":"#), "{body}");
+        assert!(
+            body.contains(r#"}]}],"external_id_token":"t.o.k","consent":"#),
+            "{body}"
+        );
         assert!(options(r#","externalIdToken":"t.o.k""#)
             .unwrap_err()
             .contains("options.externalIdToken is \"t.o.k\"; expected the token your backend signed"));

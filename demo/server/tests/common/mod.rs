@@ -62,6 +62,15 @@ impl Sandbox {
     /// The relay with the configuration `config` (its database in `dir`)
     /// and `BRAZE_API_KEY` set to `key`.
     pub fn relay(dir: &std::path::Path, config: &serde_json::Value, key: &str) -> Sandbox {
+        Sandbox::launch(
+            Sandbox::relay_command(dir, config, key),
+            dir.join("relay.db"),
+            dir.join("relay.json"),
+        )
+    }
+
+    /// The command that starts that relay (for a test to add to it).
+    pub fn relay_command(dir: &std::path::Path, config: &serde_json::Value, key: &str) -> Command {
         let path = dir.join("relay.json");
         std::fs::write(&path, config.to_string()).unwrap();
         let mut command = Command::new(env!("CARGO_BIN_EXE_consentry-relay"));
@@ -71,11 +80,11 @@ impl Sandbox {
             .env("BRAZE_API_KEY", key)
             .env("CONSENTRY_LEDGER_KEY", LEDGER_KEY)
             .env("CONSENTRY_USER_TOKEN_SECRET", USER_TOKEN_SECRET);
-        Sandbox::launch(command, dir.join("relay.db"), path)
+        command
     }
 
     /// Starts `command`, which prints `... http://127.0.0.1:PORT/` first.
-    fn launch(mut command: Command, db: PathBuf, config: PathBuf) -> Sandbox {
+    pub fn launch(mut command: Command, db: PathBuf, config: PathBuf) -> Sandbox {
         let mut child = command.stdout(Stdio::piped()).spawn().unwrap();
         let mut line = String::new();
         BufReader::new(child.stdout.take().unwrap())
