@@ -403,3 +403,39 @@ fn the_composers_counter_a_sent_message_and_the_shared_secret() {
     assert_eq!(s.request("DELETE", "/sandbox/messages/999", &[], "").0, 404);
     assert_eq!(s.request("DELETE", "/sandbox/messages/x", &[], "").0, 400);
 }
+
+#[test]
+fn a_guesser_gets_a_budget_of_wrong_codes_across_numbers_and_tokens_name_their_site() {
+    let mut config: Value = serde_json::from_str(include_str!("../sandbox.json")).unwrap();
+    config["verification"]["max_failed_checks_per_ip"] = json!(3);
+    config["verification"]["audience"] = json!("shop.example");
+    let s = Sandbox::start("verify-budget", Some(&config.to_string()));
+    // Three numbers, one wrong guess each, then even a fourth's is refused
+    // before it is checked: no five tries at every number one can name.
+    let phones = ["+14155550161", "+14155550162", "+14155550163", "+14155550164"];
+    for p in &phones {
+        assert_eq!(start(&s, p, "signup").0, 201);
+    }
+    for p in &phones[..3] {
+        let wrong = if code(&s, p) == "000000" { "000001" } else { "000000" };
+        assert_eq!(check(&s, p, wrong).0, 422);
+    }
+    let right = code(&s, phones[3]);
+    let (status, v) = check(&s, phones[3], &right);
+    assert_eq!(
+        (status, v["error"].as_str()),
+        (429, Some("too_many_failed_checks")),
+        "{v}"
+    );
+    assert!(v["retry_after_seconds"].as_u64().unwrap() > 3000);
+    // The token names its site; the sandbox checks it.
+    let other = Sandbox::start("verify-budget-other", None);
+    assert_eq!(start(&other, PHONE, "signup").0, 201);
+    let (status, v) = check(&other, PHONE, &code(&other, PHONE));
+    assert_eq!(status, 200, "{v}");
+    let (status, claims) = other.post("/verify/token", &json!({ "token": v["token"] }).to_string());
+    assert_eq!(
+        (status, claims["claims"]["aud"].as_str()),
+        (200, Some("consentry-demo"))
+    );
+}
