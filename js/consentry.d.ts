@@ -151,6 +151,8 @@ export interface PhoneCaptureOptions {
   countries?: string[];
   defaultCountry?: string;
   externalId?: string;
+  /** With `externalId`: your backend's signature of it (an HS256 JWT with `sub` and `exp`), which the relay needs to take the id. */
+  externalIdToken?: string;
   /** `use_double_opt_in_logic`; default true. */
   doubleOptIn?: boolean;
   /** "en", "ko" or "ja" (a region is allowed: "ko-KR"). */
@@ -216,6 +218,8 @@ export interface SignupOptions {
   /** The SMS box: its subscription group and disclosure; `doubleOptIn` (default true) sends `use_double_opt_in_logic`. */
   sms: { subscriptionGroupId: string; disclosure: string; doubleOptIn?: boolean };
   externalId?: string;
+  /** With `externalId`: your backend's signature of it (an HS256 JWT with `sub` and `exp`), which the relay needs to take the id. */
+  externalIdToken?: string;
   countries?: string[];
   defaultCountry?: string;
   locale?: string;
