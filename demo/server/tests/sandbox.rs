@@ -766,3 +766,21 @@ fn the_demo_server_serves_its_pages_and_the_sdk_and_nothing_else() {
         "{answer:.200}"
     );
 }
+
+#[test]
+fn the_sandbox_cuts_off_a_request_whose_headers_never_finish() {
+    let s = Sandbox::start("slowloris", None);
+    let mut c = TcpStream::connect(("127.0.0.1", s.port)).unwrap();
+    c.write_all(b"GET /sandbox/quota HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: a")
+        .unwrap();
+    let started = std::time::Instant::now();
+    c.set_read_timeout(Some(std::time::Duration::from_secs(20))).unwrap();
+    let mut answer = Vec::new();
+    let _ = c.read_to_end(&mut answer);
+    let waited = started.elapsed();
+    // Cut off at the 10 s header timeout (before, it stayed open 45 s and more).
+    assert!(
+        waited >= std::time::Duration::from_secs(9) && waited < std::time::Duration::from_secs(15),
+        "{waited:?}"
+    );
+}
