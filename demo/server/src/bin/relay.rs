@@ -143,11 +143,16 @@ fn serve(a: &Args) {
 /// database or `--database`.
 fn tools(a: &Args) {
     let (database, signing_key, retention) = match &a.database {
-        Some(db) => (
-            db.clone(),
-            relay::SigningKey::Env("CONSENTRY_LEDGER_KEY".into()),
-            3 * 365,
-        ),
+        Some(db) => {
+            // The demo keeps its key beside its database (`*.relay.key`).
+            let beside = std::path::Path::new(db).with_extension("key");
+            let key = if std::env::var_os("CONSENTRY_LEDGER_KEY").is_none() && beside.is_file() {
+                relay::SigningKey::File(beside)
+            } else {
+                relay::SigningKey::Env("CONSENTRY_LEDGER_KEY".into())
+            };
+            (db.clone(), key, 3 * 365)
+        }
         None => {
             let c = config(a.config.as_deref().unwrap_or("relay.json"));
             (c.database, c.signing_key, c.retention_days)
