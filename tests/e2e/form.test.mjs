@@ -5,26 +5,18 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, mkdtempSync, writeFileSync } from "node:fs";
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { setup, startServer, openFixture, fixture } from "./harness.mjs";
+import { setup, startServer, openFixture, fixture, ledger } from "./harness.mjs";
 
 const AXE = readFileSync(new URL("../../node_modules/axe-core/axe.min.js", import.meta.url), "utf8");
 const env = setup();
 
 const api = async (path, body) => {
-  const r = await fetch(`http://127.0.0.1:${env.server.port}${path}`, body && { method: "POST", body: JSON.stringify(body) });
+  const r = await fetch(`http://127.0.0.1:${env.server.port}${path}`, body && { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
   return r.json();
 };
-
-// The relay's ledger entries for `phone` (the demo keeps the ledger beside
-// the sandbox's database), through the relay's own export command.
-function ledgerEntries(db, phone) {
-  const out = execFileSync("cargo", ["run", "--release", "-q", "-p", "consentry-sandbox", "--bin", "consentry-relay", "--",
-    "export", "--database", db.replace(/\.db$/, ".relay.db"), "--phone", phone], { encoding: "utf8" });
-  return out.trim().split("\n").filter(Boolean).map((l) => JSON.parse(l));
-}
 
 async function open() {
   const page = await env.browser.newPage();
@@ -62,9 +54,9 @@ test("validation, then pending, Y, STOP through the form", async () => {
   assert.match(outbox.messages[0].body, /reply Y to confirm/);
   // The form posted to the relay in front of the sandbox: the consent
   // record is in the relay's ledger, and Braze got none.
-  const ledger = ledgerEntries(env.server.db, "+14155550142");
-  assert.equal(ledger.length, 1);
-  const record = ledger[0].entry;
+  const entries = ledger(env.server.db, "--phone", "+14155550142");
+  assert.equal(entries.length, 1);
+  const record = entries[0];
   assert.match(record.disclosure, /Msg & data rates may apply/);
   assert.equal(record.disclosure_sha256.length, 64);
   assert.match(record.page_url, /\/phone\.html$/);
@@ -353,6 +345,9 @@ test("options that are missing or wrong reject naming what is wrong", async () =
   await page.close();
 });
 
+// The ledger's signing key of the relays these tests start (a test key).
+const LEDGER_KEY = "ZTJlLXRlc3RzLWxlZGdlci1zaWduaW5nLWtleS0zMmI";
+
 test("through a relay whose API key Braze refuses, the form says sign-up is unavailable and the console names the answer", async () => {
   // A sandbox that, like Braze, wants a key, and a relay holding the wrong one.
   const dir = mkdtempSync(join(tmpdir(), "consentry-e2e-key-"));
@@ -365,8 +360,9 @@ test("through a relay whose API key Braze refuses, the form says sign-up is unav
     upstream: site, origins: [site], groups: [{ id: "acme-sms", countries: ["US"] }], database: join(dir, "relay.db"),
   }));
   const relay = spawn("cargo", ["run", "--release", "-q", "-p", "consentry-sandbox", "--bin", "consentry-relay", "--",
-    "--listen", "127.0.0.1:0", "--config", join(dir, "relay.json")], { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, BRAZE_API_KEY: "a-wrong-key" } });
-  const relayUrl = await new Promise((resolve) => {
+    "--listen", "127.0.0.1:0", "--config", join(dir, "relay.json")], { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, BRAZE_API_KEY: "a-wrong-key", CONSENTRY_LEDGER_KEY: LEDGER_KEY } });
+  const relayUrl = await new Promise((resolve, reject) => {
+    relay.on("exit", (code) => reject(new Error(`the relay exited (${code}) before it listened`)));
     let out = "";
     relay.stdout.on("data", (d) => {
       out += d;

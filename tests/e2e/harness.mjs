@@ -1,7 +1,7 @@
 // Starts the demo server (the real binary, on a free port) and headless
 // Chromium for the end-to-end tests. `*.site.test` resolves to 127.0.0.1 so
 // parent-domain cookies can be tested.
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -101,4 +101,17 @@ export function setup(ready = () => {}, options = {}) {
     await env.server?.stop();
   });
   return env;
+}
+
+// The demo relay's ledger entries for a query (`--phone`, `--external-id`,
+// `--consent-id`), through the relay's own export (the demo keeps the
+// ledger and its signing key beside the sandbox's database). Each export is
+// checked offline with the ledger's public key alone, as a third party would.
+export function ledger(db, flag, value) {
+  const relay = (args, input) => execFileSync("cargo", ["run", "--release", "-q", "-p", "consentry-sandbox", "--bin", "consentry-relay", "--", ...args], { encoding: "utf8", input });
+  const out = relay(["export", "--database", db.replace(/\.db$/, ".relay.db"), flag, value]);
+  const lines = out.trim().split("\n").map((l) => JSON.parse(l));
+  const head = lines.pop();
+  if (lines.length) relay(["verify-export", "--public-key", head.public_key], out);
+  return lines.map((l) => l.entry);
 }

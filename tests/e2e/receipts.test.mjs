@@ -5,17 +5,9 @@
 // same consent id.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { setup, openFixture, fixture, ready } from "./harness.mjs";
+import { setup, openFixture, fixture, ready, ledger } from "./harness.mjs";
 
 const env = setup();
-
-// The demo's relay keeps its ledger beside the sandbox's database.
-function ledger(db, flag, value) {
-  const out = execFileSync("cargo", ["run", "--release", "-q", "-p", "consentry-sandbox", "--bin", "consentry-relay", "--",
-    "export", "--database", db.replace(/\.db$/, ".relay.db"), flag, value], { encoding: "utf8" });
-  return out.trim().split("\n").filter(Boolean).map((l) => JSON.parse(l).entry);
-}
 
 const waitFor = async (check) => {
   for (let i = 0; i < 100; i++) {

@@ -5,18 +5,12 @@
 // consents in the relay's ledger, each with its disclosure.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { setup } from "./harness.mjs";
+import { setup, ledger } from "./harness.mjs";
 
 const env = setup();
 const AXE = readFileSync(new URL("../../node_modules/axe-core/axe.min.js", import.meta.url), "utf8");
 
-function ledger(db, flag, value) {
-  const out = execFileSync("cargo", ["run", "--release", "-q", "-p", "consentry-sandbox", "--bin", "consentry-relay", "--",
-    "export", "--database", db.replace(/\.db$/, ".relay.db"), flag, value], { encoding: "utf8" });
-  return out.trim().split("\n").filter(Boolean).map((l) => JSON.parse(l).entry);
-}
 
 test("a sign-up with both boxes: the email subscribed, the phone in the double opt-in, both consents in the ledger", async () => {
   const site = `http://127.0.0.1:${env.server.port}`;
