@@ -1,17 +1,22 @@
-//! The relay: the production backend a phone form posts to. It accepts
-//! exactly what the form sends, validates it as the sandbox does, keeps the
-//! consent record in the ledger, and forwards the Braze body to the
-//! configured upstream (Braze's REST API, or the sandbox) with the API key
-//! from the environment, exactly once per `Idempotency-Key`.
+//! The relay: the production backend a phone form posts to. It trusts
+//! nothing the page sends: it builds the body it forwards from an
+//! allow-list ([`crate::allow_list`]), keeps the consent record in the
+//! signed ledger, and forwards to the configured upstream (Braze's REST
+//! API, or the sandbox) with the API key from the environment, exactly
+//! once per `Idempotency-Key`.
 //!
-//! A request goes: CORS (the configured site origins only) -> the Braze
-//! shapes ([`crate::braze`]) and the groups' countries -> the rate limits
-//! per client IP, number and prefix -> a stored answer for its key, if any
-//! -> the ledger entry and the request, in one transaction -> the upstream,
-//! retried on 5xx, 429 and timeouts with backoff, honouring `Retry-After`,
-//! for up to `deliver_timeout_ms`; the form gets Braze's answer. A request
-//! still undelivered then (or when the relay was killed) is answered 202
-//! and delivered by the worker, with the same `Idempotency-Key`.
+//! A request goes: CORS (the configured site origins only) -> the
+//! allow-list, the Braze shapes ([`crate::braze`]), the groups (channel,
+//! countries, subscribe only) and the signed external id
+//! ([`crate::user_token`]) -> a stored request for its key, if any (409
+//! for another body; else its answer, waited for while the first is
+//! delivered) -> the rate limits per client IP, number and prefix -> the
+//! ledger entry and the request, in one transaction -> the upstream,
+//! retried on 5xx, 429 and timeouts under one pause per upstream
+//! ([`crate::backoff`], honouring `Retry-After`) for up to
+//! `deliver_timeout_ms`; the form gets Braze's answer. A request still
+//! undelivered then (or when the relay was killed) is answered 202 and
+//! delivered by the worker, with the same `Idempotency-Key`.
 
 use crate::allow_list;
 use crate::backoff::{self, Backoff};
@@ -106,18 +111,6 @@ pub struct Group {
     /// The relay sends `use_double_opt_in_logic: true` whatever the page
     /// asked (an SMS or WhatsApp group's default).
     pub double_opt_in: bool,
-}
-
-impl Group {
-    /// An SMS or WhatsApp group with the double opt-in required.
-    pub fn phone(id: &str, countries: Vec<String>) -> Group {
-        Group {
-            id: id.into(),
-            countries,
-            email: false,
-            double_opt_in: true,
-        }
-    }
 }
 
 fn default_key_env() -> String {
@@ -944,7 +937,7 @@ impl Relay {
 }
 
 /// The time before which ledger entries are past the retention, in ms.
-pub fn retention_ms(relay: &Relay) -> i64 {
+fn retention_ms(relay: &Relay) -> i64 {
     now_ms() - i64::from(relay.config.retention_days) * 86_400_000
 }
 
