@@ -118,6 +118,24 @@ try {
         await context.close();
       }
     }
+    // Text-to-join with the longest keyword allowed: it wraps in its card.
+    {
+      const context = await browser.newContext({ viewport });
+      const p = await context.newPage();
+      await p.goto(`${base}/join.html`);
+      await p.waitForFunction(() => window.consentry && window.consentry.renderTextToJoin);
+      await p.evaluate(async (disclosure) => {
+        const host = document.createElement("div");
+        host.id = "long-join";
+        document.querySelector("main").prepend(host);
+        await consentry.renderTextToJoin(host, { number: "12345", keyword: "JOINTHEACMEALERTSPROGRAMMENOWPLEAS", programme: "Acme Alerts", disclosure });
+      }, "Acme Alerts: up to 4 msgs/month. Msg & data rates may apply. Reply HELP for help, STOP to cancel.");
+      await p.locator("#long-join .consentry-join").waitFor();
+      await p.waitForLoadState("networkidle");
+      await p.locator("#long-join").screenshot({ path: `${OUT}/join-long-keyword-${size}.png` });
+      count++;
+      await context.close();
+    }
     for (const path of ["index", "adobe", "integrations", "phone", "register", "join", "whatsapp", "inapp", "signup", "admin"]) {
       const context = await browser.newContext({ viewport });
       const p = await context.newPage();

@@ -108,8 +108,12 @@ test("the WhatsApp page: click-to-chat from the business number, and only the ke
   await context.close();
 });
 
-test("a long keyword wraps: nothing overflows a 320 px phone, and an SMS keyword with a space is refused", async () => {
-  const context = await env.browser.newContext({ userAgent: IPHONE, viewport: { width: 320, height: 640 } });
+test("a long keyword wraps: nothing overflows 320 px, with the link or the QR code, and an SMS keyword with a space is refused", async () => {
+  for (const userAgent of [IPHONE, undefined]) await longKeyword(userAgent);
+});
+
+async function longKeyword(userAgent) {
+  const context = await env.browser.newContext({ ...(userAgent && { userAgent }), viewport: { width: 320, height: 640 } });
   const page = await context.newPage();
   await page.goto(`http://127.0.0.1:${env.server.port}/join.html`);
   await page.locator("#sms-join .consentry-join-link").waitFor();
@@ -122,6 +126,7 @@ test("a long keyword wraps: nothing overflows a 320 px phone, and an SMS keyword
       disclosure: "Acme Alerts: up to 4 msgs/month. Msg & data rates may apply. Reply HELP for help, STOP to cancel." });
   }, keyword);
   await page.locator("#long-join .consentry-join-link").waitFor();
+  if (!userAgent) await page.locator("#long-join svg.consentry-qr").waitFor();
   const widths = await page.evaluate(() => ({
     page: document.documentElement.scrollWidth,
     card: document.querySelector("#long-join .consentry-join").getBoundingClientRect().right,
@@ -137,4 +142,4 @@ test("a long keyword wraps: nothing overflows a 320 px phone, and an SMS keyword
     .then(() => "", (e) => e.message));
   assert.match(error, /^consentry\.renderTextToJoin: options\.keyword is "JOIN NOW"; expected one word of at most 34 characters \(SMS keywords have no spaces\)/);
   await context.close();
-});
+}
