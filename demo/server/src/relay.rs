@@ -1071,9 +1071,29 @@ mod tests {
                 r#"{"upstream":"https://x","groups":[{"id":"g"}],"database":"r.db","colour":1}"#,
                 "unknown field",
             ),
+            (
+                r#"{"upstream":"https://x","groups":[{"id":"g","channel":"SMS"}],"database":"r.db"}"#,
+                r#"group "g" channel "SMS"; expected "sms", "whatsapp" or "email""#,
+            ),
+            (
+                r#"{"upstream":"https://x","groups":[{"id":"g","channel":"email","double_opt_in":true}],"database":"r.db"}"#,
+                "is an email group",
+            ),
+            (
+                r#"{"upstream":"https://x","groups":[{"id":"g","double_opt_in":"false"}],"database":"r.db"}"#,
+                "invalid type",
+            ),
         ] {
             let e = Config::parse(text).unwrap_err();
             assert!(e.contains(expected), "{e}");
         }
+        // SMS and WhatsApp groups require the double opt-in unless told not to.
+        let c = Config::parse(
+            r#"{"upstream":"https://x","database":"r.db","groups":[{"id":"a"},{"id":"b","channel":"whatsapp"},
+                {"id":"c","double_opt_in":false},{"id":"d","channel":"email"}]}"#,
+        )
+        .unwrap();
+        let required: Vec<bool> = c.groups.iter().map(|g| g.double_opt_in).collect();
+        assert_eq!(required, [true, true, false, false]);
     }
 }
