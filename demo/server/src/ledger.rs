@@ -360,10 +360,11 @@ impl Ledger {
 
     /// See [`Sqlite::undelivered`]; with PostgreSQL each is leased to this
     /// relay for 30 s, so two relays never deliver the same request at once.
-    pub fn undelivered(&self, before: i64, limit: i64, now: i64) -> Result<Vec<Pending>, String> {
+    /// `only`: that request alone (a repeat that may deliver it).
+    pub fn undelivered(&self, before: i64, limit: i64, now: i64, only: Option<&str>) -> Result<Vec<Pending>, String> {
         match self {
-            Ledger::Sqlite(l) => l.undelivered(before, limit),
-            Ledger::Postgres(l) => l.undelivered(before, limit, now),
+            Ledger::Sqlite(l) => l.undelivered(before, limit, only),
+            Ledger::Postgres(l) => l.undelivered(before, limit, now, only),
         }
     }
 
@@ -559,13 +560,16 @@ impl Sqlite {
 
     /// Requests acknowledged before `before` (ms) and not yet delivered,
     /// oldest first.
-    pub fn undelivered(&self, before: i64, limit: i64) -> Result<Vec<Pending>, String> {
+    pub fn undelivered(&self, before: i64, limit: i64, only: Option<&str>) -> Result<Vec<Pending>, String> {
         self.db.read(|db| {
             let mut stmt = db
-                .prepare("SELECT key, path, body, fingerprint FROM requests WHERE delivered IS NULL AND created < ?1 ORDER BY created LIMIT ?2")
+                .prepare_cached(
+                    "SELECT key, path, body, fingerprint FROM requests WHERE delivered IS NULL AND created < ?1
+                     AND (?3 IS NULL OR key = ?3) ORDER BY created LIMIT ?2",
+                )
                 .map_err(db_error)?;
             let rows = stmt
-                .query_map(params![before, limit], |r| {
+                .query_map(params![before, limit, only], |r| {
                     Ok(Pending {
                         key: r.get(0)?,
                         path: r.get(1)?,
@@ -917,9 +921,11 @@ mod tests {
             }))
         };
         assert_eq!(l.answer("k1"), stored(None));
-        assert_eq!(l.undelivered(10, 10, 10).unwrap(), vec![r.clone()]);
+        assert_eq!(l.undelivered(10, 10, 10, None).unwrap(), vec![r.clone()]);
+        assert_eq!(l.undelivered(10, 10, 10, Some("k1")).unwrap(), vec![r.clone()]);
+        assert!(l.undelivered(10, 10, 10, Some("k2")).unwrap().is_empty());
         l.delivered("k1", 201, "{\"message\":\"success\"}", 3).unwrap();
         assert_eq!(l.answer("k1"), stored(Some((201, "{\"message\":\"success\"}".into()))));
-        assert!(l.undelivered(10, 10, 10).unwrap().is_empty());
+        assert!(l.undelivered(10, 10, 10, None).unwrap().is_empty());
     }
 }

@@ -195,15 +195,16 @@ impl Postgres {
 
     /// Undelivered requests acknowledged before `before`, oldest first,
     /// each leased to this relay (skipping those another relay holds).
-    pub fn undelivered(&self, before: i64, limit: i64, now: i64) -> Result<Vec<Pending>, String> {
+    pub fn undelivered(&self, before: i64, limit: i64, now: i64, only: Option<&str>) -> Result<Vec<Pending>, String> {
         let mut db = self.lock()?;
         let rows = db
             .query(
                 "UPDATE requests SET lease = $3 + $4 WHERE key IN (
                    SELECT key FROM requests WHERE delivered IS NULL AND created < $1 AND (lease IS NULL OR lease < $3)
+                   AND ($5::text IS NULL OR key = $5)
                    ORDER BY created LIMIT $2 FOR UPDATE SKIP LOCKED)
                  RETURNING key, path, body, created, fingerprint",
-                &[&before, &limit, &now, &LEASE_MS],
+                &[&before, &limit, &now, &LEASE_MS, &only],
             )
             .map_err(db_error)?;
         let mut out: Vec<(i64, Pending)> = rows

@@ -308,6 +308,8 @@ pub struct Relay {
     user_token_secret: Option<Vec<u8>>,
     /// When the upstream may be tried again.
     backoff: Mutex<Backoff>,
+    /// When this relay started, ms.
+    started: i64,
 }
 
 /// The longest `Idempotency-Key` taken, bytes.
@@ -387,6 +389,7 @@ impl Relay {
             in_flight: Mutex::new(HashSet::new()),
             user_token_secret,
             backoff: Mutex::new(Backoff::default()),
+            started: now_ms(),
         })
     }
 
@@ -614,7 +617,12 @@ impl Relay {
                 return None;
             }
         }
-        let answer = self.try_deliver(p, budget).await;
+        // Delivered meanwhile (by a repeat, or the first request, between
+        // the worker's reading and now): its answer, and nothing sent.
+        let answer = match self.answer(&p.key).await {
+            Ok(Some(crate::ledger::Stored { answer: Some(a), .. })) => Some(a),
+            _ => self.try_deliver(p, budget).await,
+        };
         if let Ok(mut flying) = self.in_flight.lock() {
             flying.remove(&p.key);
         }
@@ -714,11 +722,36 @@ impl Relay {
             if let Some(answer) = stored.answer {
                 return Ok(Some(answer));
             }
+            // Left undelivered by a request that has had its time (or, with
+            // SQLite's one relay, by one from before this relay started):
+            // the repeat delivers it, as the worker would.
+            if let Some(p) = self.orphan(key).await? {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if let Some(answer) = self.deliver(&p, left.max(Duration::from_millis(500))).await {
+                    return Ok(Some(answer));
+                }
+            }
             if Instant::now() >= deadline {
                 return Ok(Some((202, queued())));
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+    }
+
+    /// The undelivered request `key` when no one may be delivering it: its
+    /// own delivery has had its time, or (SQLite: one relay per ledger) it
+    /// was stored before this relay started. With PostgreSQL it is then
+    /// leased to this relay.
+    async fn orphan(self: &Arc<Self>, key: &str) -> Result<Option<Pending>, String> {
+        let mut before = now_ms() - self.config.deliver_timeout.as_millis() as i64 - 1_000;
+        if let Ledger::Sqlite(_) = self.ledger {
+            before = before.max(self.started);
+        }
+        let key = key.to_string();
+        Ok(self
+            .store(move |l| l.undelivered(before, 1, now_ms(), Some(&key)))
+            .await?
+            .pop())
     }
 
     /// Forwards one request of the form: see the module's comment.
@@ -921,7 +954,7 @@ impl Relay {
             }
             // Requests whose own delivery has had its time (plus a second).
             let before = now_ms() - self.config.deliver_timeout.as_millis() as i64 - 1_000;
-            let due = match self.store(move |l| l.undelivered(before, 50, now_ms())).await {
+            let due = match self.store(move |l| l.undelivered(before, 50, now_ms(), None)).await {
                 Ok(due) => due,
                 Err(e) => {
                     eprintln!("consentry-relay: the worker cannot read undelivered requests: {e}");

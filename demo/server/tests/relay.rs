@@ -1082,3 +1082,44 @@ fn the_relay_reaches_postgresql_over_tls_when_the_url_asks() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && err.contains("certificate"), "{err}");
 }
+
+#[test]
+fn a_retry_after_a_crash_delivers_what_the_killed_relay_left() {
+    let fake = common::FakeBraze::start();
+    fake.answer(503, &[], r#"{"message":"down"}"#, 0);
+    let dir = temp("relay-orphan");
+    // A long delivery window: the worker would not take the request for 31 s.
+    // SQLite: one relay per ledger, so what was stored before it started is
+    // nobody's (several relays on PostgreSQL wait for the window instead).
+    let mut c = relay_config(fake.port, json!({"deliver_timeout_ms": 30_000}));
+    c["database"] = json!(dir.join("relay.db"));
+    let start = || Sandbox::relay(&dir, &c, SECRET);
+    let mut r = start();
+    let port = r.port;
+    let first = std::thread::spawn(move || {
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        use std::io::{Read, Write};
+        let body = form_body(PHONE);
+        write!(s, "POST /subscription/status/set HTTP/1.1\r\nHost: x\r\nIdempotency-Key: orphan-1\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+        let mut answer = String::new();
+        let _ = s.read_to_string(&mut answer);
+    });
+    while fake.seen().is_empty() {
+        sleep(Duration::from_millis(20));
+    }
+    r.child.kill().unwrap();
+    r.child.wait().unwrap();
+    first.join().unwrap();
+    // Braze is back, the relay restarts, the form retries with its key: the
+    // retry delivers the request at once instead of waiting for the worker.
+    fake.answer(201, &[], r#"{"message":"success"}"#, 0);
+    let r = start();
+    let key = [("Idempotency-Key", "orphan-1")];
+    let (status, v) = r.request("POST", "/subscription/status/set", &key, &form_body(PHONE));
+    assert_eq!((status, v["message"].as_str()), (201, Some("success")), "{v}");
+    let (status, _) = r.request("POST", "/subscription/status/set", &key, &form_body(PHONE));
+    assert_eq!(status, 201, "answered from the store");
+    let delivered = fake.seen().iter().filter(|s| s.body["phone"] == json!([PHONE])).count();
+    assert!(delivered >= 2, "the 503 attempt and the delivery");
+    assert_eq!(export(&r, "--phone", PHONE).len(), 1, "one ledger entry");
+}
