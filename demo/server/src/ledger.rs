@@ -61,7 +61,11 @@ pub struct Columns {
 impl Columns {
     /// The columns of an entry's JSON text.
     pub fn of(text: &str) -> Columns {
-        let e: Value = serde_json::from_str(text).unwrap_or_default();
+        Columns::of_entry(&serde_json::from_str(text).unwrap_or_default())
+    }
+
+    /// The columns of an entry.
+    pub fn of_entry(e: &Value) -> Columns {
         let field = |k: &str| e.get(k).and_then(Value::as_str).map(str::to_string);
         Columns {
             kind: field("kind").unwrap_or_default(),
@@ -105,7 +109,7 @@ pub fn links(mut seq: i64, mut prev: String, entries: &[Value], now: i64, signer
         seq += 1;
         out.push(Link {
             seq,
-            columns: Columns::of(&text),
+            columns: Columns::of_entry(&e),
             signature: signer.sign_entry(seq, &hash),
             text,
             prev: std::mem::replace(&mut prev, hash.clone()),

@@ -686,17 +686,20 @@ fn a_page_cannot_opt_out_or_change_other_people() {
     );
 }
 
+/// The form's body for `phone`, posted with `key`.
+fn post_keyed(r: &Sandbox, key: &str, phone: &str) -> (u16, Value) {
+    r.request(
+        "POST",
+        "/subscription/status/set",
+        &[("Idempotency-Key", key)],
+        &form_body(phone),
+    )
+}
+
 #[test]
 fn an_idempotency_key_means_one_request() {
     let (fake, r) = before_fake("relay-idem", json!({"deliver_timeout_ms": 1500}));
-    let post = |key: &str, phone: &str| {
-        r.request(
-            "POST",
-            "/subscription/status/set",
-            &[("Idempotency-Key", key)],
-            &form_body(phone),
-        )
-    };
+    let post = |key: &str, phone: &str| post_keyed(&r, key, phone);
     // A is queued while Braze fails; B reuses A's key with another number.
     fake.answer(503, &[], r#"{"message":"down"}"#, 0);
     assert_eq!(post("k-a", PHONE).0, 202);
@@ -710,14 +713,7 @@ fn an_idempotency_key_means_one_request() {
     assert!(export(&r, "--phone", "+14155550177").is_empty(), "B not in the ledger");
     // Concurrent repeats while the first waits get its final answer.
     let (fake, r) = before_fake("relay-idem-concurrent", json!({"deliver_timeout_ms": 3000}));
-    let post = |key: &str, phone: &str| {
-        r.request(
-            "POST",
-            "/subscription/status/set",
-            &[("Idempotency-Key", key)],
-            &form_body(phone),
-        )
-    };
+    let post = |key: &str, phone: &str| post_keyed(&r, key, phone);
     fake.answer(400, &[], r#"{"message":"Braze refused it"}"#, 800);
     let before = fake.seen().len();
     let answers: Vec<(u16, Value)> = std::thread::scope(|s| {

@@ -740,27 +740,10 @@ fn the_demo_server_serves_its_pages_and_the_sdk_and_nothing_else() {
     command
         .args(["--port", "0", "--root"])
         .arg(&project)
-        .args(["--db"])
+        .arg("--db")
         .arg(dir.join("s.db"));
-    let mut child = command.stdout(std::process::Stdio::piped()).spawn().unwrap();
-    let mut line = String::new();
-    std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().unwrap()), &mut line).unwrap();
-    let port: u16 = line
-        .split("127.0.0.1:")
-        .nth(1)
-        .unwrap()
-        .split('/')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
-    let mut c = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    c.write_all(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
-        .unwrap();
-    let mut answer = String::new();
-    c.read_to_string(&mut answer).unwrap();
-    child.kill().unwrap();
-    let _ = child.wait();
+    let from_root = Sandbox::launch(command, dir.join("s.db"), dir.join("sandbox.json"));
+    let answer = from_root.raw("GET", "/", &[], "");
     assert!(
         answer.starts_with("HTTP/1.1 200") && answer.contains("<html"),
         "{answer:.200}"
