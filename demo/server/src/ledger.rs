@@ -396,18 +396,16 @@ impl Ledger {
 /// The store over one SQLite file.
 pub struct Sqlite {
     db: Db,
-    signer: Option<Signer>,
+    signer: Option<std::sync::Arc<Signer>>,
 }
 
 fn db_error(e: rusqlite::Error) -> String {
     format!("ledger database: {e}")
 }
 
-/// The signer, or why a store opened without one cannot append.
-pub fn signer(signer: &Option<Signer>) -> Result<&Signer, String> {
-    signer
-        .as_ref()
-        .ok_or_else(|| "the ledger was opened without its signing key: nothing can be appended".into())
+/// Why a store opened without its key cannot append.
+pub fn no_signer() -> String {
+    "the ledger was opened without its signing key: nothing can be appended".into()
 }
 
 /// What a query of the ledger selects.
@@ -474,6 +472,15 @@ impl Sqlite {
             }
             Ok(())
         })?;
+        // The head is signed once per commit, for all of its appends.
+        let signer = signer.map(std::sync::Arc::new);
+        let db = match &signer {
+            Some(s) => {
+                let s = std::sync::Arc::clone(s);
+                db.before_commit(Box::new(move |conn| sign_head(conn, &s)))
+            }
+            None => db,
+        };
         Ok(Sqlite { db, signer })
     }
 
@@ -504,7 +511,7 @@ impl Sqlite {
         answer: Option<(u16, &str)>,
         now: i64,
     ) -> Result<bool, String> {
-        let signer = signer(&self.signer)?;
+        let signer = self.signer()?;
         let (status, text) = answer.unzip();
         self.db.write(|tx| {
             let inserted = tx
@@ -534,8 +541,12 @@ impl Sqlite {
 
     /// Appends entries that belong to no request.
     pub fn append(&self, entries: &[Value], now: i64) -> Result<(), String> {
-        let signer = signer(&self.signer)?;
+        let signer = self.signer()?;
         self.db.write(|tx| append(tx, entries, now, signer))
+    }
+
+    fn signer(&self) -> Result<&Signer, String> {
+        self.signer.as_deref().ok_or_else(no_signer)
     }
 
     /// Stores Braze's final answer to request `key`.
@@ -730,14 +741,27 @@ fn append(tx: &Connection, entries: &[Value], now: i64, signer: &Signer) -> Resu
         })
         .map_err(db_error)?;
     }
-    if let Some(h) = Head::after(&links, now, signer) {
-        tx.prepare_cached(
-            "INSERT INTO head (id, seq, hash, time, signature) VALUES (1, ?1, ?2, ?3, ?4)
-             ON CONFLICT (id) DO UPDATE SET seq = ?1, hash = ?2, time = ?3, signature = ?4",
-        )
-        .and_then(|mut s| s.execute(params![h.seq, h.hash, h.time, h.signature]))
+    Ok(())
+}
+
+/// Signs the chain's end as the head, unless the head is it already: run
+/// once per commit, after every append in it.
+fn sign_head(tx: &Connection, signer: &Signer) -> Result<(), String> {
+    let last: Option<(i64, String)> = tx
+        .prepare_cached("SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1")
+        .and_then(|mut s| s.query_row([], |r| Ok((r.get(0)?, r.get(1)?))).optional())
         .map_err(db_error)?;
+    let Some((seq, hash)) = last else { return Ok(()) };
+    if head(tx)?.is_some_and(|h| h.seq == seq && h.hash == hash) {
+        return Ok(());
     }
+    let time = crate::relay::now_ms();
+    tx.prepare_cached(
+        "INSERT INTO head (id, seq, hash, time, signature) VALUES (1, ?1, ?2, ?3, ?4)
+         ON CONFLICT (id) DO UPDATE SET seq = ?1, hash = ?2, time = ?3, signature = ?4",
+    )
+    .and_then(|mut s| s.execute(params![seq, hash, time, signer.sign_head(seq, &hash, time)]))
+    .map_err(db_error)?;
     Ok(())
 }
 

@@ -7,7 +7,9 @@
 //! SQLite store ([`crate::ledger`]).
 
 use crate::checkpoint::Signer;
-use crate::ledger::{links, signer, verify_chain, By, Columns, Entry, Head, Pending, Stored, ENTRY_COLUMNS, GENESIS};
+use crate::ledger::{
+    links, no_signer, verify_chain, By, Columns, Entry, Head, Pending, Stored, ENTRY_COLUMNS, GENESIS,
+};
 use crate::limits::{keys, window_ms, Limits};
 use postgres::{Client, NoTls, Transaction};
 use rustls_pki_types::pem::PemObject;
@@ -136,7 +138,7 @@ impl Postgres {
         answer: Option<(u16, &str)>,
         now: i64,
     ) -> Result<bool, String> {
-        let signer = signer(&self.signer)?;
+        let signer = self.signer.as_ref().ok_or_else(no_signer)?;
         let mut db = self.lock()?;
         let mut tx = db.transaction().map_err(db_error)?;
         let (status, text) = answer.map(|(s, t)| (i32::from(s), t)).unzip();
@@ -167,7 +169,7 @@ impl Postgres {
 
     /// See [`crate::ledger::Sqlite::append`].
     pub fn append(&self, entries: &[Value], now: i64) -> Result<(), String> {
-        let signer = signer(&self.signer)?;
+        let signer = self.signer.as_ref().ok_or_else(no_signer)?;
         let mut db = self.lock()?;
         let mut tx = db.transaction().map_err(db_error)?;
         append(&mut tx, entries, now, signer)?;

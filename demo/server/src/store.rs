@@ -31,7 +31,13 @@ pub struct Db {
     arriving: AtomicUsize,
     /// Names the database in errors ("database", "ledger database").
     name: &'static str,
+    /// Runs in every transaction just before it commits (the ledger signs
+    /// its head there, once per commit); its failure fails the commit.
+    before_commit: Option<BeforeCommit>,
 }
+
+/// See [`Db::before_commit`].
+pub type BeforeCommit = Box<dyn Fn(&Connection) -> Result<(), String> + Send + Sync>;
 
 struct Inner {
     conn: Connection,
@@ -64,7 +70,15 @@ impl Db {
             committed: Condvar::new(),
             arriving: AtomicUsize::new(0),
             name,
+            before_commit: None,
         })
+    }
+
+    /// Runs `f` in every transaction just before it commits, after all of
+    /// the group's writes: what must hold of everything committed at once.
+    pub fn before_commit(mut self, f: BeforeCommit) -> Db {
+        self.before_commit = Some(f);
+        self
     }
 
     /// `e` as this database's error.
@@ -131,9 +145,13 @@ impl Db {
 
     /// Commits the open transaction and wakes its writers.
     fn commit(&self, g: &mut Inner) {
-        if let Err(e) = g.conn.execute_batch("COMMIT") {
+        let ready = match &self.before_commit {
+            Some(f) => f(&g.conn),
+            None => Ok(()),
+        };
+        if let Err(e) = ready.and_then(|()| g.conn.execute_batch("COMMIT").map_err(|e| self.error(e))) {
             let _ = g.conn.execute_batch("ROLLBACK");
-            let failure = (g.epoch + 1, self.error(e));
+            let failure = (g.epoch + 1, e);
             g.failed.push(failure);
             if g.failed.len() > 16 {
                 g.failed.remove(0);
@@ -156,6 +174,38 @@ mod tests {
             let _ = std::fs::remove_file(format!("{}{ext}", p.display()));
         }
         p
+    }
+
+    #[test]
+    fn the_hook_before_commit_sees_every_write_and_its_failure_fails_the_commit() {
+        let db = Db::open(
+            &temp("hook"),
+            "test",
+            "CREATE TABLE t (n INTEGER PRIMARY KEY); CREATE TABLE total (n INTEGER)",
+        )
+        .unwrap()
+        .before_commit(Box::new(|c| {
+            let sum: i64 = c
+                .query_row("SELECT COALESCE(SUM(n), 0) FROM t", [], |r| r.get(0))
+                .map_err(|e| e.to_string())?;
+            if sum > 10 {
+                return Err("over ten".into());
+            }
+            c.execute_batch(&format!("DELETE FROM total; INSERT INTO total VALUES ({sum})"))
+                .map_err(|e| e.to_string())
+        }));
+        db.write(|c| c.execute("INSERT INTO t VALUES (4)", []).map_err(|e| e.to_string()))
+            .unwrap();
+        let total = || {
+            db.read(|c| {
+                c.query_row("SELECT n FROM total", [], |r| r.get::<_, i64>(0))
+                    .map_err(|e| e.to_string())
+            })
+        };
+        assert_eq!(total(), Ok(4));
+        let refused = db.write(|c| c.execute("INSERT INTO t VALUES (9)", []).map_err(|e| e.to_string()));
+        assert_eq!(refused, Err("over ten".into()));
+        assert_eq!(total(), Ok(4), "nothing of the refused commit stays");
     }
 
     #[test]
