@@ -1,14 +1,11 @@
-//! The server's HTTP: hyper (through axum) on a tokio runtime. Connections
-//! are kept alive and served concurrently; each request's handler, which
-//! may wait on SQLite, runs on a blocking thread, so a slow request never
-//! holds another connection's answer.
-//!
-//! Before this, the server read one request per connection on a thread of
-//! its own, answered `Connection: close` and closed after 15 s of silence:
-//! a browser that had opened a connection ahead (a preconnect) and a page
-//! waiting for a free thread could then wait for seconds, and a load
-//! client's keep-alive connection saw its next request cut off (the few
-//! requests of every load run that waited for the client's 10 s timeout).
+//! HTTP for both servers: hyper on a tokio runtime, with axum's router.
+//! Connections are kept alive and served concurrently, each under a
+//! [`Guard`]: a request's headers must arrive within a timeout, an idle
+//! connection is closed, and one client address holds a bounded number of
+//! connections, so slow or idle clients cannot take the file descriptors
+//! from everyone else. The sandbox's handlers, which may wait on SQLite,
+//! run on blocking threads, so a slow request never holds another
+//! connection's answer.
 
 use axum::body::{to_bytes, Body};
 use axum::extract::{ConnectInfo, Request};
