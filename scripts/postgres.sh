@@ -14,6 +14,11 @@ if [ -z "$bin" ] || [ ! -x "$bin/initdb" ]; then
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql >&2
   bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 fi
+if ! command -v openssl >/dev/null; then
+  echo "installing Debian's openssl for the TLS test's certificates" >&2
+  $SUDO apt-get update >&2
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y openssl >&2
+fi
 dir=$(mktemp -d /tmp/consentry-pg-XXXXXX)
 port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
 # PostgreSQL refuses to run as root: as root, the cluster is the postgres user's.
