@@ -20,12 +20,12 @@
 //! ```
 
 use crate::double_opt_in::Intent;
+use consentry::channel::Channel;
 use regex::Regex;
 
 /// The most keywords one category may have.
 pub const MAX_KEYWORDS: usize = 20;
-/// The longest keyword.
-pub const MAX_KEYWORD_CHARS: usize = 34;
+pub use consentry::channel::MAX_KEYWORD_CHARS;
 /// The longest reply.
 pub const MAX_REPLY_CHARS: usize = 300;
 
@@ -171,14 +171,14 @@ impl Keywords {
             }
             let mut rules = Vec::new();
             for k in &spec.keywords {
-                let chars = k.value.chars().count();
-                // A phrase: words, each separated by one space.
-                let phrase = phrases
-                    && !k.regex
-                    && k.value
-                        .split(' ')
-                        .all(|w| !w.is_empty() && !w.contains(char::is_whitespace));
-                if chars == 0 || chars > MAX_KEYWORD_CHARS || (!phrase && k.value.chars().any(char::is_whitespace)) {
+                // A phrase (words, each separated by one space) only as an
+                // "is" keyword of a WhatsApp group.
+                let rule = if phrases && !k.regex {
+                    Channel::WhatsApp
+                } else {
+                    Channel::Sms
+                };
+                if !rule.takes_keyword(&k.value) {
                     return Err(format!(
                         "{at}: keyword {:?} is not allowed; keywords are 1 to {MAX_KEYWORD_CHARS} characters without spaces{}",
                         k.value,

@@ -106,17 +106,7 @@ impl JoinOptions {
             return Err(bad_member("options", "number", &Value::String(number), expected));
         }
         let keyword = string(v, "keyword", "the opt-in keyword to text, such as \"JOIN\"")?;
-        // An SMS group's keywords are single words, so a spaced one would
-        // opt nobody in; WhatsApp's may be words with single spaces.
-        let words = keyword.split(' ');
-        let fits = if whatsapp {
-            words
-                .into_iter()
-                .all(|w| !w.is_empty() && !w.contains(char::is_whitespace))
-        } else {
-            !keyword.contains(char::is_whitespace)
-        };
-        if keyword.chars().count() > 34 || !fits {
+        if !channel.takes_keyword(&keyword) {
             return Err(bad_member(
                 "options",
                 "keyword",
