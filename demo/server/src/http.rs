@@ -122,7 +122,11 @@ pub async fn serve_guarded(listener: tokio::net::TcpListener, app: axum::Router,
                 .serve_connection(TokioIo::new(stream), service);
             tokio::pin!(connection);
             loop {
-                let since = last.lock().map_or_else(|_| tokio::time::Instant::now(), |l| *l);
+                // Idle since the last answer; while a request is in
+                // progress, look again a whole timeout later.
+                let now = tokio::time::Instant::now();
+                let busy_now = busy.load(std::sync::atomic::Ordering::SeqCst) > 0;
+                let since = if busy_now { now } else { last.lock().map_or(now, |l| *l) };
                 tokio::select! {
                     _ = &mut connection => return,
                     _ = tokio::time::sleep_until(since + guard.idle_timeout) => {
