@@ -117,11 +117,16 @@ fn authorized(service: &Service, req: &Request) -> bool {
 /// internet; the tests map them to 127.0.0.1). Anything else is a page
 /// that rebound its own name to the sandbox.
 fn local_host(host: &str) -> bool {
-    let name = match host.rsplit_once(':') {
-        Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
-        _ => host,
-    };
+    let name = without_port(host);
     matches!(name, "127.0.0.1" | "localhost" | "[::1]") || name.ends_with(".test")
+}
+
+/// `host:port` without its port (as it is when it has none).
+fn without_port(host: &str) -> &str {
+    match host.rsplit_once(':') {
+        Some((name, port)) if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => name,
+        _ => host,
+    }
 }
 
 /// Why a request that changes state is refused before it runs: a body that
@@ -137,8 +142,7 @@ fn cross_site(req: &Request) -> Option<Reply> {
             json!({ "message": format!("Host {:?} is not this sandbox's (127.0.0.1, localhost or a .test name)", req.host.unwrap_or_default()) }),
         ));
     }
-    let origin_host = req.page.map(|o| o.split_once("://").map_or("", |(_, h)| h));
-    if origin_host.is_some_and(|h| !local_host(h)) {
+    if req.page.is_some() && !page_host(req).is_some_and(|h| local_host(&h)) {
         return Some((
             403,
             json!({ "message": format!("Origin {:?} is not allowed to change the sandbox", req.page.unwrap_or_default()) }),
@@ -279,13 +283,9 @@ pub fn handle(service: &Service, req: &Request) -> Option<Reply> {
 }
 
 /// The host of the page that asked (from `Origin`, without its port), for
-/// WebOTP's line.
+/// WebOTP's line and the cross-site check; `None` for no or an odd origin.
 fn page_host(req: &Request) -> Option<String> {
-    let origin = req.page?.split_once("://")?.1;
-    let host = match origin.rsplit_once(':') {
-        Some((host, port)) if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => host,
-        _ => origin,
-    };
+    let host = without_port(req.page?.split_once("://")?.1);
     (!host.is_empty() && host.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b)))
         .then(|| host.to_string())
 }
