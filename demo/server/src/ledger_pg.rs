@@ -71,35 +71,30 @@ impl Postgres {
             )
             .map_err(db_error)?
             .get(0);
-        if current {
-            tx.commit().map_err(db_error)?;
-            return Ok(Postgres {
-                db: Mutex::new(db),
-                signer,
-            });
+        if !current {
+            tx.batch_execute(&format!(
+                "CREATE TABLE IF NOT EXISTS ledger (
+                   seq BIGINT PRIMARY KEY, time BIGINT NOT NULL, kind TEXT NOT NULL,
+                   phone TEXT, external_id TEXT, consent_id TEXT,
+                   entry TEXT NOT NULL, prev TEXT NOT NULL, hash TEXT NOT NULL);
+                 ALTER TABLE ledger ADD COLUMN IF NOT EXISTS signature TEXT;
+                 CREATE INDEX IF NOT EXISTS ledger_phone ON ledger (phone);
+                 CREATE INDEX IF NOT EXISTS ledger_external_id ON ledger (external_id);
+                 CREATE INDEX IF NOT EXISTS ledger_consent_id ON ledger (consent_id);
+                 CREATE TABLE IF NOT EXISTS head (id INT PRIMARY KEY, seq BIGINT NOT NULL, hash TEXT NOT NULL);
+                 ALTER TABLE head ADD COLUMN IF NOT EXISTS time BIGINT NOT NULL DEFAULT 0;
+                 ALTER TABLE head ADD COLUMN IF NOT EXISTS signature TEXT;
+                 INSERT INTO head (id, seq, hash) VALUES (1, 0, '{GENESIS}') ON CONFLICT (id) DO NOTHING;
+                 CREATE TABLE IF NOT EXISTS anchor (id INT PRIMARY KEY, seq BIGINT NOT NULL, hash TEXT NOT NULL);
+                 CREATE TABLE IF NOT EXISTS requests (
+                   key TEXT PRIMARY KEY, path TEXT NOT NULL, body TEXT NOT NULL, created BIGINT NOT NULL,
+                   status INT, answer TEXT, delivered BIGINT, attempts INT NOT NULL DEFAULT 0, lease BIGINT);
+                 ALTER TABLE requests ADD COLUMN IF NOT EXISTS fingerprint TEXT;
+                 CREATE INDEX IF NOT EXISTS requests_pending ON requests (created) WHERE delivered IS NULL;
+                 CREATE TABLE IF NOT EXISTS windows (key TEXT PRIMARY KEY, start BIGINT NOT NULL, count INT NOT NULL);"
+            ))
+            .map_err(db_error)?;
         }
-        tx.batch_execute(&format!(
-            "CREATE TABLE IF NOT EXISTS ledger (
-               seq BIGINT PRIMARY KEY, time BIGINT NOT NULL, kind TEXT NOT NULL,
-               phone TEXT, external_id TEXT, consent_id TEXT,
-               entry TEXT NOT NULL, prev TEXT NOT NULL, hash TEXT NOT NULL);
-             ALTER TABLE ledger ADD COLUMN IF NOT EXISTS signature TEXT;
-             CREATE INDEX IF NOT EXISTS ledger_phone ON ledger (phone);
-             CREATE INDEX IF NOT EXISTS ledger_external_id ON ledger (external_id);
-             CREATE INDEX IF NOT EXISTS ledger_consent_id ON ledger (consent_id);
-             CREATE TABLE IF NOT EXISTS head (id INT PRIMARY KEY, seq BIGINT NOT NULL, hash TEXT NOT NULL);
-             ALTER TABLE head ADD COLUMN IF NOT EXISTS time BIGINT NOT NULL DEFAULT 0;
-             ALTER TABLE head ADD COLUMN IF NOT EXISTS signature TEXT;
-             INSERT INTO head (id, seq, hash) VALUES (1, 0, '{GENESIS}') ON CONFLICT (id) DO NOTHING;
-             CREATE TABLE IF NOT EXISTS anchor (id INT PRIMARY KEY, seq BIGINT NOT NULL, hash TEXT NOT NULL);
-             CREATE TABLE IF NOT EXISTS requests (
-               key TEXT PRIMARY KEY, path TEXT NOT NULL, body TEXT NOT NULL, created BIGINT NOT NULL,
-               status INT, answer TEXT, delivered BIGINT, attempts INT NOT NULL DEFAULT 0, lease BIGINT);
-             ALTER TABLE requests ADD COLUMN IF NOT EXISTS fingerprint TEXT;
-             CREATE INDEX IF NOT EXISTS requests_pending ON requests (created) WHERE delivered IS NULL;
-             CREATE TABLE IF NOT EXISTS windows (key TEXT PRIMARY KEY, start BIGINT NOT NULL, count INT NOT NULL);"
-        ))
-        .map_err(db_error)?;
         tx.commit().map_err(db_error)?;
         Ok(Postgres {
             db: Mutex::new(db),

@@ -155,6 +155,10 @@ fn demo_relay(service: &service::Service, sandbox_port: u16, port: u16, db: &Pat
     let listener = std::net::TcpListener::bind(("127.0.0.1", port))
         .unwrap_or_else(|e| fail(format!("cannot listen on 127.0.0.1:{port} for the relay: {e}")));
     let bound = listener.local_addr().map_or(port, |a| a.port());
+    // The demo keeps its signing key beside its databases; a site's relay
+    // keeps it where the database's keepers cannot reach.
+    let key_file = db.with_extension("relay.key");
+    checkpoint::create_key_file(&key_file).unwrap_or_else(|e| fail(e));
     let config = relay::Config {
         upstream: format!("http://127.0.0.1:{sandbox_port}"),
         api_key_env: "BRAZE_API_KEY".into(),
@@ -178,15 +182,10 @@ fn demo_relay(service: &service::Service, sandbox_port: u16, port: u16, db: &Pat
         database: db.with_extension("relay.db").to_string_lossy().into_owned(),
         retention_days: 3 * 365,
         deliver_timeout: std::time::Duration::from_secs(8),
-        user_token_secret_env: "CONSENTRY_USER_TOKEN_SECRET".into(),
+        user_token_secret_env: relay::USER_TOKEN_SECRET_ENV.into(),
         guard: http::Guard::default(),
-        // The demo keeps its signing key beside its databases; a site's
-        // relay keeps it where the database's keepers cannot reach.
-        signing_key: relay::SigningKey::File(db.with_extension("relay.key")),
+        signing_key: relay::SigningKey::File(key_file),
     };
-    if let relay::SigningKey::File(path) = &config.signing_key {
-        checkpoint::create_key_file(path).unwrap_or_else(|e| fail(e));
-    }
     // The sandbox's own secret when it has one (the relay must send it).
     let key = service.config.shared_secret.clone().unwrap_or_else(|| "demo".into());
     let relay = relay::Relay::new(config, key).unwrap_or_else(|e| fail(e));

@@ -129,12 +129,18 @@ fn default_header_ms() -> u64 {
     10_000
 }
 
+/// Where the ledger's signing key is by default.
+pub const SIGNING_KEY_ENV: &str = "CONSENTRY_LEDGER_KEY";
+
+/// Where the secret external-id tokens are signed with is by default.
+pub const USER_TOKEN_SECRET_ENV: &str = "CONSENTRY_USER_TOKEN_SECRET";
+
 fn default_signing_env() -> String {
-    "CONSENTRY_LEDGER_KEY".into()
+    SIGNING_KEY_ENV.into()
 }
 
 fn default_token_env() -> String {
-    "CONSENTRY_USER_TOKEN_SECRET".into()
+    USER_TOKEN_SECRET_ENV.into()
 }
 
 fn default_retention() -> u32 {
@@ -607,8 +613,11 @@ impl Relay {
 
     /// Delivers one request to the upstream, retrying 5xx, 429 and
     /// failures with backoff (honouring `Retry-After`) until `budget` runs
-    /// out. `Some` is Braze's final answer, already stored.
-    pub async fn deliver(self: &Arc<Self>, p: &Pending, budget: Duration) -> Option<(u16, String)> {
+    /// out. `Some` is Braze's final answer, already stored. `left`: the
+    /// request was read as undelivered earlier (by the worker or a repeat),
+    /// so it may have been answered since and the store is read first; a
+    /// request this call just stored cannot have been.
+    async fn deliver(self: &Arc<Self>, p: &Pending, budget: Duration, left: bool) -> Option<(u16, String)> {
         {
             let Ok(mut flying) = self.in_flight.lock() else {
                 return None;
@@ -617,11 +626,13 @@ impl Relay {
                 return None;
             }
         }
-        // Delivered meanwhile (by a repeat, or the first request, between
-        // the worker's reading and now): its answer, and nothing sent.
-        let answer = match self.answer(&p.key).await {
-            Ok(Some(crate::ledger::Stored { answer: Some(a), .. })) => Some(a),
-            _ => self.try_deliver(p, budget).await,
+        let answered = match left {
+            true => self.answer(&p.key).await.ok().flatten().and_then(|s| s.answer),
+            false => None,
+        };
+        let answer = match answered {
+            Some(a) => Some(a),
+            None => self.try_deliver(p, budget).await,
         };
         if let Ok(mut flying) = self.in_flight.lock() {
             flying.remove(&p.key);
@@ -705,8 +716,9 @@ impl Relay {
     /// The answer to a request whose key is stored already: 409 when the
     /// key was first used for another body; Braze's answer once the first
     /// request has it (waiting up to the delivery timeout for it, however
-    /// many relays share the database); else 202. A repeat never sends
-    /// anything itself.
+    /// many relays share the database); else 202. A repeat sends nothing
+    /// while another may be delivering the request; one nobody is
+    /// delivering ([`Relay::orphan`]) it delivers, as the worker would.
     async fn repeat(self: &Arc<Self>, key: &str, fingerprint: &str) -> Result<Option<(u16, String)>, String> {
         let deadline = Instant::now() + self.config.deliver_timeout;
         loop {
@@ -727,7 +739,7 @@ impl Relay {
             // the repeat delivers it, as the worker would.
             if let Some(p) = self.orphan(key).await? {
                 let left = deadline.saturating_duration_since(Instant::now());
-                if let Some(answer) = self.deliver(&p, left.max(Duration::from_millis(500))).await {
+                if let Some(answer) = self.deliver(&p, left.max(Duration::from_millis(500)), true).await {
                     return Ok(Some(answer));
                 }
             }
@@ -738,12 +750,18 @@ impl Relay {
         }
     }
 
+    /// Requests stored before this time (ms) have had their own delivery's
+    /// time, plus a second: the worker or a repeat may take them.
+    fn window_passed_before(&self) -> i64 {
+        now_ms() - self.config.deliver_timeout.as_millis() as i64 - 1_000
+    }
+
     /// The undelivered request `key` when no one may be delivering it: its
     /// own delivery has had its time, or (SQLite: one relay per ledger) it
     /// was stored before this relay started. With PostgreSQL it is then
     /// leased to this relay.
     async fn orphan(self: &Arc<Self>, key: &str) -> Result<Option<Pending>, String> {
-        let mut before = now_ms() - self.config.deliver_timeout.as_millis() as i64 - 1_000;
+        let mut before = self.window_passed_before();
         if let Ledger::Sqlite(_) = self.ledger {
             before = before.max(self.started);
         }
@@ -825,7 +843,7 @@ impl Relay {
             }
             Err(e) => return (500, json!({ "message": e }).to_string(), None),
         }
-        match self.deliver(&pending, self.config.deliver_timeout).await {
+        match self.deliver(&pending, self.config.deliver_timeout, false).await {
             Some((status, answer)) => (status, answer, None),
             None => (202, queued(), None),
         }
@@ -952,8 +970,7 @@ impl Relay {
                 tokio::time::sleep(pause.min(Duration::from_secs(1))).await;
                 continue;
             }
-            // Requests whose own delivery has had its time (plus a second).
-            let before = now_ms() - self.config.deliver_timeout.as_millis() as i64 - 1_000;
+            let before = self.window_passed_before();
             let due = match self.store(move |l| l.undelivered(before, 50, now_ms(), None)).await {
                 Ok(due) => due,
                 Err(e) => {
@@ -962,7 +979,7 @@ impl Relay {
                 }
             };
             for p in &due {
-                self.deliver(p, Duration::from_secs(10)).await;
+                self.deliver(p, Duration::from_secs(10), true).await;
             }
             tokio::time::sleep(Duration::from_millis(if due.is_empty() { 500 } else { 50 })).await;
         }

@@ -146,10 +146,10 @@ fn tools(a: &Args) {
         Some(db) => {
             // The demo keeps its key beside its database (`*.relay.key`).
             let beside = std::path::Path::new(db).with_extension("key");
-            let key = if std::env::var_os("CONSENTRY_LEDGER_KEY").is_none() && beside.is_file() {
+            let key = if std::env::var_os(relay::SIGNING_KEY_ENV).is_none() && beside.is_file() {
                 relay::SigningKey::File(beside)
             } else {
-                relay::SigningKey::Env("CONSENTRY_LEDGER_KEY".into())
+                relay::SigningKey::Env(relay::SIGNING_KEY_ENV.into())
             };
             (db.clone(), key, 3 * 365)
         }
