@@ -697,14 +697,12 @@ fn row(r: &rusqlite::Row) -> rusqlite::Result<Entry> {
     })
 }
 
-/// Appends `entries` to the chain inside `tx` (which holds the write lock,
-/// so no other writer sits between reading the last hash and appending),
-/// and signs the new head.
+/// Appends `entries`, each signed, to the chain inside `tx` (which holds
+/// the write lock, so no other writer sits between reading the last hash
+/// and appending). The head is signed when the commit is made
+/// ([`sign_head`]).
 fn append(tx: &Connection, entries: &[Value], now: i64, signer: &Signer) -> Result<(), String> {
-    let last: Option<(i64, String)> = tx
-        .prepare_cached("SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1")
-        .and_then(|mut s| s.query_row([], |r| Ok((r.get(0)?, r.get(1)?))).optional())
-        .map_err(db_error)?;
+    let last = last_entry(tx)?;
     let anchor = || -> Result<(i64, String), String> {
         Ok(tx
             .query_row("SELECT seq, hash FROM anchor WHERE id = 1", [], |r| {
@@ -744,13 +742,17 @@ fn append(tx: &Connection, entries: &[Value], now: i64, signer: &Signer) -> Resu
     Ok(())
 }
 
+/// The last entry's seq and hash, if any.
+fn last_entry(tx: &Connection) -> Result<Option<(i64, String)>, String> {
+    tx.prepare_cached("SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1")
+        .and_then(|mut s| s.query_row([], |r| Ok((r.get(0)?, r.get(1)?))).optional())
+        .map_err(db_error)
+}
+
 /// Signs the chain's end as the head, unless the head is it already: run
 /// once per commit, after every append in it.
 fn sign_head(tx: &Connection, signer: &Signer) -> Result<(), String> {
-    let last: Option<(i64, String)> = tx
-        .prepare_cached("SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1")
-        .and_then(|mut s| s.query_row([], |r| Ok((r.get(0)?, r.get(1)?))).optional())
-        .map_err(db_error)?;
+    let last = last_entry(tx)?;
     let Some((seq, hash)) = last else { return Ok(()) };
     if head(tx)?.is_some_and(|h| h.seq == seq && h.hash == hash) {
         return Ok(());
