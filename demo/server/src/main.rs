@@ -180,7 +180,7 @@ fn demo_relay(service: &service::Service, sandbox_port: u16, port: u16, db: &Pat
             .collect(),
         limits: service.config.limits,
         database: db.with_extension("relay.db").to_string_lossy().into_owned(),
-        retention_days: 3 * 365,
+        retention_days: relay::DEFAULT_RETENTION_DAYS,
         deliver_timeout: std::time::Duration::from_secs(8),
         user_token_secret_env: relay::USER_TOKEN_SECRET_ENV.into(),
         guard: http::Guard::default(),

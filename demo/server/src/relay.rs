@@ -143,8 +143,11 @@ fn default_token_env() -> String {
     USER_TOKEN_SECRET_ENV.into()
 }
 
+/// How long ledger entries are kept by default, days.
+pub const DEFAULT_RETENTION_DAYS: u32 = 3 * 365;
+
 fn default_retention() -> u32 {
-    3 * 365
+    DEFAULT_RETENTION_DAYS
 }
 
 fn default_deliver_ms() -> u64 {
@@ -956,7 +959,7 @@ impl Relay {
         let mut last_prune = Instant::now() - Duration::from_secs(3600);
         loop {
             if last_prune.elapsed() >= Duration::from_secs(3600) {
-                let before = retention_ms(&self);
+                let before = retention_cutoff(self.config.retention_days);
                 match self.store(move |l| l.prune(before)).await {
                     Ok(0) => {}
                     Ok(n) => eprintln!("consentry-relay: pruned {n} ledger entries past the retention"),
@@ -986,9 +989,9 @@ impl Relay {
     }
 }
 
-/// The time before which ledger entries are past the retention, in ms.
-fn retention_ms(relay: &Relay) -> i64 {
-    now_ms() - i64::from(relay.config.retention_days) * 86_400_000
+/// The time before which ledger entries are past a retention of `days`, in ms.
+pub fn retention_cutoff(days: u32) -> i64 {
+    now_ms() - i64::from(days) * 86_400_000
 }
 
 /// The CORS answer headers for an allowed `origin`.

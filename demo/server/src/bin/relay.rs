@@ -151,7 +151,7 @@ fn tools(a: &Args) {
             } else {
                 relay::SigningKey::Env(relay::SIGNING_KEY_ENV.into())
             };
-            (db.clone(), key, 3 * 365)
+            (db.clone(), key, relay::DEFAULT_RETENTION_DAYS)
         }
         None => {
             let c = config(a.config.as_deref().unwrap_or("relay.json"));
@@ -178,8 +178,7 @@ fn tools(a: &Args) {
             Err(e) => fail(&format!("ledger broken: {e}")),
         },
         "prune" => {
-            let days = a.retention_days.unwrap_or(retention);
-            let before = relay::now_ms() - i64::from(days) * 86_400_000;
+            let before = relay::retention_cutoff(a.retention_days.unwrap_or(retention));
             match ledger.prune(before) {
                 Ok(1) => println!("pruned 1 entry"),
                 Ok(n) => println!("pruned {n} entries"),
