@@ -371,6 +371,7 @@ fn record_round_trips_with_site_categories_and_memo() {
             time: 1_700_000_000_000.0,
             id: "abc".into(),
             gpc: true,
+            notice: true,
         }),
     };
     let (adobe, own) = record.encode(&cats);

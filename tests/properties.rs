@@ -102,7 +102,7 @@ proptest! {
         let record = Record {
             choice: choice.map(|c| c.into_iter().map(Some).collect()),
             memo,
-            meta: Some(ChoiceMeta { revision: rev, time: time as f64, id, gpc }),
+            meta: Some(ChoiceMeta { revision: rev, time: time as f64, id, gpc, notice: false }),
         };
         let (adobe, own) = record.encode(&cats);
         let back = Record::decode(Some(&adobe), own.as_deref(), &cats, rev, None, &mut vec![]).unwrap();

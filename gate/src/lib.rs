@@ -21,7 +21,8 @@ extern crate std;
 
 use alloc::{string::String, vec::Vec};
 use consentry::consent::{
-    domain_candidates, permission_map, Commit, Config, Engine, Expiry, Record, StorageKind, Texts, RESERVED,
+    domain_candidates, is_region, permission_map, Button, Commit, Config, Engine, Expiry, Policy, Record, StorageKind,
+    Texts, POLICIES, RESERVED,
 };
 use consentry::json::{error, parse, push_uint, write_string, Object as Answer, Value};
 
@@ -30,7 +31,9 @@ mod wasm;
 
 /// The operations, by code (`js/facade.js` names them).
 pub mod op {
-    /// `[config, gpc, id, host, [cookie, localStorage, sessionStorage]]`:
+    /// `[config, gpc, id, host, [cookie, localStorage, sessionStorage],
+    /// region]` (`region`: a code the shell kept from an earlier page, or
+    /// null):
     /// validates the configuration and starts the engine from the record
     /// kept where the configuration says (each place `[adobe, consentry]`,
     /// the texts under `adobeujs-optin` and `consentry`, each `null` when
@@ -59,6 +62,13 @@ pub mod op {
     pub const INTEGRATIONS: u32 = 9;
     /// A tag's `data-consent` expression: `true`, `false` or a warning.
     pub const TAG: u32 = 10;
+    /// With `ui`: `[button, {category: boolean}]`, a button of the banner
+    /// or preference centre (`"accept"`, `"reject"`, `"save"` with the
+    /// switches, `"ok"` for a notice): commits what the core decides.
+    pub const CHOOSE: u32 = 11;
+    /// With `ui`: the visitor's region (`"DE"`, `"US-CA"`) found after the
+    /// start; the defaults follow its policy.
+    pub const REGION: u32 = 12;
 }
 
 /// What the gate holds between calls: the engine and the consent id a
@@ -117,8 +127,10 @@ fn names(v: &Value) -> Option<Vec<&str>> {
 fn cookie_attributes(config: &Config) -> String {
     let mut c = String::from("; path=/");
     if let Expiry::Seconds(s) = config.expiry {
+        // With `ui`, a refusal is kept at least as long as the banner stays away.
+        let quiet = config.ui.as_ref().map_or(0, |ui| ui.quiet_days.saturating_mul(86_400));
         c.push_str("; max-age=");
-        push_uint(&mut c, s.into());
+        push_uint(&mut c, s.max(quiet).into());
     }
     if let Some(d) = &config.cookie_domain {
         c.push_str("; domain=");
@@ -177,10 +189,15 @@ impl Gate {
             return bad_argument(arg, "[config, gpc, id, host, places]");
         };
         let mut warnings = Vec::new();
-        let config = match Config::parse(input, &mut warnings) {
+        let mut config = match Config::parse(input, &mut warnings) {
             Ok(c) => c,
             Err(e) => return error(&e),
         };
+        if let (Some(ui), Some(Value::String(r))) = (&mut config.ui, arg_at(arg, 5)) {
+            if ui.region.is_none() && is_region(r) {
+                ui.region = Some(r.clone());
+            }
+        }
         let kind = storage_code(&config);
         let text = |pair, i| match arg_at(pair, i) {
             Some(Value::String(text)) => Some(text.as_str()),
@@ -283,8 +300,35 @@ fn state(mut a: Answer, engine: &Engine, commit: Option<&Commit>) -> String {
         None => a.raw("record", "null"),
     }
     let c = engine.config();
-    let answer = !c.opt_in_applies || engine.status() == consentry::consent::Status::Complete || c.pre_opt_in.is_some();
+    let answer = !c.opt_in_applies
+        || engine.status() == consentry::consent::Status::Complete
+        || c.pre_opt_in.is_some()
+        || (c.ui.is_some() && engine.policy() != Policy::OptIn);
     a.raw("answer", boolean(answer));
+    if let Some(ui) = &c.ui {
+        // What the banner needs: the policy, whether it asks (or must wait
+        // for the region from `locate`), the categories it shows.
+        let out = a.key("ui");
+        out.push_str("{\"policy\":");
+        write_string(POLICIES.get(engine.policy() as usize).copied().unwrap_or_default(), out);
+        out.push_str(",\"ask\":");
+        out.push_str(boolean(engine.asks()));
+        if let (None, Some(url)) = (&ui.region, &ui.region_url) {
+            out.push_str(",\"locate\":");
+            write_string(url, out);
+        }
+        for (key, list) in [(",\"shown\":[", &ui.shown), (",\"necessary\":[", &ui.necessary)] {
+            out.push_str(key);
+            for (n, i) in list.iter().enumerate() {
+                if n > 0 {
+                    out.push(',');
+                }
+                write_string(names.get(*i).map_or("", String::as_str), out);
+            }
+            out.push(']');
+        }
+        out.push('}');
+    }
     if let Some(commit) = commit {
         bools(
             &mut a,
@@ -341,6 +385,37 @@ fn run(engine: &mut Engine, id: &str, op: u32, arg: &Value, now: f64) -> String 
             let commit = engine.complete(now, &mut new_id);
             after(engine, commit)
         }
+        op::CHOOSE => {
+            let button = match arg_at(arg, 0) {
+                Some(Value::String(b)) if b == "accept" => Button::AcceptAll,
+                Some(Value::String(b)) if b == "reject" => Button::RejectAll,
+                Some(Value::String(b)) if b == "save" => Button::Save,
+                Some(Value::String(b)) if b == "ok" => Button::Acknowledge,
+                _ => return bad_argument(arg, "[\"accept\", \"reject\", \"save\" or \"ok\", switches]"),
+            };
+            let mut warnings = Vec::new();
+            let switches = match arg_at(arg, 1) {
+                Some(v @ Value::Object(_)) => {
+                    match permission_map(&engine.config().categories, "choose", v, &mut warnings) {
+                        Ok(map) => map,
+                        Err(e) => return error(&e),
+                    }
+                }
+                _ => Vec::new(),
+            };
+            if engine.config().ui.is_none() {
+                return error("there is no banner: the configuration has no ui");
+            }
+            let commit = engine.choose(button, &switches, now, &mut new_id);
+            after(engine, commit)
+        }
+        op::REGION => match arg {
+            Value::String(r) if is_region(r) => {
+                let commit = engine.locate(r);
+                after(engine, commit)
+            }
+            _ => bad_argument(arg, "a region code such as \"DE\" or \"US-CA\""),
+        },
         op::APPLY => {
             let mut warnings = Vec::new();
             let map = match permission_map(&engine.config().categories, "applyCmp", arg, &mut warnings) {

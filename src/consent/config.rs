@@ -7,6 +7,7 @@
 use super::categories::Categories;
 use super::integrations::Integrations;
 use super::tcf::TcfConfig;
+use super::ui::Ui;
 use crate::json::{self, Value};
 use alloc::{string::String, string::ToString, vec, vec::Vec};
 
@@ -70,6 +71,8 @@ pub struct Config {
     /// `receipts`: where the shell sends a receipt of every committed
     /// choice (the relay's URL).
     pub receipts: Option<String>,
+    /// `ui`: the banner, the preference centre and the region rules.
+    pub ui: Option<Ui>,
 }
 
 impl Default for Config {
@@ -90,11 +93,12 @@ impl Default for Config {
             integrations: Integrations::default(),
             tcf: TcfConfig::default(),
             receipts: None,
+            ui: None,
         }
     }
 }
 
-const KEYS: [&str; 17] = [
+const KEYS: [&str; 18] = [
     "doesOptInApply",
     "preOptInApprovals",
     "previousPermissions",
@@ -112,6 +116,7 @@ const KEYS: [&str; 17] = [
     "consentMode",
     "tcf",
     "receipts",
+    "ui",
 ];
 
 /// `config.<key> is <shown value>; expected <what>`.
@@ -299,6 +304,18 @@ impl Config {
                     ))
                 }
             };
+        }
+        if let Some(v) = get("ui") {
+            // The region's policy decides whether opt-in applies.
+            if let Some(d) = get("doesOptInApply") {
+                return Err(bad_value(
+                    "doesOptInApply",
+                    d,
+                    "no value beside ui: the region's policy decides",
+                ));
+            }
+            c.ui = Some(Ui::parse(&c.categories, v)?);
+            c.opt_in_applies = true;
         }
         c.integrations = Integrations::parse(&c.categories, input)?;
         c.tcf = TcfConfig::parse(&c.categories, input.get("tcf").unwrap_or(&Value::Null))?;

@@ -8,14 +8,16 @@ mod integrations;
 mod permissions;
 mod record;
 mod tcf;
+mod ui;
 
 pub use categories::{Categories, ADOBE, RESERVED};
 pub use config::{
     bad_member, bad_value, permission_map, Config, Expiry, PermissionMap, StorageKind, DEFAULT_EXPIRY_SECONDS,
 };
 pub use integrations::{cookie_paths, members, path, tag_wanted, Integrations, CONSENT_TYPES};
-pub use permissions::{Commit, Engine, Status};
+pub use permissions::{Button, Commit, Engine, Status};
 pub use record::{
     domain_candidates, ChoiceMeta, Record, Texts, COOKIE_ROOM, FORMAT_VERSION, OWN_KEY, STORAGE_KEY, STORAGE_ROOM,
 };
 pub use tcf::{Rule, TcfConfig, ADOBE_VENDOR, DEFAULT_TIMEOUT};
+pub use ui::{is_region, Policy, Ui, DEFAULT_REJECT_QUIET_DAYS, LANGUAGES, POLICIES, TEXT_KEYS};

@@ -14,6 +14,7 @@
 
 use super::config::{Config, Expiry, PermissionMap, StorageKind};
 use super::record::{ChoiceMeta, Record, Texts};
+use super::ui::Policy;
 use crate::json::Value;
 use alloc::{string::String, vec, vec::Vec};
 
@@ -61,6 +62,38 @@ pub struct Engine {
     meta: Option<ChoiceMeta>,
     has_choice: bool,
     gpc: bool,
+    /// The stored (or this page's) choice, before the policy is applied.
+    choice: Option<PermissionMap>,
+    /// With `ui`: the visitor's region's policy.
+    policy: Policy,
+    /// The choice is in date and decides every category the banner shows.
+    fresh: bool,
+    /// The next commit is an acknowledgement of a notice, not a choice.
+    acknowledging: bool,
+}
+
+/// What a button of the banner or preference centre commits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Button {
+    /// Every category the banner shows.
+    AcceptAll,
+    /// Only the necessary ones.
+    RejectAll,
+    /// The switches the visitor set (only `true` approves).
+    Save,
+    /// A notice's "OK": everything stays on; not consent where opt-in applies.
+    Acknowledge,
+}
+
+/// The categories whose permission differs, with the new value.
+fn diff(new: &[bool], old: &[bool]) -> Vec<(usize, bool)> {
+    let mut changes = Vec::new();
+    for (i, (n, o)) in new.iter().zip(old).enumerate() {
+        if n != o {
+            changes.push((i, *n));
+        }
+    }
+    changes
 }
 
 fn overlay(perms: &mut [bool], map: &PermissionMap) {
@@ -79,13 +112,12 @@ impl Engine {
     /// choice. With opt-in off everything is approved and the status is
     /// `complete`.
     pub fn start(config: Config, stored: [Option<&str>; 2], now: f64, gpc: bool, warnings: &mut Vec<String>) -> Engine {
-        let n = config.categories.len();
         let expired_before = match (config.storage, config.expiry) {
-            (StorageKind::LocalStorage, Expiry::Seconds(s)) => Some(now - f64::from(s) * 1000.0),
+            (StorageKind::LocalStorage, Expiry::Seconds(s)) if config.ui.is_none() => Some(now - f64::from(s) * 1000.0),
             _ => None,
         };
         let [adobe, own] = stored;
-        let record = match config.storage_enabled {
+        let mut record = match config.storage_enabled {
             true => Record::decode(
                 adobe,
                 own,
@@ -97,41 +129,159 @@ impl Engine {
             false => None,
         }
         .unwrap_or_default();
+        let mut policy = Policy::OptIn;
+        let mut fresh = false;
+        if let Some(ui) = &config.ui {
+            policy = ui.policy(ui.region.as_deref());
+            if let Some(choice) = &record.choice {
+                // A choice lasts `optInStorageExpiry`; one that refused
+                // everything at least `rejectQuietDays`, so the banner does
+                // not come back sooner.
+                let rejected = ui
+                    .shown
+                    .iter()
+                    .all(|i| ui.necessary.contains(i) || choice.get(*i) == Some(&Some(false)));
+                let mut lifetime = match config.expiry {
+                    Expiry::Seconds(s) => f64::from(s) * 1000.0,
+                    _ => f64::INFINITY,
+                };
+                if rejected {
+                    lifetime = lifetime.max(f64::from(ui.quiet_days) * 86_400_000.0);
+                }
+                if record.meta.as_ref().is_some_and(|m| now - m.time > lifetime) {
+                    warnings.push(String::from("stored consent expired; asking again"));
+                    record.choice = None;
+                } else {
+                    // A category added since is a purpose not yet asked about.
+                    fresh = ui.shown.iter().all(|i| matches!(choice.get(*i), Some(Some(_))));
+                }
+            }
+        }
         let mut engine = Engine {
-            permissions: vec![!config.opt_in_applies; n],
+            permissions: Vec::new(),
             staged: None,
             status: Status::Complete,
-            has_choice: record.choice.is_some(),
+            has_choice: false,
+            choice: record.choice,
             memo: record.memo,
             meta: record.meta,
             config,
             gpc,
+            policy,
+            fresh,
+            acknowledging: false,
         };
-        if engine.config.opt_in_applies {
+        engine.settle();
+        engine
+    }
+
+    /// The permissions before staging: all denied, then `preOptInApprovals`
+    /// (with `ui`: all approved where the policy is not opt-in), Global
+    /// Privacy Control, `previousPermissions`, the choice; the necessary
+    /// categories on.
+    fn settle(&mut self) {
+        let c = &self.config;
+        let open = match c.ui {
+            Some(_) => self.policy != Policy::OptIn,
+            None => !c.opt_in_applies,
+        };
+        let mut p = vec![open; c.categories.len()];
+        self.status = Status::Complete;
+        if c.opt_in_applies {
             let mut complete = false;
-            if let Some(pre) = &engine.config.pre_opt_in {
-                overlay(&mut engine.permissions, pre);
+            if let (Some(pre), false) = (&c.pre_opt_in, open) {
+                overlay(&mut p, pre);
             }
-            if gpc {
-                for i in &engine.config.integrations.gpc {
-                    if let Some(p) = engine.permissions.get_mut(*i) {
+            if self.gpc && self.policy != Policy::None {
+                // Where the visitor may opt out, GPC is that opt-out: of the
+                // categories marked sale or sharing, or of all but the
+                // necessary when none are marked.
+                let denied = match &c.ui {
+                    Some(ui) if self.policy == Policy::OptOut && c.integrations.gpc.is_empty() => &ui.shown,
+                    _ => &c.integrations.gpc,
+                };
+                for i in denied {
+                    if let Some(p) = p.get_mut(*i) {
                         *p = false;
                     }
                 }
             }
-            if let Some(prev) = &engine.config.previous {
-                overlay(&mut engine.permissions, prev);
+            if let Some(prev) = &c.previous {
+                overlay(&mut p, prev);
                 complete = prev.iter().any(Option::is_some);
             }
-            if let Some(choice) = &record.choice {
-                overlay(&mut engine.permissions, choice);
+            // A notice acknowledged elsewhere is no consent where opt-in applies.
+            let acknowledged = self.meta.as_ref().is_some_and(|m| m.notice);
+            self.has_choice = self.choice.is_some() && !(self.policy == Policy::OptIn && acknowledged);
+            if let (Some(choice), true) = (&self.choice, self.has_choice) {
+                overlay(&mut p, choice);
                 complete = true;
             }
             if !complete {
-                engine.status = Status::Pending;
+                self.status = Status::Pending;
+            }
+            for i in c.ui.iter().flat_map(|ui| &ui.necessary) {
+                if let Some(p) = p.get_mut(*i) {
+                    *p = true;
+                }
             }
         }
-        engine
+        self.permissions = p;
+    }
+
+    /// With `ui`: the policy in force.
+    pub fn policy(&self) -> Policy {
+        self.policy
+    }
+
+    /// With `ui`: whether the banner must ask (opt-in or notice, and no
+    /// choice in date that decides every category it shows).
+    pub fn asks(&self) -> bool {
+        self.config.ui.is_some()
+            && matches!(self.policy, Policy::OptIn | Policy::Notice)
+            && !(self.has_choice && self.fresh)
+    }
+
+    /// With `ui`: the visitor's region became known (`region` is a valid
+    /// code). Without a choice the defaults follow the new policy; the
+    /// changes are answered like a commit's, with nothing to store.
+    pub fn locate(&mut self, region: &str) -> Option<Commit> {
+        let ui = self.config.ui.as_mut()?;
+        ui.region = Some(region.into());
+        self.policy = ui.policy(Some(region));
+        let before = core::mem::take(&mut self.permissions);
+        self.settle();
+        let changes = diff(&self.permissions, &before);
+        (!changes.is_empty()).then(|| Commit {
+            permissions: self.permissions.clone(),
+            changes,
+            stored: None,
+        })
+    }
+
+    /// With `ui`: what a button commits, at once, with everything staged
+    /// (`switches`: the preference centre's, for [`Button::Save`]).
+    pub fn choose(
+        &mut self,
+        button: Button,
+        switches: &PermissionMap,
+        now: f64,
+        new_id: &mut dyn FnMut() -> String,
+    ) -> Option<Commit> {
+        let ui = self.config.ui.as_ref()?;
+        let staged = self.staged.get_or_insert_with(|| self.permissions.clone());
+        for i in &ui.shown {
+            let on = match button {
+                Button::AcceptAll | Button::Acknowledge => true,
+                Button::RejectAll => false,
+                Button::Save => matches!(switches.get(*i), Some(Some(true))),
+            };
+            if let Some(p) = staged.get_mut(*i) {
+                *p = on || ui.necessary.contains(i);
+            }
+        }
+        self.acknowledging = button == Button::Acknowledge;
+        Some(self.commit(now, new_id))
     }
 
     /// The configuration in force.
@@ -262,15 +412,12 @@ impl Engine {
 
     fn commit(&mut self, now: f64, new_id: &mut dyn FnMut() -> String) -> Commit {
         let next = self.staged.take().unwrap_or_else(|| self.permissions.clone());
-        let mut changes = Vec::new();
-        for (i, (new, old)) in next.iter().zip(&self.permissions).enumerate() {
-            if new != old {
-                changes.push((i, *new));
-            }
-        }
+        let changes = diff(&next, &self.permissions);
+        self.choice = Some(next.iter().map(|p| Some(*p)).collect());
         self.permissions = next;
         self.status = Status::Complete;
         self.has_choice = true;
+        self.fresh = true;
         let id = match self.meta.take() {
             Some(m) if !m.id.is_empty() => m.id,
             _ => new_id(),
@@ -280,6 +427,7 @@ impl Engine {
             time: now,
             id,
             gpc: self.gpc,
+            notice: core::mem::take(&mut self.acknowledging),
         });
         Commit {
             permissions: self.permissions.clone(),

@@ -44,6 +44,8 @@ pub struct ChoiceMeta {
     pub id: String,
     /// Whether the browser sent Global Privacy Control when it was made.
     pub gpc: bool,
+    /// An acknowledged notice, not a choice (`ui`'s notice policy).
+    pub notice: bool,
 }
 
 /// A decoded or to-be-encoded record.
@@ -140,6 +142,9 @@ impl Record {
             json::write_string(&meta.id, &mut out);
             if meta.gpc {
                 out.push_str(",\"gpc\":true");
+            }
+            if meta.notice {
+                out.push_str(",\"notice\":true");
             }
             out.push_str(",\"choice\":");
             out.push_str(&site);
@@ -255,11 +260,13 @@ fn decode_meta(v: &Value) -> Result<ChoiceMeta, &'static str> {
         _ => return Err(MALFORMED),
     };
     let gpc = matches!(v.get("gpc"), Some(Value::Bool(true)));
+    let notice = matches!(v.get("notice"), Some(Value::Bool(true)));
     Ok(ChoiceMeta {
         revision,
         time,
         id,
         gpc,
+        notice,
     })
 }
 

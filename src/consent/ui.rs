@@ -1,0 +1,435 @@
+//! The `ui` key: the banner and preference centre's settings, the region
+//! rules and when to ask. The JS module (`js/ui.js`) only renders; every
+//! decision is here: which policy applies where, the defaults each policy
+//! starts from, whether the banner shows, what each button commits and when
+//! a stored choice no longer counts.
+//!
+//! ```
+//! use consentry::consent::{Policy, Ui};
+//! use consentry::json::parse;
+//! let cats = consentry::consent::Categories::with_site(&["analytics".into()]).unwrap();
+//! let ui = Ui::parse(&cats, &parse(r#"{"regions":{"EU":"opt-in","US-CA":"opt-out"}}"#).unwrap()).unwrap();
+//! assert_eq!(ui.policy(Some("DE")), Policy::OptIn);
+//! assert_eq!(ui.policy(Some("US-CA")), Policy::OptOut);
+//! assert_eq!(ui.policy(None), Policy::OptIn); // unknown: the strictest configured
+//! ```
+
+use super::categories::{Categories, ADOBE};
+use super::config::bad_member;
+use super::integrations::members;
+use crate::json::{self, Value};
+use alloc::{string::String, vec::Vec};
+
+/// What a jurisdiction's law asks of the site, strictest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Policy {
+    /// Nothing but the necessary before a choice; the banner asks.
+    OptIn,
+    /// Everything on until the visitor opts out (GPC counts as opting out);
+    /// no banner, a "Do not sell or share" link opens the preferences.
+    OptOut,
+    /// Everything on; the banner informs once.
+    Notice,
+    /// No rules: everything on, nothing shown.
+    None,
+}
+
+/// The policies' names, in [`Policy`] order.
+pub const POLICIES: [&str; 4] = ["opt-in", "opt-out", "notice", "none"];
+
+/// The languages the UI module has texts for.
+pub const LANGUAGES: [&str; 10] = ["en", "de", "fr", "es", "it", "nl", "pt", "pl", "ko", "ja"];
+
+/// The banner's and preference centre's texts, each overridable per
+/// language (`ui.texts.de.acceptAll`); besides these, `<category>.title`
+/// and `<category>.description` for each category the banner shows.
+pub const TEXT_KEYS: [&str; 18] = [
+    "title",
+    "description",
+    "acceptAll",
+    "rejectAll",
+    "customise",
+    "save",
+    "close",
+    "privacyPolicy",
+    "preferencesTitle",
+    "preferencesDescription",
+    "alwaysOn",
+    "services",
+    "cookies",
+    "ok",
+    "optOutTitle",
+    "optOutDescription",
+    "doNotSell",
+    "saved",
+];
+
+const KEYS: [&str; 12] = [
+    "layout",
+    "theme",
+    "language",
+    "privacyPolicy",
+    "texts",
+    "categories",
+    "necessary",
+    "services",
+    "regions",
+    "region",
+    "regionUrl",
+    "rejectQuietDays",
+];
+
+/// The EU's member states, then the rest of the EEA (Iceland,
+/// Liechtenstein, Norway): `EU` names the first 27, `EEA` all 30.
+const EEA: &str = "ATBEBGHRCYCZDKEEFIFRDEGRHUIELVLTLUMTNLPLPTROSKSIESSEISLINO";
+
+/// By default, after "Reject all" the banner does not return for about six
+/// months (the EU's proposed cookie rules).
+pub const DEFAULT_REJECT_QUIET_DAYS: u32 = 183;
+
+/// The validated `ui` key. Texts, layout and theme are checked here and
+/// read by the JS module from the configuration itself.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ui {
+    /// The categories the banner asks about, in order.
+    pub shown: Vec<usize>,
+    /// The strictly necessary ones among them: always on, locked.
+    pub necessary: Vec<usize>,
+    /// `(jurisdiction, policy)`: `*`, `EU`, `EEA`, a country (`US`) or a
+    /// subdivision (`US-CA`).
+    pub regions: Vec<(String, Policy)>,
+    /// The visitor's region, when the site knows it.
+    pub region: Option<String>,
+    /// Where the shell asks for the region when the site does not say.
+    pub region_url: Option<String>,
+    /// Days the banner stays away after "Reject all".
+    pub quiet_days: u32,
+}
+
+/// `ui.<key> is <value>; expected <what>`.
+fn bad(key: &str, v: &Value, expected: &str) -> String {
+    bad_member("config.ui", key, v, expected)
+}
+
+/// A region code: `DE`, `US-CA` (ISO 3166-1 alpha-2, then an optional
+/// ISO 3166-2 subdivision of 1 to 3 letters or digits).
+pub fn is_region(code: &str) -> bool {
+    let b = code.as_bytes();
+    b.len() >= 2
+        && b.iter().take(2).all(u8::is_ascii_uppercase)
+        && (b.len() == 2
+            || (b.len() <= 6
+                && b.get(2) == Some(&b'-')
+                && b.iter().skip(3).all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())))
+}
+
+fn is_url(s: &str) -> bool {
+    (s.starts_with("https://") || s.starts_with("http://") || s.starts_with('/')) && !s.bytes().any(|b| b <= b' ')
+}
+
+/// Category names as indices; each must be known.
+fn category_list(cats: &Categories, key: &str, v: &Value) -> Result<Vec<usize>, String> {
+    const WHAT: &str = "an array of the configuration's category names";
+    let Value::Array(items) = v else {
+        return Err(bad(key, v, WHAT));
+    };
+    let mut out = Vec::new();
+    for item in items {
+        match item {
+            Value::String(s) => out.push(cats.index(s).ok_or_else(|| bad(key, item, WHAT))?),
+            _ => return Err(bad(key, item, WHAT)),
+        }
+    }
+    Ok(out)
+}
+
+impl Ui {
+    /// Validates `ui` against the configuration's categories: every key,
+    /// every text's language and name, every jurisdiction and policy.
+    pub fn parse(cats: &Categories, v: &Value) -> Result<Ui, String> {
+        let m = members("ui", Some(v))?;
+        for (key, value) in m {
+            if !KEYS.contains(&key.as_str()) {
+                let mut e = String::from("unknown config.ui key ");
+                json::write_string(key, &mut e);
+                if let Some(near) = crate::nearest(key, &KEYS) {
+                    e.push_str("; did you mean ");
+                    json::write_string(near, &mut e);
+                    e.push('?');
+                }
+                return Err(e);
+            }
+            let one_of = |names: &[&str], what: &str| match value {
+                Value::String(s) if names.contains(&s.as_str()) => Ok(()),
+                _ => Err(bad(key, value, what)),
+            };
+            match key.as_str() {
+                "layout" => one_of(&["bar", "box", "modal"], "\"bar\", \"box\" or \"modal\"")?,
+                "theme" => one_of(&["auto", "light", "dark"], "\"auto\", \"light\" or \"dark\"")?,
+                "language" => one_of(&LANGUAGES, "one of en, de, fr, es, it, nl, pt, pl, ko, ja")?,
+                "privacyPolicy" | "regionUrl" => match value {
+                    Value::String(s) if is_url(s) => {}
+                    _ => {
+                        return Err(bad(
+                            key,
+                            value,
+                            "a URL such as \"https://example.com/privacy\" or a path",
+                        ))
+                    }
+                },
+                _ => {}
+            }
+        }
+        // Site categories when the site has any, else Adobe's.
+        let mut shown: Vec<usize> = (0..cats.len()).collect();
+        if cats.len() > ADOBE.len() {
+            shown.drain(..ADOBE.len());
+        }
+        let get = |k: &str| v.get(k).filter(|v| !matches!(v, Value::Null));
+        if let Some(c) = get("categories") {
+            shown = category_list(cats, "categories", c)?;
+        }
+        let necessary = match get("necessary") {
+            Some(n) => category_list(cats, "necessary", n)?,
+            None => Vec::new(),
+        };
+        if let Some(i) = necessary.iter().find(|i| !shown.contains(i)) {
+            let name = cats.names().get(*i).map_or("", String::as_str);
+            return Err(bad(
+                "necessary",
+                &Value::String(name.into()),
+                "a category the banner shows (in ui.categories)",
+            ));
+        }
+        if let Some(s) = get("services") {
+            for (name, list) in members("ui.services", Some(s))? {
+                let ok = cats.index(name).is_some_and(|i| shown.contains(&i))
+                    && matches!(list, Value::Array(items) if items.iter().all(|x| matches!(x, Value::String(_))));
+                if !ok {
+                    return Err(bad(
+                        "services",
+                        s,
+                        "{category: [service names]} for categories the banner shows",
+                    ));
+                }
+            }
+        }
+        if let Some(t) = get("texts") {
+            for (lang, texts) in members("ui.texts", Some(t))? {
+                if !LANGUAGES.contains(&lang.as_str()) {
+                    return Err(bad(
+                        "texts",
+                        &Value::String(lang.clone()),
+                        "languages among en, de, fr, es, it, nl, pt, pl, ko, ja",
+                    ));
+                }
+                for (name, text) in members("ui.texts", Some(texts))? {
+                    let known = TEXT_KEYS.contains(&name.as_str())
+                        || name.rsplit_once('.').is_some_and(|(cat, field)| {
+                            matches!(field, "title" | "description")
+                                && cats.index(cat).is_some_and(|i| shown.contains(&i))
+                        });
+                    if !known || !matches!(text, Value::String(_)) {
+                        let mut e = String::from("texts.");
+                        e.push_str(lang);
+                        e.push('.');
+                        e.push_str(name);
+                        return Err(bad(
+                            &e,
+                            text,
+                            "a string under a text name of the README's table or <category>.title/.description",
+                        ));
+                    }
+                }
+            }
+        }
+        let mut regions = Vec::new();
+        if let Some(r) = get("regions") {
+            for (place, policy) in members("ui.regions", Some(r))? {
+                if !(place == "*" || place == "EU" || place == "EEA" || is_region(place)) {
+                    return Err(bad(
+                        "regions",
+                        &Value::String(place.clone()),
+                        "\"*\", \"EU\", \"EEA\", a country such as \"US\" or a region such as \"US-CA\"",
+                    ));
+                }
+                let p = match policy {
+                    Value::String(s) => POLICIES.iter().position(|n| n == s),
+                    _ => None,
+                };
+                let Some(p) = p else {
+                    return Err(bad(
+                        "regions",
+                        policy,
+                        "\"opt-in\", \"opt-out\", \"notice\" or \"none\"",
+                    ));
+                };
+                regions.push((
+                    place.clone(),
+                    [Policy::OptIn, Policy::OptOut, Policy::Notice, Policy::None][p],
+                ));
+            }
+        }
+        let region = match get("region") {
+            Some(Value::String(s)) if is_region(s) => Some(s.clone()),
+            Some(other) => return Err(bad("region", other, "a region code such as \"DE\" or \"US-CA\"")),
+            None => None,
+        };
+        let region_url = match get("regionUrl") {
+            Some(Value::String(s)) => Some(s.clone()),
+            _ => None,
+        };
+        let quiet_days = match get("rejectQuietDays") {
+            Some(d) => d
+                .as_uint()
+                .and_then(|n| u32::try_from(n).ok())
+                .filter(|n| (1..=3650).contains(n))
+                .ok_or_else(|| bad("rejectQuietDays", d, "a whole number of days from 1 to 3650"))?,
+            None => DEFAULT_REJECT_QUIET_DAYS,
+        };
+        Ok(Ui {
+            shown,
+            necessary,
+            regions,
+            region,
+            region_url,
+            quiet_days,
+        })
+    }
+
+    /// The policy for `region` (`None`: unknown). The most specific rule
+    /// wins: the subdivision (`US-CA`), the country (`US`), `EU`/`EEA`, `*`.
+    /// An unknown region, or one no rule names, gets the strictest policy
+    /// configured; with no rules at all, opt-in applies everywhere.
+    pub fn policy(&self, region: Option<&str>) -> Policy {
+        let find = |place: &str| self.regions.iter().find(|(p, _)| p == place).map(|(_, policy)| *policy);
+        let strictest = self.regions.iter().map(|(_, p)| *p).min().unwrap_or(Policy::OptIn);
+        let Some(region) = region.filter(|r| is_region(r)) else {
+            return strictest;
+        };
+        let country = region.get(..2).unwrap_or_default();
+        let pos = EEA.as_bytes().chunks(2).position(|c| c == country.as_bytes());
+        find(region)
+            .or_else(|| find(country))
+            .or_else(|| pos.filter(|p| *p < 27).and_then(|_| find("EU")))
+            .or_else(|| pos.and_then(|_| find("EEA")))
+            .or_else(|| find("*"))
+            .unwrap_or(strictest)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json::parse;
+    use alloc::string::ToString;
+    use alloc::vec;
+
+    fn cats() -> Categories {
+        Categories::with_site(&[
+            "necessary".to_string(),
+            "analytics".to_string(),
+            "marketing".to_string(),
+        ])
+        .unwrap()
+    }
+
+    fn ui(text: &str) -> Result<Ui, String> {
+        Ui::parse(&cats(), &parse(text).unwrap())
+    }
+
+    #[test]
+    fn the_most_specific_rule_wins_and_an_unknown_region_gets_the_strictest() {
+        let u = ui(r#"{"regions":{"EU":"opt-in","US":"notice","US-CA":"opt-out","*":"none"}}"#).unwrap();
+        assert_eq!(u.policy(Some("FR")), Policy::OptIn);
+        assert_eq!(u.policy(Some("US-CA")), Policy::OptOut);
+        assert_eq!(u.policy(Some("US-TX")), Policy::Notice);
+        assert_eq!(u.policy(Some("JP")), Policy::None);
+        assert_eq!(u.policy(Some("NO")), Policy::None, "Norway is EEA, not EU");
+        assert_eq!(u.policy(None), Policy::OptIn);
+        assert_eq!(u.policy(Some("de")), Policy::OptIn, "a malformed region is unknown");
+        let eea = ui(r#"{"regions":{"EEA":"opt-in","US-CA":"opt-out"}}"#).unwrap();
+        assert_eq!(eea.policy(Some("NO")), Policy::OptIn);
+        assert_eq!(
+            eea.policy(Some("BR")),
+            Policy::OptIn,
+            "a region no rule names gets the strictest"
+        );
+        let us = ui(r#"{"regions":{"US-CA":"opt-out","*":"notice"}}"#).unwrap();
+        assert_eq!(us.policy(None), Policy::OptOut);
+        assert_eq!(
+            ui("{}").unwrap().policy(Some("US")),
+            Policy::OptIn,
+            "no rules: opt-in everywhere"
+        );
+    }
+
+    #[test]
+    fn every_mistake_is_named() {
+        for (text, needle) in [
+            (r#"{"layuot":"bar"}"#, "did you mean \"layout\""),
+            (r#"{"layout":"popup"}"#, "config.ui.layout is \"popup\""),
+            (r#"{"language":"xx"}"#, "config.ui.language"),
+            (r#"{"categories":["analytcs"]}"#, "\"analytcs\""),
+            (
+                r#"{"categories":["analytics"],"necessary":["necessary"]}"#,
+                "config.ui.necessary is \"necessary\"",
+            ),
+            (r#"{"regions":{"EU":"optin"}}"#, "\"optin\"; expected \"opt-in\""),
+            (r#"{"regions":{"Europe":"opt-in"}}"#, "\"Europe\""),
+            (r#"{"region":"usa"}"#, "config.ui.region"),
+            (r#"{"texts":{"en":{"acceptAl":"Yes"}}}"#, "config.ui.texts.en.acceptAl"),
+            (
+                r#"{"texts":{"en":{"ads.title":"Ads"}}}"#,
+                "config.ui.texts.en.ads.title",
+            ),
+            (r#"{"texts":{"xx":{}}}"#, "\"xx\""),
+            (r#"{"privacyPolicy":"javascript:alert(1)"}"#, "config.ui.privacyPolicy"),
+            (r#"{"rejectQuietDays":0}"#, "config.ui.rejectQuietDays"),
+            (r#"{"services":{"ads":["X"]}}"#, "config.ui.services"),
+            (r#"[]"#, "ui"),
+        ] {
+            let e = ui(text).unwrap_err();
+            assert!(e.contains(needle), "{text}: {e}");
+        }
+        let ok = ui(r#"{"layout":"modal","texts":{"de":{"acceptAll":"Alle akzeptieren","analytics.title":"Statistik"}},
+            "necessary":["necessary"],"services":{"analytics":["Matomo"]},"region":"US-CA","regionUrl":"/region","rejectQuietDays":30}"#)
+        .unwrap();
+        assert_eq!((ok.shown, ok.necessary, ok.quiet_days), (vec![8, 9, 10], vec![8], 30));
+    }
+
+    #[test]
+    fn every_language_file_has_exactly_the_text_names() {
+        for (lang, text) in [
+            ("en", include_str!("../../js/ui/en.js")),
+            ("de", include_str!("../../js/ui/de.js")),
+            ("fr", include_str!("../../js/ui/fr.js")),
+            ("es", include_str!("../../js/ui/es.js")),
+            ("it", include_str!("../../js/ui/it.js")),
+            ("nl", include_str!("../../js/ui/nl.js")),
+            ("pt", include_str!("../../js/ui/pt.js")),
+            ("pl", include_str!("../../js/ui/pl.js")),
+            ("ko", include_str!("../../js/ui/ko.js")),
+            ("ja", include_str!("../../js/ui/ja.js")),
+        ] {
+            let body = text
+                .split_once("export default ")
+                .unwrap()
+                .1
+                .trim()
+                .trim_end_matches(';');
+            let Value::Object(m) = parse(body).unwrap() else {
+                panic!("{lang}")
+            };
+            let mut names: Vec<&str> = m.iter().map(|(k, _)| k.as_str()).filter(|k| !k.contains('.')).collect();
+            names.sort_unstable();
+            let mut want = TEXT_KEYS.to_vec();
+            want.sort_unstable();
+            assert_eq!(names, want, "{lang}");
+            assert!(
+                m.iter().all(|(_, v)| matches!(v, Value::String(s) if !s.is_empty())),
+                "{lang}"
+            );
+        }
+    }
+}
