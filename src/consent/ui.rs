@@ -253,21 +253,19 @@ impl Ui {
                         "\"*\", \"EU\", \"EEA\", a country such as \"US\" or a region such as \"US-CA\"",
                     ));
                 }
-                let p = match policy {
-                    Value::String(s) => POLICIES.iter().position(|n| n == s),
+                const ALL: [Policy; 4] = [Policy::OptIn, Policy::OptOut, Policy::Notice, Policy::None];
+                let found = match policy {
+                    Value::String(s) => POLICIES.iter().zip(ALL).find(|(n, _)| *n == s).map(|(_, p)| p),
                     _ => None,
                 };
-                let Some(p) = p else {
+                let Some(p) = found else {
                     return Err(bad(
                         "regions",
                         policy,
                         "\"opt-in\", \"opt-out\", \"notice\" or \"none\"",
                     ));
                 };
-                regions.push((
-                    place.clone(),
-                    [Policy::OptIn, Policy::OptOut, Policy::Notice, Policy::None][p],
-                ));
+                regions.push((place.clone(), p));
             }
         }
         let region = match get("region") {
