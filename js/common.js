@@ -90,3 +90,9 @@ export function whereConsented() {
   const record = w.consentry?.consentRecord || /** @type {any} */ (window).consentry?.consentRecord || {};
   return { pageUrl: String(w.location.href), consentId: record.consentId || "" };
 }
+
+/** SHA-256 of `text`, hex (the receipts keep the TC string's and the banner's texts' hashes). @param {string} text */
+export async function sha256(text) {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}

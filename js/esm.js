@@ -22,6 +22,18 @@ const files = {
   "consentry-iab": () => [import("./consentry-iab.mjs"), new URL("./consentry-iab_bg.wasm", import.meta.url)],
   "consentry-receipts": () => [import("./consentry-receipts.mjs")],
   "consentry-qr": () => [import("./consentry-qr.mjs"), new URL("./consentry-qr_bg.wasm", import.meta.url)],
+  "consentry-ui": () => [import("./consentry-ui.mjs"), 0, new URL("./consentry-ui.css", import.meta.url).href],
+  // The banner's texts, one module per language, each fetched on demand.
+  "consentry-ui-en": () => [import("./consentry-ui-en.mjs")],
+  "consentry-ui-de": () => [import("./consentry-ui-de.mjs")],
+  "consentry-ui-fr": () => [import("./consentry-ui-fr.mjs")],
+  "consentry-ui-es": () => [import("./consentry-ui-es.mjs")],
+  "consentry-ui-it": () => [import("./consentry-ui-it.mjs")],
+  "consentry-ui-nl": () => [import("./consentry-ui-nl.mjs")],
+  "consentry-ui-pt": () => [import("./consentry-ui-pt.mjs")],
+  "consentry-ui-pl": () => [import("./consentry-ui-pl.mjs")],
+  "consentry-ui-ko": () => [import("./consentry-ui-ko.mjs")],
+  "consentry-ui-ja": () => [import("./consentry-ui-ja.mjs")],
 };
 
 // Loads the wasm and starts Consentry with `config` (or the snippet's).

@@ -13,7 +13,7 @@ import { warn, fail, expected, show, newId, jsonMembers } from "./common.js";
 
 // The operations of gate/src/lib.rs (`op`), by code.
 const START = 0, APPROVE = 1, DENY = 2, COMPLETE = 3, APPLY = 4, IS_APPROVED = 5, IS_PRE_APPROVED = 6,
-  MEMOIZE = 7, MEMO = 8, INTEGRATIONS = 9, TAG = 10;
+  MEMOIZE = 7, MEMO = 8, INTEGRATIONS = 9, TAG = 10, CHOOSE = 11, REGION = 12;
 // The record's two keys (cookies, or storage items): Adobe's value, which
 // Adobe's library reads, and Consentry's own.
 const KEYS = ["adobeujs-optin", "consentry"];
@@ -21,6 +21,8 @@ const KEYS = ["adobeujs-optin", "consentry"];
 // upper-cased names.
 const ADOBE = { AAM: "aam", ADCLOUD: "adcloud", ANALYTICS: "aa", CAMPAIGN: "campaign", ECID: "ecid", LIVEFYRE: "livefyre", TARGET: "target", MEDIA_ANALYTICS: "mediaaa" };
 const OUTBOX_KEY = "consentry-outbox";
+// The region the relay answered, kept for the session.
+const REGION_KEY = "consentry-region";
 
 // A category argument: one string, an array or any array-like of strings
 // (also from another frame); undefined and null give an empty list.
@@ -228,7 +230,11 @@ export async function start(c, config, wasm, locator) {
       channel.port2.postMessage(0);
     });
     const gpc = /** @type {any} */ (navigator).globalPrivacyControl === true;
-    st = answer("init", START, `[${text},${gpc},"${newId()}",${JSON.stringify(location.hostname)},${JSON.stringify(places(/"storage":"localStorage"/.test(text)))}]`);
+    let region = null;
+    try {
+      if (/"regionUrl"/.test(text)) region = sessionStorage.getItem(REGION_KEY);
+    } catch (_) {}
+    st = answer("init", START, `[${text},${gpc},"${newId()}",${JSON.stringify(location.hostname)},${JSON.stringify(places(/"storage":"localStorage"/.test(text)))},${JSON.stringify(region)}]`);
     for (const w of warnings.concat(st.warnings)) warn(w);
     // Without the inline snippet, Consent Mode's default is sent now.
     stub(window, document, 0, config);
@@ -236,7 +242,7 @@ export async function start(c, config, wasm, locator) {
       integrations: (cookie, host, path, secure) => ask("integrations", INTEGRATIONS, [cookie, host, path, secure]),
       tag: (expr) => ask("tag", TAG, expr),
     });
-    const apply = upgrade(c, st, storage(st), page);
+    const commit = upgrade(c, st, storage(st), page);
     // The phone forms: functions of the form module of the same names.
     const form = (/** @type {string} */ call) => (/** @type {any} */ target, /** @type {any} */ options) => {
       // Read once, now: a change to the options after this call changes nothing.
@@ -253,7 +259,8 @@ export async function start(c, config, wasm, locator) {
     c.renderTextToJoin = form("renderTextToJoin");
     c.renderSignup = form("renderSignup");
     c.decodeTCString = (/** @type {unknown} */ s) => load("consentry-iab").then(({ m }) => m.decodeTCString(s));
-    if ("tcf" in st) iab(c, st.tcf, apply);
+    if ("tcf" in st) iab(c, st.tcf, (choices) => commit(APPLY, choices, "applyCmp"));
+    banner(c, st.ui, JSON.parse(text), commit);
   } catch (e) {
     c._l = 0;
     throw e;
@@ -287,7 +294,7 @@ export async function start(c, config, wasm, locator) {
 
 // With isIabContext: the CMP listener, and the iabPlugin Adobe's ID service
 // calls; its calls wait for the module.
-/** @param {any} c @param {number[]} tcf the TCF rules the gate validated, flat @param {(choices: unknown) => void} apply */
+/** @param {any} c @param {number[]} tcf the TCF rules the gate validated, flat @param {(choices: any) => void} apply */
 function iab(c, tcf, apply) {
   const cmp = load("consentry-iab").then(({ m }) => {
     const cmp = new m.Cmp(tcf, Object.keys(c.permissions), c, apply);
@@ -299,9 +306,67 @@ function iab(c, tcf, apply) {
   c.registerPlugin({ name: "iabPlugin", onRegister() {}, fetchConsentData: call("fetchConsentData"), isApproved: call("isApproved") });
 }
 
+// With `ui`: the banner and preference centre (their module is fetched only
+// when the gate says the visitor must choose, or the page opens the
+// preferences), the region from the relay when the site does not know it,
+// and the page's preference links. The gate decides; this carries out.
+/** @param {any} c @param {any} ui the gate's `ui` answer @param {any} config @param {Commit} commit */
+function banner(c, ui, config, commit) {
+  if (!ui) {
+    c.showPreferences = () => Promise.reject(fail("showPreferences", "the configuration has no ui; expected init with a ui key"));
+    return;
+  }
+  const root = document.documentElement;
+  /** @param {any} u */
+  const mark = (u) => ((ui = u), root.setAttribute("data-consentry-policy", u.policy));
+  /** @type {any} */
+  const view = {
+    config,
+    get ui() {
+      return ui;
+    },
+    get state() {
+      return { permissions: c.permissions, status: c.status };
+    },
+    // A button: the gate commits; `proof` (a promise of what was shown)
+    // goes into the receipt.
+    choose(/** @type {string} */ button, /** @type {unknown} */ switches, /** @type {unknown} */ proof) {
+      const r = commit(CHOOSE, [button, switches], "banner", proof);
+      if (r.ui) mark(r.ui);
+      return r;
+    },
+  };
+  /** @param {boolean} centre */
+  const open = (centre) => load("consentry-ui").then(({ m, css }) => m.open(view, centre, css, load));
+  c.showPreferences = () => open(true);
+  addEventListener("click", (e) => {
+    const t = /** @type {any} */ (e.target);
+    if (t && t.closest && t.closest("[data-consentry-preferences]")) e.preventDefault(), open(true).catch((e) => warn("", e));
+  });
+  const ask = () => void (ui.ask && open(false).catch((e) => warn("consentry: the banner could not be shown; nothing but the necessary runs.", e)));
+  mark(ui);
+  if (!ui.locate) return ask();
+  // The region from the relay: until it answers (3 s at most) the strictest policy holds.
+  fetch(ui.locate, { signal: AbortSignal.timeout(3000) })
+    .then((r) => r.json())
+    .then(({ region }) => {
+      if (typeof region != "string") return;
+      const r = commit(REGION, region, "region");
+      if (!r.ui) return;
+      try {
+        sessionStorage.setItem(REGION_KEY, region);
+      } catch (_) {}
+      mark(r.ui);
+    })
+    .catch(() => {})
+    .then(ask);
+}
+
+/** @typedef {(op: number, arg: unknown, cause: string, proof?: unknown) => any} Commit */
+
 /**
  * Replaces the stub's methods by the real API over the gate's state `st`;
- * returns what commits a CMP's choices.
+ * returns what commits a CMP's choices and the banner's buttons.
  * @param {any} c @param {any} st @param {(texts: (string | null)[]) => void} store @param {{effects: () => void}} page
  */
 function upgrade(c, st, store, page) {
@@ -327,8 +392,8 @@ function upgrade(c, st, store, page) {
   // the one-shots, and the DOM event.
   // With `receipts`, last, a receipt of the commit (`cause`: the call
   // that made it) goes to the relay.
-  /** @param {any} r @param {string} cause */
-  const carry = (r, cause) => {
+  /** @param {any} r @param {string} cause @param {unknown} [proof] */
+  const carry = (r, cause, proof) => {
     st = r;
     if (r.write) store(r.write);
     if (!r.changes) return;
@@ -337,7 +402,9 @@ function upgrade(c, st, store, page) {
     once = [];
     for (const [f, ctx] of calls) hear(/** @type {Function} */ (f), ctx, copy());
     window.dispatchEvent(new CustomEvent("consentry:complete", { detail: { permissions: copy(), changes: r.changes } }));
-    if (receipts) load("consentry-receipts").then(({ m }) => m.receipt(receipts, c, r, cause), (e) => warn("", e));
+    // A region's defaults are no choice: no receipt.
+    if (receipts && cause != "region") load("consentry-receipts").then(({ m }) => m.receipt(receipts, c, r, cause, proof), (e) => warn("", e));
+    return r;
   };
   /** @param {string} call @param {number} op @param {unknown} cats @param {unknown} wait */
   const set = (call, op, cats, wait) => {
@@ -473,8 +540,17 @@ function upgrade(c, st, store, page) {
   const cats = Object.freeze(enumeration);
   prop("Categories", () => cats);
   window.adobe.OptInCategories = cats;
-  // A CMP's choices (the TCF module's): they commit at once.
-  return (/** @type {unknown} */ choices) => carry(ask("applyCmp", APPLY, choices), "applyCmp");
+  // A CMP's choices (the TCF module's) and the banner's: they commit at once.
+  /** @type {Commit} */
+  const commit = (op, arg, cause, proof) => {
+    try {
+      return carry(ask(cause, op, arg), cause, proof);
+    } catch (e) {
+      warn("", e);
+      return { error: e };
+    }
+  };
+  return commit;
 }
 
 // A copy of plain objects and arrays (functions and other values as they are).

@@ -6,7 +6,7 @@
 // key, which the relay answers from its store), sent with `keepalive`,
 // and once more with `sendBeacon` when the page is hidden. Nothing here
 // delays the commit or any tag: the facade calls it after both.
-import { warn } from "./common.js";
+import { warn, sha256 } from "./common.js";
 
 const KEY = "consentry-receipts";
 
@@ -64,19 +64,15 @@ export function send(url, receipt) {
   for (const r of q.length ? q : memory) deliver(url, r);
 }
 
-/** SHA-256 of `text`, hex (for the TC string: the receipt keeps its hash). @param {string} text */
-export async function sha256(text) {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
 /**
  * The receipt of one commit, sent to the relay at `url`: the gate's answer
  * `r` (its record, permissions and changes), what made it (`cause`), GPC,
- * the page, and with TCF the SHA-256 of the TC string.
- * @param {string} url @param {any} c the API object @param {any} r @param {string} cause
+ * the page, with TCF the SHA-256 of the TC string, and for a button of the
+ * banner what it showed (`banner`: a promise of its language, layout, the
+ * SHA-256 of its texts and the button).
+ * @param {string} url @param {any} c the API object @param {any} r @param {string} cause @param {unknown} [banner]
  */
-export async function receipt(url, c, r, cause) {
+export async function receipt(url, c, r, cause, banner) {
   const rec = r.record || {};
   /** @type {string | undefined} */
   let tc;
@@ -101,6 +97,7 @@ export async function receipt(url, c, r, cause) {
     tc_sha256: tc ? await sha256(tc) : null,
     page: location.href,
     cause,
+    banner: (await banner) || null,
   });
 }
 

@@ -33,9 +33,9 @@ export function stub(w, d, base, config, load) {
   c._c = config;
   // By position: fetchPermissions (5) returns a function that removes the
   // subscription (a one-shot's does nothing, as Adobe's),
-  // execute (9) nothing, and the last two a promise the replayed call
+  // execute (9) nothing, and the last three a promise the replayed call
   // settles; the rest chain.
-  "approve deny approveAll denyAll complete fetchPermissions on off registerPlugin execute memoizeContent renderPhoneCapture decodeTCString"
+  "approve deny approveAll denyAll complete fetchPermissions on off registerPlugin execute memoizeContent renderPhoneCapture decodeTCString showPreferences"
     .split(" ")
     .forEach((m, i) => {
       c[m] = function () {

@@ -4,6 +4,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync, rmSync } from "node:fs";
 import * as esbuild from "esbuild";
 import { stub } from "../js/stub.js";
+import { LANGUAGES } from "../js/ui.js";
 
 const run = (cmd, args) => execFileSync(cmd, args, { stdio: "inherit" });
 const WASM_FEATURES = [
@@ -46,13 +47,18 @@ const common = {
 // `new URL("./…", import.meta.url)` for the site's bundler to see.
 await esbuild.build({
   ...common, entryPoints: ["js/esm.js"], format: "esm", outfile: "dist/consentry.mjs",
-  external: ["./consentry-form.mjs", "./consentry-iab.mjs", "./consentry-receipts.mjs", "./consentry-qr.mjs"],
+  external: ["./consentry-form.mjs", "./consentry-iab.mjs", "./consentry-receipts.mjs", "./consentry-qr.mjs", "./consentry-ui*.mjs"],
 });
 await esbuild.build({ ...common, entryPoints: ["js/script.js"], format: "iife", outfile: "dist/consentry.js" });
-// The form's default look, beside its module.
+// The form's and the banner's default looks, beside their modules.
 await esbuild.build({ entryPoints: ["form/consentry-form.css"], minify: true, outfile: "dist/consentry-form.css" });
+await esbuild.build({ entryPoints: ["js/ui/consentry-ui.css"], minify: true, outfile: "dist/consentry-ui.css" });
+// The banner's texts: one module per language (js/ui/<lang>.js).
+for (const lang of LANGUAGES) {
+  await esbuild.build({ ...common, entryPoints: [`js/ui/${lang}.js`], format: "esm", outfile: `dist/consentry-ui-${lang}.mjs` });
+}
 // Each module is its JS shell over its wasm's glue.
-for (const [m, entry] of [["consentry-form", "js/form.js"], ["consentry-iab", "js/tcf.js"], ["consentry-receipts", "js/receipts.js"], ["consentry-qr", "js/qr.js"]]) {
+for (const [m, entry] of [["consentry-form", "js/form.js"], ["consentry-iab", "js/tcf.js"], ["consentry-receipts", "js/receipts.js"], ["consentry-qr", "js/qr.js"], ["consentry-ui", "js/ui.js"]]) {
   await esbuild.build({ ...common, entryPoints: [entry], format: "esm", outfile: `dist/${m}.mjs` });
 }
 // The demo's CMP (not part of the package): the IAB's stub, CMP API and core.
@@ -72,4 +78,4 @@ for (const [file, gcm, early] of [["snippet.min.js", "false", "true"], ["snippet
   );
   writeFileSync(`dist/${file}`, snippet.code);
 }
-console.log("built dist/: consentry_bg.wasm, consentry.mjs, consentry.js, snippet.min.js, snippet-consent-mode.min.js, consentry-form.mjs, consentry-form_bg.wasm, consentry-form.css, consentry-iab.mjs, consentry-iab_bg.wasm, consentry-receipts.mjs, consentry-qr.mjs, consentry-qr_bg.wasm; demo/vendor/iab-cmp.js, demo/vendor/braze.js");
+console.log("built dist/: consentry_bg.wasm, consentry.mjs, consentry.js, snippet.min.js, snippet-consent-mode.min.js, consentry-form.mjs, consentry-form_bg.wasm, consentry-form.css, consentry-iab.mjs, consentry-iab_bg.wasm, consentry-receipts.mjs, consentry-qr.mjs, consentry-qr_bg.wasm, consentry-ui.mjs, consentry-ui.css, consentry-ui-<lang>.mjs; demo/vendor/iab-cmp.js, demo/vendor/braze.js");
