@@ -185,6 +185,9 @@ fn demo_relay(service: &service::Service, sandbox_port: u16, port: u16, db: &Pat
         user_token_secret_env: relay::USER_TOKEN_SECRET_ENV.into(),
         guard: http::Guard::default(),
         signing_key: relay::SigningKey::File(key_file),
+        // As behind Vercel: the banner's tests set these on their requests.
+        region_header: Some("x-vercel-ip-country".into()),
+        subdivision_header: Some("x-vercel-ip-country-region".into()),
     };
     // The sandbox's own secret when it has one (the relay must send it).
     let key = service.config.shared_secret.clone().unwrap_or_else(|| "demo".into());

@@ -51,6 +51,43 @@ pub const FORWARDED: [&str; 3] = [
 /// Where the gate sends receipts of cookie choices.
 pub const RECEIPTS: &str = "/consent/receipts";
 
+/// Where the banner asks for the visitor's region (`ui.regionUrl`).
+pub const REGION: &str = "/region";
+
+/// A receipt's `banner`: what the banner showed when its button committed
+/// (null for a choice made another way), each field checked; anything
+/// else is an error.
+fn banner_proof(v: &Value, errors: &mut Vec<String>) -> Value {
+    const KEYS: [&str; 4] = ["language", "layout", "texts_sha256", "button"];
+    if v.is_null() {
+        return Value::Null;
+    }
+    let fields = v
+        .as_object()
+        .filter(|m| m.len() == KEYS.len() && m.keys().all(|k| KEYS.contains(&k.as_str())));
+    let ok = fields.is_some()
+        && v["language"]
+            .as_str()
+            .is_some_and(|l| l.len() == 2 && l.bytes().all(|b| b.is_ascii_lowercase()))
+        && v["layout"]
+            .as_str()
+            .is_some_and(|l| ["bar", "box", "modal", "preferences"].contains(&l))
+        && v["texts_sha256"]
+            .as_str()
+            .is_some_and(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+        && v["button"]
+            .as_str()
+            .is_some_and(|b| ["accept", "reject", "save", "ok"].contains(&b));
+    if !ok {
+        errors.push(format!(
+            "banner is {}; expected null or {{language, layout (bar, box, modal or preferences), texts_sha256, button (accept, reject, save or ok)}}",
+            braze::shown(v)
+        ));
+        return Value::Null;
+    }
+    v.clone()
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FileConfig {
@@ -81,6 +118,10 @@ struct FileConfig {
     signing_key_env: String,
     #[serde(default)]
     signing_key_file: Option<String>,
+    #[serde(default)]
+    region_header: Option<String>,
+    #[serde(default)]
+    subdivision_header: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -187,6 +228,12 @@ pub struct Config {
     /// Where the ledger's Ed25519 signing key is: a file, else the
     /// environment variable ([`crate::checkpoint`]).
     pub signing_key: SigningKey,
+    /// The header the CDN puts the visitor's country in (`GET /region`),
+    /// e.g. `cloudfront-viewer-country`, `cf-ipcountry`, `x-vercel-ip-country`.
+    pub region_header: Option<String>,
+    /// The header with the visitor's subdivision (`CA` of `US-CA`), e.g.
+    /// `cloudfront-viewer-country-region`, `x-vercel-ip-country-region`.
+    pub subdivision_header: Option<String>,
 }
 
 /// Where the ledger's signing key is kept (never in its database).
@@ -290,6 +337,8 @@ impl Config {
                 Some(path) => SigningKey::File(path.into()),
                 None => SigningKey::Env(file.signing_key_env),
             },
+            region_header: file.region_header,
+            subdivision_header: file.subdivision_header,
         })
     }
 }
@@ -907,6 +956,7 @@ impl Relay {
                 braze::shown(tc)
             ));
         }
+        let banner = banner_proof(&v["banner"], &mut errors);
         if !errors.is_empty() {
             let (s, b) = bad(errors);
             return (s, b, None);
@@ -928,6 +978,7 @@ impl Relay {
             "changes": v["changes"],
             "gpc": v["gpc"],
             "tc_sha256": tc,
+            "banner": banner,
             "page": page,
             "cause": cause,
             "server_time": now,
@@ -950,6 +1001,38 @@ impl Relay {
         match stored.unwrap_or_else(|e| Err(e.to_string())) {
             Ok(answer) => (201, answer, None),
             Err(e) => (500, json!({ "message": e }).to_string(), None),
+        }
+    }
+
+    /// `GET /region`: the visitor's region from the CDN's headers (only
+    /// from a trusted proxy when the relay names any), for a page whose
+    /// banner follows region rules. A missing or malformed value is
+    /// `null`: the page then applies its strictest policy.
+    fn region(&self, headers: &HeaderMap, peer: IpAddr) -> Option<String> {
+        let c = &self.config;
+        if !c.trusted_proxies.is_empty() && !c.trusted_proxies.contains(&peer) {
+            return None;
+        }
+        let read = |name: &Option<String>| {
+            let value = headers
+                .get(name.as_deref()?)?
+                .to_str()
+                .ok()?
+                .trim()
+                .to_ascii_uppercase();
+            Some(value)
+        };
+        let country = read(&c.region_header)?;
+        // Cloudflare's XX (unknown) and T1 (Tor) are no country.
+        if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase()) || country == "XX" || country == "T1"
+        {
+            return None;
+        }
+        match read(&c.subdivision_header) {
+            Some(sub) if (1..=3).contains(&sub.len()) && sub.bytes().all(|b| b.is_ascii_alphanumeric()) => {
+                Some(format!("{country}-{sub}"))
+            }
+            _ => Some(country),
         }
     }
 
@@ -1049,6 +1132,18 @@ async fn handle(
         (&Method::POST, p, Ok(body)) if FORWARDED.contains(&p) => relay.forward(p, &headers, peer.ip(), &body).await,
         (&Method::POST, RECEIPTS, Ok(body)) => relay.receipt(&headers, peer.ip(), &body).await,
         (&Method::GET, "/health", _) => (200, json!({ "status": "ok" }).to_string(), None),
+        (&Method::GET, REGION, _) => {
+            let mut r = (
+                StatusCode::OK,
+                [(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "private, no-store")],
+                json!({ "region": relay.region(&headers, peer.ip()) }).to_string(),
+            )
+                .into_response();
+            if let Some(o) = allowed {
+                cors(&mut r, o);
+            }
+            return r;
+        }
         _ => (
             404,
             json!({ "message": format!("{method} {path} is not one of the relay's endpoints") }).to_string(),

@@ -492,6 +492,89 @@ fn receipts_of_cookie_choices_are_kept_once_and_linked_to_the_phone_opt_in() {
 }
 
 #[test]
+fn a_receipt_proves_what_the_banner_showed_and_refuses_anything_else() {
+    let braze = upstream("relay-banner-upstream");
+    let r = relay(&temp("relay-banner"), braze.port, SECRET, json!({}));
+    let hash = "ab".repeat(32);
+    let mut receipt = json!({
+        "key": "b4nner-1700000000000-1", "consent_id": "b4nner", "time": 1_700_000_000_000u64, "revision": 0,
+        "permissions": {"analytics": false}, "changes": {}, "gpc": false, "tc_sha256": null,
+        "page": "https://shop.example/", "cause": "banner",
+        "banner": {"language": "de", "layout": "bar", "texts_sha256": hash, "button": "reject"},
+    });
+    let headers = [("Origin", SITE), ("Content-Type", "text/plain")];
+    assert_eq!(
+        r.request("POST", "/consent/receipts", &headers, &receipt.to_string()).0,
+        201
+    );
+    let entries = export(&r, "--consent-id", "b4nner");
+    assert_eq!(entries[0]["entry"]["banner"]["button"], "reject");
+    assert_eq!(entries[0]["entry"]["banner"]["texts_sha256"], hash.as_str());
+    for bad in [
+        json!({"language": "de", "layout": "bar", "texts_sha256": hash, "button": "accept", "extra": 1}),
+        json!({"language": "de", "layout": "popup", "texts_sha256": hash, "button": "accept"}),
+        json!({"language": "de", "layout": "bar", "texts_sha256": "x", "button": "accept"}),
+        json!({"language": "de", "layout": "bar", "texts_sha256": hash, "button": "approve"}),
+        json!("accept"),
+    ] {
+        receipt["key"] = json!(format!("b4nner-{}", bad.to_string().len()));
+        receipt["banner"] = bad;
+        let (status, v) = r.request("POST", "/consent/receipts", &headers, &receipt.to_string());
+        assert_eq!(status, 400, "{v}");
+        assert!(v["errors"].to_string().contains("banner is"), "{v}");
+    }
+}
+
+#[test]
+fn the_region_comes_from_the_cdn_header_and_only_a_well_formed_one() {
+    let braze = upstream("relay-region-upstream");
+    let r = relay(
+        &temp("relay-region"),
+        braze.port,
+        SECRET,
+        json!({"region_header": "cloudfront-viewer-country", "subdivision_header": "cloudfront-viewer-country-region"}),
+    );
+    let region = |headers: &[(&str, &str)]| r.request("GET", "/region", headers, "").1["region"].clone();
+    assert_eq!(region(&[("cloudfront-viewer-country", "de")]), "DE");
+    assert_eq!(
+        region(&[
+            ("cloudfront-viewer-country", "US"),
+            ("cloudfront-viewer-country-region", "CA")
+        ]),
+        "US-CA"
+    );
+    assert_eq!(
+        region(&[
+            ("cloudfront-viewer-country", "US"),
+            ("cloudfront-viewer-country-region", "<script>")
+        ]),
+        "US",
+        "a malformed subdivision is left out"
+    );
+    for junk in ["XX", "T1", "USA", "1", "<b>"] {
+        assert_eq!(region(&[("cloudfront-viewer-country", junk)]), Value::Null, "{junk}");
+    }
+    assert_eq!(
+        region(&[]),
+        Value::Null,
+        "no header: unknown, the page applies its strictest policy"
+    );
+    let (status, _) = r.request("GET", "/region", &[("Origin", "https://evil.example")], "");
+    assert_eq!(status, 403, "a foreign page may not ask");
+
+    // Behind trusted proxies, only theirs counts.
+    let braze = upstream("relay-region-proxy-upstream");
+    let behind = relay(
+        &temp("relay-region-proxy"),
+        braze.port,
+        SECRET,
+        json!({"region_header": "cf-ipcountry", "trusted_proxies": ["10.9.9.9"]}),
+    );
+    let (_, v) = behind.request("GET", "/region", &[("cf-ipcountry", "FR")], "");
+    assert_eq!(v["region"], Value::Null, "a client's own header is not believed");
+}
+
+#[test]
 fn two_relays_on_one_postgresql_database_share_keys_limits_and_the_ledger() {
     if std::env::var("CONSENTRY_TEST_POSTGRES").is_err() {
         eprintln!("skipped: set CONSENTRY_TEST_POSTGRES (npm test does) to run the relays on PostgreSQL");
