@@ -158,6 +158,16 @@ export async function open(view, centre, css, load) {
     close();
     if (view.ui.ask) open(view, false, css, load).catch((e) => warn("", e));
   };
+  // Tab and Shift+Tab go round inside a modal (the browser's own would
+  // step out to its address bar).
+  root.addEventListener("keydown", (e) => {
+    if (e.key != "Tab" || !modal) return;
+    const all = root.querySelectorAll("a, button, input:not(:disabled), summary");
+    const [first, last] = [all[0], all[all.length - 1]];
+    const at = document.activeElement;
+    const wrap = e.shiftKey ? (at == first || at == root) && last : at == last && first;
+    if (wrap) e.preventDefault(), /** @type {HTMLElement} */ (wrap).focus();
+  });
   root.addEventListener("cancel", (e) => {
     e.preventDefault();
     if (centre) leave();
