@@ -260,7 +260,7 @@ export async function start(c, config, wasm, locator) {
     c.renderSignup = form("renderSignup");
     c.decodeTCString = (/** @type {unknown} */ s) => load("consentry-iab").then(({ m }) => m.decodeTCString(s));
     if ("tcf" in st) iab(c, st.tcf, (choices) => commit(APPLY, choices, "applyCmp"));
-    banner(c, st.ui, JSON.parse(text), commit);
+    banner(c, "policy" in st && st, JSON.parse(text), commit);
   } catch (e) {
     c._l = 0;
     throw e;
@@ -310,7 +310,7 @@ function iab(c, tcf, apply) {
 // when the gate says the visitor must choose, or the page opens the
 // preferences), the region from the relay when the site does not know it,
 // and the page's preference links. The gate decides; this carries out.
-/** @param {any} c @param {any} ui the gate's `ui` answer @param {any} config @param {Commit} commit */
+/** @param {any} c @param {any} ui the gate's answer (its policy, ask, locate, shown, necessary) @param {any} config @param {Commit} commit */
 function banner(c, ui, config, commit) {
   if (!ui) {
     c.showPreferences = () => Promise.reject(fail("showPreferences", "the configuration has no ui; expected init with a ui key"));
@@ -332,7 +332,7 @@ function banner(c, ui, config, commit) {
     // goes into the receipt.
     choose(/** @type {string} */ button, /** @type {unknown} */ switches, /** @type {unknown} */ proof) {
       const r = commit(CHOOSE, [button, switches], "banner", proof);
-      if (r.ui) mark(r.ui);
+      if (r.policy) mark(r);
       return r;
     },
   };
@@ -352,11 +352,11 @@ function banner(c, ui, config, commit) {
     .then(({ region }) => {
       if (typeof region != "string") return;
       const r = commit(REGION, region, "region");
-      if (!r.ui) return;
+      if (!r.policy) return;
       try {
         sessionStorage.setItem(REGION_KEY, region);
       } catch (_) {}
-      mark(r.ui);
+      mark(r);
     })
     .catch(() => {})
     .then(ask);

@@ -6,11 +6,20 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { gzipSync, brotliCompressSync, constants } from "node:zlib";
 import { writeSection } from "./readme.mjs";
+import { LANGUAGES } from "../js/ui.js";
 
-// 24 KB, and 64 bytes for consentry.renderPhoneVerification,
-// renderTextToJoin and renderSignup (issues 15 and 16: public calls the
-// facade routes to the form module, +55 bytes brotli together).
-const BUDGET = 24 * 1024 + 64;
+// 24 KB, 64 bytes for consentry.renderPhoneVerification, renderTextToJoin
+// and renderSignup (issues 15 and 16: public calls the facade routes to
+// the form module, +55 bytes brotli together), and 4,460 for the banner
+// (issue 23: the ui key's validation, the region rules, when to ask and
+// what each button commits, +3,950 in the wasm, decided at start on every
+// page; showPreferences, the preference links and the region's fetch,
+// +442 in the script). Issue 26 brings it down to its 20 KB goal.
+const BUDGET = 24 * 1024 + 64 + 4460;
+// The banner's module with its stylesheet and its largest language: loaded
+// only when a visitor has to choose (issue 23).
+const UI_BUDGET = 8 * 1024;
+const UI = ["consentry-ui.mjs", "consentry-ui.css"];
 // The goals of issue 12, printed beside each page's total.
 const GOALS = { gate: 20 * 1024, form: 40 * 1024, tcf: 32 * 1024 };
 const PAGE = ["consentry_bg.wasm", "consentry.js", "snippet.min.js"];
@@ -33,7 +42,7 @@ const measure = (name) => {
 // The README's table (markdown) and the page total, from dist/.
 export function sizes() {
   const names = readdirSync("dist").sort();
-  const missing = [...PAGE, ...MODULES.flatMap((m) => m[2]), "consentry-receipts.mjs", ...QR].filter((name) => !names.includes(name));
+  const missing = [...PAGE, ...MODULES.flatMap((m) => m[2]), "consentry-receipts.mjs", ...QR, ...UI, ...LANGUAGES.map((l) => `consentry-ui-${l}.mjs`)].filter((name) => !names.includes(name));
   if (missing.length) throw new Error(`missing from dist/: ${missing.join(", ")} (run npm run build)`);
   const rows = names.map(measure);
   const sum = (files) => ["raw", "gzip", "brotli"].map((k) => rows.filter((r) => files.includes(r.name)).reduce((a, r) => a + r[k], 0));
@@ -41,6 +50,10 @@ export function sizes() {
   const line = (label, [raw, gzip, brotli], bold) =>
     `| ${label} | ${n(raw)} | ${n(gzip)} | ${bold ? `**${n(brotli)}**` : n(brotli)} |`;
   const file = (name, note) => line(`\`${name}\`${note}`, sum([name]));
+  // The banner with each language's texts; the largest (bold) is the budget's.
+  const languages = LANGUAGES.map((lang) => [lang, sum([...UI, `consentry-ui-${lang}.mjs`])[2]]);
+  const ui = Math.max(...languages.map(([, bytes]) => bytes));
+  languages.splice(0, languages.length, ...languages.filter(([lang, bytes]) => lang == "en" || bytes == ui));
   const table = [
     "| file | raw | gzip | brotli |",
     "|---|---:|---:|---:|",
@@ -53,9 +66,11 @@ export function sizes() {
     ...MODULES.flatMap(([label, withLabel, files]) => [line(label, sum(files)), line(withLabel, sum([...PAGE, ...files]))]),
     file("consentry-receipts.mjs", " (receipts module, on demand, with `receipts`)"),
     line("QR code module (`consentry-qr_bg.wasm`, `.mjs`), on demand: text-to-join on a computer", sum(QR)),
+    line("banner module (`consentry-ui.mjs`, `.css`), on demand: a visitor who has to choose", sum(UI)),
+    ...languages.map(([lang, bytes]) => line(`banner with its texts in ${lang} (\`consentry-ui-${lang}.mjs\`)`, sum([...UI, `consentry-ui-${lang}.mjs`]), bytes == ui)),
   ].join("\n");
   const [form, tcf] = MODULES.map((m) => sum([...PAGE, ...m[2]])[2]);
-  return { rows, table, page: sum(PAGE)[2], pages: { gate: sum(PAGE)[2], form, tcf } };
+  return { rows, table, page: sum(PAGE)[2], ui, pages: { gate: sum(PAGE)[2], form, tcf } };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
@@ -75,13 +90,18 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const over = bytes - GOALS[name];
     console.log(`${label}: ${bytes} bytes brotli, goal ${GOALS[name]}: ${over > 0 ? `${over} over` : "met"}`);
   }
-  console.log(`the test run fails above ${BUDGET} bytes for the page total`);
+  console.log(`banner with its largest language: ${result.ui} bytes brotli, budget ${UI_BUDGET}`);
+  console.log(`the test run fails above ${BUDGET} bytes for the page total or ${UI_BUDGET} for the banner`);
   if (process.argv.includes("--write")) {
     writeSection(MARKERS, result.table);
     console.log("README.md: size table written");
   }
   if (result.page > BUDGET) {
     console.error(`size budget exceeded: ${result.page} > ${BUDGET} bytes brotli`);
+    process.exit(1);
+  }
+  if (result.ui > UI_BUDGET) {
+    console.error(`banner size budget exceeded: ${result.ui} > ${UI_BUDGET} bytes brotli`);
     process.exit(1);
   }
 }

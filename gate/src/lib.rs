@@ -308,26 +308,17 @@ fn state(mut a: Answer, engine: &Engine, commit: Option<&Commit>) -> String {
     if let Some(ui) = &c.ui {
         // What the banner needs: the policy, whether it asks (or must wait
         // for the region from `locate`), the categories it shows.
-        let out = a.key("ui");
-        out.push_str("{\"policy\":");
-        write_string(POLICIES.get(engine.policy() as usize).copied().unwrap_or_default(), out);
-        out.push_str(",\"ask\":");
-        out.push_str(boolean(engine.asks()));
+        a.string(
+            "policy",
+            POLICIES.get(engine.policy() as usize).copied().unwrap_or_default(),
+        );
+        a.raw("ask", boolean(engine.asks()));
         if let (None, Some(url)) = (&ui.region, &ui.region_url) {
-            out.push_str(",\"locate\":");
-            write_string(url, out);
+            a.string("locate", url);
         }
-        for (key, list) in [(",\"shown\":[", &ui.shown), (",\"necessary\":[", &ui.necessary)] {
-            out.push_str(key);
-            for (n, i) in list.iter().enumerate() {
-                if n > 0 {
-                    out.push(',');
-                }
-                write_string(names.get(*i).map_or("", String::as_str), out);
-            }
-            out.push(']');
+        for (key, list) in [("shown", &ui.shown), ("necessary", &ui.necessary)] {
+            a.strings(key, list.iter().filter_map(|i| names.get(*i)).map(String::as_str));
         }
-        out.push('}');
     }
     if let Some(commit) = commit {
         bools(
@@ -386,12 +377,17 @@ fn run(engine: &mut Engine, id: &str, op: u32, arg: &Value, now: f64) -> String 
             after(engine, commit)
         }
         op::CHOOSE => {
-            let button = match arg_at(arg, 0) {
-                Some(Value::String(b)) if b == "accept" => Button::AcceptAll,
-                Some(Value::String(b)) if b == "reject" => Button::RejectAll,
-                Some(Value::String(b)) if b == "save" => Button::Save,
-                Some(Value::String(b)) if b == "ok" => Button::Acknowledge,
-                _ => return bad_argument(arg, "[\"accept\", \"reject\", \"save\" or \"ok\", switches]"),
+            const BUTTONS: [(&str, Button); 4] = [
+                ("accept", Button::AcceptAll),
+                ("reject", Button::RejectAll),
+                ("save", Button::Save),
+                ("ok", Button::Acknowledge),
+            ];
+            let Some((_, button)) = BUTTONS
+                .iter()
+                .find(|(n, _)| matches!(arg_at(arg, 0), Some(Value::String(b)) if b == n))
+            else {
+                return bad_argument(arg, "[\"accept\", \"reject\", \"save\" or \"ok\", switches]");
             };
             let mut warnings = Vec::new();
             let switches = match arg_at(arg, 1) {
@@ -406,7 +402,7 @@ fn run(engine: &mut Engine, id: &str, op: u32, arg: &Value, now: f64) -> String 
             if engine.config().ui.is_none() {
                 return error("there is no banner: the configuration has no ui");
             }
-            let commit = engine.choose(button, &switches, now, &mut new_id);
+            let commit = engine.choose(*button, &switches, now, &mut new_id);
             after(engine, commit)
         }
         op::REGION => match arg {

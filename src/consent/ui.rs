@@ -127,172 +127,139 @@ fn is_url(s: &str) -> bool {
     (s.starts_with("https://") || s.starts_with("http://") || s.starts_with('/')) && !s.bytes().any(|b| b <= b' ')
 }
 
-/// Category names as indices; each must be known.
-fn category_list(cats: &Categories, key: &str, v: &Value) -> Result<Vec<usize>, String> {
-    const WHAT: &str = "an array of the configuration's category names";
-    let Value::Array(items) = v else {
-        return Err(bad(key, v, WHAT));
-    };
+/// Category names as indices, each one of `among`.
+fn category_list(cats: &Categories, among: &[usize], key: &str, v: &Value) -> Result<Vec<usize>, String> {
     let mut out = Vec::new();
-    for item in items {
-        match item {
-            Value::String(s) => out.push(cats.index(s).ok_or_else(|| bad(key, item, WHAT))?),
-            _ => return Err(bad(key, item, WHAT)),
+    if let Value::Array(items) = v {
+        for item in items {
+            match item {
+                Value::String(s) if cats.index(s).is_some_and(|i| among.contains(&i)) => out.extend(cats.index(s)),
+                _ => {
+                    return Err(bad(
+                        key,
+                        item,
+                        "a category of the configuration (the banner's, for necessary)",
+                    ))
+                }
+            }
         }
+        return Ok(out);
     }
-    Ok(out)
+    Err(bad(key, v, "an array of category names"))
 }
 
 impl Ui {
     /// Validates `ui` against the configuration's categories: every key,
     /// every text's language and name, every jurisdiction and policy.
     pub fn parse(cats: &Categories, v: &Value) -> Result<Ui, String> {
-        let m = members("ui", Some(v))?;
-        for (key, value) in m {
-            if !KEYS.contains(&key.as_str()) {
-                let mut e = String::from("unknown config.ui key ");
-                json::write_string(key, &mut e);
-                if let Some(near) = crate::nearest(key, &KEYS) {
-                    e.push_str("; did you mean ");
-                    json::write_string(near, &mut e);
-                    e.push('?');
-                }
-                return Err(e);
-            }
-            let one_of = |names: &[&str], what: &str| match value {
-                Value::String(s) if names.contains(&s.as_str()) => Ok(()),
-                _ => Err(bad(key, value, what)),
-            };
-            match key.as_str() {
-                "layout" => one_of(&["bar", "box", "modal"], "\"bar\", \"box\" or \"modal\"")?,
-                "theme" => one_of(&["auto", "light", "dark"], "\"auto\", \"light\" or \"dark\"")?,
-                "language" => one_of(&LANGUAGES, "one of en, de, fr, es, it, nl, pt, pl, ko, ja")?,
-                "privacyPolicy" | "regionUrl" => match value {
-                    Value::String(s) if is_url(s) => {}
-                    _ => {
-                        return Err(bad(
-                            key,
-                            value,
-                            "a URL such as \"https://example.com/privacy\" or a path",
-                        ))
-                    }
-                },
-                _ => {}
-            }
-        }
         // Site categories when the site has any, else Adobe's.
-        let mut shown: Vec<usize> = (0..cats.len()).collect();
-        if cats.len() > ADOBE.len() {
-            shown.drain(..ADOBE.len());
-        }
-        let get = |k: &str| v.get(k).filter(|v| !matches!(v, Value::Null));
-        if let Some(c) = get("categories") {
-            shown = category_list(cats, "categories", c)?;
-        }
-        let necessary = match get("necessary") {
-            Some(n) => category_list(cats, "necessary", n)?,
-            None => Vec::new(),
+        let all: Vec<usize> = (0..cats.len()).collect();
+        let first = if cats.len() > ADOBE.len() { ADOBE.len() } else { 0 };
+        let mut ui = Ui {
+            shown: (first..cats.len()).collect(),
+            necessary: Vec::new(),
+            regions: Vec::new(),
+            region: None,
+            region_url: None,
+            quiet_days: DEFAULT_REJECT_QUIET_DAYS,
         };
-        if let Some(i) = necessary.iter().find(|i| !shown.contains(i)) {
-            let name = cats.names().get(*i).map_or("", String::as_str);
-            return Err(bad(
-                "necessary",
-                &Value::String(name.into()),
-                "a category the banner shows (in ui.categories)",
-            ));
+        // `categories` first: the other keys are checked against it.
+        if let Some(c) = v.get("categories") {
+            ui.shown = category_list(cats, &all, "categories", c)?;
         }
-        if let Some(s) = get("services") {
-            for (name, list) in members("ui.services", Some(s))? {
-                let ok = cats.index(name).is_some_and(|i| shown.contains(&i))
-                    && matches!(list, Value::Array(items) if items.iter().all(|x| matches!(x, Value::String(_))));
-                if !ok {
-                    return Err(bad(
-                        "services",
-                        s,
-                        "{category: [service names]} for categories the banner shows",
-                    ));
-                }
-            }
-        }
-        if let Some(t) = get("texts") {
-            for (lang, texts) in members("ui.texts", Some(t))? {
-                if !LANGUAGES.contains(&lang.as_str()) {
-                    return Err(bad(
-                        "texts",
-                        &Value::String(lang.clone()),
-                        "languages among en, de, fr, es, it, nl, pt, pl, ko, ja",
-                    ));
-                }
-                for (name, text) in members("ui.texts", Some(texts))? {
-                    let known = TEXT_KEYS.contains(&name.as_str())
-                        || name.rsplit_once('.').is_some_and(|(cat, field)| {
-                            matches!(field, "title" | "description")
-                                && cats.index(cat).is_some_and(|i| shown.contains(&i))
-                        });
-                    if !known || !matches!(text, Value::String(_)) {
-                        let mut e = String::from("texts.");
-                        e.push_str(lang);
-                        e.push('.');
-                        e.push_str(name);
-                        return Err(bad(
-                            &e,
-                            text,
-                            "a string under a text name of the README's table or <category>.title/.description",
-                        ));
+        for (key, value) in members("ui", Some(v))? {
+            let string = match value {
+                Value::String(s) => s.as_str(),
+                _ => "",
+            };
+            let fail = |what: &str| Err(bad(key, value, what));
+            match key.as_str() {
+                "categories" => {}
+                "layout" if ["bar", "box", "modal"].contains(&string) => {}
+                "layout" => return fail("\"bar\", \"box\" or \"modal\""),
+                "theme" if ["auto", "light", "dark"].contains(&string) => {}
+                "theme" => return fail("\"auto\", \"light\" or \"dark\""),
+                "language" if LANGUAGES.contains(&string) => {}
+                "language" => return fail("one of en, de, fr, es, it, nl, pt, pl, ko, ja"),
+                "privacyPolicy" | "regionUrl" if is_url(string) => {
+                    if key == "regionUrl" {
+                        ui.region_url = Some(string.into());
                     }
                 }
-            }
-        }
-        let mut regions = Vec::new();
-        if let Some(r) = get("regions") {
-            for (place, policy) in members("ui.regions", Some(r))? {
-                if !(place == "*" || place == "EU" || place == "EEA" || is_region(place)) {
-                    return Err(bad(
-                        "regions",
-                        &Value::String(place.clone()),
-                        "\"*\", \"EU\", \"EEA\", a country such as \"US\" or a region such as \"US-CA\"",
-                    ));
+                "privacyPolicy" | "regionUrl" => return fail("a URL or a path"),
+                "region" if is_region(string) => ui.region = Some(string.into()),
+                "region" => return fail("a region code such as \"DE\" or \"US-CA\""),
+                "necessary" => ui.necessary = category_list(cats, &ui.shown, key, value)?,
+                "rejectQuietDays" => {
+                    ui.quiet_days = match value.as_uint() {
+                        Some(n @ 1..=3650) => n as u32,
+                        _ => return fail("a whole number of days from 1 to 3650"),
+                    }
                 }
-                const ALL: [Policy; 4] = [Policy::OptIn, Policy::OptOut, Policy::Notice, Policy::None];
-                let found = match policy {
-                    Value::String(s) => POLICIES.iter().zip(ALL).find(|(n, _)| *n == s).map(|(_, p)| p),
-                    _ => None,
-                };
-                let Some(p) = found else {
-                    return Err(bad(
-                        "regions",
-                        policy,
-                        "\"opt-in\", \"opt-out\", \"notice\" or \"none\"",
-                    ));
-                };
-                regions.push((place.clone(), p));
+                "services" => {
+                    for (name, list) in members("ui.services", Some(value))? {
+                        let ok =
+                            matches!(list, Value::Array(items) if items.iter().all(|x| matches!(x, Value::String(_))));
+                        if !ok || !cats.index(name).is_some_and(|i| ui.shown.contains(&i)) {
+                            return fail("{category the banner shows: [service names]}");
+                        }
+                    }
+                }
+                "texts" => {
+                    for (lang, texts) in members("ui.texts", Some(value))? {
+                        if !LANGUAGES.contains(&lang.as_str()) {
+                            return fail("languages among en, de, fr, es, it, nl, pt, pl, ko, ja");
+                        }
+                        for (name, text) in members("ui.texts", Some(texts))? {
+                            let category = name
+                                .strip_suffix(".title")
+                                .or_else(|| name.strip_suffix(".description"));
+                            let known = TEXT_KEYS.contains(&name.as_str())
+                                || category.is_some_and(|c| cats.index(c).is_some_and(|i| ui.shown.contains(&i)));
+                            if !known || !matches!(text, Value::String(_)) {
+                                let mut path = String::from("texts.");
+                                path.push_str(lang);
+                                path.push('.');
+                                path.push_str(name);
+                                return Err(bad(&path, text, "a string under a text name of the README's table"));
+                            }
+                        }
+                    }
+                }
+                "regions" => {
+                    const ALL: [Policy; 4] = [Policy::OptIn, Policy::OptOut, Policy::Notice, Policy::None];
+                    for (place, policy) in members("ui.regions", Some(value))? {
+                        let found = POLICIES
+                            .iter()
+                            .zip(ALL)
+                            .find(|(n, _)| matches!(policy, Value::String(s) if s == *n));
+                        let Some((_, p)) =
+                            found.filter(|_| ["*", "EU", "EEA"].contains(&place.as_str()) || is_region(place))
+                        else {
+                            let mut path = String::from("regions.");
+                            path.push_str(place);
+                            return Err(bad(
+                                &path,
+                                policy,
+                                "\"opt-in\", \"opt-out\", \"notice\" or \"none\" for *, EU, EEA, a country (US) or region (US-CA)",
+                            ));
+                        };
+                        ui.regions.push((place.clone(), p));
+                    }
+                }
+                _ => {
+                    let mut e = String::from("unknown config.ui key ");
+                    json::write_string(key, &mut e);
+                    if let Some(near) = crate::nearest(key, &KEYS) {
+                        e.push_str("; did you mean ");
+                        json::write_string(near, &mut e);
+                        e.push('?');
+                    }
+                    return Err(e);
+                }
             }
         }
-        let region = match get("region") {
-            Some(Value::String(s)) if is_region(s) => Some(s.clone()),
-            Some(other) => return Err(bad("region", other, "a region code such as \"DE\" or \"US-CA\"")),
-            None => None,
-        };
-        let region_url = match get("regionUrl") {
-            Some(Value::String(s)) => Some(s.clone()),
-            _ => None,
-        };
-        let quiet_days = match get("rejectQuietDays") {
-            Some(d) => d
-                .as_uint()
-                .and_then(|n| u32::try_from(n).ok())
-                .filter(|n| (1..=3650).contains(n))
-                .ok_or_else(|| bad("rejectQuietDays", d, "a whole number of days from 1 to 3650"))?,
-            None => DEFAULT_REJECT_QUIET_DAYS,
-        };
-        Ok(Ui {
-            shown,
-            necessary,
-            regions,
-            region,
-            region_url,
-            quiet_days,
-        })
+        Ok(ui)
     }
 
     /// The policy for `region` (`None`: unknown). The most specific rule
@@ -373,15 +340,21 @@ mod tests {
                 r#"{"categories":["analytics"],"necessary":["necessary"]}"#,
                 "config.ui.necessary is \"necessary\"",
             ),
-            (r#"{"regions":{"EU":"optin"}}"#, "\"optin\"; expected \"opt-in\""),
-            (r#"{"regions":{"Europe":"opt-in"}}"#, "\"Europe\""),
+            (
+                r#"{"regions":{"EU":"optin"}}"#,
+                "config.ui.regions.EU is \"optin\"; expected \"opt-in\"",
+            ),
+            (r#"{"regions":{"Europe":"opt-in"}}"#, "config.ui.regions.Europe"),
             (r#"{"region":"usa"}"#, "config.ui.region"),
             (r#"{"texts":{"en":{"acceptAl":"Yes"}}}"#, "config.ui.texts.en.acceptAl"),
             (
                 r#"{"texts":{"en":{"ads.title":"Ads"}}}"#,
                 "config.ui.texts.en.ads.title",
             ),
-            (r#"{"texts":{"xx":{}}}"#, "\"xx\""),
+            (
+                r#"{"texts":{"xx":{}}}"#,
+                "config.ui.texts is {\"xx\":{}}; expected languages",
+            ),
             (r#"{"privacyPolicy":"javascript:alert(1)"}"#, "config.ui.privacyPolicy"),
             (r#"{"rejectQuietDays":0}"#, "config.ui.rejectQuietDays"),
             (r#"{"services":{"ads":["X"]}}"#, "config.ui.services"),

@@ -262,7 +262,7 @@ test("showPreferences() opens the centre from the API; without ui it rejects wit
   const bad = await openFixture(context, `${site()}/typo.html`, fixture(`{ ui: { regions: { EU: "optin" } } }`));
   await bad.waitForFunction(() => window.consentry);
   await new Promise((r) => setTimeout(r, 500));
-  assert.ok(bad.errors.some((m) => m.includes('config.ui.regions is "optin"; expected "opt-in"')), bad.errors.join("\n"));
+  assert.ok(bad.errors.some((m) => m.includes('config.ui.regions.EU is "optin"; expected "opt-in"')), bad.errors.join("\n"));
   assert.equal(await bad.evaluate(() => consentry.isApproved("aa")), false);
   await context.close();
 });
