@@ -44,6 +44,20 @@ ${SNIPPET}</script>`,
     accept: `() => consentry.approveAll()`,
   },
   {
+    name: "Consentry + banner",
+    // A first visit in the EU: the banner's module, stylesheet and English
+    // texts come on top of the gate, only because this visitor must choose.
+    inline: SNIPPET,
+    head: `<script>window.consentryConfig = { categories: ["necessary", "analytics"], isOptInStorageEnabled: true,
+  ui: { necessary: ["necessary"], regions: { EU: "opt-in", US: "opt-out" }, region: "DE" } };
+${SNIPPET}
+addEventListener("consentry:ready", () => { consentry.isApproved("analytics"); performance.mark("answer"); }, { once: true });</script>`,
+    body: "",
+    banner: "section.consentry-ui",
+    check: `() => consentry.isApproved("analytics")`,
+    accept: `() => consentry.approveAll()`,
+  },
+  {
     name: "vanilla-cookieconsent",
     head: `<link rel="stylesheet" href="/nm/vanilla-cookieconsent/dist/cookieconsent.css">`,
     body: `<script src="/nm/vanilla-cookieconsent/dist/cookieconsent.umd.js"></script>
@@ -57,6 +71,7 @@ ${SNIPPET}</script>`,
     preferencesModal: { title: "Preferences", acceptAllBtn: "Accept all", acceptNecessaryBtn: "Reject all", savePreferencesBtn: "Save", sections: [] },
   } } },
 }).then(() => { CookieConsent.acceptedCategory("analytics"); performance.mark("answer"); });</script>`,
+    banner: "#cc-main .cm",
     check: `() => CookieConsent.acceptedCategory("analytics")`,
     accept: `() => CookieConsent.acceptCategory("all")`,
   },
@@ -68,6 +83,7 @@ ${SNIPPET}</script>`,
 };</script>`,
     body: `<script src="/nm/klaro/dist/klaro.js"></script>
 <script>klaro.getManager().getConsent("analytics"); performance.mark("answer");</script>`,
+    banner: ".klaro .cookie-notice",
     check: `(m => () => m.getConsent("analytics"))(klaro.getManager())`,
     accept: `() => { const m = klaro.getManager(); m.updateConsent("analytics", true); m.saveAndApplyConsents(); }`,
   },
@@ -94,8 +110,21 @@ export const DECODERS = [
 // them without injecting scripts of its own (which would show in the trace).
 const REPORT = `<script>new PerformanceObserver((l) => l.getEntries().forEach((e) => console.debug("mark " + e.name + " " + e.startTime))).observe({ type: "mark" });</script>`;
 
+// With a banner: the mark "banner" at the first frame its element is in
+// the page with a size and visible (found by the contender's selector once
+// the page changes, then checked at each frame).
+const BANNER = (selector) => `<script>new MutationObserver((l, o) => {
+  if (!document.querySelector(${JSON.stringify(selector)})) return;
+  o.disconnect();
+  (function frame() {
+    const e = document.querySelector(${JSON.stringify(selector)});
+    if (e && e.getBoundingClientRect().height > 0 && getComputedStyle(e).visibility == "visible") performance.mark("banner");
+    else requestAnimationFrame(frame);
+  })();
+}).observe(document.documentElement, { childList: true, subtree: true });</script>`;
+
 export function page(c) {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${c.name}</title>${REPORT}${c.head || ""}</head>
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${c.name}</title>${REPORT}${c.banner ? BANNER(c.banner) : ""}${c.head || ""}</head>
 <body><main><h1>A page</h1><p>Some text.</p></main>${c.body || ""}</body></html>`;
 }
 

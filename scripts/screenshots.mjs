@@ -1,5 +1,6 @@
 // npm run screenshots: the phone form (inline and modal) in each of its
-// states, desktop and 390 px mobile, light and dark, and the demo's pages,
+// states, desktop and 390 px mobile, light and dark, the banner and the
+// preference centre (English and German), and the demo's pages,
 // taken in Chromium against the real demo server into docs/screenshots/.
 // Look at them before shipping a change people see.
 import { mkdirSync, rmSync } from "node:fs";
@@ -136,7 +137,24 @@ try {
       count++;
       await context.close();
     }
-    for (const path of ["index", "adobe", "integrations", "phone", "register", "join", "whatsapp", "inapp", "signup", "admin"]) {
+    // The banner and the preference centre on the demo's shop page, light
+    // and dark, in English and German.
+    for (const scheme of ["light", "dark"]) {
+      for (const lang of ["en", "de"]) {
+        const context = await browser.newContext({ viewport, colorScheme: scheme });
+        const p = await context.newPage();
+        await p.goto(`${base}/banner.html?region=DE&lang=${lang}&layout=${size == "desktop" ? "bar" : "box"}`);
+        await p.locator("section.consentry-ui").waitFor();
+        await p.waitForTimeout(300);
+        await p.screenshot({ path: `${OUT}/banner-${lang}-${size}-${scheme}.png` });
+        await p.click("[data-b=customise]");
+        await p.locator("dialog.consentry-ui[open]").waitFor();
+        await p.screenshot({ path: `${OUT}/preferences-${lang}-${size}-${scheme}.png` });
+        count += 2;
+        await context.close();
+      }
+    }
+    for (const path of ["index", "banner", "adobe", "integrations", "phone", "register", "join", "whatsapp", "inapp", "signup", "admin"]) {
       const context = await browser.newContext({ viewport });
       const p = await context.newPage();
       await p.goto(`${base}/${path === "index" ? "" : path + ".html"}`);

@@ -10,10 +10,10 @@ import { readSection } from "../../scripts/readme.mjs";
 import { report, MARKERS as BENCH_MARKERS } from "../../bench/run.mjs";
 import { report as load, MARKERS as LOAD_MARKERS } from "../../bench/load.mjs";
 
-test("the inline snippets stay within 1,536 bytes", () => {
+test("the inline snippets stay within 1,568 bytes", () => {
   for (const file of ["dist/snippet.min.js", "dist/snippet-consent-mode.min.js"]) {
     const bytes = readFileSync(file).length;
-    assert.ok(bytes <= 1536, `${file}: ${bytes} bytes`);
+    assert.ok(bytes <= 1568, `${file}: ${bytes} bytes`);
   }
 });
 
@@ -31,7 +31,7 @@ test("every export of package.json exists", () => {
 test("the JS shell's checked files type-check (// @ts-check, strict)", () => {
   execFileSync("node_modules/.bin/tsc", [
     "--noEmit", "--allowJs", "--checkJs", "--strict", "--target", "es2020", "--module", "esnext", "--moduleResolution", "bundler",
-    "--lib", "es2020,dom", "js/globals.d.ts", "js/facade.js", "js/integrations.js", "js/stub.js", "js/common.js", "js/tcf.js", "js/form.js", "js/verification.js", "js/join.js", "js/signup.js", "js/receipts.js",
+    "--lib", "es2020,dom", "js/globals.d.ts", "js/facade.js", "js/integrations.js", "js/stub.js", "js/common.js", "js/tcf.js", "js/form.js", "js/verification.js", "js/join.js", "js/signup.js", "js/receipts.js", "js/ui.js",
   ], { stdio: "inherit" });
 });
 
