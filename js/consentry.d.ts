@@ -54,6 +54,48 @@ export interface Config {
   tcf?: { timeout?: number; rules?: { [category: string]: TcfRule } };
   /** The relay's URL (README, "Going live with Braze"): a receipt of every committed choice goes to its `/consent/receipts`, exactly once. */
   receipts?: string;
+  /** The banner and preference centre, and the region rules (README, "Banner, preference centre and region rules"). With `ui`, the region's policy decides whether opt-in applies: `doesOptInApply` is refused beside it. */
+  ui?: UiConfig;
+}
+
+/** What a jurisdiction's law asks: nothing but the necessary before a choice (opt-in), everything until the visitor opts out (opt-out), inform only (notice), or nothing (none). */
+export type Policy = "opt-in" | "opt-out" | "notice" | "none";
+
+/** The languages the banner has texts for. */
+export type UiLanguage = "en" | "de" | "fr" | "es" | "it" | "nl" | "pt" | "pl" | "ko" | "ja";
+
+/** The banner's texts (each overridable per language); `<category>.title` and `<category>.description` name the categories. */
+export type UiTextName =
+  | "title" | "description" | "acceptAll" | "rejectAll" | "customise" | "save" | "close" | "privacyPolicy"
+  | "preferencesTitle" | "preferencesDescription" | "alwaysOn" | "services" | "cookies" | "ok"
+  | "optOutTitle" | "optOutDescription" | "doNotSell" | "saved"
+  | `${string}.title` | `${string}.description`;
+
+export interface UiConfig {
+  /** "bar" (default) along the bottom, "box" in the corner, or "modal". */
+  layout?: "bar" | "box" | "modal";
+  /** "auto" (default) follows prefers-color-scheme. */
+  theme?: "auto" | "light" | "dark";
+  /** Default: the page's `lang` when the banner has it, else English. */
+  language?: UiLanguage;
+  /** The site's privacy policy, linked from the banner. */
+  privacyPolicy?: string;
+  /** Text overrides per language. */
+  texts?: { [language in UiLanguage]?: { [name in UiTextName]?: string } };
+  /** The categories the banner asks about, in order. Default: the site's categories, else Adobe's. */
+  categories?: string[];
+  /** Strictly necessary categories among them: always on, locked. */
+  necessary?: string[];
+  /** Services listed under each category in the preference centre. */
+  services?: { [category: string]: string[] };
+  /** Jurisdiction to policy: "*", "EU", "EEA", a country ("US") or a region ("US-CA"); the most specific wins. An unknown region gets the strictest configured policy; without rules, opt-in applies everywhere. */
+  regions?: { [jurisdiction: string]: Policy };
+  /** The visitor's region when the site knows it (e.g. from the CDN's country header): "DE", "US-CA". */
+  region?: string;
+  /** Otherwise the relay's `GET /region`, asked once per session (the strictest policy holds until it answers). */
+  regionUrl?: string;
+  /** After "Reject all", days before the banner may ask again (unless the revision changes). Default 183. */
+  rejectQuietDays?: number;
 }
 
 /** Google Consent Mode v2's consent types. */
@@ -280,6 +322,8 @@ export interface OptIn {
   renderSignup?(target: Element, options: SignupOptions): Promise<PhoneCapture>;
   /** Decodes a TC string (loads the TCF module on first use). Rejects when it is not one. */
   decodeTCString(tcString: string): Promise<TCString>;
+  /** Opens the preference centre (with `ui`); any element with `data-consentry-preferences` does the same on a click. Rejects without `ui`. */
+  showPreferences(): Promise<void>;
 }
 
 /** Detail of the `consentry:complete` event fired on `window` at every commit. */

@@ -207,7 +207,22 @@ fn a_typo_in_ui_approves_nothing() {
         r#"{"ui":{"region":"DE","regoins":{}}}"#,
         r#"{"doesOptInApply":false,"ui":{}}"#,
         r#"{"ui":{"necesary":["aa"]}}"#,
+        r#"{"consentMode":{"ad_storage":["aa"],"regions":["DE","US-CA"]},"ui":{"regions":{"EU":"opt-in","US-CA":"opt-out"}}}"#,
     ] {
         assert!(Config::parse(&parse(text).unwrap(), &mut vec![]).is_err(), "{text}");
     }
+}
+
+#[test]
+fn consent_modes_regions_are_the_opt_in_ones() {
+    let ok = r#"{"consentMode":{"ad_storage":["aa"],"regions":["DE","FR"]},"ui":{"regions":{"EU":"opt-in","US-CA":"opt-out"}}}"#;
+    assert!(Config::parse(&parse(ok).unwrap(), &mut vec![]).is_ok());
+    let bad = r#"{"consentMode":{"ad_storage":["aa"],"regions":["US-CA"]},"ui":{"regions":{"EU":"opt-in","US-CA":"opt-out"}}}"#;
+    let e = Config::parse(&parse(bad).unwrap(), &mut vec![]).unwrap_err();
+    assert!(
+        e.contains(
+            r#"config.consentMode.regions is "US-CA"; expected only regions where ui.regions' policy is opt-in"#
+        ),
+        "{e}"
+    );
 }

@@ -318,6 +318,21 @@ impl Config {
             c.opt_in_applies = true;
         }
         c.integrations = Integrations::parse(&c.categories, input)?;
+        // Consent Mode's regional default denies where the banner asks:
+        // a region listed there must be one where opt-in applies.
+        if let (Some(ui), Some(Value::Array(regions))) =
+            (&c.ui, input.get("consentMode").and_then(|m| m.get("regions")))
+        {
+            for r in regions {
+                if matches!(r, Value::String(s) if ui.policy(Some(s)) != super::ui::Policy::OptIn) {
+                    return Err(bad_value(
+                        "consentMode.regions",
+                        r,
+                        "only regions where ui.regions' policy is opt-in (the update at start grants the others)",
+                    ));
+                }
+            }
+        }
         c.tcf = TcfConfig::parse(&c.categories, input.get("tcf").unwrap_or(&Value::Null))?;
         Ok(c)
     }

@@ -1,6 +1,6 @@
 // Compiled with `tsc --noEmit --strict` by the packaging test: the README's
 // examples, typed against js/consentry.d.ts.
-import consentry, { init, type Permissions, type CompleteEventDetail } from "../../js/consentry";
+import consentry, { init, type Config, type Permissions, type CompleteEventDetail } from "../../js/consentry";
 
 async function main(): Promise<void> {
   const optIn = await init({
@@ -59,6 +59,32 @@ async function main(): Promise<void> {
     sms: { subscriptionGroupId: "acme-sms", disclosure: "Acme Alerts: up to 4 msgs/month. Msg & data rates may apply. Reply HELP for help, STOP to cancel." },
     onPending: (e) => console.log(e.phone),
   });
+  // The README's banner configurations: an EU site, a US site.
+  const eu: Config = {
+    categories: ["necessary", "analytics", "marketing"],
+    isOptInStorageEnabled: true,
+    cookies: { analytics: ["_ga*"], marketing: ["_fbp"] },
+    ui: {
+      layout: "bar",
+      privacyPolicy: "/privacy",
+      necessary: ["necessary"],
+      services: { analytics: ["Google Analytics"], marketing: ["Meta Pixel"] },
+      regions: { EEA: "opt-in", GB: "opt-in", CH: "opt-in", "*": "notice" },
+      texts: { de: { acceptAll: "Alles klar, alle akzeptieren" } },
+    },
+  };
+  const us: Config = {
+    categories: ["necessary", "analytics", "advertising"],
+    isOptInStorageEnabled: true,
+    gpc: { sale: ["advertising"], sharing: ["advertising"] },
+    ui: {
+      necessary: ["necessary"],
+      regions: { "US-CA": "opt-out", "US-CO": "opt-out", "US-CT": "opt-out", "US-VA": "opt-out", US: "notice", EEA: "opt-in" },
+      regionUrl: "https://relay.shop.example/region",
+    },
+  };
+  await consentry.showPreferences();
+  console.log(eu, us);
   window.addEventListener("consentry:complete", (e) => {
     const detail: CompleteEventDetail = e.detail;
     console.log(detail.changes.aa, approved, status, id, window.adobe.optIn === consentry);
