@@ -38,15 +38,18 @@ const files = {
 
 // Loads the wasm and starts Consentry with `config` (or the snippet's).
 // `wasm`: a URL, Response or promise of one; defaults to the snippet's
-// download or `consentry_bg.wasm` beside this module.
+// download or `consentry_bg.wasm` beside this module (`consentry-banner_bg.wasm`
+// for a configuration with `ui`).
 export function init(config, wasm) {
   if (!browser) {
     return Promise.reject(new Error("consentry.init: there is no page here (window is not defined); call init in the browser, e.g. in useEffect, onMount or a client-only script"));
   }
+  if (config === undefined) config = consentry._c;
   return start(
     consentry,
-    config === undefined ? consentry._c : config,
-    wasm || consentry._w || new URL("./consentry_bg.wasm", import.meta.url),
+    config,
+    // A configuration with `ui` takes the gate's banner build.
+    wasm || consentry._w || (config && config.ui ? new URL("./consentry-banner_bg.wasm", import.meta.url) : new URL("./consentry_bg.wasm", import.meta.url)),
     (name) => files[name](),
   );
 }

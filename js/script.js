@@ -10,8 +10,10 @@ const c = stub(window, document);
 // A second copy of this script on the page leaves the first one in charge.
 if (!c._l) {
   const base = c._b || new URL(".", script ? script.src : location.href).href;
-  const wasm = c._w || fetch(base + "consentry_bg.wasm");
-  start(c, c._c === undefined ? window.consentryConfig : c._c, wasm, (name) => [import(base + name + ".mjs"), base + name + "_bg.wasm", base + name + ".css"]).catch((e) =>
+  const config = c._c === undefined ? window.consentryConfig : c._c;
+  // A configuration with `ui` takes the gate's banner build.
+  const wasm = c._w || fetch(base + (config && config.ui ? "consentry-banner_bg.wasm" : "consentry_bg.wasm"));
+  start(c, config, wasm, (name) => [import(base + name + ".mjs"), base + name + "_bg.wasm", base + name + ".css"]).catch((e) =>
     console.error("consentry: could not start; every category stays denied.", e),
   );
 }

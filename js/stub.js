@@ -95,7 +95,8 @@ export function stub(w, d, base, config, load) {
   a.optIn = c;
   if (load) {
     c._b = base;
-    (c._w = fetch(base + "consentry_bg.wasm")).catch(() => {});
+    // A configuration with `ui` takes the gate's banner build.
+    (c._w = fetch(base + "consentry" + (config && config.ui ? "-banner" : "") + "_bg.wasm")).catch(() => {});
     // A script inserted without src starts loading once src is set.
     d.head.appendChild(d.createElement("script")).src = base + "consentry.js";
   }

@@ -1,7 +1,7 @@
 // npm run build: wasm (cargo, wasm-bindgen, wasm-opt from binaryen), then the
 // ESM and script-tag bundles and the inline snippet (esbuild) into dist/.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync, rmSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync, rmSync } from "node:fs";
 import * as esbuild from "esbuild";
 import { stub } from "../js/stub.js";
 import { LANGUAGES } from "../js/ui.js";
@@ -19,8 +19,12 @@ mkdirSync("dist", { recursive: true });
 // Built one at a time: together, cargo would give the gate the others'
 // features. The gate leaves std out (see gate/Cargo.toml): its panic
 // machinery costs KBs.
-for (const [crate, name, features] of [
+for (const [crate, name, features, dir = "build", glue = name] of [
   ["consentry_gate", "consentry", ["--no-default-features"]],
+  // The gate with the banner's decisions, for configurations with `ui`.
+  // Its glue (build/banner/) must be the plain gate's: the wasm names its
+  // imports after the glue's file, so it is generated under the same name.
+  ["consentry_gate", "consentry-banner", ["--no-default-features", "--features", "banner"], "build/banner", "consentry"],
   ["consentry_form", "consentry-form", ["--no-default-features"]],
   ["consentry_iab", "consentry-iab", ["--no-default-features"]],
   ["consentry_qr", "consentry-qr", ["--no-default-features"]],
@@ -29,15 +33,19 @@ for (const [crate, name, features] of [
   // The modules' types (build/*.d.ts) let tsc check the shell over them.
   run("wasm-bindgen", [
     "--target", "web", "--omit-default-module-path", "--encode-into", "always",
-    "--out-dir", "build", "--out-name", name,
+    "--out-dir", dir, "--out-name", glue,
     `target/wasm32-unknown-unknown/wasm/${crate}.wasm`,
   ]);
   run("node_modules/binaryen/bin/wasm-opt", [
     // --converge repeats -Oz while it still shrinks the module (about 200
     // bytes brotli on the gate); the target features section is not needed.
     ...WASM_FEATURES, "-Oz", "--converge", "--strip-debug", "--strip-producers", "--strip-target-features",
-    `build/${name}_bg.wasm`, "-o", `dist/${name}_bg.wasm`,
+    `${dir}/${glue}_bg.wasm`, "-o", `dist/${name}_bg.wasm`,
   ]);
+}
+// Both gates run under the one glue the shell imports (build/consentry.js).
+if (readFileSync("build/consentry.js", "utf8") !== readFileSync("build/banner/consentry.js", "utf8")) {
+  throw new Error("build/consentry.js and build/banner/consentry.js differ: the banner's gate needs the plain gate's glue");
 }
 
 const common = {
@@ -78,4 +86,4 @@ for (const [file, gcm, early] of [["snippet.min.js", "false", "true"], ["snippet
   );
   writeFileSync(`dist/${file}`, snippet.code);
 }
-console.log("built dist/: consentry_bg.wasm, consentry.mjs, consentry.js, snippet.min.js, snippet-consent-mode.min.js, consentry-form.mjs, consentry-form_bg.wasm, consentry-form.css, consentry-iab.mjs, consentry-iab_bg.wasm, consentry-receipts.mjs, consentry-qr.mjs, consentry-qr_bg.wasm, consentry-ui.mjs, consentry-ui.css, consentry-ui-<lang>.mjs; demo/vendor/iab-cmp.js, demo/vendor/braze.js");
+console.log("built dist/: consentry_bg.wasm, consentry-banner_bg.wasm, consentry.mjs, consentry.js, snippet.min.js, snippet-consent-mode.min.js, consentry-form.mjs, consentry-form_bg.wasm, consentry-form.css, consentry-iab.mjs, consentry-iab_bg.wasm, consentry-receipts.mjs, consentry-qr.mjs, consentry-qr_bg.wasm, consentry-ui.mjs, consentry-ui.css, consentry-ui-<lang>.mjs; demo/vendor/iab-cmp.js, demo/vendor/braze.js");

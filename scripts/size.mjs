@@ -10,12 +10,17 @@ import { LANGUAGES } from "../js/ui.js";
 
 // 24 KB, 64 bytes for consentry.renderPhoneVerification, renderTextToJoin
 // and renderSignup (issues 15 and 16: public calls the facade routes to
-// the form module, +55 bytes brotli together), and 4,460 for the banner
-// (issue 23: the ui key's validation, the region rules, when to ask and
-// what each button commits, +3,950 in the wasm, decided at start on every
-// page; showPreferences, the preference links and the region's fetch,
-// +442 in the script). Issue 26 brings it down to its 20 KB goal.
-const BUDGET = 24 * 1024 + 64 + 4460;
+// the form module, +55 bytes brotli together), and 1,140 for what every
+// page carries of the banner (issue 23): the record's notice flag and the
+// start's policy-aware defaults in the wasm (+630), showPreferences, the
+// preference links and the region's fetch in the script (+478), the
+// snippet's choice of gate (+22). Issue 26 brings it down to its 20 KB goal.
+const BUDGET = 24 * 1024 + 64 + 1140;
+// A page whose configuration has `ui` loads the gate's banner build
+// instead, with the ui key's validation, the region rules, when to ask and
+// what each button commits (issue 23): 3,440 bytes more.
+const BANNER_BUDGET = BUDGET + 3440;
+const BANNER_PAGE = ["consentry-banner_bg.wasm", "consentry.js", "snippet.min.js"];
 // The banner's module with its stylesheet and its largest language: loaded
 // only when a visitor has to choose (issue 23).
 const UI_BUDGET = 8 * 1024;
@@ -42,7 +47,7 @@ const measure = (name) => {
 // The README's table (markdown) and the page total, from dist/.
 export function sizes() {
   const names = readdirSync("dist").sort();
-  const missing = [...PAGE, ...MODULES.flatMap((m) => m[2]), "consentry-receipts.mjs", ...QR, ...UI, ...LANGUAGES.map((l) => `consentry-ui-${l}.mjs`)].filter((name) => !names.includes(name));
+  const missing = [...PAGE, ...BANNER_PAGE, ...MODULES.flatMap((m) => m[2]), "consentry-receipts.mjs", ...QR, ...UI, ...LANGUAGES.map((l) => `consentry-ui-${l}.mjs`)].filter((name) => !names.includes(name));
   if (missing.length) throw new Error(`missing from dist/: ${missing.join(", ")} (run npm run build)`);
   const rows = names.map(measure);
   const sum = (files) => ["raw", "gzip", "brotli"].map((k) => rows.filter((r) => files.includes(r.name)).reduce((a, r) => a + r[k], 0));
@@ -62,6 +67,8 @@ export function sizes() {
     file("consentry.mjs", " (ESM, instead of the script)"),
     file("snippet.min.js", " (inline)"),
     line("**page total** (wasm + script + snippet)", sum(PAGE), true),
+    file("consentry-banner_bg.wasm", " (instead of `consentry_bg.wasm`, for a configuration with `ui`)"),
+    line("**page with the banner's gate** (a returning visitor: no banner module)", sum(BANNER_PAGE), true),
     file("snippet-consent-mode.min.js", " (inline, instead of the snippet)"),
     ...MODULES.flatMap(([label, withLabel, files]) => [line(label, sum(files)), line(withLabel, sum([...PAGE, ...files]))]),
     file("consentry-receipts.mjs", " (receipts module, on demand, with `receipts`)"),
@@ -70,7 +77,7 @@ export function sizes() {
     ...languages.map(([lang, bytes]) => line(`banner with its texts in ${lang} (\`consentry-ui-${lang}.mjs\`)`, sum([...UI, `consentry-ui-${lang}.mjs`]), bytes == ui)),
   ].join("\n");
   const [form, tcf] = MODULES.map((m) => sum([...PAGE, ...m[2]])[2]);
-  return { rows, table, page: sum(PAGE)[2], ui, pages: { gate: sum(PAGE)[2], form, tcf } };
+  return { rows, table, page: sum(PAGE)[2], banner: sum(BANNER_PAGE)[2], ui, pages: { gate: sum(PAGE)[2], form, tcf } };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
@@ -90,14 +97,19 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const over = bytes - GOALS[name];
     console.log(`${label}: ${bytes} bytes brotli, goal ${GOALS[name]}: ${over > 0 ? `${over} over` : "met"}`);
   }
+  console.log(`page with the banner's gate: ${result.banner} bytes brotli, budget ${BANNER_BUDGET}`);
   console.log(`banner with its largest language: ${result.ui} bytes brotli, budget ${UI_BUDGET}`);
-  console.log(`the test run fails above ${BUDGET} bytes for the page total or ${UI_BUDGET} for the banner`);
+  console.log(`the test run fails above ${BUDGET} bytes for the page total, ${BANNER_BUDGET} with the banner's gate or ${UI_BUDGET} for the banner`);
   if (process.argv.includes("--write")) {
     writeSection(MARKERS, result.table);
     console.log("README.md: size table written");
   }
   if (result.page > BUDGET) {
     console.error(`size budget exceeded: ${result.page} > ${BUDGET} bytes brotli`);
+    process.exit(1);
+  }
+  if (result.banner > BANNER_BUDGET) {
+    console.error(`size budget exceeded: ${result.banner} > ${BANNER_BUDGET} bytes brotli for the page with the banner's gate`);
     process.exit(1);
   }
   if (result.ui > UI_BUDGET) {

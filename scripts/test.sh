@@ -17,6 +17,7 @@ cargo clippy --quiet -p consentry-iab --target wasm32-unknown-unknown --all-targ
 for c in consentry-gate consentry-form consentry-iab consentry-qr; do
   cargo clippy --quiet -p "$c" --target wasm32-unknown-unknown --no-default-features -- -D warnings
 done
+cargo clippy --quiet -p consentry-gate --target wasm32-unknown-unknown --no-default-features --features banner -- -D warnings
 
 echo "== native tests"
 cargo test --workspace

@@ -20,9 +20,11 @@ extern crate alloc;
 extern crate std;
 
 use alloc::{string::String, vec::Vec};
+#[cfg(feature = "banner")]
+use consentry::consent::Button;
 use consentry::consent::{
-    domain_candidates, is_region, permission_map, Button, Commit, Config, Engine, Expiry, Policy, Record, StorageKind,
-    Texts, POLICIES, RESERVED,
+    domain_candidates, is_region, permission_map, Commit, Config, Engine, Expiry, Policy, Record, StorageKind, Texts,
+    POLICIES, RESERVED,
 };
 use consentry::json::{error, parse, push_uint, write_string, Object as Answer, Value};
 
@@ -128,7 +130,7 @@ fn cookie_attributes(config: &Config) -> String {
     let mut c = String::from("; path=/");
     if let Expiry::Seconds(s) = config.expiry {
         // With `ui`, a refusal is kept at least as long as the banner stays away.
-        let quiet = config.ui.as_ref().map_or(0, |ui| ui.quiet_days.saturating_mul(86_400));
+        let quiet = config.ui().map_or(0, |ui| ui.quiet_days.saturating_mul(86_400));
         c.push_str("; max-age=");
         push_uint(&mut c, s.max(quiet).into());
     }
@@ -193,7 +195,7 @@ impl Gate {
             Ok(c) => c,
             Err(e) => return error(&e),
         };
-        if let (Some(ui), Some(Value::String(r))) = (&mut config.ui, arg_at(arg, 5)) {
+        if let (Some(ui), Some(Value::String(r))) = (config.ui_mut(), arg_at(arg, 5)) {
             if ui.region.is_none() && is_region(r) {
                 ui.region = Some(r.clone());
             }
@@ -303,9 +305,9 @@ fn state(mut a: Answer, engine: &Engine, commit: Option<&Commit>) -> String {
     let answer = !c.opt_in_applies
         || engine.status() == consentry::consent::Status::Complete
         || c.pre_opt_in.is_some()
-        || (c.ui.is_some() && engine.policy() != Policy::OptIn);
+        || (c.ui().is_some() && engine.policy() != Policy::OptIn);
     a.raw("answer", boolean(answer));
-    if let Some(ui) = &c.ui {
+    if let Some(ui) = c.ui() {
         // What the banner needs: the policy, whether it asks (or must wait
         // for the region from `locate`), the categories it shows.
         a.string(
@@ -376,6 +378,8 @@ fn run(engine: &mut Engine, id: &str, op: u32, arg: &Value, now: f64) -> String 
             let commit = engine.complete(now, &mut new_id);
             after(engine, commit)
         }
+        // The banner's operations are in its build only.
+        #[cfg(feature = "banner")]
         op::CHOOSE => {
             const BUTTONS: [(&str, Button); 4] = [
                 ("accept", Button::AcceptAll),
@@ -399,12 +403,13 @@ fn run(engine: &mut Engine, id: &str, op: u32, arg: &Value, now: f64) -> String 
                 }
                 _ => Vec::new(),
             };
-            if engine.config().ui.is_none() {
+            if engine.config().ui().is_none() {
                 return error("there is no banner: the configuration has no ui");
             }
             let commit = engine.choose(*button, &switches, now, &mut new_id);
             after(engine, commit)
         }
+        #[cfg(feature = "banner")]
         op::REGION => match arg {
             Value::String(r) if is_region(r) => {
                 let commit = engine.locate(r);

@@ -71,7 +71,8 @@ pub struct Config {
     /// `receipts`: where the shell sends a receipt of every committed
     /// choice (the relay's URL).
     pub receipts: Option<String>,
-    /// `ui`: the banner, the preference centre and the region rules.
+    /// `ui`: the banner, the preference centre and the region rules; read
+    /// it through [`Config::ui`].
     pub ui: Option<Ui>,
 }
 
@@ -143,6 +144,25 @@ pub fn bad_member(object: &str, key: &str, v: &Value, expected: &str) -> String 
 }
 
 impl Config {
+    /// The `ui` key; always `None` in a build without the `ui` feature (the
+    /// gate's plain build), so everything that handles one compiles away.
+    #[inline]
+    pub fn ui(&self) -> Option<&Ui> {
+        #[cfg(feature = "ui")]
+        return self.ui.as_ref();
+        #[cfg(not(feature = "ui"))]
+        None
+    }
+
+    /// [`Config::ui`], to change.
+    #[inline]
+    pub fn ui_mut(&mut self) -> Option<&mut Ui> {
+        #[cfg(feature = "ui")]
+        return self.ui.as_mut();
+        #[cfg(not(feature = "ui"))]
+        None
+    }
+
     /// Validates a configuration object. Errors (also an unknown key) name
     /// the key, the value and what was expected; warnings (ignored values,
     /// unknown categories) are appended to `warnings`.
@@ -321,7 +341,7 @@ impl Config {
         // Consent Mode's regional default denies where the banner asks:
         // a region listed there must be one where opt-in applies.
         if let (Some(ui), Some(Value::Array(regions))) =
-            (&c.ui, input.get("consentMode").and_then(|m| m.get("regions")))
+            (c.ui(), input.get("consentMode").and_then(|m| m.get("regions")))
         {
             for r in regions {
                 if matches!(r, Value::String(s) if ui.policy(Some(s)) != super::ui::Policy::OptIn) {

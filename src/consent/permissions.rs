@@ -110,10 +110,13 @@ impl Engine {
     /// `preOptInApprovals`, Global Privacy Control (`gpc`: the categories
     /// marked sale or sharing are denied), `previousPermissions`, the stored
     /// choice. With opt-in off everything is approved and the status is
-    /// `complete`.
+    /// `complete`. With `ui` the region's policy sets the defaults, and a
+    /// stored choice counts only while it is in date (see [`Engine::asks`]).
     pub fn start(config: Config, stored: [Option<&str>; 2], now: f64, gpc: bool, warnings: &mut Vec<String>) -> Engine {
         let expired_before = match (config.storage, config.expiry) {
-            (StorageKind::LocalStorage, Expiry::Seconds(s)) if config.ui.is_none() => Some(now - f64::from(s) * 1000.0),
+            (StorageKind::LocalStorage, Expiry::Seconds(s)) if config.ui().is_none() => {
+                Some(now - f64::from(s) * 1000.0)
+            }
             _ => None,
         };
         let [adobe, own] = stored;
@@ -131,7 +134,7 @@ impl Engine {
         .unwrap_or_default();
         let mut policy = Policy::OptIn;
         let mut fresh = false;
-        if let Some(ui) = &config.ui {
+        if let Some(ui) = config.ui() {
             policy = ui.policy(ui.region.as_deref());
             if let Some(choice) = &record.choice {
                 // A choice lasts `optInStorageExpiry`; one that refused
@@ -181,7 +184,7 @@ impl Engine {
     /// categories on.
     fn settle(&mut self) {
         let c = &self.config;
-        let open = match c.ui {
+        let open = match c.ui() {
             Some(_) => self.policy != Policy::OptIn,
             None => !c.opt_in_applies,
         };
@@ -196,7 +199,7 @@ impl Engine {
                 // Where the visitor may opt out, GPC is that opt-out: of the
                 // categories marked sale or sharing, or of all but the
                 // necessary when none are marked.
-                let denied = match &c.ui {
+                let denied = match c.ui() {
                     Some(ui) if self.policy == Policy::OptOut && c.integrations.gpc.is_empty() => &ui.shown,
                     _ => &c.integrations.gpc,
                 };
@@ -220,7 +223,7 @@ impl Engine {
             if !complete {
                 self.status = Status::Pending;
             }
-            for i in c.ui.iter().flat_map(|ui| &ui.necessary) {
+            for i in c.ui().iter().flat_map(|ui| &ui.necessary) {
                 if let Some(p) = p.get_mut(*i) {
                     *p = true;
                 }
@@ -237,7 +240,7 @@ impl Engine {
     /// With `ui`: whether the banner must ask (opt-in or notice, and no
     /// choice in date that decides every category it shows).
     pub fn asks(&self) -> bool {
-        self.config.ui.is_some()
+        self.config.ui().is_some()
             && matches!(self.policy, Policy::OptIn | Policy::Notice)
             && !(self.has_choice && self.fresh)
     }
@@ -246,7 +249,7 @@ impl Engine {
     /// code). Without a choice the defaults follow the new policy; the
     /// changes are answered like a commit's, with nothing to store.
     pub fn locate(&mut self, region: &str) -> Option<Commit> {
-        let ui = self.config.ui.as_mut()?;
+        let ui = self.config.ui_mut()?;
         ui.region = Some(region.into());
         self.policy = ui.policy(Some(region));
         let before = core::mem::take(&mut self.permissions);
@@ -268,7 +271,7 @@ impl Engine {
         now: f64,
         new_id: &mut dyn FnMut() -> String,
     ) -> Option<Commit> {
-        let ui = self.config.ui.as_ref()?;
+        let ui = self.config.ui()?;
         let staged = self.staged.get_or_insert_with(|| self.permissions.clone());
         for i in &ui.shown {
             let on = match button {

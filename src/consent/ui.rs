@@ -14,10 +14,12 @@
 //! assert_eq!(ui.policy(None), Policy::OptIn); // unknown: the strictest configured
 //! ```
 
-use super::categories::{Categories, ADOBE};
-use super::config::bad_member;
-use super::integrations::members;
-use crate::json::{self, Value};
+use super::categories::Categories;
+#[cfg(feature = "ui")]
+use super::{categories::ADOBE, config::bad_member, integrations::members};
+#[cfg(feature = "ui")]
+use crate::json;
+use crate::json::Value;
 use alloc::{string::String, vec::Vec};
 
 /// What a jurisdiction's law asks of the site, strictest first.
@@ -64,6 +66,7 @@ pub const TEXT_KEYS: [&str; 18] = [
     "saved",
 ];
 
+#[cfg(feature = "ui")]
 const KEYS: [&str; 12] = [
     "layout",
     "theme",
@@ -106,6 +109,7 @@ pub struct Ui {
     pub quiet_days: u32,
 }
 
+#[cfg(feature = "ui")]
 /// `ui.<key> is <value>; expected <what>`.
 fn bad(key: &str, v: &Value, expected: &str) -> String {
     bad_member("config.ui", key, v, expected)
@@ -123,10 +127,12 @@ pub fn is_region(code: &str) -> bool {
                 && b.iter().skip(3).all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())))
 }
 
+#[cfg(feature = "ui")]
 fn is_url(s: &str) -> bool {
     (s.starts_with("https://") || s.starts_with("http://") || s.starts_with('/')) && !s.bytes().any(|b| b <= b' ')
 }
 
+#[cfg(feature = "ui")]
 /// Category names as indices, each one of `among`.
 fn category_list(cats: &Categories, among: &[usize], key: &str, v: &Value) -> Result<Vec<usize>, String> {
     let mut out = Vec::new();
@@ -149,8 +155,17 @@ fn category_list(cats: &Categories, among: &[usize], key: &str, v: &Value) -> Re
 }
 
 impl Ui {
+    /// Without the `ui` feature: refused (this is the gate's plain build).
+    #[cfg(not(feature = "ui"))]
+    pub fn parse(_: &Categories, _: &Value) -> Result<Ui, String> {
+        Err(String::from(
+            "config.ui needs the banner's build of the gate, consentry-banner_bg.wasm (the snippet and the entries load it for a configuration with ui)",
+        ))
+    }
+
     /// Validates `ui` against the configuration's categories: every key,
     /// every text's language and name, every jurisdiction and policy.
+    #[cfg(feature = "ui")]
     pub fn parse(cats: &Categories, v: &Value) -> Result<Ui, String> {
         // Site categories when the site has any, else Adobe's.
         let all: Vec<usize> = (0..cats.len()).collect();
@@ -283,7 +298,7 @@ impl Ui {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "ui"))]
 mod tests {
     use super::*;
     use crate::json::parse;

@@ -10,10 +10,10 @@ import { readSection } from "../../scripts/readme.mjs";
 import { report, MARKERS as BENCH_MARKERS } from "../../bench/run.mjs";
 import { report as load, MARKERS as LOAD_MARKERS } from "../../bench/load.mjs";
 
-test("the inline snippets stay within 1,568 bytes", () => {
+test("the inline snippets stay within 1,600 bytes", () => {
   for (const file of ["dist/snippet.min.js", "dist/snippet-consent-mode.min.js"]) {
     const bytes = readFileSync(file).length;
-    assert.ok(bytes <= 1568, `${file}: ${bytes} bytes`);
+    assert.ok(bytes <= 1600, `${file}: ${bytes} bytes`);
   }
 });
 
