@@ -45,11 +45,16 @@ export function init(config, wasm) {
     return Promise.reject(new Error("consentry.init: there is no page here (window is not defined); call init in the browser, e.g. in useEffect, onMount or a client-only script"));
   }
   if (config === undefined) config = consentry._c;
+  // A configuration with `ui` takes the gate's banner build (one that
+  // cannot be read, the plain one: start refuses it).
+  let ui;
+  try {
+    ui = config.ui;
+  } catch (_) {}
   return start(
     consentry,
     config,
-    // A configuration with `ui` takes the gate's banner build.
-    wasm || consentry._w || (config && config.ui ? new URL("./consentry-banner_bg.wasm", import.meta.url) : new URL("./consentry_bg.wasm", import.meta.url)),
+    wasm || consentry._w || (ui ? new URL("./consentry-banner_bg.wasm", import.meta.url) : new URL("./consentry_bg.wasm", import.meta.url)),
     (name) => files[name](),
   );
 }

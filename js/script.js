@@ -11,8 +11,13 @@ const c = stub(window, document);
 if (!c._l) {
   const base = c._b || new URL(".", script ? script.src : location.href).href;
   const config = c._c === undefined ? window.consentryConfig : c._c;
-  // A configuration with `ui` takes the gate's banner build.
-  const wasm = c._w || fetch(base + (config && config.ui ? "consentry-banner_bg.wasm" : "consentry_bg.wasm"));
+  // A configuration with `ui` takes the gate's banner build (one that
+  // cannot be read, the plain one: start refuses it).
+  let ui;
+  try {
+    ui = config.ui;
+  } catch (_) {}
+  const wasm = c._w || fetch(base + (ui ? "consentry-banner_bg.wasm" : "consentry_bg.wasm"));
   start(c, config, wasm, (name) => [import(base + name + ".mjs"), base + name + "_bg.wasm", base + name + ".css"]).catch((e) =>
     console.error("consentry: could not start; every category stays denied.", e),
   );

@@ -95,8 +95,11 @@ export function stub(w, d, base, config, load) {
   a.optIn = c;
   if (load) {
     c._b = base;
-    // A configuration with `ui` takes the gate's banner build.
-    (c._w = fetch(base + "consentry" + (config && config.ui ? "-banner" : "") + "_bg.wasm")).catch(() => {});
+    // A configuration with `ui` takes the gate's banner build. (One that
+    // cannot be read gets no early download; the script refuses it.)
+    try {
+      (c._w = fetch(base + "consentry" + (config.ui ? "-banner" : "") + "_bg.wasm")).catch(() => {});
+    } catch (x) {}
     // A script inserted without src starts loading once src is set.
     d.head.appendChild(d.createElement("script")).src = base + "consentry.js";
   }
