@@ -396,7 +396,7 @@ function upgrade(c, st, store, page) {
   const carry = (r, cause, proof) => {
     st = r;
     if (r.write) store(r.write);
-    if (!r.changes) return;
+    if (!r.changes) return r;
     page.effects();
     const calls = listeners.map((l) => [l.f, l.ctx]).concat(once.map((f) => [f]));
     once = [];

@@ -141,6 +141,15 @@ test("an unknown region gets the strictest policy; the relay's /region decides w
   await p.waitForFunction(() => consentry.isApproved("analytics"));
   assert.equal(await p.evaluate(() => sessionStorage.getItem("consentry-region")), "US-CA");
   assert.equal(await p.$(".consentry-ui"), null);
+  // A region whose policy changes no default still changes what is shown:
+  // here the strictest is opt-out, and Texas gets the notice.
+  const quiet = `{ categories: ["analytics"], ui: { regions: { "US-CA": "opt-out", US: "notice" }, regionUrl: "${relay}/region" } }`;
+  await located.unroute(`${relay}/region`);
+  await located.route(`${relay}/region`, (route) => route.continue({ headers: { ...route.request().headers(), "x-vercel-ip-country": "US", "x-vercel-ip-country-region": "TX" } }));
+  const tx = await openFixture(located, `${site()}/texas.html`, fixture(quiet));
+  await tx.waitForSelector("section.consentry-ui");
+  assert.equal(await tx.evaluate(() => document.documentElement.getAttribute("data-consentry-policy")), "notice");
+  assert.equal(await tx.evaluate(() => sessionStorage.getItem("consentry-region")), "US-TX");
   await located.close();
 });
 
