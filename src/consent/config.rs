@@ -120,6 +120,23 @@ const KEYS: [&str; 18] = [
     "ui",
 ];
 
+/// `unknown <object> key "<key>"; did you mean "<a known one>"?`, or
+/// `; expected a key of the README's table` when none is near.
+pub fn unknown_key(object: &str, key: &str, known: &[&str]) -> String {
+    let mut m = String::from("unknown ");
+    m.push_str(object);
+    m.push_str(" key ");
+    json::write_string(key, &mut m);
+    if let Some(near) = crate::nearest(key, known) {
+        m.push_str("; did you mean ");
+        json::write_string(near, &mut m);
+        m.push('?');
+    } else {
+        m.push_str("; expected a key of the README's table");
+    }
+    m
+}
+
 /// `config.<key> is <shown value>; expected <what>`.
 pub fn bad_value(key: &str, v: &Value, expected: &str) -> String {
     bad_member("config", key, v, expected)
@@ -183,16 +200,7 @@ impl Config {
         // off and approve everything, so the configuration is refused.
         for (key, _) in members {
             if !KEYS.contains(&key.as_str()) {
-                let mut m = String::from("unknown config key ");
-                json::write_string(key, &mut m);
-                if let Some(near) = crate::nearest(key, &KEYS) {
-                    m.push_str("; did you mean ");
-                    json::write_string(near, &mut m);
-                    m.push('?');
-                } else {
-                    m.push_str("; expected a key of the README's configuration table");
-                }
-                return Err(m);
+                return Err(unknown_key("config", key, &KEYS));
             }
         }
         let get = |k: &str| input.get(k).filter(|v| !matches!(v, Value::Null));

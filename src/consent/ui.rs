@@ -16,9 +16,11 @@
 
 use super::categories::Categories;
 #[cfg(feature = "ui")]
-use super::{categories::ADOBE, config::bad_member, integrations::members};
-#[cfg(feature = "ui")]
-use crate::json;
+use super::{
+    categories::ADOBE,
+    config::{bad_member, unknown_key},
+    integrations::members,
+};
 use crate::json::Value;
 use alloc::{string::String, vec::Vec};
 
@@ -262,16 +264,7 @@ impl Ui {
                         ui.regions.push((place.clone(), p));
                     }
                 }
-                _ => {
-                    let mut e = String::from("unknown config.ui key ");
-                    json::write_string(key, &mut e);
-                    if let Some(near) = crate::nearest(key, &KEYS) {
-                        e.push_str("; did you mean ");
-                        json::write_string(near, &mut e);
-                        e.push('?');
-                    }
-                    return Err(e);
-                }
+                _ => return Err(unknown_key("config.ui", key, &KEYS)),
             }
         }
         Ok(ui)
