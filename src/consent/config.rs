@@ -121,7 +121,7 @@ const KEYS: [&str; 18] = [
 ];
 
 /// `unknown <object> key "<key>"; did you mean "<a known one>"?`, or
-/// `; expected a key of the README's table` when none is near.
+/// `; expected a key of the README's configuration tables` when none is near.
 pub fn unknown_key(object: &str, key: &str, known: &[&str]) -> String {
     let mut m = String::from("unknown ");
     m.push_str(object);
@@ -132,7 +132,7 @@ pub fn unknown_key(object: &str, key: &str, known: &[&str]) -> String {
         json::write_string(near, &mut m);
         m.push('?');
     } else {
-        m.push_str("; expected a key of the README's table");
+        m.push_str("; expected a key of the README's configuration tables");
     }
     m
 }
