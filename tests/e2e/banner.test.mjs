@@ -43,6 +43,10 @@ test("first visit in the EU: the banner asks and nothing but the necessary runs;
   // Refusing is as easy as accepting: the same style, side by side.
   const looks = await page.$$eval("[data-b=accept], [data-b=reject]", (bs) => bs.map((b) => { const s = getComputedStyle(b); return [s.backgroundColor, s.color, s.fontWeight, s.height, s.width]; }));
   assert.deepEqual(looks[0], looks[1]);
+  // The page's own `button:hover` (demo.css has one) does not leak in.
+  await page.hover("[data-b=reject]");
+  const hovered = await page.$$eval("[data-b=accept], [data-b=reject]", (bs) => bs.map((b) => getComputedStyle(b).backgroundColor));
+  assert.equal(hovered[1], hovered[0], "a hovered button keeps its colour");
   await page.click("[data-b=accept]");
   await page.waitForFunction(() => (window.demoTagsRan || []).length == 2);
   assert.equal(await page.$("section.consentry-ui"), null, "the banner is gone");
