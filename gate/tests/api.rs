@@ -372,18 +372,70 @@ fn no_input_can_panic_the_gate_and_every_answer_is_json() {
         "\"adobeujs-optin=%7B\"",
         "{\"doesOptInApply\":true}",
         " ",
+        "\"accept\"",
+        "\"save\"",
+        "\"US-CA\"",
+        "{\"analytics\":true}",
     ];
-    for _ in 0..3000 {
+    // Half of the runs with a banner, whose operations (CHOOSE, REGION) come in too.
+    let configs = [
+        r#"{"doesOptInApply":true}"#,
+        r#"{"categories":["analytics"],"ui":{"regions":{"EU":"opt-in","US-CA":"opt-out"},"regionUrl":"/region"}}"#,
+    ];
+    for run in 0..3000 {
         let mut g = Gate::default();
-        let _ = g.call(
-            op::START,
-            &start_arg(r#"{"doesOptInApply":true}"#, ["null"; 3], "example.com"),
-            0.0,
-        );
+        let _ = g.call(op::START, &start_arg(configs[run % 2], ["null"; 3], "example.com"), 0.0);
         for _ in 0..4 {
             let arg: String = (0..next(6)).map(|_| pieces[next(pieces.len())]).collect();
-            let text = g.call(next(12) as u32, &arg, f64::from(next(1000) as u32));
+            let text = g.call(next(14) as u32, &arg, f64::from(next(1000) as u32));
             assert!(parse(&text).is_ok(), "{arg} -> {text}");
         }
     }
+}
+
+#[test]
+fn the_banner_is_told_what_to_show_and_its_buttons_and_region_commit_in_the_core() {
+    let config = r#"{"categories":["necessary","analytics"],"isOptInStorageEnabled":true,
+        "ui":{"necessary":["necessary"],"regions":{"EU":"opt-in","US-CA":"opt-out"},"regionUrl":"/region"}}"#;
+    let (mut g, start) = started(config, "null", "shop.example");
+    let text = |v: &Value, k: &str| v.get(k).map(Value::to_json);
+    assert_eq!(
+        text(&start, "policy").as_deref(),
+        Some(r#""opt-in""#),
+        "unknown region: the strictest"
+    );
+    assert_eq!(text(&start, "ask").as_deref(), Some("true"));
+    assert_eq!(text(&start, "locate").as_deref(), Some(r#""/region""#));
+    assert_eq!(text(&start, "shown").as_deref(), Some(r#"["necessary","analytics"]"#));
+    assert_eq!(text(&start, "necessary").as_deref(), Some(r#"["necessary"]"#));
+    assert!(start
+        .get("cookie")
+        .map(Value::to_json)
+        .is_some_and(|c| c.contains("max-age=34190000")));
+
+    // The relay's answer: California opts out, so everything turns on, and nothing is stored.
+    let located = answer(&mut g, op::REGION, r#""US-CA""#);
+    assert_eq!(permission(&located, "analytics"), Some(true));
+    assert_eq!(text(&located, "ask").as_deref(), Some("false"));
+    assert!(located.get("write").is_none() && located.get("locate").is_none());
+    assert!(error(&answer(&mut g, op::REGION, r#""california""#)).is_some());
+
+    // Reject all: only the necessary, written for the next page, which does not ask.
+    let rejected = answer(&mut g, op::CHOOSE, r#"["reject",{}]"#);
+    assert_eq!(
+        (permission(&rejected, "necessary"), permission(&rejected, "analytics")),
+        (Some(true), Some(false))
+    );
+    let (stored, _) = write(&rejected);
+    let (_, again) = started(config, &stored, "shop.example");
+    assert_eq!(text(&again, "ask").as_deref(), Some("false"));
+    assert!(error(&answer(&mut g, op::CHOOSE, r#"["approve",{}]"#)).is_some_and(|e| e.contains("\"accept\"")));
+
+    // Without ui there is no banner to answer.
+    let (mut plain, start) = started(r#"{"doesOptInApply":true}"#, "null", "shop.example");
+    assert!(start.get("policy").is_none());
+    assert_eq!(
+        error(&answer(&mut plain, op::CHOOSE, r#"["accept",{}]"#)),
+        Some("there is no banner: the configuration has no ui")
+    );
 }
