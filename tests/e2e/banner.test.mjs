@@ -249,7 +249,7 @@ test("a receipt proves what the banner showed: its language, layout, the SHA-256
   await page.waitForFunction(() => consentry.consentRecord);
   const id = await page.evaluate(() => consentry.consentRecord.consentId);
   let entries = [];
-  for (let i = 0; i < 50 && !entries.length; i++) {
+  for (let i = 0; i < 100 && !entries.length; i++) {
     await new Promise((r) => setTimeout(r, 100));
     entries = ledger(env.server.db, "--consent-id", id);
   }
