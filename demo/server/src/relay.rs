@@ -1132,18 +1132,7 @@ async fn handle(
         (&Method::POST, p, Ok(body)) if FORWARDED.contains(&p) => relay.forward(p, &headers, peer.ip(), &body).await,
         (&Method::POST, RECEIPTS, Ok(body)) => relay.receipt(&headers, peer.ip(), &body).await,
         (&Method::GET, "/health", _) => (200, json!({ "status": "ok" }).to_string(), None),
-        (&Method::GET, REGION, _) => {
-            let mut r = (
-                StatusCode::OK,
-                [(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "private, no-store")],
-                json!({ "region": relay.region(&headers, peer.ip()) }).to_string(),
-            )
-                .into_response();
-            if let Some(o) = allowed {
-                cors(&mut r, o);
-            }
-            return r;
-        }
+        (&Method::GET, REGION, _) => (200, json!({ "region": relay.region(&headers, peer.ip()) }).to_string(), None),
         _ => (
             404,
             json!({ "message": format!("{method} {path} is not one of the relay's endpoints") }).to_string(),
@@ -1158,6 +1147,11 @@ async fn handle(
         .into_response();
     if let Some(s) = retry_after {
         r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(s));
+    }
+    if method == Method::GET && path == REGION {
+        // The visitor's own region: never kept by a cache between visitors.
+        r.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
     }
     if let Some(o) = allowed {
         cors(&mut r, o);
