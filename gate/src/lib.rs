@@ -403,11 +403,11 @@ fn run(engine: &mut Engine, id: &str, op: u32, arg: &Value, now: f64) -> String 
                 }
                 _ => Vec::new(),
             };
-            if engine.config().ui().is_none() {
-                return error("there is no banner: the configuration has no ui");
+            // `choose` commits with `ui`, and only with it.
+            match engine.choose(*button, &switches, now, &mut new_id) {
+                Some(commit) => after(engine, Some(commit)),
+                None => error("there is no banner: the configuration has no ui"),
             }
-            let commit = engine.choose(*button, &switches, now, &mut new_id);
-            after(engine, commit)
         }
         #[cfg(feature = "banner")]
         op::REGION => match arg {

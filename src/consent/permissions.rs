@@ -263,7 +263,8 @@ impl Engine {
     }
 
     /// With `ui`: what a button commits, at once, with everything staged
-    /// (`switches`: the preference centre's, for [`Button::Save`]).
+    /// (`switches`: the preference centre's, for [`Button::Save`]); `None`
+    /// without `ui`.
     pub fn choose(
         &mut self,
         button: Button,
