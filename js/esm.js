@@ -3,7 +3,7 @@
 // `import("./file")`, the forms Vite, webpack and Rollup see and copy; the
 // form and TCF modules stay separate chunks, fetched on first use.
 import { stub } from "./stub.js";
-import { start } from "./facade.js";
+import { start, wantsBanner } from "./facade.js";
 
 const browser = typeof window == "object" && typeof document == "object";
 
@@ -45,16 +45,10 @@ export function init(config, wasm) {
     return Promise.reject(new Error("consentry.init: there is no page here (window is not defined); call init in the browser, e.g. in useEffect, onMount or a client-only script"));
   }
   if (config === undefined) config = consentry._c;
-  // A configuration with `ui` takes the gate's banner build (one that
-  // cannot be read, the plain one: start refuses it).
-  let ui;
-  try {
-    ui = config.ui;
-  } catch (_) {}
   return start(
     consentry,
     config,
-    wasm || consentry._w || (ui ? new URL("./consentry-banner_bg.wasm", import.meta.url) : new URL("./consentry_bg.wasm", import.meta.url)),
+    wasm || consentry._w || (wantsBanner(config) ? new URL("./consentry-banner_bg.wasm", import.meta.url) : new URL("./consentry_bg.wasm", import.meta.url)),
     (name) => files[name](),
   );
 }

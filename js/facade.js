@@ -202,6 +202,17 @@ async function instantiate(initSync, source) {
   initSync({ module: await WebAssembly.compile(await response.arrayBuffer()) });
 }
 
+// Whether `config` takes the gate's banner build (it has `ui`); one that
+// cannot be read takes the plain build, and start refuses it.
+/** @param {any} config */
+export function wantsBanner(config) {
+  try {
+    return !!config.ui;
+  } catch (_) {
+    return false;
+  }
+}
+
 /**
  * Starts Consentry on the stub object `c`.
  * @param {any} c @param {unknown} config @param {any} wasm @param {(name: string) => any[]} locator

@@ -3,7 +3,7 @@
 // beside this script (also from a CDN: every file is found beside it).
 // On failure the stub stays: nothing is approved.
 import { stub } from "./stub.js";
-import { start } from "./facade.js";
+import { start, wantsBanner } from "./facade.js";
 
 const script = document.currentScript;
 const c = stub(window, document);
@@ -11,13 +11,7 @@ const c = stub(window, document);
 if (!c._l) {
   const base = c._b || new URL(".", script ? script.src : location.href).href;
   const config = c._c === undefined ? window.consentryConfig : c._c;
-  // A configuration with `ui` takes the gate's banner build (one that
-  // cannot be read, the plain one: start refuses it).
-  let ui;
-  try {
-    ui = config.ui;
-  } catch (_) {}
-  const wasm = c._w || fetch(base + (ui ? "consentry-banner_bg.wasm" : "consentry_bg.wasm"));
+  const wasm = c._w || fetch(base + (wantsBanner(config) ? "consentry-banner_bg.wasm" : "consentry_bg.wasm"));
   start(c, config, wasm, (name) => [import(base + name + ".mjs"), base + name + "_bg.wasm", base + name + ".css"]).catch((e) =>
     console.error("consentry: could not start; every category stays denied.", e),
   );
