@@ -57,10 +57,11 @@ export function sizes() {
   const line = (label, [raw, gzip, brotli], bold) =>
     `| ${label} | ${n(raw)} | ${n(gzip)} | ${bold ? `**${n(brotli)}**` : n(brotli)} |`;
   const file = (name, note) => line(`\`${name}\`${note}`, sum([name]));
-  // The banner with each language's texts; the largest (bold) is the budget's.
-  const languages = LANGUAGES.map((lang) => [lang, sum([...UI, `consentry-ui-${lang}.mjs`])[2]]);
-  const ui = Math.max(...languages.map(([, bytes]) => bytes));
-  languages.splice(0, languages.length, ...languages.filter(([lang, bytes]) => lang == "en" || bytes == ui));
+  // The banner with each language's texts: English and the largest (bold,
+  // the budget's) are shown.
+  const withTexts = (lang) => [...UI, `consentry-ui-${lang}.mjs`];
+  const ui = Math.max(...LANGUAGES.map((lang) => sum(withTexts(lang))[2]));
+  const shown = LANGUAGES.filter((lang) => lang == "en" || sum(withTexts(lang))[2] == ui);
   const table = [
     "| file | raw | gzip | brotli |",
     "|---|---:|---:|---:|",
@@ -76,7 +77,7 @@ export function sizes() {
     file("consentry-receipts.mjs", " (receipts module, on demand, with `receipts`)"),
     line("QR code module (`consentry-qr_bg.wasm`, `.mjs`), on demand: text-to-join on a computer", sum(QR)),
     line("banner module (`consentry-ui.mjs`, `.css`), on demand: a visitor who has to choose", sum(UI)),
-    ...languages.map(([lang, bytes]) => line(`banner with its texts in ${lang} (\`consentry-ui-${lang}.mjs\`)`, sum([...UI, `consentry-ui-${lang}.mjs`]), bytes == ui)),
+    ...shown.map((lang) => line(`banner with its texts in ${lang} (\`consentry-ui-${lang}.mjs\`)`, sum(withTexts(lang)), sum(withTexts(lang))[2] == ui)),
   ].join("\n");
   const [form, tcf] = MODULES.map((m) => sum([...PAGE, ...m[2]])[2]);
   return { rows, table, page: sum(PAGE)[2], banner: sum(BANNER_PAGE)[2], ui, pages: { gate: sum(PAGE)[2], form, tcf } };
