@@ -56,5 +56,6 @@
     ["adobeujs-optin", "consentry"].forEach(function (k) { document.cookie = k + "=; path=/; max-age=0"; });
     location.reload();
   });
-  setInterval(render, 1000);
+  // The banner's module arriving (the "fetched" pill) is a resource entry.
+  new PerformanceObserver(render).observe({ type: "resource" });
 })();
