@@ -5,6 +5,7 @@
 //! `consentMode` and `tcf` keys included.
 
 use super::categories::Categories;
+use super::gpp::GppConfig;
 use super::integrations::Integrations;
 use super::tcf::TcfConfig;
 use super::ui::Ui;
@@ -74,6 +75,8 @@ pub struct Config {
     /// `ui`: the banner, the preference centre and the region rules; read
     /// it through [`Config::ui`].
     pub ui: Option<Ui>,
+    /// `gpp`: Consentry as the page's GPP CMP, or reading another's.
+    pub gpp: Option<GppConfig>,
 }
 
 impl Default for Config {
@@ -95,11 +98,12 @@ impl Default for Config {
             tcf: TcfConfig::default(),
             receipts: None,
             ui: None,
+            gpp: None,
         }
     }
 }
 
-const KEYS: [&str; 18] = [
+const KEYS: [&str; 20] = [
     "doesOptInApply",
     "preOptInApprovals",
     "previousPermissions",
@@ -118,6 +122,8 @@ const KEYS: [&str; 18] = [
     "tcf",
     "receipts",
     "ui",
+    "uet",
+    "gpp",
 ];
 
 /// `unknown <object> key "<key>"; did you mean "<a known one>"?`, or
@@ -361,7 +367,29 @@ impl Config {
                 }
             }
         }
+        // A regional default that grants may not reach where the banner asks.
+        if let (Some(ui), Some(Value::Array(defaults))) =
+            (c.ui(), input.get("consentMode").and_then(|m| m.get("regionDefaults")))
+        {
+            for d in defaults {
+                let grants = matches!(d.get("granted"), Some(Value::Array(g)) if !g.is_empty());
+                if let Some(Value::Array(regions)) = d.get("region") {
+                    for r in regions {
+                        if grants && matches!(r, Value::String(s) if ui.policy(Some(s)) == super::ui::Policy::OptIn) {
+                            return Err(bad_value(
+                                "consentMode.regionDefaults",
+                                r,
+                                "regions where ui.regions' policy is not opt-in (nothing is granted before the visitor's choice where it is)",
+                            ));
+                        }
+                    }
+                }
+            }
+        }
         c.tcf = TcfConfig::parse(&c.categories, input.get("tcf").unwrap_or(&Value::Null))?;
+        if let Some(v) = get("gpp") {
+            c.gpp = Some(GppConfig::parse(&c.categories, v)?);
+        }
         Ok(c)
     }
 }

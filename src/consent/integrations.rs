@@ -38,6 +38,9 @@ pub struct Integrations {
     /// Consent types and the categories that grant them (`None`: always
     /// granted).
     pub consent_mode: Vec<(&'static str, Option<Vec<usize>>)>,
+    /// `uet.ad_storage`: the categories that grant Microsoft UET's
+    /// `ad_storage` (`None`: no `uet` key).
+    pub uet: Option<Vec<usize>>,
 }
 
 /// An array of known category names, as positions.
@@ -115,6 +118,32 @@ impl Integrations {
                         ));
                     }
                 }
+                // One default per region list: the types it names start
+                // granted there (advanced mode outside opt-in regions).
+                "regionDefaults" => {
+                    let ok = matches!(v, Value::Array(list) if list.iter().all(|d| {
+                        matches!(d, Value::Object(m) if m.iter().all(|(k, _)| k == "region" || k == "granted"))
+                            && matches!(d.get("region"), Some(Value::Array(r)) if !r.is_empty() && r.iter().all(|r| matches!(r, Value::String(s) if crate::consent::is_region(s))))
+                            && matches!(d.get("granted"), Some(Value::Array(g)) if g.iter().all(|t| matches!(t, Value::String(t) if CONSENT_TYPES.contains(&t.as_str()))))
+                    }));
+                    if !ok {
+                        return Err(bad_value(
+                            &key,
+                            v,
+                            "an array of {region: [\"US\", ...], granted: [consent types]}",
+                        ));
+                    }
+                }
+                "urlPassthrough" | "adsDataRedaction" => {
+                    if !matches!(v, Value::Bool(_)) {
+                        return Err(bad_value(&key, v, "true or false"));
+                    }
+                }
+                "developerId" => {
+                    if !matches!(v, Value::String(s) if (1..=32).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric())) {
+                        return Err(bad_value(&key, v, "Google's developer id for your CMP, letters and digits"));
+                    }
+                }
                 "waitForUpdate" => {
                     if v.as_uint().filter(|n| *n <= 60_000).is_none() {
                         return Err(bad_value(&key, v, "a whole number of ms up to 60000"));
@@ -125,7 +154,7 @@ impl Integrations {
                         return Err(bad_value(
                             &key,
                             v,
-                            "no such key (expected a consent type such as ad_storage, regions or waitForUpdate)",
+                            "no such key (expected a consent type such as ad_storage, regions, regionDefaults, waitForUpdate, urlPassthrough, adsDataRedaction or developerId)",
                         ));
                     };
                     // An empty list would grant the type with no category
@@ -140,6 +169,18 @@ impl Integrations {
                     out.consent_mode.push((t, cats));
                 }
             }
+        }
+        for (k, v) in members("uet", input.get("uet"))? {
+            let key = path("uet", k);
+            if k != "ad_storage" {
+                return Err(bad_value(&key, v, "no such key (expected ad_storage)"));
+            }
+            // Empty, it would grant with nothing approved: refused.
+            let list = category_list(cats, &key, v)?;
+            if list.is_empty() {
+                return Err(bad_value(&key, v, "a non-empty array of category names"));
+            }
+            out.uet = Some(list);
         }
         Ok(out)
     }

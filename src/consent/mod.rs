@@ -4,6 +4,7 @@
 
 mod categories;
 mod config;
+mod gpp;
 mod integrations;
 mod permissions;
 mod record;
@@ -14,6 +15,7 @@ pub use categories::{Categories, ADOBE, RESERVED};
 pub use config::{
     bad_member, bad_value, permission_map, Config, Expiry, PermissionMap, StorageKind, DEFAULT_EXPIRY_SECONDS,
 };
+pub use gpp::{GppConfig, FIRST_SECTION_ID, MSPA, OPT_OUTS, SECTIONS};
 pub use integrations::{cookie_paths, members, path, tag_wanted, Integrations, CONSENT_TYPES};
 pub use permissions::{Button, Commit, Engine, Status};
 pub use record::{
