@@ -20,6 +20,7 @@ const files = {
     new URL("./consentry-form.css", import.meta.url).href,
   ],
   "consentry-iab": () => [import("./consentry-iab.mjs"), new URL("./consentry-iab_bg.wasm", import.meta.url)],
+  "consentry-gpp": () => [import("./consentry-gpp.mjs"), new URL("./consentry-gpp_bg.wasm", import.meta.url)],
   "consentry-receipts": () => [import("./consentry-receipts.mjs")],
   "consentry-qr": () => [import("./consentry-qr.mjs"), new URL("./consentry-qr_bg.wasm", import.meta.url)],
   "consentry-ui": () => [import("./consentry-ui.mjs"), 0, new URL("./consentry-ui.css", import.meta.url).href],

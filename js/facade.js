@@ -241,7 +241,6 @@ export async function start(c, config, wasm, locator) {
       channel.port2.postMessage(0);
     });
     const gpc = /** @type {any} */ (navigator).globalPrivacyControl === true;
-    let region = null;
     try {
       if (/"regionUrl"/.test(text)) region = sessionStorage.getItem(REGION_KEY);
     } catch (_) {}
@@ -249,10 +248,13 @@ export async function start(c, config, wasm, locator) {
     for (const w of warnings.concat(st.warnings)) warn(w);
     // Without the inline snippet, Consent Mode's default is sent now.
     stub(window, document, 0, config);
-    page = integrations({
-      integrations: (cookie, host, path, secure) => ask("integrations", INTEGRATIONS, [cookie, host, path, secure]),
-      tag: (expr) => ask("tag", TAG, expr),
-    });
+    page = integrations(
+      {
+        integrations: (cookie, host, path, secure) => ask("integrations", INTEGRATIONS, [cookie, host, path, secure]),
+        tag: (expr) => ask("tag", TAG, expr),
+      },
+      () => encodeGpp(Object.values(c.permissions)),
+    );
     const commit = upgrade(c, st, storage(st), page);
     // The phone forms: functions of the form module of the same names.
     const form = (/** @type {string} */ call) => (/** @type {any} */ target, /** @type {any} */ options) => {
@@ -271,6 +273,8 @@ export async function start(c, config, wasm, locator) {
     c.renderSignup = form("renderSignup");
     c.decodeTCString = (/** @type {unknown} */ s) => load("consentry-iab").then(({ m }) => m.decodeTCString(s));
     if ("tcf" in st) iab(c, st.tcf, (choices) => commit(APPLY, choices, "applyCmp"));
+    c.decodeGPPString = (/** @type {unknown} */ s) => load("consentry-gpp").then(({ m }) => m.decodeGPPString(s));
+    if ("gpp" in st) gpp(c, st.gpp, gpc, (choices) => commit(APPLY, choices, "applyCmp"));
     banner(c, "policy" in st && st, JSON.parse(text), commit);
   } catch (e) {
     c._l = 0;
@@ -317,6 +321,22 @@ function iab(c, tcf, apply) {
   c.registerPlugin({ name: "iabPlugin", onRegister() {}, fetchConsentData: call("fetchConsentData"), isApproved: call("isApproved") });
 }
 
+// The visitor's region, when known (the relay's answer, kept for the session).
+/** @type {string | null} */
+let region = null;
+// Has the GPP module encode the permissions in force (null: the last ones
+// again, for a region learned later); nothing without `gpp.sections`.
+/** @type {(permissions: boolean[] | null) => void} */
+let encodeGpp = () => {};
+
+// With `gpp`: Consentry as the page's GPP CMP, or reading another CMP's.
+/** @param {any} c @param {any} config the configuration's gpp @param {boolean} gpc @param {(choices: any) => void} apply */
+function gpp(c, config, gpc, apply) {
+  const cmp = load("consentry-gpp").then(({ m }) => m.start(config, Object.keys(c.permissions), gpc, apply));
+  cmp.catch((e) => warn("consentry: GPP could not start; the pre-opt-in defaults stay.", e));
+  encodeGpp = (permissions) => void cmp.then((cmp) => cmp && cmp.update(permissions, gpc, region)).catch(() => {});
+}
+
 // With `ui`: the banner and preference centre (their module is fetched only
 // when the gate says the visitor must choose, or the page opens the
 // preferences), the region from the relay when the site does not know it,
@@ -360,12 +380,15 @@ function banner(c, ui, config, commit) {
   // The region from the relay: until it answers (3 s at most) the strictest policy holds.
   fetch(ui.locate, { signal: AbortSignal.timeout(3000) })
     .then((r) => r.json())
-    .then(({ region }) => {
-      if (typeof region != "string") return;
-      const r = commit(REGION, region, "region");
+    .then((/** @type {any} */ a) => {
+      const found = a.region;
+      if (typeof found != "string") return;
+      const r = commit(REGION, found, "region");
       if (!r.policy) return;
+      region = found;
+      encodeGpp(null);
       try {
-        sessionStorage.setItem(REGION_KEY, region);
+        sessionStorage.setItem(REGION_KEY, found);
       } catch (_) {}
       mark(r);
     })

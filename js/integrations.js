@@ -1,7 +1,8 @@
 // Carries out what the gate decides the permissions in force mean for the
 // page, at start and at every commit (before any listener hears of it):
-// Google Consent Mode's update, the deletion of cookies of categories not
-// approved, and gated tags. The wasm decides every verdict
+// Google Consent Mode's and Microsoft UET's updates, the GPP string (by the
+// GPP module), the deletion of cookies of categories not approved, and
+// gated tags. The wasm decides every verdict
 // (its INTEGRATIONS and TAG operations); this only touches the page.
 //
 // Tags: `<script type="text/plain" data-consent="aa">` (inline, or external
@@ -14,12 +15,12 @@
 /**
  * What the gate answers (gate/src/lib.rs, through the facade).
  * @typedef {object} Gate
- * @property {(cookie: string, host: string, path: string, secure: boolean) => { consent?: Record<string, string>, cookies?: string[] }} integrations
+ * @property {(cookie: string, host: string, path: string, secure: boolean) => { consent?: Record<string, string>, uet?: Record<string, string>, cookies?: string[] }} integrations
  * @property {(expr: string) => boolean | string} tag
  */
 
-/** @param {Gate} gate */
-export function integrations(gate) {
+/** @param {Gate} gate @param {() => void} gpp has the GPP module encode the choice again */
+export function integrations(gate, gpp) {
   /** @type {Element[]} */
   const queue = [];
   let loading = false;
@@ -89,7 +90,7 @@ export function integrations(gate) {
   };
 
   function effects() {
-    const { consent, cookies = [] } = gate.integrations(cookie(), location.hostname, location.pathname, location.protocol == "https:");
+    const { consent, uet, cookies = [] } = gate.integrations(cookie(), location.hostname, location.pathname, location.protocol == "https:");
     const gtag = /** @type {any} */ (window).gtag;
     if (consent) {
       if (typeof gtag != "function") {
@@ -102,6 +103,9 @@ export function integrations(gate) {
         }
       }
     }
+    // Microsoft UET: before or after its tag loads, uetq takes the update.
+    if (uet) ((/** @type {any} */ (window).uetq = /** @type {any} */ (window).uetq || [])).push("consent", "update", uet);
+    gpp();
     for (const c of cookies) cookie(c);
     activate();
   }

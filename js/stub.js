@@ -10,32 +10,72 @@ export function stub(w, d, base, config, load) {
   var c = (w.consentry = w.consentry || {}),
     q = (c._q = c._q || []),
     a = (w.adobe = w.adobe || {});
-  // Google Consent Mode: every configured type starts denied (`true`:
-  // granted) before any Google tag can read it; the wasm sends the update.
-  // GCM is false in the base snippet (it stays under 1 KB; the block and its
-  // block-scoped names then vanish) and true in the Consent Mode snippet and
-  // the bundles (scripts/build.mjs).
-  if (GCM) {
+  // The integrations' defaults, before any tag can read them (GCM is
+  // false in the base snippet, so the block and its names vanish there,
+  // and true in the integrations snippet and the bundles; scripts/build.mjs):
+  // - Google Consent Mode: every configured type denied (`true`: granted),
+  //   one default per `regionDefaults` entry, then the main one, and the
+  //   advanced settings; ahead of any command the page queued before;
+  // - Microsoft UET: `ad_storage` denied;
+  // - with `gpp.sections`, the `__gpp` stub of GPP 1.1 (ping, listeners,
+  //   hasSection, getSection, getField answered at once), which the GPP
+  //   module takes over with its listeners.
+  // The wasm sends the updates.
+  if (GCM && !c._g) {
+    c._g = 1;
     let m = config && config.consentMode,
+      u = config && config.uet,
+      p = config && config.gpp,
       g = /** @type {any} */ ({}),
+      D = /** @type {any[]} */ ([]),
+      t = /** @type {(...a: any[]) => void} */ (function () { D.push(arguments); }),
       k,
       l;
-    if (m && !c._g) {
-      c._g = l = w.dataLayer = w.dataLayer || [];
+    if (m) {
+      l = w.dataLayer = w.dataLayer || [];
       w.gtag = w.gtag || function () { l.push(arguments); };
       for (k in m) if (/_/.test(k)) g[k] = m[k] === !0 ? "granted" : "denied";
       g.wait_for_update = m.waitForUpdate || 500;
+      for (k of m.regionDefaults || []) {
+        let h = { ...g, region: k.region };
+        for (let x of k.granted) h[x] = "granted";
+        t("consent", "default", h);
+      }
       if (m.regions) g.region = m.regions;
-      w.gtag("consent", "default", g);
+      t("consent", "default", g);
+      m.urlPassthrough && t("set", "url_passthrough", !0);
+      m.adsDataRedaction && t("set", "ads_data_redaction", !0);
+      m.developerId && t("set", "developer_id." + m.developerId, !0);
+      // Before what the page queued, unless Google's tag already runs.
+      l.push == [].push ? l.unshift(...D) : D.map((a) => l.push(a));
+    }
+    if (u) (w.uetq = w.uetq || []).push("consent", "default", { ad_storage: "denied" });
+    if (p && p.sections && !w.__gpp) {
+      let ping = () => ({
+        gppVersion: "1.1", cmpStatus: "stub", cmpDisplayStatus: "hidden", signalStatus: "not ready", supportedAPIs: [],
+        cmpId: p.cmpId | 0, sectionList: [], applicableSections: [-1], gppString: "", parsedSections: {},
+      }),
+        /** @type {any} */ G = (w.__gpp = function (/** @type {unknown} */ x, /** @type {any} */ f, /** @type {unknown} */ a) {
+          f = typeof f == "function" ? f : () => {};
+          x == "ping"
+            ? f(ping(), !0)
+            : x == "addEventListener"
+              ? (G.e.set(G.n, f), f({ eventName: "listenerRegistered", listenerId: G.n++, data: !0, pingData: ping() }, !0))
+              : x == "removeEventListener"
+                ? f(G.e.delete(a), !0)
+                : x == "hasSection" ? f(!1, !0) : f(null, !1);
+        });
+      G.e = new Map();
+      G.n = 1;
     }
   }
   if (c.approve) return c;
   c._c = config;
   // By position: fetchPermissions (5) returns a function that removes the
   // subscription (a one-shot's does nothing, as Adobe's),
-  // execute (9) nothing, and the last three a promise the replayed call
+  // execute (9) nothing, and the last four a promise the replayed call
   // settles; the rest chain.
-  "approve deny approveAll denyAll complete fetchPermissions on off registerPlugin execute memoizeContent renderPhoneCapture decodeTCString showPreferences"
+  "approve deny approveAll denyAll complete fetchPermissions on off registerPlugin execute memoizeContent renderPhoneCapture decodeTCString showPreferences decodeGPPString"
     .split(" ")
     .forEach((m, i) => {
       c[m] = function () {

@@ -27,6 +27,7 @@ for (const [crate, name, features, dir = "build", glue = name] of [
   ["consentry_gate", "consentry-banner", ["--no-default-features", "--features", "banner"], "build/banner", "consentry"],
   ["consentry_form", "consentry-form", ["--no-default-features"]],
   ["consentry_iab", "consentry-iab", ["--no-default-features"]],
+  ["consentry_gpp", "consentry-gpp", ["--no-default-features"]],
   ["consentry_qr", "consentry-qr", ["--no-default-features"]],
 ]) {
   run("cargo", ["build", "--profile", "wasm", "--target", "wasm32-unknown-unknown", "-p", crate.replace("_", "-"), ...features]);
@@ -55,7 +56,7 @@ const common = {
 // `new URL("./…", import.meta.url)` for the site's bundler to see.
 await esbuild.build({
   ...common, entryPoints: ["js/esm.js"], format: "esm", outfile: "dist/consentry.mjs",
-  external: ["./consentry-form.mjs", "./consentry-iab.mjs", "./consentry-receipts.mjs", "./consentry-qr.mjs", "./consentry-ui*.mjs"],
+  external: ["./consentry-form.mjs", "./consentry-iab.mjs", "./consentry-gpp.mjs", "./consentry-receipts.mjs", "./consentry-qr.mjs", "./consentry-ui*.mjs"],
 });
 await esbuild.build({ ...common, entryPoints: ["js/script.js"], format: "iife", outfile: "dist/consentry.js" });
 // The form's and the banner's default looks, beside their modules.
@@ -66,11 +67,13 @@ for (const lang of LANGUAGES) {
   await esbuild.build({ ...common, entryPoints: [`js/ui/${lang}.js`], format: "esm", outfile: `dist/consentry-ui-${lang}.mjs` });
 }
 // Each module is its JS shell over its wasm's glue.
-for (const [m, entry] of [["consentry-form", "js/form.js"], ["consentry-iab", "js/tcf.js"], ["consentry-receipts", "js/receipts.js"], ["consentry-qr", "js/qr.js"], ["consentry-ui", "js/ui.js"]]) {
+for (const [m, entry] of [["consentry-form", "js/form.js"], ["consentry-iab", "js/tcf.js"], ["consentry-gpp", "js/gpp.js"], ["consentry-receipts", "js/receipts.js"], ["consentry-qr", "js/qr.js"], ["consentry-ui", "js/ui.js"]]) {
   await esbuild.build({ ...common, entryPoints: [entry], format: "esm", outfile: `dist/${m}.mjs` });
 }
 // The demo's CMP (not part of the package): the IAB's stub, CMP API and core.
 await esbuild.build({ bundle: true, minify: true, target: "es2020", entryPoints: ["demo/cmp/entry.js"], format: "iife", outfile: "demo/vendor/iab-cmp.js" });
+// The IAB's GPP CMP API, for the demo page of another CMP and the tests.
+await esbuild.build({ bundle: true, minify: true, target: "es2020", entryPoints: ["demo/cmp/gpp-entry.js"], format: "iife", outfile: "demo/vendor/iab-gpp.js" });
 // The demo's in-app message page: Braze's own Web SDK.
 await esbuild.build({ bundle: true, minify: true, target: "es2020", entryPoints: ["demo/braze/entry.js"], format: "iife", outfile: "demo/vendor/braze.js" });
 
@@ -86,4 +89,4 @@ for (const [file, gcm, early] of [["snippet.min.js", "false", "true"], ["snippet
   );
   writeFileSync(`dist/${file}`, snippet.code);
 }
-console.log("built dist/: consentry_bg.wasm, consentry-banner_bg.wasm, consentry.mjs, consentry.js, snippet.min.js, snippet-consent-mode.min.js, consentry-form.mjs, consentry-form_bg.wasm, consentry-form.css, consentry-iab.mjs, consentry-iab_bg.wasm, consentry-receipts.mjs, consentry-qr.mjs, consentry-qr_bg.wasm, consentry-ui.mjs, consentry-ui.css, consentry-ui-<lang>.mjs; demo/vendor/iab-cmp.js, demo/vendor/braze.js");
+console.log("built dist/: consentry_bg.wasm, consentry-banner_bg.wasm, consentry.mjs, consentry.js, snippet.min.js, snippet-consent-mode.min.js, consentry-form.mjs, consentry-form_bg.wasm, consentry-form.css, consentry-iab.mjs, consentry-iab_bg.wasm, consentry-gpp.mjs, consentry-gpp_bg.wasm, consentry-receipts.mjs, consentry-qr.mjs, consentry-qr_bg.wasm, consentry-ui.mjs, consentry-ui.css, consentry-ui-<lang>.mjs; demo/vendor/iab-cmp.js, demo/vendor/iab-gpp.js, demo/vendor/braze.js");

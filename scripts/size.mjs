@@ -36,6 +36,9 @@ const MODULES = [
     ["consentry-form_bg.wasm", "consentry-form.mjs", "consentry-form.css"]],
   ["TCF module (`consentry-iab_bg.wasm`, `.mjs`), on demand", "page that uses TCF", ["consentry-iab_bg.wasm", "consentry-iab.mjs"]],
 ];
+// The GPP module, with the integrations snippet (its `__gpp` stub) instead of the base one.
+const GPP = ["consentry-gpp_bg.wasm", "consentry-gpp.mjs"];
+const GPP_PAGE = ["consentry_bg.wasm", "consentry.js", "snippet-consent-mode.min.js", ...GPP];
 // Loaded on top of the form module only where text-to-join shows a QR code.
 const QR = ["consentry-qr_bg.wasm", "consentry-qr.mjs"];
 export const MARKERS = ["<!-- size table: npm run size -- --write -->", "<!-- /size table -->"];
@@ -49,7 +52,7 @@ const measure = (name) => {
 // The README's table (markdown) and the page total, from dist/.
 export function sizes() {
   const names = readdirSync("dist").sort();
-  const missing = [...PAGE, ...BANNER_PAGE, ...MODULES.flatMap((m) => m[2]), "consentry-receipts.mjs", ...QR, ...UI, ...LANGUAGES.map((l) => `consentry-ui-${l}.mjs`)].filter((name) => !names.includes(name));
+  const missing = [...PAGE, ...BANNER_PAGE, ...MODULES.flatMap((m) => m[2]), ...GPP, "consentry-receipts.mjs", ...QR, ...UI, ...LANGUAGES.map((l) => `consentry-ui-${l}.mjs`)].filter((name) => !names.includes(name));
   if (missing.length) throw new Error(`missing from dist/: ${missing.join(", ")} (run npm run build)`);
   const rows = names.map(measure);
   const sum = (files) => ["raw", "gzip", "brotli"].map((k) => rows.filter((r) => files.includes(r.name)).reduce((a, r) => a + r[k], 0));
@@ -72,8 +75,10 @@ export function sizes() {
     line("**page total** (wasm + script + snippet)", sum(PAGE), true),
     file("consentry-banner_bg.wasm", " (instead of `consentry_bg.wasm`, for a configuration with `ui`)"),
     line("**page with the banner's gate** (a returning visitor: no banner module)", sum(BANNER_PAGE), true),
-    file("snippet-consent-mode.min.js", " (inline, instead of the snippet)"),
+    file("snippet-consent-mode.min.js", " (integrations snippet: inline, instead of the snippet, for Consent Mode, UET or GPP)"),
     ...MODULES.flatMap(([label, withLabel, files]) => [line(label, sum(files)), line(withLabel, sum([...PAGE, ...files]))]),
+    line("GPP module (`consentry-gpp_bg.wasm`, `.mjs`), on demand", sum(GPP)),
+    line("page that uses GPP (with the integrations snippet)", sum(GPP_PAGE)),
     file("consentry-receipts.mjs", " (receipts module, on demand, with `receipts`)"),
     line("QR code module (`consentry-qr_bg.wasm`, `.mjs`), on demand: text-to-join on a computer", sum(QR)),
     line("banner module (`consentry-ui.mjs`, `.css`), on demand: a visitor who has to choose", sum(UI)),

@@ -206,19 +206,6 @@ impl Object {
         out.push(']');
     }
 
-    /// An array-of-whole-numbers member.
-    pub fn uints(&mut self, key: &str, items: &[u32]) {
-        let out = self.key(key);
-        out.push('[');
-        for (i, n) in items.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            push_uint(out, (*n).into());
-        }
-        out.push(']');
-    }
-
     /// The object's text.
     pub fn done(mut self) -> String {
         self.0.push('}');

@@ -263,8 +263,8 @@ impl Gate {
             out.push(']');
         }
         if let Some(gpp) = &c.gpp {
-            // The GPP module's configuration, flat (GppConfig::flat).
-            a.uints("gpp", &gpp.flat());
+            // For the GPP module, which reads it.
+            a.raw("gpp", gpp);
         }
         let answer = state(a, &engine, None);
         self.0 = Some((engine, id.clone()));
@@ -478,10 +478,6 @@ fn run(engine: &mut Engine, id: &str, op: u32, arg: &Value, now: f64) -> String 
             if let Some(cats) = &integrations.uet {
                 let granted = cats.iter().all(|i| permissions.get(*i) == Some(&true));
                 a.raw("uet", if granted { "{\"ad_storage\":\"granted\"}" } else { "{\"ad_storage\":\"denied\"}" });
-            }
-            // The opt-outs' states the GPP module encodes (GppConfig::states).
-            if let Some(states) = engine.config().gpp.as_ref().and_then(|g| g.states(permissions)) {
-                a.uints("gpp", &states);
             }
             let deletions = integrations.cookie_deletions(permissions, jar, host, path, *secure);
             a.strings("cookies", deletions.iter().map(String::as_str));

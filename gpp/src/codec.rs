@@ -118,12 +118,13 @@ pub struct Gpp {
     pub sections: Vec<(u32, Result<Values, String>)>,
 }
 
-/// A field's width in values: `usnat` version 1 had 12 sensitive data
-/// values and 2 known child ones.
-fn count(l: &Layout, version: u32, (name, n): (u8, u8)) -> usize {
-    match (l.name, version, name) {
-        ("usnat", 1, crate::sections::f::SENSITIVE) => 12,
-        ("usnat", 1, crate::sections::f::KNOWN_CHILD) => 2,
+/// A field's width in values. `usnat` strings of 60 or 66 bits are of its
+/// first layout, with 12 sensitive data values and 2 known child ones (as
+/// the IAB's library reads them).
+fn count(legacy: bool, (name, n): (u8, u8)) -> usize {
+    match (legacy, name) {
+        (true, crate::sections::f::SENSITIVE) => 12,
+        (true, crate::sections::f::KNOWN_CHILD) => 2,
         _ => usize::from(n.max(1)),
     }
 }
@@ -156,6 +157,8 @@ pub fn encode_section(l: &Layout, v: &Values) -> String {
 pub fn decode_section(l: &Layout, s: &str) -> Result<Values, Error> {
     let mut parts = s.split('.');
     let mut bits = Bits::decode(parts.next().unwrap_or(""))?;
+    let usnat = l.name == "usnat";
+    let legacy = usnat && matches!(bits.bits.len(), 60 | 66);
     let mut fields = Vec::new();
     let mut version = 0;
     for field in l.fields {
@@ -165,8 +168,17 @@ pub fn decode_section(l: &Layout, s: &str) -> Result<Values, Error> {
             continue;
         }
         let mut values = Vec::new();
-        for _ in 0..count(l, version, *field) {
+        for _ in 0..count(legacy, *field) {
             values.push(bits.take(2)?);
+        }
+        // A first-layout string reads as the current layout with zeros
+        // added, and version 1 shows the shorter lists (as the IAB's
+        // library has it).
+        if usnat {
+            values.resize(usize::from(field.1.max(1)), 0);
+            if version == 1 {
+                values.truncate(count(true, *field));
+            }
         }
         fields.push(values);
     }

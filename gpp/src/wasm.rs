@@ -1,54 +1,86 @@
-//! The GPP module's wasm surface: string functions over the page's GPP
-//! configuration (flat, as the gate validated it). The `__gpp` API, its
+//! The GPP module's wasm surface: string functions over the page's `gpp`
+//! configuration, which it reads (the core's `GppConfig`). The `__gpp` API, its
 //! events, the locator frame and the reader's listener are the JS shell's
 //! (`js/gpp.js`); what a GPP string says is decided here.
 
 use crate::{codec, rules};
 use alloc::string::String;
 use alloc::vec::Vec;
-use consentry::json::{error, push_uint};
+use consentry::consent::{Categories, GppConfig, ADOBE};
+use consentry::json::{error, parse, push_uint, Value};
 use core::cell::RefCell;
 use wasm_bindgen::prelude::*;
 
-/// The page's configuration, flat (`GppConfig::flat`), once set.
-struct Page(RefCell<Vec<u32>>);
+/// The page's `gpp` configuration, once read.
+struct Page(RefCell<Option<GppConfig>>);
 // SAFETY: wasm32-unknown-unknown without atomics runs one thread.
 unsafe impl Sync for Page {}
-static PAGE: Page = Page(RefCell::new(Vec::new()));
+static PAGE: Page = Page(RefCell::new(None));
 
-fn page() -> Vec<u32> {
-    PAGE.0.try_borrow().map(|p| p.clone()).unwrap_or_default()
+fn page() -> Option<GppConfig> {
+    PAGE.0.try_borrow().ok().and_then(|p| p.clone())
 }
 
-/// Sets the page's configuration as the gate gives it: `[0, cmpId, mspa,
-/// section ids...]` (Consentry the CMP) or `[1, timeout, category, kinds,
-/// ...]` (a reader).
+/// Reads the page's `gpp` configuration (JSON, as the gate handed it over)
+/// against its category names (a JSON array, in order): `{"cmp": true}`,
+/// `{"timeout": ms}` for a reader, or `{"error": "config.gpp... ; expected
+/// ..."}`.
 #[wasm_bindgen]
-pub fn configure(flat: &[u32]) {
+pub fn configure(config: &str, names: &str) -> String {
+    let read = || -> Result<GppConfig, String> {
+        let mut site = Vec::new();
+        if let Value::Array(items) = parse(names)? {
+            for item in items.iter().skip(ADOBE.len()) {
+                if let Value::String(n) = item {
+                    site.push(n.clone());
+                }
+            }
+        }
+        GppConfig::parse(&Categories::with_site(&site)?, &parse(config)?)
+    };
+    let config = match read() {
+        Ok(c) => c,
+        Err(e) => return error(&e),
+    };
+    let answer = match &config {
+        GppConfig::Cmp { .. } => String::from("{\"cmp\":true}"),
+        GppConfig::Reader { timeout, .. } => {
+            let mut out = String::from("{\"timeout\":");
+            push_uint(&mut out, (*timeout).into());
+            out.push('}');
+            out
+        }
+    };
     if let Ok(mut slot) = PAGE.0.try_borrow_mut() {
-        *slot = flat.to_vec();
+        *slot = Some(config);
     }
+    answer
 }
 
-/// The GPP string of the choice: `states` per opt-out kind as the gate
-/// answers them, and Global Privacy Control.
+/// The GPP string of the choice: the permissions in force (1 approved, in
+/// category order) and Global Privacy Control.
 #[wasm_bindgen]
-pub fn encode(states: &[u32], gpc: bool) -> String {
-    let p = page();
-    let mut s = [0; 4];
-    for (slot, n) in s.iter_mut().zip(states) {
-        *slot = *n;
+pub fn encode(permissions: &[u8], gpc: bool) -> String {
+    let Some(config) = page() else { return String::new() };
+    let GppConfig::Cmp { sections, mspa, .. } = &config else { return String::new() };
+    let permissions: Vec<bool> = permissions.iter().map(|p| *p == 1).collect();
+    let states = config.states(&permissions).unwrap_or_default();
+    rules::encode(sections, states, *mspa, gpc)
+}
+
+fn sections() -> Vec<u32> {
+    match page() {
+        Some(GppConfig::Cmp { sections, .. }) => sections,
+        _ => Vec::new(),
     }
-    rules::encode(p.get(3..).unwrap_or(&[]), s, p.get(2).copied().unwrap_or(0), gpc)
 }
 
 /// The sections that apply in `region` ("" when unknown), as a JSON array.
 #[wasm_bindgen]
 pub fn applicable(region: &str) -> String {
-    let p = page();
     let region = Some(region).filter(|r| !r.is_empty());
     let mut out = String::from("[");
-    for (i, id) in rules::applicable(p.get(3..).unwrap_or(&[]), region).iter().enumerate() {
+    for (i, id) in rules::applicable(&sections(), region).iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
@@ -77,13 +109,10 @@ pub fn decode(gpp: &str) -> String {
 /// denied and a `warning`.
 #[wasm_bindgen]
 pub fn choices(gpp: &str, applicable: &[i32]) -> String {
-    let p = page();
-    let mut rules = Vec::new();
-    for pair in p.get(2..).unwrap_or(&[]).chunks_exact(2) {
-        if let [c, k] = pair {
-            rules.push((*c as usize, *k));
-        }
-    }
+    let rules = match page() {
+        Some(GppConfig::Reader { rules, .. }) => rules,
+        _ => Vec::new(),
+    };
     let applicable: Vec<i64> = applicable.iter().map(|a| i64::from(*a)).collect();
     let (list, warning) = match rules::choices(&rules, gpp, &applicable) {
         Ok(None) => return String::from("{}"),

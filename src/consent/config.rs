@@ -5,7 +5,6 @@
 //! `consentMode` and `tcf` keys included.
 
 use super::categories::Categories;
-use super::gpp::GppConfig;
 use super::integrations::Integrations;
 use super::tcf::TcfConfig;
 use super::ui::Ui;
@@ -75,8 +74,8 @@ pub struct Config {
     /// `ui`: the banner, the preference centre and the region rules; read
     /// it through [`Config::ui`].
     pub ui: Option<Ui>,
-    /// `gpp`: Consentry as the page's GPP CMP, or reading another's.
-    pub gpp: Option<GppConfig>,
+    /// `gpp`, as JSON text: the GPP module reads it (`GppConfig`).
+    pub gpp: Option<String>,
 }
 
 impl Default for Config {
@@ -388,7 +387,10 @@ impl Config {
         }
         c.tcf = TcfConfig::parse(&c.categories, input.get("tcf").unwrap_or(&Value::Null))?;
         if let Some(v) = get("gpp") {
-            c.gpp = Some(GppConfig::parse(&c.categories, v)?);
+            if !matches!(v, Value::Object(_)) {
+                return Err(bad_value("gpp", v, "an object with sections or rules (see the README's GPP section)"));
+            }
+            c.gpp = Some(v.to_json());
         }
         Ok(c)
     }

@@ -14,7 +14,10 @@
 //! An opt-out kind is exercised (1) while any category it lists is not
 //! approved, not exercised (2) while all are, and not applicable (0) when it
 //! lists none. The GPP module (`gpp/`) turns these into each section's
-//! fields; what the gate gives it is flat numbers.
+//! fields. It is also where this key is read: the gate only checks that
+//! `gpp` is an object and hands it over (its validation here would cost
+//! every page 1.8 KB brotli), so a mistake in it is reported when the
+//! module starts, and then GPP decides nothing.
 
 use super::{bad_value, members, path, Categories};
 use crate::json::Value;
@@ -114,12 +117,12 @@ impl GppConfig {
         }
         let key = "gpp.sections";
         let v = gpp.get("sections").unwrap_or(&Value::Null);
-        let mut sections = name_list(key, v, &SECTIONS, "a non-empty array of section names such as \"usnat\" or \"usca\"")?;
-        if sections.is_empty() {
+        let listed = name_list(key, v, &SECTIONS, "a non-empty array of section names such as \"usnat\" or \"usca\"")?;
+        if listed.is_empty() {
             return Err(bad_value(key, v, "a non-empty array of section names such as \"usnat\" or \"usca\""));
         }
-        sections.sort_unstable();
-        sections.dedup();
+        // In id order, each once.
+        let sections: Vec<u32> = (0..SECTIONS.len() as u32).filter(|i| listed.contains(i)).collect();
         let mut opt_outs: [Vec<usize>; 4] = Default::default();
         for (kind, list) in members("gpp.optOuts", gpp.get("optOuts"))? {
             let key = path("gpp.optOuts", kind);
@@ -150,25 +153,6 @@ impl GppConfig {
             opt_outs,
             mspa,
         })
-    }
-
-    /// What the GPP module is configured with, flat: `[0, cmpId, mspa,
-    /// section ids...]` or `[1, timeout, category, kinds bits, ...]`.
-    pub fn flat(&self) -> Vec<u32> {
-        match self {
-            GppConfig::Cmp { cmp_id, sections, mspa, .. } => {
-                let mut out = alloc::vec![0, *cmp_id, *mspa];
-                out.extend(sections);
-                out
-            }
-            GppConfig::Reader { timeout, rules } => {
-                let mut out = alloc::vec![1, *timeout];
-                for (c, bits) in rules {
-                    out.extend([*c as u32, *bits]);
-                }
-                out
-            }
-        }
     }
 
     /// Per opt-out kind under `permissions`: 0 not applicable (no category

@@ -154,7 +154,7 @@ impl Integrations {
                         return Err(bad_value(
                             &key,
                             v,
-                            "no such key (expected a consent type such as ad_storage, regions, regionDefaults, waitForUpdate, urlPassthrough, adsDataRedaction or developerId)",
+                            "no such key (expected a consent type such as ad_storage, or a key of the README's Consent Mode table)",
                         ));
                     };
                     // An empty list would grant the type with no category
