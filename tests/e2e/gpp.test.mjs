@@ -153,3 +153,199 @@ function header(section) {
   m.setFieldValue(section, "SaleOptOut", 0);
   return m.encode().split("~")[0];
 }
+
+let browser, site;
+setup((env) => {
+  browser = env.browser;
+  site = `http://www.shop.site.test:${env.server.port}`;
+});
+
+const GPP_CONFIG = `{ doesOptInApply: true, categories: ["ads"],
+  gpp: { cmpId: 300, sections: ["usnat", "usca"], mspa: "opt-out", optOuts: { sale: ["aam", "ads"], sharing: ["aam"], targetedAdvertising: ["target"] } } }`;
+
+test("__gpp: the stub answers at parse time, the module takes its listeners over, and signalStatus brackets every change", async () => {
+  const context = await browser.newContext();
+  const page = await openFixture(context, `${site}/gpp.html`, fixture(GPP_CONFIG,
+    `<script>
+      window.events = [];
+      __gpp("ping", (p, ok) => (window.stubPing = [p, ok]));
+      __gpp("hasSection", (v, ok) => (window.stubHas = [v, ok]), "usnat");
+      __gpp("getField", (v, ok) => (window.stubField = [v, ok]), "usnat.SaleOptOut");
+      __gpp("addEventListener", (e, ok) => ok && events.push([e.eventName, e.data, e.pingData.signalStatus, e.pingData.cmpStatus]));
+    </script>`, SNIPPET_CONSENT_MODE));
+  await ready(page);
+  await page.waitForFunction(() => events.some((e) => e[0] == "signalStatus" && e[1] == "ready"));
+  const stub = await page.evaluate(() => [stubPing, stubHas, stubField]);
+  assert.deepEqual(stub[0], [{ gppVersion: "1.1", cmpStatus: "stub", cmpDisplayStatus: "hidden", signalStatus: "not ready", supportedAPIs: [], cmpId: 300,
+    sectionList: [], applicableSections: [-1], gppString: "", parsedSections: {} }, true]);
+  assert.deepEqual(stub.slice(1), [[false, true], [null, false]]);
+  assert.deepEqual(await page.evaluate(() => events), [
+    ["listenerRegistered", true, "not ready", "stub"],
+    ["cmpStatus", "loaded", "not ready", "loaded"],
+    ["signalStatus", "not ready", "not ready", "loaded"],
+    ["sectionChange", "usnat", "not ready", "loaded"],
+    ["sectionChange", "usca", "not ready", "loaded"],
+    ["signalStatus", "ready", "ready", "loaded"],
+  ]);
+  const ping = await page.evaluate(() => new Promise((r) => __gpp("ping", (p) => r(p))));
+  assert.deepEqual({ ...ping, gppString: 0, parsedSections: 0 }, { gppVersion: "1.1", cmpStatus: "loaded", cmpDisplayStatus: "hidden", signalStatus: "ready",
+    supportedAPIs: ["7:usnat", "8:usca"], cmpId: 300, sectionList: [7, 8], applicableSections: [7], gppString: 0, parsedSections: 0 });
+  // Nothing approved: every opt-out exercised; the IAB's library reads the same.
+  assert.deepEqual(ping.parsedSections, new GppModel(ping.gppString).toObject());
+  assert.equal(ping.parsedSections.usnat.SaleOptOut, 1);
+  assert.equal(ping.parsedSections.usnat.MspaOptOutOptionMode, 1);
+  await page.evaluate(() => (events.length = 0, consentry.approve(["aam", "ads"])));
+  await page.waitForFunction(() => events.some((e) => e[1] == "ready"));
+  assert.deepEqual(await page.evaluate(() => events.map((e) => e.slice(0, 2))), [
+    ["signalStatus", "not ready"], ["sectionChange", "usnat"], ["sectionChange", "usca"], ["signalStatus", "ready"],
+  ]);
+  const after = await page.evaluate(() => new Promise((r) => {
+    const out = {};
+    __gpp("getField", (v) => (out.sale = v), "usnat.SaleOptOut");
+    __gpp("getField", (v) => (out.sharing = v), "usca.SharingOptOut");
+    __gpp("getField", (v) => (out.ta = v), "usnat.TargetedAdvertisingOptOut");
+    __gpp("hasSection", (v) => (out.has = v), "usca");
+    __gpp("getSection", (v) => (out.section = v), "usva");
+    __gpp("removeEventListener", (v) => (out.removed = v), 1);
+    __gpp("nope", (v, ok) => (out.unknown = [v, ok]));
+    r(out);
+  }));
+  assert.deepEqual(after, { sale: 2, sharing: 2, ta: 1, has: true, section: null, removed: true, unknown: [null, false] });
+  // The same choice changes nothing: no events.
+  await page.evaluate(() => (events.length = 0, consentry.approve("aam")));
+  await page.waitForTimeout(100);
+  assert.deepEqual(await page.evaluate(() => events), []);
+  assert.deepEqual(page.errors, []);
+  await context.close();
+});
+
+test("__gpp from a frame: the __gppLocator frame answers postMessage calls", async () => {
+  const context = await browser.newContext();
+  const page = await openFixture(context, `${site}/gpp-frame.html`, fixture(GPP_CONFIG, "", SNIPPET_CONSENT_MODE));
+  await ready(page);
+  await page.waitForFunction(() => !!window.frames.__gppLocator);
+  await page.evaluate(() => new Promise((r) => __gpp("addEventListener", (e) => e.pingData.signalStatus == "ready" && r())));
+  await page.evaluate(() => {
+    const f = document.createElement("iframe");
+    f.srcdoc = `<script>
+      let w = window, found;
+      while (w) { try { if (w.frames.__gppLocator) { found = w; break; } } catch (e) {} if (w === w.parent) break; w = w.parent; }
+      addEventListener("message", (e) => { const r = e.data.__gppReturn; if (r && r.callId == "x1") parent.framed = r; });
+      found.postMessage({ __gppCall: { command: "ping", callId: "x1", version: "1.1" } }, "*");
+    </script>`;
+    document.body.appendChild(f);
+  });
+  await page.waitForFunction(() => window.framed);
+  const framed = await page.evaluate(() => framed);
+  const direct = await page.evaluate(() => new Promise((r) => __gpp("ping", r)));
+  assert.equal(framed.success, true);
+  assert.equal(framed.returnValue.gppString, direct.gppString);
+  assert.match(direct.gppString, /^DBAB/);
+  await context.close();
+});
+
+// A page whose CMP is the IAB's own GPP CmpApi serving `string`.
+const GPP_CMP = readFileSync("demo/vendor/iab-gpp.js", "utf8");
+const cmpPage = (string, applicable, config, extra = "") => `<!doctype html><html lang="en"><head><title>cmp</title>
+<script>${GPP_CMP}; window.cmp = new iabgpp.CmpApi(31, 1);
+  cmp.setGppString(${JSON.stringify(string)}); cmp.setApplicableSections(${JSON.stringify(applicable)}); cmp.setSignalStatus("ready");</script>
+<script>window.consentryConfig = ${config};</script><script>${readFileSync("dist/snippet.min.js", "utf8")}</script>${extra}</head><body></body></html>`;
+
+// A GPP string the IAB's library encodes: usnat with the given opt-outs.
+function iabString(fields, gpc = false) {
+  const m = new GppModel();
+  for (const [k, v] of Object.entries(fields)) m.setFieldValue("usnat", k, v);
+  m.setFieldValue("usnat", "Gpc", gpc);
+  return m.encode();
+}
+
+const READER = `{ doesOptInApply: true, preOptInApprovals: { aa: true }, gpp: { timeout: 2000, rules: { aam: ["sale", "sharing"], target: ["targetedAdvertising"] } } }`;
+
+test("reading GPP: the IAB's CmpApi's opt-outs decide the ruled categories; GPC opts out; a later change applies", async () => {
+  const context = await browser.newContext();
+  const string = iabString({ SaleOptOut: 2, SharingOptOut: 2, TargetedAdvertisingOptOut: 1 });
+  const page = await openFixture(context, `${site}/gpp-reader.html`, cmpPage(string, [7], READER));
+  await ready(page);
+  await page.waitForFunction(() => consentry.isApproved("aam"));
+  assert.deepEqual(await page.evaluate(() => [consentry.isApproved("aam"), consentry.isApproved("target"), consentry.isApproved("aa")]), [true, false, true]);
+  await page.evaluate((s) => { cmp.setGppString(s); cmp.fireSectionChange("usnat"); }, iabString({ SaleOptOut: 2, SharingOptOut: 2, TargetedAdvertisingOptOut: 2 }, true));
+  await page.waitForFunction(() => !consentry.isApproved("aam"));
+  assert.deepEqual(await page.evaluate(() => [consentry.isApproved("aam"), consentry.isApproved("target")]), [false, false]);
+  await context.close();
+});
+
+test("reading GPP: no US section applies, no CMP in time, or a string that cannot be read keep nothing approved by accident", async () => {
+  const context = await browser.newContext();
+  const yes = iabString({ SaleOptOut: 2, SharingOptOut: 2, TargetedAdvertisingOptOut: 2 });
+  const outside = await openFixture(context, `${site}/gpp-eu.html`, cmpPage(yes, [-1], READER));
+  await ready(outside);
+  await outside.waitForTimeout(300);
+  assert.deepEqual(await outside.evaluate(() => [consentry.isApproved("aam"), consentry.isApproved("target")]), [false, false]);
+  // A hostile CMP: its "ready" signal carries a string no GPP library reads.
+  const broken = await openFixture(context, `${site}/gpp-broken.html`, `<!doctype html><html lang="en"><head><title>cmp</title>
+<script>window.__gpp = (cmd, cb) => cmd == "addEventListener" && cb({ eventName: "signalStatus", listenerId: 1, data: "ready",
+  pingData: { signalStatus: "ready", gppString: "DBABLA~B", applicableSections: [7] } }, true);</script>
+${fixture(READER).replace(/^[^]*?<head><title>fixture<\/title>/, "").replace(/<\/head>[^]*$/, "")}</head><body></body></html>`);
+  await ready(broken);
+  await broken.waitForTimeout(300);
+  assert.equal(await broken.evaluate(() => consentry.isApproved("aam")), false);
+  assert.ok(broken.warnings.some((w) => w.includes("could not be read")), broken.warnings.join("\n"));
+  const none = await openFixture(context, `${site}/gpp-none.html`, fixture(READER.replace("2000", "300")));
+  await ready(none);
+  await none.waitForTimeout(600);
+  assert.deepEqual(await none.evaluate(() => [consentry.isApproved("aam"), consentry.isApproved("aa")]), [false, true]);
+  assert.ok(none.warnings.some((w) => w.includes("no GPP signal")), none.warnings.join("\n"));
+  // A mistake in gpp is named; GPP then decides nothing.
+  const typo = await openFixture(context, `${site}/gpp-typo.html`, fixture(`{ doesOptInApply: true, gpp: { sections: ["usnat", "uscx"] } }`, "", SNIPPET_CONSENT_MODE));
+  await ready(typo);
+  await typo.waitForTimeout(300);
+  assert.ok(typo.errors.some((w) => w.includes("config.gpp.sections is [\"usnat\",\"uscx\"]; expected")), typo.errors.join("\n"));
+  await context.close();
+});
+
+test("Consent Mode and UET: region defaults, the advanced settings, ahead of what the page queued; updates at every commit", async () => {
+  const context = await browser.newContext();
+  const config = `{ doesOptInApply: true, uet: { ad_storage: ["aam"] },
+    consentMode: { ad_storage: ["aam"], ad_user_data: ["aam"], ad_personalization: ["aam"], analytics_storage: ["aa"], security_storage: true,
+      regionDefaults: [{ region: ["US", "CA"], granted: ["analytics_storage"] }], waitForUpdate: 500,
+      urlPassthrough: true, adsDataRedaction: true, developerId: "dNzMyY2" } }`;
+  const page = await openFixture(context, `${site}/gcm-full.html`, `<!doctype html><html lang="en"><head><title>gcm</title>
+<script>window.dataLayer = [["js", "queued by the page"]]; window.uetq = [];</script>
+<script>window.consentryConfig = ${config};\n${SNIPPET_CONSENT_MODE}</script>
+<script>window.seenAtParse = dataLayer.map((a) => Array.from(a)); window.uetAtParse = uetq.slice();</script></head><body></body></html>`);
+  await ready(page);
+  await page.evaluate(() => consentry.approve(["aam", "aa"]));
+  const calls = await page.evaluate(() => ({ parse: seenAtParse, all: dataLayer.map((a) => Array.from(a)), uetParse: uetAtParse, uet: uetq.slice() }));
+  const deny = { ad_storage: "denied", ad_user_data: "denied", ad_personalization: "denied", analytics_storage: "denied", security_storage: "granted" };
+  assert.deepEqual(calls.parse, [
+    ["consent", "default", { ...deny, analytics_storage: "granted", wait_for_update: 500, region: ["US", "CA"] }],
+    ["consent", "default", { ...deny, wait_for_update: 500 }],
+    ["set", "url_passthrough", true],
+    ["set", "ads_data_redaction", true],
+    ["set", "developer_id.dNzMyY2", true],
+    ["js", "queued by the page"],
+  ]);
+  const granted = Object.fromEntries(Object.keys(deny).map((k) => [k, "granted"]));
+  assert.deepEqual(calls.all.slice(6), [["consent", "update", deny], ["consent", "update", granted]]);
+  assert.deepEqual(calls.uetParse, ["consent", "default", { ad_storage: "denied" }]);
+  assert.deepEqual(calls.uet, ["consent", "default", { ad_storage: "denied" }, "consent", "update", { ad_storage: "denied" }, "consent", "update", { ad_storage: "granted" }]);
+  await context.close();
+});
+
+test("configuration mistakes in the new keys are named and approve nothing", async () => {
+  const context = await browser.newContext();
+  for (const [config, text] of [
+    [`{ doesOptInApply: true, uet: { ad_storage: [] } }`, "config.uet.ad_storage is []"],
+    [`{ doesOptInApply: true, uet: { adStorage: ["aam"] } }`, "config.uet.adStorage"],
+    [`{ doesOptInApply: true, consentMode: { regionDefaults: [{ region: ["usa"], granted: [] }] } }`, "config.consentMode.regionDefaults is"],
+    [`{ doesOptInApply: true, consentMode: { urlPasthrough: true } }`, "config.consentMode.urlPasthrough"],
+    [`{ doesOptInApply: true, gpp: "usnat" }`, 'config.gpp is "usnat"'],
+  ]) {
+    const page = await openFixture(context, `${site}/bad.html`, fixture(config, "", SNIPPET_CONSENT_MODE));
+    await page.waitForTimeout(400);
+    assert.ok(page.errors.some((e) => e.includes(text)), `${config}: ${page.errors.join("\n")}`);
+    assert.equal(await page.evaluate(() => consentry.isApproved("aam")), false);
+    await page.close();
+  }
+  await context.close();
+});
