@@ -67,7 +67,8 @@ export function send(url, receipt) {
 /**
  * The receipt of one commit, sent to the relay at `url`: the gate's answer
  * `r` (its record, permissions and changes), what made it (`cause`), GPC,
- * the page, with TCF the SHA-256 of the TC string, and for a button of the
+ * the page, with TCF the SHA-256 of the TC string, with GPP the GPP
+ * string's, and for a button of the
  * banner what it showed (`banner`: a promise of its language, layout, the
  * SHA-256 of its texts and the button).
  * @param {string} url @param {any} c the API object @param {any} r @param {string} cause @param {unknown} [banner]
@@ -86,6 +87,23 @@ export async function receipt(url, c, r, cause, banner) {
       }
     });
   }
+  // With GPP (Consentry's or another CMP's), the string once its signal is ready.
+  const gpp = await new Promise((resolve) => {
+    const api = /** @type {any} */ (window).__gpp;
+    if (typeof api != "function") return resolve(undefined);
+    setTimeout(resolve, 500);
+    try {
+      api("addEventListener", (/** @type {any} */ e, /** @type {unknown} */ ok) => {
+        const p = ok && e && e.pingData;
+        if (p && p.signalStatus == "ready" && typeof p.gppString == "string") {
+          resolve(p.gppString);
+          api("removeEventListener", () => {}, e.listenerId);
+        }
+      });
+    } catch (_) {
+      resolve(undefined);
+    }
+  });
   send(url, {
     key: `${rec.consentId}-${rec.time}-${++sent}`,
     consent_id: rec.consentId,
@@ -95,6 +113,7 @@ export async function receipt(url, c, r, cause, banner) {
     changes: r.changes,
     gpc: /** @type {any} */ (navigator).globalPrivacyControl === true,
     tc_sha256: tc ? await sha256(tc) : null,
+    gpp_sha256: gpp ? await sha256(gpp) : null,
     page: location.href,
     cause,
     banner: (await banner) || null,

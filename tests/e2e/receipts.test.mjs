@@ -5,7 +5,8 @@
 // same consent id.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { setup, openFixture, fixture, ready, ledger } from "./harness.mjs";
+import { createHash } from "node:crypto";
+import { setup, openFixture, fixture, ready, ledger, SNIPPET_CONSENT_MODE } from "./harness.mjs";
 
 const env = setup();
 
@@ -45,6 +46,22 @@ test("a committed choice reaches the ledger once, even when the relay was unreac
   await ready(await openFixture(context, `${site}/receipts.html`, fixture(config)));
   await new Promise((r) => setTimeout(r, 500));
   assert.equal(ledger(env.server.db, "--consent-id", id).length, 1);
+  await context.close();
+});
+
+test("with GPP a receipt carries the SHA-256 of the GPP string in force", async () => {
+  const site = `http://127.0.0.1:${env.server.port}`;
+  const relay = `http://127.0.0.1:${env.server.relayPort}`;
+  const config = `{ doesOptInApply: true, receipts: "${relay}", gpp: { sections: ["usnat"], optOuts: { sale: ["aam"] } } }`;
+  const context = await env.browser.newContext();
+  const page = await openFixture(context, `${site}/receipts-gpp.html`, fixture(config, "", SNIPPET_CONSENT_MODE));
+  await ready(page);
+  await page.evaluate(() => consentry.approve("aam"));
+  const id = await page.evaluate(() => consentry.consentRecord.consentId);
+  const string = await page.evaluate(() => new Promise((r) => __gpp("ping", (p) => r(p.gppString))));
+  const entries = await waitFor(() => ledger(env.server.db, "--consent-id", id).filter((e) => e.kind == "receipt").length && ledger(env.server.db, "--consent-id", id));
+  assert.equal(entries[0].gpp_sha256, createHash("sha256").update(string).digest("hex"));
+  assert.equal(entries[0].tc_sha256, null);
   await context.close();
 });
 

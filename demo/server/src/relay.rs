@@ -945,16 +945,13 @@ impl Relay {
         if !v["gpc"].is_boolean() {
             errors.push(format!("gpc is {}; expected true or false", braze::shown(&v["gpc"])));
         }
-        let tc = &v["tc_sha256"];
-        if !(tc.is_null()
-            || tc
-                .as_str()
-                .is_some_and(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit())))
-        {
-            errors.push(format!(
-                "tc_sha256 is {}; expected null or a SHA-256 in hex",
-                braze::shown(tc)
-            ));
+        // The TC and GPP strings' hashes (a missing gpp_sha256 is null:
+        // receipts from before GPP).
+        for k in ["tc_sha256", "gpp_sha256"] {
+            let h = &v[k];
+            if !(h.is_null() || h.as_str().is_some_and(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()))) {
+                errors.push(format!("{k} is {}; expected null or a SHA-256 in hex", braze::shown(h)));
+            }
         }
         let banner = banner_proof(&v["banner"], &mut errors);
         if !errors.is_empty() {
@@ -977,7 +974,8 @@ impl Relay {
             "permissions": v["permissions"],
             "changes": v["changes"],
             "gpc": v["gpc"],
-            "tc_sha256": tc,
+            "tc_sha256": v["tc_sha256"],
+            "gpp_sha256": v["gpp_sha256"],
             "banner": banner,
             "page": page,
             "cause": cause,

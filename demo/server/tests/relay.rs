@@ -474,11 +474,12 @@ fn receipts_of_cookie_choices_are_kept_once_and_linked_to_the_phone_opt_in() {
     let mut bad = receipt.clone();
     bad["permissions"] = json!({"aa": "yes"});
     bad["tc_sha256"] = json!("abc");
+    bad["gpp_sha256"] = json!(12);
     let (status, v) = r.post("/consent/receipts", &bad.to_string());
     assert_eq!(status, 400);
     let errors = v["errors"].to_string();
     assert!(
-        errors.contains("permissions is") && errors.contains("tc_sha256 is"),
+        errors.contains("permissions is") && errors.contains("tc_sha256 is") && errors.contains("gpp_sha256 is"),
         "{errors}"
     );
     // The phone opt-in made in the same browser carries its consent id:
