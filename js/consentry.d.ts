@@ -46,10 +46,27 @@ export interface Config {
   gpc?: { sale?: string[]; sharing?: string[] };
   /** Cookie names (`prefix*` allowed) deleted while their category is not approved. */
   cookies?: { [category: string]: string[] };
-  /** Google Consent Mode v2: each type is granted when all its categories are (`true`: always). */
+  /** Google Consent Mode v2: each type is granted when all its categories are (`true`: always). Needs the integrations snippet (README, "Google Consent Mode"). */
   consentMode?: {
     [type in ConsentType]?: string[] | true;
-  } & { regions?: string[]; waitForUpdate?: number };
+  } & {
+    /** The main default applies to these regions only. */
+    regions?: string[];
+    /** One more default per entry: in these regions the listed types start granted (advanced mode outside opt-in regions). */
+    regionDefaults?: { region: string[]; granted: ConsentType[] }[];
+    /** Google's `wait_for_update`, ms. Default 500. */
+    waitForUpdate?: number;
+    /** `gtag('set', 'url_passthrough', true)`. */
+    urlPassthrough?: boolean;
+    /** `gtag('set', 'ads_data_redaction', true)`. */
+    adsDataRedaction?: boolean;
+    /** Google's developer id of your CMP: `gtag('set', 'developer_id.<id>', true)`. */
+    developerId?: string;
+  };
+  /** Microsoft UET consent mode: `ad_storage` is granted when all its categories are; denied by default (integrations snippet). */
+  uet?: { ad_storage: string[] };
+  /** IAB GPP: Consentry as the page's GPP CMP (`sections`), or reading another CMP's `__gpp` (`rules`). README, "IAB GPP". */
+  gpp?: GppCmpConfig | GppReaderConfig;
   /** IAB TCF: how long to wait for the CMP (ms) and which TCF signals decide which category. */
   tcf?: { timeout?: number; rules?: { [category: string]: TcfRule } };
   /** The relay's URL (README, "Going live with Braze"): a receipt of every committed choice goes to its `/consent/receipts`, exactly once. */
@@ -111,6 +128,35 @@ export interface TcfRule {
 }
 
 /** A decoded TC string, with the IAB libraries' names. */
+/** An opt-out kind of the US sections of GPP. */
+export type GppOptOut = "sale" | "sharing" | "targetedAdvertising" | "sensitive";
+
+/** Consentry as the page's GPP CMP (the integrations snippet defines `__gpp`). */
+export interface GppCmpConfig {
+  /** Your IAB CMP id; 0 without one. */
+  cmpId?: number;
+  /** The sections to encode: "usnat", "usca", "usva", "usco", "usut", "usct", "usfl", "usmt", "usor", "ustx", "usde", "usia", "usne", "usnh", "usnj", "ustn", "usmn", "usmd", "usin", "usky", "usri". */
+  sections: string[];
+  /** Per opt-out kind, the categories whose denial is that opt-out. */
+  optOuts?: { [kind in GppOptOut]?: string[] };
+  /** The MSPA mode. Default "none" (not a covered transaction). */
+  mspa?: "none" | "opt-out" | "service-provider";
+}
+
+/** Consentry reading another CMP's `__gpp`: a category runs only when every applicable US section declines each opt-out it lists. */
+export interface GppReaderConfig {
+  /** How long to wait for the CMP's ready signal (ms). Default 3000. */
+  timeout?: number;
+  rules: { [category: string]: GppOptOut[] };
+}
+
+/** A decoded GPP string, as `__gpp`'s ping gives it. */
+export interface GppString {
+  sectionList: number[];
+  /** Per section name its fields (`SaleOptOut`: 0 n/a, 1 opted out, 2 did not); TCF and uspv1 sections as their text. */
+  parsedSections: { [section: string]: { [field: string]: number | number[] | boolean } | string };
+}
+
 export interface TCString {
   version: number;
   /** ms since the epoch */
@@ -322,6 +368,8 @@ export interface OptIn {
   renderSignup?(target: Element, options: SignupOptions): Promise<PhoneCapture>;
   /** Decodes a TC string (loads the TCF module on first use). Rejects when it is not one. */
   decodeTCString(tcString: string): Promise<TCString>;
+  /** Decodes a GPP string (loads the GPP module on first use). Rejects when it is not one. */
+  decodeGPPString(gppString: string): Promise<GppString>;
   /** Opens the preference centre (with `ui`); any element with `data-consentry-preferences` does the same on a click. Rejects without `ui`. */
   showPreferences(): Promise<void>;
 }

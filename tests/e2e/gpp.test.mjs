@@ -349,3 +349,30 @@ test("configuration mistakes in the new keys are named and approve nothing", asy
   }
   await context.close();
 });
+
+test("the README's Consent Mode, UET and GPP configurations start without a mistake and say what the README says", async () => {
+  const readme = readFileSync("README.md", "utf8");
+  const section = readme.slice(readme.indexOf("### Google Consent Mode v2"), readme.indexOf("### `decodeGPPString(gppString)`"));
+  const configs = [...section.matchAll(/```js\nwindow\.consentryConfig = (\{[^]*?\n\});\n```/g)].map((m) => m[1]);
+  assert.equal(configs.length, 3);
+  const context = await browser.newContext();
+  for (const config of configs) {
+    const page = await openFixture(context, `${site}/readme.html`, fixture(config, "", SNIPPET_CONSENT_MODE));
+    await ready(page);
+    await page.waitForTimeout(300);
+    assert.deepEqual(page.errors, [], config);
+    if (config.includes("regionDefaults")) {
+      const first = await page.evaluate(() => Array.from(dataLayer[0]));
+      assert.deepEqual(first[2].region, ["US", "CA", "AU"]);
+      assert.equal(first[2].analytics_storage, "granted");
+      assert.deepEqual(await page.evaluate(() => uetq.slice(0, 3)), ["consent", "default", { ad_storage: "denied" }]);
+    }
+    if (config.includes("sections")) {
+      const ping = await page.evaluate(() => new Promise((r) => __gpp("addEventListener", (e) => e.pingData.signalStatus == "ready" && r(e.pingData))));
+      assert.deepEqual(ping.sectionList, [7, 8, 9, 10, 11, 12, 16]);
+      assert.deepEqual(ping.parsedSections, new GppModel(ping.gppString).toObject());
+    }
+    await page.close();
+  }
+  await context.close();
+});

@@ -10,10 +10,12 @@ import { readSection } from "../../scripts/readme.mjs";
 import { report, MARKERS as BENCH_MARKERS } from "../../bench/run.mjs";
 import { report as load, MARKERS as LOAD_MARKERS } from "../../bench/load.mjs";
 
-test("the inline snippets stay within 1,600 bytes", () => {
-  for (const file of ["dist/snippet.min.js", "dist/snippet-consent-mode.min.js"]) {
+// The integrations snippet also carries Consent Mode's region defaults and
+// advanced settings, UET's default and the __gpp stub (issue 24).
+test("the inline snippets stay within 1,600 bytes (the integrations snippet 2,432)", () => {
+  for (const [file, limit] of [["dist/snippet.min.js", 1600], ["dist/snippet-consent-mode.min.js", 2432]]) {
     const bytes = readFileSync(file).length;
-    assert.ok(bytes <= 1600, `${file}: ${bytes} bytes`);
+    assert.ok(bytes <= limit, `${file}: ${bytes} bytes`);
   }
 });
 

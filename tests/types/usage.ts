@@ -83,8 +83,25 @@ async function main(): Promise<void> {
       regionUrl: "https://relay.shop.example/region",
     },
   };
+  // The README's integrations: advanced Consent Mode with UET, GPP as CMP and as reader.
+  const advanced: Config = {
+    doesOptInApply: true,
+    consentMode: {
+      ad_storage: ["aam"], analytics_storage: ["aa"], security_storage: true,
+      regionDefaults: [{ region: ["US", "CA", "AU"], granted: ["analytics_storage"] }],
+      waitForUpdate: 500, urlPassthrough: true, adsDataRedaction: true, developerId: "dNzMyY2",
+    },
+    uet: { ad_storage: ["aam"] },
+  };
+  const gppCmp: Config = {
+    categories: ["ads"],
+    gpp: { cmpId: 0, mspa: "opt-out", sections: ["usnat", "usca"], optOuts: { sale: ["aam", "ads"], sharing: ["target"] } },
+  };
+  const gppReader: Config = { doesOptInApply: true, gpp: { timeout: 3000, rules: { aam: ["sale", "sharing"] } } };
+  const decoded = await consentry.decodeGPPString("DBABLA~BVVVVVVVVWA.YA");
+  const sections: number[] = decoded.sectionList;
   await consentry.showPreferences();
-  console.log(eu, us);
+  console.log(eu, us, advanced, gppCmp, gppReader, sections);
   window.addEventListener("consentry:complete", (e) => {
     const detail: CompleteEventDetail = e.detail;
     console.log(detail.changes.aa, approved, status, id, window.adobe.optIn === consentry);
