@@ -348,6 +348,8 @@ function banner(c, ui, config, commit) {
     return;
   }
   const root = document.documentElement;
+  // The region the site knows (the gate has checked it).
+  if (typeof config.ui.region == "string") region = config.ui.region;
   /** @param {any} u */
   const mark = (u) => ((ui = u), root.setAttribute("data-consentry-policy", u.policy));
   /** @type {any} */

@@ -477,7 +477,14 @@ fn run(engine: &mut Engine, id: &str, op: u32, arg: &Value, now: f64) -> String 
             }
             if let Some(cats) = &integrations.uet {
                 let granted = cats.iter().all(|i| permissions.get(*i) == Some(&true));
-                a.raw("uet", if granted { "{\"ad_storage\":\"granted\"}" } else { "{\"ad_storage\":\"denied\"}" });
+                a.raw(
+                    "uet",
+                    if granted {
+                        "{\"ad_storage\":\"granted\"}"
+                    } else {
+                        "{\"ad_storage\":\"denied\"}"
+                    },
+                );
             }
             let deletions = integrations.cookie_deletions(permissions, jar, host, path, *secure);
             a.strings("cookies", deletions.iter().map(String::as_str));

@@ -54,7 +54,10 @@ impl Bits {
     fn decode(s: &str) -> Result<Bits, Error> {
         let mut b = Bits::default();
         for c in s.bytes() {
-            let n = DICT.iter().position(|d| *d == c).ok_or("a character outside base64url")?;
+            let n = DICT
+                .iter()
+                .position(|d| *d == c)
+                .ok_or("a character outside base64url")?;
             b.put(n as u32, 6);
         }
         Ok(b)
@@ -246,8 +249,16 @@ pub fn decode(s: &str) -> Result<Gpp, Error> {
     let mut offset = 0u32;
     for _ in 0..header.take(12)? {
         let range = header.take(1)? == 1;
-        let start = offset.checked_add(header.take_fibonacci()?).ok_or("a section id out of range")?;
-        let end = if range { start.checked_add(header.take_fibonacci()?).ok_or("a section id out of range")? } else { start };
+        let start = offset
+            .checked_add(header.take_fibonacci()?)
+            .ok_or("a section id out of range")?;
+        let end = if range {
+            start
+                .checked_add(header.take_fibonacci()?)
+                .ok_or("a section id out of range")?
+        } else {
+            start
+        };
         if end - start > 64 || ids.len() > 64 {
             return Err("more sections than GPP defines");
         }
@@ -289,7 +300,11 @@ pub fn section_json(l: &Layout, v: &Values, out: &mut String) {
         Second::Gpc => {
             out.push_str(",\"GpcSegmentType\":");
             push_uint(out, v.second.first().copied().unwrap_or(1).into());
-            out.push_str(if v.second.get(1) == Some(&1) { ",\"Gpc\":true" } else { ",\"Gpc\":false" });
+            out.push_str(if v.second.get(1) == Some(&1) {
+                ",\"Gpc\":true"
+            } else {
+                ",\"Gpc\":false"
+            });
         }
         Second::Sensitive => {
             out.push_str(",\"SensitiveDataProcessing\":");

@@ -47,7 +47,13 @@ pub fn values(l: &Layout, states: [u32; 4], mspa: u32, gpc: bool) -> Values {
             f::TA => state(TA),
             f::SENSITIVE_OPT_OUT_NOTICE | f::SENSITIVE_LIMIT_NOTICE | f::SENSITIVE_NOTICE => notice(SENSITIVE),
             f::SENSITIVE => state(SENSITIVE),
-            f::MSPA_COVERED => if mspa == 0 { 2 } else { 1 },
+            f::MSPA_COVERED => {
+                if mspa == 0 {
+                    2
+                } else {
+                    1
+                }
+            }
             f::MSPA_OPT_OUT_MODE => [0, 1, 2].get(mspa as usize).copied().unwrap_or(0),
             f::MSPA_SERVICE_PROVIDER_MODE => [0, 2, 1].get(mspa as usize).copied().unwrap_or(0),
             f::MSPA_MODE => mspa,
@@ -82,7 +88,11 @@ pub fn applicable(sections: &[u32], region: Option<&str>) -> Vec<i64> {
     let usnat = consentry::consent::FIRST_SECTION_ID;
     let has = |id: u32| sections.contains(&id);
     let Some(region) = region else {
-        return if has(usnat) { alloc::vec![usnat.into()] } else { sections.iter().map(|s| i64::from(*s)).collect() };
+        return if has(usnat) {
+            alloc::vec![usnat.into()]
+        } else {
+            sections.iter().map(|s| i64::from(*s)).collect()
+        };
     };
     let (country, state) = match region.split_once('-') {
         Some((c, s)) => (c, Some(s)),
@@ -137,7 +147,11 @@ fn allows(l: &Layout, v: &Values, kinds: u32) -> bool {
 /// An applicable section missing from the string, or one that cannot be
 /// read, denies every ruled category.
 pub fn choices(rules: &[(usize, u32)], gpp: &str, applicable: &[i64]) -> Result<Option<Vec<(usize, bool)>>, Error> {
-    let ids: Vec<u32> = applicable.iter().filter_map(|a| u32::try_from(*a).ok()).filter(|id| layout(*id).is_some()).collect();
+    let ids: Vec<u32> = applicable
+        .iter()
+        .filter_map(|a| u32::try_from(*a).ok())
+        .filter(|id| layout(*id).is_some())
+        .collect();
     if ids.is_empty() {
         return Ok(None);
     }

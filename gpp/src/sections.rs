@@ -84,7 +84,11 @@ pub struct Layout {
     pub second: Second,
 }
 
-const MSPA: [Field; 3] = [(MSPA_COVERED, 1), (MSPA_OPT_OUT_MODE, 1), (MSPA_SERVICE_PROVIDER_MODE, 1)];
+const MSPA: [Field; 3] = [
+    (MSPA_COVERED, 1),
+    (MSPA_OPT_OUT_MODE, 1),
+    (MSPA_SERVICE_PROVIDER_MODE, 1),
+];
 
 macro_rules! fields {
     ($($f:expr),* ; mspa) => {{
@@ -120,10 +124,29 @@ const NEWER_8_1: &[Field] = fields!(V, PN, SALE_N, TA_N, S, T, sdp(8), one(KNOWN
 const NEWER_8_3: &[Field] = fields!(V, PN, SALE_N, TA_N, S, T, sdp(8), kc(3), ADP; mspa);
 // Maryland, Indiana, Kentucky, Rhode Island: MSPA first (Maryland has no
 // known child field).
-const MSPA_FIRST_MD: &[Field] =
-    fields!((MSPA_VERSION, 0), one(MSPA_COVERED), one(MSPA_MODE), PN, SALE_N, TA_N, S, T, ADP);
-const MSPA_FIRST: &[Field] =
-    fields!((MSPA_VERSION, 0), one(MSPA_COVERED), one(MSPA_MODE), PN, SALE_N, TA_N, S, T, one(KNOWN_CHILD), ADP);
+const MSPA_FIRST_MD: &[Field] = fields!(
+    (MSPA_VERSION, 0),
+    one(MSPA_COVERED),
+    one(MSPA_MODE),
+    PN,
+    SALE_N,
+    TA_N,
+    S,
+    T,
+    ADP
+);
+const MSPA_FIRST: &[Field] = fields!(
+    (MSPA_VERSION, 0),
+    one(MSPA_COVERED),
+    one(MSPA_MODE),
+    PN,
+    SALE_N,
+    TA_N,
+    S,
+    T,
+    one(KNOWN_CHILD),
+    ADP
+);
 
 /// Every section Consentry encodes, by id from
 /// [`consentry::consent::FIRST_SECTION_ID`] (7), the order of
@@ -147,35 +170,120 @@ pub const LAYOUTS: [Layout; 21] = [
         ),
         second: Second::Gpc,
     },
-    Layout { name: "usva", version: 1, fields: fields!(V, SN, SALE_N, TA_N, S, T, sdp(8), one(KNOWN_CHILD); mspa), second: Second::None },
-    Layout { name: "usco", version: 1, fields: fields!(V, SN, SALE_N, TA_N, S, T, sdp(7), one(KNOWN_CHILD); mspa), second: Second::Gpc },
+    Layout {
+        name: "usva",
+        version: 1,
+        fields: fields!(V, SN, SALE_N, TA_N, S, T, sdp(8), one(KNOWN_CHILD); mspa),
+        second: Second::None,
+    },
+    Layout {
+        name: "usco",
+        version: 1,
+        fields: fields!(V, SN, SALE_N, TA_N, S, T, sdp(7), one(KNOWN_CHILD); mspa),
+        second: Second::Gpc,
+    },
     Layout {
         name: "usut",
         version: 1,
         fields: fields!(V, SN, SALE_N, TA_N, one(SENSITIVE_OPT_OUT_NOTICE), S, T, sdp(8), one(KNOWN_CHILD); mspa),
         second: Second::None,
     },
-    Layout { name: "usct", version: 1, fields: fields!(V, SN, SALE_N, TA_N, S, T, sdp(8), kc(3); mspa), second: Second::Gpc },
-    Layout { name: "usfl", version: 1, fields: NEWER_8_3, second: Second::None },
-    Layout { name: "usmt", version: 1, fields: fields!(V, SN, SALE_N, TA_N, S, T, sdp(8), kc(3), ADP; mspa), second: Second::Gpc },
-    Layout { name: "usor", version: 1, fields: fields!(V, PN, SALE_N, TA_N, S, T, sdp(11), kc(3), ADP; mspa), second: Second::Gpc },
-    Layout { name: "ustx", version: 1, fields: NEWER_8_1, second: Second::Gpc },
-    Layout { name: "usde", version: 1, fields: fields!(V, PN, SALE_N, TA_N, S, T, sdp(9), kc(5), ADP; mspa), second: Second::Gpc },
+    Layout {
+        name: "usct",
+        version: 1,
+        fields: fields!(V, SN, SALE_N, TA_N, S, T, sdp(8), kc(3); mspa),
+        second: Second::Gpc,
+    },
+    Layout {
+        name: "usfl",
+        version: 1,
+        fields: NEWER_8_3,
+        second: Second::None,
+    },
+    Layout {
+        name: "usmt",
+        version: 1,
+        fields: fields!(V, SN, SALE_N, TA_N, S, T, sdp(8), kc(3), ADP; mspa),
+        second: Second::Gpc,
+    },
+    Layout {
+        name: "usor",
+        version: 1,
+        fields: fields!(V, PN, SALE_N, TA_N, S, T, sdp(11), kc(3), ADP; mspa),
+        second: Second::Gpc,
+    },
+    Layout {
+        name: "ustx",
+        version: 1,
+        fields: NEWER_8_1,
+        second: Second::Gpc,
+    },
+    Layout {
+        name: "usde",
+        version: 1,
+        fields: fields!(V, PN, SALE_N, TA_N, S, T, sdp(9), kc(5), ADP; mspa),
+        second: Second::Gpc,
+    },
     Layout {
         name: "usia",
         version: 1,
         fields: fields!(V, PN, SALE_N, TA_N, one(SENSITIVE_NOTICE), S, T, sdp(8), one(KNOWN_CHILD); mspa),
         second: Second::Gpc,
     },
-    Layout { name: "usne", version: 1, fields: NEWER_8_1, second: Second::Gpc },
-    Layout { name: "usnh", version: 1, fields: NEWER_8_3, second: Second::Gpc },
-    Layout { name: "usnj", version: 1, fields: fields!(V, PN, SALE_N, TA_N, S, T, sdp(10), kc(5), ADP; mspa), second: Second::Gpc },
-    Layout { name: "ustn", version: 1, fields: NEWER_8_1, second: Second::Gpc },
-    Layout { name: "usmn", version: 1, fields: NEWER_8_1, second: Second::Gpc },
-    Layout { name: "usmd", version: 1, fields: MSPA_FIRST_MD, second: Second::Gpc },
-    Layout { name: "usin", version: 1, fields: MSPA_FIRST, second: Second::Sensitive },
-    Layout { name: "usky", version: 1, fields: MSPA_FIRST, second: Second::Sensitive },
-    Layout { name: "usri", version: 1, fields: MSPA_FIRST, second: Second::Sensitive },
+    Layout {
+        name: "usne",
+        version: 1,
+        fields: NEWER_8_1,
+        second: Second::Gpc,
+    },
+    Layout {
+        name: "usnh",
+        version: 1,
+        fields: NEWER_8_3,
+        second: Second::Gpc,
+    },
+    Layout {
+        name: "usnj",
+        version: 1,
+        fields: fields!(V, PN, SALE_N, TA_N, S, T, sdp(10), kc(5), ADP; mspa),
+        second: Second::Gpc,
+    },
+    Layout {
+        name: "ustn",
+        version: 1,
+        fields: NEWER_8_1,
+        second: Second::Gpc,
+    },
+    Layout {
+        name: "usmn",
+        version: 1,
+        fields: NEWER_8_1,
+        second: Second::Gpc,
+    },
+    Layout {
+        name: "usmd",
+        version: 1,
+        fields: MSPA_FIRST_MD,
+        second: Second::Gpc,
+    },
+    Layout {
+        name: "usin",
+        version: 1,
+        fields: MSPA_FIRST,
+        second: Second::Sensitive,
+    },
+    Layout {
+        name: "usky",
+        version: 1,
+        fields: MSPA_FIRST,
+        second: Second::Sensitive,
+    },
+    Layout {
+        name: "usri",
+        version: 1,
+        fields: MSPA_FIRST,
+        second: Second::Sensitive,
+    },
 ];
 
 /// The layout of section `id`.

@@ -62,7 +62,9 @@ pub fn configure(config: &str, names: &str) -> String {
 #[wasm_bindgen]
 pub fn encode(permissions: &[u8], gpc: bool) -> String {
     let Some(config) = page() else { return String::new() };
-    let GppConfig::Cmp { sections, mspa, .. } = &config else { return String::new() };
+    let GppConfig::Cmp { sections, mspa, .. } = &config else {
+        return String::new();
+    };
     let permissions: Vec<bool> = permissions.iter().map(|p| *p == 1).collect();
     let states = config.states(&permissions).unwrap_or_default();
     rules::encode(sections, states, *mspa, gpc)

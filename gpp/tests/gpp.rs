@@ -37,13 +37,25 @@ fn the_iab_example_string_decodes() {
     let d = decode("DBABLA~BVVVVVVVVWA.YA").unwrap();
     let json = d.to_json();
     assert!(json.contains("\"Version\":1"), "{json}");
-    assert!(json.contains("\"SensitiveDataProcessing\":[1,1,1,1,1,1,1,1,1,1,1,1]"), "{json}");
+    assert!(
+        json.contains("\"SensitiveDataProcessing\":[1,1,1,1,1,1,1,1,1,1,1,1]"),
+        "{json}"
+    );
     assert!(json.contains("\"Gpc\":true"), "{json}");
 }
 
 #[test]
 fn broken_strings_are_errors_not_panics() {
-    for s in ["", "z", "DBABLA", "DBABLA~", "DBABLA~!!", "DBACOeA~~1YNN", "AAAA~B", "D____________________~A"] {
+    for s in [
+        "",
+        "z",
+        "DBABLA",
+        "DBABLA~",
+        "DBABLA~!!",
+        "DBACOeA~~1YNN",
+        "AAAA~B",
+        "D____________________~A",
+    ] {
         let _ = decode(s);
     }
     assert!(decode("DBABLA~B").is_err());
@@ -65,7 +77,10 @@ fn a_readers_rules_deny_unless_every_opt_out_was_declined() {
     // aam (index 0) needs sale and sharing; target (1) targeted advertising.
     let rules = [(0, 0b11), (1, 0b100)];
     let declined = rules::encode(&[7], [2, 2, 2, 0], 1, false);
-    assert_eq!(choices(&rules, &declined, &[7]).unwrap(), Some(vec![(0, true), (1, true)]));
+    assert_eq!(
+        choices(&rules, &declined, &[7]).unwrap(),
+        Some(vec![(0, true), (1, true)])
+    );
     let sale = rules::encode(&[7], [1, 2, 2, 0], 1, false);
     assert_eq!(choices(&rules, &sale, &[7]).unwrap(), Some(vec![(0, false), (1, true)]));
     // GPC is an opt-out of sale, sharing and targeted advertising.
@@ -78,6 +93,9 @@ fn a_readers_rules_deny_unless_every_opt_out_was_declined() {
     assert_eq!(choices(&rules, &declined, &[-1]).unwrap(), None);
     assert_eq!(choices(&rules, &declined, &[2]).unwrap(), None);
     // The applicable section is missing from the string: denied.
-    assert_eq!(choices(&rules, &declined, &[8]).unwrap(), Some(vec![(0, false), (1, false)]));
+    assert_eq!(
+        choices(&rules, &declined, &[8]).unwrap(),
+        Some(vec![(0, false), (1, false)])
+    );
     assert!(choices(&rules, "garbage", &[7]).is_err());
 }

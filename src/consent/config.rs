@@ -388,7 +388,11 @@ impl Config {
         c.tcf = TcfConfig::parse(&c.categories, input.get("tcf").unwrap_or(&Value::Null))?;
         if let Some(v) = get("gpp") {
             if !matches!(v, Value::Object(_)) {
-                return Err(bad_value("gpp", v, "an object with sections or rules (see the README's GPP section)"));
+                return Err(bad_value(
+                    "gpp",
+                    v,
+                    "an object with sections or rules (see the README's GPP section)",
+                ));
             }
             c.gpp = Some(v.to_json());
         }

@@ -65,14 +65,18 @@ pub enum GppConfig {
     },
 }
 
-const EXPECTED: &str = "an object with sections (Consentry as the page's GPP CMP) or rules (reading another CMP's __gpp)";
+const EXPECTED: &str =
+    "an object with sections (Consentry as the page's GPP CMP) or rules (reading another CMP's __gpp)";
 
 fn name_list(key: &str, v: &Value, known: &[&str], expected: &str) -> Result<Vec<u32>, String> {
     let bad = || bad_value(key, v, expected);
     let Value::Array(items) = v else { return Err(bad()) };
     let mut out = Vec::new();
     for item in items {
-        let i = known.iter().position(|k| matches!(item, Value::String(s) if s == k)).ok_or_else(bad)?;
+        let i = known
+            .iter()
+            .position(|k| matches!(item, Value::String(s) if s == k))
+            .ok_or_else(bad)?;
         out.push(i as u32);
     }
     Ok(out)
@@ -91,12 +95,20 @@ impl GppConfig {
         };
         for (k, v) in members("gpp", Some(gpp))? {
             if !known.contains(&k.as_str()) {
-                return Err(bad_value(&path("gpp", k), v, "no such key beside the others (expected cmpId, sections, optOuts and mspa, or timeout and rules)"));
+                return Err(bad_value(
+                    &path("gpp", k),
+                    v,
+                    "no such key beside the others (expected cmpId, sections, optOuts and mspa, or timeout and rules)",
+                ));
             }
         }
         let uint = |key: &str, max: u64, expected: &str, default: u32| match gpp.get(key) {
             None => Ok(default),
-            Some(v) => v.as_uint().filter(|n| *n <= max).map(|n| n as u32).ok_or_else(|| bad_value(&path("gpp", key), v, expected)),
+            Some(v) => v
+                .as_uint()
+                .filter(|n| *n <= max)
+                .map(|n| n as u32)
+                .ok_or_else(|| bad_value(&path("gpp", key), v, expected)),
         };
         if let Some(v) = gpp.get("rules") {
             let mut rules = Vec::new();
@@ -111,15 +123,29 @@ impl GppConfig {
                 rules.push((i, list.iter().fold(0, |m, k| m | 1 << k)));
             }
             return Ok(GppConfig::Reader {
-                timeout: uint("timeout", 60_000, "a whole number of ms up to 60000", super::DEFAULT_TIMEOUT)?,
+                timeout: uint(
+                    "timeout",
+                    60_000,
+                    "a whole number of ms up to 60000",
+                    super::DEFAULT_TIMEOUT,
+                )?,
                 rules,
             });
         }
         let key = "gpp.sections";
         let v = gpp.get("sections").unwrap_or(&Value::Null);
-        let listed = name_list(key, v, &SECTIONS, "a non-empty array of section names such as \"usnat\" or \"usca\"")?;
+        let listed = name_list(
+            key,
+            v,
+            &SECTIONS,
+            "a non-empty array of section names such as \"usnat\" or \"usca\"",
+        )?;
         if listed.is_empty() {
-            return Err(bad_value(key, v, "a non-empty array of section names such as \"usnat\" or \"usca\""));
+            return Err(bad_value(
+                key,
+                v,
+                "a non-empty array of section names such as \"usnat\" or \"usca\"",
+            ));
         }
         // In id order, each once.
         let sections: Vec<u32> = (0..SECTIONS.len() as u32).filter(|i| listed.contains(i)).collect();
@@ -127,7 +153,11 @@ impl GppConfig {
         for (kind, list) in members("gpp.optOuts", gpp.get("optOuts"))? {
             let key = path("gpp.optOuts", kind);
             let Some(k) = OPT_OUTS.iter().position(|o| o == kind) else {
-                return Err(bad_value(&key, list, "no such key (expected sale, sharing, targetedAdvertising or sensitive)"));
+                return Err(bad_value(
+                    &key,
+                    list,
+                    "no such key (expected sale, sharing, targetedAdvertising or sensitive)",
+                ));
             };
             let Value::Array(names) = list else {
                 return Err(bad_value(&key, list, "an array of category names"));
@@ -145,10 +175,16 @@ impl GppConfig {
             Some(v) => MSPA
                 .iter()
                 .position(|m| matches!(v, Value::String(s) if s == m))
-                .ok_or_else(|| bad_value("gpp.mspa", v, "\"none\", \"opt-out\" or \"service-provider\""))? as u32,
+                .ok_or_else(|| bad_value("gpp.mspa", v, "\"none\", \"opt-out\" or \"service-provider\""))?
+                as u32,
         };
         Ok(GppConfig::Cmp {
-            cmp_id: uint("cmpId", 4095, "a whole number from 0 to 4095 (0 without an IAB CMP id)", 0)?,
+            cmp_id: uint(
+                "cmpId",
+                4095,
+                "a whole number from 0 to 4095 (0 without an IAB CMP id)",
+                0,
+            )?,
             sections: sections.iter().map(|s| s + FIRST_SECTION_ID).collect(),
             opt_outs,
             mspa,
@@ -159,11 +195,17 @@ impl GppConfig {
     /// mapped), 1 exercised (one of its categories is not approved), 2 not
     /// exercised. `None` for a reader.
     pub fn states(&self, permissions: &[bool]) -> Option<[u32; 4]> {
-        let GppConfig::Cmp { opt_outs, .. } = self else { return None };
+        let GppConfig::Cmp { opt_outs, .. } = self else {
+            return None;
+        };
         let mut out = [0; 4];
         for (state, cats) in out.iter_mut().zip(opt_outs) {
             if !cats.is_empty() {
-                *state = if cats.iter().all(|i| permissions.get(*i) == Some(&true)) { 2 } else { 1 };
+                *state = if cats.iter().all(|i| permissions.get(*i) == Some(&true)) {
+                    2
+                } else {
+                    1
+                };
             }
         }
         Some(out)

@@ -140,8 +140,13 @@ impl Integrations {
                     }
                 }
                 "developerId" => {
-                    if !matches!(v, Value::String(s) if (1..=32).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric())) {
-                        return Err(bad_value(&key, v, "Google's developer id for your CMP, letters and digits"));
+                    if !matches!(v, Value::String(s) if (1..=32).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric()))
+                    {
+                        return Err(bad_value(
+                            &key,
+                            v,
+                            "Google's developer id for your CMP, letters and digits",
+                        ));
                     }
                 }
                 "waitForUpdate" => {

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { setup } from "./harness.mjs";
 
 const env = setup();
-const PAGES = ["/", "/banner.html", "/adobe.html", "/integrations.html", "/phone.html", "/register.html", "/join.html", "/whatsapp.html", "/inapp.html", "/signup.html", "/admin.html"];
+const PAGES = ["/", "/banner.html", "/adobe.html", "/integrations.html", "/us.html", "/phone.html", "/register.html", "/join.html", "/whatsapp.html", "/inapp.html", "/signup.html", "/admin.html"];
 
 for (const width of [390, 1280]) {
   test(`every demo page at ${width} px: no horizontal overflow, no console error`, async () => {

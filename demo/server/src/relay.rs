@@ -949,7 +949,10 @@ impl Relay {
         // receipts from before GPP).
         for k in ["tc_sha256", "gpp_sha256"] {
             let h = &v[k];
-            if !(h.is_null() || h.as_str().is_some_and(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()))) {
+            if !(h.is_null()
+                || h.as_str()
+                    .is_some_and(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit())))
+            {
                 errors.push(format!("{k} is {}; expected null or a SHA-256 in hex", braze::shown(h)));
             }
         }
