@@ -14,7 +14,7 @@ cargo clippy --quiet --workspace --all-targets -- -D warnings
 cargo clippy --quiet -p consentry --target wasm32-unknown-unknown --all-targets -- -D warnings
 cargo clippy --quiet -p consentry-form --target wasm32-unknown-unknown --all-targets -- -D warnings
 cargo clippy --quiet -p consentry-iab --target wasm32-unknown-unknown --all-targets -- -D warnings
-for c in consentry-gate consentry-form consentry-iab consentry-qr; do
+for c in consentry-gate consentry-form consentry-iab consentry-gpp consentry-qr; do
   cargo clippy --quiet -p "$c" --target wasm32-unknown-unknown --no-default-features -- -D warnings
 done
 cargo clippy --quiet -p consentry-gate --target wasm32-unknown-unknown --no-default-features --features banner -- -D warnings

@@ -37,10 +37,10 @@ impl Bits {
 
     /// GPP's base64url: zero bits up to a whole byte, then to a character.
     fn encode(mut self) -> String {
-        while self.bits.len() % 8 != 0 {
+        while !self.bits.len().is_multiple_of(8) {
             self.bits.push(false);
         }
-        while self.bits.len() % 6 != 0 {
+        while !self.bits.len().is_multiple_of(6) {
             self.bits.push(false);
         }
         let mut out = String::new();

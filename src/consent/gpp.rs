@@ -162,12 +162,13 @@ impl GppConfig {
             let Value::Array(names) = list else {
                 return Err(bad_value(&key, list, "an array of category names"));
             };
+            let Some(slot) = opt_outs.get_mut(k) else { continue };
             for name in names {
                 let i = match name {
                     Value::String(n) => cats.index(n),
                     _ => None,
                 };
-                opt_outs[k].push(i.ok_or_else(|| bad_value(&key, list, "an array of known category names"))?);
+                slot.push(i.ok_or_else(|| bad_value(&key, list, "an array of known category names"))?);
             }
         }
         let mspa = match gpp.get("mspa") {
