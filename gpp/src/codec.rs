@@ -158,7 +158,7 @@ pub fn encode_section(l: &Layout, v: &Values) -> String {
 
 /// Reads a section's text.
 pub fn decode_section(l: &Layout, s: &str) -> Result<Values, Error> {
-    let mut parts = s.split('.');
+    let mut parts = consentry::split(s, b'.');
     let mut bits = Bits::decode(parts.next().unwrap_or(""))?;
     let usnat = l.name == "usnat";
     let legacy = usnat && matches!(bits.bits.len(), 60 | 66);
@@ -239,7 +239,7 @@ pub fn encode(sections: &[(u32, String)]) -> String {
 
 /// Reads a GPP string: the header's section ids, each section's text.
 pub fn decode(s: &str) -> Result<Gpp, Error> {
-    let mut parts = s.split('~');
+    let mut parts = consentry::split(s, b'~');
     let mut header = Bits::decode(parts.next().unwrap_or(""))?;
     if header.take(6)? != 3 {
         return Err("no GPP header (its type is not 3)");

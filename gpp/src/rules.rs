@@ -94,10 +94,8 @@ pub fn applicable(sections: &[u32], region: Option<&str>) -> Vec<i64> {
             sections.iter().map(|s| i64::from(*s)).collect()
         };
     };
-    let (country, state) = match region.split_once('-') {
-        Some((c, s)) => (c, Some(s)),
-        None => (region, None),
-    };
+    let mut parts = consentry::split(region, b'-');
+    let (country, state) = (parts.next().unwrap_or(""), parts.next());
     if country != "US" {
         return alloc::vec![-1];
     }
