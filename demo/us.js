@@ -26,7 +26,7 @@
       if (!/OptOut$|Notice$|Gpc$|^Mspa/.test(k)) return;
       var row = body.insertRow();
       row.insertCell().textContent = k;
-      var meaning = typeof v == "boolean" ? (v ? "on" : "off") : /Notice$/.test(k) ? ["n/a", "given", "not given"][v] : /^Mspa/.test(k) ? String(v) : ["n/a", "opted out", "did not opt out"][v];
+      var meaning = typeof v == "boolean" ? (v ? "on" : "off") : /Notice$/.test(k) ? ["n/a", "given", "not given"][v] : /^Mspa/.test(k) ? ["n/a", "yes", "no"][v] : ["n/a", "opted out", "did not opt out"][v];
       row.insertCell().textContent = meaning;
     });
   }
