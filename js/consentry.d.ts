@@ -397,5 +397,7 @@ declare global {
     "consentry:complete": CustomEvent<CompleteEventDetail>;
     /** Consentry has loaded: the queued calls have run and `renderPhoneCapture` exists. */
     "consentry:ready": CustomEvent<undefined>;
+    /** With `ui`: the banner or the preference centre appeared ("visible") or went ("hidden"). */
+    "consentry:display": CustomEvent<"visible" | "hidden">;
   }
 }

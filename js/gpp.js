@@ -65,6 +65,14 @@ export class Cmp {
         source.postMessage(typeof event.data == "string" ? JSON.stringify(answer) : answer, "*");
       }, call.parameter);
     });
+    // cmpDisplayStatus: whether the banner or preference centre is shown.
+    this.display = document.querySelector(".consentry-ui") ? "visible" : "hidden";
+    addEventListener("consentry:display", (e) => {
+      const state = /** @type {CustomEvent} */ (e).detail;
+      if (state == this.display) return;
+      this.display = state;
+      this.fire("cmpDisplayStatus", state);
+    });
     this.fire("cmpStatus", "loaded");
   }
 
@@ -73,7 +81,7 @@ export class Cmp {
     return {
       gppVersion: "1.1",
       cmpStatus: "loaded",
-      cmpDisplayStatus: "hidden",
+      cmpDisplayStatus: this.display,
       signalStatus: this.signal,
       supportedAPIs: this.supported,
       cmpId: this.cmpId,

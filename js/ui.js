@@ -47,6 +47,11 @@ function language(configured) {
   return LANGUAGES.includes(page) ? page : "en";
 }
 
+// Tells the page (and GPP's cmpDisplayStatus) whether the banner or the
+// preference centre is on screen.
+/** @param {"visible" | "hidden"} state */
+const display = (state) => dispatchEvent(new CustomEvent("consentry:display", { detail: state }));
+
 /** Closes what is open, focus back where it was. */
 function close() {
   const open = current;
@@ -55,6 +60,7 @@ function close() {
   if (open instanceof HTMLDialogElement && open.open) open.close();
   open.remove();
   if (before instanceof HTMLElement && before.isConnected) before.focus();
+  display("hidden");
 }
 
 /**
@@ -176,4 +182,5 @@ export async function open(view, centre, css, load) {
   document.body.append(root);
   if (root instanceof HTMLDialogElement) root.showModal();
   root.focus();
+  display("visible");
 }

@@ -219,6 +219,28 @@ test("__gpp: the stub answers at parse time, the module takes its listeners over
   await context.close();
 });
 
+test("__gpp with the banner: cmpDisplayStatus is visible while it asks; the visitor's button hides it, then is signalled", async () => {
+  const context = await browser.newContext();
+  const config = `{ categories: ["necessary", "marketing"], gpp: { sections: ["usnat"], optOuts: { sale: ["marketing"] } },
+    ui: { necessary: ["necessary"], regions: { "*": "opt-in" }, region: "US-NY" } }`;
+  const page = await openFixture(context, `${site}/gpp-banner.html`, fixture(config,
+    `<script>window.events = []; __gpp("addEventListener", (e) => events.push([e.eventName, e.data, e.pingData.cmpDisplayStatus]));</script>`,
+    SNIPPET_CONSENT_MODE));
+  await page.waitForSelector(".consentry-ui button");
+  await page.waitForFunction(() => events.some((e) => e[1] == "ready"));
+  assert.equal(await page.evaluate(() => new Promise((r) => __gpp("ping", (p) => r(p.cmpDisplayStatus)))), "visible");
+  await page.evaluate(() => (events.length = 0));
+  await page.click(".consentry-ui [data-b=accept]");
+  await page.waitForFunction(() => events.some((e) => e[1] == "ready"));
+  // The banner goes, then the choice is signalled.
+  assert.deepEqual(await page.evaluate(() => events), [
+    ["cmpDisplayStatus", "hidden", "hidden"],
+    ["signalStatus", "not ready", "hidden"], ["sectionChange", "usnat", "hidden"], ["signalStatus", "ready", "hidden"],
+  ]);
+  assert.equal(await page.evaluate(() => new Promise((r) => __gpp("getField", r, "usnat.SaleOptOut"))), 2);
+  await context.close();
+});
+
 test("__gpp from a frame: the __gppLocator frame answers postMessage calls", async () => {
   const context = await browser.newContext();
   const page = await openFixture(context, `${site}/gpp-frame.html`, fixture(GPP_CONFIG, "", SNIPPET_CONSENT_MODE));

@@ -98,6 +98,7 @@ async function main(): Promise<void> {
     gpp: { cmpId: 0, mspa: "opt-out", sections: ["usnat", "usca"], optOuts: { sale: ["aam", "ads"], sharing: ["target"] } },
   };
   const gppReader: Config = { doesOptInApply: true, gpp: { timeout: 3000, rules: { aam: ["sale", "sharing"] } } };
+  window.addEventListener("consentry:display", (e) => document.body.classList.toggle("asking", e.detail == "visible"));
   const decoded = await consentry.decodeGPPString("DBABLA~BVVVVVVVVWA.YA");
   const sections: number[] = decoded.sectionList;
   await consentry.showPreferences();
