@@ -76,17 +76,17 @@ export class Cmp {
     this.fire("cmpStatus", "loaded");
   }
 
-  /** What `ping` answers, and every event's `pingData`. */
+  /** What `ping` answers, and every event's `pingData`: copies, which a listener may change. */
   ping() {
     return {
       gppVersion: "1.1",
       cmpStatus: "loaded",
       cmpDisplayStatus: this.display,
       signalStatus: this.signal,
-      supportedAPIs: this.supported,
+      supportedAPIs: [...this.supported],
       cmpId: this.cmpId,
-      sectionList: this.list,
-      applicableSections: this.applicable,
+      sectionList: [...this.list],
+      applicableSections: [...this.applicable],
       gppString: this.string,
       parsedSections: JSON.parse(this.parsed),
     };

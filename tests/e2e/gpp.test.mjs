@@ -211,6 +211,10 @@ test("__gpp: the stub answers at parse time, the module takes its listeners over
     r(out);
   }));
   assert.deepEqual(after, { sale: 2, sharing: 2, ta: 1, has: true, section: null, removed: true, unknown: [null, false] });
+  // A listener that changes what it was given changes nothing of ours.
+  await page.evaluate(() => __gpp("ping", (p) => { p.sectionList.push(99); p.applicableSections.length = 0; p.parsedSections.usnat.SaleOptOut = 1; }));
+  const again = await page.evaluate(() => new Promise((r) => __gpp("ping", r)));
+  assert.deepEqual([again.sectionList, again.applicableSections, again.parsedSections.usnat.SaleOptOut], [[7, 8], [7], 2]);
   // The same choice changes nothing: no events.
   await page.evaluate(() => (events.length = 0, consentry.approve("aam")));
   await page.waitForTimeout(100);
