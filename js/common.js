@@ -96,3 +96,30 @@ export async function sha256(text) {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
+
+// The window holding the IAB locator frame `name` (`__tcfapiLocator`,
+// `__gppLocator`), searching up from `w`; a CMP in another frame answers
+// postMessage calls there.
+/** @param {any} w @param {string} name @returns {Window | null} */
+export function locator(w, name) {
+  for (let i = 0; i < 16 && w; i++) {
+    try {
+      if (w.frames[name]) return w;
+      if (w.parent === w) return null;
+      w = w.parent;
+    } catch (_) {
+      return null;
+    }
+  }
+  return null;
+}
+
+// A postMessage's data as an object: IAB CMPs send objects or their JSON.
+/** @param {MessageEvent} event @returns {any} */
+export function messageData(event) {
+  try {
+    return typeof event.data == "string" ? JSON.parse(event.data) : event.data;
+  } catch (_) {
+    return null;
+  }
+}

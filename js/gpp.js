@@ -8,7 +8,7 @@
 // page's categories; without a signal in time the pre-opt-in defaults stay.
 // @ts-check
 import { initSync, configure, encode, applicable, decode, choices } from "../build/consentry-gpp.js";
-import { warn, expected } from "./common.js";
+import { warn, expected, locator, messageData } from "./common.js";
 
 // The wasm's pure functions too: the differential test drives them in node.
 export { initSync, configure, encode, choices };
@@ -51,13 +51,7 @@ export class Cmp {
       (document.body || document.documentElement).appendChild(frame);
     }
     addEventListener("message", (event) => {
-      let data = event.data;
-      try {
-        if (typeof data == "string") data = JSON.parse(data);
-      } catch (_) {
-        return;
-      }
-      const call = data && data.__gppCall;
+      const call = messageData(event)?.__gppCall;
       if (!call || typeof call.command != "string" || !event.source) return;
       const source = /** @type {Window} */ (event.source);
       this.api(call.command, (/** @type {unknown} */ returnValue, /** @type {boolean} */ success) => {
@@ -98,7 +92,8 @@ export class Cmp {
    */
   api(command, callback, parameter) {
     const cb = typeof callback == "function" ? /** @type {Callback} */ (callback) : () => {};
-    const sections = this.ping().parsedSections;
+    // A copy for the commands that read the sections.
+    const sections = () => JSON.parse(this.parsed);
     switch (command) {
       case "ping":
         return cb(this.ping(), true);
@@ -110,14 +105,14 @@ export class Cmp {
       case "removeEventListener":
         return cb(this.listeners.delete(parameter), true);
       case "hasSection":
-        return cb(typeof parameter == "string" && parameter.split(".")[0] in sections, true);
+        return cb(typeof parameter == "string" && parameter.split(".")[0] in sections(), true);
       case "getSection": {
-        const v = (typeof parameter == "string" && sections[parameter]) || null;
+        const v = (typeof parameter == "string" && sections()[parameter]) || null;
         return cb(v, v !== null);
       }
       case "getField": {
         const [s, f] = typeof parameter == "string" ? parameter.split(".") : [];
-        const v = (s && f && sections[s] && sections[s][f]) ?? null;
+        const v = (s && f && sections()[s]?.[f]) ?? null;
         return cb(v, v !== null);
       }
       default:
@@ -169,21 +164,6 @@ export class Cmp {
   }
 }
 
-// The window holding the `__gppLocator` frame, searching up from this one.
-/** @param {any} w */
-function locator(w) {
-  for (let i = 0; i < 16 && w; i++) {
-    try {
-      if (w.frames.__gppLocator) return w;
-      if (w.parent === w) return null;
-      w = w.parent;
-    } catch (_) {
-      return null;
-    }
-  }
-  return null;
-}
-
 /** Consentry reading another CMP's `__gpp`. */
 export class Reader {
   /**
@@ -210,16 +190,10 @@ export class Reader {
         warn("consentry: __gpp threw", e);
       }
     } else {
-      const frame = locator(window);
+      const frame = locator(window, "__gppLocator");
       if (frame) {
         addEventListener("message", (event) => {
-          let data = event.data;
-          try {
-            if (typeof data == "string") data = JSON.parse(data);
-          } catch (_) {
-            return;
-          }
-          const ret = data && data.__gppReturn;
+          const ret = messageData(event)?.__gppReturn;
           if (ret && ret.callId === CALL_ID) on(ret.returnValue, ret.success);
         });
         frame.postMessage({ __gppCall: { command: "addEventListener", version: "1.1", callId: CALL_ID } }, "*");

@@ -8,7 +8,7 @@
 // Adobe's ID service calls through `execute`.
 // @ts-check
 import { initSync, decodeTCString as decode, configure, tcData } from "../build/consentry-iab.js";
-import { warn, fail, expected } from "./common.js";
+import { warn, fail, expected, locator, messageData } from "./common.js";
 
 export { initSync };
 
@@ -21,21 +21,6 @@ export function decodeTCString(s) {
   const r = typeof s == "string" ? JSON.parse(decode(s)) : { error: "not a string" };
   if (r.error) throw expected("decodeTCString", "tcString is", s, `a TC string (${r.error})`);
   return r;
-}
-
-// The window holding the `__tcfapiLocator` frame, searching up from this one.
-/** @param {any} w */
-function locator(w) {
-  for (let i = 0; i < 16 && w; i++) {
-    try {
-      if (w.frames.__tcfapiLocator) return w;
-      if (w.parent === w) return null;
-      w = w.parent;
-    } catch (_) {
-      return null;
-    }
-  }
-  return null;
 }
 
 /** The CMP listener of one page. */
@@ -71,17 +56,10 @@ export class Cmp {
         warn("consentry: __tcfapi threw", e);
       }
     } else {
-      const frame = locator(window);
+      const frame = locator(window, "__tcfapiLocator");
       if (frame) {
         addEventListener("message", (event) => {
-          let data = event.data;
-          if (typeof data == "string") {
-            try {
-              data = JSON.parse(data);
-            } catch (_) {
-              return;
-            }
-          }
+          const data = messageData(event);
           const ret = data && data.__tcfapiReturn;
           if (ret && ret.callId === CALL_ID && ret.success === true) this.onData(ret.returnValue);
         });
