@@ -213,6 +213,21 @@ impl Object {
     }
 }
 
+/// `"choices":[[category index, boolean], ...]`: what a CMP's signal
+/// (TCF's or GPP's) means for the page's categories, as the modules answer.
+pub fn push_choices(out: &mut String, choices: &[(usize, bool)]) {
+    out.push_str("\"choices\":[");
+    for (n, (i, v)) in choices.iter().enumerate() {
+        if n > 0 {
+            out.push(',');
+        }
+        out.push('[');
+        push_uint(out, *i as u64);
+        out.push_str(if *v { ",true]" } else { ",false]" });
+    }
+    out.push(']');
+}
+
 /// `{"error": message}`: how a module's wasm function refuses a call.
 pub fn error(message: &str) -> String {
     let mut o = Object::new();

@@ -476,7 +476,7 @@ fn run(engine: &mut Engine, id: &str, op: u32, arg: &Value, now: f64) -> String 
                 out.push('}');
             }
             if let Some(cats) = &integrations.uet {
-                let granted = cats.iter().all(|i| permissions.get(*i) == Some(&true));
+                let granted = consentry::consent::all_approved(cats, permissions);
                 a.raw(
                     "uet",
                     if granted {

@@ -7,7 +7,7 @@ use crate::{codec, rules};
 use alloc::string::String;
 use alloc::vec::Vec;
 use consentry::consent::{Categories, GppConfig, ADOBE};
-use consentry::json::{error, parse, push_uint, Value};
+use consentry::json::{error, parse, push_choices, push_uint, Value};
 use core::cell::RefCell;
 use wasm_bindgen::prelude::*;
 
@@ -17,8 +17,12 @@ struct Page(RefCell<Option<GppConfig>>);
 unsafe impl Sync for Page {}
 static PAGE: Page = Page(RefCell::new(None));
 
-fn page() -> Option<GppConfig> {
-    PAGE.0.try_borrow().ok().and_then(|p| p.clone())
+/// Runs `f` over the page's configuration (`None` before `configure`).
+fn with_page<T>(f: impl FnOnce(Option<&GppConfig>) -> T) -> T {
+    match PAGE.0.try_borrow() {
+        Ok(page) => f(page.as_ref()),
+        Err(_) => f(None),
+    }
 }
 
 /// Reads the page's `gpp` configuration (JSON, as the gate handed it over)
@@ -61,20 +65,13 @@ pub fn configure(config: &str, names: &str) -> String {
 /// category order) and Global Privacy Control.
 #[wasm_bindgen]
 pub fn encode(permissions: &[u8], gpc: bool) -> String {
-    let Some(config) = page() else { return String::new() };
-    let GppConfig::Cmp { sections, mspa, .. } = &config else {
-        return String::new();
-    };
     let permissions: Vec<bool> = permissions.iter().map(|p| *p == 1).collect();
-    let states = config.states(&permissions).unwrap_or_default();
-    rules::encode(sections, states, *mspa, gpc)
-}
-
-fn sections() -> Vec<u32> {
-    match page() {
-        Some(GppConfig::Cmp { sections, .. }) => sections,
-        _ => Vec::new(),
-    }
+    with_page(|page| match page {
+        Some(config @ GppConfig::Cmp { sections, mspa, .. }) => {
+            rules::encode(sections, config.states(&permissions).unwrap_or_default(), *mspa, gpc)
+        }
+        _ => String::new(),
+    })
 }
 
 /// The sections that apply in `region` ("" when unknown), as a JSON array.
@@ -82,7 +79,11 @@ fn sections() -> Vec<u32> {
 pub fn applicable(region: &str) -> String {
     let region = Some(region).filter(|r| !r.is_empty());
     let mut out = String::from("[");
-    for (i, id) in rules::applicable(&sections(), region).iter().enumerate() {
+    let ids = with_page(|page| match page {
+        Some(GppConfig::Cmp { sections, .. }) => rules::applicable(sections, region),
+        _ => rules::applicable(&[], region),
+    });
+    for (i, id) in ids.iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
@@ -111,26 +112,23 @@ pub fn decode(gpp: &str) -> String {
 /// denied and a `warning`.
 #[wasm_bindgen]
 pub fn choices(gpp: &str, applicable: &[i32]) -> String {
-    let rules = match page() {
-        Some(GppConfig::Reader { rules, .. }) => rules,
-        _ => Vec::new(),
-    };
     let applicable: Vec<i64> = applicable.iter().map(|a| i64::from(*a)).collect();
-    let (list, warning) = match rules::choices(&rules, gpp, &applicable) {
-        Ok(None) => return String::from("{}"),
-        Ok(Some(list)) => (list, None),
-        Err(e) => (rules.iter().map(|(c, _)| (*c, false)).collect(), Some(e)),
-    };
-    let mut out = String::from("{\"choices\":[");
-    for (n, (i, v)) in list.iter().enumerate() {
-        if n > 0 {
-            out.push(',');
+    let verdict = with_page(|page| {
+        let rules = match page {
+            Some(GppConfig::Reader { rules, .. }) => rules.as_slice(),
+            _ => &[],
+        };
+        match rules::choices(rules, gpp, &applicable) {
+            Ok(None) => None,
+            Ok(Some(list)) => Some((list, None)),
+            Err(e) => Some((rules.iter().map(|(c, _)| (*c, false)).collect(), Some(e))),
         }
-        out.push('[');
-        push_uint(&mut out, *i as u64);
-        out.push_str(if *v { ",true]" } else { ",false]" });
-    }
-    out.push(']');
+    });
+    let Some((list, warning)) = verdict else {
+        return String::from("{}");
+    };
+    let mut out = String::from("{");
+    push_choices(&mut out, &list);
     if let Some(w) = warning {
         out.push_str(",\"warning\":\"the CMP's GPP string could not be read (");
         out.push_str(w);

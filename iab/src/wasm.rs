@@ -6,7 +6,7 @@ use crate::tcf::rules::{Rules, TcfConfig};
 use alloc::string::String;
 use alloc::vec::Vec;
 use consentry::consent::Rule;
-use consentry::json::{error, push_hex, push_uint, write_string};
+use consentry::json::{error, push_choices, push_hex, write_string};
 use core::cell::RefCell;
 use wasm_bindgen::prelude::*;
 
@@ -94,16 +94,9 @@ pub fn tc_data(tc_string: &str) -> String {
             config.deny_all()
         }
     };
-    let mut out = String::from("{\"choices\":[");
-    for (n, (i, v)) in choices.iter().enumerate() {
-        if n > 0 {
-            out.push(',');
-        }
-        out.push('[');
-        push_uint(&mut out, *i as u64);
-        out.push_str(if *v { ",true]" } else { ",false]" });
-    }
-    out.push_str("],\"hash\":");
+    let mut out = String::from("{");
+    push_choices(&mut out, &choices);
+    out.push_str(",\"hash\":");
     write_string(&hash(tc_string), &mut out);
     if let Some(w) = warning {
         out.push_str(",\"warning\":");

@@ -1,5 +1,8 @@
-//! The `gpp` configuration key (IAB Global Privacy Platform), validated at
-//! `init` with the rest of the configuration. Two ways to use it:
+//! The `gpp` configuration key (IAB Global Privacy Platform). The GPP
+//! module (`gpp/`) reads it with this code when it starts: the gate only
+//! checks that `gpp` is an object and hands it over (reading it there would
+//! cost every page 1.8 KB brotli), so a mistake in it is reported then, and
+//! GPP decides nothing. Two ways to use it:
 //!
 //! ```js
 //! // Consentry is the page's GPP CMP: it answers __gpp and encodes the
@@ -13,12 +16,9 @@
 //!
 //! An opt-out kind is exercised (1) while any category it lists is not
 //! approved, not exercised (2) while all are, and not applicable (0) when it
-//! lists none. The GPP module (`gpp/`) turns these into each section's
-//! fields. It is also where this key is read: the gate only checks that
-//! `gpp` is an object and hands it over (its validation here would cost
-//! every page 1.8 KB brotli), so a mistake in it is reported when the
-//! module starts, and then GPP decides nothing.
+//! lists none; the GPP module turns these into each section's fields.
 
+use super::integrations::{all_approved, category_list};
 use super::{bad_value, members, path, Categories};
 use crate::json::Value;
 use alloc::{string::String, vec::Vec};
@@ -33,8 +33,8 @@ pub const SECTIONS: [&str; 21] = [
 /// The section id of `SECTIONS[0]`.
 pub const FIRST_SECTION_ID: u32 = 7;
 
-/// The opt-out kinds a category may be mapped to, in the order the gate
-/// reports their states.
+/// The opt-out kinds a category may be mapped to, in the order of
+/// [`GppConfig::states`].
 pub const OPT_OUTS: [&str; 4] = ["sale", "sharing", "targetedAdvertising", "sensitive"];
 
 /// `mspa` values: not a covered transaction, opt-out option mode, service
@@ -159,16 +159,8 @@ impl GppConfig {
                     "no such key (expected sale, sharing, targetedAdvertising or sensitive)",
                 ));
             };
-            let Value::Array(names) = list else {
-                return Err(bad_value(&key, list, "an array of category names"));
-            };
-            let Some(slot) = opt_outs.get_mut(k) else { continue };
-            for name in names {
-                let i = match name {
-                    Value::String(n) => cats.index(n),
-                    _ => None,
-                };
-                slot.push(i.ok_or_else(|| bad_value(&key, list, "an array of known category names"))?);
+            if let Some(slot) = opt_outs.get_mut(k) {
+                slot.extend(category_list(cats, &key, list)?);
             }
         }
         let mspa = match gpp.get("mspa") {
@@ -202,11 +194,7 @@ impl GppConfig {
         let mut out = [0; 4];
         for (state, cats) in out.iter_mut().zip(opt_outs) {
             if !cats.is_empty() {
-                *state = if cats.iter().all(|i| permissions.get(*i) == Some(&true)) {
-                    2
-                } else {
-                    1
-                };
+                *state = if all_approved(cats, permissions) { 2 } else { 1 };
             }
         }
         Some(out)

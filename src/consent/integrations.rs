@@ -43,8 +43,14 @@ pub struct Integrations {
     pub uet: Option<Vec<usize>>,
 }
 
+/// Whether every category of `cats` is approved under `permissions`: what
+/// grants a Consent Mode type, UET's `ad_storage` or declines a GPP opt-out.
+pub fn all_approved(cats: &[usize], permissions: &[bool]) -> bool {
+    cats.iter().all(|i| permissions.get(*i) == Some(&true))
+}
+
 /// An array of known category names, as positions.
-fn category_list(cats: &Categories, key: &str, v: &Value) -> Result<Vec<usize>, String> {
+pub(super) fn category_list(cats: &Categories, key: &str, v: &Value) -> Result<Vec<usize>, String> {
     let bad = || bad_value(key, v, "an array of category names");
     let Value::Array(items) = v else { return Err(bad()) };
     let mut out = Vec::new();
@@ -194,11 +200,7 @@ impl Integrations {
     pub fn consent_state(&self, permissions: &[bool]) -> Vec<(&'static str, bool)> {
         let mut out = Vec::new();
         for (t, cats) in &self.consent_mode {
-            let mut granted = true;
-            for i in cats.iter().flatten() {
-                granted &= permissions.get(*i) == Some(&true);
-            }
-            out.push((*t, granted));
+            out.push((*t, cats.as_ref().is_none_or(|c| all_approved(c, permissions))));
         }
         out
     }
