@@ -91,14 +91,21 @@ export async function receipt(url, c, r, cause, banner) {
   const gpp = await new Promise((resolve) => {
     const api = /** @type {any} */ (window).__gpp;
     if (typeof api != "function") return resolve(undefined);
-    setTimeout(resolve, 500);
+    /** @type {unknown} */
+    let id;
+    // The answer, or none after 500 ms; either way the listener goes.
+    const done = (/** @type {string | undefined} */ value) => {
+      resolve(value);
+      try {
+        if (id !== undefined) api("removeEventListener", () => {}, id);
+      } catch (_) {}
+    };
+    setTimeout(done, 500);
     try {
       api("addEventListener", (/** @type {any} */ e, /** @type {unknown} */ ok) => {
+        id = e && e.listenerId;
         const p = ok && e && e.pingData;
-        if (p && p.signalStatus == "ready" && typeof p.gppString == "string") {
-          resolve(p.gppString);
-          api("removeEventListener", () => {}, e.listenerId);
-        }
+        if (p && p.signalStatus == "ready" && typeof p.gppString == "string") done(p.gppString);
       });
     } catch (_) {
       resolve(undefined);
