@@ -25,7 +25,7 @@ cargo test --workspace
 echo "== the relay on PostgreSQL (a throwaway cluster on 127.0.0.1)"
 eval "$(bash scripts/postgres.sh)"
 trap 'eval "$CONSENTRY_PG_STOP" >/dev/null 2>&1 || true' EXIT
-CONSENTRY_TEST_POSTGRES="$CONSENTRY_TEST_POSTGRES" cargo test -p consentry-sandbox --test relay
+CONSENTRY_TEST_POSTGRES="$CONSENTRY_TEST_POSTGRES" cargo test -p consentry-relay --test relay
 unset CONSENTRY_TEST_POSTGRES CONSENTRY_TEST_POSTGRES_CA
 
 echo "== wasm tests in headless Chromium"
@@ -34,7 +34,7 @@ cargo test --target wasm32-unknown-unknown -p consentry --test web
 echo "== build and size report"
 node scripts/build.mjs
 node scripts/size.mjs
-cargo build --release -p consentry-sandbox
+cargo build --release -p consentry-sandbox -p consentry-relay
 
 echo "== end-to-end tests in Chromium"
 node --test tests/e2e/

@@ -1,6 +1,8 @@
 //! Native tests of the banner's decisions (`ui`): the start state each
 //! policy gives, when the banner asks, what each button commits, when a
 //! stored choice stops counting, and the region found after the start.
+// Test code: its helpers may unwrap (clippy.toml).
+#![cfg(test)]
 #![cfg(feature = "ui")]
 
 use consentry::consent::{Button, Config, Engine, Policy, Status};

@@ -1,5 +1,7 @@
 //! Native tests of the consent engine: precedence, staging, commits, the
 //! Adobe defects Consentry corrects, and the stored-record codec.
+// Test code: its helpers may unwrap (clippy.toml).
+#![cfg(test)]
 
 use consentry::consent::{Categories, Commit, Config, Engine, Expiry, Record, Status, StorageKind};
 use consentry::json::{parse, Value};

@@ -1,6 +1,8 @@
 //! Native tests of the integrations' pure rules: GPC in the engine, CMP
 //! choices, tag expressions, cookie cleanup and Consent Mode state. The TCF
 //! rules are tested with the TCF module (`iab/tests/rules.rs`).
+// Test code: its helpers may unwrap (clippy.toml).
+#![cfg(test)]
 
 use consentry::consent::{cookie_paths, tag_wanted, Config, Engine, Status};
 use consentry::json::parse;

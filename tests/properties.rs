@@ -3,6 +3,8 @@
 //! any cookie value is decoded or ignored, never approving by itself; under
 //! Global Privacy Control, with a CMP's choices mixed in, a sale category is
 //! approved only by an explicit approval.
+// Test code: its helpers may unwrap (clippy.toml).
+#![cfg(test)]
 #![cfg(not(target_arch = "wasm32"))]
 
 use consentry::consent::{Categories, ChoiceMeta, Config, Engine, Record, Status};

@@ -1,6 +1,8 @@
 //! The inline snippet's stub against the core, in headless Chromium. The
 //! API itself (the JS shell over the gate's wasm) is tested end to end in
 //! `tests/e2e/api.test.mjs`; the gate's protocol natively in `gate/tests`.
+// Test code: its helpers may unwrap (clippy.toml).
+#![cfg(test)]
 #![cfg(target_arch = "wasm32")]
 
 use js_sys::{Array, Function, Reflect};

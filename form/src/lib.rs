@@ -4,10 +4,6 @@
 //! it. Its rules ([`rules`]: options, E.164, texts, payload, outbox) are
 //! pure and tested natively, and reach the page through a few string
 //! functions; the DOM and the network are the JS shell's (`js/form.js`).
-#![cfg_attr(
-    not(test),
-    deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)
-)]
 #![no_std]
 extern crate alloc;
 #[cfg(feature = "std")]

@@ -23,7 +23,7 @@ fn service() -> &'static Service {
     static S: OnceLock<Service> = OnceLock::new();
     S.get_or_init(|| {
         let text =
-            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../demo/server/sandbox.json")).unwrap();
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../server/sandbox/sandbox.json")).unwrap();
         let db = std::env::temp_dir().join(format!("consentry-fuzz-{}.db", std::process::id()));
         Service::open(Config::parse(&text).unwrap(), &db).unwrap()
     })

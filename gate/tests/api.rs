@@ -1,5 +1,7 @@
 //! The gate's string protocol, natively: what `js/facade.js` sends and
 //! what it gets back. The browser side is `tests/e2e/api.test.mjs`.
+// Test code: its helpers may unwrap (clippy.toml).
+#![cfg(test)]
 
 use consentry::json::{parse, Value};
 use consentry_gate::{op, Gate};

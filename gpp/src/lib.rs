@@ -5,10 +5,6 @@
 //! never download it. The rules live here, pure and tested natively (and
 //! against the IAB's own library by `tests/e2e/gpp.test.mjs`); the `__gpp`
 //! API, its events and the locator frame are the JS shell's (`js/gpp.js`).
-#![cfg_attr(
-    not(test),
-    deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)
-)]
 #![no_std]
 
 extern crate alloc;

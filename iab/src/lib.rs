@@ -5,10 +5,6 @@
 //! string decoder and the TCF rules ([`tcf`]) live here, pure and tested
 //! natively, behind three string functions; the CMP listener and the
 //! `iabPlugin` Adobe's ID service calls are the JS shell's (`js/tcf.js`).
-#![cfg_attr(
-    not(test),
-    deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)
-)]
 #![no_std]
 extern crate alloc;
 #[cfg(feature = "std")]

@@ -1,5 +1,7 @@
 //! Native tests of the TCF rules applied to real TC strings that
 //! @iabtechlabtcf/core encoded (tests/fixtures/tcf.json).
+// Test code: its helpers may unwrap (clippy.toml).
+#![cfg(test)]
 
 use consentry::consent::Config;
 use consentry::json::{parse, Value};

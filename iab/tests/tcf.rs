@@ -4,6 +4,8 @@
 //! decodes from it; tests/fixtures/tcf-problems.json holds the strings of the
 //! IAB libraries' reported issues with what that library makes of them. Plus
 //! malformed input, which must be an error.
+// Test code: its helpers may unwrap (clippy.toml).
+#![cfg(test)]
 
 use consentry::json::{parse, Value};
 use consentry_iab::tcf::{decode, TcfError};

@@ -291,7 +291,8 @@ impl Ui {
     }
 }
 
-#[cfg(all(test, feature = "ui"))]
+#[cfg(test)]
+#[cfg(feature = "ui")]
 mod tests {
     use super::*;
     use crate::json::parse;

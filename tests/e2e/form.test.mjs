@@ -351,7 +351,7 @@ const LEDGER_KEY = "ZTJlLXRlc3RzLWxlZGdlci1zaWduaW5nLWtleS0zMmI";
 test("through a relay whose API key Braze refuses, the form says sign-up is unavailable and the console names the answer", async () => {
   // A sandbox that, like Braze, wants a key, and a relay holding the wrong one.
   const dir = mkdtempSync(join(tmpdir(), "consentry-e2e-key-"));
-  const config = JSON.parse(readFileSync(new URL("../../demo/server/sandbox.json", import.meta.url), "utf8"));
+  const config = JSON.parse(readFileSync(new URL("../../server/sandbox/sandbox.json", import.meta.url), "utf8"));
   config.shared_secret = "the-right-secret-0123456789";
   writeFileSync(join(dir, "sandbox.json"), JSON.stringify(config));
   const braze = await startServer({ config: join(dir, "sandbox.json"), db: join(dir, "sandbox.db") });
@@ -359,7 +359,7 @@ test("through a relay whose API key Braze refuses, the form says sign-up is unav
   writeFileSync(join(dir, "relay.json"), JSON.stringify({
     upstream: site, origins: [site], groups: [{ id: "acme-sms", countries: ["US"] }], database: join(dir, "relay.db"),
   }));
-  const relay = spawn("cargo", ["run", "--release", "-q", "-p", "consentry-sandbox", "--bin", "consentry-relay", "--",
+  const relay = spawn("cargo", ["run", "--release", "-q", "-p", "consentry-relay", "--bin", "consentry-relay", "--",
     "--listen", "127.0.0.1:0", "--config", join(dir, "relay.json")], { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, BRAZE_API_KEY: "a-wrong-key", CONSENTRY_LEDGER_KEY: LEDGER_KEY } });
   const relayUrl = await new Promise((resolve, reject) => {
     relay.on("exit", (code) => reject(new Error(`the relay exited (${code}) before it listened`)));

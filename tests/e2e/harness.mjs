@@ -108,7 +108,7 @@ export function setup(ready = () => {}, options = {}) {
 // ledger and its signing key beside the sandbox's database). Each export is
 // checked offline with the ledger's public key alone, as a third party would.
 export function ledger(db, flag, value) {
-  const relay = (args, input) => execFileSync("cargo", ["run", "--release", "-q", "-p", "consentry-sandbox", "--bin", "consentry-relay", "--", ...args], { encoding: "utf8", input });
+  const relay = (args, input) => execFileSync("cargo", ["run", "--release", "-q", "-p", "consentry-relay", "--bin", "consentry-relay", "--", ...args], { encoding: "utf8", input });
   const out = relay(["export", "--database", db.replace(/\.db$/, ".relay.db"), flag, value]);
   const lines = out.trim().split("\n").map((l) => JSON.parse(l));
   const head = lines.pop();

@@ -1,6 +1,15 @@
-//! The test programs' shared helpers: a sandbox server (or the relay) on a
-//! free port of 127.0.0.1 with a temporary database, and HTTP requests to it.
-#![allow(dead_code)]
+//! The server tests' shared kit: the sandbox (the Braze stand-in) or the
+//! relay as a process on a free port of 127.0.0.1 with a temporary
+//! database, HTTP requests to it, and a scripted upstream. The relay's tests
+//! start the sandbox's binary from the build directory, so the relay crate
+//! itself depends on nothing of the sandbox.
+#![allow(
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -18,6 +27,32 @@ pub struct Sandbox {
     pub secret: Option<String>,
 }
 
+/// The demo's sandbox configuration (`server/sandbox/sandbox.json`).
+pub const SANDBOX_CONFIG: &str = include_str!("../../sandbox/sandbox.json");
+
+/// One of the workspace's programs, from the build directory the running
+/// test (or `sandbox-load`) was built into: `cargo test --workspace` builds
+/// every package's programs before it runs a test.
+pub fn bin(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let mut dir = exe.parent().unwrap();
+    if dir.ends_with("deps") {
+        dir = dir.parent().unwrap();
+    }
+    let path = dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        path.exists(),
+        "{} is not built; run `cargo build -p {}` with this test's profile first",
+        path.display(),
+        if name == "consentry-relay" {
+            "consentry-relay"
+        } else {
+            "consentry-sandbox"
+        }
+    );
+    path
+}
+
 pub fn temp(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("consentry-sandbox-test-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -29,9 +64,7 @@ impl Sandbox {
     pub fn start(name: &str, config: Option<&str>) -> Sandbox {
         let dir = temp(name);
         let config_path = dir.join("sandbox.json");
-        let text = config
-            .map(str::to_string)
-            .unwrap_or_else(|| include_str!("../../sandbox.json").to_string());
+        let text = config.map(str::to_string).unwrap_or_else(|| SANDBOX_CONFIG.to_string());
         std::fs::write(&config_path, text).unwrap();
         Sandbox::run(dir.join("sandbox.db"), config_path)
     }
@@ -40,7 +73,7 @@ impl Sandbox {
     pub fn with_clock(name: &str) -> Sandbox {
         let dir = temp(name);
         let config = dir.join("sandbox.json");
-        std::fs::write(&config, include_str!("../../sandbox.json")).unwrap();
+        std::fs::write(&config, SANDBOX_CONFIG).unwrap();
         Sandbox::spawn(dir.join("sandbox.db"), config, &["--test-clock"])
     }
 
@@ -49,7 +82,7 @@ impl Sandbox {
     }
 
     pub fn spawn(db: PathBuf, config: PathBuf, extra: &[&str]) -> Sandbox {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_consentry-sandbox"));
+        let mut command = Command::new(bin("consentry-sandbox"));
         command
             .args(["--port", "0", "--db"])
             .arg(&db)
@@ -73,7 +106,7 @@ impl Sandbox {
     pub fn relay_command(dir: &std::path::Path, config: &serde_json::Value, key: &str) -> Command {
         let path = dir.join("relay.json");
         std::fs::write(&path, config.to_string()).unwrap();
-        let mut command = Command::new(env!("CARGO_BIN_EXE_consentry-relay"));
+        let mut command = Command::new(bin("consentry-relay"));
         command
             .args(["--listen", "127.0.0.1:0", "--config"])
             .arg(&path)

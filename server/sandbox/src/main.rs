@@ -4,15 +4,16 @@
 //!
 //! `consentry-sandbox [--port N] [--db FILE] [--config FILE] [--root DIR]
 //! [--relay-port N] [--test-clock]`: port 8080 (or `PORT`), database
-//! `sandbox.db`, configuration `demo/server/sandbox.json` of the project
+//! `sandbox.db`, configuration `server/sandbox/sandbox.json` of the project
 //! (`--root`, else the one the executable was built in, else the working
 //! directory). `--relay-port` also runs the
 //! relay (`consentry-relay`) on that port in front of this sandbox, as the
 //! demo does (its ledger beside the database, `*.relay.db`); `--test-clock`
 //! lets `POST /sandbox/clock` move the sandbox's time forward (tests only).
 
-use consentry_sandbox::http::{self, Incoming, Outgoing};
-use consentry_sandbox::{api, checkpoint, config, relay, service, static_files};
+use consentry_relay::http::{self, Incoming, Outgoing};
+use consentry_relay::{checkpoint, relay};
+use consentry_sandbox::{api, config, service, static_files};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -85,7 +86,7 @@ fn options() -> Result<Options, String> {
     };
     let root = project_root(root)?;
     Ok(Options {
-        config: config.unwrap_or_else(|| root.join("demo/server/sandbox.json")),
+        config: config.unwrap_or_else(|| root.join("server/sandbox/sandbox.json")),
         root,
         port,
         db,

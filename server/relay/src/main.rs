@@ -6,9 +6,9 @@
 //! signing key is read from `CONSENTRY_LEDGER_KEY` or the configured
 //! `signing_key_file`; only its public key is ever printed.
 
-use consentry_sandbox::checkpoint::Signer;
-use consentry_sandbox::ledger::{check_entry, is_postgres, By, Columns, Entry, Ledger};
-use consentry_sandbox::relay::{self, Config, Relay};
+use consentry_relay::checkpoint::Signer;
+use consentry_relay::ledger::{check_entry, is_postgres, By, Columns, Entry, Ledger};
+use consentry_relay::relay::{self, Config, Relay};
 use serde_json::{json, Value};
 use std::sync::Arc;
 
@@ -195,7 +195,7 @@ fn export(a: &Args, ledger: &Ledger, public_key: &str) {
             .unwrap_or_else(|| fail("export needs --phone, --external-id or --consent-id"));
     let query = match flag.as_str() {
         "--phone" => {
-            if let Err(e) = consentry_sandbox::braze::e164(&value) {
+            if let Err(e) = consentry_relay::braze::e164(&value) {
                 fail(&format!("--phone {e}"));
             }
             By::Phone(&value)
@@ -241,7 +241,7 @@ fn verify_export(a: &Args) {
                 h["signature"].as_str(),
             ) {
                 (Some(seq), Some(hash), Some(time), Some(sig)) => {
-                    consentry_sandbox::checkpoint::verify_head(&public_key, seq, hash, time, sig).then_some((seq, time))
+                    consentry_relay::checkpoint::verify_head(&public_key, seq, hash, time, sig).then_some((seq, time))
                 }
                 _ => None,
             };

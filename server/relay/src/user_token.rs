@@ -8,7 +8,7 @@
 //! and `exp` (seconds since the epoch; the relay refuses it after that).
 //!
 //! ```
-//! use consentry_sandbox::user_token::{sign, verify};
+//! use consentry_relay::user_token::{sign, verify};
 //! let token = sign("user-7", 1_700_000_600, b"a long shared secret");
 //! assert_eq!(verify(&token, b"a long shared secret", 1_700_000_000), Ok("user-7".into()));
 //! assert!(verify(&token, b"a long shared secret", 1_700_000_601).is_err());

@@ -2,10 +2,10 @@
 //! request and response shapes, and the sandbox's own endpoints for the
 //! simulated phone.
 
-use crate::braze::{self, e164, shown, text, GroupChange};
 use crate::config::Group;
 use crate::double_opt_in::Event;
 use crate::service::{Change, Origin, Service, Source};
+use consentry_relay::braze::{self, e164, shown, text, GroupChange};
 use serde_json::{json, Value};
 
 /// The largest request body accepted.

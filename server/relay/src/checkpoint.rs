@@ -12,7 +12,7 @@
 //! - the head: `consentry-ledger-head\n{seq}\n{hash}\n{time}`
 //!
 //! ```
-//! use consentry_sandbox::checkpoint::{verify_entry, Signer};
+//! use consentry_relay::checkpoint::{verify_entry, Signer};
 //! let signer = Signer::from_text(&Signer::generate_text().unwrap()).unwrap();
 //! let signature = signer.sign_entry(7, "ab12");
 //! assert!(verify_entry(&signer.public_key(), 7, "ab12", &signature));

@@ -344,8 +344,8 @@ fn verify_ledger(db: &Path, ok: &[u64]) -> Result<(usize, usize), String> {
     let phones: Vec<String> = ok.iter().map(|i| phone(*i)).collect();
     let lost = phones.iter().filter(|p| n(p) == 0).count();
     let twice = phones.iter().filter(|p| n(p) > 1).count();
-    let public_key = consentry_sandbox::checkpoint::Signer::from_text(LEDGER_KEY)?.public_key();
-    let intact = consentry_sandbox::ledger::Ledger::open(&db.to_string_lossy(), None)?.verify(&public_key)?;
+    let public_key = consentry_relay::checkpoint::Signer::from_text(LEDGER_KEY)?.public_key();
+    let intact = consentry_relay::ledger::Ledger::open(&db.to_string_lossy(), None)?.verify(&public_key)?;
     println!("checked {} acknowledged numbers in the relay's ledger ({intact} entries, chain intact): {lost} missing, {twice} more than once", ok.len());
     Ok((lost, twice))
 }
@@ -449,7 +449,7 @@ fn main() {
         .with_file_name("consentry-sandbox");
     let dir = std::env::temp_dir().join(format!("consentry-load-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
-    let base = std::fs::read_to_string(root.join("demo/server/sandbox.json")).expect("sandbox.json");
+    let base = std::fs::read_to_string(root.join("server/sandbox/sandbox.json")).expect("sandbox.json");
     let config = dir.join("load.json");
     std::fs::write(&config, load_config(&base)).expect("write the config");
     let mut failures = Vec::new();

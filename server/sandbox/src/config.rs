@@ -36,8 +36,8 @@
 //! standard one. Every category needs a reply.
 
 use crate::keywords::{defaults, CategorySpec, KeywordSpec, Keywords, Kind};
-use crate::limits::{Limit, Limits};
 pub use consentry::channel::Channel;
+use consentry_relay::limits::{FileLimits, Limits};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -114,48 +114,6 @@ pub struct Sender {
     pub number: String,
     /// The name texts carry (Korea's advertising rule checks for it).
     pub name: String,
-}
-
-/// The optional `limits` of a configuration file (the sandbox's and the
-/// relay's).
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FileLimits {
-    per_ip: Option<Limit>,
-    per_phone: Option<Limit>,
-    per_prefix: Option<Limit>,
-    prefix_digits: Option<usize>,
-}
-
-impl FileLimits {
-    /// The limits, defaults filled in, validated; the error names the limit.
-    pub fn limits(&self, at: &str) -> Result<Limits, String> {
-        let d = Limits::default();
-        let limits = Limits {
-            per_ip: self.per_ip.unwrap_or(d.per_ip),
-            per_phone: self.per_phone.unwrap_or(d.per_phone),
-            per_prefix: self.per_prefix.unwrap_or(d.per_prefix),
-            prefix_digits: self.prefix_digits.unwrap_or(d.prefix_digits),
-        };
-        for (name, l) in [
-            ("per_ip", limits.per_ip),
-            ("per_phone", limits.per_phone),
-            ("per_prefix", limits.per_prefix),
-        ] {
-            if l.requests == 0 || !(1..=86_400).contains(&l.window_seconds) {
-                return Err(format!(
-                    "{at}: limits.{name} is {l:?}; expected requests of 1 or more and window_seconds from 1 to 86400"
-                ));
-            }
-        }
-        if !(1..=14).contains(&limits.prefix_digits) {
-            return Err(format!(
-                "{at}: limits.prefix_digits is {}; expected 1 to 14",
-                limits.prefix_digits
-            ));
-        }
-        Ok(limits)
-    }
 }
 
 fn one() -> i64 {
@@ -477,7 +435,7 @@ impl Config {
             ));
         }
         for s in &file.senders {
-            if let Err(e) = crate::braze::e164(&s.number) {
+            if let Err(e) = consentry_relay::braze::e164(&s.number) {
                 return Err(format!("sandbox config: senders: {e}"));
             }
             if s.name.is_empty() {

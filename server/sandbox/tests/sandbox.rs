@@ -3,8 +3,8 @@
 //! errors, idempotency, the quota, imports, durability across SIGKILL, and
 //! the defences against SMS pumping (rate limits, the shared secret).
 
-mod common;
 use common::{subscribe, Sandbox, PHONE};
+use consentry_testkit as common;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 

@@ -7,8 +7,8 @@
 //! sets it, with a throwaway cluster) every test runs on a PostgreSQL
 //! database of its own, and two relays share one.
 
-mod common;
 use common::{subscribe, temp, Sandbox, LEDGER_KEY, PHONE, USER_TOKEN_SECRET};
+use consentry_testkit as common;
 use serde_json::{json, Value};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
@@ -20,7 +20,7 @@ const SITE: &str = "http://shop.example";
 /// and limits no single test reaches (Braze limits per API key, not per
 /// sender: every request through the relay comes from one address).
 fn upstream(name: &str) -> Sandbox {
-    let mut config: Value = serde_json::from_str(include_str!("../sandbox.json")).unwrap();
+    let mut config: Value = serde_json::from_str(common::SANDBOX_CONFIG).unwrap();
     config["shared_secret"] = json!(SECRET);
     let many = json!({"requests": 1_000_000, "window_seconds": 60});
     config["limits"] = json!({"per_ip": many, "per_phone": many, "per_prefix": many});
@@ -324,7 +324,7 @@ fn while_braze_is_down_the_request_is_queued_and_delivered_once_it_answers() {
         "in the ledger before it is delivered"
     );
     // Braze comes up on that port: the worker delivers it.
-    let mut config: Value = serde_json::from_str(include_str!("../sandbox.json")).unwrap();
+    let mut config: Value = serde_json::from_str(common::SANDBOX_CONFIG).unwrap();
     config["shared_secret"] = json!(SECRET);
     let up = temp("relay-down-upstream");
     std::fs::write(up.join("sandbox.json"), config.to_string()).unwrap();
@@ -626,7 +626,7 @@ fn user_token(id: &str, seconds: i64) -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs() as i64;
-    consentry_sandbox::user_token::sign(id, now + seconds, USER_TOKEN_SECRET.as_bytes())
+    consentry_relay::user_token::sign(id, now + seconds, USER_TOKEN_SECRET.as_bytes())
 }
 
 #[test]
@@ -743,7 +743,7 @@ fn a_page_cannot_opt_out_or_change_other_people() {
     expired["external_id_token"] = json!(user_token("user-7", -1));
     refuse(expired, "expired");
     let mut forged = unsigned.clone();
-    forged["external_id_token"] = json!(consentry_sandbox::user_token::sign(
+    forged["external_id_token"] = json!(consentry_relay::user_token::sign(
         "user-7",
         4_000_000_000,
         b"not the site's secret at all!!!!"
@@ -903,11 +903,10 @@ fn the_ledger_holds_as_proof_against_whoever_keeps_its_database() {
     let changed = text.replace("+14155550112", "+14155550199");
     let (ok, _, err) = tool(&["verify-export", "--public-key", public_key], Some(&changed));
     assert!(!ok && err.contains("entry 2"), "{err}");
-    let other = consentry_sandbox::checkpoint::Signer::from_text(
-        &consentry_sandbox::checkpoint::Signer::generate_text().unwrap(),
-    )
-    .unwrap()
-    .public_key();
+    let other =
+        consentry_relay::checkpoint::Signer::from_text(&consentry_relay::checkpoint::Signer::generate_text().unwrap())
+            .unwrap()
+            .public_key();
     let (ok, _, err) = tool(&["verify-export", "--public-key", &other], Some(&text));
     assert!(!ok && err.contains("entry 2: its signature does not hold"), "{err}");
     // A changed column (the number export finds an entry by) is named.
@@ -927,7 +926,7 @@ fn the_ledger_holds_as_proof_against_whoever_keeps_its_database() {
         let phone = format!("+1415555011{seq}");
         let lines = export(&r, "--phone", &phone);
         let text = lines[0]["text"].as_str().unwrap().replace("Msg & data", "Msg and data");
-        let hash = consentry_sandbox::ledger::chain_hash(&prev, &text);
+        let hash = consentry_relay::ledger::chain_hash(&prev, &text);
         script.push_str(&format!(
             "UPDATE ledger SET entry = '{}', prev = '{prev}', hash = '{hash}' WHERE seq = {seq};\n",
             text.replace('\'', "''")

@@ -70,7 +70,7 @@ impl Service {
     ) -> Result<Reply, String> {
         let refuse =
             |status: u16, error: &str, message: String| Ok((status, json!({ "error": error, "message": message })));
-        let country = match crate::braze::e164(phone) {
+        let country = match consentry_relay::braze::e164(phone) {
             Ok(c) => c,
             Err(e) => return refuse(400, "invalid_phone", e),
         };
@@ -361,7 +361,7 @@ impl Service {
                 };
                 if refused.is_none() {
                     needed += cost(Some(group), phone, &m.text);
-                    korean |= crate::braze::e164(phone).is_ok_and(|c| c == "KR");
+                    korean |= consentry_relay::braze::e164(phone).is_ok_and(|c| c == "KR");
                 }
                 recipients.push((phone.clone(), refused));
             }
@@ -429,7 +429,7 @@ impl Service {
                 )?;
                 let mut ready = Vec::new();
                 for phone in waiting {
-                    let country = crate::braze::e164(&phone).unwrap_or_default();
+                    let country = consentry_relay::braze::e164(&phone).unwrap_or_default();
                     let next = messages::next_allowed(&country, advertising, now, &self.config.message_rules);
                     if subscription(db, &phone, &group.id, now)? != "subscribed" {
                         set(db, id, &phone, "refused", Some("unsubscribed before it was sent"), None, now)?;

@@ -2,8 +2,8 @@
 //! re-login, tickets, and messages to members with the per-country rules,
 //! against the sandbox binary with a temporary database.
 
-mod common;
 use common::{subscribe, Sandbox, PHONE};
+use consentry_testkit as common;
 use serde_json::{json, Value};
 
 /// The code in the latest text to `phone`.

@@ -6,7 +6,7 @@
 //! names it.
 //!
 //! ```
-//! use consentry_sandbox::allow_list::{unknown_fields, upstream};
+//! use consentry_relay::allow_list::{unknown_fields, upstream};
 //! use serde_json::json;
 //! let page = json!({"subscription_group_id": "g", "subscription_state": "subscribed",
 //!     "phone": "+14155552671", "use_double_opt_in_logic": false, "consent": {}});

@@ -11,16 +11,22 @@ use std::collections::HashMap;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Limit {
+    /// Requests allowed in one window.
     pub requests: u32,
+    /// The window's length.
     pub window_seconds: u32,
 }
 
-/// The limits of one sandbox; `prefix_digits` digits after `+` make a prefix.
+/// The limits of one sandbox or relay.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
+    /// Per client IP.
     pub per_ip: Limit,
+    /// Per phone number.
     pub per_phone: Limit,
+    /// Per number prefix.
     pub per_prefix: Limit,
+    /// How many digits after `+` make a prefix.
     pub prefix_digits: usize,
 }
 
@@ -70,6 +76,7 @@ pub struct Limiter {
 }
 
 impl Limiter {
+    /// A limiter with no requests counted yet.
     pub fn new(limits: Limits) -> Limiter {
         Limiter {
             limits,
@@ -114,6 +121,7 @@ impl Limiter {
     }
 }
 
+/// A limit's window in milliseconds.
 pub fn window_ms(l: Limit) -> i64 {
     i64::from(l.window_seconds) * 1000
 }
@@ -173,5 +181,47 @@ mod tests {
         assert_eq!(l.admit("a", &["+14155550100", "+14155550100"], 0), Ok(()));
         assert_eq!(l.admit("a", &["+14155550100"], 0), Ok(()));
         assert!(l.admit("a", &["+14155550100"], 0).is_err());
+    }
+}
+
+/// The optional `limits` of a configuration file (the sandbox's and the
+/// relay's).
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileLimits {
+    per_ip: Option<Limit>,
+    per_phone: Option<Limit>,
+    per_prefix: Option<Limit>,
+    prefix_digits: Option<usize>,
+}
+
+impl FileLimits {
+    /// The limits, defaults filled in, validated; the error names the limit.
+    pub fn limits(&self, at: &str) -> Result<Limits, String> {
+        let d = Limits::default();
+        let limits = Limits {
+            per_ip: self.per_ip.unwrap_or(d.per_ip),
+            per_phone: self.per_phone.unwrap_or(d.per_phone),
+            per_prefix: self.per_prefix.unwrap_or(d.per_prefix),
+            prefix_digits: self.prefix_digits.unwrap_or(d.prefix_digits),
+        };
+        for (name, l) in [
+            ("per_ip", limits.per_ip),
+            ("per_phone", limits.per_phone),
+            ("per_prefix", limits.per_prefix),
+        ] {
+            if l.requests == 0 || !(1..=86_400).contains(&l.window_seconds) {
+                return Err(format!(
+                    "{at}: limits.{name} is {l:?}; expected requests of 1 or more and window_seconds from 1 to 86400"
+                ));
+            }
+        }
+        if !(1..=14).contains(&limits.prefix_digits) {
+            return Err(format!(
+                "{at}: limits.prefix_digits is {}; expected 1 to 14",
+                limits.prefix_digits
+            ));
+        }
+        Ok(limits)
     }
 }

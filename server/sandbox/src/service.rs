@@ -8,9 +8,9 @@
 use crate::config::{Channel, Config, Group};
 use crate::double_opt_in::{Event, Intent, Number, Send, State};
 use crate::keywords::Kind;
-use crate::limits::Limiter;
 use crate::segments;
-use crate::store::Db;
+use consentry_relay::limits::Limiter;
+use consentry_relay::store::Db;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 use std::path::Path;
