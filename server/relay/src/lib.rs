@@ -8,7 +8,6 @@ pub mod braze;
 pub mod checkpoint;
 pub mod http;
 pub mod ledger;
-pub mod ledger_pg;
 pub mod limits;
 pub mod relay;
 pub mod store;

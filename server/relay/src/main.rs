@@ -8,6 +8,7 @@
 
 use consentry_relay::checkpoint::Signer;
 use consentry_relay::ledger::{check_entry, is_postgres, By, Columns, Entry, Ledger};
+use consentry_relay::limits::Limits;
 use consentry_relay::relay::{self, Config, Relay};
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -124,10 +125,10 @@ fn serve(a: &Args) {
             config.api_key_env
         ));
     }
-    let relay = Relay::new(config, api_key).unwrap_or_else(|e| fail(&e));
     let listen = a.listen.clone().unwrap_or_else(|| "127.0.0.1:8090".into());
     let runtime = tokio::runtime::Runtime::new().unwrap_or_else(|e| fail(&e.to_string()));
     runtime.block_on(async {
+        let relay = Relay::new(config, api_key).await.unwrap_or_else(|e| fail(&e));
         let listener = tokio::net::TcpListener::bind(&listen)
             .await
             .unwrap_or_else(|e| fail(&format!("cannot listen on {listen}: {e}")));
@@ -170,26 +171,38 @@ fn tools(a: &Args) {
     if !is_postgres(&database) && !std::path::Path::new(&database).is_file() {
         fail(&format!("no ledger database at {database}"));
     }
-    let ledger = Ledger::open(&database, None).unwrap_or_else(|e| fail(&e));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| fail(&e.to_string()));
+    runtime.block_on(async {
+        let ledger = Ledger::open(&database, None, Limits::default())
+            .await
+            .unwrap_or_else(|e| fail(&e));
+        run_tool(a, &ledger, &public_key(), retention).await;
+    });
+}
+
+async fn run_tool(a: &Args, ledger: &Ledger, public_key: &str, retention: u32) {
     match a.command.as_str() {
-        "verify" => match ledger.verify(&public_key()) {
+        "verify" => match ledger.verify(public_key).await {
             Ok(1) => println!("ledger intact: 1 entry"),
             Ok(n) => println!("ledger intact: {n} entries"),
             Err(e) => fail(&format!("ledger broken: {e}")),
         },
         "prune" => {
             let before = relay::retention_cutoff(a.retention_days.unwrap_or(retention));
-            match ledger.prune(before) {
+            match ledger.prune(before).await {
                 Ok(1) => println!("pruned 1 entry"),
                 Ok(n) => println!("pruned {n} entries"),
                 Err(e) => fail(&e),
             }
         }
-        _ => export(a, &ledger, &public_key()),
+        _ => export(a, ledger, public_key).await,
     }
 }
 
-fn export(a: &Args, ledger: &Ledger, public_key: &str) {
+async fn export(a: &Args, ledger: &Ledger, public_key: &str) {
     let (flag, value) =
         a.by.clone()
             .unwrap_or_else(|| fail("export needs --phone, --external-id or --consent-id"));
@@ -203,10 +216,10 @@ fn export(a: &Args, ledger: &Ledger, public_key: &str) {
         "--external-id" => By::ExternalId(&value),
         _ => By::ConsentId(&value),
     };
-    for e in ledger.query(query).unwrap_or_else(|e| fail(&e)) {
+    for e in ledger.query(query).await.unwrap_or_else(|e| fail(&e)) {
         println!("{}", e.to_json());
     }
-    let head = ledger.head().unwrap_or_else(|e| fail(&e));
+    let head = ledger.head().await.unwrap_or_else(|e| fail(&e));
     println!(
         "{}",
         json!({ "head": head.map(|h| h.to_json()), "public_key": public_key })

@@ -22,9 +22,8 @@ use crate::allow_list;
 use crate::backoff::{self, Backoff};
 use crate::braze::{self, text};
 use crate::checkpoint::Signer;
-use crate::ledger::{sha256_hex, Ledger, Pending};
+use crate::ledger::{sha256_hex, Ledger, Pending, Receipt, Record, Subscription};
 use crate::limits::FileLimits;
-use crate::limits::Limiter;
 use crate::user_token;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -346,7 +345,7 @@ impl Config {
 /// A request that passed validation.
 struct Accepted {
     /// Its ledger entries, one per number and external id.
-    entries: Vec<Value>,
+    entries: Vec<Record>,
     /// The Braze body (without the consent record).
     upstream: Value,
     /// The numbers it names, for the rate limits.
@@ -357,7 +356,6 @@ struct Accepted {
 pub struct Relay {
     config: Config,
     ledger: Ledger,
-    limiter: Mutex<Limiter>,
     client: reqwest::Client,
     api_key: String,
     /// Keys being delivered now (by a request or the worker).
@@ -421,8 +419,8 @@ pub fn client_ip(peer: IpAddr, forwarded: Option<&str>, trusted: &[IpAddr]) -> I
 impl Relay {
     /// Opens the ledger; the API key comes from the configured environment
     /// variable.
-    pub fn new(config: Config, api_key: String) -> Result<Relay, String> {
-        let ledger = Ledger::open(&config.database, Some(config.signing_key.load()?))?;
+    pub async fn new(config: Config, api_key: String) -> Result<Relay, String> {
+        let ledger = Ledger::open(&config.database, Some(config.signing_key.load()?), config.limits).await?;
         let user_token_secret = match std::env::var(&config.user_token_secret_env) {
             Ok(s) if s.len() < MIN_SECRET_BYTES => {
                 return Err(format!(
@@ -439,7 +437,6 @@ impl Relay {
             .build()
             .map_err(|e| format!("HTTP client: {e}"))?;
         Ok(Relay {
-            limiter: Mutex::new(Limiter::new(config.limits)),
             config,
             ledger,
             client,
@@ -451,48 +448,10 @@ impl Relay {
         })
     }
 
-    /// Runs `f` on the store on a blocking thread (PostgreSQL's client
-    /// blocks; so does SQLite's fsync).
-    async fn store<T: Send + 'static>(
-        self: &Arc<Self>,
-        f: impl FnOnce(&Ledger) -> Result<T, String> + Send + 'static,
-    ) -> Result<T, String> {
-        let relay = Arc::clone(self);
-        tokio::task::spawn_blocking(move || f(&relay.ledger))
-            .await
-            .unwrap_or_else(|e| Err(e.to_string()))
-    }
-
-    /// Counts a request against the rate limits: shared through the
-    /// store when it is PostgreSQL, else in this relay's memory.
-    async fn admit(self: &Arc<Self>, ip: IpAddr, phones: Vec<String>, now: i64) -> Result<(), u64> {
-        let ip = ip.to_string();
-        if let Ledger::Sqlite(_) = self.ledger {
-            let phones: Vec<&str> = phones.iter().map(String::as_str).collect();
-            return self.limiter.lock().map_or(Err(60), |mut l| l.admit(&ip, &phones, now));
-        }
-        let relay = Arc::clone(self);
-        tokio::task::spawn_blocking(move || {
-            let phones: Vec<&str> = phones.iter().map(String::as_str).collect();
-            match &relay.ledger {
-                Ledger::Postgres(l) => l.admit(&relay.config.limits, &ip, &phones, now),
-                Ledger::Sqlite(_) => Err(60),
-            }
-        })
-        .await
-        .unwrap_or(Err(60))
-    }
-
-    /// The stored request `key`: read at once from SQLite (microseconds,
-    /// never behind a commit), on a blocking thread from PostgreSQL.
-    async fn answer(self: &Arc<Self>, key: &str) -> Result<Option<crate::ledger::Stored>, String> {
-        match &self.ledger {
-            Ledger::Sqlite(l) => l.answer(key),
-            Ledger::Postgres(_) => {
-                let key = key.to_string();
-                self.store(move |l| l.answer(&key)).await
-            }
-        }
+    /// Counts a request against the rate limits (see [`Ledger::admit`]).
+    async fn admit(&self, ip: IpAddr, phones: &[String], now: i64) -> Result<(), u64> {
+        let phones: Vec<&str> = phones.iter().map(String::as_str).collect();
+        self.ledger.admit(&ip.to_string(), &phones, now).await
     }
 
     /// The ledger (for the command line's verify, export and prune).
@@ -631,27 +590,26 @@ impl Relay {
                 };
                 phones.extend(phone.cloned());
                 for external_id in &externals {
-                    entries.push(json!({
-                        "kind": "subscription",
-                        "idempotency_key": key,
-                        "path": path,
-                        "subscription_group_id": change.group_id,
-                        "subscription_state": "subscribed",
-                        "use_double_opt_in_logic": double_opt_in(&change.group_id, change.double_opt_in),
-                        "phone": phone,
-                        "email": email,
-                        "external_id": external_id,
-                        "consent_id": (!consent_id.is_empty()).then_some(&consent_id),
-                        "disclosure": disclosure,
-                        "disclosure_sha256": sha256_hex(&disclosure),
-                        "client_disclosure_sha256": client_hash,
-                        "locale": locale,
-                        "page_url": page_url,
-                        "form_id": form_id,
-                        "client_time": client_time,
-                        "server_time": now,
-                        "ip": ip.to_string(),
-                        "user_agent": agent,
+                    entries.push(Record::Subscription(Subscription {
+                        idempotency_key: key.to_string(),
+                        path: path.to_string(),
+                        subscription_group_id: change.group_id.clone(),
+                        subscription_state: "subscribed",
+                        use_double_opt_in_logic: double_opt_in(&change.group_id, change.double_opt_in),
+                        phone: phone.cloned(),
+                        email: email.cloned(),
+                        external_id: external_id.cloned(),
+                        consent_id: (!consent_id.is_empty()).then(|| consent_id.clone()),
+                        disclosure_sha256: sha256_hex(&disclosure),
+                        disclosure: disclosure.clone(),
+                        client_disclosure_sha256: client_hash.clone(),
+                        locale: locale.clone(),
+                        page_url: page_url.clone(),
+                        form_id: form_id.clone(),
+                        client_time: client_time.as_u64(),
+                        server_time: now,
+                        ip: ip.to_string(),
+                        user_agent: agent.to_string(),
                     }));
                 }
             }
@@ -679,7 +637,7 @@ impl Relay {
             }
         }
         let answered = match left {
-            true => self.answer(&p.key).await.ok().flatten().and_then(|s| s.answer),
+            true => self.ledger.answer(&p.key).await.ok().flatten().and_then(|s| s.answer),
             false => None,
         };
         let answer = match answered {
@@ -734,8 +692,7 @@ impl Relay {
                         .to_string(),
                         _ => text,
                     };
-                    let (key, stored) = (p.key.clone(), answer.clone());
-                    if let Err(e) = self.store(move |l| l.delivered(&key, status, &stored, now_ms())).await {
+                    if let Err(e) = self.ledger.delivered(&p.key, status, &answer, now_ms()).await {
                         // Delivered but not recorded: the worker would send
                         // it again, so say so loudly.
                         eprintln!(
@@ -755,8 +712,7 @@ impl Relay {
             if let Ok(mut b) = self.backoff.lock() {
                 b.failed(now_ms(), retry_after, backoff::jitter());
             }
-            let key = p.key.clone();
-            if let Err(e) = self.store(move |l| l.attempted(&key)).await {
+            if let Err(e) = self.ledger.attempted(&p.key).await {
                 eprintln!("consentry-relay: {e}");
             }
             if Instant::now() >= deadline {
@@ -774,7 +730,7 @@ impl Relay {
     async fn repeat(self: &Arc<Self>, key: &str, fingerprint: &str) -> Result<Option<(u16, String)>, String> {
         let deadline = Instant::now() + self.config.deliver_timeout;
         loop {
-            let Some(stored) = self.answer(key).await? else {
+            let Some(stored) = self.ledger.answer(key).await? else {
                 return Ok(None);
             };
             if stored.fingerprint.as_deref().is_some_and(|f| f != fingerprint) {
@@ -814,14 +770,10 @@ impl Relay {
     /// leased to this relay.
     async fn orphan(self: &Arc<Self>, key: &str) -> Result<Option<Pending>, String> {
         let mut before = self.window_passed_before();
-        if let Ledger::Sqlite(_) = self.ledger {
+        if !self.ledger.is_shared() {
             before = before.max(self.started);
         }
-        let key = key.to_string();
-        Ok(self
-            .store(move |l| l.undelivered(before, 1, now_ms(), Some(&key)))
-            .await?
-            .pop())
+        Ok(self.ledger.undelivered(before, 1, now_ms(), Some(key)).await?.pop())
     }
 
     /// Forwards one request of the form: see the module's comment.
@@ -868,7 +820,7 @@ impl Relay {
             Ok(None) => {}
             Err(e) => return (500, json!({ "message": e }).to_string(), None),
         }
-        if let Err(seconds) = self.admit(ip, phones, now).await {
+        if let Err(seconds) = self.admit(ip, &phones, now).await {
             let body = json!({ "message": "too many requests: rate limit reached", "retry_after_seconds": seconds });
             return (429, body.to_string(), Some(seconds));
         }
@@ -878,11 +830,7 @@ impl Relay {
             body: upstream.to_string(),
             fingerprint,
         };
-        let stored = {
-            let pending = pending.clone();
-            self.store(move |l| l.accept(&pending, &entries, None, now)).await
-        };
-        match stored {
+        match self.ledger.accept(&pending, &entries, None, now).await {
             Ok(true) => {}
             // Another request with this key was stored first (here or at
             // another relay): its answer is this one's.
@@ -964,43 +912,38 @@ impl Relay {
         let header = |name: &str| headers.get(name).and_then(|h| h.to_str().ok());
         let ip = client_ip(peer, header("x-forwarded-for"), &self.config.trusted_proxies);
         let now = now_ms();
-        if let Err(seconds) = self.admit(ip, Vec::new(), now).await {
+        if let Err(seconds) = self.admit(ip, &[], now).await {
             let body = json!({ "message": "too many requests: rate limit reached", "retry_after_seconds": seconds });
             return (429, body.to_string(), Some(seconds));
         }
-        let entry = json!({
-            "kind": "receipt",
-            "key": key,
-            "consent_id": consent_id,
-            "time": v["time"],
-            "revision": v["revision"],
-            "permissions": v["permissions"],
-            "changes": v["changes"],
-            "gpc": v["gpc"],
-            "tc_sha256": v["tc_sha256"],
-            "gpp_sha256": v["gpp_sha256"],
-            "banner": banner,
-            "page": page,
-            "cause": cause,
-            "server_time": now,
-            "ip": ip.to_string(),
-            "user_agent": header("user-agent").unwrap_or_default(),
+        let map = |k: &str| v[k].as_object().cloned().unwrap_or_default();
+        let hash = |k: &str| v[k].as_str().map(str::to_string);
+        let entry = Record::Receipt(Receipt {
+            key: key.clone(),
+            consent_id,
+            time: v["time"].as_u64().unwrap_or_default(),
+            revision: v["revision"].as_u64().unwrap_or_default(),
+            permissions: map("permissions"),
+            changes: map("changes"),
+            gpc: v["gpc"].as_bool().unwrap_or_default(),
+            tc_sha256: hash("tc_sha256"),
+            gpp_sha256: hash("gpp_sha256"),
+            banner,
+            page,
+            cause,
+            server_time: now,
+            ip: ip.to_string(),
+            user_agent: header("user-agent").unwrap_or_default().to_string(),
         });
-        let relay = Arc::clone(self);
-        let stored = tokio::task::spawn_blocking(move || {
-            let answer = json!({ "message": "success" }).to_string();
-            let request = Pending {
-                key: format!("receipt:{key}"),
-                path: RECEIPTS.to_string(),
-                body: String::new(),
-                fingerprint: String::new(),
-            };
-            relay.ledger.accept(&request, &[entry], Some((201, &answer)), now)?;
-            Ok::<_, String>(answer)
-        })
-        .await;
-        match stored.unwrap_or_else(|e| Err(e.to_string())) {
-            Ok(answer) => (201, answer, None),
+        let answer = json!({ "message": "success" }).to_string();
+        let request = Pending {
+            key: format!("receipt:{key}"),
+            path: RECEIPTS.to_string(),
+            body: String::new(),
+            fingerprint: String::new(),
+        };
+        match self.ledger.accept(&request, &[entry], Some((201, &answer)), now).await {
+            Ok(_) => (201, answer, None),
             Err(e) => (500, json!({ "message": e }).to_string(), None),
         }
     }
@@ -1044,7 +987,7 @@ impl Relay {
         loop {
             if last_prune.elapsed() >= Duration::from_secs(3600) {
                 let before = retention_cutoff(self.config.retention_days);
-                match self.store(move |l| l.prune(before)).await {
+                match self.ledger.prune(before).await {
                     Ok(0) => {}
                     Ok(n) => eprintln!("consentry-relay: pruned {n} ledger entries past the retention"),
                     Err(e) => eprintln!("consentry-relay: prune: {e}"),
@@ -1058,7 +1001,7 @@ impl Relay {
                 continue;
             }
             let before = self.window_passed_before();
-            let due = match self.store(move |l| l.undelivered(before, 50, now_ms(), None)).await {
+            let due = match self.ledger.undelivered(before, 50, now_ms(), None).await {
                 Ok(due) => due,
                 Err(e) => {
                     eprintln!("consentry-relay: the worker cannot read undelivered requests: {e}");

@@ -192,10 +192,10 @@ fn demo_relay(service: &service::Service, sandbox_port: u16, port: u16, db: &Pat
     };
     // The sandbox's own secret when it has one (the relay must send it).
     let key = service.config.shared_secret.clone().unwrap_or_else(|| "demo".into());
-    let relay = relay::Relay::new(config, key).unwrap_or_else(|e| fail(e));
     let start = move || {
         let runtime = tokio::runtime::Runtime::new().unwrap_or_else(|e| fail(e.to_string()));
         runtime.block_on(async move {
+            let relay = relay::Relay::new(config, key).await.unwrap_or_else(|e| fail(e));
             let _ = listener.set_nonblocking(true);
             let listener = tokio::net::TcpListener::from_std(listener).unwrap_or_else(|e| fail(e.to_string()));
             if let Err(e) = relay::serve(std::sync::Arc::new(relay), listener).await {

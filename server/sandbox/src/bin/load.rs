@@ -345,7 +345,15 @@ fn verify_ledger(db: &Path, ok: &[u64]) -> Result<(usize, usize), String> {
     let lost = phones.iter().filter(|p| n(p) == 0).count();
     let twice = phones.iter().filter(|p| n(p) > 1).count();
     let public_key = consentry_relay::checkpoint::Signer::from_text(LEDGER_KEY)?.public_key();
-    let intact = consentry_relay::ledger::Ledger::open(&db.to_string_lossy(), None)?.verify(&public_key)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let intact = runtime.block_on(async {
+        let limits = consentry_relay::limits::Limits::default();
+        let ledger = consentry_relay::ledger::Ledger::open(&db.to_string_lossy(), None, limits).await?;
+        ledger.verify(&public_key).await
+    })?;
     println!("checked {} acknowledged numbers in the relay's ledger ({intact} entries, chain intact): {lost} missing, {twice} more than once", ok.len());
     Ok((lost, twice))
 }

@@ -4,30 +4,37 @@
 //! locked while counted), the ledger (its head row is locked while an entry
 //! is appended, so the chain has one order) and the undelivered requests
 //! (each leased to one relay at a time). The same tables and rules as the
-//! SQLite store ([`crate::ledger`]).
+//! SQLite store ([`super::sqlite`]).
+//!
+//! Each relay holds a pool of connections ([`POOL_SIZE`]), so idempotency
+//! lookups, rate-limit windows, appends and delivery updates run side by
+//! side; only appends wait for each other, on the head row.
 
+use super::chain::{links, verify_chain, Entry, Head, GENESIS};
+use super::record::{Columns, Record};
+use super::{no_signer, By, Pending, Stored, ENTRY_COLUMNS};
 use crate::checkpoint::Signer;
-use crate::ledger::{
-    links, no_signer, verify_chain, By, Columns, Entry, Head, Pending, Stored, ENTRY_COLUMNS, GENESIS,
-};
 use crate::limits::{keys, window_ms, Limits};
-use postgres::{Client, NoTls, Transaction};
+use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Pool, RecyclingMethod, Transaction};
 use rustls_pki_types::pem::PemObject;
-use serde_json::Value;
-use std::sync::{Mutex, MutexGuard};
+use tokio_postgres::{IsolationLevel, NoTls};
 
 /// How long a relay holds an undelivered request before another may try.
 const LEASE_MS: i64 = 30_000;
 
+/// Connections each relay holds at most.
+pub const POOL_SIZE: usize = 16;
+
 /// The store over one PostgreSQL database.
 pub struct Postgres {
-    db: Mutex<Client>,
+    pool: Pool,
     signer: Option<Signer>,
+    limits: Limits,
 }
 
 /// The error with the server's own message (the client's `Display` says
 /// only "db error").
-pub fn db_error(e: postgres::Error) -> String {
+pub fn db_error(e: tokio_postgres::Error) -> String {
     match e.as_db_error() {
         Some(d) => {
             let detail = d.detail().map(|t| format!(" ({t})")).unwrap_or_default();
@@ -52,13 +59,15 @@ pub fn db_error(e: postgres::Error) -> String {
 }
 
 impl Postgres {
-    /// Connects to `url` and creates the tables when missing (in one
+    /// Opens a pool on `url` and creates the tables when missing (in one
     /// transaction under a transaction-level advisory lock, so relays
     /// starting together on a fresh database wait for each other's commit).
-    pub fn open(url: &str, signer: Option<Signer>) -> Result<Postgres, String> {
-        let mut db = connect(url)?;
-        let mut tx = db.transaction().map_err(db_error)?;
+    pub async fn open(url: &str, signer: Option<Signer>, limits: Limits) -> Result<Postgres, String> {
+        let pool = pool(url)?;
+        let mut db = pool.get().await.map_err(pool_error)?;
+        let tx = db.transaction().await.map_err(db_error)?;
         tx.batch_execute("SELECT pg_advisory_xact_lock(726151)")
+            .await
             .map_err(db_error)?;
         // A current schema is left alone: creating an index or altering a
         // table locks it even when nothing changes, and would deadlock
@@ -69,6 +78,7 @@ impl Postgres {
                  AND ((table_name = 'requests' AND column_name = 'fingerprint') OR (table_name = 'head' AND column_name = 'signature'))",
                 &[],
             )
+            .await
             .map_err(db_error)?
             .get(0);
         if !current {
@@ -93,28 +103,26 @@ impl Postgres {
                  CREATE INDEX IF NOT EXISTS requests_pending ON requests (created) WHERE delivered IS NULL;
                  CREATE TABLE IF NOT EXISTS windows (key TEXT PRIMARY KEY, start BIGINT NOT NULL, count INT NOT NULL);"
             ))
+            .await
             .map_err(db_error)?;
         }
-        tx.commit().map_err(db_error)?;
-        Ok(Postgres {
-            db: Mutex::new(db),
-            signer,
-        })
+        tx.commit().await.map_err(db_error)?;
+        drop(db);
+        Ok(Postgres { pool, signer, limits })
     }
 
-    fn lock(&self) -> Result<MutexGuard<'_, Client>, String> {
-        self.db.lock().map_err(|_| "ledger lock poisoned".to_string())
+    async fn client(&self) -> Result<deadpool_postgres::Client, String> {
+        self.pool.get().await.map_err(pool_error)
     }
 
-    /// See [`crate::ledger::Sqlite::answer`].
-    pub fn answer(&self, key: &str) -> Result<Option<Stored>, String> {
-        let mut db = self.lock()?;
-        let row = db
-            .query_opt(
-                "SELECT fingerprint, status, answer FROM requests WHERE key = $1",
-                &[&key],
-            )
+    /// See [`super::Ledger::answer`].
+    pub async fn answer(&self, key: &str) -> Result<Option<Stored>, String> {
+        let db = self.client().await?;
+        let stmt = db
+            .prepare_cached("SELECT fingerprint, status, answer FROM requests WHERE key = $1")
+            .await
             .map_err(db_error)?;
+        let row = db.query_opt(&stmt, &[&key]).await.map_err(db_error)?;
         Ok(row.map(|r| {
             let status: Option<i32> = r.get(1);
             let answer: Option<String> = r.get(2);
@@ -125,23 +133,29 @@ impl Postgres {
         }))
     }
 
-    /// See [`crate::ledger::Sqlite::accept`].
-    pub fn accept(
+    /// See [`super::Ledger::accept`].
+    pub async fn accept(
         &self,
         request: &Pending,
-        entries: &[Value],
+        records: &[Record],
         answer: Option<(u16, &str)>,
         now: i64,
     ) -> Result<bool, String> {
         let signer = self.signer.as_ref().ok_or_else(no_signer)?;
-        let mut db = self.lock()?;
-        let mut tx = db.transaction().map_err(db_error)?;
+        let mut db = self.client().await?;
+        let tx = db.transaction().await.map_err(db_error)?;
         let (status, text) = answer.map(|(s, t)| (i32::from(s), t)).unzip();
         let delivered = answer.map(|_| now);
-        let inserted = tx
-            .execute(
+        let stmt = tx
+            .prepare_cached(
                 "INSERT INTO requests (key, path, body, created, status, answer, delivered, fingerprint)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (key) DO NOTHING",
+            )
+            .await
+            .map_err(db_error)?;
+        let inserted = tx
+            .execute(
+                &stmt,
                 &[
                     &request.key,
                     &request.path,
@@ -153,47 +167,59 @@ impl Postgres {
                     &request.fingerprint,
                 ],
             )
+            .await
             .map_err(db_error)?;
         if inserted == 0 {
             return Ok(false);
         }
-        append(&mut tx, entries, now, signer)?;
-        tx.commit().map_err(db_error)?;
+        append(&tx, records, now, signer).await?;
+        tx.commit().await.map_err(db_error)?;
         Ok(true)
     }
 
-    /// See [`crate::ledger::Sqlite::append`].
-    pub fn append(&self, entries: &[Value], now: i64) -> Result<(), String> {
+    /// See [`super::Ledger::append`].
+    pub async fn append(&self, records: &[Record]) -> Result<(), String> {
         let signer = self.signer.as_ref().ok_or_else(no_signer)?;
-        let mut db = self.lock()?;
-        let mut tx = db.transaction().map_err(db_error)?;
-        append(&mut tx, entries, now, signer)?;
-        tx.commit().map_err(db_error)
+        let mut db = self.client().await?;
+        let tx = db.transaction().await.map_err(db_error)?;
+        append(&tx, records, crate::relay::now_ms(), signer).await?;
+        tx.commit().await.map_err(db_error)
     }
 
-    /// See [`crate::ledger::Sqlite::delivered`].
-    pub fn delivered(&self, key: &str, status: u16, answer: &str, now: i64) -> Result<(), String> {
-        let mut db = self.lock()?;
-        db.execute(
-            "UPDATE requests SET status = $2, answer = $3, delivered = $4, attempts = attempts + 1, lease = NULL WHERE key = $1",
-            &[&key, &i32::from(status), &answer, &now],
-        )
-        .map_err(db_error)?;
+    /// See [`super::Ledger::delivered`].
+    pub async fn delivered(&self, key: &str, status: u16, answer: &str, now: i64) -> Result<(), String> {
+        let db = self.client().await?;
+        let stmt = db
+            .prepare_cached(
+                "UPDATE requests SET status = $2, answer = $3, delivered = $4, attempts = attempts + 1, lease = NULL WHERE key = $1",
+            )
+            .await
+            .map_err(db_error)?;
+        db.execute(&stmt, &[&key, &i32::from(status), &answer, &now])
+            .await
+            .map_err(db_error)?;
         Ok(())
     }
 
-    /// See [`crate::ledger::Sqlite::attempted`].
-    pub fn attempted(&self, key: &str) -> Result<(), String> {
-        let mut db = self.lock()?;
+    /// See [`super::Ledger::attempted`].
+    pub async fn attempted(&self, key: &str) -> Result<(), String> {
+        let db = self.client().await?;
         db.execute("UPDATE requests SET attempts = attempts + 1 WHERE key = $1", &[&key])
+            .await
             .map_err(db_error)?;
         Ok(())
     }
 
     /// Undelivered requests acknowledged before `before`, oldest first,
     /// each leased to this relay (skipping those another relay holds).
-    pub fn undelivered(&self, before: i64, limit: i64, now: i64, only: Option<&str>) -> Result<Vec<Pending>, String> {
-        let mut db = self.lock()?;
+    pub async fn undelivered(
+        &self,
+        before: i64,
+        limit: i64,
+        now: i64,
+        only: Option<&str>,
+    ) -> Result<Vec<Pending>, String> {
+        let db = self.client().await?;
         let rows = db
             .query(
                 "UPDATE requests SET lease = $3 + $4 WHERE key IN (
@@ -203,6 +229,7 @@ impl Postgres {
                  RETURNING key, path, body, created, fingerprint",
                 &[&before, &limit, &now, &LEASE_MS, &only],
             )
+            .await
             .map_err(db_error)?;
         let mut out: Vec<(i64, Pending)> = rows
             .iter()
@@ -222,125 +249,184 @@ impl Postgres {
         Ok(out.into_iter().map(|(_, p)| p).collect())
     }
 
-    /// See [`crate::ledger::Sqlite::query`].
-    pub fn query(&self, by: By) -> Result<Vec<Entry>, String> {
+    /// See [`super::Ledger::query`].
+    pub async fn query(&self, by: By<'_>) -> Result<Vec<Entry>, String> {
         let (column, value) = by.column();
-        let mut db = self.lock()?;
+        let db = self.client().await?;
         let sql = format!("SELECT {ENTRY_COLUMNS} FROM ledger WHERE {column} = $1 ORDER BY seq");
-        let rows = db.query(&sql, &[&value]).map_err(db_error)?;
+        let rows = db.query(&sql, &[&value]).await.map_err(db_error)?;
         Ok(rows.iter().map(entry).collect())
     }
 
-    /// See [`crate::ledger::Sqlite::head`].
-    pub fn head(&self) -> Result<Option<Head>, String> {
-        head(&mut *self.lock()?)
+    /// See [`super::Ledger::head`].
+    pub async fn head(&self) -> Result<Option<Head>, String> {
+        head(&self.client().await?).await
     }
 
-    /// See [`crate::ledger::Sqlite::verify`]: in one repeatable-read
-    /// snapshot, and the head row must be the chain's signed end.
-    pub fn verify(&self, public_key: &str) -> Result<u64, String> {
-        let mut db = self.lock()?;
-        let mut tx = db
+    /// See [`super::Ledger::verify`]: in one repeatable-read snapshot, and
+    /// the head row must be the chain's signed end.
+    pub async fn verify(&self, public_key: &str) -> Result<u64, String> {
+        let mut db = self.client().await?;
+        let tx = db
             .build_transaction()
-            .isolation_level(postgres::IsolationLevel::RepeatableRead)
+            .isolation_level(IsolationLevel::RepeatableRead)
             .read_only(true)
             .start()
+            .await
             .map_err(db_error)?;
         let anchor = tx
             .query_opt("SELECT seq, hash FROM anchor WHERE id = 1", &[])
+            .await
             .map_err(db_error)?
             .map(|r| (r.get::<_, i64>(0), r.get::<_, String>(1)));
-        let head = head(&mut tx)?;
+        let head = head(&tx).await?;
         let rows = tx
             .query(&format!("SELECT {ENTRY_COLUMNS} FROM ledger ORDER BY seq"), &[])
+            .await
             .map_err(db_error)?;
         verify_chain(anchor, rows.iter().map(|r| Ok(entry(r))), head, public_key)
     }
 
-    /// See [`crate::ledger::Sqlite::prune`].
-    pub fn prune(&self, before: i64) -> Result<usize, String> {
-        let mut db = self.lock()?;
-        let mut tx = db.transaction().map_err(db_error)?;
+    /// See [`super::Ledger::prune`].
+    pub async fn prune(&self, before: i64) -> Result<usize, String> {
+        let mut db = self.client().await?;
+        let tx = db.transaction().await.map_err(db_error)?;
         // The head row orders this after any append in progress.
         tx.query_one("SELECT seq FROM head WHERE id = 1 FOR UPDATE", &[])
+            .await
             .map_err(db_error)?;
         let last = tx
             .query_opt(
                 "SELECT seq, hash FROM ledger WHERE time < $1 ORDER BY seq DESC LIMIT 1",
                 &[&before],
             )
+            .await
             .map_err(db_error)?;
         let Some(last) = last else { return Ok(0) };
         let (seq, hash): (i64, String) = (last.get(0), last.get(1));
         let n = tx
             .execute("DELETE FROM ledger WHERE seq <= $1", &[&seq])
+            .await
             .map_err(db_error)?;
         tx.execute(
             "INSERT INTO anchor (id, seq, hash) VALUES (1, $1, $2) ON CONFLICT (id) DO UPDATE SET seq = $1, hash = $2",
             &[&seq, &hash],
         )
+        .await
         .map_err(db_error)?;
         tx.execute(
             "DELETE FROM requests WHERE delivered IS NOT NULL AND created < $1",
             &[&before],
         )
+        .await
         .map_err(db_error)?;
-        tx.commit().map_err(db_error)?;
+        tx.commit().await.map_err(db_error)?;
         Ok(n as usize)
     }
 
     /// Counts one request against the shared windows: as
     /// [`crate::limits::Limiter::admit`], with each window's row locked.
-    pub fn admit(&self, limits: &Limits, ip: &str, phones: &[&str], now: i64) -> Result<(), u64> {
-        let attempt = || -> Result<Result<(), u64>, String> {
-            let mut db = self.lock()?;
-            let mut tx = db.transaction().map_err(db_error)?;
-            let keys = keys(limits, ip, phones);
-            let mut counts = Vec::new();
-            let mut wait = 0;
-            for (key, limit) in &keys {
-                tx.execute(
-                    "INSERT INTO windows (key, start, count) VALUES ($1, $2, 0) ON CONFLICT (key) DO NOTHING",
+    /// A database that cannot count refuses for a minute.
+    pub async fn admit(&self, ip: &str, phones: &[&str], now: i64) -> Result<(), u64> {
+        match self.count(ip, phones, now).await {
+            Ok(counted) => counted,
+            Err(e) => {
+                tracing::error!(error = %e, "the rate limits cannot be counted: refusing");
+                Err(60)
+            }
+        }
+    }
+
+    async fn count(&self, ip: &str, phones: &[&str], now: i64) -> Result<Result<(), u64>, String> {
+        let mut db = self.client().await?;
+        let tx = db.transaction().await.map_err(db_error)?;
+        let mut keys = keys(&self.limits, ip, phones);
+        // One order for every relay's locks: no two requests wait on each other.
+        keys.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut counts = Vec::new();
+        let mut wait = 0;
+        for (key, limit) in &keys {
+            // One statement: the row created when missing, locked, read.
+            let row = tx
+                .query_one(
+                    "INSERT INTO windows (key, start, count) VALUES ($1, $2, 0)
+                     ON CONFLICT (key) DO UPDATE SET key = EXCLUDED.key RETURNING start, count",
                     &[key, &now],
                 )
+                .await
                 .map_err(db_error)?;
-                let row = tx
-                    .query_one("SELECT start, count FROM windows WHERE key = $1 FOR UPDATE", &[key])
-                    .map_err(db_error)?;
-                let (start, count): (i64, i32) = (row.get(0), row.get(1));
-                let end = start + window_ms(*limit);
-                if now < end && count as u32 >= limit.requests {
-                    wait = wait.max(((end - now) as u64).div_ceil(1000));
-                }
-                counts.push((key, if now >= end { (now, 1) } else { (start, count + 1) }));
+            let (start, count): (i64, i32) = (row.get(0), row.get(1));
+            let end = start + window_ms(*limit);
+            if now < end && count as u32 >= limit.requests {
+                wait = wait.max(((end - now) as u64).div_ceil(1000));
             }
-            if wait > 0 {
-                return Ok(Err(wait));
-            }
-            for (key, (start, count)) in counts {
-                tx.execute(
-                    "UPDATE windows SET start = $2, count = $3 WHERE key = $1",
-                    &[key, &start, &count],
-                )
-                .map_err(db_error)?;
-            }
-            tx.commit().map_err(db_error)?;
-            Ok(Ok(()))
-        };
-        // A database that cannot count refuses for a minute.
-        attempt().unwrap_or(Err(60))
+            counts.push((key, if now >= end { (now, 1) } else { (start, count + 1) }));
+        }
+        if wait > 0 {
+            return Ok(Err(wait));
+        }
+        for (key, (start, count)) in counts {
+            tx.execute(
+                "UPDATE windows SET start = $2, count = $3 WHERE key = $1",
+                &[key, &start, &count],
+            )
+            .await
+            .map_err(db_error)?;
+        }
+        tx.commit().await.map_err(db_error)?;
+        Ok(Ok(()))
+    }
+
+    /// Whether a connection answers.
+    pub async fn ping(&self) -> Result<(), String> {
+        let db = self.client().await?;
+        db.simple_query("SELECT 1").await.map_err(db_error)?;
+        Ok(())
+    }
+
+    /// Requests acknowledged and not yet delivered, by every relay.
+    pub async fn pending(&self) -> Result<i64, String> {
+        let db = self.client().await?;
+        let row = db
+            .query_one("SELECT count(*) FROM requests WHERE delivered IS NULL", &[])
+            .await
+            .map_err(db_error)?;
+        Ok(row.get(0))
     }
 }
 
-/// Connects to `url`: over TLS (rustls) when it asks for it with
-/// `sslmode=require`, verifying the server's certificate against the public
-/// roots and, as libpq does, the CA in `PGSSLROOTCERT` (a managed
-/// database's own); in the clear otherwise.
-pub fn connect(url: &str) -> Result<Client, String> {
-    let config: postgres::Config = url.parse().map_err(db_error)?;
-    if config.get_ssl_mode() != postgres::config::SslMode::Require {
-        return config.connect(NoTls).map_err(db_error);
+fn pool_error(e: deadpool_postgres::PoolError) -> String {
+    match e {
+        deadpool_postgres::PoolError::Backend(e) => db_error(e),
+        other => format!("ledger database: {other}"),
     }
+}
+
+/// A pool of [`POOL_SIZE`] connections to `url`: over TLS (rustls) when it
+/// asks for it with `sslmode=require`, verifying the server's certificate
+/// against the public roots and, as libpq does, the CA in `PGSSLROOTCERT`
+/// (a managed database's own); in the clear otherwise. Connections are
+/// made when first needed.
+fn pool(url: &str) -> Result<Pool, String> {
+    let config: tokio_postgres::Config = url.parse().map_err(db_error)?;
+    let recycle = ManagerConfig {
+        recycling_method: RecyclingMethod::Fast,
+    };
+    let manager = if config.get_ssl_mode() == tokio_postgres::config::SslMode::Require {
+        Manager::from_config(config, tokio_postgres_rustls::MakeRustlsConnect::new(tls()?), recycle)
+    } else {
+        Manager::from_config(config, NoTls, recycle)
+    };
+    Pool::builder(manager)
+        .max_size(POOL_SIZE)
+        .wait_timeout(Some(std::time::Duration::from_secs(5)))
+        .create_timeout(Some(std::time::Duration::from_secs(5)))
+        .runtime(deadpool_postgres::Runtime::Tokio1)
+        .build()
+        .map_err(|e| format!("ledger database: {e}"))
+}
+
+fn tls() -> Result<rustls::ClientConfig, String> {
     let mut roots = rustls::RootCertStore::empty();
     roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
     if let Some(path) = std::env::var_os("PGSSLROOTCERT") {
@@ -352,18 +438,16 @@ pub fn connect(url: &str) -> Result<Client, String> {
             roots.add(cert).map_err(|e| format!("PGSSLROOTCERT {shown}: {e}"))?;
         }
     }
-    let tls =
+    Ok(
         rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
             .with_safe_default_protocol_versions()
             .map_err(|e| format!("TLS: {e}"))?
             .with_root_certificates(roots)
-            .with_no_client_auth();
-    config
-        .connect(tokio_postgres_rustls::MakeRustlsConnect::new(tls))
-        .map_err(db_error)
+            .with_no_client_auth(),
+    )
 }
 
-fn entry(r: &postgres::Row) -> Entry {
+fn entry(r: &tokio_postgres::Row) -> Entry {
     Entry {
         seq: r.get(0),
         entry: r.get(1),
@@ -380,9 +464,10 @@ fn entry(r: &postgres::Row) -> Entry {
     }
 }
 
-fn head(db: &mut impl postgres::GenericClient) -> Result<Option<Head>, String> {
+async fn head(db: &impl GenericClient) -> Result<Option<Head>, String> {
     let row = db
         .query_opt("SELECT seq, hash, time, signature FROM head WHERE id = 1", &[])
+        .await
         .map_err(db_error)?;
     Ok(row.map(|r| Head {
         seq: r.get(0),
@@ -392,18 +477,25 @@ fn head(db: &mut impl postgres::GenericClient) -> Result<Option<Head>, String> {
     }))
 }
 
-/// Appends `entries` inside `tx`, holding the head row's lock, and signs
+/// Appends `records` inside `tx`, holding the head row's lock, and signs
 /// the new head.
-fn append(tx: &mut Transaction, entries: &[Value], now: i64, signer: &Signer) -> Result<(), String> {
+async fn append(tx: &Transaction<'_>, records: &[Record], now: i64, signer: &Signer) -> Result<(), String> {
     let row = tx
         .query_one("SELECT seq, hash FROM head WHERE id = 1 FOR UPDATE", &[])
+        .await
         .map_err(db_error)?;
-    let links = links(row.get(0), row.get(1), entries, now, signer);
+    let links = links(row.get(0), row.get(1), records, signer);
+    let insert = tx
+        .prepare_cached(
+            "INSERT INTO ledger (seq, time, kind, phone, external_id, consent_id, entry, prev, hash, signature)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .await
+        .map_err(db_error)?;
     for l in &links {
         let c = &l.columns;
         tx.execute(
-            "INSERT INTO ledger (seq, time, kind, phone, external_id, consent_id, entry, prev, hash, signature)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            &insert,
             &[
                 &l.seq,
                 &c.time,
@@ -417,6 +509,7 @@ fn append(tx: &mut Transaction, entries: &[Value], now: i64, signer: &Signer) ->
                 &l.signature,
             ],
         )
+        .await
         .map_err(db_error)?;
     }
     if let Some(h) = Head::after(&links, now, signer) {
@@ -424,6 +517,7 @@ fn append(tx: &mut Transaction, entries: &[Value], now: i64, signer: &Signer) ->
             "UPDATE head SET seq = $1, hash = $2, time = $3, signature = $4 WHERE id = 1",
             &[&h.seq, &h.hash, &h.time, &h.signature],
         )
+        .await
         .map_err(db_error)?;
     }
     Ok(())
