@@ -31,6 +31,9 @@ pub struct Guard {
     /// Peers the cap does not apply to (the site's proxies, whose
     /// connections carry many clients).
     pub exempt: Vec<IpAddr>,
+    /// After shutdown is asked for, how long requests in progress have to
+    /// finish before their connections are dropped.
+    pub drain: Duration,
 }
 
 impl Default for Guard {
@@ -40,6 +43,7 @@ impl Default for Guard {
             idle_timeout: Duration::from_secs(30),
             per_ip: 64,
             exempt: Vec::new(),
+            drain: Duration::from_secs(10),
         }
     }
 }
@@ -63,14 +67,30 @@ impl Drop for Slot {
     }
 }
 
-/// Serves `app` on `listener` for ever under `guard` (HTTP/1.1 with
-/// keep-alive; each request carries its peer as `ConnectInfo`).
-pub async fn serve_guarded(listener: tokio::net::TcpListener, app: axum::Router, guard: Guard) -> std::io::Result<()> {
+/// Serves `app` on `listener` under `guard` (HTTP/1.1 with keep-alive;
+/// each request carries its peer as `ConnectInfo`) until `shutdown`
+/// resolves; then stops accepting, closes idle connections, and waits up
+/// to `guard.drain` for the requests in progress to be answered.
+pub async fn serve_guarded(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    guard: Guard,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> std::io::Result<()> {
     use hyper_util::rt::{TokioIo, TokioTimer};
     use tower::ServiceExt;
     let open: Arc<Mutex<HashMap<IpAddr, usize>>> = Arc::default();
+    // `stop` tells every connection to finish; each holds a `done` sender,
+    // so the receiver ends when the last connection has closed.
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    let (done, mut all_done) = tokio::sync::mpsc::channel::<()>(1);
+    tokio::pin!(shutdown);
     loop {
-        let (stream, peer) = match listener.accept().await {
+        let accepted = tokio::select! {
+            () = &mut shutdown => break,
+            accepted = listener.accept() => accepted,
+        };
+        let (stream, peer) = match accepted {
             Ok(s) => s,
             // Out of file descriptors, or a connection reset before it was
             // accepted: the next accept may work.
@@ -94,8 +114,10 @@ pub async fn serve_guarded(listener: tokio::net::TcpListener, app: axum::Router,
         // Answers go out at once (no Nagle delay behind a small write).
         let _ = stream.set_nodelay(true);
         let (app, guard) = (app.clone(), guard.clone());
+        let (mut stopping, done) = (stopping.clone(), done.clone());
         tokio::spawn(async move {
-            let _slot = slot;
+            let (_slot, _done) = (slot, done);
+            let mut finishing = false;
             // Idle: no request in progress since `last` (a request that
             // waits on its handler is not idle).
             let busy = Arc::new(std::sync::atomic::AtomicUsize::new(0));
@@ -129,6 +151,11 @@ pub async fn serve_guarded(listener: tokio::net::TcpListener, app: axum::Router,
                 let since = if busy_now { now } else { last.lock().map_or(now, |l| *l) };
                 tokio::select! {
                     _ = &mut connection => return,
+                    _ = stopping.changed(), if !finishing => {
+                        // Answers what is in progress, then closes.
+                        finishing = true;
+                        connection.as_mut().graceful_shutdown();
+                    }
                     _ = tokio::time::sleep_until(since + guard.idle_timeout) => {
                         let idle = busy.load(std::sync::atomic::Ordering::SeqCst) == 0
                             && last.lock().is_ok_and(|l| l.elapsed() >= guard.idle_timeout);
@@ -140,6 +167,13 @@ pub async fn serve_guarded(listener: tokio::net::TcpListener, app: axum::Router,
             }
         });
     }
+    drop(listener);
+    let _ = stop.send(true);
+    drop(done);
+    if tokio::time::timeout(guard.drain, all_done.recv()).await.is_err() {
+        tracing::warn!("requests still in progress at the drain deadline were dropped");
+    }
+    Ok(())
 }
 
 /// A request as the handler sees it.
@@ -208,7 +242,7 @@ where
             let handler = Arc::clone(&handler);
             async move { answer(handler, peer, request, max_body).await }
         });
-        if let Err(e) = serve_guarded(listener, app, Guard::default()).await {
+        if let Err(e) = serve_guarded(listener, app, Guard::default(), std::future::pending()).await {
             eprintln!("consentry-sandbox: {e}");
         }
     });

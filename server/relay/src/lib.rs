@@ -9,6 +9,8 @@ pub mod checkpoint;
 pub mod http;
 pub mod ledger;
 pub mod limits;
+pub mod metrics;
 pub mod relay;
+pub mod routes;
 pub mod store;
 pub mod user_token;

@@ -115,7 +115,45 @@ fn main() {
     }
 }
 
+/// Logs to standard error, one line per event with its fields, at the
+/// level `CONSENTRY_LOG` names (`error`, `warn`, `info`: the default,
+/// `debug`).
+fn init_logs() {
+    let level = match std::env::var("CONSENTRY_LOG").as_deref() {
+        Ok("error") => tracing::Level::ERROR,
+        Ok("warn") => tracing::Level::WARN,
+        Ok("debug") => tracing::Level::DEBUG,
+        Ok("info") | Err(_) => tracing::Level::INFO,
+        Ok(other) => fail(&format!(
+            "CONSENTRY_LOG is {other:?}; expected error, warn, info or debug"
+        )),
+    };
+    tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_target(false)
+        .with_ansi(false)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+/// Resolves on SIGTERM (a container's or systemd's stop) or Ctrl-C.
+async fn shutdown_signal() {
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        () = term => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
+}
+
 fn serve(a: &Args) {
+    init_logs();
     let config_path = a.config.clone().unwrap_or_else(|| "relay.json".into());
     let config = config(&config_path);
     let api_key = std::env::var(&config.api_key_env).unwrap_or_default();
@@ -134,7 +172,7 @@ fn serve(a: &Args) {
             .unwrap_or_else(|e| fail(&format!("cannot listen on {listen}: {e}")));
         let bound = listener.local_addr().map_or(listen.clone(), |a| a.to_string());
         println!("Consentry relay on http://{bound}/");
-        if let Err(e) = relay::serve(Arc::new(relay), listener).await {
+        if let Err(e) = consentry_relay::routes::serve(Arc::new(relay), listener, shutdown_signal()).await {
             fail(&e.to_string());
         }
     });

@@ -24,16 +24,15 @@ use crate::braze::{self, text};
 use crate::checkpoint::Signer;
 use crate::ledger::{sha256_hex, Ledger, Pending, Receipt, Record, Subscription};
 use crate::limits::FileLimits;
+use crate::metrics::Metrics;
 use crate::user_token;
 use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
+use axum::http::{header, HeaderMap, StatusCode};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::HashSet;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -331,6 +330,8 @@ impl Config {
                 idle_timeout: Duration::from_millis(file.idle_timeout_ms),
                 per_ip: file.connections_per_ip,
                 exempt: trusted_proxies,
+                // Requests in progress may wait for their delivery.
+                drain: Duration::from_millis(file.deliver_timeout_ms) + Duration::from_secs(5),
             },
             signing_key: match file.signing_key_file {
                 Some(path) => SigningKey::File(path.into()),
@@ -366,6 +367,11 @@ pub struct Relay {
     backoff: Mutex<Backoff>,
     /// When this relay started, ms.
     started: i64,
+    /// What `/metrics` reports.
+    metrics: Metrics,
+    /// Set when the relay is shutting down: `/ready` answers 503 and the
+    /// worker takes no new batch.
+    draining: AtomicBool,
 }
 
 /// The longest `Idempotency-Key` taken, bytes.
@@ -445,6 +451,8 @@ impl Relay {
             user_token_secret,
             backoff: Mutex::new(Backoff::default()),
             started: now_ms(),
+            metrics: Metrics::default(),
+            draining: AtomicBool::new(false),
         })
     }
 
@@ -454,9 +462,29 @@ impl Relay {
         self.ledger.admit(&ip.to_string(), &phones, now).await
     }
 
-    /// The ledger (for the command line's verify, export and prune).
+    /// The ledger and request store.
     pub fn ledger(&self) -> &Ledger {
         &self.ledger
+    }
+
+    /// The configuration it runs with.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Its counters.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// Starts shutting down (see [`crate::routes::serve`]).
+    pub fn drain(&self) {
+        self.draining.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether it is shutting down.
+    pub fn draining(&self) -> bool {
+        self.draining.load(Ordering::SeqCst)
     }
 
     fn group(&self, id: &str) -> Option<&Group> {
@@ -667,6 +695,7 @@ impl Relay {
                 tokio::time::sleep(pause).await;
             }
             let left = deadline.saturating_duration_since(Instant::now());
+            let asked = Instant::now();
             let sent = self
                 .client
                 .post(format!("{}{}", self.config.upstream, p.path))
@@ -677,8 +706,10 @@ impl Relay {
                 .body(p.body.clone())
                 .send()
                 .await;
+            let answered = matches!(&sent, Ok(r) if !(r.status().is_server_error() || r.status() == StatusCode::TOO_MANY_REQUESTS));
+            self.metrics.upstream(asked.elapsed(), !answered);
             let retry_after = match sent {
-                Ok(r) if !(r.status().is_server_error() || r.status() == StatusCode::TOO_MANY_REQUESTS) => {
+                Ok(r) if answered => {
                     if let Ok(mut b) = self.backoff.lock() {
                         b.succeeded();
                     }
@@ -695,10 +726,7 @@ impl Relay {
                     if let Err(e) = self.ledger.delivered(&p.key, status, &answer, now_ms()).await {
                         // Delivered but not recorded: the worker would send
                         // it again, so say so loudly.
-                        eprintln!(
-                            "consentry-relay: {} was delivered but its answer not stored: {e}",
-                            p.key
-                        );
+                        tracing::error!(key = %p.key, error = %e, "delivered, but its answer was not stored: the worker will send it again");
                     }
                     return Some((status, answer));
                 }
@@ -713,7 +741,7 @@ impl Relay {
                 b.failed(now_ms(), retry_after, backoff::jitter());
             }
             if let Err(e) = self.ledger.attempted(&p.key).await {
-                eprintln!("consentry-relay: {e}");
+                tracing::warn!(key = %p.key, error = %e, "a failed delivery attempt was not counted");
             }
             if Instant::now() >= deadline {
                 return None;
@@ -777,7 +805,7 @@ impl Relay {
     }
 
     /// Forwards one request of the form: see the module's comment.
-    async fn forward(
+    pub async fn forward(
         self: &Arc<Self>,
         path: &str,
         headers: &HeaderMap,
@@ -814,6 +842,8 @@ impl Relay {
             Ok(a) => a,
             Err((s, b)) => return (s, b, None),
         };
+        let masked: Vec<String> = phones.iter().map(|p| crate::routes::mask_phone(p)).collect();
+        tracing::Span::current().record("phones", masked.join(" "));
         let fingerprint = sha256_hex(&format!("{path}\n{body}"));
         match self.repeat(&key, &fingerprint).await {
             Ok(Some((status, answer))) => return (status, answer, None),
@@ -851,7 +881,12 @@ impl Relay {
 
     /// A receipt of a committed cookie choice (from the gate's `receipts`):
     /// validated, then into the ledger once per key. It goes nowhere else.
-    async fn receipt(self: &Arc<Self>, headers: &HeaderMap, peer: IpAddr, body: &Bytes) -> (u16, String, Option<u64>) {
+    pub async fn receipt(
+        self: &Arc<Self>,
+        headers: &HeaderMap,
+        peer: IpAddr,
+        body: &Bytes,
+    ) -> (u16, String, Option<u64>) {
         let Ok(v) = serde_json::from_slice::<Value>(body) else {
             return (
                 400,
@@ -952,7 +987,7 @@ impl Relay {
     /// from a trusted proxy when the relay names any), for a page whose
     /// banner follows region rules. A missing or malformed value is
     /// `null`: the page then applies its strictest policy.
-    fn region(&self, headers: &HeaderMap, peer: IpAddr) -> Option<String> {
+    pub fn region(&self, headers: &HeaderMap, peer: IpAddr) -> Option<String> {
         let c = &self.config;
         if !c.trusted_proxies.is_empty() && !c.trusted_proxies.contains(&peer) {
             return None;
@@ -984,13 +1019,13 @@ impl Relay {
     /// a crash, or while Braze kept failing), and prunes the ledger hourly.
     pub async fn work(self: Arc<Self>) {
         let mut last_prune = Instant::now() - Duration::from_secs(3600);
-        loop {
+        while !self.draining() {
             if last_prune.elapsed() >= Duration::from_secs(3600) {
                 let before = retention_cutoff(self.config.retention_days);
                 match self.ledger.prune(before).await {
                     Ok(0) => {}
-                    Ok(n) => eprintln!("consentry-relay: pruned {n} ledger entries past the retention"),
-                    Err(e) => eprintln!("consentry-relay: prune: {e}"),
+                    Ok(n) => tracing::info!(entries = n, "pruned the ledger past the retention"),
+                    Err(e) => tracing::error!(error = %e, "the ledger could not be pruned"),
                 }
                 last_prune = Instant::now();
             }
@@ -1004,11 +1039,11 @@ impl Relay {
             let due = match self.ledger.undelivered(before, 50, now_ms(), None).await {
                 Ok(due) => due,
                 Err(e) => {
-                    eprintln!("consentry-relay: the worker cannot read undelivered requests: {e}");
+                    tracing::error!(error = %e, "the worker cannot read undelivered requests");
                     Vec::new()
                 }
             };
-            for p in &due {
+            for p in due.iter().take_while(|_| !self.draining()) {
                 self.deliver(p, Duration::from_secs(10), true).await;
             }
             tokio::time::sleep(Duration::from_millis(if due.is_empty() { 500 } else { 50 })).await;
@@ -1019,100 +1054,6 @@ impl Relay {
 /// The time before which ledger entries are past a retention of `days`, in ms.
 pub fn retention_cutoff(days: u32) -> i64 {
     now_ms() - i64::from(days) * 86_400_000
-}
-
-/// The CORS answer headers for an allowed `origin`.
-fn cors(response: &mut Response, origin: &str) {
-    let h = response.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(origin) {
-        h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, v);
-    }
-    h.insert(header::VARY, HeaderValue::from_static("Origin"));
-}
-
-async fn handle(
-    State(relay): State<Arc<Relay>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
-    let origin = headers
-        .get(header::ORIGIN)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    let allowed = origin.as_ref().filter(|o| relay.config.origins.contains(o));
-    if origin.is_some() && allowed.is_none() {
-        let body = json!({ "message": format!("origin {} is not allowed: add it to the relay's origins", origin.unwrap_or_default()) });
-        return (
-            StatusCode::FORBIDDEN,
-            [(header::CONTENT_TYPE, "application/json")],
-            body.to_string(),
-        )
-            .into_response();
-    }
-    let path = uri.path();
-    let (status, text, retry_after) = match (&method, path, body) {
-        (_, _, Err(e)) => (
-            e.status().as_u16(),
-            json!({ "message": format!("the body was refused: {} (at most {MAX_BODY_BYTES} bytes of JSON)", e.body_text()) }).to_string(),
-            None,
-        ),
-        (&Method::OPTIONS, p, _) if FORWARDED.contains(&p) || p == RECEIPTS => {
-            let mut r = StatusCode::NO_CONTENT.into_response();
-            let h = r.headers_mut();
-            h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("POST"));
-            h.insert(
-                header::ACCESS_CONTROL_ALLOW_HEADERS,
-                HeaderValue::from_static("content-type, idempotency-key"),
-            );
-            h.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
-            if let Some(o) = allowed {
-                cors(&mut r, o);
-            }
-            return r;
-        }
-        (&Method::POST, p, Ok(body)) if FORWARDED.contains(&p) => relay.forward(p, &headers, peer.ip(), &body).await,
-        (&Method::POST, RECEIPTS, Ok(body)) => relay.receipt(&headers, peer.ip(), &body).await,
-        (&Method::GET, "/health", _) => (200, json!({ "status": "ok" }).to_string(), None),
-        (&Method::GET, REGION, _) => (200, json!({ "region": relay.region(&headers, peer.ip()) }).to_string(), None),
-        _ => (
-            404,
-            json!({ "message": format!("{method} {path} is not one of the relay's endpoints") }).to_string(),
-            None,
-        ),
-    };
-    let mut r = (
-        StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY),
-        [(header::CONTENT_TYPE, "application/json")],
-        text,
-    )
-        .into_response();
-    if let Some(s) = retry_after {
-        r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(s));
-    }
-    if method == Method::GET && path == REGION {
-        // The visitor's own region: never kept by a cache between visitors.
-        r.headers_mut()
-            .insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
-    }
-    if let Some(o) = allowed {
-        cors(&mut r, o);
-    }
-    r
-}
-
-/// Serves the relay on `listener` until the process ends; the worker runs
-/// beside it.
-pub async fn serve(relay: Arc<Relay>, listener: tokio::net::TcpListener) -> std::io::Result<()> {
-    tokio::spawn(Arc::clone(&relay).work());
-    let guard = relay.config.guard.clone();
-    let app = axum::Router::new()
-        .fallback(handle)
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .with_state(relay);
-    crate::http::serve_guarded(listener, app, guard).await
 }
 
 #[cfg(test)]

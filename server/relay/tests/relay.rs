@@ -1202,3 +1202,184 @@ fn a_retry_after_a_crash_delivers_what_the_killed_relay_left() {
     assert!(delivered >= 2, "the 503 attempt and the delivery");
     assert_eq!(export(&r, "--phone", PHONE).len(), 1, "one ledger entry");
 }
+
+/// A relay in `dir` in front of `upstream_port` that logs at `info` to
+/// `dir/relay.log`.
+fn logging_relay(dir: &std::path::Path, upstream_port: u16, extra: Value) -> (Sandbox, std::path::PathBuf) {
+    let mut c = relay_config(upstream_port, extra);
+    c["database"] = json!(database(dir));
+    let log = dir.join("relay.log");
+    let mut command = Sandbox::relay_command(dir, &c, SECRET);
+    command
+        .env("CONSENTRY_LOG", "info")
+        .stderr(std::fs::File::create(&log).unwrap());
+    (
+        Sandbox::launch(command, dir.join("relay.db"), dir.join("relay.json")),
+        log,
+    )
+}
+
+/// The relay's `/metrics` text.
+fn metrics(r: &Sandbox) -> String {
+    let raw = r.raw("GET", "/metrics", &[], "");
+    assert!(raw.starts_with("HTTP/1.1 200"), "{raw}");
+    raw.split_once("\r\n\r\n").unwrap().1.to_string()
+}
+
+#[test]
+fn health_readiness_metrics_and_one_masked_log_line_per_request() {
+    let fake = common::FakeBraze::start();
+    let dir = temp("relay-observe");
+    let (r, log) = logging_relay(&dir, fake.port, json!({}));
+    assert_eq!(r.get("/health"), json!({"status": "ok"}));
+    assert_eq!(r.get("/ready"), json!({"status": "ready"}));
+    assert_eq!(post_keyed(&r, "observe-1", PHONE).0, 201);
+    assert_eq!(r.post("/subscription/status/set", "{").0, 400);
+    assert_eq!(r.request("GET", "/x%22%7D%201", &[], "").0, 404);
+    let text = metrics(&r);
+    for line in [
+        "consentry_relay_requests_total{route=\"/subscription/status/set\",status=\"201\"} 1",
+        "consentry_relay_requests_total{route=\"/subscription/status/set\",status=\"400\"} 1",
+        "consentry_relay_requests_total{route=\"/health\",status=\"200\"} 1",
+        "consentry_relay_requests_total{route=\"other\",status=\"404\"} 1",
+        "consentry_relay_upstream_seconds_count 1",
+        "consentry_relay_deliveries_retried_total 0",
+        "consentry_relay_deliveries_pending 0",
+        "consentry_relay_ledger_entries 1",
+        "consentry_relay_store_up 1",
+    ] {
+        assert!(text.lines().any(|l| l == line), "{line} in\n{text}");
+    }
+    // One line per request, each with its own id; the number masked; the
+    // API key nowhere.
+    let logged = std::fs::read_to_string(&log).unwrap();
+    let lines: Vec<&str> = logged.lines().filter(|l| l.contains("answered")).collect();
+    assert_eq!(lines.len(), 6, "{logged}");
+    let ids: std::collections::HashSet<&str> = lines
+        .iter()
+        .map(|l| l.split("id=").nth(1).unwrap().split([' ', '}']).next().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 6, "{logged}");
+    let posted = lines.iter().find(|l| l.contains("status=201")).unwrap();
+    assert!(
+        posted.contains("phones=\"+1415*****71\"") && posted.contains("/subscription/status/set"),
+        "{posted}"
+    );
+    assert!(posted.contains("latency_ms="), "{posted}");
+    assert!(!logged.contains(PHONE) && !logged.contains(SECRET), "{logged}");
+
+    // Readiness follows the database (PostgreSQL: refuse its connections).
+    let Ok(url) = std::env::var("CONSENTRY_TEST_POSTGRES") else {
+        return;
+    };
+    let name = database(&dir).rsplit('/').next().unwrap().to_string();
+    let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    admin
+        .batch_execute(&format!(
+            "ALTER DATABASE {name} ALLOW_CONNECTIONS false;
+             SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
+        ))
+        .unwrap();
+    let (status, v) = r.request("GET", "/ready", &[], "");
+    assert_eq!((status, &v["status"]), (503, &json!("unavailable")), "{v}");
+    assert_eq!(r.get("/health"), json!({"status": "ok"}), "alive, but not ready");
+    assert!(metrics(&r).contains("consentry_relay_store_up 0"));
+    admin
+        .batch_execute(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true"))
+        .unwrap();
+    assert_eq!(r.get("/ready"), json!({"status": "ready"}));
+}
+
+#[test]
+fn sigterm_during_deliveries_loses_nothing() {
+    let fake = common::FakeBraze::start();
+    let dir = temp("relay-sigterm");
+    let (mut r, log) = logging_relay(&dir, fake.port, json!({"deliver_timeout_ms": 4000}));
+    // Braze takes 1.5 s: the signal comes while every request waits on it.
+    fake.answer(201, &[], r#"{"message":"success"}"#, 1500);
+    let phone = |i: usize| format!("+141555501{:02}", 50 + i);
+    let answers: Vec<(u16, Value)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..10)
+            .map(|i| {
+                let (r, phone) = (&r, phone(i));
+                s.spawn(move || post_keyed(r, &format!("term-{i}"), &phone))
+            })
+            .collect();
+        sleep(Duration::from_millis(500));
+        let killed = std::process::Command::new("kill")
+            .args(["-TERM", &r.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        sleep(Duration::from_millis(300));
+        assert!(
+            std::net::TcpStream::connect(("127.0.0.1", r.port)).is_err(),
+            "no new connection once shutting down"
+        );
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for (status, v) in &answers {
+        assert_eq!(*status, 201, "answered in full before the relay stopped: {v}");
+    }
+    let started = Instant::now();
+    let exit = loop {
+        if let Some(status) = r.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(started.elapsed() < Duration::from_secs(15), "the relay did not stop");
+        sleep(Duration::from_millis(50));
+    };
+    assert!(exit.success(), "{exit:?}");
+    let mut keys: Vec<String> = fake
+        .seen()
+        .iter()
+        .map(|s| s.header("Idempotency-Key").unwrap().to_string())
+        .collect();
+    keys.sort();
+    keys.dedup();
+    assert_eq!((fake.seen().len(), keys.len()), (10, 10), "each delivered once");
+    assert_eq!(verify(&r), (true, "ledger intact: 10 entries\n".into()));
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        logged.contains("shutting down") && logged.contains("stopped"),
+        "{logged}"
+    );
+    // Started again: nothing was left undelivered.
+    let again = relay(&dir, fake.port, SECRET, json!({}));
+    assert!(metrics(&again).contains("consentry_relay_deliveries_pending 0\n"));
+}
+
+#[test]
+fn the_postgresql_pool_serves_more_clients_than_connections() {
+    if std::env::var("CONSENTRY_TEST_POSTGRES").is_err() {
+        eprintln!("skipped: set CONSENTRY_TEST_POSTGRES (npm test does) to run the relays on PostgreSQL");
+        return;
+    }
+    let many = json!({"requests": 1_000_000, "window_seconds": 60});
+    let (fake, r) = before_fake(
+        "relay-pool",
+        json!({"limits": {"per_ip": many, "per_phone": many, "per_prefix": many}}),
+    );
+    // 32 clients at once against a pool of 16 connections, 10 each.
+    const CLIENTS: usize = 32;
+    const { assert!(CLIENTS > consentry_relay::ledger::postgres::POOL_SIZE) };
+    let statuses: Vec<u16> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..CLIENTS)
+            .map(|c| {
+                let r = &r;
+                s.spawn(move || {
+                    (0..10)
+                        .map(|i| {
+                            let n = c * 10 + i;
+                            post_keyed(r, &format!("pool-{n}"), &format!("+1415555{:04}", 1000 + n)).0
+                        })
+                        .collect::<Vec<u16>>()
+                })
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap()).collect()
+    });
+    assert!(statuses.iter().all(|s| *s == 201), "{statuses:?}");
+    assert_eq!(fake.seen().len(), CLIENTS * 10);
+    assert_eq!(verify(&r), (true, format!("ledger intact: {} entries\n", CLIENTS * 10)));
+}

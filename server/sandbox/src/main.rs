@@ -198,7 +198,9 @@ fn demo_relay(service: &service::Service, sandbox_port: u16, port: u16, db: &Pat
             let relay = relay::Relay::new(config, key).await.unwrap_or_else(|e| fail(e));
             let _ = listener.set_nonblocking(true);
             let listener = tokio::net::TcpListener::from_std(listener).unwrap_or_else(|e| fail(e.to_string()));
-            if let Err(e) = relay::serve(std::sync::Arc::new(relay), listener).await {
+            if let Err(e) =
+                consentry_relay::routes::serve(std::sync::Arc::new(relay), listener, std::future::pending()).await
+            {
                 fail(format!("relay: {e}"));
             }
         });

@@ -112,7 +112,10 @@ impl Sandbox {
             .arg(&path)
             .env("BRAZE_API_KEY", key)
             .env("CONSENTRY_LEDGER_KEY", LEDGER_KEY)
-            .env("CONSENTRY_USER_TOKEN_SECRET", USER_TOKEN_SECRET);
+            .env("CONSENTRY_USER_TOKEN_SECRET", USER_TOKEN_SECRET)
+            // One line per request would bury the test output; a test that
+            // reads the log sets it to info.
+            .env("CONSENTRY_LOG", "warn");
         command
     }
 
