@@ -25,7 +25,7 @@ pub mod postgres;
 mod record;
 pub mod sqlite;
 
-pub use chain::{chain_hash, check_entry, sha256_hex, verify_chain, Entry, Head, Link, GENESIS};
+pub use chain::{chain_hash, check_entry, sha256_hex, Entry, Head, GENESIS};
 pub use record::{Columns, Receipt, Record, Subscription};
 
 use crate::checkpoint::Signer;
