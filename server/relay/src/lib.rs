@@ -6,6 +6,8 @@ pub mod allow_list;
 pub mod backoff;
 pub mod braze;
 pub mod checkpoint;
+pub mod config;
+pub mod error;
 pub mod http;
 pub mod ledger;
 pub mod limits;

@@ -98,7 +98,7 @@ fn args() -> Args {
 
 fn config(path: &str) -> Config {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| fail(&format!("{path}: {e}")));
-    Config::parse(&text).unwrap_or_else(|e| fail(&e))
+    Config::parse(&text).unwrap_or_else(|e| fail(&e.to_string()))
 }
 
 fn main() {
@@ -166,7 +166,9 @@ fn serve(a: &Args) {
     let listen = a.listen.clone().unwrap_or_else(|| "127.0.0.1:8090".into());
     let runtime = tokio::runtime::Runtime::new().unwrap_or_else(|e| fail(&e.to_string()));
     runtime.block_on(async {
-        let relay = Relay::new(config, api_key).await.unwrap_or_else(|e| fail(&e));
+        let relay = Relay::new(config, api_key)
+            .await
+            .unwrap_or_else(|e| fail(&e.to_string()));
         let listener = tokio::net::TcpListener::bind(&listen)
             .await
             .unwrap_or_else(|e| fail(&format!("cannot listen on {listen}: {e}")));

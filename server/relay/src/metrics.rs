@@ -17,7 +17,7 @@ const BUCKETS: [f64; 9] = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0];
 #[derive(Default)]
 pub struct Metrics {
     /// (route, status) -> requests answered.
-    requests: Mutex<BTreeMap<(&'static str, u16), u64>>,
+    requests: Mutex<BTreeMap<(String, u16), u64>>,
     /// Upstream calls per bucket (the last: over every bound).
     upstream_buckets: [AtomicU64; BUCKETS.len() + 1],
     /// Upstream latency, summed, in microseconds.
@@ -36,9 +36,9 @@ pub struct Gauges {
 
 impl Metrics {
     /// Counts one answered request.
-    pub fn request(&self, route: &'static str, status: u16) {
+    pub fn request(&self, route: &str, status: u16) {
         if let Ok(mut r) = self.requests.lock() {
-            *r.entry((route, status)).or_default() += 1;
+            *r.entry((route.to_string(), status)).or_default() += 1;
         }
     }
 

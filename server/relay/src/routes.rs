@@ -4,11 +4,12 @@
 //! (its id, route, status and latency; never a body, the API key or a
 //! whole phone number). What a request means is [`crate::relay`]'s.
 
+use crate::error::Error;
 use crate::metrics::Gauges;
-use crate::relay::{Relay, FORWARDED, MAX_BODY_BYTES, RECEIPTS, REGION};
+use crate::relay::{Outcome, Relay, FORWARDED, MAX_BODY_BYTES, RECEIPTS, RECORDED, REGION};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -80,10 +81,55 @@ fn json_response(status: u16, body: String, retry_after: Option<u64>) -> Respons
     r
 }
 
-/// The body's refusal (too large, unreadable), in JSON the form can read.
-fn refused(e: &BytesRejection) -> Response {
-    let body = json!({ "message": format!("the body was refused: {} (at most {MAX_BODY_BYTES} bytes of JSON)", e.body_text()) });
-    json_response(e.status().as_u16(), body.to_string(), None)
+impl From<BytesRejection> for Error {
+    fn from(e: BytesRejection) -> Error {
+        Error::Body {
+            status: e.status().as_u16(),
+            text: e.body_text(),
+        }
+    }
+}
+
+/// Every refusal's answer: its status and a JSON body the form can read
+/// (`message`, and `errors` for an invalid request), with `Retry-After`
+/// when a rate limit is reached.
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let (body, retry_after) = match &self {
+            Error::NotJson => (
+                json!({ "message": self.to_string(), "errors": ["the body is not JSON"] }),
+                None,
+            ),
+            Error::Invalid(errors) => (json!({ "message": "invalid request", "errors": errors }), None),
+            Error::RateLimited(seconds) => (
+                json!({ "message": self.to_string(), "retry_after_seconds": seconds }),
+                Some(*seconds),
+            ),
+            Error::Store(_) | Error::Config(_) => {
+                tracing::error!(error = %self, "the store failed");
+                (json!({ "message": self.to_string() }), None)
+            }
+            _ => (json!({ "message": self.to_string() }), None),
+        };
+        json_response(status, body.to_string(), retry_after)
+    }
+}
+
+/// A request's answer: Braze's own, 202 while it waits for delivery, 201
+/// for a receipt.
+impl IntoResponse for Outcome {
+    fn into_response(self) -> Response {
+        match self {
+            Outcome::Answered(status, body) => json_response(status, body, None),
+            Outcome::Queued => {
+                let body =
+                    json!({ "message": "queued: the relay delivers it as soon as the subscription service answers" });
+                json_response(202, body.to_string(), None)
+            }
+            Outcome::Recorded => json_response(201, RECORDED.to_string(), None),
+        }
+    }
 }
 
 async fn forward(
@@ -92,13 +138,8 @@ async fn forward(
     uri: Uri,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Response {
-    let body = match body {
-        Ok(b) => b,
-        Err(e) => return refused(&e),
-    };
-    let (status, text, retry_after) = relay.forward(uri.path(), &headers, peer.ip(), &body).await;
-    json_response(status, text, retry_after)
+) -> Result<Outcome, Error> {
+    relay.forward(uri.path(), &headers, peer.ip(), &body?).await
 }
 
 async fn receipt(
@@ -106,13 +147,8 @@ async fn receipt(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Response {
-    let body = match body {
-        Ok(b) => b,
-        Err(e) => return refused(&e),
-    };
-    let (status, text, retry_after) = relay.receipt(&headers, peer.ip(), &body).await;
-    json_response(status, text, retry_after)
+) -> Result<Outcome, Error> {
+    relay.receipt(&headers, peer.ip(), &body?).await
 }
 
 /// `GET /region`: see [`Relay::region`]. The visitor's own region: never
@@ -186,16 +222,6 @@ async fn not_found(method: Method, uri: Uri) -> Response {
     json_response(404, body.to_string(), None)
 }
 
-/// The route a path counts under: its own, or `other` (an arbitrary path
-/// never becomes a label).
-fn route_of(path: &str) -> &'static str {
-    FORWARDED
-        .into_iter()
-        .chain([RECEIPTS, REGION, "/health", "/ready", "/metrics"])
-        .find(|r| *r == path)
-        .unwrap_or("other")
-}
-
 /// A request id unique in this process, prefixed with the process's id so
 /// that two relays' logs do not share ids.
 fn request_id() -> String {
@@ -212,7 +238,11 @@ async fn edge(
 ) -> Response {
     let started = Instant::now();
     let id = request_id();
-    let route = route_of(request.uri().path());
+    // The route it matched (an arbitrary path never becomes a label).
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "other".to_string(), |m| m.as_str().to_string());
     let method = request.method().clone();
     let origin = request
         .headers()
@@ -223,10 +253,7 @@ async fn edge(
     // The handler records the (masked) numbers it read into this span.
     let span = tracing::info_span!("request", id = %id, phones = tracing::field::Empty);
     let mut response = match (&origin, &allowed) {
-        (Some(o), None) => {
-            let body = json!({ "message": format!("origin {o} is not allowed: add it to the relay's origins") });
-            json_response(403, body.to_string(), None)
-        }
+        (Some(o), None) => Error::Origin(o.clone()).into_response(),
         _ => next.run(request).instrument(span.clone()).await,
     };
     let h = response.headers_mut();
@@ -238,7 +265,7 @@ async fn edge(
         h.insert("x-request-id", v);
     }
     let status = response.status().as_u16();
-    relay.metrics().request(route, status);
+    relay.metrics().request(&route, status);
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
     span.in_scope(|| {
         tracing::info!(%method, route, status, latency_ms = format!("{latency_ms:.1}"), client = %peer.ip(), "answered")
@@ -270,11 +297,5 @@ mod tests {
         assert_eq!(mask_phone("+14155552671"), "+1415*****71");
         assert_eq!(mask_phone("+821012345678"), "+8210******78");
         assert_eq!(mask_phone("+1415"), "*****");
-    }
-
-    #[test]
-    fn an_arbitrary_path_is_not_a_metrics_label() {
-        assert_eq!(route_of("/subscription/status/set"), "/subscription/status/set");
-        assert_eq!(route_of("/x\"} 1\nfake 2"), "other");
     }
 }

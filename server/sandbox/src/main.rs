@@ -195,7 +195,9 @@ fn demo_relay(service: &service::Service, sandbox_port: u16, port: u16, db: &Pat
     let start = move || {
         let runtime = tokio::runtime::Runtime::new().unwrap_or_else(|e| fail(e.to_string()));
         runtime.block_on(async move {
-            let relay = relay::Relay::new(config, key).await.unwrap_or_else(|e| fail(e));
+            let relay = relay::Relay::new(config, key)
+                .await
+                .unwrap_or_else(|e| fail(e.to_string()));
             let _ = listener.set_nonblocking(true);
             let listener = tokio::net::TcpListener::from_std(listener).unwrap_or_else(|e| fail(e.to_string()));
             if let Err(e) =
