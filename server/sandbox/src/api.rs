@@ -1,24 +1,17 @@
-//! The HTTP API: the subset of Braze's REST API the SDK uses, with Braze's
-//! request and response shapes, and the sandbox's own endpoints for the
-//! simulated phone.
+//! The API's endpoints: the subset of Braze's REST API the SDK uses, with
+//! Braze's request and response shapes, the verification service, and the
+//! sandbox's own endpoints for the simulated phone. Each reads a
+//! [`Request`] and returns a [`Reply`] or an [`Error`]; [`crate::routes`]
+//! routes to them and answers.
 
 use crate::config::Group;
 use crate::double_opt_in::Event;
+use crate::error::{Error, Reply};
 use crate::service::{Change, Origin, Service, Source};
 use consentry_relay::braze::{self, e164, shown, text, GroupChange};
 use serde_json::{json, Value};
 
-/// The largest request body accepted.
-pub const MAX_BODY_BYTES: usize = 64 * 1024;
-
-/// An HTTP answer: status and JSON body.
-pub type Reply = (u16, Value);
-
-fn bad(message: &str, errors: Vec<String>) -> Reply {
-    (400, json!({ "message": message, "errors": errors }))
-}
-
-/// One request, already read.
+/// One request, read and admitted ([`admit`]).
 pub struct Request<'a> {
     /// `GET`, `POST`, ...
     pub method: &'a str,
@@ -132,21 +125,21 @@ fn without_port(host: &str) -> &str {
 /// Why a request that changes state is refused before it runs: a body that
 /// is not JSON (a cross-site form or `text/plain` post needs no preflight),
 /// a foreign `Origin`, or a `Host` that is not this machine's.
-fn cross_site(req: &Request) -> Option<Reply> {
+fn cross_site(req: &Request) -> Result<(), Error> {
     if req.method == "GET" || req.method == "HEAD" || req.method == "OPTIONS" {
-        return None;
+        return Ok(());
     }
     if !req.host.is_some_and(local_host) {
-        return Some((
-            403,
-            json!({ "message": format!("Host {:?} is not this sandbox's (127.0.0.1, localhost or a .test name)", req.host.unwrap_or_default()) }),
-        ));
+        return Err(Error::Forbidden(format!(
+            "Host {:?} is not this sandbox's (127.0.0.1, localhost or a .test name)",
+            req.host.unwrap_or_default()
+        )));
     }
     if req.page.is_some() && !page_host(req).is_some_and(|h| local_host(&h)) {
-        return Some((
-            403,
-            json!({ "message": format!("Origin {:?} is not allowed to change the sandbox", req.page.unwrap_or_default()) }),
-        ));
+        return Err(Error::Forbidden(format!(
+            "Origin {:?} is not allowed to change the sandbox",
+            req.page.unwrap_or_default()
+        )));
     }
     let csv = req.path == "/sandbox/import";
     let media = req
@@ -159,127 +152,103 @@ fn cross_site(req: &Request) -> Option<Reply> {
         .to_ascii_lowercase();
     let fits =
         media == "application/json" || (csv && media == "text/csv") || (req.method == "DELETE" && req.body.is_empty());
-    (!fits).then(|| {
-        (
-            415,
-            json!({ "message": format!(
-                "Content-Type {:?}; expected application/json{}",
-                req.content_type.unwrap_or_default(),
-                if csv { " or text/csv" } else { "" }
-            ) }),
-        )
-    })
+    if fits {
+        return Ok(());
+    }
+    Err(Error::Unsupported(format!(
+        "Content-Type {:?}; expected application/json{}",
+        req.content_type.unwrap_or_default(),
+        if csv { " or text/csv" } else { "" }
+    )))
 }
 
-/// The answer when a rate limit is reached: 429, with the seconds to wait
-/// (main.rs also sends them as `Retry-After`).
-pub fn too_many(seconds: u64) -> Reply {
-    (
-        429,
-        json!({ "message": "too many requests: rate limit reached", "retry_after_seconds": seconds }),
-    )
-}
-
-/// Routes a request to its endpoint; `None` when the path is not the API's.
-pub fn handle(service: &Service, req: &Request) -> Option<Reply> {
-    let api = ["/subscription/", "/v2/", "/users/", "/sandbox/", "/verify/", "/api/"];
-    if !api.iter().any(|p| req.path.starts_with(p)) {
-        return None;
-    }
-    if let Some(refused) = cross_site(req) {
-        return Some(refused);
-    }
+/// Whether a request to the API may run: not cross-site
+/// ([`cross_site`]), and with the shared secret where one is needed.
+pub fn admit(service: &Service, req: &Request) -> Result<(), Error> {
+    cross_site(req)?;
     if !authorized(service, req) {
-        return Some((
-            401,
-            json!({ "message": "missing or wrong Authorization: Bearer <shared secret>" }),
+        return Err(Error::Unauthorized);
+    }
+    Ok(())
+}
+
+/// `GET /sandbox/outbox?phone=`: the simulated phone's texts.
+pub fn outbox(service: &Service, req: &Request) -> Result<Reply, Error> {
+    let p = phone_query(req)?;
+    Ok((200, json!({ "phone": p, "messages": service.outbox(&p)? })))
+}
+
+/// `GET /sandbox/consent-log?phone=` (or `?email=`): the consent log.
+pub fn consent_log(service: &Service, req: &Request) -> Result<Reply, Error> {
+    if raw_query_param(req.query, "email").is_some() {
+        let email = query_param(req.query, "email").unwrap_or_default();
+        return Ok((
+            200,
+            json!({ "email": email, "entries": service.email_consent_log(&email)? }),
         ));
     }
-    let json_body =
-        || serde_json::from_slice::<Value>(req.body).map_err(|e| bad("invalid JSON body", vec![e.to_string()]));
-    let reply = match (req.method, req.path) {
-        ("POST", "/subscription/status/set" | "/v2/subscription/status/set" | "/users/track") => {
-            json_body().and_then(|b| subscriptions(service, req, &b))
-        }
-        ("POST", "/sandbox/inbound") => json_body().and_then(|b| inbound(service, req, &b)),
-        ("POST", "/sandbox/import") => import(service, req),
-        ("GET", "/subscription/status/get") => status_get(service, req),
-        ("GET", "/sandbox/outbox") => phone_query(req).and_then(|p| {
-            service
-                .outbox(&p)
-                .map(|m| (200, json!({ "phone": p, "messages": m })))
-                .map_err(server_error)
-        }),
-        ("GET", "/sandbox/consent-log") if raw_query_param(req.query, "email").is_some() => {
-            let email = query_param(req.query, "email").unwrap_or_default();
-            service
-                .email_consent_log(&email)
-                .map(|e| (200, json!({ "email": email, "entries": e })))
-                .map_err(server_error)
-        }
-        ("GET", "/sandbox/consent-log") => phone_query(req).and_then(|p| {
-            service
-                .consent_log(&p)
-                .map(|e| (200, json!({ "phone": p, "entries": e })))
-                .map_err(server_error)
-        }),
-        ("GET", "/sandbox/relay") => Ok((200, json!({ "url": service.relay }))),
-        ("GET", "/sandbox/clock") => Ok((
-            200,
-            json!({ "now": req.now, "test_clock": service.advance(0).is_some() }),
+    let p = phone_query(req)?;
+    Ok((200, json!({ "phone": p, "entries": service.consent_log(&p)? })))
+}
+
+/// `GET /sandbox/relay`: the demo's relay, if it runs one.
+pub fn relay(service: &Service, _: &Request) -> Result<Reply, Error> {
+    Ok((200, json!({ "url": service.relay })))
+}
+
+/// `GET /sandbox/clock`: the sandbox's time.
+pub fn clock_get(service: &Service, req: &Request) -> Result<Reply, Error> {
+    Ok((
+        200,
+        json!({ "now": req.now, "test_clock": service.advance(0).is_some() }),
+    ))
+}
+
+/// `GET /sandbox/quota`: the prepaid quota.
+pub fn quota(service: &Service, _: &Request) -> Result<Reply, Error> {
+    Ok((200, service.quota_report()?))
+}
+
+/// `GET /sandbox/members?subscription_group_id=`: a group's members.
+pub fn members(service: &Service, req: &Request) -> Result<Reply, Error> {
+    let group = query_param(req.query, "subscription_group_id").unwrap_or_default();
+    service.members(&group, req.now)
+}
+
+/// `GET /sandbox/segments?text=&phone=`: what a text costs (the composer's
+/// counter): for a Korean number by bytes, else GSM-7 or UCS-2.
+pub fn segments(_: &Service, req: &Request) -> Result<Reply, Error> {
+    let body = query_param(req.query, "text").unwrap_or_default();
+    let phone = query_param(req.query, "phone").unwrap_or_default();
+    let c = crate::segments::count(&body, &phone);
+    Ok((
+        200,
+        json!({ "characters": body.chars().count(), "segments": c.segments, "units": c.units, "encoding": format!("{:?}", c.encoding) }),
+    ))
+}
+
+/// `GET /sandbox/messages`: the messages to members, what fell due sent.
+pub fn messages(service: &Service, req: &Request) -> Result<Reply, Error> {
+    service.deliver_due(req.now)?;
+    Ok((200, service.messages()?))
+}
+
+/// `POST /verify/token`: a verification token's claims, as a site's
+/// backend would check it.
+pub fn verify_token(service: &Service, req: &Request, body: &Value) -> Result<Reply, Error> {
+    let mut errors = Vec::new();
+    match text(body, "", "token", &mut errors) {
+        Some(t) if errors.is_empty() => Ok(service.token_claims(t, req.now)),
+        _ => Err(Error::invalid(
+            "invalid request",
+            vec!["token is missing; expected the token a check answered".into()],
         )),
-        ("POST", "/sandbox/clock") => json_body().and_then(|b| clock(service, req, &b)),
-        ("GET", "/sandbox/quota") => service.quota_report().map(|q| (200, q)).map_err(server_error),
-        ("POST", "/sandbox/quota/tickets") => json_body().and_then(|b| tickets(service, req, &b)),
-        ("GET", "/sandbox/members") => {
-            let group = query_param(req.query, "subscription_group_id").unwrap_or_default();
-            service.members(&group, req.now).map_err(server_error)
-        }
-        ("GET", "/sandbox/segments") => {
-            // What a text costs (the composer's counter): for a Korean
-            // number by bytes, else GSM-7 or UCS-2.
-            let body = query_param(req.query, "text").unwrap_or_default();
-            let phone = query_param(req.query, "phone").unwrap_or_default();
-            let c = crate::segments::count(&body, &phone);
-            Ok((
-                200,
-                json!({ "characters": body.chars().count(), "segments": c.segments, "units": c.units, "encoding": format!("{:?}", c.encoding) }),
-            ))
-        }
-        ("POST", "/sandbox/messages") => json_body().and_then(|b| message(service, req, &b)),
-        ("GET", "/sandbox/messages") => service
-            .deliver_due(req.now)
-            .and_then(|()| service.messages())
-            .map(|m| (200, m))
-            .map_err(server_error),
-        ("DELETE", p) if p.starts_with("/sandbox/messages/") => match p["/sandbox/messages/".len()..].parse::<i64>() {
-            Ok(id) => service.cancel_message(id).map_err(server_error),
-            Err(_) => Err(bad(
-                "invalid message id",
-                vec![format!("{p:?} does not end in a message id")],
-            )),
-        },
-        ("POST", "/api/v3/data" | "/api/v3/data/") => json_body().and_then(|b| sdk_data(service, req, &b)),
-        ("POST", "/verify/start") => json_body().and_then(|b| verify_start(service, req, &b)),
-        ("POST", "/verify/check") => json_body().and_then(|b| verify_check(service, req, &b)),
-        ("POST", "/verify/token") => json_body().and_then(|b| {
-            let mut errors = Vec::new();
-            match text(&b, "", "token", &mut errors) {
-                Some(t) if errors.is_empty() => Ok(service.token_claims(t, req.now)),
-                _ => Err(bad(
-                    "invalid request",
-                    vec!["token is missing; expected the token a check answered".into()],
-                )),
-            }
-        }),
-        ("GET", "/verify/jwks.json") => Ok((200, service.jwks())),
-        (_, p) if api.iter().any(|a| p.starts_with(a)) => Err((
-            405,
-            json!({ "message": format!("{} {} is not supported", req.method, req.path) }),
-        )),
-        _ => return None,
-    };
-    Some(reply.unwrap_or_else(|e| e))
+    }
+}
+
+/// `GET /verify/jwks.json`: the key that signs verification tokens.
+pub fn jwks(service: &Service, _: &Request) -> Result<Reply, Error> {
+    Ok((200, service.jwks()))
 }
 
 /// The host of the page that asked (from `Origin`, without its port), for
@@ -290,7 +259,8 @@ fn page_host(req: &Request) -> Option<String> {
         .then(|| host.to_string())
 }
 
-fn verify_start(service: &Service, req: &Request, body: &Value) -> Result<Reply, Reply> {
+/// `POST /verify/start {phone, purpose, locale}`: texts a one-time code.
+pub fn verify_start(service: &Service, req: &Request, body: &Value) -> Result<Reply, Error> {
     let mut errors = Vec::new();
     let phone = text(body, "", "phone", &mut errors);
     let purpose = text(body, "", "purpose", &mut errors);
@@ -306,21 +276,20 @@ fn verify_start(service: &Service, req: &Request, body: &Value) -> Result<Reply,
         ));
     }
     match (phone, purpose) {
-        (Some(phone), Some(purpose)) if errors.is_empty() => service
-            .verify_start(
-                phone,
-                purpose,
-                locale,
-                page_host(req).as_deref(),
-                &req.origin.ip,
-                req.now,
-            )
-            .map_err(server_error),
-        _ => Err(bad("invalid request", errors)),
+        (Some(phone), Some(purpose)) if errors.is_empty() => service.verify_start(
+            phone,
+            purpose,
+            locale,
+            page_host(req).as_deref(),
+            &req.origin.ip,
+            req.now,
+        ),
+        _ => Err(Error::invalid("invalid request", errors)),
     }
 }
 
-fn verify_check(service: &Service, req: &Request, body: &Value) -> Result<Reply, Reply> {
+/// `POST /verify/check {phone, code}`: checks a one-time code.
+pub fn verify_check(service: &Service, req: &Request, body: &Value) -> Result<Reply, Error> {
     let mut errors = Vec::new();
     let phone = text(body, "", "phone", &mut errors);
     let code = text(body, "", "code", &mut errors);
@@ -335,17 +304,16 @@ fn verify_check(service: &Service, req: &Request, body: &Value) -> Result<Reply,
         )),
     }
     match (phone, code) {
-        (Some(phone), Some(code)) if errors.is_empty() => service
-            .verify_check(phone, code, &req.origin.ip, req.now)
-            .map_err(server_error),
-        _ => Err(bad("invalid request", errors)),
+        (Some(phone), Some(code)) if errors.is_empty() => service.verify_check(phone, code, &req.origin.ip, req.now),
+        _ => Err(Error::invalid("invalid request", errors)),
     }
 }
 
-fn tickets(service: &Service, req: &Request, body: &Value) -> Result<Reply, Reply> {
+/// `POST /sandbox/quota/tickets {count}`: buys tickets of 1,000 messages.
+pub fn tickets(service: &Service, req: &Request, body: &Value) -> Result<Reply, Error> {
     match body.get("count").and_then(Value::as_i64) {
-        Some(count) => service.buy_tickets(count, req.now).map_err(server_error),
-        None => Err(bad(
+        Some(count) => service.buy_tickets(count, req.now),
+        None => Err(Error::invalid(
             "invalid request",
             vec![format!(
                 "count is {}; expected a whole number of tickets from 1 to {}",
@@ -356,7 +324,8 @@ fn tickets(service: &Service, req: &Request, body: &Value) -> Result<Reply, Repl
     }
 }
 
-fn message(service: &Service, req: &Request, body: &Value) -> Result<Reply, Reply> {
+/// `POST /sandbox/messages`: queues a message to a group's members.
+pub fn message(service: &Service, req: &Request, body: &Value) -> Result<Reply, Error> {
     let mut errors = Vec::new();
     let group = text(body, "", "subscription_group_id", &mut errors);
     let from = text(body, "", "from", &mut errors);
@@ -412,7 +381,7 @@ fn message(service: &Service, req: &Request, body: &Value) -> Result<Reply, Repl
         }
     };
     if !errors.is_empty() {
-        return Err(bad("invalid request", errors));
+        return Err(Error::invalid("invalid request", errors));
     }
     let m = crate::members::NewMessage {
         group_id: group.unwrap_or_default().to_string(),
@@ -422,8 +391,8 @@ fn message(service: &Service, req: &Request, body: &Value) -> Result<Reply, Repl
         send_at,
         advertising,
     };
-    let reply = service.queue_message(&m, req.now).map_err(server_error)?;
-    service.deliver_due(req.now).map_err(server_error)?;
+    let reply = service.queue_message(&m, req.now)?;
+    service.deliver_due(req.now)?;
     Ok(reply)
 }
 
@@ -433,7 +402,7 @@ fn message(service: &Service, req: &Request, body: &Value) -> Result<Reply, Repl
 /// subscription group changes (`sgu` events): a subscription from the SDK
 /// enters the double opt-in by itself, as in Braze. Everything else (sessions,
 /// clicks, custom events) is accepted and dropped.
-fn sdk_data(service: &Service, req: &Request, body: &Value) -> Result<Reply, Reply> {
+pub fn sdk_data(service: &Service, req: &Request, body: &Value) -> Result<Reply, Error> {
     let list = |k: &str| body.get(k).and_then(Value::as_array).cloned().unwrap_or_default();
     let field = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
     let attributes = list("attributes");
@@ -441,9 +410,7 @@ fn sdk_data(service: &Service, req: &Request, body: &Value) -> Result<Reply, Rep
         if let Some(user) = field(a, "user_id") {
             let phone = field(a, "phone").filter(|p| e164(p).is_ok());
             if phone.is_some() || field(a, "email").is_some() {
-                service
-                    .set_profile(&user, phone.as_deref(), field(a, "email").as_deref())
-                    .map_err(server_error)?;
+                service.set_profile(&user, phone.as_deref(), field(a, "email").as_deref())?;
             }
         }
     }
@@ -464,7 +431,7 @@ fn sdk_data(service: &Service, req: &Request, body: &Value) -> Result<Reply, Rep
         let Some(group) = service.config.group(&group) else {
             continue;
         };
-        let Some(phone) = service.profile_phone(&user).map_err(server_error)? else {
+        let Some(phone) = service.profile_phone(&user)? else {
             continue;
         };
         if service.admit(&req.origin.ip, &[&phone], req.now).is_err() {
@@ -483,22 +450,18 @@ fn sdk_data(service: &Service, req: &Request, body: &Value) -> Result<Reply, Rep
             origin: &origin,
             now: req.now,
         };
-        service.apply(&[change], None).map_err(server_error)?;
+        service.apply(&[change], None)?;
     }
     Ok((200, json!({})))
 }
 
-fn server_error(e: String) -> Reply {
-    (500, json!({ "message": e }))
-}
-
-fn phone_query(req: &Request) -> Result<String, Reply> {
+fn phone_query(req: &Request) -> Result<String, Error> {
     // An E.164 number has no spaces, so a literal `+` (as people type
     // `?phone=+1415...`) means `+`, not the form encoding's space.
     let phone = raw_query_param(req.query, "phone")
         .and_then(percent_decode)
         .unwrap_or_default();
-    e164(&phone).map_err(|e| bad("invalid phone", vec![e]))?;
+    e164(&phone).map_err(|e| Error::invalid("invalid phone", vec![e]))?;
     Ok(phone)
 }
 
@@ -519,9 +482,9 @@ fn apply_all(
     req: &Request,
     changes: &[(GroupChange, &Group)],
     body: &Value,
-) -> Result<Reply, Reply> {
+) -> Result<Reply, Error> {
     if let Some(key) = req.idempotency_key {
-        if let Some((status, stored)) = service.replay(key).map_err(server_error)? {
+        if let Some((status, stored)) = service.replay(key)? {
             let value = serde_json::from_str(&stored).unwrap_or(Value::Null);
             return Ok((status, value));
         }
@@ -531,7 +494,9 @@ fn apply_all(
         .filter(|(_, g)| !g.email)
         .flat_map(|(c, _)| c.phones.iter().map(String::as_str))
         .collect();
-    service.admit(&req.origin.ip, &phones, req.now).map_err(too_many)?;
+    service
+        .admit(&req.origin.ip, &phones, req.now)
+        .map_err(Error::RateLimited)?;
     let (disclosure, locale) = disclosure(body);
     // A sign-up form's consent names each box's disclosure by group.
     let origins: Vec<Origin> = changes
@@ -575,11 +540,11 @@ fn apply_all(
     let idempotency = req
         .idempotency_key
         .map(|k| (k, &respond as &dyn Fn(&[String]) -> (u16, String)));
-    let refusals = service.apply(&applied, idempotency).map_err(server_error)?;
+    let refusals = service.apply(&applied, idempotency)?;
     // One external id with one number: the profile keeps the number.
     for (c, _) in changes {
         if let ([id], [phone]) = (&c.external_ids[..], &c.phones[..]) {
-            service.set_profile(id, Some(phone), None).map_err(server_error)?;
+            service.set_profile(id, Some(phone), None)?;
         }
     }
     Ok((201, reply_for(&refusals)))
@@ -587,7 +552,7 @@ fn apply_all(
 
 /// `status/set` (v1 and v2) and `/users/track`: every part is checked
 /// before anything applies; `/users/track` also sets profiles.
-fn subscriptions(service: &Service, req: &Request, body: &Value) -> Result<Reply, Reply> {
+pub fn subscriptions(service: &Service, req: &Request, body: &Value) -> Result<Reply, Error> {
     let mut errors = Vec::new();
     let profile = |id: &str| service.profile_phone(id);
     let parsed = braze::read(req.path, body, Some(&profile), &mut errors).unwrap_or_default();
@@ -610,12 +575,10 @@ fn subscriptions(service: &Service, req: &Request, body: &Value) -> Result<Reply
         changes.extend(group.map(|g| (change, g)));
     }
     if !errors.is_empty() {
-        return Err(bad("invalid request", errors));
+        return Err(Error::invalid("invalid request", errors));
     }
     for (id, phone, email) in &parsed.profiles {
-        service
-            .set_profile(id, phone.as_deref(), email.as_deref())
-            .map_err(server_error)?;
+        service.set_profile(id, phone.as_deref(), email.as_deref())?;
     }
     if req.path != "/users/track" {
         return apply_all(service, req, &changes, body);
@@ -629,7 +592,9 @@ fn subscriptions(service: &Service, req: &Request, body: &Value) -> Result<Reply
     ))
 }
 
-fn inbound(service: &Service, req: &Request, body: &Value) -> Result<Reply, Reply> {
+/// `POST /sandbox/inbound {phone, subscription_group_id, body}`: a text
+/// from the simulated phone (keywords: Y, STOP, HELP, START, ...).
+pub fn inbound(service: &Service, req: &Request, body: &Value) -> Result<Reply, Error> {
     let mut errors = Vec::new();
     let mut field = |k: &str| {
         let v = text(body, "", k, &mut errors).map(str::to_string);
@@ -658,20 +623,20 @@ fn inbound(service: &Service, req: &Request, body: &Value) -> Result<Reply, Repl
         Some(g) if errors.is_empty() => service
             .inbound(g, &phone, &message, &req.origin, req.now)
             .map(|replies| (200, json!({ "message": "success", "replies": replies })))
-            .map_err(server_error),
-        _ => Err(bad("invalid request", errors)),
+            .map_err(Error::Store),
+        _ => Err(Error::invalid("invalid request", errors)),
     }
 }
 
 /// `POST /sandbox/clock {"advance_ms": N}`: moves the sandbox-only clock
 /// forward (the server must run with `--test-clock`).
-fn clock(service: &Service, req: &Request, body: &Value) -> Result<Reply, Reply> {
+pub fn clock(service: &Service, req: &Request, body: &Value) -> Result<Reply, Error> {
     const MAX_MS: i64 = 400 * 24 * 60 * 60 * 1000;
     let ms = match body.get("advance_ms") {
         Some(v) if v.as_i64().is_some_and(|n| (0..=MAX_MS).contains(&n)) => v.as_i64().unwrap_or_default(),
         other => {
             let got = other.map_or_else(|| "missing".into(), shown);
-            return Err(bad(
+            return Err(Error::invalid(
                 "invalid request",
                 vec![format!(
                     "advance_ms is {got}; expected a whole number of ms from 0 to {MAX_MS} (400 days)"
@@ -682,28 +647,29 @@ fn clock(service: &Service, req: &Request, body: &Value) -> Result<Reply, Reply>
     match service.advance(ms) {
         Some(()) => {
             // What falls due in the time skipped goes out now.
-            service.deliver_due(req.now + ms).map_err(server_error)?;
+            service.deliver_due(req.now + ms)?;
             Ok((200, json!({ "now": req.now + ms })))
         }
-        None => Err((
-            409,
-            json!({ "message": "the sandbox clock is off: start the server with --test-clock to move it" }),
+        None => Err(Error::Conflict(
+            "the sandbox clock is off: start the server with --test-clock to move it".into(),
         )),
     }
 }
 
-fn status_get(service: &Service, req: &Request) -> Result<Reply, Reply> {
+/// `GET /subscription/status/get?phone=[&subscription_group_id=]`: a
+/// number's state in each group, as Braze answers it.
+pub fn status_get(service: &Service, req: &Request) -> Result<Reply, Error> {
     let phone = phone_query(req)?;
     let wanted = query_param(req.query, "subscription_group_id");
     if let Some(id) = &wanted {
         service
             .config
             .known_group(id)
-            .map_err(|e| bad("invalid request", vec![e]))?;
+            .map_err(|e| Error::invalid("invalid request", vec![e]))?;
     }
     let groups: Vec<Value> = service
         .status(&phone, req.now)
-        .map_err(server_error)?
+        ?
         .into_iter()
         .filter(|(id, _, _)| wanted.as_ref().is_none_or(|w| w == id))
         .map(|(id, state, pending)| json!({ "subscription_group_id": id, "subscription_state": state, "pending_double_opt_in": pending }))
@@ -718,7 +684,7 @@ fn status_get(service: &Service, req: &Request) -> Result<Reply, Reply> {
 /// first, read as RFC 4180 CSV (quoted cells, a UTF-8 byte-order mark and
 /// CRLF lines, as spreadsheets export them); all rows are checked before
 /// any is applied.
-fn import(service: &Service, req: &Request) -> Result<Reply, Reply> {
+pub fn import(service: &Service, req: &Request) -> Result<Reply, Error> {
     let body = req.body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(req.body);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -728,11 +694,11 @@ fn import(service: &Service, req: &Request) -> Result<Reply, Reply> {
     let mut records = reader.records();
     let header = match records.next() {
         Some(Ok(r)) => r.iter().map(str::to_string).collect::<Vec<_>>(),
-        Some(Err(e)) => return Err(bad("invalid CSV", vec![e.to_string()])),
+        Some(Err(e)) => return Err(Error::invalid("invalid CSV", vec![e.to_string()])),
         None => Vec::new(),
     };
     if header != ["external_id", "phone", "subscription_group_id", "state"] {
-        return Err(bad(
+        return Err(Error::invalid(
             "invalid CSV",
             vec!["the first line must be external_id,phone,subscription_group_id,state".into()],
         ));
@@ -775,7 +741,7 @@ fn import(service: &Service, req: &Request) -> Result<Reply, Reply> {
         }
     }
     if !errors.is_empty() {
-        return Err(bad("invalid CSV", errors));
+        return Err(Error::invalid("invalid CSV", errors));
     }
     let phones: Vec<[String; 1]> = rows.iter().map(|(_, phone, _, _)| [phone.clone()]).collect();
     let changes: Vec<Change> = rows
@@ -793,6 +759,6 @@ fn import(service: &Service, req: &Request) -> Result<Reply, Reply> {
             now: req.now,
         })
         .collect();
-    service.apply(&changes, None).map_err(server_error)?;
+    service.apply(&changes, None)?;
     Ok((201, json!({ "message": "success", "imported": rows.len() })))
 }

@@ -7,9 +7,11 @@
 pub mod api;
 pub mod config;
 pub mod double_opt_in;
+pub mod error;
 pub mod keywords;
 pub mod members;
 pub mod messages;
+pub mod routes;
 pub mod segments;
 pub mod service;
 pub mod static_files;

@@ -11,12 +11,12 @@
 //! demo does (its ledger beside the database, `*.relay.db`); `--test-clock`
 //! lets `POST /sandbox/clock` move the sandbox's time forward (tests only).
 
-use consentry_relay::http::{self, Incoming, Outgoing};
-use consentry_relay::{checkpoint, relay};
-use consentry_sandbox::{api, config, service, static_files};
+use consentry_relay::{checkpoint, http, relay};
+use consentry_sandbox::routes::{self, system_ms, App};
+use consentry_sandbox::{config, service};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::sync::Arc;
 
 struct Options {
     root: PathBuf,
@@ -100,13 +100,6 @@ fn fail(message: String) -> ! {
     std::process::exit(2);
 }
 
-/// The system's time, ms since the epoch.
-fn system_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
-}
-
 fn main() {
     let opts = options().unwrap_or_else(|e| fail(e));
     let root = opts.root.clone();
@@ -134,18 +127,33 @@ fn main() {
     if let Some((_, start)) = relay {
         std::thread::spawn(start);
     }
-    let service = std::sync::Arc::new(service.with_relay(relay_url));
+    let app = Arc::new(App {
+        service: service.with_relay(relay_url),
+        root,
+    });
     // Messages to members that fall due (scheduled, or deferred by a
     // country's hours) go out within a second.
-    let scheduler = std::sync::Arc::clone(&service);
+    let scheduler = Arc::clone(&app);
     std::thread::spawn(move || loop {
         std::thread::sleep(std::time::Duration::from_secs(1));
-        if let Err(e) = scheduler.deliver_due(scheduler.now(system_ms())) {
+        let service = &scheduler.service;
+        if let Err(e) = service.deliver_due(service.now(system_ms())) {
             eprintln!("messages to members: {e}");
         }
     });
-    http::serve(listener, api::MAX_BODY_BYTES, move |request| {
-        handle(request, &service, &root)
+    let runtime = tokio::runtime::Runtime::new().unwrap_or_else(|e| fail(format!("no async runtime: {e}")));
+    runtime.block_on(async move {
+        let _ = listener.set_nonblocking(true);
+        let listener = tokio::net::TcpListener::from_std(listener).unwrap_or_else(|e| fail(e.to_string()));
+        let served = http::serve_guarded(
+            listener,
+            routes::router(app),
+            http::Guard::default(),
+            std::future::pending(),
+        );
+        if let Err(e) = served.await {
+            fail(e.to_string());
+        }
     });
 }
 
@@ -208,67 +216,4 @@ fn demo_relay(service: &service::Service, sandbox_port: u16, port: u16, db: &Pat
         });
     };
     (format!("http://127.0.0.1:{bound}"), start)
-}
-
-fn handle(request: Incoming, service: &service::Service, root: &Path) -> Outgoing {
-    let (path, query) = request.target.split_once('?').unwrap_or((&request.target, ""));
-    let origin = service::Origin {
-        ip: request.peer.ip().to_string(),
-        user_agent: request.header("User-Agent").unwrap_or_default().to_string(),
-        ..Default::default()
-    };
-    let now = service.now(system_ms());
-    let reply = match &request.body {
-        None => Some((
-            413,
-            serde_json::json!({ "message": format!("the body is larger than {} bytes", api::MAX_BODY_BYTES) }),
-        )),
-        Some(body) => api::handle(
-            service,
-            &api::Request {
-                method: &request.method,
-                path,
-                query,
-                body,
-                idempotency_key: request.header("Idempotency-Key"),
-                authorization: request.header("Authorization"),
-                page: request.header("Origin"),
-                host: request.header("Host"),
-                content_type: request.header("Content-Type"),
-                origin,
-                now,
-            },
-        ),
-    };
-    match reply {
-        Some((status, value)) => {
-            let mut response = Outgoing::new(status, "application/json", value.to_string().into_bytes());
-            if let Some(seconds) = value.get("retry_after_seconds").and_then(serde_json::Value::as_u64) {
-                response.headers.push(("Retry-After", seconds.to_string()));
-            }
-            response
-        }
-        None => static_response(path, root),
-    }
-}
-
-fn static_response(path: &str, root: &Path) -> Outgoing {
-    let file = static_files::resolve(path, &root.join("demo"), &root.join("dist"));
-    match file.as_ref().map(|f| (f, std::fs::read(f))) {
-        Some((path, Ok(body))) => {
-            let mut response = Outgoing::new(200, static_files::content_type(path), body);
-            response.headers.push(("Cache-Control", "no-cache".to_string()));
-            // The SDK's files may be loaded from another origin, as from a CDN
-            // (its wasm is fetched and its modules imported with CORS).
-            if path.starts_with(root.join("dist")) {
-                response.headers.push(("Access-Control-Allow-Origin", "*".to_string()));
-            }
-            response
-        }
-        _ => Outgoing::new(
-            404,
-            "text/html; charset=utf-8",
-            b"<!doctype html><title>Not found</title><h1>Not found</h1>".to_vec(),
-        ),
-    }
 }

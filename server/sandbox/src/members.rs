@@ -4,8 +4,8 @@
 //! keeps their state in the service's database and answers in the API's
 //! shapes (status and JSON).
 
-use crate::api::Reply;
 use crate::double_opt_in::State;
+use crate::error::{Error, Reply};
 use crate::messages;
 use crate::service::{cost, db_error, load, query, quota, send, Paid, Service};
 use crate::verify::{self, Outcome, Purpose};
@@ -35,7 +35,7 @@ impl Service {
     }
 
     /// Buys `count` tickets of 1,000 messages at `now`.
-    pub fn buy_tickets(&self, count: i64, now: i64) -> Result<Reply, String> {
+    pub fn buy_tickets(&self, count: i64, now: i64) -> Result<Reply, Error> {
         if !(1..=MAX_TICKETS).contains(&count) {
             return Ok((
                 400,
@@ -67,53 +67,53 @@ impl Service {
         host: Option<&str>,
         ip: &str,
         now: i64,
-    ) -> Result<Reply, String> {
+    ) -> Result<Reply, Error> {
         let refuse =
-            |status: u16, error: &str, message: String| Ok((status, json!({ "error": error, "message": message })));
+            |status: u16, error: &str, message: String| (status, json!({ "error": error, "message": message }));
         let country = match consentry_relay::braze::e164(phone) {
             Ok(c) => c,
-            Err(e) => return refuse(400, "invalid_phone", e),
+            Err(e) => return Ok(refuse(400, "invalid_phone", e)),
         };
         let countries = &self.config.verify_countries;
         if !countries.is_empty() && !countries.contains(&country) {
-            return refuse(
+            return Ok(refuse(
                 400,
                 "country_not_supported",
                 format!(
                     "{phone} is a number of {country}; verification is offered for {}",
                     countries.join(", ")
                 ),
-            );
+            ));
         }
         if !textable(phone) {
-            return refuse(
+            return Ok(refuse(
                 400,
                 "cannot_receive_texts",
                 format!("{phone} cannot receive text messages (it is not a mobile number)"),
-            );
+            ));
         }
         if let Err(seconds) = self.admit(ip, &[phone], now) {
-            return Ok(crate::api::too_many(seconds));
+            return Err(Error::RateLimited(seconds));
         }
         let rules = self.config.verify;
         let code = self.keys.code()?;
         let text = verify::text(&self.config.brand, &code, locale, host);
         let tag = self.keys.tag(phone, purpose, &code);
-        self.db.write(|db| {
+        Ok(self.db.write(|db| {
             let member: bool = db
                 .prepare_cached("SELECT 1 FROM members WHERE phone = ?1")
                 .and_then(|mut s| s.exists(params![phone]))
                 .map_err(db_error)?;
             match (purpose, member) {
                 (Purpose::Signup, true) => {
-                    return refuse(
+                    return Ok(refuse(
                         409,
                         "already_registered",
                         format!("{phone} has signed up already: log in instead"),
-                    )
+                    ))
                 }
                 (Purpose::Login, false) => {
-                    return refuse(404, "not_registered", format!("{phone} has not signed up: sign up first"))
+                    return Ok(refuse(404, "not_registered", format!("{phone} has not signed up: sign up first")))
                 }
                 _ => {}
             }
@@ -140,11 +140,11 @@ impl Service {
             let left = quota(db)?.remaining;
             let needed = cost(None, phone, &text);
             if left < needed {
-                return refuse(
+                return Ok(refuse(
                     402,
                     "quota_exhausted",
                     format!("no code was sent: the prepaid quota has {left} message(s) left, {needed} needed (buy another ticket of 1,000)"),
-                );
+                ));
             }
             db.execute("UPDATE codes SET open = 0 WHERE phone = ?1 AND open = 1", params![phone])
                 .map_err(db_error)?;
@@ -164,11 +164,11 @@ impl Service {
             });
             warn(db, &mut answer, self.config.quota_low)?;
             Ok((201, answer))
-        })
+        })?)
     }
 
     /// `POST /verify/check`: checks `code` against `phone`'s open code.
-    pub fn verify_check(&self, phone: &str, code: &str, ip: &str, now: i64) -> Result<Reply, String> {
+    pub fn verify_check(&self, phone: &str, code: &str, ip: &str, now: i64) -> Result<Reply, Error> {
         let rules = self.config.verify;
         let failed = self.failed_checks.lock().map_err(|_| "lock poisoned".to_string())?;
         if let Err(seconds) = failed.allowed(ip, now, &rules) {
@@ -187,9 +187,9 @@ impl Service {
         Ok(answer)
     }
 
-    fn check_code(&self, phone: &str, code: &str, now: i64) -> Result<Reply, String> {
+    fn check_code(&self, phone: &str, code: &str, now: i64) -> Result<Reply, Error> {
         let rules = self.config.verify;
-        self.db.write(|db| {
+        Ok(self.db.write(|db| {
             let open: Option<(i64, String, Vec<u8>, i64, u32)> = db
                 .query_row(
                     "SELECT id, purpose, tag, expires, checks FROM codes WHERE phone = ?1 AND open = 1 ORDER BY id DESC LIMIT 1",
@@ -248,7 +248,7 @@ impl Service {
                     json!({ "error": "no_code", "message": format!("no code is waiting for {phone}: ask for a code first") }),
                 )),
             }
-        })
+        })?)
     }
 
     /// The public key that signs verification tokens.
@@ -267,11 +267,11 @@ impl Service {
 
     /// A group's members: its numbers with their state now, and the
     /// numbers that signed up by verification.
-    pub fn members(&self, group_id: &str, now: i64) -> Result<Reply, String> {
+    pub fn members(&self, group_id: &str, now: i64) -> Result<Reply, Error> {
         if self.config.group(group_id).is_none() {
             return Ok(unknown_group(group_id));
         }
-        self.db.read(|db| {
+        Ok(self.db.read(|db| {
             let rows: Vec<(String, Option<i64>, Option<i64>)> = query(
                 db,
                 "SELECT phone, signed_up, last_login FROM members
@@ -299,20 +299,19 @@ impl Service {
                 200,
                 json!({ "subscription_group_id": group_id, "max_text": group.map(|g| g.max_text), "senders": senders, "members": out }),
             ))
-        })
+        })?)
     }
 
     /// `POST /sandbox/messages`: queues a message to `to` (`None`: every
     /// subscribed number of the group) for `send_at` (`None`: now).
-    pub fn queue_message(&self, m: &NewMessage, now: i64) -> Result<Reply, String> {
+    pub fn queue_message(&self, m: &NewMessage, now: i64) -> Result<Reply, Error> {
         let Some(group) = self.config.group(&m.group_id) else {
             return Ok(unknown_group(&m.group_id));
         };
-        let refuse =
-            |status: u16, rule: &str, message: String| Ok((status, json!({ "rule": rule, "message": message })));
+        let refuse = |status: u16, rule: &str, message: String| (status, json!({ "rule": rule, "message": message }));
         let Some(sender) = self.config.senders.iter().find(|s| s.number == m.from) else {
             let registered: Vec<&str> = self.config.senders.iter().map(|s| s.number.as_str()).collect();
-            return refuse(
+            return Ok(refuse(
                 422,
                 "unregistered_sender",
                 format!(
@@ -324,21 +323,21 @@ impl Service {
                         registered.join(", ")
                     }
                 ),
-            );
+            ));
         };
         let chars = m.text.chars().count();
         if chars == 0 || chars > group.max_text {
-            return refuse(
+            return Ok(refuse(
                 422,
                 "text_length",
                 format!(
                     "the text has {chars} characters; group {:?} allows 1 to {}",
                     group.id, group.max_text
                 ),
-            );
+            ));
         }
         let send_at = m.send_at.unwrap_or(now).max(now);
-        self.db.write(|db| {
+        Ok(self.db.write(|db| {
             let listed: Vec<String> = match &m.to {
                 Some(list) => list.clone(),
                 None => query(
@@ -368,7 +367,7 @@ impl Service {
             if m.advertising && korean && self.config.message_rules.kr_advertising {
                 if let Some(rule) = messages::kr_content(&m.text, &sender.name) {
                     let (name, why) = rule.split_once(": ").unwrap_or(("kr_advertising", &rule));
-                    return refuse(422, name, format!("refused: {why}"));
+                    return Ok(refuse(422, name, format!("refused: {why}")));
                 }
             }
             let left = quota(db)?.remaining;
@@ -400,7 +399,7 @@ impl Service {
             });
             warn(db, &mut answer, self.config.quota_low)?;
             Ok((201, answer))
-        })
+        })?)
     }
 
     /// Sends what is due at `now`: each queued or deferred recipient of a
@@ -468,8 +467,8 @@ impl Service {
 
     /// `DELETE /sandbox/messages/{id}`: cancels a message nobody has
     /// received yet.
-    pub fn cancel_message(&self, id: i64) -> Result<Reply, String> {
-        self.db.write(|db| {
+    pub fn cancel_message(&self, id: i64) -> Result<Reply, Error> {
+        Ok(self.db.write(|db| {
             let status: Option<String> = db
                 .query_row("SELECT status FROM messages WHERE id = ?1", params![id], |r| r.get(0))
                 .optional()
@@ -495,13 +494,13 @@ impl Service {
                     json!({ "message": format!("message {id} cannot be cancelled: it is {s}{}", if sent { " (some recipients have it)" } else { "" }) }),
                 )),
             }
-        })
+        })?)
     }
 
     /// `GET /sandbox/messages`: the latest 100 messages, newest first, with
     /// each recipient's status.
     pub fn messages(&self) -> Result<Value, String> {
-        self.db.read(|db| {
+        Ok(self.db.read(|db| {
             let mut list: Vec<Value> = query(
                 db,
                 "SELECT id, group_id, sender, text, advertising, created, send_at, status FROM messages ORDER BY id DESC LIMIT 100",
@@ -533,7 +532,7 @@ impl Service {
             }
             let out = list;
             Ok(json!({ "messages": out }))
-        })
+        })?)
     }
 }
 
