@@ -500,7 +500,7 @@ impl Service {
     /// `GET /sandbox/messages`: the latest 100 messages, newest first, with
     /// each recipient's status.
     pub fn messages(&self) -> Result<Value, String> {
-        Ok(self.db.read(|db| {
+        self.db.read(|db| {
             let mut list: Vec<Value> = query(
                 db,
                 "SELECT id, group_id, sender, text, advertising, created, send_at, status FROM messages ORDER BY id DESC LIMIT 100",
@@ -532,7 +532,7 @@ impl Service {
             }
             let out = list;
             Ok(json!({ "messages": out }))
-        })?)
+        })
     }
 }
 
