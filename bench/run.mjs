@@ -353,7 +353,7 @@ export function goals(r) {
 
 export const MARKERS = ["<!-- bench table: npm run bench -->", "<!-- /bench table -->"];
 
-// What the README shows of a run: the machine, the table and the goals.
+// What docs/performance.md shows of a run: the machine, the table and the goals.
 export function report(r) {
   const m = r.machine;
   return [
@@ -387,9 +387,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   }
   writeFileSync(out, JSON.stringify(r, null, 2) + "\n");
   console.log(`\nwrote ${out}`);
-  // The README shows the committed results (npm test checks they agree).
+  // docs/performance.md shows the committed results (npm test checks they agree).
   if (out === join(ROOT, "bench/results.json")) {
     writeSection(MARKERS, report(r));
-    console.log("README.md: benchmark table written");
+    console.log("docs/performance.md: benchmark table written");
   }
 }

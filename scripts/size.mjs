@@ -1,8 +1,8 @@
 // npm run size: raw, gzip and brotli bytes of every shipped file. A page
 // downloads the wasm, one JS build and the snippet; their brotli total must
 // stay at or below the budget (exit 1 above it).
-// `--write` puts the table into README.md between the size markers; the
-// packaging test fails when the README's table is not this build's.
+// `--write` puts the table into docs/performance.md between the size markers; the
+// packaging test fails when its table is not this build's.
 import { readFileSync, readdirSync } from "node:fs";
 import { gzipSync, brotliCompressSync, constants } from "node:zlib";
 import { writeSection } from "./readme.mjs";
@@ -53,7 +53,7 @@ const measure = (name) => {
   return { name, raw: raw.length, gzip: gzipSync(raw, { level: 9 }).length, brotli };
 };
 
-// The README's table (markdown) and the page total, from dist/.
+// The size table (markdown) and the page total, from dist/.
 export function sizes() {
   const names = readdirSync("dist").sort();
   const missing = [...PAGE, ...BANNER_PAGE, ...MODULES.flatMap((m) => m[2]), ...GPP, "consentry-receipts.mjs", ...QR, ...UI, ...LANGUAGES.map((l) => `consentry-ui-${l}.mjs`)].filter((name) => !names.includes(name));
@@ -114,7 +114,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   console.log(`the test run fails above ${BUDGET} bytes for the page total, ${BANNER_BUDGET} with the banner's gate or ${UI_BUDGET} for the banner`);
   if (process.argv.includes("--write")) {
     writeSection(MARKERS, result.table);
-    console.log("README.md: size table written");
+    console.log("docs/performance.md: size table written");
   }
   if (result.page > BUDGET) {
     console.error(`size budget exceeded: ${result.page} > ${BUDGET} bytes brotli`);

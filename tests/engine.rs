@@ -479,7 +479,7 @@ fn an_unknown_key_is_refused_naming_the_nearest_known_key() {
         ),
         (
             r#"{"banner":true}"#,
-            r#"unknown config key "banner"; expected a key of the README's configuration tables"#,
+            r#"unknown config key "banner"; expected a key of docs/api.md"#,
         ),
     ] {
         let e = Config::parse(&parse(json).unwrap(), &mut vec![]).unwrap_err();

@@ -6,6 +6,7 @@
 
 use super::categories::Categories;
 use super::integrations::Integrations;
+use super::read::{bad_value, strict_bool, unknown_key};
 use super::tcf::TcfConfig;
 use super::ui::Ui;
 use crate::json::{self, Value};
@@ -124,46 +125,6 @@ const KEYS: [&str; 20] = [
     "uet",
     "gpp",
 ];
-
-/// `unknown <object> key "<key>"; did you mean "<a known one>"?`, or
-/// `; expected a key of the README's configuration tables` when none is near.
-pub fn unknown_key(object: &str, key: &str, known: &[&str]) -> String {
-    let mut m = String::from("unknown ");
-    m.push_str(object);
-    m.push_str(" key ");
-    json::write_string(key, &mut m);
-    if let Some(near) = crate::nearest(key, known) {
-        m.push_str("; did you mean ");
-        json::write_string(near, &mut m);
-        m.push('?');
-    } else {
-        m.push_str("; expected a key of the README's configuration tables");
-    }
-    m
-}
-
-/// `config.<key> is <shown value>; expected <what>`.
-pub fn bad_value(key: &str, v: &Value, expected: &str) -> String {
-    bad_member("config", key, v, expected)
-}
-
-/// `<object>.<key> is <shown value>; expected <what>`; a long value is
-/// shown by its kind.
-pub fn bad_member(object: &str, key: &str, v: &Value, expected: &str) -> String {
-    let mut m = String::from(object);
-    m.push('.');
-    m.push_str(key);
-    m.push_str(" is ");
-    let shown = v.to_json();
-    if shown.len() > 80 {
-        m.push_str(v.kind());
-    } else {
-        m.push_str(&shown);
-    }
-    m.push_str("; expected ");
-    m.push_str(expected);
-    m
-}
 
 impl Config {
     /// The `ui` key; always `None` in a build without the `ui` feature (the
@@ -391,7 +352,7 @@ impl Config {
                 return Err(bad_value(
                     "gpp",
                     v,
-                    "an object with sections or rules (see the README's GPP section)",
+                    "an object with sections or rules (see docs/integrations.md)",
                 ));
             }
             c.gpp = Some(v.to_json());
@@ -448,22 +409,4 @@ pub fn permission_map(
         *slot = Some(strict_bool(key, name, value, warnings));
     }
     Ok(map)
-}
-
-/// `true` approves; `false` denies; anything else denies and is reported
-/// (Adobe approves `"yes"`; Consentry does not).
-pub fn strict_bool(source: &str, name: &str, v: &Value, warnings: &mut Vec<String>) -> bool {
-    match v {
-        Value::Bool(b) => *b,
-        other => {
-            let mut w = String::from(source);
-            w.push_str(": ");
-            json::write_string(name, &mut w);
-            w.push_str(" is ");
-            w.push_str(&other.to_json());
-            w.push_str(", not a boolean; treated as denied");
-            warnings.push(w);
-            false
-        }
-    }
 }

@@ -12,7 +12,7 @@
 //! ```
 
 use super::categories::Categories;
-use super::config::bad_value;
+use super::read::{bad_value, members, path};
 use crate::json::Value;
 use alloc::{string::String, vec, vec::Vec};
 
@@ -66,23 +66,6 @@ pub(super) fn category_list(cats: &Categories, key: &str, v: &Value) -> Result<V
         })?);
     }
     Ok(out)
-}
-
-/// The members of an object; `null` or absent is empty.
-pub fn members<'a>(key: &str, v: Option<&'a Value>) -> Result<&'a [(String, Value)], String> {
-    match v {
-        None | Some(Value::Null) => Ok(&[]),
-        Some(Value::Object(m)) => Ok(m),
-        Some(other) => Err(bad_value(key, other, "an object")),
-    }
-}
-
-/// `outer.inner`, for error messages.
-pub fn path(outer: &str, inner: &str) -> String {
-    let mut p = String::from(outer);
-    p.push('.');
-    p.push_str(inner);
-    p
 }
 
 impl Integrations {
@@ -165,7 +148,7 @@ impl Integrations {
                         return Err(bad_value(
                             &key,
                             v,
-                            "no such key (expected a consent type such as ad_storage, or a key of the README's Consent Mode table)",
+                            "no such key (expected a consent type such as ad_storage, or a key of docs/integrations.md's Consent Mode table)",
                         ));
                     };
                     // An empty list would grant the type with no category

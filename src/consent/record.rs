@@ -19,7 +19,8 @@
 //! only the boolean `true` approves.
 
 use super::categories::{Categories, ADOBE, RESERVED};
-use super::config::{strict_bool, PermissionMap, StorageKind};
+use super::config::{PermissionMap, StorageKind};
+use super::read::strict_bool;
 use crate::json::{self, Value};
 use alloc::{string::String, vec, vec::Vec};
 

@@ -18,8 +18,7 @@ use super::categories::Categories;
 #[cfg(feature = "ui")]
 use super::{
     categories::ADOBE,
-    config::{bad_member, unknown_key},
-    integrations::members,
+    read::{bad_member, members, unknown_key},
 };
 use crate::json::Value;
 use alloc::{string::String, vec::Vec};
@@ -238,7 +237,7 @@ impl Ui {
                                 path.push_str(lang);
                                 path.push('.');
                                 path.push_str(name);
-                                return Err(bad(&path, text, "a string under a text name of the README's table"));
+                                return Err(bad(&path, text, "a string under a text name of docs/banner.md"));
                             }
                         }
                     }

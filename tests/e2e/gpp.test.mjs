@@ -7,7 +7,7 @@
 // commands and Microsoft UET.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { GppModel } from "@iabgpp/cmpapi";
 import { setup, openFixture, fixture, ready, SNIPPET_CONSENT_MODE } from "./harness.mjs";
 import * as gpp from "../../dist/consentry-gpp.mjs";
@@ -394,13 +394,14 @@ function consentModeCommands(m, approved) {
   ];
 }
 
-test("every README configuration with consentMode sends exactly Google's commands, in order", async () => {
-  const readme = readFileSync("README.md", "utf8");
+test("every documented configuration with consentMode sends exactly Google's commands, in order", async () => {
+  const readme = ["README.md", ...readdirSync("docs").filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)]
+    .map((f) => readFileSync(f, "utf8")).join("\n");
   const configs = [...readme.matchAll(/```js\nwindow\.consentryConfig = (\{[^]*?\n\});\n```/g)].map((m) => m[1]).filter((c) => c.includes("consentMode"));
   assert.ok(configs.length >= 2, `${configs.length} configurations`);
   const context = await browser.newContext();
   for (const config of configs) {
-    // The README's configurations hold only literals: evaluating one is reading it.
+    // The documented configurations hold only literals: evaluating one is reading it.
     const object = new Function(`return ${config}`)();
     const page = await openFixture(context, `${site}/readme-gcm.html`, fixture(config, "", SNIPPET_CONSENT_MODE));
     await ready(page);
@@ -413,9 +414,9 @@ test("every README configuration with consentMode sends exactly Google's command
   await context.close();
 });
 
-test("the README's Consent Mode, UET and GPP configurations start without a mistake and say what the README says", async () => {
-  const readme = readFileSync("README.md", "utf8");
-  const section = readme.slice(readme.indexOf("### Google Consent Mode v2"), readme.indexOf("### `decodeGPPString(gppString)`"));
+test("the Consent Mode, UET and GPP configurations of docs/integrations.md start without a mistake and say what it says", async () => {
+  const readme = readFileSync("docs/integrations.md", "utf8");
+  const section = readme.slice(readme.indexOf("## Google Consent Mode v2"), readme.indexOf("## `decodeGPPString(gppString)`"));
   const configs = [...section.matchAll(/```js\nwindow\.consentryConfig = (\{[^]*?\n\});\n```/g)].map((m) => m[1]);
   assert.equal(configs.length, 3);
   const context = await browser.newContext();

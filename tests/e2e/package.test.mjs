@@ -44,19 +44,19 @@ test("the TypeScript types compile against every public call", () => {
   ], { stdio: "inherit" });
 });
 
-test("the README's size table is this build's (npm run size -- --write)", () => {
+test("docs/performance.md's size table is this build's (npm run size -- --write)", () => {
   assert.equal(readSection(MARKERS), sizes().table);
 });
 
-test("the README's benchmark figures are bench/results.json's (npm run bench writes both)", () => {
+test("docs/performance.md's benchmark figures are bench/results.json's (npm run bench writes both)", () => {
   assert.equal(readSection(BENCH_MARKERS), report(JSON.parse(readFileSync("bench/results.json", "utf8"))));
 });
 
-test("the README's load figures are bench/load.json's (npm run load writes both)", () => {
+test("docs/performance.md's load figures are bench/load.json's (npm run load writes both)", () => {
   assert.equal(readSection(LOAD_MARKERS), load(JSON.parse(readFileSync("bench/load.json", "utf8"))));
 });
 
-test("the README starts the sandbox with npm run demo's command line", () => {
-  const readme = readFileSync("README.md", "utf8");
-  assert.ok(readme.includes(`${SERVER_COMMAND.join(" ")} -- --port 8080`), `README.md shows ${SERVER_COMMAND.join(" ")}`);
+test("docs/sandbox.md starts the sandbox with npm run demo's command line", () => {
+  const readme = readFileSync("docs/sandbox.md", "utf8");
+  assert.ok(readme.includes(`${SERVER_COMMAND.join(" ")} -- --port 8080`), `docs/sandbox.md shows ${SERVER_COMMAND.join(" ")}`);
 });

@@ -11,7 +11,7 @@
 //! as the law asks of any opt-in), `locale`, `texts`, `formId`,
 //! `stylesheet`.
 
-use super::form_options::{flag, form_id, locale, only, string, texts_of};
+use super::read::{flag, form_id, locale, only, string, texts_of};
 use super::texts::{self, Locale};
 #[allow(unused_imports)]
 use crate::prelude::*;

@@ -10,6 +10,7 @@ pub mod join;
 pub mod outbox;
 pub mod payload;
 pub mod phone;
+pub mod read;
 pub mod sha256;
 pub mod signup;
 pub mod texts;

@@ -13,8 +13,8 @@
 //! `formId`, `stylesheet`; callbacks `onSubmit`, `onPending`, `onSuccess`,
 //! `onError`.
 
-use super::form_options::{at, countries, endpoint, flag, form_id, id_token, locale, only, texts_of, CALLBACKS};
 use super::phone;
+use super::read::{at, countries, endpoint, flag, form_id, id_token, locale, only, texts_of, CALLBACKS};
 use super::texts::{self, Locale};
 #[allow(unused_imports)]
 use crate::prelude::*;

@@ -8,7 +8,7 @@
 //! `defaultCountry`, `locale`, `texts`, `formId`, `stylesheet`; callbacks
 //! `onCodeSent`, `onVerified`, `onError`.
 
-use super::form_options::{at, countries, endpoint, flag, form_id, locale, only, texts_of};
+use super::read::{at, countries, endpoint, flag, form_id, locale, only, texts_of};
 use super::texts::{self, Locale};
 #[allow(unused_imports)]
 use crate::prelude::*;

@@ -11,6 +11,8 @@
     clippy::indexing_slicing
 )]
 
+pub mod client;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
@@ -151,36 +153,24 @@ impl Sandbox {
         (status, serde_json::from_str(body).unwrap_or(serde_json::Value::Null))
     }
 
-    /// The whole HTTP response, head and body.
+    /// The whole HTTP response, head and body, on a connection of its own.
     pub fn raw(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> String {
-        let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
-        let mut head = format!(
-            "{method} {path} HTTP/1.1\r\nConnection: close\r\nContent-Length: {}\r\n",
-            body.len()
-        );
-        if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
-            head.push_str("Host: 127.0.0.1\r\n");
-        }
-        for (k, v) in headers {
-            head.push_str(&format!("{k}: {v}\r\n"));
-        }
+        let mut all: Vec<(&str, &str)> = vec![("Connection", "close")];
+        all.extend_from_slice(headers);
         // JSON, as every client of the API sends it (the sandbox refuses
         // other types on what changes state), unless the test names one.
         if !body.is_empty() && !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type")) {
             let csv = path.starts_with("/sandbox/import");
-            head.push_str(if csv {
-                "Content-Type: text/csv\r\n"
-            } else {
-                "Content-Type: application/json\r\n"
-            });
+            all.push(("Content-Type", if csv { "text/csv" } else { "application/json" }));
         }
-        if let Some(secret) = &self.secret {
-            head.push_str(&format!("Authorization: Bearer {secret}\r\n"));
+        let bearer = self.secret.as_ref().map(|s| format!("Bearer {s}"));
+        if let Some(b) = &bearer {
+            all.push(("Authorization", b));
         }
-        s.write_all(format!("{head}\r\n{body}").as_bytes()).unwrap();
-        let mut response = String::new();
-        s.read_to_string(&mut response).unwrap();
-        response
+        client::Conn::open(self.port)
+            .and_then(|mut c| c.send(method, path, &all, body.as_bytes()))
+            .unwrap()
+            .text()
     }
 
     pub fn post(&self, path: &str, body: &str) -> (u16, serde_json::Value) {

@@ -10,16 +10,22 @@
 //! consent-log entry. Then the same through the relay (`consentry-relay`)
 //! in front of a sandbox, the relay killed and restarted mid-run: every
 //! number the relay acknowledged (201, or 202 queued) must be in its ledger
-//! once and reach the sandbox once.
+//! once and reach the sandbox once. Last, the scale-out path: two relays
+//! on one PostgreSQL database (`CONSENTRY_LOAD_POSTGRES`; `npm run load`
+//! starts a throwaway cluster) in front of one sandbox, the load spread
+//! over both and failing over to the other, one relay killed and
+//! restarted mid-run: each acknowledged number in the shared ledger once,
+//! the chain intact, and at the sandbox once.
 //!
-//! `sandbox-load [--seconds N] [--kill-at N] [--connections N] [--only steady|kill|relay]`
+//! `sandbox-load [--seconds N] [--kill-at N] [--connections N] [--only steady|kill|relay|scaleout]`
 //!
-//! A full run (all three phases) writes its figures to `bench/load.json`,
-//! from which `node bench/load.mjs` writes the README's table.
+//! A full run (all four phases) writes its figures to `bench/load.json`,
+//! from which `node bench/load.mjs` writes the table of `docs/performance.md`.
 
+use consentry_relay::ledger::{By, Ledger};
+use consentry_testkit::client::Conn;
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -67,7 +73,9 @@ fn start_relay(bin: &Path, port: u16, config: &Path) -> Server {
         .args(["--listen", &format!("127.0.0.1:{port}"), "--config"])
         .arg(config)
         .env("BRAZE_API_KEY", "load-test-key")
-        .env("CONSENTRY_LEDGER_KEY", LEDGER_KEY);
+        .env("CONSENTRY_LEDGER_KEY", LEDGER_KEY)
+        // Warnings only: one log line per request would measure the terminal.
+        .env("CONSENTRY_LOG", "warn");
     launch(command)
 }
 
@@ -108,62 +116,6 @@ fn launch(mut command: Command) -> Server {
     Server { child, port }
 }
 
-/// One keep-alive connection.
-struct Conn {
-    stream: BufReader<TcpStream>,
-}
-
-impl Conn {
-    fn open(port: u16) -> std::io::Result<Conn> {
-        let s = TcpStream::connect(("127.0.0.1", port))?;
-        s.set_nodelay(true)?;
-        s.set_read_timeout(Some(Duration::from_secs(10)))?;
-        Ok(Conn {
-            stream: BufReader::new(s),
-        })
-    }
-
-    /// Sends one request; the status, and whether the server keeps the
-    /// connection open.
-    fn post(&mut self, path: &str, key: &str, body: &str) -> std::io::Result<(u16, bool)> {
-        let head = format!(
-            "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nIdempotency-Key: {key}\r\nContent-Length: {}\r\n\r\n",
-            body.len()
-        );
-        let s = self.stream.get_mut();
-        s.write_all(head.as_bytes())?;
-        s.write_all(body.as_bytes())?;
-        let mut status_line = String::new();
-        self.stream.read_line(&mut status_line)?;
-        let status = status_line
-            .get(9..12)
-            .and_then(|s| s.parse().ok())
-            .ok_or_else(|| std::io::Error::other(format!("bad status line {status_line:?}")))?;
-        let mut length = 0usize;
-        let mut keep = true;
-        loop {
-            let mut line = String::new();
-            if self.stream.read_line(&mut line)? == 0 {
-                return Err(std::io::Error::other("connection closed"));
-            }
-            if line == "\r\n" {
-                break;
-            }
-            if let Some((k, v)) = line.split_once(':') {
-                if k.eq_ignore_ascii_case("content-length") {
-                    length = v.trim().parse().unwrap_or(0);
-                }
-                if k.eq_ignore_ascii_case("connection") && v.trim().eq_ignore_ascii_case("close") {
-                    keep = false;
-                }
-            }
-        }
-        let mut body = vec![0; length];
-        self.stream.read_exact(&mut body)?;
-        Ok((status, keep))
-    }
-}
-
 /// A valid US number per request index: +1 415 NXX XXXX, where the
 /// exchange NXX is 200 to 999 but not N11 (792 of them).
 fn phone(i: u64) -> String {
@@ -186,14 +138,19 @@ struct Phase {
     failed: u64,
 }
 
-fn run(port: &Arc<AtomicU64>, seconds: u64, connections: usize, first: u64, label: &str) -> Phase {
+/// Sends for `seconds` from `connections` threads. Thread k starts on
+/// `ports[k % n]` and, when a request fails there (refused, cut off, 5xx),
+/// tries the next port with the same key, as a load balancer would.
+fn run(ports: &[Arc<AtomicU64>], seconds: u64, connections: usize, first: u64, label: &str) -> Phase {
     let next = Arc::new(AtomicU64::new(first));
     let stop = Arc::new(AtomicBool::new(false));
     let started = Instant::now();
     let per_second = Arc::new(Mutex::new(vec![0u64; seconds as usize + 1]));
     let handles: Vec<_> = (0..connections)
-        .map(|_| {
-            let (next, stop, port, per_second) = (next.clone(), stop.clone(), port.clone(), per_second.clone());
+        .map(|k| {
+            let (next, stop, per_second) = (next.clone(), stop.clone(), per_second.clone());
+            let ports = ports.to_vec();
+            let mut which = k % ports.len();
             let label = label.to_string();
             std::thread::spawn(move || {
                 let (mut ok, mut lat, mut retries, mut failed) = (Vec::new(), Vec::new(), 0u64, 0u64);
@@ -210,12 +167,21 @@ fn run(port: &Arc<AtomicU64>, seconds: u64, connections: usize, first: u64, labe
                             std::thread::sleep(Duration::from_millis(20));
                         }
                         if conn.is_none() {
-                            conn = Conn::open(port.load(Ordering::Relaxed) as u16).ok();
+                            conn = Conn::open(ports[which].load(Ordering::Relaxed) as u16).ok();
                         }
-                        let Some(c) = conn.as_mut() else { continue };
-                        let answer = c.post("/subscription/status/set", &key, &b);
+                        let Some(c) = conn.as_mut() else {
+                            which = (which + 1) % ports.len();
+                            continue;
+                        };
+                        let headers = [("Content-Type", "application/json"), ("Idempotency-Key", key.as_str())];
+                        let answer = c
+                            .send("POST", "/subscription/status/set", &headers, b.as_bytes())
+                            .map(|a| (a.status, a.keep));
                         if !matches!(answer, Ok((_, true))) {
                             conn = None;
+                        }
+                        if matches!(answer, Ok((429 | 500.., _)) | Err(_)) {
+                            which = (which + 1) % ports.len();
                         }
                         match answer {
                             // 202: the relay queued it for delivery.
@@ -358,6 +324,56 @@ fn verify_ledger(db: &Path, ok: &[u64]) -> Result<(usize, usize), String> {
     Ok((lost, twice))
 }
 
+/// The relays' delivery timeout in the scale-out run, ms.
+const SCALEOUT_DELIVER_MS: u64 = 600;
+
+/// Lost and twice in the relays' shared PostgreSQL ledger, once the
+/// relays' workers have delivered everything acknowledged (waiting up to
+/// two minutes). `Err` when the chain does not hold or something stays
+/// undelivered.
+fn verify_shared_ledger(database: &str, ok: &[u64]) -> Result<(usize, usize), String> {
+    let public_key = consentry_relay::checkpoint::Signer::from_text(LEDGER_KEY)?.public_key();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    runtime.block_on(async {
+        let ledger = Arc::new(Ledger::open(database, None, consentry_relay::limits::Limits::default()).await?);
+        let started = Instant::now();
+        loop {
+            let left = ledger.pending().await?;
+            if left == 0 {
+                println!("scaleout: every acknowledged request delivered {:.1} s after the run", started.elapsed().as_secs_f64());
+                break;
+            }
+            if started.elapsed() > Duration::from_secs(120) {
+                return Err(format!("{left} requests still undelivered after 120 s"));
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        let intact = ledger.verify(&public_key).await?;
+        // Each acknowledged number's entries, 32 queries at a time.
+        let (mut lost, mut twice) = (0, 0);
+        for batch in ok.chunks(32) {
+            let mut set = tokio::task::JoinSet::new();
+            for i in batch {
+                let ledger = Arc::clone(&ledger);
+                let p = phone(*i);
+                set.spawn(async move { ledger.query(By::Phone(&p)).await.map(|e| e.len()) });
+            }
+            while let Some(n) = set.join_next().await {
+                match n.map_err(|e| e.to_string())?? {
+                    0 => lost += 1,
+                    1 => {}
+                    _ => twice += 1,
+                }
+            }
+        }
+        println!("checked {} acknowledged numbers in the shared ledger ({intact} entries, chain intact): {lost} missing, {twice} more than once", ok.len());
+        Ok((lost, twice))
+    })
+}
+
 /// Lost and twice: numbers that got a 201 and are not in the database with
 /// a consent-log entry, and those logged more than once.
 fn verify(db: &Path, ok: &[u64]) -> Result<(usize, usize), String> {
@@ -427,16 +443,16 @@ fn main() {
         if a == "--only" {
             only = args
                 .next()
-                .filter(|p| ["steady", "kill", "relay"].contains(&p.as_str()));
+                .filter(|p| ["steady", "kill", "relay", "scaleout"].contains(&p.as_str()));
             if only.is_none() {
-                eprintln!("sandbox-load: --only needs steady, kill or relay");
+                eprintln!("sandbox-load: --only needs steady, kill, relay or scaleout");
                 std::process::exit(2)
             }
             continue;
         }
         let v: u64 = args.next().and_then(|v| v.parse().ok()).unwrap_or_else(|| {
             eprintln!(
-                "sandbox-load: {a} needs a number; usage: sandbox-load [--seconds N] [--kill-at N] [--connections N] [--only steady|kill|relay]"
+                "sandbox-load: {a} needs a number; usage: sandbox-load [--seconds N] [--kill-at N] [--connections N] [--only steady|kill|relay|scaleout]"
             );
             std::process::exit(2)
         });
@@ -475,7 +491,7 @@ fn main() {
             "steady: {connections} connections for {seconds} s against 127.0.0.1:{}",
             server.port
         );
-        let mut steady = run(&port, seconds, connections, 0, "steady");
+        let mut steady = run(std::slice::from_ref(&port), seconds, connections, 0, "steady");
         let _ = server.child.kill();
         let _ = server.child.wait();
         let mut figures = report("steady", &mut steady, seconds);
@@ -496,7 +512,7 @@ fn main() {
             let (bin, db, config) = (bin.clone(), db.clone(), config.clone());
             kill_later(&server, kill_at, "kill", move || start(&bin, fixed, &db, &config))
         };
-        let mut killed = run(&port, seconds, connections, 10_000_000, "kill");
+        let mut killed = run(std::slice::from_ref(&port), seconds, connections, 10_000_000, "kill");
         let _ = killer.join();
         if let Ok(mut s) = server.lock() {
             let _ = s.child.kill();
@@ -532,7 +548,7 @@ fn main() {
                 start_relay(&relay_bin, fixed, &relay_config)
             })
         };
-        let mut relayed = run(&port, seconds, connections, 20_000_000, "relay");
+        let mut relayed = run(std::slice::from_ref(&port), seconds, connections, 20_000_000, "relay");
         let _ = killer.join();
         let mut figures = report("relay", &mut relayed, seconds);
         // What the relay acknowledged but had not delivered reaches the
@@ -550,6 +566,69 @@ fn main() {
         ];
         checked(&mut figures, &checks, &mut failures);
         phases.push(figures);
+    }
+    // 4. The scale-out path: two relays on one PostgreSQL database in front
+    //    of one sandbox, the load spread over both; relay B is killed with
+    //    SIGKILL mid-run and restarted, its clients going on at relay A.
+    if wanted("scaleout") {
+        match std::env::var("CONSENTRY_LOAD_POSTGRES") {
+            Err(_) => {
+                failures.push("scaleout: CONSENTRY_LOAD_POSTGRES is not set (npm run load starts a cluster)".into())
+            }
+            Ok(database) => {
+                let relay_bin = bin.with_file_name("consentry-relay");
+                let upstream_db = dir.join("scaleout-upstream.db");
+                let mut upstream = start(&bin, 0, &upstream_db, &config);
+                let relay_config = dir.join("scaleout.json");
+                let many = serde_json::json!({"requests": 100_000_000, "window_seconds": 60});
+                let relay_json = serde_json::json!({
+                    "upstream": format!("http://127.0.0.1:{}", upstream.port),
+                    "groups": [{"id": "acme-sms"}],
+                    "limits": {"per_ip": many, "per_phone": {"requests": 100, "window_seconds": 60}, "per_prefix": many},
+                    "database": database,
+                    // A request the killed relay stored but did not deliver
+                    // is answered 202 by the other after this, and delivered
+                    // by a worker.
+                    "deliver_timeout_ms": SCALEOUT_DELIVER_MS,
+                });
+                std::fs::write(&relay_config, relay_json.to_string()).expect("write the relays' config");
+                let a = start_relay(&relay_bin, 0, &relay_config);
+                let b = Arc::new(Mutex::new(start_relay(&relay_bin, 0, &relay_config)));
+                let b_port = b.lock().map(|s| s.port).unwrap_or(0);
+                let ports = [
+                    Arc::new(AtomicU64::new(u64::from(a.port))),
+                    Arc::new(AtomicU64::new(u64::from(b_port))),
+                ];
+                println!(
+                    "scaleout: {connections} connections for {seconds} s over relays on ports {} and {b_port} sharing one PostgreSQL database; SIGKILL of the second at {kill_at} s, then a restart",
+                    a.port
+                );
+                let killer = {
+                    let (relay_bin, relay_config) = (relay_bin.clone(), relay_config.clone());
+                    kill_later(&b, kill_at, "scaleout", move || {
+                        start_relay(&relay_bin, b_port, &relay_config)
+                    })
+                };
+                let mut spread = run(&ports, seconds, connections, 30_000_000, "scaleout");
+                let _ = killer.join();
+                let mut figures = report("scaleout", &mut spread, seconds);
+                let checks = [
+                    verify_shared_ledger(&database, &spread.ok),
+                    verify(&upstream_db, &spread.ok).map_err(|e| format!("at the upstream: {e}")),
+                ];
+                let mut a = a;
+                let _ = a.child.kill();
+                let _ = a.child.wait();
+                if let Ok(mut s) = b.lock() {
+                    let _ = s.child.kill();
+                    let _ = s.child.wait();
+                }
+                let _ = upstream.child.kill();
+                let _ = upstream.child.wait();
+                checked(&mut figures, &checks, &mut failures);
+                phases.push(figures);
+            }
+        }
     }
     let _ = std::fs::remove_dir_all(&dir);
     if only.is_none() {
