@@ -8,7 +8,13 @@
 //!
 //! Each relay holds a pool of connections ([`POOL_SIZE`]), so idempotency
 //! lookups, rate-limit windows, appends and delivery updates run side by
-//! side; only appends wait for each other, on the head row.
+//! side. Appends wait for each other on the head row, so each relay
+//! commits them in groups: the requests that arrive while one group
+//! commits go together in the next transaction, under one lock of the
+//! head and one flush to disk ([`commit_groups`]). The rate-limit windows
+//! are counted by one server-side function call per request, committed
+//! without waiting for the disk: a counter lost in a crash costs nothing,
+//! and a hot window row (one client IP) is then held for microseconds.
 
 use super::chain::{links, verify_chain, Entry, Head, GENESIS};
 use super::record::{Columns, Record};
@@ -17,6 +23,8 @@ use crate::checkpoint::Signer;
 use crate::limits::{keys, window_ms, Limits};
 use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Pool, RecyclingMethod, Transaction};
 use rustls_pki_types::pem::PemObject;
+use std::sync::Arc;
+use tokio::sync::{mpsc, oneshot};
 use tokio_postgres::{IsolationLevel, NoTls};
 
 /// How long a relay holds an undelivered request before another may try.
@@ -25,12 +33,56 @@ const LEASE_MS: i64 = 30_000;
 /// Connections each relay holds at most.
 pub const POOL_SIZE: usize = 16;
 
+/// Requests committed together at most.
+const GROUP: usize = 64;
+
 /// The store over one PostgreSQL database.
 pub struct Postgres {
     pool: Pool,
-    signer: Option<Signer>,
+    signer: Option<Arc<Signer>>,
     limits: Limits,
+    /// Where accepted requests queue for the next group commit.
+    groups: mpsc::Sender<Job>,
 }
+
+/// A request waiting for its group's commit: it, its entries, and where
+/// to say whether it was stored (false: its key was there already).
+struct Job {
+    request: Pending,
+    records: Vec<Record>,
+    answer: Option<(u16, String)>,
+    now: i64,
+    done: oneshot::Sender<Result<bool, String>>,
+}
+
+/// The server-side count of one request against its windows (see
+/// [`Postgres::admit`]): the keys in one order, each row created when
+/// missing and locked; when any window is full, the seconds to wait and
+/// nothing counted; else every window counted (a window past its length
+/// starts again). It commits without waiting for the disk.
+const ADMIT_FUNCTION: &str =
+    "CREATE OR REPLACE FUNCTION consentry_admit(ks TEXT[], wins BIGINT[], lims INT[], now BIGINT)
+RETURNS BIGINT LANGUAGE plpgsql AS $$
+DECLARE
+  s BIGINT; c INT; wait BIGINT := 0; starts BIGINT[] := '{}'; counts INT[] := '{}';
+BEGIN
+  PERFORM set_config('synchronous_commit', 'off', true);
+  FOR i IN 1 .. coalesce(array_length(ks, 1), 0) LOOP
+    INSERT INTO windows (key, start, count) VALUES (ks[i], now, 0)
+      ON CONFLICT (key) DO UPDATE SET key = EXCLUDED.key RETURNING start, count INTO s, c;
+    IF now < s + wins[i] AND c >= lims[i] THEN
+      wait := greatest(wait, (s + wins[i] - now + 999) / 1000);
+    END IF;
+    IF now >= s + wins[i] THEN s := now; c := 1; ELSE c := c + 1; END IF;
+    starts := starts || s;
+    counts := counts || c;
+  END LOOP;
+  IF wait > 0 THEN RETURN wait; END IF;
+  FOR i IN 1 .. coalesce(array_length(ks, 1), 0) LOOP
+    UPDATE windows SET start = starts[i], count = counts[i] WHERE key = ks[i];
+  END LOOP;
+  RETURN 0;
+END $$";
 
 /// The error with the server's own message (the client's `Display` says
 /// only "db error").
@@ -106,9 +158,21 @@ impl Postgres {
             .await
             .map_err(db_error)?;
         }
+        // Replaced on every start: a newer relay's count is the one used.
+        tx.batch_execute(ADMIT_FUNCTION).await.map_err(db_error)?;
         tx.commit().await.map_err(db_error)?;
         drop(db);
-        Ok(Postgres { pool, signer, limits })
+        let signer = signer.map(Arc::new);
+        let (groups, jobs) = mpsc::channel(POOL_SIZE * GROUP);
+        if let Some(signer) = &signer {
+            tokio::spawn(commit_groups(pool.clone(), Arc::clone(signer), jobs));
+        }
+        Ok(Postgres {
+            pool,
+            signer,
+            limits,
+            groups,
+        })
     }
 
     async fn client(&self) -> Result<deadpool_postgres::Client, String> {
@@ -133,7 +197,8 @@ impl Postgres {
         }))
     }
 
-    /// See [`super::Ledger::accept`].
+    /// See [`super::Ledger::accept`]: committed with the others of its
+    /// group ([`commit_groups`]).
     pub async fn accept(
         &self,
         request: &Pending,
@@ -141,40 +206,18 @@ impl Postgres {
         answer: Option<(u16, &str)>,
         now: i64,
     ) -> Result<bool, String> {
-        let signer = self.signer.as_ref().ok_or_else(no_signer)?;
-        let mut db = self.client().await?;
-        let tx = db.transaction().await.map_err(db_error)?;
-        let (status, text) = answer.map(|(s, t)| (i32::from(s), t)).unzip();
-        let delivered = answer.map(|_| now);
-        let stmt = tx
-            .prepare_cached(
-                "INSERT INTO requests (key, path, body, created, status, answer, delivered, fingerprint)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (key) DO NOTHING",
-            )
-            .await
-            .map_err(db_error)?;
-        let inserted = tx
-            .execute(
-                &stmt,
-                &[
-                    &request.key,
-                    &request.path,
-                    &request.body,
-                    &now,
-                    &status,
-                    &text,
-                    &delivered,
-                    &request.fingerprint,
-                ],
-            )
-            .await
-            .map_err(db_error)?;
-        if inserted == 0 {
-            return Ok(false);
-        }
-        append(&tx, records, now, signer).await?;
-        tx.commit().await.map_err(db_error)?;
-        Ok(true)
+        self.signer.as_ref().ok_or_else(no_signer)?;
+        let (done, stored) = oneshot::channel();
+        let job = Job {
+            request: request.clone(),
+            records: records.to_vec(),
+            answer: answer.map(|(s, t)| (s, t.to_string())),
+            now,
+            done,
+        };
+        let gone = || "ledger database: the relay's group commit has stopped".to_string();
+        self.groups.send(job).await.map_err(|_| gone())?;
+        stored.await.map_err(|_| gone())?
     }
 
     /// See [`super::Ledger::append`].
@@ -338,43 +381,26 @@ impl Postgres {
     }
 
     async fn count(&self, ip: &str, phones: &[&str], now: i64) -> Result<Result<(), u64>, String> {
-        let mut db = self.client().await?;
-        let tx = db.transaction().await.map_err(db_error)?;
-        let mut keys = keys(&self.limits, ip, phones);
-        // One order for every relay's locks: no two requests wait on each other.
-        keys.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut counts = Vec::new();
-        let mut wait = 0;
-        for (key, limit) in &keys {
-            // One statement: the row created when missing, locked, read.
-            let row = tx
-                .query_one(
-                    "INSERT INTO windows (key, start, count) VALUES ($1, $2, 0)
-                     ON CONFLICT (key) DO UPDATE SET key = EXCLUDED.key RETURNING start, count",
-                    &[key, &now],
-                )
-                .await
-                .map_err(db_error)?;
-            let (start, count): (i64, i32) = (row.get(0), row.get(1));
-            let end = start + window_ms(*limit);
-            if now < end && count as u32 >= limit.requests {
-                wait = wait.max(((end - now) as u64).div_ceil(1000));
-            }
-            counts.push((key, if now >= end { (now, 1) } else { (start, count + 1) }));
-        }
-        if wait > 0 {
-            return Ok(Err(wait));
-        }
-        for (key, (start, count)) in counts {
-            tx.execute(
-                "UPDATE windows SET start = $2, count = $3 WHERE key = $1",
-                &[key, &start, &count],
-            )
+        // Sorted keys: one order for every relay's locks, so no two
+        // requests wait on each other.
+        let keys = keys(&self.limits, ip, phones);
+        let names: Vec<&str> = keys.iter().map(|(k, _)| k.as_str()).collect();
+        let windows: Vec<i64> = keys.iter().map(|(_, l)| window_ms(*l)).collect();
+        let limits: Vec<i32> = keys
+            .iter()
+            .map(|(_, l)| i32::try_from(l.requests).unwrap_or(i32::MAX))
+            .collect();
+        let db = self.client().await?;
+        let stmt = db
+            .prepare_cached("SELECT consentry_admit($1, $2, $3, $4)")
             .await
             .map_err(db_error)?;
-        }
-        tx.commit().await.map_err(db_error)?;
-        Ok(Ok(()))
+        let row = db
+            .query_one(&stmt, &[&names, &windows, &limits, &now])
+            .await
+            .map_err(db_error)?;
+        let wait: i64 = row.get(0);
+        Ok(if wait > 0 { Err(wait as u64) } else { Ok(()) })
     }
 
     /// Whether a connection answers.
@@ -475,6 +501,81 @@ async fn head(db: &impl GenericClient) -> Result<Option<Head>, String> {
         time: r.get(2),
         signature: r.get(3),
     }))
+}
+
+/// Commits the accepted requests in groups: whatever queued while the last
+/// group committed goes into the next transaction (up to [`GROUP`]), each
+/// request inserted unless its key is there already, the entries of those
+/// inserted appended under one lock of the head, one commit. Each request
+/// hears whether it was stored, or the group's error.
+async fn commit_groups(pool: Pool, signer: Arc<Signer>, mut jobs: mpsc::Receiver<Job>) {
+    while let Some(first) = jobs.recv().await {
+        let mut group = vec![first];
+        while group.len() < GROUP {
+            match jobs.try_recv() {
+                Ok(job) => group.push(job),
+                Err(_) => break,
+            }
+        }
+        match commit_group(&pool, &signer, &group).await {
+            Ok(stored) => {
+                for (job, stored) in group.into_iter().zip(stored) {
+                    let _ = job.done.send(Ok(stored));
+                }
+            }
+            Err(e) => {
+                for job in group {
+                    let _ = job.done.send(Err(e.clone()));
+                }
+            }
+        }
+    }
+}
+
+async fn commit_group(pool: &Pool, signer: &Signer, group: &[Job]) -> Result<Vec<bool>, String> {
+    let mut db = pool.get().await.map_err(pool_error)?;
+    let tx = db.transaction().await.map_err(db_error)?;
+    let stmt = tx
+        .prepare_cached(
+            "INSERT INTO requests (key, path, body, created, status, answer, delivered, fingerprint)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (key) DO NOTHING",
+        )
+        .await
+        .map_err(db_error)?;
+    let mut stored = Vec::with_capacity(group.len());
+    let mut records = Vec::new();
+    for job in group {
+        let r = &job.request;
+        let status = job.answer.as_ref().map(|(s, _)| i32::from(*s));
+        let text = job.answer.as_ref().map(|(_, t)| t.as_str());
+        let delivered = job.answer.as_ref().map(|_| job.now);
+        let inserted = tx
+            .execute(
+                &stmt,
+                &[
+                    &r.key,
+                    &r.path,
+                    &r.body,
+                    &job.now,
+                    &status,
+                    &text,
+                    &delivered,
+                    &r.fingerprint,
+                ],
+            )
+            .await
+            .map_err(db_error)?;
+        stored.push(inserted == 1);
+        if inserted == 1 {
+            records.extend(job.records.iter().cloned());
+        }
+    }
+    let now = group.iter().map(|j| j.now).max().unwrap_or_default();
+    if !records.is_empty() {
+        append(&tx, &records, now, signer).await?;
+    }
+    tx.commit().await.map_err(db_error)?;
+    Ok(stored)
 }
 
 /// Appends `records` inside `tx`, holding the head row's lock, and signs
