@@ -3,6 +3,10 @@
 // reports, random ids.
 // @ts-check
 
+// Where the forms keep submissions until they are delivered (the facade
+// delivers them on the next page load).
+export const OUTBOX_KEY = "consentry-outbox";
+
 // The page may have replaced `console` with something that throws; a report
 // never stops the call that makes it. With `e`: an error, reported as is.
 /** @param {string} m @param {unknown} [e] */

@@ -5,7 +5,7 @@
 // (form/src/rules/join.rs); this draws them.
 // @ts-check
 import { join as readJoin } from "../build/consentry-form.js";
-import { el, loadStylesheet, setup } from "./form.js";
+import { el, loadStylesheet, setup } from "./form-kit.js";
 
 const CALL = "renderTextToJoin";
 const SVG = "http://www.w3.org/2000/svg";

@@ -7,7 +7,7 @@
 // @ts-check
 import { signup_options as readOptions, signup_body as makeBody, rejection } from "../build/consentry-form.js";
 import { newId, warn, whereConsented } from "./common.js";
-import { el, loadStylesheet, submit, setup, field, phoneRow, showError } from "./form.js";
+import { el, loadStylesheet, submit, setup, field, phoneRow, showError } from "./form-kit.js";
 
 const CALL = "renderSignup";
 const CALLBACKS = ["onSubmit", "onPending", "onSuccess", "onError"];

@@ -6,7 +6,7 @@
 // Every text goes in with `textContent` or attributes, never as HTML.
 // @ts-check
 import { verify_options as readOptions, verify_answer as answerOf, number as readNumber } from "../build/consentry-form.js";
-import { el, loadStylesheet, setup, field, phoneRow, showError } from "./form.js";
+import { el, loadStylesheet, setup, field, phoneRow, showError } from "./form-kit.js";
 
 const CALL = "renderPhoneVerification";
 const CALLBACKS = ["onCodeSent", "onVerified", "onError"];

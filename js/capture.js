@@ -1,0 +1,215 @@
+// renderPhoneCapture: the phone form, inline in an element or as an
+// in-app modal dialog (`role="dialog"`, `aria-modal`, focus kept inside,
+// Escape closes), delivered through the outbox. What the options mean,
+// what a typed number is, what the body says and what a refusal means are
+// the wasm's (form/src/wasm.rs).
+// @ts-check
+import { options as readOptions, number as readNumber, body as makeBody, rejection } from "../build/consentry-form.js";
+import { warn, newId, whereConsented } from "./common.js";
+import { renderTextToJoin } from "./join.js";
+import { submit, flush, forget, setup, field, phoneRow, showError, el, loadStylesheet } from "./form-kit.js";
+
+/** @typedef {import("./form-kit.js").Delivery} Delivery */
+
+const CALL = "renderPhoneCapture";
+const CALLBACKS = ["onSubmit", "onPending", "onSuccess", "onError", "onClose"];
+
+/**
+ * Renders the phone form into `target` with `options` (a copy the facade
+ * made; functions in it are callbacks); `stylesheet` is the URL of the
+ * default look; `load` (the facade's) fetches the QR module for a
+ * text-to-join block. Resolves to a handle with `destroy()`.
+ * @param {unknown} target @param {any} options @param {string} [stylesheet] @param {(name: string) => Promise<any>} [load]
+ */
+export function renderPhoneCapture(/** @type {any} */ target, options, stylesheet, load) {
+  const { o, id, callback } = setup(CALL, target, options, CALLBACKS, readOptions);
+  for (const w of o.warnings) warn(w);
+  const t = (/** @type {string} */ key) => o.texts[key] || "";
+
+  const form = el("form", { class: "consentry-phone", "data-state": "idle", lang: o.locale, novalidate: "", "aria-labelledby": id("title") });
+  form.append(el("p", { class: "consentry-programme" }, o.programme), el("h2", { id: id("title"), class: "consentry-title" }, t("title")));
+  const { row, select, input } = phoneRow(o, id, true);
+  const message = (/** @type {string} */ suffix) => el("p", { id: id(suffix), class: "consentry-error", "aria-live": "polite" });
+  const phoneError = message("phone-error");
+  const checkbox = el("input", { id: id("consent"), class: "consentry-checkbox", type: "checkbox", "aria-describedby": `${id("disclosure")} ${id("consent-error")}`, required: "" });
+  const consentError = message("consent-error");
+  const button = (/** @type {string} */ cls, /** @type {string} */ type, /** @type {string} */ text, hidden = false) => {
+    const b = el("button", { type, class: cls }, text);
+    b.hidden = hidden;
+    return b;
+  };
+  const submitButton = button("consentry-submit", "submit", t("submit"));
+  const status = el("p", { role: "status", "aria-live": "polite", class: "consentry-status" });
+  const retry = button("consentry-link", "button", t("retry"), true);
+  const change = button("consentry-link", "button", t("change"), true);
+  const consent = el("p", { class: "consentry-consent" });
+  consent.append(checkbox, el("label", { for: id("consent"), class: "consentry-label" }, t("consent")));
+  const actions = el("p", { class: "consentry-actions" });
+  actions.append(retry, change);
+  form.append(row, phoneError, consent, el("p", { id: id("disclosure"), class: "consentry-disclosure" }, o.disclosure), consentError, submitButton, status, actions);
+
+  const previousFocus = document.activeElement;
+  let root = form, close = null;
+  if (o.modal) {
+    root = el("div", { class: "consentry-backdrop" });
+    const dialog = el("div", { role: "dialog", "aria-modal": "true", "aria-labelledby": id("title"), class: "consentry-dialog" });
+    close = el("button", { type: "button", class: "consentry-close", "aria-label": t("close") }, "×");
+    dialog.append(close, form);
+    root.append(dialog);
+  }
+  if (o.stylesheet && stylesheet) loadStylesheet(stylesheet, root);
+  target.append(root);
+  // "Text JOIN to 12345" under the form, when asked for.
+  /** @type {{ destroy(): void } | null} */
+  let join = null;
+  if (o.textToJoin) {
+    const host = el("div", { class: "consentry-join-host" });
+    (o.modal ? root.querySelector(".consentry-dialog") : target).append(host);
+    renderTextToJoin(host, o.textToJoin, stylesheet, load).then((j) => (destroyed ? j.destroy() : (join = j)), (e) => warn("the text-to-join block could not be shown", e));
+  }
+
+  /** @type {string | null} the submission the form shows */
+  let key = null;
+  let destroyed = false;
+  // data-state (idle, sending, waiting, pending, success, error) drives the
+  // stylesheet; the message goes to the status line.
+  const setState = (/** @type {string} */ state, /** @type {string} */ text) => {
+    form.setAttribute("data-state", state);
+    status.textContent = text;
+  };
+  const allowed = JSON.stringify(o.countries.map((/** @type {string[]} */ c) => c[0]));
+  const number = () => {
+    const r = JSON.parse(readNumber(input.value, select.value, allowed));
+    return r.e164 ? { e164: r.e164 } : { error: t(r.code) };
+  };
+  const label = (/** @type {string} */ iso) => (o.countries.find((/** @type {string[]} */ c) => c[0] == iso) || [iso, iso])[1];
+
+  function send() {
+    if (submitButton.disabled) return;
+    const n = number();
+    showError(input, phoneError, n.error ?? null);
+    const agreed = checkbox.checked;
+    showError(checkbox, consentError, agreed ? null : t("consent_required"));
+    if (!n.e164) return input.focus();
+    if (!agreed) return checkbox.focus();
+    const e164 = n.e164, country = select.value;
+    const body = makeBody(JSON.stringify({
+      subscriptionGroupId: o.subscriptionGroupId, phone: e164, externalId: o.externalId, externalIdToken: o.externalIdToken,
+      doubleOptIn: o.doubleOptIn, disclosure: o.disclosure, locale: o.locale, time: Date.now(), formId: o.formId,
+      // The page, and the consent id that links the opt-in to this
+      // browser's cookie choices in the ledger.
+      ...whereConsented(),
+    }));
+    const k = (key = newId());
+    submitButton.disabled = true;
+    retry.hidden = change.hidden = true;
+    setState("sending", t("sending"));
+    callback("onSubmit", { phone: e164, subscriptionGroupId: o.subscriptionGroupId });
+    if (o.bridge) return bridged(e164, JSON.parse(body).consent);
+    submit({ key: k, url: o.submitUrl, body }, (d) => delivered(d, e164, country, k));
+  }
+
+  // Inside a Braze HTML in-app message: the Braze Web SDK subscribes the
+  // number (a subscription from the SDK enters the double opt-in by
+  // itself), logs the click and the consent record as an event, sends at
+  // once, and the message closes.
+  /** @param {string} e164 @param {Record<string, unknown>} consent */
+  function bridged(e164, consent) {
+    const b = /** @type {any} */ (window).brazeBridge;
+    if (!b) {
+      setState("error", t("unavailable"));
+      warn("the phone form's delivery is brazeBridge, but this page has none: it is not inside a Braze HTML in-app message");
+      return callback("onError", { phone: e164, status: 0, response: "no brazeBridge" });
+    }
+    const user = b.getUser();
+    user.setPhoneNumber(e164);
+    user.addToSubscriptionGroup(o.subscriptionGroupId);
+    // Braze's event properties are short strings: the disclosure goes as its hash.
+    const { disclosure: _, ...record } = consent;
+    b.logCustomEvent("consentry_sms_consent", { subscription_group_id: o.subscriptionGroupId, ...record });
+    b.logClick();
+    b.requestImmediateDataFlush();
+    setState(o.doubleOptIn ? "pending" : "success", o.doubleOptIn ? t("pending").replace("{phone}", e164) : t("success"));
+    callback(o.doubleOptIn ? "onPending" : "onSuccess", { phone: e164 });
+    // Long enough to read the confirmation.
+    setTimeout(() => b.closeMessage(), 2500);
+  }
+
+  /** @param {Delivery} d @param {string} e164 @param {string} country @param {string} k */
+  function delivered(d, e164, country, k) {
+    // Destroyed, or the visitor moved on to another number.
+    if (destroyed || key !== k) return;
+    retry.hidden = true;
+    if (d.delivered && o.doubleOptIn) {
+      setState("pending", t("pending").replace("{phone}", e164));
+      change.hidden = false;
+      callback("onPending", { phone: e164 });
+    } else if (d.delivered) {
+      setState("success", t("success"));
+      callback("onSuccess", { phone: e164 });
+    } else if (d.waiting) {
+      // The outbox keeps it and retries; say which way it failed.
+      setState("waiting", t(navigator.onLine ? "unreachable" : "queued"));
+      retry.hidden = !navigator.onLine;
+    } else if (d.rejected) {
+      const [code, text] = d.rejected;
+      const why = rejection(code, text);
+      if (why == "misconfigured") {
+        setState("error", t("unavailable"));
+        warn(`consentry: the phone form's endpoint refused the sign-up: POST ${o.submitUrl} answered ${code}; check the form's endpoint and subscriptionGroupId options and your backend`, text);
+      } else {
+        setState("idle", "");
+        showError(input, phoneError, why == "country" ? t("rejected_country").replace("{country}", label(country)) : t("rejected_number"));
+        submitButton.disabled = false;
+        input.focus();
+      }
+      let response = text;
+      try {
+        response = JSON.parse(text);
+      } catch (_) {}
+      callback("onError", { phone: e164, status: code, response });
+    }
+  }
+
+  function destroy(byVisitor = false) {
+    if (destroyed) return;
+    destroyed = true;
+    // A submission already made is still delivered.
+    if (key) forget(key);
+    root.remove();
+    join?.destroy();
+    if (o.modal && previousFocus instanceof HTMLElement) previousFocus.focus();
+    if (byVisitor) callback("onClose");
+  }
+
+  form.addEventListener("submit", (/** @type {Event} */ e) => (e.preventDefault(), send()));
+  retry.addEventListener("click", flush);
+  // After "pending": the visitor mistyped the number and sends it again.
+  change.addEventListener("click", () => {
+    key = null;
+    setState("idle", "");
+    change.hidden = true;
+    submitButton.disabled = false;
+    input.focus();
+    input.select();
+  });
+  // A field's error goes as soon as the field is fixed.
+  const recheck = () => input.getAttribute("aria-invalid") == "true" && number().e164 && showError(input, phoneError, null);
+  input.addEventListener("input", recheck);
+  select.addEventListener("change", recheck);
+  checkbox.addEventListener("change", () => checkbox.checked && showError(checkbox, consentError, null));
+  if (o.modal) {
+    root.addEventListener("keydown", (/** @type {KeyboardEvent} */ e) => {
+      if (e.key == "Escape") return e.preventDefault(), destroy(true);
+      if (e.key != "Tab") return;
+      // Keep focus inside the dialog: wrap from the last control to the first.
+      const list = root.querySelectorAll("button:not([hidden]):not([disabled]), input, select");
+      const [first, last] = [list[0], list[list.length - 1]];
+      const wrap = e.shiftKey && document.activeElement == first ? last : !e.shiftKey && document.activeElement == last ? first : null;
+      if (wrap) e.preventDefault(), wrap.focus();
+    });
+    close?.addEventListener("click", () => destroy(true));
+    select.focus();
+  }
+  return { destroy: () => destroy(false) };
+}

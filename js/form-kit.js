@@ -1,0 +1,210 @@
+// What every form's shell shares (the capture, verification, sign-up and
+// text-to-join forms of dist/consentry-form.mjs): the delivery through the
+// outbox (localStorage, fetch with Idempotency-Key, retries with backoff,
+// the online event, the next page load; when to retry is the wasm's
+// outbox rule), the options' check, the fields and their errors, and the
+// stylesheet. Every text goes in with `textContent` or attributes, never
+// as HTML.
+// @ts-check
+import { outbox as rule } from "../build/consentry-form.js";
+import { warn, fail, expected, jsonMembers, OUTBOX_KEY } from "./common.js";
+
+// An attempt that takes longer than this counts as no answer.
+const TIMEOUT_MS = 15000;
+
+// ---- delivery ----
+
+/** @typedef {{ key: string, url: string, body: string }} Entry */
+/** @typedef {{ delivered?: true, waiting?: true, rejected?: [number, string] }} Delivery */
+
+/** @type {Set<string>} */
+const inFlight = new Set();
+/** @type {Map<string, ((d: Delivery) => void)[]>} */
+const watchers = new Map();
+let timer = 0;
+let onlineHooked = false;
+
+const load = () => {
+  try {
+    return localStorage.getItem(OUTBOX_KEY) || "";
+  } catch (_) {
+    return "";
+  }
+};
+
+// Runs an outbox rule over the stored outbox and stores what it answers,
+// when that changed (reading which submissions are due changes nothing).
+/** @param {string} op @param {unknown} [arg] */
+function apply(op, arg) {
+  const text = load();
+  const r = JSON.parse(rule(op, text, JSON.stringify(arg ?? null), Date.now()));
+  if ((r.outbox ?? "") === text) return r;
+  try {
+    r.outbox == null ? localStorage.removeItem(OUTBOX_KEY) : localStorage.setItem(OUTBOX_KEY, r.outbox);
+  } catch (_) {
+    warn("the outbox could not be saved (storage full or not available)");
+  }
+  return r;
+}
+
+/** Stops telling anyone what becomes of submission `key` (it is still delivered). @param {string} key */
+export function forget(key) {
+  watchers.delete(key);
+}
+
+/** Queues `entry` and tries to deliver it; `watcher` hears what happens, also to later attempts. @param {Entry} entry @param {(d: Delivery) => void} watcher */
+export function submit(entry, watcher) {
+  watchers.set(entry.key, [...(watchers.get(entry.key) || []), watcher]);
+  apply("push", entry);
+  flush();
+}
+
+/** Attempts every due submission of the outbox that is not already in flight. */
+export function flush() {
+  if (!onlineHooked) {
+    onlineHooked = true;
+    // Back online: everything waiting is due at once.
+    addEventListener("online", () => (apply("wake"), flush()));
+  }
+  for (const url of apply("expire").expired) warn("a subscription submitted more than 7 days ago was never delivered and is dropped: " + url);
+  for (const entry of apply("due", [...inFlight]).due) {
+    inFlight.add(entry.key);
+    attempt(entry);
+  }
+  scheduleNext();
+}
+
+/** @param {Entry} entry */
+async function attempt(entry) {
+  /** @type {[number, string] | null} */
+  let answer = null;
+  try {
+    const response = await fetch(entry.url, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "Idempotency-Key": entry.key },
+      body: entry.body,
+      signal: AbortSignal.timeout?.(TIMEOUT_MS),
+    });
+    answer = [response.status, await response.text().catch(() => "")];
+  } catch (_) {
+    // No answer: the outbox retries.
+  }
+  const { outcome } = apply("settle", { key: entry.key, status: answer && answer[0] });
+  inFlight.delete(entry.key);
+  /** @type {Delivery} */
+  const delivery = outcome == "delivered" ? { delivered: true } : outcome == "rejected" && answer ? { rejected: answer } : { waiting: true };
+  for (const w of watchers.get(entry.key) || []) w(delivery);
+  if (!delivery.waiting) watchers.delete(entry.key);
+  scheduleNext();
+}
+
+/** One timer for the earliest waiting submission. */
+function scheduleNext() {
+  clearTimeout(timer);
+  const { next } = apply("due", [...inFlight]);
+  if (next != null) timer = setTimeout(flush, Math.max(0, Math.min(next - Date.now(), 2 ** 31 - 1)));
+}
+
+// ---- what every form shares ----
+
+let counter = 0;
+
+/**
+ * Checks `target`, takes the callbacks named in `names` out of `options`
+ * and has the wasm's `read` validate the rest: the options it answers, their
+ * JSON `text`, `id(suffix)` for the form's element ids, and `callback(name,
+ * detail)`, which reports a callback that throws instead of stopping.
+ * @param {string} call @param {any} target @param {any} options @param {string[]} names @param {(text: string) => string} read
+ */
+export function setup(call, target, options, names, read) {
+  // (An element of another frame is an element too.)
+  if (!target || target.nodeType !== 1) throw expected(call, "target is", target, "an element");
+  if (options == null) throw expected(call, "options are", options, "an object");
+  /** @type {Record<string, Function>} */
+  const callbacks = {};
+  // The callbacks stay here; everything else goes to the wasm's rules.
+  const text = jsonMembers(call, "options", options, (k, v) => (typeof v == "function" && names.includes(k) ? void (callbacks[k] = v) : v));
+  const o = JSON.parse(read(text));
+  if (o.error) throw fail(call, o.error);
+  const n = ++counter;
+  return {
+    o,
+    text,
+    id: (/** @type {string} */ suffix) => `${o.formId}-${n}-${suffix}`,
+    /** @param {string} name @param {unknown} [detail] */
+    callback(name, detail) {
+      if (!callbacks[name]) return;
+      try {
+        callbacks[name](detail);
+      } catch (e) {
+        warn(`consentry.${call}: the ${name} callback threw`, e);
+      }
+    },
+  };
+}
+
+/** A labelled control in a `<p>`. @param {string} cls @param {string} labelFor @param {string} label @param {Element} control */
+export function field(cls, labelFor, label, control) {
+  const p = el("p", { class: cls });
+  p.append(el("label", { for: labelFor, class: "consentry-label" }, label), control);
+  return p;
+}
+
+/**
+ * The country picker and the number side by side, as every phone form has
+ * them; `required` marks the number required.
+ * @param {any} o the wasm's answer (countries, defaultCountry, texts) @param {(suffix: string) => string} id @param {boolean} required
+ */
+export function phoneRow(o, id, required) {
+  const select = el("select", { id: id("country"), class: "consentry-select", autocomplete: "tel-country-code" });
+  for (const [iso, label] of o.countries) {
+    const option = el("option", { value: iso }, label);
+    if (iso == o.defaultCountry) option.setAttribute("selected", "");
+    select.append(option);
+  }
+  const input = el("input", { id: id("phone"), class: "consentry-input", type: "tel", autocomplete: "tel-national", inputmode: "tel", "aria-describedby": id("phone-error"), ...(required ? { required: "" } : {}) });
+  const row = el("div", { class: "consentry-row" });
+  row.append(field("consentry-field consentry-country", id("country"), o.texts.country, select), field("consentry-field consentry-number", id("phone"), o.texts.phone, input));
+  return { row, select, input };
+}
+
+/** Shows `text` as `control`'s error; null clears it. @param {Element} control @param {Element} messageEl @param {string | null} text */
+export function showError(control, messageEl, text) {
+  control.setAttribute("aria-invalid", text == null ? "false" : "true");
+  messageEl.textContent = text;
+}
+
+// ---- the capture form ----
+
+/**
+ * @param {string} tag @param {Record<string, string>} [attrs] @param {string} [text]
+ * @returns {any}
+ */
+export function el(tag, attrs = {}, text = "") {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  if (text) e.textContent = text;
+  return e;
+}
+
+// Adds the default stylesheet to the page once. A form stays hidden until
+// the sheet has loaded (or failed), so nobody sees it unstyled, also a
+// second form rendered while the sheet is still loading; a sheet the site
+// links itself (`consentry-form.css`) is used as it is.
+/** @param {string} url @param {HTMLElement} root */
+export function loadStylesheet(url, root) {
+  /** @type {Element | null} */
+  const found = document.querySelector("link[data-consentry-form], link[href*='consentry-form']");
+  if (found && found.getAttribute("data-consentry-form") != "loading") return;
+  const link = found || el("link", { rel: "stylesheet", href: url, "data-consentry-form": "loading" });
+  if (!found) {
+    const loaded = () => link.setAttribute("data-consentry-form", "");
+    link.addEventListener("load", loaded);
+    link.addEventListener("error", loaded);
+    (document.head || document.documentElement).append(link);
+  }
+  root.hidden = true;
+  const shown = () => (root.hidden = false);
+  link.addEventListener("load", shown);
+  link.addEventListener("error", shown);
+}
