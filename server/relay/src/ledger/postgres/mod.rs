@@ -16,25 +16,27 @@
 //! without waiting for the disk: a counter lost in a crash costs nothing,
 //! and a hot window row (one client IP) is then held for microseconds.
 
-use super::chain::{links, verify_chain, Entry, Head, GENESIS};
+mod connect;
+mod group;
+
+use super::chain::{verify_chain, Entry, Head, GENESIS};
 use super::record::{Columns, Record};
 use super::{no_signer, By, Pending, Stored, ENTRY_COLUMNS};
 use crate::checkpoint::Signer;
 use crate::limits::{keys, window_ms, Limits};
-use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Pool, RecyclingMethod, Transaction};
-use rustls_pki_types::pem::PemObject;
+pub use connect::db_error;
+use connect::{pool, pool_error};
+use deadpool_postgres::{GenericClient, Pool};
+use group::{append, commit_groups, Job, GROUP};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
-use tokio_postgres::{IsolationLevel, NoTls};
+use tokio_postgres::IsolationLevel;
 
 /// How long a relay holds an undelivered request before another may try.
 const LEASE_MS: i64 = 30_000;
 
 /// Connections each relay holds at most.
 pub const POOL_SIZE: usize = 16;
-
-/// Requests committed together at most.
-const GROUP: usize = 64;
 
 /// The store over one PostgreSQL database.
 pub struct Postgres {
@@ -43,16 +45,6 @@ pub struct Postgres {
     limits: Limits,
     /// Where accepted requests queue for the next group commit.
     groups: mpsc::Sender<Job>,
-}
-
-/// A request waiting for its group's commit: it, its entries, and where
-/// to say whether it was stored (false: its key was there already).
-struct Job {
-    request: Pending,
-    records: Vec<Record>,
-    answer: Option<(u16, String)>,
-    now: i64,
-    done: oneshot::Sender<Result<bool, String>>,
 }
 
 /// The server-side count of one request against its windows (see
@@ -83,32 +75,6 @@ BEGIN
   END LOOP;
   RETURN 0;
 END $$";
-
-/// The error with the server's own message (the client's `Display` says
-/// only "db error").
-pub fn db_error(e: tokio_postgres::Error) -> String {
-    match e.as_db_error() {
-        Some(d) => {
-            let detail = d.detail().map(|t| format!(" ({t})")).unwrap_or_default();
-            format!(
-                "ledger database: {} {}: {}{detail}",
-                d.severity(),
-                d.code().code(),
-                d.message()
-            )
-        }
-        None => {
-            // The cause, e.g. the certificate a TLS handshake did not trust.
-            let mut text = format!("ledger database: {e}");
-            let mut cause = std::error::Error::source(&e);
-            while let Some(c) = cause {
-                text.push_str(&format!(": {c}"));
-                cause = c.source();
-            }
-            text
-        }
-    }
-}
 
 impl Postgres {
     /// Opens a pool on `url` and creates the tables when missing (in one
@@ -421,58 +387,6 @@ impl Postgres {
     }
 }
 
-fn pool_error(e: deadpool_postgres::PoolError) -> String {
-    match e {
-        deadpool_postgres::PoolError::Backend(e) => db_error(e),
-        other => format!("ledger database: {other}"),
-    }
-}
-
-/// A pool of [`POOL_SIZE`] connections to `url`: over TLS (rustls) when it
-/// asks for it with `sslmode=require`, verifying the server's certificate
-/// against the public roots and, as libpq does, the CA in `PGSSLROOTCERT`
-/// (a managed database's own); in the clear otherwise. Connections are
-/// made when first needed.
-fn pool(url: &str) -> Result<Pool, String> {
-    let config: tokio_postgres::Config = url.parse().map_err(db_error)?;
-    let recycle = ManagerConfig {
-        recycling_method: RecyclingMethod::Fast,
-    };
-    let manager = if config.get_ssl_mode() == tokio_postgres::config::SslMode::Require {
-        Manager::from_config(config, tokio_postgres_rustls::MakeRustlsConnect::new(tls()?), recycle)
-    } else {
-        Manager::from_config(config, NoTls, recycle)
-    };
-    Pool::builder(manager)
-        .max_size(POOL_SIZE)
-        .wait_timeout(Some(std::time::Duration::from_secs(5)))
-        .create_timeout(Some(std::time::Duration::from_secs(5)))
-        .runtime(deadpool_postgres::Runtime::Tokio1)
-        .build()
-        .map_err(|e| format!("ledger database: {e}"))
-}
-
-fn tls() -> Result<rustls::ClientConfig, String> {
-    let mut roots = rustls::RootCertStore::empty();
-    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    if let Some(path) = std::env::var_os("PGSSLROOTCERT") {
-        let shown = std::path::Path::new(&path).display().to_string();
-        let certs = rustls_pki_types::CertificateDer::pem_file_iter(&path)
-            .map_err(|e| format!("PGSSLROOTCERT {shown}: {e}"))?;
-        for cert in certs {
-            let cert = cert.map_err(|e| format!("PGSSLROOTCERT {shown}: {e}"))?;
-            roots.add(cert).map_err(|e| format!("PGSSLROOTCERT {shown}: {e}"))?;
-        }
-    }
-    Ok(
-        rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
-            .with_safe_default_protocol_versions()
-            .map_err(|e| format!("TLS: {e}"))?
-            .with_root_certificates(roots)
-            .with_no_client_auth(),
-    )
-}
-
 fn entry(r: &tokio_postgres::Row) -> Entry {
     Entry {
         seq: r.get(0),
@@ -501,125 +415,4 @@ async fn head(db: &impl GenericClient) -> Result<Option<Head>, String> {
         time: r.get(2),
         signature: r.get(3),
     }))
-}
-
-/// Commits the accepted requests in groups: whatever queued while the last
-/// group committed goes into the next transaction (up to [`GROUP`]), each
-/// request inserted unless its key is there already, the entries of those
-/// inserted appended under one lock of the head, one commit. Each request
-/// hears whether it was stored, or the group's error.
-async fn commit_groups(pool: Pool, signer: Arc<Signer>, mut jobs: mpsc::Receiver<Job>) {
-    while let Some(first) = jobs.recv().await {
-        let mut group = vec![first];
-        while group.len() < GROUP {
-            match jobs.try_recv() {
-                Ok(job) => group.push(job),
-                Err(_) => break,
-            }
-        }
-        match commit_group(&pool, &signer, &group).await {
-            Ok(stored) => {
-                for (job, stored) in group.into_iter().zip(stored) {
-                    let _ = job.done.send(Ok(stored));
-                }
-            }
-            Err(e) => {
-                for job in group {
-                    let _ = job.done.send(Err(e.clone()));
-                }
-            }
-        }
-    }
-}
-
-async fn commit_group(pool: &Pool, signer: &Signer, group: &[Job]) -> Result<Vec<bool>, String> {
-    let mut db = pool.get().await.map_err(pool_error)?;
-    let tx = db.transaction().await.map_err(db_error)?;
-    let stmt = tx
-        .prepare_cached(
-            "INSERT INTO requests (key, path, body, created, status, answer, delivered, fingerprint)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (key) DO NOTHING",
-        )
-        .await
-        .map_err(db_error)?;
-    let mut stored = Vec::with_capacity(group.len());
-    let mut records = Vec::new();
-    for job in group {
-        let r = &job.request;
-        let status = job.answer.as_ref().map(|(s, _)| i32::from(*s));
-        let text = job.answer.as_ref().map(|(_, t)| t.as_str());
-        let delivered = job.answer.as_ref().map(|_| job.now);
-        let inserted = tx
-            .execute(
-                &stmt,
-                &[
-                    &r.key,
-                    &r.path,
-                    &r.body,
-                    &job.now,
-                    &status,
-                    &text,
-                    &delivered,
-                    &r.fingerprint,
-                ],
-            )
-            .await
-            .map_err(db_error)?;
-        stored.push(inserted == 1);
-        if inserted == 1 {
-            records.extend(job.records.iter().cloned());
-        }
-    }
-    let now = group.iter().map(|j| j.now).max().unwrap_or_default();
-    if !records.is_empty() {
-        append(&tx, &records, now, signer).await?;
-    }
-    tx.commit().await.map_err(db_error)?;
-    Ok(stored)
-}
-
-/// Appends `records` inside `tx`, holding the head row's lock, and signs
-/// the new head.
-async fn append(tx: &Transaction<'_>, records: &[Record], now: i64, signer: &Signer) -> Result<(), String> {
-    let row = tx
-        .query_one("SELECT seq, hash FROM head WHERE id = 1 FOR UPDATE", &[])
-        .await
-        .map_err(db_error)?;
-    let links = links(row.get(0), row.get(1), records, signer);
-    let insert = tx
-        .prepare_cached(
-            "INSERT INTO ledger (seq, time, kind, phone, external_id, consent_id, entry, prev, hash, signature)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        )
-        .await
-        .map_err(db_error)?;
-    for l in &links {
-        let c = &l.columns;
-        tx.execute(
-            &insert,
-            &[
-                &l.seq,
-                &c.time,
-                &c.kind,
-                &c.phone,
-                &c.external_id,
-                &c.consent_id,
-                &l.text,
-                &l.prev,
-                &l.hash,
-                &l.signature,
-            ],
-        )
-        .await
-        .map_err(db_error)?;
-    }
-    if let Some(h) = Head::after(&links, now, signer) {
-        tx.execute(
-            "UPDATE head SET seq = $1, hash = $2, time = $3, signature = $4 WHERE id = 1",
-            &[&h.seq, &h.hash, &h.time, &h.signature],
-        )
-        .await
-        .map_err(db_error)?;
-    }
-    Ok(())
 }
