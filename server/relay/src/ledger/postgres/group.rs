@@ -1,6 +1,7 @@
-//! Group commit: the requests a relay accepted while its last group was
-//! committing go into the next transaction, appended to the ledger under
-//! one lock of the head and flushed once.
+//! Group commit: the requests a relay accepted, and the answers it got for
+//! them, while its last group was committing go into the next transaction:
+//! the entries appended to the ledger under one lock of the head, one
+//! flush for all.
 
 use super::connect::{db_error, pool_error};
 use super::{Pending, Record};
@@ -13,21 +14,33 @@ use tokio::sync::{mpsc, oneshot};
 /// Requests committed together at most.
 pub(super) const GROUP: usize = 64;
 
-/// A request waiting for its group's commit: it, its entries, and where
-/// to say whether it was stored (false: its key was there already).
+/// A write waiting for its group's commit, and where to say whether it
+/// was done (false: an accepted request's key was there already).
 pub(super) struct Job {
-    pub(super) request: Pending,
-    pub(super) records: Vec<Record>,
-    pub(super) answer: Option<(u16, String)>,
+    pub(super) write: Write,
     pub(super) now: i64,
     pub(super) done: oneshot::Sender<Result<bool, String>>,
 }
 
-/// Commits the accepted requests in groups: whatever queued while the last
-/// group committed goes into the next transaction (up to [`GROUP`]), each
-/// request inserted unless its key is there already, the entries of those
-/// inserted appended under one lock of the head, one commit. Each request
-/// hears whether it was stored, or the group's error.
+/// What a job writes.
+pub(super) enum Write {
+    /// A request the relay accepted, its entries, and its answer when it
+    /// has one already (a receipt's).
+    Accept {
+        request: Pending,
+        records: Vec<Record>,
+        answer: Option<(u16, String)>,
+    },
+    /// The upstream's answer to request `key`.
+    Delivered { key: String, status: u16, answer: String },
+}
+
+/// Commits the writes in groups: whatever queued while the last group
+/// committed goes into the next transaction (up to [`GROUP`]), each
+/// accepted request inserted unless its key is there already, each answer
+/// stored, the entries of the requests inserted appended under one lock of
+/// the head, one commit. Each job hears whether it was done, or the
+/// group's error.
 pub(super) async fn commit_groups(pool: Pool, signer: Arc<Signer>, mut jobs: mpsc::Receiver<Job>) {
     while let Some(first) = jobs.recv().await {
         let mut group = vec![first];
@@ -62,13 +75,32 @@ async fn commit_group(pool: &Pool, signer: &Signer, group: &[Job]) -> Result<Vec
         )
         .await
         .map_err(db_error)?;
+    let update = tx
+        .prepare_cached(
+            "UPDATE requests SET status = $2, answer = $3, delivered = $4, attempts = attempts + 1, lease = NULL WHERE key = $1",
+        )
+        .await
+        .map_err(db_error)?;
     let mut stored = Vec::with_capacity(group.len());
     let mut records = Vec::new();
     for job in group {
-        let r = &job.request;
-        let status = job.answer.as_ref().map(|(s, _)| i32::from(*s));
-        let text = job.answer.as_ref().map(|(_, t)| t.as_str());
-        let delivered = job.answer.as_ref().map(|_| job.now);
+        let (r, job_records, answer) = match &job.write {
+            Write::Accept {
+                request,
+                records,
+                answer,
+            } => (request, records, answer),
+            Write::Delivered { key, status, answer } => {
+                tx.execute(&update, &[key, &i32::from(*status), answer, &job.now])
+                    .await
+                    .map_err(db_error)?;
+                stored.push(true);
+                continue;
+            }
+        };
+        let status = answer.as_ref().map(|(s, _)| i32::from(*s));
+        let text = answer.as_ref().map(|(_, t)| t.as_str());
+        let delivered = answer.as_ref().map(|_| job.now);
         let inserted = tx
             .execute(
                 &stmt,
@@ -87,7 +119,7 @@ async fn commit_group(pool: &Pool, signer: &Signer, group: &[Job]) -> Result<Vec
             .map_err(db_error)?;
         stored.push(inserted == 1);
         if inserted == 1 {
-            records.extend(job.records.iter().cloned());
+            records.extend(job_records.iter().cloned());
         }
     }
     let now = group.iter().map(|j| j.now).max().unwrap_or_default();

@@ -27,7 +27,7 @@ use crate::limits::{keys, window_ms, Limits};
 pub use connect::db_error;
 use connect::{pool, pool_error};
 use deadpool_postgres::{GenericClient, Pool};
-use group::{append, commit_groups, Job, GROUP};
+use group::{append, commit_groups, Job, Write, GROUP};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 use tokio_postgres::IsolationLevel;
@@ -48,10 +48,11 @@ pub struct Postgres {
 }
 
 /// The server-side count of one request against its windows (see
-/// [`Postgres::admit`]): the keys in one order, each row created when
-/// missing and locked; when any window is full, the seconds to wait and
-/// nothing counted; else every window counted (a window past its length
-/// starts again). It commits without waiting for the disk.
+/// [`Postgres::admit`]): the keys in one order, each row locked (created
+/// when missing); when any window is full, the seconds to wait and nothing
+/// counted; else every window counted (a window past its length starts
+/// again), one new row version each. It commits without waiting for the
+/// disk.
 const ADMIT_FUNCTION: &str =
     "CREATE OR REPLACE FUNCTION consentry_admit(ks TEXT[], wins BIGINT[], lims INT[], now BIGINT)
 RETURNS BIGINT LANGUAGE plpgsql AS $$
@@ -60,8 +61,11 @@ DECLARE
 BEGIN
   PERFORM set_config('synchronous_commit', 'off', true);
   FOR i IN 1 .. coalesce(array_length(ks, 1), 0) LOOP
-    INSERT INTO windows (key, start, count) VALUES (ks[i], now, 0)
-      ON CONFLICT (key) DO UPDATE SET key = EXCLUDED.key RETURNING start, count INTO s, c;
+    SELECT start, count INTO s, c FROM windows WHERE key = ks[i] FOR UPDATE;
+    IF NOT FOUND THEN
+      INSERT INTO windows (key, start, count) VALUES (ks[i], now, 0) ON CONFLICT (key) DO NOTHING;
+      SELECT start, count INTO s, c FROM windows WHERE key = ks[i] FOR UPDATE;
+    END IF;
     IF now < s + wins[i] AND c >= lims[i] THEN
       wait := greatest(wait, (s + wins[i] - now + 999) / 1000);
     END IF;
@@ -173,16 +177,19 @@ impl Postgres {
         now: i64,
     ) -> Result<bool, String> {
         self.signer.as_ref().ok_or_else(no_signer)?;
-        let (done, stored) = oneshot::channel();
-        let job = Job {
+        let write = Write::Accept {
             request: request.clone(),
             records: records.to_vec(),
             answer: answer.map(|(s, t)| (s, t.to_string())),
-            now,
-            done,
         };
+        self.grouped(write, now).await
+    }
+
+    /// Queues `write` for the next group commit and waits for it.
+    async fn grouped(&self, write: Write, now: i64) -> Result<bool, String> {
+        let (done, stored) = oneshot::channel();
         let gone = || "ledger database: the relay's group commit has stopped".to_string();
-        self.groups.send(job).await.map_err(|_| gone())?;
+        self.groups.send(Job { write, now, done }).await.map_err(|_| gone())?;
         stored.await.map_err(|_| gone())?
     }
 
@@ -196,7 +203,17 @@ impl Postgres {
     }
 
     /// See [`super::Ledger::delivered`].
+    /// With a signer (a serving relay) it is committed with the others of
+    /// its group.
     pub async fn delivered(&self, key: &str, status: u16, answer: &str, now: i64) -> Result<(), String> {
+        if self.signer.is_some() {
+            let write = Write::Delivered {
+                key: key.to_string(),
+                status,
+                answer: answer.to_string(),
+            };
+            return self.grouped(write, now).await.map(|_| ());
+        }
         let db = self.client().await?;
         let stmt = db
             .prepare_cached(
