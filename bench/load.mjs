@@ -17,7 +17,7 @@ const n = (x) => Math.round(x).toLocaleString("en-US");
 export function report(r) {
   const o = r.options;
   const label = {
-    steady: `steady, ${o.seconds} s`,
+    steady: "steady",
     kill: `SIGKILL at ${o.kill_at} s and restart`,
     relay: `through the relay, relay killed at ${o.kill_at} s`,
     scaleout: `two relays on one PostgreSQL, one killed at ${o.kill_at} s`,
@@ -25,15 +25,16 @@ export function report(r) {
   const met = (ok) => (ok ? "met" : "not met");
   const goal = (p, what) =>
     `${what}: ${n(p.per_second)} acknowledged per second against a goal of ${n(RELAY_GOAL)} (${met(p.per_second >= RELAY_GOAL)}); the slowest request took ${n(p.max_ms)} ms (goal: under ${n(SLOWEST_MS)} ms, ${met(p.max_ms < SLOWEST_MS)}); ${p.lost} lost and ${p.twice} delivered twice (goal: none, ${met(p.lost + p.twice === 0)}).`;
+  const connections = (p) => (p.phase == "scaleout" ? o.scaleout_connections ?? o.connections : o.connections);
   const rows = r.phases.map((p) =>
-    `| ${label[p.phase]} | ${n(p.acknowledged)} | ${n(p.per_second)} (${n(p.slowest_second)}) | ${p.p50_ms.toFixed(1)} ms | ${p.p99_ms.toFixed(1)} ms | ${n(p.max_ms)} ms | ${p.lost} | ${p.twice} |`);
+    `| ${label[p.phase]} | ${connections(p)} | ${n(p.acknowledged)} | ${n(p.per_second)} (${n(p.slowest_second)}) | ${p.p50_ms.toFixed(1)} ms | ${p.p99_ms.toFixed(1)} ms | ${n(p.max_ms)} ms | ${p.lost} | ${p.twice} |`);
   const relay = r.phases.find((p) => p.phase === "relay");
   const scaleout = r.phases.find((p) => p.phase === "scaleout");
   return [
-    `Latest run, on ${r.machine.cpu} (${r.machine.cores} cores), ${o.connections} connections (the load generator, the relays, PostgreSQL and the sandbox share the cores):`,
+    `Latest run, on ${r.machine.cpu} (${r.machine.cores} cores; the load generator, the relays, PostgreSQL and the sandbox share them), ${o.seconds} s each:`,
     "",
-    "| run | acknowledged | per second (slowest second) | p50 | p99 | max | lost | twice |",
-    "|---|---:|---:|---:|---:|---:|---:|---:|",
+    "| run | connections | acknowledged | per second (slowest second) | p50 | p99 | max | lost | twice |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ...rows,
     "",
     goal(relay, "Through the relay"),

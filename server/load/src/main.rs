@@ -17,7 +17,11 @@
 //! restarted mid-run: each acknowledged number in the shared ledger once,
 //! the chain intact, and at the sandbox once.
 //!
-//! `sandbox-load [--seconds N] [--kill-at N] [--connections N] [--only steady|kill|relay|scaleout]`
+//! `sandbox-load [--seconds N] [--kill-at N] [--connections N] [--scaleout-connections N] [--only steady|kill|relay|scaleout]`
+//!
+//! The first three runs use `--connections` (default 8); the scale-out run,
+//! two relays in front of more clients, `--scaleout-connections` (default
+//! 64).
 //!
 //! A full run (all four phases) writes its figures to `bench/load.json`,
 //! from which `node bench/load.mjs` writes the table of `docs/performance.md`.
@@ -49,7 +53,7 @@ fn cpu() -> String {
 
 fn main() {
     let mut args = std::env::args().skip(1);
-    let (mut seconds, mut kill_at, mut connections) = (60u64, 30u64, 8usize);
+    let (mut seconds, mut kill_at, mut connections, mut scaleout_connections) = (60u64, 30u64, 8usize, 64usize);
     let mut only: Option<String> = None;
     while let Some(a) = args.next() {
         if a == "--only" {
@@ -64,7 +68,7 @@ fn main() {
         }
         let v: u64 = args.next().and_then(|v| v.parse().ok()).unwrap_or_else(|| {
             eprintln!(
-                "sandbox-load: {a} needs a number; usage: sandbox-load [--seconds N] [--kill-at N] [--connections N] [--only steady|kill|relay|scaleout]"
+                "sandbox-load: {a} needs a number; usage: sandbox-load [--seconds N] [--kill-at N] [--connections N] [--scaleout-connections N] [--only steady|kill|relay|scaleout]"
             );
             std::process::exit(2)
         });
@@ -72,6 +76,7 @@ fn main() {
             "--seconds" => seconds = v.max(1),
             "--kill-at" => kill_at = v,
             "--connections" => connections = v.clamp(1, 256) as usize,
+            "--scaleout-connections" => scaleout_connections = v.clamp(1, 256) as usize,
             other => {
                 eprintln!("sandbox-load: unknown argument {other}");
                 std::process::exit(2)
@@ -212,7 +217,7 @@ fn main() {
                     Arc::new(AtomicU64::new(u64::from(b_port))),
                 ];
                 println!(
-                    "scaleout: {connections} connections for {seconds} s over relays on ports {} and {b_port} sharing one PostgreSQL database; SIGKILL of the second at {kill_at} s, then a restart",
+                    "scaleout: {scaleout_connections} connections for {seconds} s over relays on ports {} and {b_port} sharing one PostgreSQL database; SIGKILL of the second at {kill_at} s, then a restart",
                     a.port
                 );
                 let killer = {
@@ -221,7 +226,7 @@ fn main() {
                         start_relay(&relay_bin, b_port, &relay_config)
                     })
                 };
-                let mut spread = run(&ports, seconds, connections, 30_000_000, "scaleout");
+                let mut spread = run(&ports, seconds, scaleout_connections, 30_000_000, "scaleout");
                 let _ = killer.join();
                 let mut figures = report("scaleout", &mut spread, seconds);
                 let checks = [
@@ -247,12 +252,12 @@ fn main() {
         let out = root.canonicalize().unwrap_or(root.clone()).join("bench/load.json");
         let results = serde_json::json!({
             "machine": { "cpu": cpu(), "cores": std::thread::available_parallelism().map_or(0, |n| n.get()) },
-            "options": { "seconds": seconds, "kill_at": kill_at, "connections": connections },
+            "options": { "seconds": seconds, "kill_at": kill_at, "connections": connections, "scaleout_connections": scaleout_connections },
             "phases": phases,
         });
         match serde_json::to_string_pretty(&results).map(|t| std::fs::write(&out, t + "\n")) {
             Ok(Ok(())) => println!(
-                "wrote {}; node bench/load.mjs writes the README's table from it",
+                "wrote {}; node bench/load.mjs writes the table of docs/performance.md from it",
                 out.display()
             ),
             _ => failures.push(format!("could not write {}", out.display())),
