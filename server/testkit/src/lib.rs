@@ -18,6 +18,28 @@ use std::net::TcpStream;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
+const TEMP_PREFIX: &str = "consentry-sandbox-test-";
+
+/// Removes the folders of test processes that have ended.
+fn sweep() {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name
+            .strip_prefix(TEMP_PREFIX)
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|pid| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if pid != std::process::id() && !std::path::Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
 /// A sandbox server (or, through `spawn_bin`, another of the crate's
 /// programs) on a free port, killed when dropped.
 pub struct Sandbox {
@@ -55,8 +77,14 @@ pub fn bin(name: &str) -> PathBuf {
     path
 }
 
+/// Where a test's files go: `consentry-sandbox-test-<pid>-<name>` in the
+/// temporary folder, made empty. The first call of a process removes what
+/// earlier test processes left there (a test cannot clean up after a
+/// failed assertion), so runs do not pile up on disk.
 pub fn temp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("consentry-sandbox-test-{}-{name}", std::process::id()));
+    static SWEPT: std::sync::Once = std::sync::Once::new();
+    SWEPT.call_once(sweep);
+    let dir = std::env::temp_dir().join(format!("{TEMP_PREFIX}{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
