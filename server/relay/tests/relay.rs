@@ -7,6 +7,7 @@
 //! sets it, with a throwaway cluster) every test runs on a PostgreSQL
 //! database of its own, and two relays share one.
 
+use common::client::Conn;
 use common::{subscribe, temp, Sandbox, LEDGER_KEY, PHONE, USER_TOKEN_SECRET};
 use consentry_testkit as common;
 use serde_json::{json, Value};
@@ -372,17 +373,19 @@ fn a_relay_killed_mid_run_loses_nothing_and_sends_nothing_twice() {
             for i in 0..400 {
                 let phone = format!("+1415555{:04}", 1000 + c * 400 + i);
                 let key = format!("kill-{phone}");
-                let mut body = String::new();
-                let sent = std::net::TcpStream::connect(("127.0.0.1", port)).and_then(|mut s| {
-                    use std::io::{Read, Write};
-                    let payload = subscribe(&phone, false);
-                    write!(s, "POST /subscription/status/set HTTP/1.1\r\nHost: x\r\nConnection: close\r\nIdempotency-Key: {key}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{payload}", payload.len())?;
-                    s.read_to_string(&mut body)
+                let headers = [("Idempotency-Key", key.as_str()), ("Content-Type", "application/json")];
+                let sent = Conn::open(port).and_then(|mut c| {
+                    c.send(
+                        "POST",
+                        "/subscription/status/set",
+                        &headers,
+                        subscribe(&phone, false).as_bytes(),
+                    )
                 });
-                if sent.is_err() || body.is_empty() {
+                let Ok(answer) = sent else {
                     return;
-                }
-                if body.starts_with("HTTP/1.1 201") || body.starts_with("HTTP/1.1 202") {
+                };
+                if matches!(answer.status, 201 | 202) {
                     acknowledged.lock().unwrap().push(phone);
                 }
             }
@@ -1179,12 +1182,15 @@ fn a_retry_after_a_crash_delivers_what_the_killed_relay_left() {
     let mut r = start();
     let port = r.port;
     let first = std::thread::spawn(move || {
-        let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-        use std::io::{Read, Write};
-        let body = form_body(PHONE);
-        write!(s, "POST /subscription/status/set HTTP/1.1\r\nHost: x\r\nIdempotency-Key: orphan-1\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}", body.len()).unwrap();
-        let mut answer = String::new();
-        let _ = s.read_to_string(&mut answer);
+        // Cut off when the relay is killed: no answer to read.
+        let headers = [("Idempotency-Key", "orphan-1"), ("Content-Type", "application/json")];
+        let mut c = Conn::open(port).unwrap();
+        let _ = c.send(
+            "POST",
+            "/subscription/status/set",
+            &headers,
+            form_body(PHONE).as_bytes(),
+        );
     });
     while fake.seen().is_empty() {
         sleep(Duration::from_millis(20));

@@ -26,9 +26,6 @@ pub enum Error {
     /// A foreign `Host` or `Origin` (403).
     #[error("{0}")]
     Forbidden(String),
-    /// Nothing of that id (404).
-    #[error("{0}")]
-    NotFound(String),
     /// A method the path does not take (405).
     #[error("{0}")]
     NotAllowed(String),
@@ -69,7 +66,6 @@ impl Error {
             Error::Invalid { .. } => 400,
             Error::Unauthorized => 401,
             Error::Forbidden(_) => 403,
-            Error::NotFound(_) => 404,
             Error::NotAllowed(_) => 405,
             Error::Conflict(_) => 409,
             Error::TooLarge(_) => 413,

@@ -11,8 +11,9 @@
 //! demo does (its ledger beside the database, `*.relay.db`); `--test-clock`
 //! lets `POST /sandbox/clock` move the sandbox's time forward (tests only).
 
+use consentry_relay::relay::now_ms;
 use consentry_relay::{checkpoint, http, relay};
-use consentry_sandbox::routes::{self, system_ms, App};
+use consentry_sandbox::routes::{self, App};
 use consentry_sandbox::{config, service};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -137,7 +138,7 @@ fn main() {
     std::thread::spawn(move || loop {
         std::thread::sleep(std::time::Duration::from_secs(1));
         let service = &scheduler.service;
-        if let Err(e) = service.deliver_due(service.now(system_ms())) {
+        if let Err(e) = service.deliver_due(service.now(now_ms())) {
             eprintln!("messages to members: {e}");
         }
     });

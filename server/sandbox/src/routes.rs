@@ -16,11 +16,11 @@ use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, MethodRouter};
 use axum::Router;
+use consentry_relay::relay::now_ms;
 use serde_json::{json, Value};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 /// The largest request body read.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -35,13 +35,6 @@ pub struct App {
     pub service: Service,
     /// The project's folder (`demo/` and `dist/` under it).
     pub root: PathBuf,
-}
-
-/// The system's time, ms since the epoch.
-pub fn system_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
 }
 
 /// An endpoint that reads its query or raw body.
@@ -111,7 +104,7 @@ impl FromRequest<Arc<App>> for Call {
             uri: parts.uri,
             headers: parts.headers,
             body,
-            now: app.service.now(system_ms()),
+            now: app.service.now(now_ms()),
         };
         api::admit(&app.service, &call.request())?;
         Ok(call)

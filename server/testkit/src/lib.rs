@@ -175,14 +175,20 @@ impl Sandbox {
     }
 
     pub fn request(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> (u16, serde_json::Value) {
-        let response = self.raw(method, path, headers, body);
-        let status = response[9..12].parse().unwrap();
-        let body = response.split_once("\r\n\r\n").unwrap().1;
-        (status, serde_json::from_str(body).unwrap_or(serde_json::Value::Null))
+        let answer = self.send(method, path, headers, body);
+        (
+            answer.status,
+            serde_json::from_slice(&answer.body).unwrap_or(serde_json::Value::Null),
+        )
     }
 
-    /// The whole HTTP response, head and body, on a connection of its own.
+    /// The whole HTTP response, head and body.
     pub fn raw(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> String {
+        self.send(method, path, headers, body).text()
+    }
+
+    /// One request on a connection of its own.
+    fn send(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> client::Answer {
         let mut all: Vec<(&str, &str)> = vec![("Connection", "close")];
         all.extend_from_slice(headers);
         // JSON, as every client of the API sends it (the sandbox refuses
@@ -198,7 +204,6 @@ impl Sandbox {
         client::Conn::open(self.port)
             .and_then(|mut c| c.send(method, path, &all, body.as_bytes()))
             .unwrap()
-            .text()
     }
 
     pub fn post(&self, path: &str, body: &str) -> (u16, serde_json::Value) {

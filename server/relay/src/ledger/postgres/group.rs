@@ -11,6 +11,10 @@ use deadpool_postgres::{Pool, Transaction};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
+/// Stores the upstream's answer to request `$1`.
+pub(super) const DELIVERED: &str =
+    "UPDATE requests SET status = $2, answer = $3, delivered = $4, attempts = attempts + 1, lease = NULL WHERE key = $1";
+
 /// Requests committed together at most.
 pub(super) const GROUP: usize = 64;
 
@@ -75,12 +79,7 @@ async fn commit_group(pool: &Pool, signer: &Signer, group: &[Job]) -> Result<Vec
         )
         .await
         .map_err(db_error)?;
-    let update = tx
-        .prepare_cached(
-            "UPDATE requests SET status = $2, answer = $3, delivered = $4, attempts = attempts + 1, lease = NULL WHERE key = $1",
-        )
-        .await
-        .map_err(db_error)?;
+    let update = tx.prepare_cached(DELIVERED).await.map_err(db_error)?;
     let mut stored = Vec::with_capacity(group.len());
     let mut records = Vec::new();
     for job in group {

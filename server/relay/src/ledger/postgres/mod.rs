@@ -27,7 +27,7 @@ use crate::limits::{keys, window_ms, Limits};
 pub use connect::db_error;
 use connect::{pool, pool_error};
 use deadpool_postgres::{GenericClient, Pool};
-use group::{append, commit_groups, Job, Write, GROUP};
+use group::{append, commit_groups, Job, Write, DELIVERED, GROUP};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 use tokio_postgres::IsolationLevel;
@@ -215,12 +215,7 @@ impl Postgres {
             return self.grouped(write, now).await.map(|_| ());
         }
         let db = self.client().await?;
-        let stmt = db
-            .prepare_cached(
-                "UPDATE requests SET status = $2, answer = $3, delivered = $4, attempts = attempts + 1, lease = NULL WHERE key = $1",
-            )
-            .await
-            .map_err(db_error)?;
+        let stmt = db.prepare_cached(DELIVERED).await.map_err(db_error)?;
         db.execute(&stmt, &[&key, &i32::from(status), &answer, &now])
             .await
             .map_err(db_error)?;
