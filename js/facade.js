@@ -348,13 +348,19 @@ let region = null;
 // again, for a region learned later); nothing without `gpp.sections`.
 /** @type {(permissions: boolean[] | null) => void} */
 let encodeGpp = () => {};
+// With Consentry as the GPP CMP: the string of the last encoding, once
+// encoded (undefined when the page reads another CMP's), for the receipt.
+/** @type {Promise<string | undefined> | undefined} */
+let gppInForce;
 
 // With `gpp`: Consentry as the page's GPP CMP, or reading another CMP's.
 /** @param {any} c @param {any} config the configuration's gpp @param {boolean} gpc @param {(choices: any) => void} apply */
 function gpp(c, config, gpc, apply) {
   const cmp = load("consentry-gpp").then(({ m }) => m.start(config, Object.keys(c.permissions), gpc, apply));
   cmp.catch((e) => warn("consentry: GPP could not start; the pre-opt-in defaults stay.", e));
-  encodeGpp = (permissions) => void cmp.then((cmp) => cmp && cmp.update(permissions, gpc, region)).catch(() => {});
+  encodeGpp = (permissions) => {
+    gppInForce = cmp.then((cmp) => cmp && (cmp.update(permissions, gpc, region), cmp.string)).catch(() => undefined);
+  };
 }
 
 // With `ui`: the banner and preference centre (their module is fetched only
@@ -459,7 +465,7 @@ function upgrade(c, st, store, page) {
     for (const [f, ctx] of calls) hear(/** @type {Function} */ (f), ctx, copy());
     window.dispatchEvent(new CustomEvent("consentry:complete", { detail: { permissions: copy(), changes: r.changes } }));
     // A region's defaults are no choice: no receipt.
-    if (receipts && cause != "region") load("consentry-receipts").then(({ m }) => m.receipt(receipts, c, r, cause, proof), (e) => warn("", e));
+    if (receipts && cause != "region") load("consentry-receipts").then(({ m }) => m.receipt(receipts, c, r, cause, proof, gppInForce), (e) => warn("", e));
     return r;
   };
   /** @param {string} call @param {number} op @param {unknown} cats @param {unknown} wait */

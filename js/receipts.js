@@ -68,12 +68,14 @@ export function send(url, receipt) {
  * The receipt of one commit, sent to the relay at `url`: the gate's answer
  * `r` (its record, permissions and changes), what made it (`cause`), GPC,
  * the page, with TCF the SHA-256 of the TC string, with GPP the GPP
- * string's, and for a button of the
- * banner what it showed (`banner`: a promise of its language, layout, the
- * SHA-256 of its texts and the button).
+ * string's (`own`: the promise of Consentry's own CMP's string after this
+ * commit; without it, another CMP's through `__gpp`), and for a button of
+ * the banner what it showed (`banner`: a promise of its language, layout,
+ * the SHA-256 of its texts and the button).
  * @param {string} url @param {any} c the API object @param {any} r @param {string} cause @param {unknown} [banner]
+ * @param {Promise<string | undefined>} [own]
  */
-export async function receipt(url, c, r, cause, banner) {
+export async function receipt(url, c, r, cause, banner, own) {
   const rec = r.record || {};
   /** @type {string | undefined} */
   let tc;
@@ -87,8 +89,9 @@ export async function receipt(url, c, r, cause, banner) {
       }
     });
   }
-  // With GPP (Consentry's or another CMP's), the string once its signal is ready.
-  const gpp = await new Promise((resolve) => {
+  // With GPP: Consentry's string of this commit, or another CMP's once its
+  // signal is ready.
+  const gpp = (await own) ?? await new Promise((resolve) => {
     const api = /** @type {any} */ (window).__gpp;
     if (typeof api != "function") return resolve(undefined);
     /** @type {unknown} */

@@ -54,12 +54,18 @@ test("with GPP a receipt carries the SHA-256 of the GPP string in force", async 
   const relay = `http://127.0.0.1:${env.server.relayPort}`;
   const config = `{ doesOptInApply: true, receipts: "${relay}", gpp: { sections: ["usnat"], optOuts: { sale: ["aam"] } } }`;
   const context = await env.browser.newContext();
+  // The GPP module arrives only after the visitor approved: the receipt
+  // still carries the string of the approval, not the defaults' string.
+  let release;
+  const held = new Promise((r) => (release = r));
+  await context.route(/consentry-gpp_bg\.wasm$/, async (route) => (await held, route.continue()));
   const page = await openFixture(context, `${site}/receipts-gpp.html`, fixture(config, "", SNIPPET_CONSENT_MODE));
   await ready(page);
   await page.evaluate(() => consentry.approve("aam"));
+  release();
   const id = await page.evaluate(() => consentry.consentRecord.consentId);
-  const string = await page.evaluate(() => new Promise((r) => __gpp("ping", (p) => r(p.gppString))));
   const entries = await waitFor(() => ledger(env.server.db, "--consent-id", id).filter((e) => e.kind == "receipt").length && ledger(env.server.db, "--consent-id", id));
+  const string = await page.evaluate(() => new Promise((r) => __gpp("ping", (p) => r(p.gppString))));
   assert.equal(entries[0].gpp_sha256, createHash("sha256").update(string).digest("hex"));
   assert.equal(entries[0].tc_sha256, null);
   await context.close();
