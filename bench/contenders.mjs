@@ -3,6 +3,9 @@
 // moment, `answer`, when a tag can get the visitor's consent from it (on a
 // first visit: the defaults; on a return visit: the stored choice). `check`
 // is the call a tag makes to ask; `accept` the visitor accepting everything.
+// With `tag`, the page holds a tag gated on analytics the way the library's
+// documentation says, which marks `tag` when it runs (on a return visit of
+// a visitor who accepted).
 import { readFileSync } from "node:fs";
 
 const SNIPPET = readFileSync(new URL("../dist/snippet.min.js", import.meta.url), "utf8");
@@ -18,13 +21,17 @@ export const CONTENDERS = [
     name: "Consentry",
     // The inline snippet counts as transfer: every page carries it.
     inline: SNIPPET,
-    // A returning visitor's stored choice is answered by the snippet (the
-    // early answer); otherwise the answer comes when the gate has started.
+    // The snippet answers at parse time when it can (its permissions are
+    // filled); otherwise the answer comes when the gate has started. The
+    // tag as the README shows it.
     head: `<script>window.consentryConfig = { doesOptInApply: true, isOptInStorageEnabled: true };
 ${SNIPPET}
-if (consentry.isApproved("aa")) performance.mark("answer");
-else addEventListener("consentry:ready", () => { consentry.isApproved("aa"); performance.mark("answer"); }, { once: true });</script>`,
+if (Object.keys(consentry.permissions).length) performance.mark("answer");
+else addEventListener("consentry:ready", () => { consentry.isApproved("aa"); performance.mark("answer"); }, { once: true });
+if (consentry.isApproved("aa")) performance.mark("tag");
+else consentry.fetchPermissions((permissions) => permissions.aa && performance.mark("tag"));</script>`,
     body: "",
+    tag: true,
     check: `() => consentry.isApproved("aa")`,
     accept: `() => consentry.approveAll()`,
   },
@@ -60,7 +67,8 @@ addEventListener("consentry:ready", () => { consentry.isApproved("analytics"); p
   {
     name: "vanilla-cookieconsent",
     head: `<link rel="stylesheet" href="/nm/vanilla-cookieconsent/dist/cookieconsent.css">`,
-    body: `<script src="/nm/vanilla-cookieconsent/dist/cookieconsent.umd.js"></script>
+    body: `<script type="text/plain" data-category="analytics">performance.mark("tag");</script>
+<script src="/nm/vanilla-cookieconsent/dist/cookieconsent.umd.js"></script>
 <script>CookieConsent.run({
   // Playwright's Chromium reports navigator.webdriver: without this the
   // library treats every load as a bot's and skips reading the choice.
@@ -71,6 +79,7 @@ addEventListener("consentry:ready", () => { consentry.isApproved("analytics"); p
     preferencesModal: { title: "Preferences", acceptAllBtn: "Accept all", acceptNecessaryBtn: "Reject all", savePreferencesBtn: "Save", sections: [] },
   } } },
 }).then(() => { CookieConsent.acceptedCategory("analytics"); performance.mark("answer"); });</script>`,
+    tag: true,
     banner: "#cc-main .cm",
     check: `() => CookieConsent.acceptedCategory("analytics")`,
     accept: `() => CookieConsent.acceptCategory("all")`,
@@ -81,8 +90,10 @@ addEventListener("consentry:ready", () => { consentry.isApproved("analytics"); p
   version: 1, elementID: "klaro", storageMethod: "cookie", cookieName: "klaro", acceptAll: true,
   services: [{ name: "analytics", title: "Analytics", purposes: ["analytics"] }],
 };</script>`,
-    body: `<script src="/nm/klaro/dist/klaro.js"></script>
+    body: `<script type="text/plain" data-type="text/javascript" data-name="analytics">performance.mark("tag");</script>
+<script src="/nm/klaro/dist/klaro.js"></script>
 <script>klaro.getManager().getConsent("analytics"); performance.mark("answer");</script>`,
+    tag: true,
     banner: ".klaro .cookie-notice",
     check: `(m => () => m.getConsent("analytics"))(klaro.getManager())`,
     accept: `() => { const m = klaro.getManager(); m.updateConsent("analytics", true); m.saveAndApplyConsents(); }`,
@@ -93,7 +104,9 @@ addEventListener("consentry:ready", () => { consentry.isApproved("analytics"); p
     body: `<script src="/nm/cookieconsent/build/cookieconsent.min.js"></script>
 <script>cookieconsent.initialise({ type: "opt-in", content: { message: "We use cookies." } }, (popup) => {
   window.ccPopup = popup; popup.hasConsented(); performance.mark("answer");
+  if (popup.hasConsented()) performance.mark("tag");
 });</script>`,
+    tag: true,
     check: `() => ccPopup.hasConsented()`,
     accept: `() => ccPopup.setStatus("allow")`,
   },

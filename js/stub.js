@@ -93,44 +93,84 @@ export function stub(w, d, base, config, load) {
     AAM: "aam", ADCLOUD: "adcloud", ANALYTICS: "aa", CAMPAIGN: "campaign",
     ECID: "ecid", LIVEFYRE: "livefyre", TARGET: "target", MEDIA_ANALYTICS: "mediaaa",
   };
-  // The early answer (only in the inline snippet: EARLY, like GCM, is set
-  // by scripts/build.mjs): before the wasm has loaded, `isApproved` answers
-  // true for one of Adobe's categories that the stored record approves,
-  // only where the gate is certain to approve it at start
-  // (tests/e2e/early.test.mjs checks this against the gate on generated
-  // configurations and records). That is: a configuration of exactly
-  // doesOptInApply: true and isOptInStorageEnabled: true, in that order
-  // (the cookies are
-  // the store, revision 0); both of the record's cookies, Consentry's with
-  // valid fields; no number with a sign, fraction or exponent in either
-  // (JSON.parse reads them, the gate does not), no nesting the gate
-  // refuses, and the category's value in Adobe's cookie the boolean true.
-  // Anything else: false, as before.
-  var e = /** @type {any} */ ({});
+  // The answer at parse time (only in the inline snippet: EARLY, like GCM,
+  // is set by scripts/build.mjs). Every input of the gate's start state is
+  // here already: the configuration, the stored record and Global Privacy
+  // Control. For a configuration of only doesOptInApply,
+  // isOptInStorageEnabled, preOptInApprovals, categories, revision,
+  // storage and gpc, and a record the gate reads exactly as JSON.parse does,
+  // the snippet computes the start state as src/consent/permissions.rs
+  // does (all denied, preOptInApprovals, GPC, the stored choice) and sets
+  // `permissions`, `status` and `isApproved` now; the wasm takes over when
+  // it has loaded. On any doubt (an unknown key, a function, a number with
+  // a sign, fraction or exponent, an escape, deep nesting, a record near
+  // its expiry) it gives up: no answer, everything denied and pending, as
+  // before. tests/e2e/early.test.mjs checks it against the gate.
+  var e = /** @type {any} */ ({}),
+    S = "pending";
   if (EARLY) {
-    let k = config,
-      r,
-      m,
-      q = (/** @type {string} */ n) =>
-        /[:,[]\s*(-|\d+[.eE])/.test((r = decodeURIComponent(d.cookie.match(RegExp("(^|; )" + n + "=([^;]*)"))[2]))) || r.split(/[[{]/).length > 31
-          ? 0
-          : JSON.parse(r);
     try {
-      if (Object.getOwnPropertyNames(k) + "" == "doesOptInApply,isOptInStorageEnabled" && k.doesOptInApply === !0 && k.isOptInStorageEnabled === !0) {
-        m = q("consentry");
-        r = q("adobeujs-optin");
-        if (m.v === 2 && m.rev === 0 && Number.isSafeInteger(m.time) && /^"[ -~]{0,64}"$/.test(JSON.stringify(m.id)))
-          for (k of Object.values(c.Categories)) e[k] = r[k] === !0;
+      let N = Object.values(c.Categories),
+        T = (/** @type {unknown} */ x) => {
+          if (!x) throw 0;
+        },
+        // The configuration's text as the facade hands it to the gate
+        // (configText: an object's own keys; a function, undefined or a
+        // symbol fails below).
+        t = "{" + Reflect.ownKeys(config).map((n) => JSON.stringify(n) + ":" + JSON.stringify(config[n])) + "}",
+        // The permissions by name (no prototype: any name is a key).
+        /** @type {any} */ q = { __proto__: null },
+        /** @type {any} */ k,
+        /** @type {any} */ a,
+        /** @type {any} */ m,
+        /** @type {any} */ v,
+        /** @type {any} */ C,
+        h,
+        s;
+      // Only these keys, each of the one type the gate takes.
+      T(/^{(("doesOptInApply"|"isOptInStorageEnabled"):(tru|fals)e|"revision":\d{1,9}|"storage":"(cookie|localStorage)"|"categories":\[("[a-z0-9_-]{1,64}",?)*]|"preOptInApprovals":{("[\w-]*":(tru|fals)e,?)*}|"gpc":{("(sale|sharing)":\[("[\w-]*",?)*],?)*}|,)*}$/.test(t));
+      // (for-in over an absent object runs no step)
+      let { doesOptInApply: A, isOptInStorageEnabled: E, preOptInApprovals: P, gpc: G, revision: R = 0, categories: K = [], storage: L } = JSON.parse(t);
+      // All denied (opt-in off: all approved), preOptInApprovals, GPC.
+      for (v of N.concat(K)) T(v != "consentry" && !(v in q)), (q[v] = !A);
+      for (v in P) A && v in q && (q[v] = P[v]);
+      for (v in G) for (h of G[v]) T(h in q), A && w.navigator.globalPrivacyControl === !0 && (q[h] = !1);
+      // The stored record where the facade reads it (Adobe's value and
+      // Consentry's), when each is as Consentry writes it, decoded as
+      // src/consent/record.rs does.
+      if (A && E) {
+        /** @param {string} n */
+        let get = (n) => (L > "l" ? w.localStorage.getItem(n) : (k = d.cookie.match("(^|; )" + n + "=([^;]*)")) && decodeURIComponent(k[2]));
+        a = get("adobeujs-optin") ?? "{}";
+        m = get("consentry");
+        T(/^{("[^"\\]*":((tru|fals)e|"[^"\\]*"),?)*}$/.test(a));
+        a = JSON.parse(a);
+        // No value of its own: revision 0, no time.
+        m = m != null ? (T(/^{"v":2,"rev":\d{1,9},"time":\d{1,15},"id":"[\w-]{0,64}"(,"(gpc|notice)":true)*,"choice":{("[\w-]+":(tru|fals)e,?)*}}$/.test(m)), JSON.parse(m)) : { rev: 0 };
+        // Adobe's categories from Adobe's value, the site's from Consentry's
+        // (h: whether either holds one).
+        h = 0;
+        C = { __proto__: null, ...q };
+        for (v in q) (k = N.includes(v) ? a : m.choice) && Object.hasOwn(k, v) && ((h = 1), (C[v] = k[v] === !0));
+        // A choice of an older revision no longer counts, nor an
+        // acknowledged notice; one in localStorage within a day of its
+        // expiry (34,190,000 s) is left to the gate.
+        if (h && m.rev >= R && !m.notice) {
+          L > "l" && T(m.time > Date.now() - 34104e6);
+          q = C;
+          s = 1;
+        }
       }
+      e = q;
+      if (s || !A) S = "complete";
     } catch (x) {}
   }
   c.isApproved = (/** @type {unknown} */ x) => e[/** @type {any} */ (x)] === !0;
   c.isPreApproved = () => !1;
   c.getMemoizedContent = () => {};
-  c.status = "pending";
-  c.isPending = !0;
-  c.isComplete = !1;
-  c.permissions = {};
+  c.status = S;
+  c.isPending = !(c.isComplete = S == "complete");
+  c.permissions = { ...e };
   c.consentRecord = null;
   a.optIn = c;
   if (load) {

@@ -221,11 +221,12 @@ test("cookie attributes follow the configuration", async () => {
   await context.close();
 });
 
-test("when the wasm cannot load, the stub stays and approves nothing", async () => {
+test("when the wasm cannot load, the stub stays and approves nothing it could not decide at parse time", async () => {
   const context = await browser.newContext();
   await context.route("**/consentry_bg.wasm", (route) => route.fulfill({ status: 404, body: "gone" }));
+  // A function: only the gate calls it, so the snippet gives no answer.
   const page = await openFixture(context, `${site}/broken.html`, fixture(
-    `{ doesOptInApply: false }`,
+    `{ doesOptInApply: () => false }`,
     `<script>window.answers = []; consentry.fetchPermissions(function () { answers.push(1); });</script>`,
   ));
   await page.waitForFunction(() => document.readyState === "complete");
@@ -237,22 +238,41 @@ test("when the wasm cannot load, the stub stays and approves nothing", async () 
   await context.close();
 });
 
-test("the snippet answers isApproved early from a choice stored on an earlier visit, and the gate agrees once loaded", async () => {
-  const config = `{ doesOptInApply: true, isOptInStorageEnabled: true }`;
+test("the snippet answers at parse time from a choice stored on an earlier visit, and the gate agrees once loaded", async () => {
+  const config = `{ doesOptInApply: true, isOptInStorageEnabled: true, categories: ["sms"] }`;
   const context = await browser.newContext();
   const first = await openFixture(context, `${site}/visit1.html`, fixture(config));
   await ready(first);
-  await first.evaluate(() => consentry.approve(["aa", "ecid"]));
+  await first.evaluate(() => consentry.approve(["aa", "ecid", "sms"]));
   // The next visit: the wasm is held back until the page has asked.
   let release;
   const held = new Promise((resolve) => (release = resolve));
   await context.route("**/consentry_bg.wasm", async (route) => (await held, route.continue()));
   const page = await openFixture(context, `${site}/visit2.html`, fixture(config,
-    `<script>window.early = [consentry.isApproved("aa"), consentry.isApproved("ecid"), consentry.isApproved("target"), consentry.status];</script>`), "domcontentloaded");
-  assert.deepEqual(await page.evaluate(() => window.early), [true, true, false, "pending"]);
+    `<script>window.early = [consentry.isApproved("aa"), consentry.isApproved("ecid"), consentry.isApproved("sms"), consentry.isApproved("target"), consentry.status, { ...consentry.permissions }];</script>`), "domcontentloaded");
+  const early = await page.evaluate(() => window.early);
+  assert.deepEqual(early.slice(0, 5), [true, true, true, false, "complete"]);
   release();
   await ready(page);
-  assert.deepEqual(await page.evaluate(() => [consentry.isApproved("aa"), consentry.isApproved("ecid"), consentry.isApproved("target"), consentry.status]), [true, true, false, "complete"]);
+  assert.deepEqual(await page.evaluate(() => [consentry.isApproved("aa"), consentry.isApproved("ecid"), consentry.isApproved("sms"), consentry.isApproved("target"), consentry.status, { ...consentry.permissions }]), early);
+  await context.close();
+});
+
+test("on a first visit the snippet answers the defaults at parse time: preOptInApprovals, and GPC's opt-out", async () => {
+  const config = `{ doesOptInApply: true, isOptInStorageEnabled: true, categories: ["analytics", "ads"], preOptInApprovals: { ecid: true, analytics: true, ads: true }, gpc: { sale: ["ads"] } }`;
+  const context = await browser.newContext();
+  await context.addInitScript(() => Object.defineProperty(Navigator.prototype, "globalPrivacyControl", { get: () => true }));
+  let release;
+  const held = new Promise((resolve) => (release = resolve));
+  await context.route("**/consentry_bg.wasm", async (route) => (await held, route.continue()));
+  const page = await openFixture(context, `${site}/first.html`, fixture(config,
+    `<script>window.early = [consentry.status, { ...consentry.permissions }];</script>`), "domcontentloaded");
+  const early = await page.evaluate(() => window.early);
+  assert.equal(early[0], "pending");
+  assert.deepEqual(Object.entries(early[1]).filter(([, v]) => v).map(([k]) => k), ["ecid", "analytics"]);
+  release();
+  await ready(page);
+  assert.deepEqual(await page.evaluate(() => [consentry.status, { ...consentry.permissions }]), early);
   await context.close();
 });
 
