@@ -26,14 +26,18 @@ export const CONTENDERS = [
     // tag as the README shows it.
     head: `<script>window.consentryConfig = { doesOptInApply: true, isOptInStorageEnabled: true };
 ${SNIPPET}
-if (Object.keys(consentry.permissions).length) performance.mark("answer");
-else addEventListener("consentry:ready", () => { consentry.isApproved("aa"); performance.mark("answer"); }, { once: true });
+const early = Object.keys(consentry.permissions).length > 0;
+if (early) performance.mark("answer");
+addEventListener("consentry:ready", () => { early || (consentry.isApproved("aa"), performance.mark("answer")); performance.mark("ready"); }, { once: true });
 if (consentry.isApproved("aa")) performance.mark("tag");
 else consentry.fetchPermissions((permissions) => permissions.aa && performance.mark("tag"));</script>`,
     body: "",
+    // Every load also waits for the gate to have started (its bytes, its
+    // tasks), and the visitor accepts through it.
+    done: "ready",
     tag: true,
     check: `() => consentry.isApproved("aa")`,
-    accept: `() => consentry.approveAll()`,
+    accept: `() => new Promise((resolve) => consentry.approveAll().fetchPermissions(resolve))`,
   },
   {
     name: "Consentry + form",

@@ -334,7 +334,7 @@ export interface OptIn {
   denyAll(shouldWaitForComplete?: boolean): OptIn;
   /** Commits staged changes when the status is `changed`; otherwise does nothing. */
   complete(): OptIn;
-  /** True when every listed category is approved; no argument or []: every category. Unknown: false. Before Consentry has loaded: false, except for one of Adobe's categories that the inline snippet can prove the gate approves at start (a choice stored on an earlier visit; see the README). */
+  /** True when every listed category is approved; no argument or []: every category. Unknown: false. Before Consentry has loaded: the inline snippet's answer at parse time for one category (see `permissions`), else false. */
   isApproved(categories?: Categories): boolean;
   /** The same check against `preOptInApprovals`. Never throws: a wrong argument answers false, reported once on the console (as does isApproved's). */
   isPreApproved(categories?: Categories): boolean;
@@ -349,7 +349,9 @@ export interface OptIn {
   memoizeContent(content: Record<string, unknown>): OptIn;
   /** The value kept under `key`, or undefined (also for a wrong argument, reported once on the console). */
   getMemoizedContent(key: string): unknown;
+  /** Every category's permission. Before Consentry has loaded: the inline snippet's answer at parse time, the same the gate gives at start (the defaults, or the choice stored on an earlier visit), or `{}` when the snippet cannot be certain (see the README). */
   readonly permissions: Permissions;
+  /** Before Consentry has loaded: the snippet's answer at parse time, else "pending". */
   readonly status: Status;
   readonly isPending: boolean;
   readonly isComplete: boolean;
