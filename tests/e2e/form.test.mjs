@@ -180,7 +180,7 @@ async function formPage(options, context) {
     // Read once: a change after the call changes nothing.
     opts.programme = "Changed later";
   }, { disclosure: DISCLOSURE, extra: options });
-  assert.equal(await page.evaluate(() => typeof consentry.permissions.aa), "undefined", "not loaded yet");
+  assert.equal(await page.evaluate(() => consentry._l), undefined, "not loaded yet");
   release();
   await page.waitForSelector("#f form");
   return page;
