@@ -14,9 +14,25 @@ export default consentry;
 
 // Each on-demand module: [its import, its wasm's URL, its stylesheet's URL].
 const files = {
-  "consentry-form": () => [
-    import("./consentry-form.mjs"),
-    new URL("./consentry-form_bg.wasm", import.meta.url),
+  // The phone forms, one module per form, sharing one stylesheet.
+  "consentry-form-capture": () => [
+    import("./consentry-form-capture.mjs"),
+    new URL("./consentry-form-capture_bg.wasm", import.meta.url),
+    new URL("./consentry-form.css", import.meta.url).href,
+  ],
+  "consentry-form-verification": () => [
+    import("./consentry-form-verification.mjs"),
+    new URL("./consentry-form-verification_bg.wasm", import.meta.url),
+    new URL("./consentry-form.css", import.meta.url).href,
+  ],
+  "consentry-form-signup": () => [
+    import("./consentry-form-signup.mjs"),
+    new URL("./consentry-form-signup_bg.wasm", import.meta.url),
+    new URL("./consentry-form.css", import.meta.url).href,
+  ],
+  "consentry-form-join": () => [
+    import("./consentry-form-join.mjs"),
+    new URL("./consentry-form-join_bg.wasm", import.meta.url),
     new URL("./consentry-form.css", import.meta.url).href,
   ],
   "consentry-iab": () => [import("./consentry-iab.mjs"), new URL("./consentry-iab_bg.wasm", import.meta.url)],

@@ -276,8 +276,9 @@ export async function start(c, config, wasm, locator) {
       () => encodeGpp(Object.values(c.permissions)),
     );
     const commit = upgrade(c, st, storage(st), page);
-    // The phone forms: functions of the form module of the same names.
-    const form = (/** @type {string} */ call) => (/** @type {any} */ target, /** @type {any} */ options) => {
+    // The phone forms: each the function of the same name of its own
+    // module (consentry-form-<form>).
+    const form = (/** @type {string} */ call, /** @type {string} */ module) => (/** @type {any} */ target, /** @type {any} */ options) => {
       // Read once, now: a change to the options after this call changes nothing.
       let o;
       try {
@@ -285,12 +286,12 @@ export async function start(c, config, wasm, locator) {
       } catch (e) {
         return Promise.reject(new Error(`consentry.${call}: options could not be read (${e && /** @type {any} */ (e).message})`));
       }
-      return load("consentry-form").then(({ m, css }) => m[call](target, o, css, load));
+      return load(`consentry-form-${module}`).then(({ m, css }) => m[call](target, o, css, load));
     };
-    c.renderPhoneCapture = form("renderPhoneCapture");
-    c.renderPhoneVerification = form("renderPhoneVerification");
-    c.renderTextToJoin = form("renderTextToJoin");
-    c.renderSignup = form("renderSignup");
+    c.renderPhoneCapture = form("renderPhoneCapture", "capture");
+    c.renderPhoneVerification = form("renderPhoneVerification", "verification");
+    c.renderTextToJoin = form("renderTextToJoin", "join");
+    c.renderSignup = form("renderSignup", "signup");
     c.decodeTCString = (/** @type {unknown} */ s) => load("consentry-iab").then(({ m }) => m.decodeTCString(s));
     if ("tcf" in st) iab(c, st.tcf, (choices) => commit(APPLY, choices, "applyCmp"));
     c.decodeGPPString = (/** @type {unknown} */ s) => load("consentry-gpp").then(({ m }) => m.decodeGPPString(s));
@@ -317,7 +318,7 @@ export async function start(c, config, wasm, locator) {
   // answer (the outbox's first read of localStorage can take milliseconds).
   setTimeout(() => {
     try {
-      if (localStorage.getItem(OUTBOX_KEY)) load("consentry-form").then(({ m }) => m.flush(), (e) => warn("consentry: the outbox could not be delivered", e));
+      if (localStorage.getItem(OUTBOX_KEY)) load("consentry-form-capture").then(({ m }) => m.flush(), (e) => warn("consentry: the outbox could not be delivered", e));
       // Receipts an earlier page could not deliver.
       if (st.receipts) load("consentry-receipts").then(({ m }) => m.send(st.receipts), (e) => warn("", e));
     } catch (e) {

@@ -12,7 +12,8 @@ if (!c._l) {
   const base = c._b || new URL(".", script ? script.src : location.href).href;
   const config = c._c === undefined ? window.consentryConfig : c._c;
   const wasm = c._w || fetch(base + (wantsBanner(config) ? "consentry-banner_bg.wasm" : "consentry_bg.wasm"));
-  start(c, config, wasm, (name) => [import(base + name + ".mjs"), base + name + "_bg.wasm", base + name + ".css"]).catch((e) =>
+  // (The phone forms share one stylesheet, consentry-form.css.)
+  start(c, config, wasm, (name) => [import(base + name + ".mjs"), base + name + "_bg.wasm", base + name.replace(/^consentry-form-.*/, "consentry-form") + ".css"]).catch((e) =>
     console.error("consentry: could not start; every category stays denied.", e),
   );
 }

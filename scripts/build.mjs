@@ -7,6 +7,16 @@ import { stub } from "../js/stub.js";
 import { LANGUAGES } from "../js/ui.js";
 
 const run = (cmd, args) => execFileSync(cmd, args, { stdio: "inherit" });
+// The phone forms, each its own module (dist/consentry-form-<form>.mjs and
+// _bg.wasm) with what its entry exports; the stylesheet is shared. The
+// capture form also delivers the outbox (`flush`) and shows text-to-join.
+const FORMS = ["capture", "verification", "signup", "join"];
+const FORM_EXPORTS = {
+  capture: ["renderPhoneCapture", "./capture.js"],
+  verification: ["renderPhoneVerification", "./verification.js"],
+  signup: ["renderSignup", "./signup.js"],
+  join: ["renderTextToJoin", "./join.js"],
+};
 const WASM_FEATURES = [
   "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext",
   "--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue",
@@ -19,13 +29,17 @@ mkdirSync("dist", { recursive: true });
 // Built one at a time: together, cargo would give the gate the others'
 // features. The gate leaves std out (see gate/Cargo.toml): its panic
 // machinery costs KBs.
-for (const [crate, name, features, dir = "build", glue = name] of [
+for (const [crate, name, features, dir = "build", glue = name, ship = true] of [
   ["consentry_gate", "consentry", ["--no-default-features"]],
   // The gate with the banner's decisions, for configurations with `ui`.
   // Its glue (build/banner/) must be the plain gate's: the wasm names its
   // imports after the glue's file, so it is generated under the same name.
   ["consentry_gate", "consentry-banner", ["--no-default-features", "--features", "banner"], "build/banner", "consentry"],
-  ["consentry_form", "consentry-form", ["--no-default-features"]],
+  // The phone forms: one module per form (its feature), each with its
+  // glue under the one name the shells import (build/form-<form>/), and
+  // one with every form for the shells' types (build/consentry-form.js).
+  ...FORMS.map((form) => ["consentry_form", `consentry-form-${form}`, ["--no-default-features", "--features", form], `build/form-${form}`, "consentry-form"]),
+  ["consentry_form", "consentry-form", ["--no-default-features", "--features", FORMS.join(",")], "build", "consentry-form", false],
   ["consentry_iab", "consentry-iab", ["--no-default-features"]],
   ["consentry_gpp", "consentry-gpp", ["--no-default-features"]],
   ["consentry_qr", "consentry-qr", ["--no-default-features"]],
@@ -37,7 +51,7 @@ for (const [crate, name, features, dir = "build", glue = name] of [
     "--out-dir", dir, "--out-name", glue,
     `target/wasm32-unknown-unknown/wasm/${crate}.wasm`,
   ]);
-  run("node_modules/binaryen/bin/wasm-opt", [
+  if (ship) run("node_modules/binaryen/bin/wasm-opt", [
     // --converge repeats -Oz while it still shrinks the module (about 200
     // bytes brotli on the gate); the target features section is not needed.
     ...WASM_FEATURES, "-Oz", "--converge", "--strip-debug", "--strip-producers", "--strip-target-features",
@@ -66,7 +80,7 @@ const common = {
 // `new URL("./…", import.meta.url)` for the site's bundler to see.
 await esbuild.build({
   ...common, entryPoints: ["js/esm.js"], format: "esm", outfile: "dist/consentry.mjs",
-  external: ["./consentry-form.mjs", "./consentry-iab.mjs", "./consentry-gpp.mjs", "./consentry-receipts.mjs", "./consentry-qr.mjs", "./consentry-ui*.mjs"],
+  external: ["./consentry-form-*.mjs", "./consentry-iab.mjs", "./consentry-gpp.mjs", "./consentry-receipts.mjs", "./consentry-qr.mjs", "./consentry-ui*.mjs"],
 });
 await esbuild.build({ ...common, entryPoints: ["js/script.js"], format: "iife", outfile: "dist/consentry.js" });
 // The form's and the banner's default looks, beside their modules.
@@ -77,7 +91,15 @@ for (const lang of LANGUAGES) {
   await esbuild.build({ ...common, entryPoints: [`js/ui/${lang}.js`], format: "esm", outfile: `dist/consentry-ui-${lang}.mjs` });
 }
 // Each module is its JS shell over its wasm's glue.
-for (const [m, entry] of [["consentry-form", "js/form.js"], ["consentry-iab", "js/tcf.js"], ["consentry-gpp", "js/gpp.js"], ["consentry-receipts", "js/receipts.js"], ["consentry-qr", "js/qr.js"], ["consentry-ui", "js/ui.js"]]) {
+for (const form of FORMS) {
+  const [call, file] = FORM_EXPORTS[form];
+  const contents = `export { initSync } from "../build/consentry-form.js";\nexport { ${call} } from "${file}";\n` +
+    (form == "capture" ? `export { flush } from "./form-kit.js";\n` : "");
+  // Every shell imports "../build/consentry-form.js": here, this form's glue.
+  const glue = { name: "form-glue", setup: (b) => b.onResolve({ filter: /\/build\/consentry-form\.js$/ }, () => ({ path: `${process.cwd()}/build/form-${form}/consentry-form.js` })) };
+  await esbuild.build({ ...common, stdin: { contents, resolveDir: "js", sourcefile: `consentry-form-${form}.js` }, format: "esm", outfile: `dist/consentry-form-${form}.mjs`, plugins: [glue] });
+}
+for (const [m, entry] of [["consentry-iab", "js/tcf.js"], ["consentry-gpp", "js/gpp.js"], ["consentry-receipts", "js/receipts.js"], ["consentry-qr", "js/qr.js"], ["consentry-ui", "js/ui.js"]]) {
   await esbuild.build({ ...common, entryPoints: [entry], format: "esm", outfile: `dist/${m}.mjs` });
 }
 // The demo's CMP (not part of the package): the IAB's stub, CMP API and core.
@@ -99,4 +121,4 @@ for (const [file, gcm, early] of [["snippet.min.js", "false", "true"], ["snippet
   );
   writeFileSync(`dist/${file}`, snippet.code);
 }
-console.log("built dist/: consentry_bg.wasm, consentry-banner_bg.wasm, consentry.mjs, consentry.js, snippet.min.js, snippet-consent-mode.min.js, consentry-form.mjs, consentry-form_bg.wasm, consentry-form.css, consentry-iab.mjs, consentry-iab_bg.wasm, consentry-gpp.mjs, consentry-gpp_bg.wasm, consentry-receipts.mjs, consentry-qr.mjs, consentry-qr_bg.wasm, consentry-ui.mjs, consentry-ui.css, consentry-ui-<lang>.mjs; demo/vendor/iab-cmp.js, demo/vendor/iab-gpp.js, demo/vendor/braze.js");
+console.log("built dist/: consentry_bg.wasm, consentry-banner_bg.wasm, consentry.mjs, consentry.js, snippet.min.js, snippet-consent-mode.min.js, consentry-form-<form>.mjs and _bg.wasm, consentry-form.css, consentry-iab.mjs, consentry-iab_bg.wasm, consentry-gpp.mjs, consentry-gpp_bg.wasm, consentry-receipts.mjs, consentry-qr.mjs, consentry-qr_bg.wasm, consentry-ui.mjs, consentry-ui.css, consentry-ui-<lang>.mjs; demo/vendor/iab-cmp.js, demo/vendor/iab-gpp.js, demo/vendor/braze.js");

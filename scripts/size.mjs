@@ -38,9 +38,15 @@ const GOALS = { gate: 20 * 1024, form: 40 * 1024, tcf: 32 * 1024 };
 const SNIPPET_GOAL = 2048;
 const PAGE = ["consentry_bg.wasm", "consentry.js", "snippet.min.js"];
 // Loaded on top only by pages that render the phone form, or use IAB TCF.
+// Each phone form is a module of its own (issue 26) with the shared
+// stylesheet; the capture form's page is the one the form goal is for.
+const FORM = (form, label) => [`${label} module (\`consentry-form-${form}_bg.wasm\`, \`.mjs\`, \`consentry-form.css\`), on demand`, `page that shows the ${label}`,
+  [`consentry-form-${form}_bg.wasm`, `consentry-form-${form}.mjs`, "consentry-form.css"]];
 const MODULES = [
-  ["phone form module (`consentry-form_bg.wasm`, `.mjs`, `.css`), on demand", "page that shows the form",
-    ["consentry-form_bg.wasm", "consentry-form.mjs", "consentry-form.css"]],
+  FORM("capture", "phone capture form"),
+  FORM("verification", "verification form"),
+  FORM("signup", "sign-up form"),
+  FORM("join", "text-to-join"),
   ["TCF module (`consentry-iab_bg.wasm`, `.mjs`), on demand", "page that uses TCF", ["consentry-iab_bg.wasm", "consentry-iab.mjs"]],
 ];
 // The GPP module, with the integrations snippet (its `__gpp` stub) instead of the base one.
@@ -91,7 +97,7 @@ export function sizes() {
     line("banner module (`consentry-ui.mjs`, `.css`), on demand: a visitor who has to choose", sum(UI)),
     ...shown.map((lang) => line(`banner with its texts in ${lang} (\`consentry-ui-${lang}.mjs\`)`, sum(withTexts(lang)), sum(withTexts(lang))[2] == ui)),
   ].join("\n");
-  const [form, tcf] = MODULES.map((m) => sum([...PAGE, ...m[2]])[2]);
+  const [form, tcf] = [MODULES[0], MODULES.at(-1)].map((m) => sum([...PAGE, ...m[2]])[2]);
   return { rows, table, snippet: sum(["snippet.min.js"])[0], page: sum(PAGE)[2], banner: sum(BANNER_PAGE)[2], ui, pages: { gate: sum(PAGE)[2], form, tcf } };
 }
 
@@ -107,7 +113,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   console.log(`${"file".padEnd(28)}${pad("raw", 9)}${pad("gzip", 9)}${pad("brotli", 9)}`);
   for (const r of result.rows) console.log(`${r.name.padEnd(28)}${pad(r.raw, 9)}${pad(r.gzip, 9)}${pad(r.brotli, 9)}`);
   console.log(`\n${result.table}\n`);
-  for (const [name, label] of [["gate", "page total"], ["form", "page that shows the form"], ["tcf", "page that uses TCF"]]) {
+  for (const [name, label] of [["gate", "page total"], ["form", "page that shows the phone capture form"], ["tcf", "page that uses TCF"]]) {
     const bytes = result.pages[name];
     const over = bytes - GOALS[name];
     console.log(`${label}: ${bytes} bytes brotli, goal ${GOALS[name]}: ${over > 0 ? `${over} over` : "met"}`);

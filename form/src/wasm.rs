@@ -1,7 +1,16 @@
 //! The form module's wasm surface: its rules behind string functions. The
-//! DOM, the network and the timers are the JS shell's (`js/form.js`);
+//! DOM, the network and the timers are the JS shells' (`js/capture.js` and
+//! the other forms');
 //! what the options mean, what a typed number is, what the body says, what
 //! a refusal means and how the outbox retries are decided here.
+//!
+//! Each form's functions are exported only by the builds with its feature
+//! (`capture`, `verification`, `signup`, `join`; capture shows text-to-join
+//! too): the other forms' rules are left out of that module.
+#![cfg_attr(
+    not(all(feature = "capture", feature = "verification", feature = "signup", feature = "join")),
+    allow(dead_code)
+)]
 
 #[allow(unused_imports)]
 use crate::prelude::*;
@@ -30,7 +39,7 @@ fn country_label(iso: &str) -> String {
 /// by the shell) and answers what the shell renders: the texts in the
 /// form's language (with the site's overrides), the countries with their
 /// labels, the URL to post to, and the warnings; or `{"error"}`.
-#[wasm_bindgen]
+#[cfg_attr(feature = "capture", wasm_bindgen)]
 pub fn options(json: &str) -> String {
     let value = match parse(json) {
         Ok(v) => v,
@@ -99,7 +108,7 @@ fn shared(a: &mut Object, default_country: &str, countries: &[&str], text: impl 
 /// Validates `renderTextToJoin`'s options and answers what the shell
 /// shows on `platform` (`ios`, `android` or `desktop`): the texts, the
 /// link, and what the QR code holds; or `{"error"}`.
-#[wasm_bindgen]
+#[cfg_attr(any(feature = "capture", feature = "join"), wasm_bindgen)]
 pub fn join(json: &str, platform: &str) -> String {
     let o = match parse(json).and_then(|v| JoinOptions::parse(&v)) {
         Ok(o) => o,
@@ -122,7 +131,7 @@ pub fn join(json: &str, platform: &str) -> String {
 
 /// Validates `renderSignup`'s options: what the shell renders (the boxes'
 /// groups and disclosures, countries, texts, the URL), or `{"error"}`.
-#[wasm_bindgen]
+#[cfg_attr(feature = "signup", wasm_bindgen)]
 pub fn signup_options(json: &str) -> String {
     let o = match parse(json).and_then(|v| SignupOptions::parse(&v)) {
         Ok(o) => o,
@@ -146,7 +155,7 @@ pub fn signup_options(json: &str) -> String {
 /// `{email, phone, country, emailBox, smsBox, locale, pageUrl, time,
 /// formId, consentId}`): `{"email"?, "phone"?}` naming the texts of the
 /// fields' errors, or `{"body", "phone"}` to send.
-#[wasm_bindgen]
+#[cfg_attr(feature = "signup", wasm_bindgen)]
 pub fn signup_body(options: &str, entry: &str) -> String {
     let (Ok(o), Ok(e)) = (parse(options).and_then(|v| SignupOptions::parse(&v)), parse(entry)) else {
         return error("the sign-up could not be read");
@@ -194,7 +203,7 @@ pub fn signup_body(options: &str, entry: &str) -> String {
 /// Validates `renderPhoneVerification`'s options (JSON, the callbacks
 /// taken out by the shell): the URLs, purpose, language, countries and
 /// texts; or `{"error"}`.
-#[wasm_bindgen]
+#[cfg_attr(feature = "verification", wasm_bindgen)]
 pub fn verify_options(json: &str) -> String {
     let o = match parse(json).and_then(|v| VerifyOptions::parse(&v)) {
         Ok(o) => o,
@@ -216,7 +225,7 @@ pub fn verify_options(json: &str) -> String {
 /// `{"step": "refused", "key", "number", "seconds", "left"}` or
 /// `{"step": "unavailable"}`; for a typed code (`status` 0, `body` the
 /// input): `{"code"}` when it is six digits.
-#[wasm_bindgen]
+#[cfg_attr(feature = "verification", wasm_bindgen)]
 pub fn verify_answer(status: u16, body: &str) -> String {
     let mut a = Object::new();
     if status == 0 {
@@ -254,7 +263,7 @@ pub fn verify_answer(status: u16, body: &str) -> String {
 /// A typed number with `country` selected, among the form's `allowed`
 /// countries (a JSON array): `{"e164"}`, or `{"code"}` naming the text that
 /// says why not.
-#[wasm_bindgen]
+#[cfg_attr(any(feature = "capture", feature = "verification"), wasm_bindgen)]
 pub fn number(input: &str, country: &str, allowed: &str) -> String {
     let allowed = match parse(allowed) {
         Ok(Value::Array(items)) => items,
@@ -278,7 +287,7 @@ pub fn number(input: &str, country: &str, allowed: &str) -> String {
 /// the consent record (the disclosure's SHA-256 computed here), from
 /// `{subscriptionGroupId, phone, externalId?, doubleOptIn, disclosure,
 /// locale, pageUrl, time, formId}`.
-#[wasm_bindgen]
+#[cfg_attr(feature = "capture", wasm_bindgen)]
 pub fn body(json: &str) -> String {
     let Ok(v) = parse(json) else {
         return String::new();
@@ -317,7 +326,7 @@ pub fn body(json: &str) -> String {
 
 /// Why the server refused a submission: `country`, `number` or
 /// `misconfigured`.
-#[wasm_bindgen]
+#[cfg_attr(any(feature = "capture", feature = "signup"), wasm_bindgen)]
 pub fn rejection(status: u16, body: &str) -> String {
     String::from(match Rejection::of(status, body) {
         Rejection::Country => "country",

@@ -297,11 +297,11 @@ test("a form module that failed to download is fetched again on the next call", 
   const context = await env.browser.newContext();
   const site = `http://127.0.0.1:${env.server.port}`;
   const page = await openFixture(context, `${site}/retry-module.html`, fixture("{ doesOptInApply: true }").replace("<body></body>", '<body><div id="f"></div></body>'));
-  await context.route("**/consentry-form_bg.wasm", (route) => route.abort());
+  await context.route("**/consentry-form-capture_bg.wasm", (route) => route.abort());
   const options = { subscriptionGroupId: "acme-sms", endpoint: "/", programme: "Acme Alerts", disclosure: DISCLOSURE, countries: ["US"] };
   const first = await page.evaluate((o) => consentry.renderPhoneCapture(document.getElementById("f"), o).then(() => "rendered", (e) => "rejected"), options);
   assert.equal(first, "rejected");
-  await context.unroute("**/consentry-form_bg.wasm");
+  await context.unroute("**/consentry-form-capture_bg.wasm");
   await page.evaluate((o) => consentry.renderPhoneCapture(document.getElementById("f"), o), options);
   await page.waitForSelector("#f form");
   await context.close();
