@@ -17,12 +17,13 @@ const CALLBACKS = ["onSubmit", "onPending", "onSuccess", "onError", "onClose"];
 /**
  * Renders the phone form into `target` with `options` (a copy the facade
  * made; functions in it are callbacks); `stylesheet` is the URL of the
- * default look; `load` (the facade's) fetches the QR module for a
- * text-to-join block. Resolves to a handle with `destroy()`.
+ * default look; `load` (the facade's) fetches the form's language's texts
+ * and the QR module for a text-to-join block. Resolves to a handle with
+ * `destroy()`.
  * @param {unknown} target @param {any} options @param {string} [stylesheet] @param {(name: string) => Promise<any>} [load]
  */
-export function renderPhoneCapture(/** @type {any} */ target, options, stylesheet, load) {
-  const { o, id, callback } = setup(CALL, target, options, CALLBACKS, readOptions);
+export async function renderPhoneCapture(/** @type {any} */ target, options, stylesheet, load) {
+  const { o, id, callback } = await setup(CALL, target, options, CALLBACKS, readOptions, load);
   for (const w of o.warnings) warn(w);
   const t = (/** @type {string} */ key) => o.texts[key] || "";
 

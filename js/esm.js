@@ -35,6 +35,9 @@ const files = {
     new URL("./consentry-form-join_bg.wasm", import.meta.url),
     new URL("./consentry-form.css", import.meta.url).href,
   ],
+  // The forms' texts in Korean and Japanese (English is built in).
+  "consentry-form-ko": () => [import("./consentry-form-ko.mjs")],
+  "consentry-form-ja": () => [import("./consentry-form-ja.mjs")],
   "consentry-iab": () => [import("./consentry-iab.mjs"), new URL("./consentry-iab_bg.wasm", import.meta.url)],
   "consentry-gpp": () => [import("./consentry-gpp.mjs"), new URL("./consentry-gpp_bg.wasm", import.meta.url)],
   "consentry-receipts": () => [import("./consentry-receipts.mjs")],

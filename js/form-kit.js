@@ -6,7 +6,7 @@
 // stylesheet. Every text goes in with `textContent` or attributes, never
 // as HTML.
 // @ts-check
-import { outbox as rule } from "../build/consentry-form.js";
+import { outbox as rule, language } from "../build/consentry-form.js";
 import { warn, fail, expected, jsonMembers, OUTBOX_KEY } from "./common.js";
 
 // An attempt that takes longer than this counts as no answer.
@@ -111,12 +111,16 @@ let counter = 0;
 
 /**
  * Checks `target`, takes the callbacks named in `names` out of `options`
- * and has the wasm's `read` validate the rest: the options it answers, their
- * JSON `text`, `id(suffix)` for the form's element ids, and `callback(name,
- * detail)`, which reports a callback that throws instead of stopping.
- * @param {string} call @param {any} target @param {any} options @param {string[]} names @param {(text: string) => string} read
+ * and has the wasm's `read` validate the rest, with the texts of the
+ * form's language (English is built in; for another the wasm names its
+ * module, which `load`, the facade's, fetches once): the options it
+ * answers, their JSON `text`, `id(suffix)` for the form's element ids, and
+ * `callback(name, detail)`, which reports a callback that throws instead
+ * of stopping.
+ * @param {string} call @param {any} target @param {any} options @param {string[]} names
+ * @param {(text: string, table: string) => string} read @param {(name: string) => Promise<any>} [load]
  */
-export function setup(call, target, options, names, read) {
+export async function setup(call, target, options, names, read, load) {
   // (An element of another frame is an element too.)
   if (!target || target.nodeType !== 1) throw expected(call, "target is", target, "an element");
   if (options == null) throw expected(call, "options are", options, "an object");
@@ -124,7 +128,9 @@ export function setup(call, target, options, names, read) {
   const callbacks = {};
   // The callbacks stay here; everything else goes to the wasm's rules.
   const text = jsonMembers(call, "options", options, (k, v) => (typeof v == "function" && names.includes(k) ? void (callbacks[k] = v) : v));
-  const o = JSON.parse(read(text));
+  const lang = language(text);
+  const table = lang && load ? JSON.stringify((await load(`consentry-form-${lang}`)).m.default) : "";
+  const o = JSON.parse(read(text, table));
   if (o.error) throw fail(call, o.error);
   const n = ++counter;
   return {

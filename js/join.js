@@ -20,12 +20,12 @@ function platform() {
 
 /**
  * Renders the text-to-join block into `target`; `load` (the facade's)
- * fetches the QR module on computers. Resolves to a handle with `destroy()`.
+ * fetches the form's language's texts, and the QR module on computers. Resolves to a handle with `destroy()`.
  * @param {any} target @param {any} options @param {string} [stylesheet] @param {(name: string) => Promise<any>} [load]
  */
 export async function renderTextToJoin(target, options, stylesheet, load) {
   const where = platform();
-  const { o, id } = setup(CALL, target, options, [], (text) => readJoin(text, where));
+  const { o, id } = await setup(CALL, target, options, [], (text, table) => readJoin(text, where, table), load);
   const root = el("section", { class: "consentry-phone consentry-join", lang: o.locale, "aria-labelledby": id("title") });
   root.append(el("p", { class: "consentry-programme" }, o.programme), el("h2", { id: id("title"), class: "consentry-title" }, o.title));
   const link = el("a", { class: "consentry-submit consentry-join-link", href: o.link }, o.button);

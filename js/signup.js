@@ -13,11 +13,12 @@ const CALL = "renderSignup";
 const CALLBACKS = ["onSubmit", "onPending", "onSuccess", "onError"];
 
 /**
- * Renders the sign-up form into `target`. Returns a handle with `destroy()`.
- * @param {any} target @param {any} options @param {string} [stylesheet]
+ * Renders the sign-up form into `target`; `load` (the facade's) fetches
+ * the form's language's texts. Resolves to a handle with `destroy()`.
+ * @param {any} target @param {any} options @param {string} [stylesheet] @param {(name: string) => Promise<any>} [load]
  */
-export function renderSignup(target, options, stylesheet) {
-  const { o, text, id, callback } = setup(CALL, target, options, CALLBACKS, readOptions);
+export async function renderSignup(target, options, stylesheet, load) {
+  const { o, text, id, callback } = await setup(CALL, target, options, CALLBACKS, readOptions, load);
   const t = (/** @type {string} */ key) => o.texts[key] || "";
 
   const form = el("form", { class: "consentry-phone consentry-signup", "data-state": "idle", lang: o.locale, novalidate: "", "aria-labelledby": id("title") });

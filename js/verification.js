@@ -13,11 +13,12 @@ const CALLBACKS = ["onCodeSent", "onVerified", "onError"];
 
 /**
  * Renders the verification form into `target`; `stylesheet` is the URL of
- * the default look. Returns a handle with `destroy()`.
- * @param {any} target @param {any} options @param {string} [stylesheet]
+ * the default look; `load` (the facade's) fetches the form's language's
+ * texts. Resolves to a handle with `destroy()`.
+ * @param {any} target @param {any} options @param {string} [stylesheet] @param {(name: string) => Promise<any>} [load]
  */
-export function renderPhoneVerification(target, options, stylesheet) {
-  const { o, id, callback } = setup(CALL, target, options, CALLBACKS, readOptions);
+export async function renderPhoneVerification(target, options, stylesheet, load) {
+  const { o, id, callback } = await setup(CALL, target, options, CALLBACKS, readOptions, load);
   const t = (/** @type {string} */ key, /** @type {Record<string, string | number>} */ values = {}) =>
     Object.entries(values).reduce((s, [k, v]) => s.replace(`{${k}}`, String(v)), o.texts[key] || "");
 

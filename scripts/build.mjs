@@ -99,6 +99,11 @@ for (const form of FORMS) {
   const glue = { name: "form-glue", setup: (b) => b.onResolve({ filter: /\/build\/consentry-form\.js$/ }, () => ({ path: `${process.cwd()}/build/form-${form}/consentry-form.js` })) };
   await esbuild.build({ ...common, stdin: { contents, resolveDir: "js", sourcefile: `consentry-form-${form}.js` }, format: "esm", outfile: `dist/consentry-form-${form}.mjs`, plugins: [glue] });
 }
+// The forms' Korean and Japanese texts, each a module of its own that a
+// form in that language loads (English is built into the wasm).
+for (const lang of ["ko", "ja"]) {
+  writeFileSync(`dist/consentry-form-${lang}.mjs`, `export default ${JSON.stringify(JSON.parse(readFileSync(`form/texts/${lang}.json`, "utf8")))};\n`);
+}
 for (const [m, entry] of [["consentry-iab", "js/tcf.js"], ["consentry-gpp", "js/gpp.js"], ["consentry-receipts", "js/receipts.js"], ["consentry-qr", "js/qr.js"], ["consentry-ui", "js/ui.js"]]) {
   await esbuild.build({ ...common, entryPoints: [entry], format: "esm", outfile: `dist/${m}.mjs` });
 }

@@ -65,7 +65,7 @@ const measure = (name) => {
 // The size table (markdown) and the page total, from dist/.
 export function sizes() {
   const names = readdirSync("dist").sort();
-  const missing = [...PAGE, ...BANNER_PAGE, ...MODULES.flatMap((m) => m[2]), ...GPP, "consentry-receipts.mjs", ...QR, ...UI, ...LANGUAGES.map((l) => `consentry-ui-${l}.mjs`)].filter((name) => !names.includes(name));
+  const missing = [...PAGE, ...BANNER_PAGE, ...MODULES.flatMap((m) => m[2]), "consentry-form-ko.mjs", "consentry-form-ja.mjs", ...GPP, "consentry-receipts.mjs", ...QR, ...UI, ...LANGUAGES.map((l) => `consentry-ui-${l}.mjs`)].filter((name) => !names.includes(name));
   if (missing.length) throw new Error(`missing from dist/: ${missing.join(", ")} (run npm run build)`);
   const rows = names.map(measure);
   const sum = (files) => ["raw", "gzip", "brotli"].map((k) => rows.filter((r) => files.includes(r.name)).reduce((a, r) => a + r[k], 0));
@@ -90,6 +90,7 @@ export function sizes() {
     line("**page with the banner's gate** (a returning visitor: no banner module)", sum(BANNER_PAGE), true),
     file("snippet-consent-mode.min.js", " (integrations snippet: inline, instead of the snippet, for Consent Mode, UET or GPP)"),
     ...MODULES.flatMap(([label, withLabel, files]) => [line(label, sum(files)), line(withLabel, sum([...PAGE, ...files]))]),
+    ...["ko", "ja"].map((lang) => file(`consentry-form-${lang}.mjs`, ` (a form's texts in ${lang}, on demand: English is built in)`)),
     line("GPP module (`consentry-gpp_bg.wasm`, `.mjs`), on demand", sum(GPP)),
     line("page that uses GPP (with the integrations snippet)", sum(GPP_PAGE)),
     file("consentry-receipts.mjs", " (receipts module, on demand, with `receipts`)"),

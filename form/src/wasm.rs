@@ -35,21 +35,34 @@ fn country_label(iso: &str) -> String {
     s
 }
 
+/// The language whose texts module (`consentry-form-<code>.mjs`) a form
+/// with these options needs: `ko` or `ja`; empty for English, and for
+/// options that do not parse (the options function then says why).
+#[wasm_bindgen]
+pub fn language(json: &str) -> String {
+    match parse(json).ok().map(|v| crate::rules::read::locale(&v)) {
+        Some(Ok(texts::Locale::Ko)) => String::from("ko"),
+        Some(Ok(texts::Locale::Ja)) => String::from("ja"),
+        _ => String::new(),
+    }
+}
+
 /// Validates `renderPhoneCapture`'s options (JSON, the callbacks taken out
 /// by the shell) and answers what the shell renders: the texts in the
 /// form's language (with the site's overrides), the countries with their
 /// labels, the URL to post to, and the warnings; or `{"error"}`.
 #[cfg_attr(feature = "capture", wasm_bindgen)]
-pub fn options(json: &str) -> String {
+pub fn options(json: &str, table: &str) -> String {
     let value = match parse(json) {
         Ok(v) => v,
         Err(e) => return error(&e),
     };
     let mut warnings = Vec::new();
-    let o = match FormOptions::parse(&value, &mut warnings) {
+    let mut o = match FormOptions::parse(&value, &mut warnings) {
         Ok(o) => o,
         Err(e) => return error(&e),
     };
+    o.builtin = texts::table(table);
     let mut a = Object::new();
     a.string("subscriptionGroupId", &o.subscription_group_id);
     if let Some(id) = &o.external_id {
@@ -109,11 +122,12 @@ fn shared(a: &mut Object, default_country: &str, countries: &[&str], text: impl 
 /// shows on `platform` (`ios`, `android` or `desktop`): the texts, the
 /// link, and what the QR code holds; or `{"error"}`.
 #[cfg_attr(any(feature = "capture", feature = "join"), wasm_bindgen)]
-pub fn join(json: &str, platform: &str) -> String {
-    let o = match parse(json).and_then(|v| JoinOptions::parse(&v)) {
+pub fn join(json: &str, platform: &str, table: &str) -> String {
+    let mut o = match parse(json).and_then(|v| JoinOptions::parse(&v)) {
         Ok(o) => o,
         Err(e) => return error(&e),
     };
+    o.builtin = texts::table(table);
     let whatsapp = o.channel == join::Channel::WhatsApp;
     let mut a = Object::new();
     a.string("locale", o.locale.code());
@@ -132,11 +146,12 @@ pub fn join(json: &str, platform: &str) -> String {
 /// Validates `renderSignup`'s options: what the shell renders (the boxes'
 /// groups and disclosures, countries, texts, the URL), or `{"error"}`.
 #[cfg_attr(feature = "signup", wasm_bindgen)]
-pub fn signup_options(json: &str) -> String {
-    let o = match parse(json).and_then(|v| SignupOptions::parse(&v)) {
+pub fn signup_options(json: &str, table: &str) -> String {
+    let mut o = match parse(json).and_then(|v| SignupOptions::parse(&v)) {
         Ok(o) => o,
         Err(e) => return error(&e),
     };
+    o.builtin = texts::table(table);
     let mut a = Object::new();
     a.string("locale", o.locale.code());
     a.string("formId", &o.form_id);
@@ -204,11 +219,12 @@ pub fn signup_body(options: &str, entry: &str) -> String {
 /// taken out by the shell): the URLs, purpose, language, countries and
 /// texts; or `{"error"}`.
 #[cfg_attr(feature = "verification", wasm_bindgen)]
-pub fn verify_options(json: &str) -> String {
-    let o = match parse(json).and_then(|v| VerifyOptions::parse(&v)) {
+pub fn verify_options(json: &str, table: &str) -> String {
+    let mut o = match parse(json).and_then(|v| VerifyOptions::parse(&v)) {
         Ok(o) => o,
         Err(e) => return error(&e),
     };
+    o.builtin = texts::table(table);
     let mut a = Object::new();
     a.string("purpose", o.purpose);
     a.string("locale", o.locale.code());

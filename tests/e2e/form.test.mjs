@@ -263,15 +263,22 @@ test("a misconfigured endpoint says sign-up is unavailable and names the endpoin
   await page.own.close();
 });
 
-test("Korean and Japanese disclosures that say everything get no warning", async () => {
-  for (const [locale, programme, disclosure] of [
-    ["ko", "Acme 알림", "Acme 알림의 마케팅 문자 수신에 동의합니다(월 4회). 메시지 및 데이터 요금이 부과될 수 있습니다. 도움말은 HELP, 수신거부는 STOP으로 답장하세요."],
-    ["ja", "Acme通信", "Acme通信からのマーケティングSMS(月4回)の受信に同意します。通信料がかかる場合があります。ヘルプはHELP、停止はSTOPと返信してください。"],
+test("Korean and Japanese disclosures that say everything get no warning; each page loads its language's texts only", async () => {
+  const texts = (page) => page.evaluate(() => performance.getEntriesByType("resource").map((e) => e.name.match(/consentry-form-(\w+)\.mjs$/)?.[1]).filter(Boolean).sort());
+  for (const [locale, programme, disclosure, submit] of [
+    ["ko", "Acme 알림", "Acme 알림의 마케팅 문자 수신에 동의합니다(월 4회). 메시지 및 데이터 요금이 부과될 수 있습니다. 도움말은 HELP, 수신거부는 STOP으로 답장하세요.", "구독하기"],
+    ["ja", "Acme通信", "Acme通信からのマーケティングSMS(月4回)の受信に同意します。通信料がかかる場合があります。ヘルプはHELP、停止はSTOPと返信してください。", "登録する"],
   ]) {
     const page = await formPage({ countries: ["KR", "JP"], locale, programme, disclosure });
     assert.deepEqual(page.warnings.filter((w) => w.includes("disclosure")), [], locale);
+    assert.equal(await page.textContent("#f button[type=submit]"), submit);
+    assert.deepEqual(await texts(page), ["capture", locale]);
     await page.own.close();
   }
+  // English is built in: no texts module.
+  const page = await formPage({ countries: ["US"] });
+  assert.deepEqual(await texts(page), ["capture"]);
+  await page.own.close();
 });
 
 test("at 320 px the form fits; right to left it mirrors", async () => {

@@ -49,6 +49,9 @@ pub struct FormOptions {
     pub locale: Locale,
     /// Text overrides by key.
     pub texts: Vec<(String, String)>,
+    /// The form's language's built-in texts, which the shell loaded
+    /// (empty: English); set after parsing.
+    pub builtin: texts::Table,
     /// The programme's name.
     pub programme: String,
     /// The disclosure shown next to the checkbox.
@@ -67,7 +70,7 @@ pub struct FormOptions {
 impl FormOptions {
     /// The text of `key`: the site's override, else the built-in one.
     pub fn text(&self, key: &str) -> String {
-        texts::pick(&self.texts, self.locale, key)
+        texts::pick(&self.texts, &self.builtin, key)
     }
 
     /// The URL the form posts to.
@@ -180,6 +183,7 @@ impl FormOptions {
             double_opt_in,
             locale,
             texts,
+            builtin: Vec::new(),
             programme,
             disclosure,
             form_id,
@@ -255,7 +259,8 @@ mod tests {
 
     #[test]
     fn countries_locale_and_text_overrides() {
-        let o = options(r#","countries":["KR","JP"],"defaultCountry":"jp","locale":"ko-KR","texts":{"submit":"가입"},"mode":"modal""#).unwrap();
+        let mut o = options(r#","countries":["KR","JP"],"defaultCountry":"jp","locale":"ko-KR","texts":{"submit":"가입"},"mode":"modal""#).unwrap();
+        o.builtin = texts::builtin(Locale::Ko);
         assert_eq!((o.countries.clone(), o.default_country), (vec!["KR", "JP"], "JP"));
         assert_eq!(
             (o.locale, o.text("submit"), o.text("close")),

@@ -67,6 +67,9 @@ pub struct SignupOptions {
     pub locale: Locale,
     /// Text overrides.
     pub texts: Vec<(String, String)>,
+    /// The form's language's built-in texts, which the shell loaded
+    /// (empty: English); set after parsing.
+    pub builtin: texts::Table,
     /// The form's id.
     pub form_id: String,
     /// Load the default stylesheet.
@@ -135,6 +138,7 @@ impl SignupOptions {
             default_country,
             locale: locale(v)?,
             texts: texts_of(v)?,
+            builtin: Vec::new(),
             form_id: form_id(v, "consentry-signup")?,
             stylesheet: flag(v, "stylesheet")?,
         })
@@ -142,7 +146,7 @@ impl SignupOptions {
 
     /// The text of `key`: the site's override, else the built-in one.
     pub fn text(&self, key: &str) -> String {
-        texts::pick(&self.texts, self.locale, key)
+        texts::pick(&self.texts, &self.builtin, key)
     }
 
     /// `{endpoint}/users/track`.
