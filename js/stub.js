@@ -139,6 +139,7 @@ export function stub(w, d, base, config, load) {
       // Consentry's), when each is as Consentry writes it, decoded as
       // src/consent/record.rs does.
       if (A && E) {
+        // (L > "l": "localStorage" sorts after "l"; "cookie" and no storage do not.)
         /** @param {string} n */
         let get = (n) => (L > "l" ? w.localStorage.getItem(n) : (k = d.cookie.match("(^|; )" + n + "=([^;]*)")) && decodeURIComponent(k[2]));
         a = get("adobeujs-optin") ?? "{}";
