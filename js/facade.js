@@ -16,9 +16,6 @@ import { warn, fail, expected, show, newId, jsonMembers, OUTBOX_KEY } from "./co
 // The record's two keys (cookies, or storage items): Adobe's value, which
 // Adobe's library reads, and Consentry's own.
 const KEYS = ["adobeujs-optin", "consentry"];
-// Adobe's OptInCategories; the site's categories join under their
-// upper-cased names.
-const ADOBE = { AAM: "aam", ADCLOUD: "adcloud", ANALYTICS: "aa", CAMPAIGN: "campaign", ECID: "ecid", LIVEFYRE: "livefyre", TARGET: "target", MEDIA_ANALYTICS: "mediaaa" };
 // The region the relay answered, kept for the session.
 const REGION_KEY = "consentry-region";
 
@@ -595,12 +592,15 @@ function upgrade(c, st, store, page) {
   const { optIn, iab: isIab } = st;
   prop("doesOptInApply", () => optIn);
   prop("isIabContext", () => isIab);
-  // Categories never change after start: one frozen object, shared with Adobe's name.
+  // Categories never change after start: one frozen object, shared with
+  // Adobe's name: Adobe's OptInCategories (the stub's, its one source), and
+  // the site's categories under their upper-cased names.
+  const adobe = { ...c.Categories };
   /** @type {Record<string, string>} */
-  const enumeration = { ...ADOBE };
+  const enumeration = { ...adobe };
   for (const name of Object.keys(st.permissions).slice(8)) {
     const key = name.toUpperCase().replace(/-/g, "_");
-    if (!(key in ADOBE)) enumeration[key] = name;
+    if (!(key in adobe)) enumeration[key] = name;
   }
   const cats = Object.freeze(enumeration);
   prop("Categories", () => cats);
