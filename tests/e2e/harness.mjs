@@ -2,9 +2,9 @@
 // Chromium for the end-to-end tests. `*.site.test` resolves to 127.0.0.1 so
 // parent-domain cookies can be tested.
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { connect } from "node:net";
 import { before, after } from "node:test";
 import { chromium } from "playwright-core";
@@ -99,6 +99,8 @@ export function setup(ready = () => {}, options = {}) {
   after(async () => {
     await env.browser?.close();
     await env.server?.stop();
+    // The server's temporary folder, unless the test file chose its own.
+    if (env.server && !options.db) rmSync(dirname(env.server.db), { recursive: true, force: true });
   });
   return env;
 }
