@@ -28,8 +28,7 @@
   }
   $("reply-form").addEventListener("submit", function (e) {
     e.preventDefault();
-    window.simPhone.reply($("from").value.trim(), group(), $("reply").value)
-      .then(function () { $("reply").value = ""; return refresh(); });
+    window.simPhone.reply($("from").value.trim(), group(), $("reply")).then(refresh);
   });
   document.querySelectorAll("input[name=channel]").forEach(function (r) { r.addEventListener("change", refresh); });
   $("from").addEventListener("change", refresh);

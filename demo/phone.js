@@ -39,8 +39,7 @@
 
   $("reply-form").addEventListener("submit", function (e) {
     e.preventDefault();
-    window.simPhone.reply(phone(), group(), $("reply").value)
-      .then(function () { $("reply").value = ""; return refresh(); });
+    window.simPhone.reply(phone(), group(), $("reply")).then(refresh);
   });
 
   // The SDK's form: inline, and as an in-app message (a modal dialog).

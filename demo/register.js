@@ -52,7 +52,6 @@
   $("reply-form").addEventListener("submit", function (e) {
     e.preventDefault();
     if (!phone) return;
-    window.simPhone.reply(phone, "acme-sms", $("reply").value)
-      .then(function () { $("reply").value = ""; refresh(); });
+    window.simPhone.reply(phone, "acme-sms", $("reply")).then(refresh);
   });
 })();

@@ -29,9 +29,12 @@ window.simPhone = {
       return a;
     });
   },
-  // Sends `body` from `phone` to `group`.
-  reply: function (phone, group, body) {
+  // Sends the text in `input` from `phone` to `group`; once sent, the
+  // field empties, unless the next text has been typed meanwhile.
+  reply: function (phone, group, input) {
+    var body = input.value;
     return fetch("/sandbox/inbound", { method: "POST", headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ phone: phone, subscription_group_id: group, body: body }) });
+      body: JSON.stringify({ phone: phone, subscription_group_id: group, body: body }) })
+      .then(function () { if (input.value === body) input.value = ""; });
   },
 };

@@ -69,9 +69,12 @@ test("on phones: the sms: link in the form iOS or Android takes, WhatsApp's link
 
 test("the texted keyword goes through the double opt-in, on SMS and on WhatsApp", async () => {
   const page = await open();
+  // One text at a time: the next waits until this one has been answered
+  // (the page empties the field then), so the service sees them in order.
   const text = async (body) => {
     await page.locator("#reply").fill(body);
     await page.getByRole("button", { name: "Send" }).click();
+    await page.waitForFunction(() => document.getElementById("reply").value === "");
   };
   await page.locator("#from").fill("+14155550199");
   await page.locator("#from").dispatchEvent("change");
