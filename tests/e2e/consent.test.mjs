@@ -258,6 +258,27 @@ test("the snippet answers at parse time from a choice stored on an earlier visit
   await context.close();
 });
 
+test("with storage: \"localStorage\" the snippet answers a return visit at parse time from localStorage", async () => {
+  const config = `{ doesOptInApply: true, isOptInStorageEnabled: true, storage: "localStorage", categories: ["analytics"], revision: 2 }`;
+  const context = await browser.newContext();
+  const first = await openFixture(context, `${site}/local1.html`, fixture(config));
+  await ready(first);
+  await first.evaluate(() => consentry.approve(["analytics", "target"]));
+  assert.equal(await first.evaluate(() => document.cookie.includes("consentry=")), false, "nothing in the cookies");
+  let release;
+  const held = new Promise((resolve) => (release = resolve));
+  await context.route("**/consentry_bg.wasm", async (route) => (await held, route.continue()));
+  const page = await openFixture(context, `${site}/local2.html`, fixture(config,
+    `<script>window.early = [consentry.status, { ...consentry.permissions }];</script>`), "domcontentloaded");
+  const early = await page.evaluate(() => window.early);
+  assert.equal(early[0], "complete");
+  assert.deepEqual(Object.entries(early[1]).filter(([, v]) => v).map(([k]) => k), ["target", "analytics"]);
+  release();
+  await ready(page);
+  assert.deepEqual(await page.evaluate(() => [consentry.status, { ...consentry.permissions }]), early);
+  await context.close();
+});
+
 test("on a first visit the snippet answers the defaults at parse time: preOptInApprovals, and GPC's opt-out", async () => {
   const config = `{ doesOptInApply: true, isOptInStorageEnabled: true, categories: ["analytics", "ads"], preOptInApprovals: { ecid: true, analytics: true, ads: true }, gpc: { sale: ["ads"] } }`;
   const context = await browser.newContext();
