@@ -258,6 +258,10 @@ test("the snippet's answer at parse time is the gate's answer at start, or none"
   for (const [k, n] of Object.entries({ answered: 7_000, approving: 4_500, stored: 1_300, local: 200, gpc: 500, pre: 1_000, site: 5_000, revision: 800, written: 2_000 })) {
     assert.ok(counts[k] > n, `${k}: ${counts[k]}, expected more than ${n} (${JSON.stringify(counts)})`);
   }
+  // The README and docs/testing.md say how many.
+  for (const doc of ["README.md", "docs/testing.md"]) {
+    assert.ok(readFileSync(new URL(`../../${doc}`, import.meta.url), "utf8").includes(`${counts.triples.toLocaleString("en-US")} generated`), `${doc} names ${counts.triples} triples`);
+  }
   t.diagnostic(`${counts.triples} triples; the snippet answered ${counts.answered} exactly as the gate (${counts.stored} from a stored choice, ${counts.local} of them in localStorage; ${counts.gpc} with GPC denying; ${counts.pre} with preOptInApprovals; ${counts.site} with site categories; ${counts.revision} of a later revision; every one of the ${counts.written} records the gate wrote), and no other`);
 });
 
