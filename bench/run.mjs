@@ -170,11 +170,11 @@ export async function bench({ loads = 20, traced = 5, calls = 1_000_000, decodes
   const url = (i) => `${base}c${i}.html`;
   // Round n starts with contender n, so none always follows the same one.
   const order = CONTENDERS.map((c, i) => [i, c]);
-  const rotated = (n) => [...order.slice(n % order.length), ...order.slice(0, n % order.length)];
+  const rotate = (list, n) => [...list.slice(n % list.length), ...list.slice(0, n % list.length)];
+  const rotated = (n) => rotate(order, n);
   // The same with the blank page (below) taking its turn among them.
   const BLANK = { blank: true };
-  const withBlank = [...order, [-1, BLANK]];
-  const everyone = (n) => [...withBlank.slice(n % withBlank.length), ...withBlank.slice(0, n % withBlank.length)];
+  const everyone = (n) => rotate([...order, [-1, BLANK]], n);
   const browser = await launch();
   const results = Object.fromEntries(CONTENDERS.map((c) => [c.name, { cold: [], banner: [], returning: [], tag: [], warm: [], longestTask: [], longestOwnTask: [], blocking: [], heap: [] }]));
   try {

@@ -1,7 +1,8 @@
 // npm run build: wasm (cargo, wasm-bindgen, wasm-opt from binaryen), then the
 // ESM and script-tag bundles and the inline snippet (esbuild) into dist/.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync, rmSync } from "node:fs";
+import { mkdirSync, readFileSync, readdirSync, writeFileSync, rmSync } from "node:fs";
+import { basename } from "node:path";
 import * as esbuild from "esbuild";
 import { stub } from "../js/stub.js";
 import { LANGUAGES } from "../js/ui.js";
@@ -10,13 +11,13 @@ const run = (cmd, args) => execFileSync(cmd, args, { stdio: "inherit" });
 // The phone forms, each its own module (dist/consentry-form-<form>.mjs and
 // _bg.wasm) with what its entry exports; the stylesheet is shared. The
 // capture form also delivers the outbox (`flush`) and shows text-to-join.
-const FORMS = ["capture", "verification", "signup", "join"];
 const FORM_EXPORTS = {
   capture: ["renderPhoneCapture", "./capture.js"],
   verification: ["renderPhoneVerification", "./verification.js"],
   signup: ["renderSignup", "./signup.js"],
   join: ["renderTextToJoin", "./join.js"],
 };
+const FORMS = Object.keys(FORM_EXPORTS);
 const WASM_FEATURES = [
   "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext",
   "--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue",
@@ -99,10 +100,11 @@ for (const form of FORMS) {
   const glue = { name: "form-glue", setup: (b) => b.onResolve({ filter: /\/build\/consentry-form\.js$/ }, () => ({ path: `${process.cwd()}/build/form-${form}/consentry-form.js` })) };
   await esbuild.build({ ...common, stdin: { contents, resolveDir: "js", sourcefile: `consentry-form-${form}.js` }, format: "esm", outfile: `dist/consentry-form-${form}.mjs`, plugins: [glue] });
 }
-// The forms' Korean and Japanese texts, each a module of its own that a
-// form in that language loads (English is built into the wasm).
-for (const lang of ["ko", "ja"]) {
-  writeFileSync(`dist/consentry-form-${lang}.mjs`, `export default ${JSON.stringify(JSON.parse(readFileSync(`form/texts/${lang}.json`, "utf8")))};\n`);
+// The forms' texts in each language of form/texts/ (Korean, Japanese), each
+// a module of its own that a form in that language loads (English is built
+// into the wasm).
+for (const file of readdirSync("form/texts")) {
+  writeFileSync(`dist/consentry-form-${basename(file, ".json")}.mjs`, `export default ${JSON.stringify(JSON.parse(readFileSync(`form/texts/${file}`, "utf8")))};\n`);
 }
 for (const [m, entry] of [["consentry-iab", "js/tcf.js"], ["consentry-gpp", "js/gpp.js"], ["consentry-receipts", "js/receipts.js"], ["consentry-qr", "js/qr.js"], ["consentry-ui", "js/ui.js"]]) {
   await esbuild.build({ ...common, entryPoints: [entry], format: "esm", outfile: `dist/${m}.mjs` });
