@@ -41,8 +41,7 @@ fn country_label(iso: &str) -> String {
 #[wasm_bindgen]
 pub fn language(json: &str) -> String {
     match parse(json).ok().map(|v| crate::rules::read::locale(&v)) {
-        Some(Ok(texts::Locale::Ko)) => String::from("ko"),
-        Some(Ok(texts::Locale::Ja)) => String::from("ja"),
+        Some(Ok(locale)) if locale != texts::Locale::En => String::from(locale.code()),
         _ => String::new(),
     }
 }
