@@ -3,7 +3,7 @@
 // `import("./file")`, the forms Vite, webpack and Rollup see and copy; the
 // form and TCF modules stay separate chunks, fetched on first use.
 import { stub } from "./stub.js";
-import { start, wantsBanner } from "./facade.js";
+import { start, gateWasm } from "./facade.js";
 
 const browser = typeof window == "object" && typeof document == "object";
 
@@ -58,8 +58,8 @@ const files = {
 
 // Loads the wasm and starts Consentry with `config` (or the snippet's).
 // `wasm`: a URL, Response or promise of one; defaults to the snippet's
-// download or `consentry_bg.wasm` beside this module (`consentry-banner_bg.wasm`
-// for a configuration with `ui`).
+// download or `consentry_bg.wasm` beside this module (`consentry-full_bg.wasm`
+// for a configuration with `ui`, `cookies`, `consentMode`, `uet` or `tcf`).
 export function init(config, wasm) {
   if (!browser) {
     return Promise.reject(new Error("consentry.init: there is no page here (window is not defined); call init in the browser, e.g. in useEffect, onMount or a client-only script"));
@@ -68,7 +68,7 @@ export function init(config, wasm) {
   return start(
     consentry,
     config,
-    wasm || consentry._w || (wantsBanner(config) ? new URL("./consentry-banner_bg.wasm", import.meta.url) : new URL("./consentry_bg.wasm", import.meta.url)),
+    wasm || gateWasm(config, consentry._w, new URL("./consentry_bg.wasm", import.meta.url), new URL("./consentry-full_bg.wasm", import.meta.url)),
     (name) => files[name](),
   );
 }

@@ -219,15 +219,27 @@ async function instantiate(initSync, source) {
   initSync({ module: await WebAssembly.compile(await response.arrayBuffer()) });
 }
 
-// Whether `config` takes the gate's banner build (it has `ui`); one that
-// cannot be read takes the plain build, and start refuses it.
+// The keys only the gate's full build reads (the banner, the cookie
+// cleanup, Consent Mode, UET, TCF's rules): a configuration with one of
+// them takes consentry-full_bg.wasm, any other the plain consentry_bg.wasm.
+// One that cannot be read takes the plain build, and start refuses it.
+export const FULL_KEYS = ["ui", "cookies", "consentMode", "uet", "tcf"];
+
 /** @param {any} config */
-export function wantsBanner(config) {
+export function wantsFull(config) {
   try {
-    return !!config.ui;
+    return FULL_KEYS.some((k) => config[k] != null);
   } catch (_) {
     return false;
   }
+}
+
+// The gate's wasm for `config`: the inline snippet's early download when it
+// fetched the build this configuration takes, else `plain` or `full` (URLs).
+/** @param {any} config @param {Promise<Response> | undefined} early @param {URL | string} plain @param {URL | string} full */
+export function gateWasm(config, early, plain, full) {
+  const f = wantsFull(config);
+  return early ? early.then((r) => (r.url.includes("consentry-full_bg") == f ? r : fetch(f ? full : plain))) : f ? full : plain;
 }
 
 /**

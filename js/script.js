@@ -3,7 +3,7 @@
 // beside this script (also from a CDN: every file is found beside it).
 // On failure the stub stays: nothing is approved.
 import { stub } from "./stub.js";
-import { start, wantsBanner } from "./facade.js";
+import { start, gateWasm } from "./facade.js";
 
 const script = document.currentScript;
 const c = stub(window, document);
@@ -11,7 +11,7 @@ const c = stub(window, document);
 if (!c._l) {
   const base = c._b || new URL(".", script ? script.src : location.href).href;
   const config = c._c === undefined ? window.consentryConfig : c._c;
-  const wasm = c._w || fetch(base + (wantsBanner(config) ? "consentry-banner_bg.wasm" : "consentry_bg.wasm"));
+  const wasm = gateWasm(config, c._w, base + "consentry_bg.wasm", base + "consentry-full_bg.wasm");
   // (The phone forms share one stylesheet, consentry-form.css.)
   start(c, config, wasm, (name) => [import(base + name + ".mjs"), base + name + "_bg.wasm", base + name.replace(/^consentry-form-.*/, "consentry-form") + ".css"]).catch((e) =>
     console.error("consentry: could not start; every category stays denied.", e),

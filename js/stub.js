@@ -3,10 +3,10 @@
 // call until the wasm is ready; the facade then upgrades this same object in
 // place, so references taken early stay valid. Before that it answers
 // `isApproved` with false: nothing is approved by accident while loading.
-// `load` (the inline snippet) also starts the .wasm download and the script
+// With `base` (the inline snippet) it also starts the .wasm download and the script
 // in parallel. Keep it small: it is inlined in every page's <head>.
-/** @param {any} w @param {any} d @param {unknown} [base] @param {any} [config] @param {unknown} [load] */
-export function stub(w, d, base, config, load) {
+/** @param {any} w @param {any} d @param {unknown} [base] @param {any} [config] */
+export const stub = (w, d, base, config) => {
   var c = (w.consentry = w.consentry || {}),
     q = (c._q = c._q || []),
     a = (w.adobe = w.adobe || {});
@@ -78,15 +78,13 @@ export function stub(w, d, base, config, load) {
   "approve deny approveAll denyAll complete fetchPermissions on off registerPlugin execute memoizeContent renderPhoneCapture decodeTCString showPreferences decodeGPPString"
     .split(" ")
     .forEach((m, i) => {
-      c[m] = function () {
-        var s = /** @type {any} */ ({ a: arguments[1] });
+      c[m] = (/** @type {any[]} */ ...g) => {
+        var s = /** @type {any} */ ({ a: g[1] });
         // renderPhoneCapture's options are read when it is called: their
         // own keys are copied now (the facade copies deeply at replay).
-        i == 11 && arguments[1] && (arguments[1] = { ...arguments[1] });
-        q.push([m, arguments, s]);
-        return i == 5
-          ? function () { s.f ? s.f() : (s.x = s.a); }
-          : i == 9 ? void 0 : i > 10 ? new Promise((r) => (s.r = r)) : c;
+        i == 11 && g[1] && (g[1] = { ...g[1] });
+        q.push([m, g, s]);
+        return i == 5 ? () => { s.f ? s.f() : (s.x = s.a); } : i == 9 ? void 0 : i > 10 ? new Promise((r) => (s.r = r)) : c;
       };
     });
   a.OptInCategories = c.Categories = {
@@ -107,7 +105,7 @@ export function stub(w, d, base, config, load) {
   // its expiry) it gives up: no answer, everything denied and pending, as
   // before. tests/e2e/early.test.mjs checks it against the gate.
   var e = /** @type {any} */ ({}),
-    S = "pending";
+    /** @type {unknown} */ S;
   if (EARLY) {
     try {
       let N = Object.values(c.Categories),
@@ -124,13 +122,15 @@ export function stub(w, d, base, config, load) {
         /** @type {any} */ a,
         /** @type {any} */ m,
         /** @type {any} */ v,
-        /** @type {any} */ C,
         h,
-        s;
+        s,
+        l;
       // Only these keys, each of the one type the gate takes.
-      T(/^{(("doesOptInApply"|"isOptInStorageEnabled"):(tru|fals)e|"revision":\d{1,9}|"storage":"(cookie|localStorage)"|"categories":\[("[a-z0-9_-]{1,64}",?)*]|"preOptInApprovals":{("[\w-]*":(tru|fals)e,?)*}|"gpc":{("(sale|sharing)":\[("[\w-]*",?)*],?)*}|,)*}$/.test(t));
+      T(/^{("(doesOptInApply|isOptInStorageEnabled)":(tru|fals)e|"revision":\d{1,9}|"storage":"(cookie|localStorage)"|"categories":\[("[a-z0-9_-]{1,64}",?)*]|"preOptInApprovals":{("[\w-]*":(tru|fals)e,?)*}|"gpc":{("(sale|sharing)":\[("[\w-]*",?)*],?)*}|,)*}$/.test(t));
       // (for-in over an absent object runs no step)
       let { doesOptInApply: A, isOptInStorageEnabled: E, preOptInApprovals: P, gpc: G, revision: R = 0, categories: K = [], storage: L } = JSON.parse(t);
+      // ("localStorage" sorts after "l"; "cookie" and no storage do not.)
+      l = L > "l";
       // All denied (opt-in off: all approved), preOptInApprovals, GPC.
       for (v of N.concat(K)) T(v != "consentry" && !(v in q)), (q[v] = !A);
       for (v in P) A && v in q && (q[v] = P[v]);
@@ -139,50 +139,49 @@ export function stub(w, d, base, config, load) {
       // Consentry's), when each is as Consentry writes it, decoded as
       // src/consent/record.rs does.
       if (A && E) {
-        // (L > "l": "localStorage" sorts after "l"; "cookie" and no storage do not.)
         /** @param {string} n */
-        let get = (n) => (L > "l" ? w.localStorage.getItem(n) : (k = d.cookie.match("(^|; )" + n + "=([^;]*)")) && decodeURIComponent(k[2]));
+        let get = (n) => (l ? w.localStorage.getItem(n) : (k = d.cookie.match("(^|; )" + n + "=([^;]*)")) && decodeURIComponent(k[2]));
         a = get("adobeujs-optin") ?? "{}";
         m = get("consentry");
         T(/^{("[^"\\]*":((tru|fals)e|"[^"\\]*"),?)*}$/.test(a));
         a = JSON.parse(a);
         // No value of its own: revision 0, no time.
         m = m != null ? (T(/^{"v":2,"rev":\d{1,9},"time":\d{1,15},"id":"[\w-]{0,64}"(,"(gpc|notice)":true)*,"choice":{("[\w-]+":(tru|fals)e,?)*}}$/.test(m)), JSON.parse(m)) : { rev: 0 };
-        // Adobe's categories from Adobe's value, the site's from Consentry's
-        // (h: whether either holds one).
-        h = 0;
-        C = { __proto__: null, ...q };
-        for (v in q) (k = N.includes(v) ? a : m.choice) && Object.hasOwn(k, v) && ((h = 1), (C[v] = k[v] === !0));
         // A choice of an older revision no longer counts, nor an
-        // acknowledged notice; one in localStorage within a day of its
-        // expiry (34,190,000 s) is left to the gate.
-        if (h && m.rev >= R && !m.notice) {
-          L > "l" && T(m.time > Date.now() - 34104e6);
-          q = C;
-          s = 1;
+        // acknowledged notice. Adobe's categories come from Adobe's value,
+        // the site's from Consentry's (s: whether either holds one); one in
+        // localStorage within a day of its expiry (34,190,000 s) is left to
+        // the gate.
+        if (m.rev >= R && !m.notice) {
+          for (v in q) (k = N.includes(v) ? a : m.choice) && Object.hasOwn(k, v) && ((s = 1), (q[v] = k[v] === !0));
+          s && l && T(m.time > Date.now() - 34104e6);
         }
       }
       e = q;
-      if (s || !A) S = "complete";
+      S = s || !A;
     } catch (x) {}
   }
   c.isApproved = (/** @type {unknown} */ x) => e[/** @type {any} */ (x)] === !0;
   c.isPreApproved = () => !1;
   c.getMemoizedContent = () => {};
-  c.status = S;
-  c.isPending = !(c.isComplete = S == "complete");
+  c.status = S ? "complete" : "pending";
+  c.isComplete = !(c.isPending = !S);
   c.permissions = { ...e };
   c.consentRecord = null;
   a.optIn = c;
-  if (load) {
+  // The inline snippet (with the site's base URL) starts the downloads.
+  if (base) {
     c._b = base;
-    // A configuration with `ui` takes the gate's banner build. (One that
-    // cannot be read gets no early download; the script refuses it.)
+    // The gate's full build for a configuration with a key only it reads
+    // (FULL_KEYS of js/facade.js: the base snippet checks those a page
+    // without Consent Mode and UET uses; the script fetches the other build
+    // when this one is not the configuration's). One that cannot be read
+    // gets no early download; the script refuses it.
     try {
-      (c._w = fetch(base + "consentry" + (config.ui ? "-banner" : "") + "_bg.wasm")).catch(() => {});
+      (c._w = fetch(base + "consentry" + (config.ui || config.cookies || config.tcf || (GCM && (config.consentMode || config.uet)) ? "-full" : "") + "_bg.wasm")).catch(() => {});
     } catch (x) {}
     // A script inserted without src starts loading once src is set.
     d.head.appendChild(d.createElement("script")).src = base + "consentry.js";
   }
   return c;
-}
+};

@@ -32,10 +32,11 @@ mkdirSync("dist", { recursive: true });
 // machinery costs KBs.
 for (const [crate, name, features, dir = "build", glue = name, ship = true] of [
   ["consentry_gate", "consentry", ["--no-default-features"]],
-  // The gate with the banner's decisions, for configurations with `ui`.
-  // Its glue (build/banner/) must be the plain gate's: the wasm names its
-  // imports after the glue's file, so it is generated under the same name.
-  ["consentry_gate", "consentry-banner", ["--no-default-features", "--features", "banner"], "build/banner", "consentry"],
+  // The gate's full build: the banner's decisions and the keys only some
+  // pages use (FULL_KEYS of js/facade.js). Its glue (build/full/) must be
+  // the plain gate's: the wasm names its imports after the glue's file, so
+  // it is generated under the same name.
+  ["consentry_gate", "consentry-full", ["--no-default-features", "--features", "full"], "build/full", "consentry"],
   // The phone forms: one module per form (its feature), each with its
   // glue under the one name the shells import (build/form-<form>/), and
   // one with every form for the shells' types (build/consentry-form.js).
@@ -70,8 +71,8 @@ for (const [crate, name, features, dir = "build", glue = name, ship = true] of [
     ops.map(([, name, code]) => `export const ${name} = ${code};\n`).join(""));
 }
 // Both gates run under the one glue the shell imports (build/consentry.js).
-if (readFileSync("build/consentry.js", "utf8") !== readFileSync("build/banner/consentry.js", "utf8")) {
-  throw new Error("build/consentry.js and build/banner/consentry.js differ: the banner's gate needs the plain gate's glue");
+if (readFileSync("build/consentry.js", "utf8") !== readFileSync("build/full/consentry.js", "utf8")) {
+  throw new Error("build/consentry.js and build/full/consentry.js differ: the gate's full build needs the plain gate's glue");
 }
 
 const common = {
@@ -123,9 +124,9 @@ await esbuild.build({ bundle: true, minify: true, target: "es2020", entryPoints:
 // consent default.
 for (const [file, gcm, early] of [["snippet.min.js", "false", "true"], ["snippet-consent-mode.min.js", "true", "false"]]) {
   const snippet = await esbuild.transform(
-    `(${stub})(window,document,"/consentry/",window.consentryConfig,1)`,
+    `(${stub})(window,document,"/consentry/",window.consentryConfig)`,
     { minify: true, define: { GCM: gcm, EARLY: early } },
   );
   writeFileSync(`dist/${file}`, snippet.code);
 }
-console.log("built dist/: consentry_bg.wasm, consentry-banner_bg.wasm, consentry.mjs, consentry.js, snippet.min.js, snippet-consent-mode.min.js, consentry-form-<form>.mjs and _bg.wasm, consentry-form.css, consentry-iab.mjs, consentry-iab_bg.wasm, consentry-gpp.mjs, consentry-gpp_bg.wasm, consentry-receipts.mjs, consentry-qr.mjs, consentry-qr_bg.wasm, consentry-ui.mjs, consentry-ui.css, consentry-ui-<lang>.mjs; demo/vendor/iab-cmp.js, demo/vendor/iab-gpp.js, demo/vendor/braze.js");
+console.log("built dist/: consentry_bg.wasm, consentry-full_bg.wasm, consentry.mjs, consentry.js, snippet.min.js, snippet-consent-mode.min.js, consentry-form-<form>.mjs and _bg.wasm, consentry-form.css, consentry-iab.mjs, consentry-iab_bg.wasm, consentry-gpp.mjs, consentry-gpp_bg.wasm, consentry-receipts.mjs, consentry-qr.mjs, consentry-qr_bg.wasm, consentry-ui.mjs, consentry-ui.css, consentry-ui-<lang>.mjs; demo/vendor/iab-cmp.js, demo/vendor/iab-gpp.js, demo/vendor/braze.js");

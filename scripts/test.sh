@@ -17,10 +17,13 @@ cargo clippy --quiet -p consentry-iab --target wasm32-unknown-unknown --all-targ
 for c in consentry-gate consentry-form consentry-iab consentry-gpp consentry-qr; do
   cargo clippy --quiet -p "$c" --target wasm32-unknown-unknown --no-default-features -- -D warnings
 done
-cargo clippy --quiet -p consentry-gate --target wasm32-unknown-unknown --no-default-features --features banner -- -D warnings
+cargo clippy --quiet -p consentry-gate --target wasm32-unknown-unknown --no-default-features --features full -- -D warnings
+cargo clippy --quiet -p consentry-gate --no-default-features --features std --all-targets -- -D warnings
 
 echo "== native tests"
 cargo test --workspace
+# The gate's plain build (consentry_bg.wasm) refuses the full build's keys.
+cargo test -p consentry-gate --no-default-features --features std --test plain
 
 echo "== the relay on PostgreSQL (a throwaway cluster on 127.0.0.1)"
 eval "$(bash scripts/postgres.sh)"

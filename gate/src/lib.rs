@@ -16,7 +16,7 @@ extern crate alloc;
 extern crate std;
 
 use alloc::{string::String, vec::Vec};
-#[cfg(feature = "banner")]
+#[cfg(feature = "full")]
 use consentry::consent::Button;
 use consentry::consent::{
     domain_candidates, is_region, permission_map, Commit, Config, Engine, Expiry, Policy, Record, StorageKind, Texts,
@@ -379,7 +379,7 @@ fn run(engine: &mut Engine, id: &str, op: u32, arg: &Value, now: f64) -> String 
             after(engine, commit)
         }
         // The banner's operations are in its build only.
-        #[cfg(feature = "banner")]
+        #[cfg(feature = "full")]
         op::CHOOSE => {
             const BUTTONS: [(&str, Button); 4] = [
                 ("accept", Button::AcceptAll),
@@ -409,7 +409,7 @@ fn run(engine: &mut Engine, id: &str, op: u32, arg: &Value, now: f64) -> String 
                 None => error("there is no banner: the configuration has no ui"),
             }
         }
-        #[cfg(feature = "banner")]
+        #[cfg(feature = "full")]
         op::REGION => match arg {
             Value::String(r) if is_region(r) => {
                 let commit = engine.locate(r);
@@ -457,33 +457,15 @@ fn run(engine: &mut Engine, id: &str, op: u32, arg: &Value, now: f64) -> String 
             else {
                 return bad_argument(arg, "[cookie, host, path, secure]");
             };
-            let (integrations, permissions) = (&engine.config().integrations, engine.permissions());
             let mut a = Answer::new();
-            if !integrations.consent_mode.is_empty() {
-                let out = a.key("consent");
-                out.push('{');
-                for (i, (t, granted)) in integrations.consent_state(permissions).iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    write_string(t, out);
-                    out.push_str(if *granted { ":\"granted\"" } else { ":\"denied\"" });
-                }
-                out.push('}');
+            #[cfg(feature = "full")]
+            effects(&mut a, engine, jar, host, path, *secure);
+            // The plain build has none of their keys: no cookie to delete.
+            #[cfg(not(feature = "full"))]
+            {
+                let _ = (jar, host, path, secure);
+                a.strings("cookies", core::iter::empty());
             }
-            if let Some(cats) = &integrations.uet {
-                let granted = consentry::consent::all_approved(cats, permissions);
-                a.raw(
-                    "uet",
-                    if granted {
-                        "{\"ad_storage\":\"granted\"}"
-                    } else {
-                        "{\"ad_storage\":\"denied\"}"
-                    },
-                );
-            }
-            let deletions = integrations.cookie_deletions(permissions, jar, host, path, *secure);
-            a.strings("cookies", deletions.iter().map(String::as_str));
             a.done()
         }
         op::TAG => {
@@ -537,6 +519,38 @@ fn memoize(engine: &mut Engine, arg: Value) -> String {
         self::write(&mut a, texts);
     }
     a.done()
+}
+
+/// The integrations' answer (the full build's keys): Consent Mode's and
+/// UET's state, and the cookies of categories not approved to delete.
+#[cfg(feature = "full")]
+fn effects(a: &mut Answer, engine: &Engine, jar: &str, host: &str, path: &str, secure: bool) {
+    let (integrations, permissions) = (&engine.config().integrations, engine.permissions());
+    if !integrations.consent_mode.is_empty() {
+        let out = a.key("consent");
+        out.push('{');
+        for (i, (t, granted)) in integrations.consent_state(permissions).iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            write_string(t, out);
+            out.push_str(if *granted { ":\"granted\"" } else { ":\"denied\"" });
+        }
+        out.push('}');
+    }
+    if let Some(cats) = &integrations.uet {
+        let granted = consentry::consent::all_approved(cats, permissions);
+        a.raw(
+            "uet",
+            if granted {
+                "{\"ad_storage\":\"granted\"}"
+            } else {
+                "{\"ad_storage\":\"denied\"}"
+            },
+        );
+    }
+    let deletions = integrations.cookie_deletions(permissions, jar, host, path, secure);
+    a.strings("cookies", deletions.iter().map(String::as_str));
 }
 
 fn boolean(b: bool) -> &'static str {

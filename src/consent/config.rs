@@ -170,6 +170,12 @@ impl Config {
             }
         }
         let get = |k: &str| input.get(k).filter(|v| !matches!(v, Value::Null));
+        #[cfg(not(feature = "integrations"))]
+        for key in ["cookies", "consentMode", "uet", "tcf"] {
+            if get(key).is_some() {
+                return Err(super::needs_full_build(key));
+            }
+        }
 
         if let Some(v) = get("categories") {
             let Value::Array(items) = v else {
@@ -346,7 +352,10 @@ impl Config {
                 }
             }
         }
-        c.tcf = TcfConfig::parse(&c.categories, input.get("tcf").unwrap_or(&Value::Null))?;
+        #[cfg(feature = "integrations")]
+        {
+            c.tcf = TcfConfig::parse(&c.categories, input.get("tcf").unwrap_or(&Value::Null))?;
+        }
         if let Some(v) = get("gpp") {
             if !matches!(v, Value::Object(_)) {
                 return Err(bad_value(

@@ -69,7 +69,8 @@ pub(super) fn category_list(cats: &Categories, key: &str, v: &Value) -> Result<V
 }
 
 impl Integrations {
-    /// Reads `gpc`, `cookies` and `consentMode` from the config object.
+    /// Reads `gpc`, and in the full build `cookies`, `consentMode` and
+    /// `uet`, from the config object.
     pub fn parse(cats: &Categories, input: &Value) -> Result<Integrations, String> {
         let mut out = Integrations::default();
         for (mark, v) in members("gpc", input.get("gpc"))? {
@@ -82,6 +83,16 @@ impl Integrations {
             }
             out.gpc.extend(category_list(cats, &path("gpc", mark), v)?);
         }
+        // The plain build refuses the other keys (Config::parse).
+        #[cfg(feature = "integrations")]
+        out.parse_integrations(cats, input)?;
+        Ok(out)
+    }
+
+    /// `cookies`, `consentMode` and `uet`: only in the full build.
+    #[cfg(feature = "integrations")]
+    fn parse_integrations(&mut self, cats: &Categories, input: &Value) -> Result<(), String> {
+        let out = self;
         for (category, v) in members("cookies", input.get("cookies"))? {
             let key = path("cookies", category);
             let bad = || bad_value(&key, v, "a known category's array of cookie names (name or prefix*)");
@@ -176,7 +187,7 @@ impl Integrations {
             }
             out.uet = Some(list);
         }
-        Ok(out)
+        Ok(())
     }
 
     /// Each configured consent type, granted or not under `permissions`.
@@ -254,6 +265,7 @@ impl Integrations {
 
 /// A cookie name, or a prefix followed by `*`: the characters a cookie name
 /// may hold (RFC 6265 token), 1 to 256 of them.
+#[cfg(feature = "integrations")]
 fn is_cookie_pattern(p: &str) -> bool {
     let name = p.strip_suffix('*').unwrap_or(p);
     !name.is_empty()

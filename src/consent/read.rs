@@ -25,6 +25,19 @@ pub fn unknown_key(object: &str, key: &str, known: &[&str]) -> String {
     m
 }
 
+/// The refusal of a key the gate's plain build does not read: `ui`,
+/// `cookies`, `consentMode`, `uet`, `tcf`. The entries and the snippet load
+/// the full build for a configuration with one, so this answers only a
+/// page that hands the plain build's URL to `init` itself.
+pub fn needs_full_build(key: &str) -> String {
+    let mut m = String::from("config.");
+    m.push_str(key);
+    m.push_str(" needs the gate's full build, consentry-full_bg.wasm (the snippet and the entries load it for a configuration with ");
+    m.push_str(key);
+    m.push(')');
+    m
+}
+
 /// `config.<key> is <shown value>; expected <what>`.
 pub fn bad_value(key: &str, v: &Value, expected: &str) -> String {
     bad_member("config", key, v, expected)

@@ -159,9 +159,7 @@ impl Ui {
     /// Without the `ui` feature: refused (this is the gate's plain build).
     #[cfg(not(feature = "ui"))]
     pub fn parse(_: &Categories, _: &Value) -> Result<Ui, String> {
-        Err(String::from(
-            "config.ui needs the banner's build of the gate, consentry-banner_bg.wasm (the snippet and the entries load it for a configuration with ui)",
-        ))
+        Err(super::needs_full_build("ui"))
     }
 
     /// Validates `ui` against the configuration's categories: every key,

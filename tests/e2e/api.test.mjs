@@ -293,7 +293,7 @@ test("fetchPermissions returns a function, also for a one-shot (Adobe's does not
   const { stub } = await import("../../js/stub.js");
   globalThis.GCM = globalThis.EARLY = false;
   const w = {};
-  stub(w, { cookie: "" }, "/consentry/", {}, 0);
+  stub(w, { cookie: "" }, 0, {});
   const off = w.consentry.fetchPermissions(() => {});
   assert.equal(typeof off, "function");
   off();

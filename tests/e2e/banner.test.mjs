@@ -57,7 +57,7 @@ test("first visit in the EU: the banner asks and nothing but the necessary runs;
   assert.equal(await again.$(".consentry-ui"), null);
   assert.equal(fetchedUi(again), false, "a returning visitor's page never downloads the banner");
   const gates = again.requests.filter((u) => u.endsWith("_bg.wasm")).map((u) => u.split("/").pop());
-  assert.deepEqual(gates, ["consentry-banner_bg.wasm"], "a configuration with ui loads the gate's banner build, and only it");
+  assert.deepEqual(gates, ["consentry-full_bg.wasm"], "a configuration with ui loads the gate's full build, and only it");
   assert.deepEqual(page.errors.concat(again.errors), []);
   await context.close();
 });

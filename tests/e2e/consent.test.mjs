@@ -105,6 +105,37 @@ test("a plain script tag works without the snippet, also when included twice", a
   await context.close();
 });
 
+test("each configuration downloads the gate's build for its keys: the plain one, or the full one", async () => {
+  const context = await browser.newContext();
+  const gates = async (html, done = ready) => {
+    const page = await context.newPage();
+    const wasm = [];
+    page.on("request", (r) => r.url().endsWith("_bg.wasm") && wasm.push(r.url().split("/").pop()));
+    page.on("pageerror", (e) => wasm.push(e.message));
+    await page.goto(`${site}/gates.html`);
+    await page.setContent(html);
+    await done(page);
+    await page.close();
+    return wasm;
+  };
+  const config = (extra) => `{ doesOptInApply: true, isOptInStorageEnabled: true${extra} }`;
+  assert.deepEqual(await gates(fixture(config(""))), ["consentry_bg.wasm"]);
+  assert.deepEqual(await gates(fixture(config(", tcf: null"))), ["consentry_bg.wasm"], "a key set to null is absent");
+  // The full build reads `cookies`: an analytics cookie goes while aa is denied.
+  assert.deepEqual(await gates(fixture(config(", cookies: { aa: ['_ga*'] }"), `<script>document.cookie = "_ga_X=1; path=/";</script>`), async (page) => {
+    await ready(page);
+    await page.waitForFunction(() => !document.cookie.includes("_ga_X"));
+  }), ["consentry-full_bg.wasm"]);
+  // The base snippet does not look for uet (the integrations snippet does):
+  // the script fetches the full build itself.
+  assert.deepEqual(await gates(fixture(config(", uet: { ad_storage: ['aam'] }"))), ["consentry_bg.wasm", "consentry-full_bg.wasm"]);
+  assert.deepEqual(await gates(`<!doctype html><title>esm</title><script type="module">
+    import { init } from "/consentry/consentry.mjs";
+    init({ doesOptInApply: true, tcf: { timeout: 1000 } });
+  </script>`), ["consentry-full_bg.wasm"]);
+  await context.close();
+});
+
 test("an Adobe-style page: the ID service waits for ecid and starts once it is approved", async () => {
   const context = await browser.newContext();
   const page = await context.newPage();

@@ -212,7 +212,7 @@ test("the snippet's answer at parse time is the gate's answer at start, or none"
     const place = stored(local, now, record), gpc = sometimes(50);
     // The snippet, on a page with this record and GPC.
     const w = { navigator: { globalPrivacyControl: gpc ? true : pick([false, undefined, "1"]) }, localStorage: place.localStorage };
-    stub(w, { cookie: place.cookie }, "/consentry/", c, 0);
+    stub(w, { cookie: place.cookie }, 0, c);
     const snippet = w.consentry;
     // The gate, as the facade starts it, with what the facade reads from
     // the same places.
