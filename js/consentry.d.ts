@@ -386,7 +386,11 @@ export interface CompleteEventDetail {
 declare const consentry: OptIn;
 export default consentry;
 
-/** Loads the wasm and starts Consentry. Rejects with an Error naming the bad config key, and outside a browser (server rendering). */
+/**
+ * Loads the wasm and starts Consentry. Rejects with an Error naming the bad config key, and outside a browser (server rendering).
+ * `wasm` defaults to `consentry_bg.wasm` beside the module, or `consentry-full_bg.wasm` for a configuration with
+ * `ui`, `cookies`, `consentMode`, `uet` or `tcf`; pass the same build when you pass your own URL.
+ */
 export function init(config?: Config, wasm?: string | URL | Response | Promise<Response>): Promise<OptIn>;
 
 declare global {
