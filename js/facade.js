@@ -271,7 +271,7 @@ export async function start(c, config, wasm, locator) {
     });
     const gpc = /** @type {any} */ (navigator).globalPrivacyControl === true;
     try {
-      if (/"regionUrl"/.test(text)) region = sessionStorage.getItem(REGION_KEY);
+      if (FULL && /"regionUrl"/.test(text)) region = sessionStorage.getItem(REGION_KEY);
     } catch (_) {}
     st = answer("init", START, `[${text},${gpc},"${newId()}",${JSON.stringify(location.hostname)},${JSON.stringify(places(/"storage":"localStorage"/.test(text)))},${JSON.stringify(region)}]`);
     for (const w of warnings.concat(st.warnings)) warn(w);
@@ -379,7 +379,8 @@ function gpp(c, config, gpc, apply) {
 // and the page's preference links. The gate decides; this carries out.
 /** @param {any} c @param {any} ui the gate's answer (its policy, ask, locate, shown, necessary) @param {any} config @param {Commit} commit */
 function banner(c, ui, config, commit) {
-  if (!ui) {
+  // (The plain script, FULL false, has no banner: its configurations have no ui.)
+  if (!FULL || !ui) {
     c.showPreferences = () => Promise.reject(fail("showPreferences", "the configuration has no ui; expected init with a ui key"));
     return;
   }

@@ -92,7 +92,8 @@ export function integrations(gate, gpp) {
   function effects() {
     const { consent, uet, cookies = [] } = gate.integrations(cookie(), location.hostname, location.pathname, location.protocol == "https:");
     const gtag = /** @type {any} */ (window).gtag;
-    if (consent) {
+    // (Only the full build's keys have these: the plain script leaves them out.)
+    if (FULL && consent) {
       if (typeof gtag != "function") {
         console.warn("consentry: consentMode is configured but window.gtag is missing; Google's tags get no update");
       } else {
@@ -104,9 +105,9 @@ export function integrations(gate, gpp) {
       }
     }
     // Microsoft UET: before or after its tag loads, uetq takes the update.
-    if (uet) ((/** @type {any} */ (window).uetq = /** @type {any} */ (window).uetq || [])).push("consent", "update", uet);
+    if (FULL && uet) ((/** @type {any} */ (window).uetq = /** @type {any} */ (window).uetq || [])).push("consent", "update", uet);
     gpp();
-    for (const c of cookies) cookie(c);
+    if (FULL) for (const c of cookies) cookie(c);
     activate();
   }
 

@@ -10,9 +10,11 @@ export const stub = (w, d, base, config) => {
   var c = (w.consentry = w.consentry || {}),
     q = (c._q = c._q || []),
     a = (w.adobe = w.adobe || {});
-  // The integrations' defaults, before any tag can read them (GCM is
-  // false in the base snippet, so the block and its names vanish there,
-  // and true in the integrations snippet and the bundles; scripts/build.mjs):
+  // The integrations' defaults, before any tag can read them (GCM and GPP
+  // are set by scripts/build.mjs: both false in the base snippet, so the
+  // block and its names vanish there; both true in the integrations snippet,
+  // the full script and the ESM build; only GPP in the plain script, whose
+  // configurations have no consentMode or uet):
   // - Google Consent Mode: every configured type denied (`true`: granted),
   //   one default per `regionDefaults` entry, then the main one, and the
   //   advanced settings; ahead of any command the page queued before;
@@ -21,7 +23,7 @@ export const stub = (w, d, base, config) => {
   //   hasSection, getSection, getField answered at once), which the GPP
   //   module takes over with its listeners.
   // The wasm sends the updates.
-  if (GCM && !c._g) {
+  if ((GCM || GPP) && !c._g) {
     c._g = 1;
     let m = config && config.consentMode,
       u = config && config.uet,
@@ -31,7 +33,7 @@ export const stub = (w, d, base, config) => {
       t = /** @type {(...a: any[]) => void} */ (function () { D.push(arguments); }),
       k,
       l;
-    if (m) {
+    if (GCM && m) {
       l = w.dataLayer = w.dataLayer || [];
       w.gtag = w.gtag || function () { l.push(arguments); };
       for (k in m) if (/_/.test(k)) g[k] = m[k] === !0 ? "granted" : "denied";
@@ -49,8 +51,8 @@ export const stub = (w, d, base, config) => {
       // Before what the page queued, unless Google's tag already runs.
       l.push == [].push ? l.unshift(...D) : D.map((a) => l.push(a));
     }
-    if (u) (w.uetq = w.uetq || []).push("consent", "default", { ad_storage: "denied" });
-    if (p && p.sections && !w.__gpp) {
+    if (GCM && u) (w.uetq = w.uetq || []).push("consent", "default", { ad_storage: "denied" });
+    if (GPP && p && p.sections && !w.__gpp) {
       let ping = () => ({
         gppVersion: "1.1", cmpStatus: "stub", cmpDisplayStatus: "hidden", signalStatus: "not ready", supportedAPIs: [],
         cmpId: p.cmpId | 0, sectionList: [], applicableSections: [-1], gppString: "", parsedSections: {},
@@ -172,16 +174,18 @@ export const stub = (w, d, base, config) => {
   // The inline snippet (with the site's base URL) starts the downloads.
   if (base) {
     c._b = base;
-    // The gate's full build for a configuration with a key only it reads
-    // (FULL_KEYS of js/facade.js: the base snippet checks those a page
-    // without Consent Mode and UET uses; the script fetches the other build
-    // when this one is not the configuration's). One that cannot be read
-    // gets no early download; the script refuses it.
+    // The gate's full build, wasm and script, for a configuration with a
+    // key only it reads (FULL_KEYS of js/facade.js: the base snippet checks
+    // those a page without Consent Mode and UET uses; the plain script hands
+    // over to the full one, and fetches the other wasm, when this choice is
+    // not the configuration's). One that cannot be read gets the plain
+    // build, which refuses it.
+    var F = "";
     try {
-      (c._w = fetch(base + "consentry" + (config.ui || config.cookies || config.tcf || (GCM && (config.consentMode || config.uet)) ? "-full" : "") + "_bg.wasm")).catch(() => {});
+      (c._w = fetch(base + "consentry" + (F = config.ui || config.cookies || config.tcf || (GCM && (config.consentMode || config.uet)) ? "-full" : "") + "_bg.wasm")).catch(() => {});
     } catch (x) {}
     // A script inserted without src starts loading once src is set.
-    d.head.appendChild(d.createElement("script")).src = base + "consentry.js";
+    d.head.appendChild(d.createElement("script")).src = base + "consentry" + F + ".js";
   }
   return c;
 };

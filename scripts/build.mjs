@@ -76,7 +76,7 @@ if (readFileSync("build/consentry.js", "utf8") !== readFileSync("build/full/cons
 }
 
 const common = {
-  bundle: true, minify: true, target: "es2020", define: { GCM: "true", EARLY: "false" }, logOverride: { "empty-import-meta": "silent" },
+  bundle: true, minify: true, target: "es2020", define: { GCM: "true", GPP: "true", FULL: "true", EARLY: "false" }, logOverride: { "empty-import-meta": "silent" },
 };
 // The ESM build keeps its literal `import("./consentry-form.mjs")` and
 // `new URL("./…", import.meta.url)` for the site's bundler to see.
@@ -84,7 +84,11 @@ await esbuild.build({
   ...common, entryPoints: ["js/esm.js"], format: "esm", outfile: "dist/consentry.mjs",
   external: ["./consentry-form-*.mjs", "./consentry-iab.mjs", "./consentry-gpp.mjs", "./consentry-receipts.mjs", "./consentry-qr.mjs", "./consentry-ui*.mjs"],
 });
-await esbuild.build({ ...common, entryPoints: ["js/script.js"], format: "iife", outfile: "dist/consentry.js" });
+// The script tag's two builds: the plain gate's shell (no banner, Consent
+// Mode, UET or cookie cleanup: its configurations have none) and the full
+// one's, which the snippet or the plain script loads for the others.
+await esbuild.build({ ...common, define: { ...common.define, GCM: "false", FULL: "false" }, entryPoints: ["js/script.js"], format: "iife", outfile: "dist/consentry.js" });
+await esbuild.build({ ...common, entryPoints: ["js/script.js"], format: "iife", outfile: "dist/consentry-full.js" });
 // The form's and the banner's default looks, beside their modules.
 await esbuild.build({ entryPoints: ["form/consentry-form.css"], minify: true, outfile: "dist/consentry-form.css" });
 await esbuild.build({ entryPoints: ["js/ui/consentry-ui.css"], minify: true, outfile: "dist/consentry-ui.css" });
@@ -125,8 +129,8 @@ await esbuild.build({ bundle: true, minify: true, target: "es2020", entryPoints:
 for (const [file, gcm, early] of [["snippet.min.js", "false", "true"], ["snippet-consent-mode.min.js", "true", "false"]]) {
   const snippet = await esbuild.transform(
     `(${stub})(window,document,"/consentry/",window.consentryConfig)`,
-    { minify: true, define: { GCM: gcm, EARLY: early } },
+    { minify: true, define: { GCM: gcm, GPP: gcm, EARLY: early } },
   );
   writeFileSync(`dist/${file}`, snippet.code);
 }
-console.log("built dist/: consentry_bg.wasm, consentry-full_bg.wasm, consentry.mjs, consentry.js, snippet.min.js, snippet-consent-mode.min.js, consentry-form-<form>.mjs and _bg.wasm, consentry-form.css, consentry-iab.mjs, consentry-iab_bg.wasm, consentry-gpp.mjs, consentry-gpp_bg.wasm, consentry-receipts.mjs, consentry-qr.mjs, consentry-qr_bg.wasm, consentry-ui.mjs, consentry-ui.css, consentry-ui-<lang>.mjs; demo/vendor/iab-cmp.js, demo/vendor/iab-gpp.js, demo/vendor/braze.js");
+console.log("built dist/: consentry_bg.wasm, consentry-full_bg.wasm, consentry.mjs, consentry.js, consentry-full.js, snippet.min.js, snippet-consent-mode.min.js, consentry-form-<form>.mjs and _bg.wasm, consentry-form.css, consentry-iab.mjs, consentry-iab_bg.wasm, consentry-gpp.mjs, consentry-gpp_bg.wasm, consentry-receipts.mjs, consentry-qr.mjs, consentry-qr_bg.wasm, consentry-ui.mjs, consentry-ui.css, consentry-ui-<lang>.mjs; demo/vendor/iab-cmp.js, demo/vendor/iab-gpp.js, demo/vendor/braze.js");

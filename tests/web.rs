@@ -38,7 +38,7 @@ extern "C" {
 #[wasm_bindgen_test]
 fn the_snippets_consent_mode_default_agrees_with_the_core() {
     // The bundles define GCM at build time; the raw module reads a global.
-    js("globalThis.GCM = true; globalThis.EARLY = false");
+    js("globalThis.GCM = globalThis.GPP = true; globalThis.EARLY = false");
     // The real types, and two slips.
     let types: Vec<&str> = consentry::consent::CONSENT_TYPES
         .iter()

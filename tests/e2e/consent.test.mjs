@@ -107,10 +107,11 @@ test("a plain script tag works without the snippet, also when included twice", a
 
 test("each configuration downloads the gate's build for its keys: the plain one, or the full one", async () => {
   const context = await browser.newContext();
+  // The gate's wasm and scripts a page downloads, in order.
   const gates = async (html, done = ready) => {
     const page = await context.newPage();
     const wasm = [];
-    page.on("request", (r) => r.url().endsWith("_bg.wasm") && wasm.push(r.url().split("/").pop()));
+    page.on("request", (r) => /\/consentry(-full)?(_bg\.wasm|\.js)$/.test(r.url()) && wasm.push(r.url().split("/").pop()));
     page.on("pageerror", (e) => wasm.push(e.message));
     await page.goto(`${site}/gates.html`);
     await page.setContent(html);
@@ -119,20 +120,28 @@ test("each configuration downloads the gate's build for its keys: the plain one,
     return wasm;
   };
   const config = (extra) => `{ doesOptInApply: true, isOptInStorageEnabled: true${extra} }`;
-  assert.deepEqual(await gates(fixture(config(""))), ["consentry_bg.wasm"]);
-  assert.deepEqual(await gates(fixture(config(", tcf: null"))), ["consentry_bg.wasm"], "a key set to null is absent");
+  assert.deepEqual(await gates(fixture(config(""))), ["consentry_bg.wasm", "consentry.js"]);
+  assert.deepEqual(await gates(fixture(config(", tcf: null"))), ["consentry_bg.wasm", "consentry.js"], "a key set to null is absent");
   // The full build reads `cookies`: an analytics cookie goes while aa is denied.
   assert.deepEqual(await gates(fixture(config(", cookies: { aa: ['_ga*'] }"), `<script>document.cookie = "_ga_X=1; path=/";</script>`), async (page) => {
     await ready(page);
     await page.waitForFunction(() => !document.cookie.includes("_ga_X"));
-  }), ["consentry-full_bg.wasm"]);
+  }), ["consentry-full_bg.wasm", "consentry-full.js"]);
   // The base snippet does not look for uet (the integrations snippet does):
-  // the script fetches the full build itself.
-  assert.deepEqual(await gates(fixture(config(", uet: { ad_storage: ['aam'] }"))), ["consentry_bg.wasm", "consentry-full_bg.wasm"]);
+  // the plain script hands over to the full one, which fetches its wasm; UET
+  // gets its update.
+  assert.deepEqual(await gates(fixture(config(", uet: { ad_storage: ['aam'] }")), async (page) => {
+    await ready(page);
+    await page.waitForFunction(() => (window.uetq || []).includes("update"));
+  }), ["consentry_bg.wasm", "consentry.js", "consentry-full.js", "consentry-full_bg.wasm"]);
+  // Without the snippet, the same hand-over.
+  assert.deepEqual(await gates(`<!doctype html><title>plain</title>
+    <script>window.consentryConfig = { isOptInStorageEnabled: true, ui: { regions: { EU: "opt-in" }, region: "DE" } };</script>
+    <script src="/consentry/consentry.js"></script>`), ["consentry.js", "consentry-full.js", "consentry-full_bg.wasm"]);
   assert.deepEqual(await gates(`<!doctype html><title>esm</title><script type="module">
     import { init } from "/consentry/consentry.mjs";
     init({ doesOptInApply: true, tcf: { timeout: 1000 } });
-  </script>`), ["consentry-full_bg.wasm"]);
+  </script>`), ["consentry-full_bg.wasm"], "the ESM build has one shell for both");
   await context.close();
 });
 
