@@ -368,7 +368,7 @@ export interface OptIn {
   renderTextToJoin?(target: Element, options: TextToJoinOptions): Promise<PhoneCapture>;
   /** Renders a sign-up form: email and phone, two unticked boxes (promotional email, texts) each with its disclosure, sent as `/users/track` through the outbox. Exists once Consentry has loaded (`consentry:ready`). */
   renderSignup?(target: Element, options: SignupOptions): Promise<PhoneCapture>;
-  /** Decodes a TC string (loads the TCF module on first use). Rejects when it is not one. */
+  /** Decodes a TC string (loads the decoder module, consentry-tcstring, on first use). Rejects when it is not one. */
   decodeTCString(tcString: string): Promise<TCString>;
   /** Decodes a GPP string (loads the GPP module on first use). Rejects when it is not one. */
   decodeGPPString(gppString: string): Promise<GppString>;

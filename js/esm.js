@@ -39,6 +39,7 @@ const files = {
   "consentry-form-ko": () => [import("./consentry-form-ko.mjs")],
   "consentry-form-ja": () => [import("./consentry-form-ja.mjs")],
   "consentry-iab": () => [import("./consentry-iab.mjs"), new URL("./consentry-iab_bg.wasm", import.meta.url)],
+  "consentry-tcstring": () => [import("./consentry-tcstring.mjs"), new URL("./consentry-tcstring_bg.wasm", import.meta.url)],
   "consentry-gpp": () => [import("./consentry-gpp.mjs"), new URL("./consentry-gpp_bg.wasm", import.meta.url)],
   "consentry-receipts": () => [import("./consentry-receipts.mjs")],
   "consentry-qr": () => [import("./consentry-qr.mjs"), new URL("./consentry-qr_bg.wasm", import.meta.url)],

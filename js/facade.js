@@ -301,7 +301,7 @@ export async function start(c, config, wasm, locator) {
     c.renderPhoneVerification = form("renderPhoneVerification", "verification");
     c.renderTextToJoin = form("renderTextToJoin", "join");
     c.renderSignup = form("renderSignup", "signup");
-    c.decodeTCString = (/** @type {unknown} */ s) => load("consentry-iab").then(({ m }) => m.decodeTCString(s));
+    c.decodeTCString = (/** @type {unknown} */ s) => load("consentry-tcstring").then(({ m }) => m.decodeTCString(s));
     if ("tcf" in st) iab(c, st.tcf, (choices) => commit(APPLY, choices, "applyCmp"));
     c.decodeGPPString = (/** @type {unknown} */ s) => load("consentry-gpp").then(({ m }) => m.decodeGPPString(s));
     if ("gpp" in st) gpp(c, st.gpp, gpc, (choices) => commit(APPLY, choices, "applyCmp"));
@@ -347,7 +347,12 @@ function iab(c, tcf, apply) {
     return cmp;
   });
   cmp.catch((e) => warn("consentry: TCF could not start; the pre-opt-in defaults stay.", e));
-  const call = (/** @type {string} */ method) => (/** @type {unknown} */ options) => void cmp.then((m) => m[method](options)).catch((e) => warn("", e));
+  // (execute hands over {...params, callback}; a callback that is not a
+  // function throws now, from execute.)
+  const call = (/** @type {string} */ method) => (/** @type {any} */ options) => {
+    if (typeof options.callback != "function") throw expected("execute", "options.callback is", options.callback, "a function");
+    void cmp.then((m) => m[method](options)).catch((e) => warn("", e));
+  };
   c.registerPlugin({ name: "iabPlugin", onRegister() {}, fetchConsentData: call("fetchConsentData"), isApproved: call("isApproved") });
 }
 

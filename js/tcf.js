@@ -1,27 +1,19 @@
 // The TCF module's shell (bundled with its wasm's glue into
-// dist/consentry-iab.mjs): decodeTCString, and with isIabContext the CMP
-// listener: `__tcfapi('addEventListener', 2, ...)`, or postMessage through
+// dist/consentry-iab.mjs), loaded with isIabContext: the CMP listener: `__tcfapi('addEventListener', 2, ...)`, or postMessage through
 // the `__tcfapiLocator` frame when the CMP lives in another frame; at
 // `tcloaded` and `useractioncomplete` the wasm says what the TC string
 // means for the page's categories and the gate commits it; after the
 // configured timeout the pre-opt-in defaults stay. Also the `iabPlugin`
 // Adobe's ID service calls through `execute`.
 // @ts-check
-import { initSync, decodeTCString as decode, configure, tcData } from "../build/consentry-iab.js";
-import { warn, fail, expected, locator, messageData } from "./common.js";
+import { initSync, tcData } from "../build/consentry-iab.js";
+import { warn, fail, locator, messageData } from "./common.js";
 
 export { initSync };
 
 // The memoized key Adobe keeps the TC string's hash under.
 const HASH_KEY = "iabConsentHash";
 const CALL_ID = "consentry-tcf";
-
-/** `decodeTCString(tcString)`: the decoded TC string as a plain object. @param {unknown} s */
-export function decodeTCString(s) {
-  const r = typeof s == "string" ? JSON.parse(decode(s)) : { error: "not a string" };
-  if (r.error) throw expected("decodeTCString", "tcString is", s, `a TC string (${r.error})`);
-  return r;
-}
 
 /** The CMP listener of one page. */
 export class Cmp {
@@ -32,7 +24,8 @@ export class Cmp {
    * @param {(choices: Record<string, boolean>) => void} apply commits a CMP's choices
    */
   constructor(tcf, names, api, apply) {
-    configure(new Uint32Array(tcf));
+    // The rules as tcData reads them: comma-separated.
+    this.rules = tcf.join();
     this.timeout = tcf[0];
     this.names = names;
     this.api = api;
@@ -86,7 +79,7 @@ export class Cmp {
       if (status != "tcloaded" && status != "useractioncomplete") return;
       const gdpr = typeof data.gdprApplies == "boolean" ? data.gdprApplies : undefined;
       const tcString = typeof data.tcString == "string" ? data.tcString : "";
-      const r = JSON.parse(tcData(tcString));
+      const r = JSON.parse(tcData(tcString, this.rules));
       const changed = this.call("getMemoizedContent", HASH_KEY) !== r.hash;
       this.settled = true;
       this.data = [gdpr, tcString, changed];
@@ -126,8 +119,8 @@ export class Cmp {
 
   /** @param {string} method @param {any} options */
   plugin(method, options) {
-    const callback = options && options.callback;
-    if (typeof callback != "function") throw expected("execute", "options.callback is", callback, "a function");
+    // (A function: the facade's iabPlugin checks it when execute is called.)
+    const callback = options.callback;
     if (!this.settled) return void this.waiting.push([method, options]);
     if (!this.data) return callback(fail("iabPlugin", "no TC data from a CMP in time"));
     if (method == "fetchConsentData") {

@@ -42,7 +42,12 @@ for (const [crate, name, features, dir = "build", glue = name, ship = true] of [
   // one with every form for the shells' types (build/consentry-form.js).
   ...FORMS.map((form) => ["consentry_form", `consentry-form-${form}`, ["--no-default-features", "--features", form], `build/form-${form}`, "consentry-form"]),
   ["consentry_form", "consentry-form", ["--no-default-features", "--features", FORMS.join(",")], "build", "consentry-form", false],
-  ["consentry_iab", "consentry-iab", ["--no-default-features"]],
+  // TCF: the CMP listener's rules (consentry-iab) and the public decoder
+  // (consentry-tcstring), each with its glue under the one name the shells
+  // import (build/iab-<feature>/), and one with both for the types.
+  ["consentry_iab", "consentry-iab", ["--no-default-features", "--features", "cmp"], "build/iab-cmp", "consentry-iab"],
+  ["consentry_iab", "consentry-tcstring", ["--no-default-features", "--features", "decode"], "build/iab-decode", "consentry-iab"],
+  ["consentry_iab", "consentry-iab", ["--no-default-features", "--features", "cmp,decode"], "build", "consentry-iab", false],
   ["consentry_gpp", "consentry-gpp", ["--no-default-features"]],
   ["consentry_qr", "consentry-qr", ["--no-default-features"]],
 ]) {
@@ -82,7 +87,7 @@ const common = {
 // `new URL("./…", import.meta.url)` for the site's bundler to see.
 await esbuild.build({
   ...common, entryPoints: ["js/esm.js"], format: "esm", outfile: "dist/consentry.mjs",
-  external: ["./consentry-form-*.mjs", "./consentry-iab.mjs", "./consentry-gpp.mjs", "./consentry-receipts.mjs", "./consentry-qr.mjs", "./consentry-ui*.mjs"],
+  external: ["./consentry-form-*.mjs", "./consentry-iab.mjs", "./consentry-tcstring.mjs", "./consentry-gpp.mjs", "./consentry-receipts.mjs", "./consentry-qr.mjs", "./consentry-ui*.mjs"],
 });
 // The script tag's two builds: the plain gate's shell (no banner, Consent
 // Mode, UET or cookie cleanup: its configurations have none) and the full
@@ -96,13 +101,17 @@ await esbuild.build({ entryPoints: ["js/ui/consentry-ui.css"], minify: true, out
 for (const lang of LANGUAGES) {
   await esbuild.build({ ...common, entryPoints: [`js/ui/${lang}.js`], format: "esm", outfile: `dist/consentry-ui-${lang}.mjs` });
 }
+// A shell imports its glue as "../build/<file>"; a module built from one
+// feature of a crate takes that build's glue (build/<dir>/<file>) instead.
+const glueFrom = (file, dir) => ({
+  name: "glue", setup: (b) => b.onResolve({ filter: new RegExp(`/build/${file.replaceAll(".", "\\.")}$`) }, () => ({ path: `${process.cwd()}/build/${dir}/${file}` })),
+});
 // Each module is its JS shell over its wasm's glue.
 for (const form of FORMS) {
   const [call, file] = FORM_EXPORTS[form];
   const contents = `export { initSync } from "../build/consentry-form.js";\nexport { ${call} } from "${file}";\n` +
     (form == "capture" ? `export { flush } from "./form-kit.js";\n` : "");
-  // Every shell imports "../build/consentry-form.js": here, this form's glue.
-  const glue = { name: "form-glue", setup: (b) => b.onResolve({ filter: /\/build\/consentry-form\.js$/ }, () => ({ path: `${process.cwd()}/build/form-${form}/consentry-form.js` })) };
+  const glue = glueFrom("consentry-form.js", `form-${form}`);
   await esbuild.build({ ...common, stdin: { contents, resolveDir: "js", sourcefile: `consentry-form-${form}.js` }, format: "esm", outfile: `dist/consentry-form-${form}.mjs`, plugins: [glue] });
 }
 // The forms' texts in each language of form/texts/ (Korean, Japanese), each
@@ -111,7 +120,11 @@ for (const form of FORMS) {
 for (const file of readdirSync("form/texts")) {
   writeFileSync(`dist/consentry-form-${basename(file, ".json")}.mjs`, `export default ${JSON.stringify(JSON.parse(readFileSync(`form/texts/${file}`, "utf8")))};\n`);
 }
-for (const [m, entry] of [["consentry-iab", "js/tcf.js"], ["consentry-gpp", "js/gpp.js"], ["consentry-receipts", "js/receipts.js"], ["consentry-qr", "js/qr.js"], ["consentry-ui", "js/ui.js"]]) {
+// The two TCF modules, each over its own build's glue.
+for (const [m, entry, dir] of [["consentry-iab", "js/tcf.js", "iab-cmp"], ["consentry-tcstring", "js/tcstring.js", "iab-decode"]]) {
+  await esbuild.build({ ...common, entryPoints: [entry], format: "esm", outfile: `dist/${m}.mjs`, plugins: [glueFrom("consentry-iab.js", dir)] });
+}
+for (const [m, entry] of [["consentry-gpp", "js/gpp.js"], ["consentry-receipts", "js/receipts.js"], ["consentry-qr", "js/qr.js"], ["consentry-ui", "js/ui.js"]]) {
   await esbuild.build({ ...common, entryPoints: [entry], format: "esm", outfile: `dist/${m}.mjs` });
 }
 // The demo's CMP (not part of the package): the IAB's stub, CMP API and core.
@@ -133,4 +146,4 @@ for (const [file, gcm, early] of [["snippet.min.js", "false", "true"], ["snippet
   );
   writeFileSync(`dist/${file}`, snippet.code);
 }
-console.log("built dist/: consentry_bg.wasm, consentry-full_bg.wasm, consentry.mjs, consentry.js, consentry-full.js, snippet.min.js, snippet-consent-mode.min.js, consentry-form-<form>.mjs and _bg.wasm, consentry-form.css, consentry-iab.mjs, consentry-iab_bg.wasm, consentry-gpp.mjs, consentry-gpp_bg.wasm, consentry-receipts.mjs, consentry-qr.mjs, consentry-qr_bg.wasm, consentry-ui.mjs, consentry-ui.css, consentry-ui-<lang>.mjs; demo/vendor/iab-cmp.js, demo/vendor/iab-gpp.js, demo/vendor/braze.js");
+console.log("built dist/: consentry_bg.wasm, consentry-full_bg.wasm, consentry.mjs, consentry.js, consentry-full.js, snippet.min.js, snippet-consent-mode.min.js, consentry-form-<form>.mjs and _bg.wasm, consentry-form.css, consentry-iab.mjs, consentry-iab_bg.wasm, consentry-tcstring.mjs, consentry-tcstring_bg.wasm, consentry-gpp.mjs, consentry-gpp_bg.wasm, consentry-receipts.mjs, consentry-qr.mjs, consentry-qr_bg.wasm, consentry-ui.mjs, consentry-ui.css, consentry-ui-<lang>.mjs; demo/vendor/iab-cmp.js, demo/vendor/iab-gpp.js, demo/vendor/braze.js");

@@ -41,7 +41,7 @@ const MODULES = [
   FORM("verification", "verification form"),
   FORM("signup", "sign-up form"),
   FORM("join", "text-to-join"),
-  ["TCF module (`consentry-iab_bg.wasm`, `.mjs`), on demand", "page that uses TCF", ["consentry-iab_bg.wasm", "consentry-iab.mjs"]],
+  ["TCF module (`consentry-iab_bg.wasm`, `.mjs`), on demand: the CMP listener, with `isIabContext`", "page that uses TCF", ["consentry-iab_bg.wasm", "consentry-iab.mjs"]],
 ];
 // The forms' texts, one module per language of form/texts/.
 const FORM_LANGUAGES = readdirSync("form/texts").map((f) => basename(f, ".json"));
@@ -51,6 +51,8 @@ const GPP = ["consentry-gpp_bg.wasm", "consentry-gpp.mjs"];
 const GPP_PAGE = ["consentry_bg.wasm", "consentry.js", "snippet-consent-mode.min.js", ...GPP];
 // Loaded on top of the form module only where text-to-join shows a QR code.
 const QR = ["consentry-qr_bg.wasm", "consentry-qr.mjs"];
+// Loaded the first time a page calls decodeTCString.
+const TCSTRING = ["consentry-tcstring_bg.wasm", "consentry-tcstring.mjs"];
 export const MARKERS = ["<!-- size table: npm run size -- --write -->", "<!-- /size table -->"];
 
 const measure = (name) => {
@@ -62,7 +64,7 @@ const measure = (name) => {
 // The size table (markdown) and the page total, from dist/.
 export function sizes() {
   const names = readdirSync("dist").sort();
-  const missing = [...PAGE, ...FULL_PAGE, ...MODULES.flatMap((m) => m[2]), ...FORM_TEXTS, ...GPP, "consentry-receipts.mjs", ...QR, ...UI, ...LANGUAGES.map((l) => `consentry-ui-${l}.mjs`)].filter((name) => !names.includes(name));
+  const missing = [...PAGE, ...FULL_PAGE, ...MODULES.flatMap((m) => m[2]), ...FORM_TEXTS, ...GPP, "consentry-receipts.mjs", ...QR, ...TCSTRING, ...UI, ...LANGUAGES.map((l) => `consentry-ui-${l}.mjs`)].filter((name) => !names.includes(name));
   if (missing.length) throw new Error(`missing from dist/: ${missing.join(", ")} (run npm run build)`);
   const rows = names.map(measure);
   const sum = (files) => ["raw", "gzip", "brotli"].map((k) => rows.filter((r) => files.includes(r.name)).reduce((a, r) => a + r[k], 0));
@@ -92,6 +94,7 @@ export function sizes() {
     line("GPP module (`consentry-gpp_bg.wasm`, `.mjs`), on demand", sum(GPP)),
     line("page that uses GPP (with the integrations snippet)", sum(GPP_PAGE)),
     file("consentry-receipts.mjs", " (receipts module, on demand, with `receipts`)"),
+    line("TC string decoder (`consentry-tcstring_bg.wasm`, `.mjs`), on demand: `decodeTCString`", sum(TCSTRING)),
     line("QR code module (`consentry-qr_bg.wasm`, `.mjs`), on demand: text-to-join on a computer", sum(QR)),
     line("banner module (`consentry-ui.mjs`, `.css`), on demand: a visitor who has to choose", sum(UI)),
     ...shown.map((lang) => line(`banner with its texts in ${lang} (\`consentry-ui-${lang}.mjs\`)`, sum(withTexts(lang)), sum(withTexts(lang))[2] == ui)),
@@ -120,23 +123,20 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   ]) {
     console.log(`${label}: ${bytes} bytes ${unit}, goal ${goal}: ${bytes > goal ? `${bytes - goal} over` : "met"}`);
   }
-  console.log(`page with the gate's full build: ${result.full} bytes brotli, budget ${FULL_BUDGET}`);
-  console.log(`banner with its largest language: ${result.ui} bytes brotli, budget ${UI_BUDGET}`);
-  console.log(`the test run fails above ${BUDGET} bytes for the page total, ${FULL_BUDGET} with the gate's full build or ${UI_BUDGET} for the banner`);
+  // What the test run fails above: the TCF page's budget is its goal,
+  // reached by issue 26.
+  const budgets = [
+    ["the page total", result.page, BUDGET],
+    ["the page with the gate's full build", result.full, FULL_BUDGET],
+    ["the page that uses TCF", result.pages.tcf, GOALS.tcf],
+    ["the banner with its largest language", result.ui, UI_BUDGET],
+  ];
+  for (const [label, bytes, budget] of budgets) console.log(`${label}: ${bytes} bytes brotli, budget ${budget}`);
   if (process.argv.includes("--write")) {
     writeSection(MARKERS, result.table);
     console.log("docs/performance.md: size table written");
   }
-  if (result.page > BUDGET) {
-    console.error(`size budget exceeded: ${result.page} > ${BUDGET} bytes brotli`);
-    process.exit(1);
-  }
-  if (result.full > FULL_BUDGET) {
-    console.error(`size budget exceeded: ${result.full} > ${FULL_BUDGET} bytes brotli for the page with the gate's full build`);
-    process.exit(1);
-  }
-  if (result.ui > UI_BUDGET) {
-    console.error(`banner size budget exceeded: ${result.ui} > ${UI_BUDGET} bytes brotli`);
-    process.exit(1);
-  }
+  const over = budgets.filter(([, bytes, budget]) => bytes > budget);
+  for (const [label, bytes, budget] of over) console.error(`size budget exceeded: ${label}: ${bytes} > ${budget} bytes brotli`);
+  if (over.length) process.exit(1);
 }

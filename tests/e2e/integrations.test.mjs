@@ -140,6 +140,9 @@ test("TCF: the CMP's TC data decides aam and ecid, later changes apply, and iabP
   await page.evaluate((no) => cmp.update(no, false), NO);
   await page.waitForFunction(() => !consentry.isApproved("aam"));
   assert.deepEqual(await ask("ecid"), [null, false]);
+  // A callback that is not a function: execute throws at once, naming it.
+  assert.equal(await page.evaluate(() => { try { adobe.optIn.execute({ command: "iabPlugin.isApproved", params: { category: "aam" }, callback: 5 }); } catch (e) { return e.message; } }),
+    "consentry.execute: options.callback is 5; expected a function");
   // decodeTCString gives integrators the same fields as the IAB's library.
   const decoded = await page.evaluate((s) => consentry.decodeTCString(s), YES);
   assert.ok(decoded.vendorConsents.includes(565) && decoded.cmpId > 0, JSON.stringify(decoded).slice(0, 200));

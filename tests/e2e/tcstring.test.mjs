@@ -1,4 +1,4 @@
-// Consentry's TC-string decoder (the shipped dist/consentry-iab_bg.wasm)
+// Consentry's TC-string decoder (the shipped dist/consentry-tcstring_bg.wasm)
 // against the IAB's own @iabtechlabtcf/core on the fixtures' real strings
 // and their variants: where the IAB's library throws, ours is an error
 // (issue 13: padding, the standard alphabet and whitespace were accepted).
@@ -6,12 +6,12 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { initSync, decodeTCString } from "../../build/consentry-iab.js";
+import { initSync, decodeTCString } from "../../build/iab-decode/consentry-iab.js";
 
 const { TCString } = createRequire(import.meta.url)("@iabtechlabtcf/core");
 const FIXTURES = JSON.parse(readFileSync(new URL("../fixtures/tcf.json", import.meta.url), "utf8"));
 
-initSync({ module: readFileSync(new URL("../../dist/consentry-iab_bg.wasm", import.meta.url)) });
+initSync({ module: readFileSync(new URL("../../dist/consentry-tcstring_bg.wasm", import.meta.url)) });
 const ours = (s) => JSON.parse(decodeTCString(s)).error;
 const theirs = (s) => {
   try {
