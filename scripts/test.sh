@@ -19,6 +19,9 @@ for c in consentry-gate consentry-form consentry-iab consentry-gpp consentry-qr;
 done
 cargo clippy --quiet -p consentry-gate --target wasm32-unknown-unknown --no-default-features --features full -- -D warnings
 cargo clippy --quiet -p consentry-gate --no-default-features --features std --all-targets -- -D warnings
+for f in cmp decode; do
+  cargo clippy --quiet -p consentry-iab --target wasm32-unknown-unknown --no-default-features --features "$f" -- -D warnings
+done
 
 echo "== native tests"
 cargo test --workspace
