@@ -613,7 +613,7 @@ function upgrade(c, st, store, page) {
   // Categories never change after start: one frozen object, shared with
   // Adobe's name: Adobe's OptInCategories (the stub's, its one source), and
   // the site's categories under their upper-cased names.
-  const adobe = { ...c.Categories };
+  const adobe = c.Categories;
   /** @type {Record<string, string>} */
   const enumeration = { ...adobe };
   for (const name of Object.keys(st.permissions).slice(8)) {

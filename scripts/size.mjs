@@ -100,7 +100,7 @@ export function sizes() {
     ...shown.map((lang) => line(`banner with its texts in ${lang} (\`consentry-ui-${lang}.mjs\`)`, sum(withTexts(lang)), sum(withTexts(lang))[2] == ui)),
   ].join("\n");
   const [form, tcf] = [MODULES[0], MODULES.at(-1)].map((m) => sum([...PAGE, ...m[2]])[2]);
-  return { rows, table, snippet: sum(["snippet.min.js"])[0], page: sum(PAGE)[2], full: sum(FULL_PAGE)[2], ui, pages: { gate: sum(PAGE)[2], form, tcf } };
+  return { rows, table, snippet: sum(["snippet.min.js"])[0], full: sum(FULL_PAGE)[2], ui, pages: { gate: sum(PAGE)[2], form, tcf } };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
@@ -126,7 +126,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   // What the test run fails above: the TCF page's budget is its goal,
   // reached by issue 26.
   const budgets = [
-    ["the page total", result.page, BUDGET],
+    ["the page total", result.pages.gate, BUDGET],
     ["the page with the gate's full build", result.full, FULL_BUDGET],
     ["the page that uses TCF", result.pages.tcf, GOALS.tcf],
     ["the banner with its largest language", result.ui, UI_BUDGET],

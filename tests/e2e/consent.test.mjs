@@ -107,17 +107,17 @@ test("a plain script tag works without the snippet, also when included twice", a
 
 test("each configuration downloads the gate's build for its keys: the plain one, or the full one", async () => {
   const context = await browser.newContext();
-  // The gate's wasm and scripts a page downloads, in order.
+  // The gate's wasm and scripts a page downloads, in order (and any page error).
   const gates = async (html, done = ready) => {
     const page = await context.newPage();
-    const wasm = [];
-    page.on("request", (r) => /\/consentry(-full)?(_bg\.wasm|\.js)$/.test(r.url()) && wasm.push(r.url().split("/").pop()));
-    page.on("pageerror", (e) => wasm.push(e.message));
+    const seen = [];
+    page.on("request", (r) => /\/consentry(-full)?(_bg\.wasm|\.js)$/.test(r.url()) && seen.push(r.url().split("/").pop()));
+    page.on("pageerror", (e) => seen.push(e.message));
     await page.goto(`${site}/gates.html`);
     await page.setContent(html);
     await done(page);
     await page.close();
-    return wasm;
+    return seen;
   };
   const config = (extra) => `{ doesOptInApply: true, isOptInStorageEnabled: true${extra} }`;
   assert.deepEqual(await gates(fixture(config(""))), ["consentry_bg.wasm", "consentry.js"]);
