@@ -61,7 +61,7 @@ pub fn options(json: &str, table: &str) -> String {
         Ok(o) => o,
         Err(e) => return error(&e),
     };
-    o.builtin = texts::table(table);
+    o.texts.builtin = texts::table(table);
     let mut a = Object::new();
     a.string("subscriptionGroupId", &o.subscription_group_id);
     if let Some(id) = &o.external_id {
@@ -126,7 +126,7 @@ pub fn join(json: &str, platform: &str, table: &str) -> String {
         Ok(o) => o,
         Err(e) => return error(&e),
     };
-    o.builtin = texts::table(table);
+    o.texts.builtin = texts::table(table);
     let whatsapp = o.channel == join::Channel::WhatsApp;
     let mut a = Object::new();
     a.string("locale", o.locale.code());
@@ -150,7 +150,7 @@ pub fn signup_options(json: &str, table: &str) -> String {
         Ok(o) => o,
         Err(e) => return error(&e),
     };
-    o.builtin = texts::table(table);
+    o.texts.builtin = texts::table(table);
     let mut a = Object::new();
     a.string("locale", o.locale.code());
     a.string("formId", &o.form_id);
@@ -223,7 +223,7 @@ pub fn verify_options(json: &str, table: &str) -> String {
         Ok(o) => o,
         Err(e) => return error(&e),
     };
-    o.builtin = texts::table(table);
+    o.texts.builtin = texts::table(table);
     let mut a = Object::new();
     a.string("purpose", o.purpose);
     a.string("locale", o.locale.code());

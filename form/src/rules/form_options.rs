@@ -47,11 +47,8 @@ pub struct FormOptions {
     pub double_opt_in: bool,
     /// The form's language.
     pub locale: Locale,
-    /// Text overrides by key.
-    pub texts: Vec<(String, String)>,
-    /// The form's language's built-in texts, which the shell loaded
-    /// (empty: English); set after parsing.
-    pub builtin: texts::Table,
+    /// The site's text overrides, and the language's built-in texts.
+    pub texts: texts::Texts,
     /// The programme's name.
     pub programme: String,
     /// The disclosure shown next to the checkbox.
@@ -70,7 +67,7 @@ pub struct FormOptions {
 impl FormOptions {
     /// The text of `key`: the site's override, else the built-in one.
     pub fn text(&self, key: &str) -> String {
-        texts::pick(&self.texts, &self.builtin, key)
+        self.texts.get(key)
     }
 
     /// The URL the form posts to.
@@ -183,7 +180,6 @@ impl FormOptions {
             double_opt_in,
             locale,
             texts,
-            builtin: Vec::new(),
             programme,
             disclosure,
             form_id,
@@ -260,7 +256,7 @@ mod tests {
     #[test]
     fn countries_locale_and_text_overrides() {
         let mut o = options(r#","countries":["KR","JP"],"defaultCountry":"jp","locale":"ko-KR","texts":{"submit":"가입"},"mode":"modal""#).unwrap();
-        o.builtin = texts::builtin(Locale::Ko);
+        o.texts.builtin = texts::builtin(Locale::Ko);
         assert_eq!((o.countries.clone(), o.default_country), (vec!["KR", "JP"], "JP"));
         assert_eq!(
             (o.locale, o.text("submit"), o.text("close")),

@@ -68,11 +68,8 @@ pub struct JoinOptions {
     pub disclosure: String,
     /// The language.
     pub locale: Locale,
-    /// Text overrides.
-    pub texts: Vec<(String, String)>,
-    /// The form's language's built-in texts, which the shell loaded
-    /// (empty: English); set after parsing.
-    pub builtin: texts::Table,
+    /// The site's text overrides, and the language's built-in texts.
+    pub texts: texts::Texts,
     /// The block's id.
     pub form_id: String,
     /// Load the default stylesheet.
@@ -129,7 +126,6 @@ impl JoinOptions {
             disclosure: string(v, "disclosure", "the programme's disclosure text")?,
             locale: locale(v)?,
             texts: texts_of(v)?,
-            builtin: Vec::new(),
             form_id: form_id(v, "consentry-join")?,
             stylesheet: flag(v, "stylesheet")?,
         })
@@ -137,7 +133,7 @@ impl JoinOptions {
 
     /// The text of `key`, `{keyword}` and `{number}` filled in.
     pub fn text(&self, key: &str) -> String {
-        let t = texts::pick(&self.texts, &self.builtin, key);
+        let t = self.texts.get(key);
         fill(&t, &[("{keyword}", &self.keyword), ("{number}", &self.number)])
     }
 

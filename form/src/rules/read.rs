@@ -158,9 +158,10 @@ pub(crate) fn flag(v: &Value, key: &str) -> Result<bool, String> {
     }
 }
 
-/// `texts`: the site's overrides of built-in texts, by key.
-pub(crate) fn texts_of(v: &Value) -> Result<Vec<(String, String)>, String> {
-    match v.get("texts") {
+/// `texts`: the site's overrides of built-in texts, by key (the
+/// language's built-in ones come later, from the shell).
+pub(crate) fn texts_of(v: &Value) -> Result<texts::Texts, String> {
+    let overrides = match v.get("texts") {
         None => Ok(Vec::new()),
         Some(Value::Object(members)) => members
             .iter()
@@ -174,7 +175,11 @@ pub(crate) fn texts_of(v: &Value) -> Result<Vec<(String, String)>, String> {
             })
             .collect(),
         Some(other) => Err(bad("texts", other, "an object of strings")),
-    }
+    }?;
+    Ok(texts::Texts {
+        overrides,
+        builtin: Vec::new(),
+    })
 }
 
 /// `formId`, `default` when absent.

@@ -65,11 +65,8 @@ pub struct SignupOptions {
     pub default_country: &'static str,
     /// The language.
     pub locale: Locale,
-    /// Text overrides.
-    pub texts: Vec<(String, String)>,
-    /// The form's language's built-in texts, which the shell loaded
-    /// (empty: English); set after parsing.
-    pub builtin: texts::Table,
+    /// The site's text overrides, and the language's built-in texts.
+    pub texts: texts::Texts,
     /// The form's id.
     pub form_id: String,
     /// Load the default stylesheet.
@@ -138,7 +135,6 @@ impl SignupOptions {
             default_country,
             locale: locale(v)?,
             texts: texts_of(v)?,
-            builtin: Vec::new(),
             form_id: form_id(v, "consentry-signup")?,
             stylesheet: flag(v, "stylesheet")?,
         })
@@ -146,7 +142,7 @@ impl SignupOptions {
 
     /// The text of `key`: the site's override, else the built-in one.
     pub fn text(&self, key: &str) -> String {
-        texts::pick(&self.texts, &self.builtin, key)
+        self.texts.get(key)
     }
 
     /// `{endpoint}/users/track`.

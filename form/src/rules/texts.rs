@@ -186,6 +186,23 @@ pub fn pick(overrides: &[(String, String)], builtin: &[(String, String)], key: &
         .unwrap_or_default()
 }
 
+/// A form's texts: the site's overrides (its `texts` option) and the
+/// language's table the shell loaded (empty: English, which is built in).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Texts {
+    /// The site's overrides, by key.
+    pub overrides: Table,
+    /// The form's language's built-in texts; set after the options parse.
+    pub builtin: Table,
+}
+
+impl Texts {
+    /// The text of `key` (see [`pick`]).
+    pub fn get(&self, key: &str) -> String {
+        pick(&self.overrides, &self.builtin, key)
+    }
+}
+
 /// The English text of `key`.
 pub fn english(key: &str) -> Option<&'static str> {
     TEXTS.iter().find(|(k, _)| *k == key).map(|(_, t)| *t)

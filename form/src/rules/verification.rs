@@ -42,11 +42,8 @@ pub struct VerifyOptions {
     pub default_country: &'static str,
     /// The form's language.
     pub locale: Locale,
-    /// Text overrides by key.
-    pub texts: Vec<(String, String)>,
-    /// The form's language's built-in texts, which the shell loaded
-    /// (empty: English); set after parsing.
-    pub builtin: texts::Table,
+    /// The site's text overrides, and the language's built-in texts.
+    pub texts: texts::Texts,
     /// The form's id.
     pub form_id: String,
     /// Load the default stylesheet.
@@ -74,7 +71,6 @@ impl VerifyOptions {
             default_country,
             locale: locale(v)?,
             texts: texts_of(v)?,
-            builtin: Vec::new(),
             form_id: form_id(v, "consentry-verify")?,
             stylesheet: flag(v, "stylesheet")?,
         })
@@ -82,7 +78,7 @@ impl VerifyOptions {
 
     /// The text of `key`: the site's override, else the built-in one.
     pub fn text(&self, key: &str) -> String {
-        texts::pick(&self.texts, &self.builtin, key)
+        self.texts.get(key)
     }
 
     /// `{endpoint}/verify/{step}`.
@@ -194,7 +190,7 @@ mod tests {
         assert!(bad(r#"{"endpoint":"/","locale":"fr"}"#).contains("options.locale"));
         let mut ko =
             VerifyOptions::parse(&json::parse(r#"{"endpoint":"/","locale":"ko","purpose":"login"}"#).unwrap()).unwrap();
-        ko.builtin = texts::builtin(ko.locale);
+        ko.texts.builtin = texts::builtin(ko.locale);
         assert_eq!((ko.purpose, ko.text("send_code").as_str()), ("login", "인증번호 받기"));
     }
 
