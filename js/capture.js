@@ -6,7 +6,6 @@
 // @ts-check
 import { options as readOptions, number as readNumber, body as makeBody, rejection } from "../build/consentry-form.js";
 import { warn, newId, whereConsented } from "./common.js";
-import { renderTextToJoin } from "./join.js";
 import { submit, flush, forget, setup, field, phoneRow, showError, el, loadStylesheet } from "./form-kit.js";
 
 /** @typedef {import("./form-kit.js").Delivery} Delivery */
@@ -17,13 +16,17 @@ const CALLBACKS = ["onSubmit", "onPending", "onSuccess", "onError", "onClose"];
 /**
  * Renders the phone form into `target` with `options` (a copy the facade
  * made; functions in it are callbacks); `stylesheet` is the URL of the
- * default look; `load` (the facade's) fetches the form's language's texts
- * and the QR module for a text-to-join block. Resolves to a handle with
- * `destroy()`.
- * @param {unknown} target @param {any} options @param {string} [stylesheet] @param {(name: string) => Promise<any>} [load]
+ * default look; `load` (the facade's) fetches the form's language's texts,
+ * and the text-to-join module for a `textToJoin` block, which is checked
+ * and drawn before the form shows. Resolves to a handle with `destroy()`.
+ * @param {unknown} target @param {any} options @param {string} [stylesheet] @param {(name: string) => Promise<any>} load
  */
 export async function renderPhoneCapture(/** @type {any} */ target, options, stylesheet, load) {
   const { o, id, callback } = await setup(CALL, target, options, CALLBACKS, readOptions, load);
+  // "Text JOIN to 12345" under the form, when asked for: its module
+  // checks the block, so a wrong one refuses the form.
+  const joinHost = el("div", { class: "consentry-join-host" });
+  if (o.textToJoin) await (await load("consentry-form-join")).m.renderTextToJoin(joinHost, o.textToJoin, stylesheet, load, true);
   for (const w of o.warnings) warn(w);
   const t = (/** @type {string} */ key) => o.texts[key] || "";
 
@@ -60,14 +63,7 @@ export async function renderPhoneCapture(/** @type {any} */ target, options, sty
   }
   if (o.stylesheet && stylesheet) loadStylesheet(stylesheet, root);
   target.append(root);
-  // "Text JOIN to 12345" under the form, when asked for.
-  /** @type {{ destroy(): void } | null} */
-  let join = null;
-  if (o.textToJoin) {
-    const host = el("div", { class: "consentry-join-host" });
-    (o.modal ? root.querySelector(".consentry-dialog") : target).append(host);
-    renderTextToJoin(host, o.textToJoin, stylesheet, load).then((j) => (destroyed ? j.destroy() : (join = j)), (e) => warn("the text-to-join block could not be shown", e));
-  }
+  if (o.textToJoin) (o.modal ? root.querySelector(".consentry-dialog") : target).append(joinHost);
 
   /** @type {string | null} the submission the form shows */
   let key = null;
@@ -178,7 +174,7 @@ export async function renderPhoneCapture(/** @type {any} */ target, options, sty
     // A submission already made is still delivered.
     if (key) forget(key);
     root.remove();
-    join?.destroy();
+    joinHost.remove();
     if (o.modal && previousFocus instanceof HTMLElement) previousFocus.focus();
     if (byVisitor) callback("onClose");
   }

@@ -226,7 +226,7 @@ export interface PhoneCaptureOptions {
   subscriptionGroupId: string;
   /** Your own backend (it holds the API key); the form posts to `{endpoint}/subscription/status/set`. Required unless `delivery` is "brazeBridge". */
   endpoint?: string;
-  /** Also offer "Text JOIN to 12345" under the form (see `renderTextToJoin`); the form's programme, disclosure, channel and locale fill in what it does not name. */
+  /** Also offer "Text JOIN to 12345" under the form (see `renderTextToJoin`); the form's programme, disclosure, channel and locale fill in what it does not name. The form loads text-to-join's module for it. */
   textToJoin?: Partial<TextToJoinOptions> & { number: string; keyword: string };
   /** "endpoint" (default) posts to `endpoint`; "brazeBridge", inside a Braze HTML in-app message, subscribes through the Braze Web SDK's bridge and closes the message. */
   delivery?: "endpoint" | "brazeBridge";

@@ -1,4 +1,5 @@
-// Text-to-join's shell (bundled into consentry-form.mjs): "Text JOIN to
+// Text-to-join's shell (consentry-form-join.mjs, also loaded by a capture
+// form with a `textToJoin` block): "Text JOIN to
 // 12345" as a link on phones and a QR code on computers, or WhatsApp's
 // click-to-chat, with the disclosure beside it. The link's form per
 // platform, the texts and the QR code's modules are the wasm's
@@ -20,12 +21,14 @@ function platform() {
 
 /**
  * Renders the text-to-join block into `target`; `load` (the facade's)
- * fetches the form's language's texts, and the QR module on computers. Resolves to a handle with `destroy()`.
- * @param {any} target @param {any} options @param {string} [stylesheet] @param {(name: string) => Promise<any>} [load]
+ * fetches the form's language's texts, and the QR module on computers;
+ * `inForm`: the block of a capture form (`renderPhoneCapture`'s
+ * `textToJoin`, which an error names). Resolves to a handle with `destroy()`.
+ * @param {any} target @param {any} options @param {string} [stylesheet] @param {(name: string) => Promise<any>} [load] @param {boolean} [inForm]
  */
-export async function renderTextToJoin(target, options, stylesheet, load) {
+export async function renderTextToJoin(target, options, stylesheet, load, inForm = false) {
   const where = platform();
-  const { o, id } = await setup(CALL, target, options, [], (text, table) => readJoin(text, where, table), load);
+  const { o, id } = await setup(inForm ? "renderPhoneCapture" : CALL, target, options, [], (text, table) => readJoin(text, where, table, inForm), load);
   const root = el("section", { class: "consentry-phone consentry-join", lang: o.locale, "aria-labelledby": id("title") });
   root.append(el("p", { class: "consentry-programme" }, o.programme), el("h2", { id: id("title"), class: "consentry-title" }, o.title));
   const link = el("a", { class: "consentry-submit consentry-join-link", href: o.link }, o.button);

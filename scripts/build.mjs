@@ -10,7 +10,8 @@ import { LANGUAGES } from "../js/ui.js";
 const run = (cmd, args) => execFileSync(cmd, args, { stdio: "inherit" });
 // The phone forms, each its own module (dist/consentry-form-<form>.mjs and
 // _bg.wasm) with what its entry exports; the stylesheet is shared. The
-// capture form also delivers the outbox (`flush`) and shows text-to-join.
+// capture form also delivers the outbox (`flush`); one with a text-to-join
+// block loads the join module for it.
 const FORM_EXPORTS = {
   capture: ["renderPhoneCapture", "./capture.js"],
   verification: ["renderPhoneVerification", "./verification.js"],

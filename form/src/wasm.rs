@@ -5,8 +5,9 @@
 //! a refusal means and how the outbox retries are decided here.
 //!
 //! Each form's functions are exported only by the builds with its feature
-//! (`capture`, `verification`, `signup`, `join`; capture shows text-to-join
-//! too): the other forms' rules are left out of that module.
+//! (`capture`, `verification`, `signup`, `join`): the other forms' rules
+//! are left out of that module. A capture form with a text-to-join block
+//! loads the join module for it.
 #![cfg_attr(
     not(all(feature = "capture", feature = "verification", feature = "signup", feature = "join")),
     allow(dead_code)
@@ -117,12 +118,18 @@ fn shared(a: &mut Object, default_country: &str, countries: &[&str], text: impl 
     out.push('}');
 }
 
-/// Validates `renderTextToJoin`'s options and answers what the shell
-/// shows on `platform` (`ios`, `android` or `desktop`): the texts, the
-/// link, and what the QR code holds; or `{"error"}`.
-#[cfg_attr(any(feature = "capture", feature = "join"), wasm_bindgen)]
-pub fn join(json: &str, platform: &str, table: &str) -> String {
-    let mut o = match parse(json).and_then(|v| JoinOptions::parse(&v)) {
+/// Validates `renderTextToJoin`'s options (`in_form`: a capture form's
+/// `textToJoin` block) and answers what the shell shows on `platform`
+/// (`ios`, `android` or `desktop`): the texts, the link, and what the QR
+/// code holds; or `{"error"}`.
+#[cfg_attr(feature = "join", wasm_bindgen)]
+pub fn join(json: &str, platform: &str, table: &str, in_form: bool) -> String {
+    let read = if in_form {
+        JoinOptions::parse_in_form
+    } else {
+        JoinOptions::parse
+    };
+    let mut o = match parse(json).and_then(|v| read(&v)) {
         Ok(o) => o,
         Err(e) => return error(&e),
     };

@@ -40,20 +40,27 @@ test("on a computer: QR codes from the QR module beside the links and the disclo
   await page.context().close();
 });
 
-test("the capture form offers text-to-join under it with its own programme and disclosure", async () => {
+test("the capture form offers text-to-join under it with its own programme and disclosure, from the join module", async () => {
   const context = await env.browser.newContext();
   const page = await context.newPage();
+  const modules = [];
+  page.on("request", (r) => /consentry-form-\w+_bg\.wasm$/.test(r.url()) && modules.push(r.url().split("/").pop()));
   await page.goto(`http://127.0.0.1:${env.server.port}/phone.html`);
   const block = page.locator("#inline-form .consentry-join");
   await block.locator("svg.consentry-qr").waitFor();
   assert.equal(await block.locator(".consentry-join-link").getAttribute("href"), "sms:12345?body=JOIN");
   assert.match(await block.locator(".consentry-disclosure").textContent(), /^Text JOIN to 12345 to get recurring/);
+  // The capture form's module has no text-to-join rules: the block's come
+  // from the join module.
+  assert.deepEqual(modules.sort(), ["consentry-form-capture_bg.wasm", "consentry-form-join_bg.wasm"]);
   // A bad textToJoin is named, and nothing is rendered.
+  const forms = await page.locator(".consentry-phone").count();
   const error = await page.evaluate(() => consentry.renderPhoneCapture(document.body, {
     subscriptionGroupId: "acme-sms", endpoint: "/", programme: "Acme Alerts", disclosure: "Acme Alerts: up to 4 msgs/month. Msg & data rates may apply. Reply HELP for help, STOP to cancel.",
     textToJoin: { number: "12", keyword: "JOIN" },
   }).then(() => "", (e) => e.message));
   assert.match(error, /^consentry\.renderPhoneCapture: options\.textToJoin\.number is "12"; expected a short code of 3 to 8 digits/);
+  assert.equal(await page.locator(".consentry-phone").count(), forms);
   await context.close();
 });
 

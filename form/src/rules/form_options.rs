@@ -147,6 +147,8 @@ impl FormOptions {
             warnings.push(w);
         }
         let form_id = form_id(v, "consentry-phone")?;
+        // The block is checked by text-to-join's rules, in its own module,
+        // which the shell loads for a form with one (`JoinOptions::parse_in_form`).
         let text_to_join = match v.get("textToJoin") {
             None | Some(Value::Null) => None,
             Some(Value::Object(members)) => {
@@ -158,13 +160,7 @@ impl FormOptions {
                         join.push((key.to_string(), value.clone()));
                     }
                 }
-                let join = Value::Object(join);
-                super::join::JoinOptions::parse(&join).map_err(|e| {
-                    let mut m = String::from("options.textToJoin.");
-                    m.push_str(e.strip_prefix("options.").unwrap_or(&e));
-                    m
-                })?;
-                Some(join)
+                Some(Value::Object(join))
             }
             Some(other) => return Err(bad("textToJoin", other, "an object: {number, keyword}")),
         };
@@ -221,12 +217,13 @@ mod tests {
     #[test]
     fn text_to_join_under_the_form_takes_the_forms_programme_and_disclosure() {
         let o = options(r#","textToJoin":{"number":"12345","keyword":"JOIN"}"#).unwrap();
-        let join = super::super::join::JoinOptions::parse(o.text_to_join.as_ref().unwrap()).unwrap();
+        let join = super::super::join::JoinOptions::parse_in_form(o.text_to_join.as_ref().unwrap()).unwrap();
         assert_eq!(
             (join.programme.as_str(), join.disclosure.as_str()),
             ("Acme Alerts", DISCLOSURE)
         );
-        let err = options(r#","textToJoin":{"number":"12-345","keyword":"JOIN"}"#).unwrap_err();
+        let o = options(r#","textToJoin":{"number":"12-345","keyword":"JOIN"}"#).unwrap();
+        let err = super::super::join::JoinOptions::parse_in_form(o.text_to_join.as_ref().unwrap()).unwrap_err();
         assert!(err.starts_with(r#"options.textToJoin.number is "12-345""#), "{err}");
         assert!(options(r#","textToJoin":"JOIN""#)
             .unwrap_err()

@@ -131,6 +131,17 @@ impl JoinOptions {
         })
     }
 
+    /// Validates a capture form's `textToJoin` block (with the form's
+    /// programme, disclosure, channel and language filled in): an error
+    /// names the option under `options.textToJoin`.
+    pub fn parse_in_form(v: &Value) -> Result<JoinOptions, String> {
+        JoinOptions::parse(v).map_err(|e| {
+            let mut m = String::from("options.textToJoin.");
+            m.push_str(e.strip_prefix("options.").unwrap_or(&e));
+            m
+        })
+    }
+
     /// The text of `key`, `{keyword}` and `{number}` filled in.
     pub fn text(&self, key: &str) -> String {
         let t = self.texts.get(key);
