@@ -19,7 +19,7 @@ const CALLBACKS = ["onSubmit", "onPending", "onSuccess", "onError", "onClose"];
  * default look; `load` (the facade's) fetches the form's language's texts,
  * and the text-to-join module for a `textToJoin` block, which is checked
  * and drawn before the form shows. Resolves to a handle with `destroy()`.
- * @param {unknown} target @param {any} options @param {string} [stylesheet] @param {(name: string) => Promise<any>} load
+ * @param {unknown} target @param {any} options @param {string | undefined} stylesheet @param {(name: string) => Promise<any>} load
  */
 export async function renderPhoneCapture(/** @type {any} */ target, options, stylesheet, load) {
   const { o, id, callback } = await setup(CALL, target, options, CALLBACKS, readOptions, load);

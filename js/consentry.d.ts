@@ -389,7 +389,7 @@ export default consentry;
 /**
  * Loads the wasm and starts Consentry. Rejects with an Error naming the bad config key, and outside a browser (server rendering).
  * `wasm` defaults to `consentry_bg.wasm` beside the module, or `consentry-full_bg.wasm` for a configuration with
- * `ui`, `cookies`, `consentMode`, `uet` or `tcf`; pass the same build when you pass your own URL.
+ * `ui`, `cookies`, `consentMode`, `uet`, `tcf` or `gpp`; pass the same build when you pass your own URL.
  */
 export function init(config?: Config, wasm?: string | URL | Response | Promise<Response>): Promise<OptIn>;
 

@@ -60,7 +60,7 @@ const files = {
 // Loads the wasm and starts Consentry with `config` (or the snippet's).
 // `wasm`: a URL, Response or promise of one; defaults to the snippet's
 // download or `consentry_bg.wasm` beside this module (`consentry-full_bg.wasm`
-// for a configuration with `ui`, `cookies`, `consentMode`, `uet` or `tcf`).
+// for a configuration with `ui`, `cookies`, `consentMode`, `uet`, `tcf` or `gpp`).
 export function init(config, wasm) {
   if (!browser) {
     return Promise.reject(new Error("consentry.init: there is no page here (window is not defined); call init in the browser, e.g. in useEffect, onMount or a client-only script"));

@@ -220,10 +220,10 @@ async function instantiate(initSync, source) {
 }
 
 // The keys only the gate's full build reads (the banner, the cookie
-// cleanup, Consent Mode, UET, TCF's rules): a configuration with one of
+// cleanup, Consent Mode, UET, TCF's rules, GPP): a configuration with one of
 // them takes consentry-full_bg.wasm, any other the plain consentry_bg.wasm.
 // One that cannot be read takes the plain build, and start refuses it.
-export const FULL_KEYS = ["ui", "cookies", "consentMode", "uet", "tcf"];
+export const FULL_KEYS = ["ui", "cookies", "consentMode", "uet", "tcf", "gpp"];
 
 /** @param {any} config */
 export function wantsFull(config) {
@@ -304,7 +304,8 @@ export async function start(c, config, wasm, locator) {
     c.decodeTCString = (/** @type {unknown} */ s) => load("consentry-tcstring").then(({ m }) => m.decodeTCString(s));
     if ("tcf" in st) iab(c, st.tcf, (choices) => commit(APPLY, choices, "applyCmp"));
     c.decodeGPPString = (/** @type {unknown} */ s) => load("consentry-gpp").then(({ m }) => m.decodeGPPString(s));
-    if ("gpp" in st) gpp(c, st.gpp, gpc, (choices) => commit(APPLY, choices, "applyCmp"));
+    // (The plain script, FULL false, has no GPP: its configurations have no gpp.)
+    if (FULL && "gpp" in st) gpp(c, st.gpp, gpc, (choices) => commit(APPLY, choices, "applyCmp"));
     banner(c, "policy" in st && st, JSON.parse(text), commit);
   } catch (e) {
     c._l = 0;

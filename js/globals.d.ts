@@ -2,9 +2,9 @@
 // build defines (window.consentry and window.adobe are js/consentry.d.ts's).
 /** Consent Mode's and UET's defaults in the stub: true in the full script, the ESM build and the integrations snippet (scripts/build.mjs). */
 declare const GCM: boolean;
-/** The `__gpp` stub: true in the bundles and the integrations snippet. */
+/** The `__gpp` stub: true in the full script, the ESM build and the integrations snippet. */
 declare const GPP: boolean;
-/** The full build's shell (the banner, Consent Mode, UET, cookie cleanup): false in the plain script, consentry.js. */
+/** The full build's shell (the banner, Consent Mode, UET, GPP, cookie cleanup): false in the plain script, consentry.js. */
 declare const FULL: boolean;
 /** true in the base inline snippet: the early answer (scripts/build.mjs). */
 declare const EARLY: boolean;

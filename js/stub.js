@@ -13,8 +13,8 @@ export const stub = (w, d, base, config) => {
   // The integrations' defaults, before any tag can read them (GCM and GPP
   // are set by scripts/build.mjs: both false in the base snippet, so the
   // block and its names vanish there; both true in the integrations snippet,
-  // the full script and the ESM build; only GPP in the plain script, whose
-  // configurations have no consentMode or uet):
+  // the full script and the ESM build; both false in the plain script,
+  // whose configurations have no consentMode, uet or gpp):
   // - Google Consent Mode: every configured type denied (`true`: granted),
   //   one default per `regionDefaults` entry, then the main one, and the
   //   advanced settings; ahead of any command the page queued before;
@@ -176,13 +176,13 @@ export const stub = (w, d, base, config) => {
     c._b = base;
     // The gate's full build, wasm and script, for a configuration with a
     // key only it reads (FULL_KEYS of js/facade.js: the base snippet checks
-    // those a page without Consent Mode and UET uses; the plain script hands
+    // those a page without Consent Mode, UET and GPP uses; the plain script hands
     // over to the full one, and fetches the other wasm, when this choice is
     // not the configuration's). One that cannot be read gets the plain
     // build, which refuses it.
     var F = "";
     try {
-      (c._w = fetch(base + "consentry" + (F = config.ui || config.cookies || config.tcf || (GCM && (config.consentMode || config.uet)) ? "-full" : "") + "_bg.wasm")).catch(() => {});
+      (c._w = fetch(base + "consentry" + (F = config.ui || config.cookies || config.tcf || (GCM && (config.consentMode || config.uet || config.gpp)) ? "-full" : "") + "_bg.wasm")).catch(() => {});
     } catch (x) {}
     // A script inserted without src starts loading once src is set.
     d.head.appendChild(d.createElement("script")).src = base + "consentry" + F + ".js";

@@ -91,9 +91,9 @@ await esbuild.build({
   external: ["./consentry-form-*.mjs", "./consentry-iab.mjs", "./consentry-tcstring.mjs", "./consentry-gpp.mjs", "./consentry-receipts.mjs", "./consentry-qr.mjs", "./consentry-ui*.mjs"],
 });
 // The script tag's two builds: the plain gate's shell (no banner, Consent
-// Mode, UET or cookie cleanup: its configurations have none) and the full
+// Mode, UET, GPP or cookie cleanup: its configurations have none) and the full
 // one's, which the snippet or the plain script loads for the others.
-await esbuild.build({ ...common, define: { ...common.define, GCM: "false", FULL: "false" }, entryPoints: ["js/script.js"], format: "iife", outfile: "dist/consentry.js" });
+await esbuild.build({ ...common, define: { ...common.define, GCM: "false", GPP: "false", FULL: "false" }, entryPoints: ["js/script.js"], format: "iife", outfile: "dist/consentry.js" });
 await esbuild.build({ ...common, entryPoints: ["js/script.js"], format: "iife", outfile: "dist/consentry-full.js" });
 // The form's and the banner's default looks, beside their modules.
 await esbuild.build({ entryPoints: ["form/consentry-form.css"], minify: true, outfile: "dist/consentry-form.css" });

@@ -46,9 +46,10 @@ const MODULES = [
 // The forms' texts, one module per language of form/texts/.
 const FORM_LANGUAGES = readdirSync("form/texts").map((f) => basename(f, ".json"));
 const FORM_TEXTS = FORM_LANGUAGES.map((lang) => `consentry-form-${lang}.mjs`);
-// The GPP module, with the integrations snippet (its `__gpp` stub) instead of the base one.
+// The GPP module, with the gate's full build (which reads `gpp`) and the
+// integrations snippet (its `__gpp` stub) instead of the base one.
 const GPP = ["consentry-gpp_bg.wasm", "consentry-gpp.mjs"];
-const GPP_PAGE = ["consentry_bg.wasm", "consentry.js", "snippet-consent-mode.min.js", ...GPP];
+const GPP_PAGE = ["consentry-full_bg.wasm", "consentry-full.js", "snippet-consent-mode.min.js", ...GPP];
 // Loaded on top of the form module only where text-to-join shows a QR code.
 const QR = ["consentry-qr_bg.wasm", "consentry-qr.mjs"];
 // Loaded the first time a page calls decodeTCString.
@@ -85,7 +86,7 @@ export function sizes() {
     file("consentry.mjs", " (ESM, instead of the script)"),
     file("snippet.min.js", ` (inline; goal ${n(SNIPPET_GOAL)} raw)`),
     line("**page total** (wasm + script + snippet)", sum(PAGE), true),
-    file("consentry-full_bg.wasm", " (instead of `consentry_bg.wasm`, for a configuration with `ui`, `cookies`, `consentMode`, `uet` or `tcf`)"),
+    file("consentry-full_bg.wasm", " (instead of `consentry_bg.wasm`, for a configuration with `ui`, `cookies`, `consentMode`, `uet`, `tcf` or `gpp`)"),
     file("consentry-full.js", " (instead of `consentry.js`, the full build's shell)"),
     line("**page with the gate's full build** (with `ui`, a returning visitor: no banner module)", sum(FULL_PAGE), true),
     file("snippet-consent-mode.min.js", " (integrations snippet: inline, instead of the snippet, for Consent Mode, UET or GPP)"),

@@ -258,8 +258,9 @@ impl Gate {
             }
             out.push(']');
         }
+        // For the GPP module, which reads it (the plain build refuses `gpp`).
+        #[cfg(feature = "full")]
         if let Some(gpp) = &c.gpp {
-            // For the GPP module, which reads it.
             a.raw("gpp", gpp);
         }
         let answer = state(a, &engine, None);

@@ -22,6 +22,7 @@ fn each_key_of_the_full_build_is_refused_by_name() {
         ("consentMode", r#"{"ad_storage":["aam"]}"#),
         ("uet", r#"{"ad_storage":["aam"]}"#),
         ("tcf", r#"{"timeout":1000}"#),
+        ("gpp", r#"{"sections":["usnat"]}"#),
     ] {
         let answer = start(&format!(r#"{{"isOptInStorageEnabled":true,"{key}":{value}}}"#));
         let Some(Value::String(error)) = answer.get("error") else {

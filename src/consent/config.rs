@@ -171,7 +171,7 @@ impl Config {
         }
         let get = |k: &str| input.get(k).filter(|v| !matches!(v, Value::Null));
         #[cfg(not(feature = "integrations"))]
-        for key in ["cookies", "consentMode", "uet", "tcf"] {
+        for key in ["cookies", "consentMode", "uet", "tcf", "gpp"] {
             if get(key).is_some() {
                 return Err(super::needs_full_build(key));
             }
@@ -356,6 +356,7 @@ impl Config {
         {
             c.tcf = TcfConfig::parse(&c.categories, input.get("tcf").unwrap_or(&Value::Null))?;
         }
+        #[cfg(feature = "integrations")]
         if let Some(v) = get("gpp") {
             if !matches!(v, Value::Object(_)) {
                 return Err(bad_value(

@@ -26,7 +26,7 @@ pub fn unknown_key(object: &str, key: &str, known: &[&str]) -> String {
 }
 
 /// The refusal of a key the gate's plain build does not read: `ui`,
-/// `cookies`, `consentMode`, `uet`, `tcf`. The entries and the snippet load
+/// `cookies`, `consentMode`, `uet`, `tcf`, `gpp`. The entries and the snippet load
 /// the full build for a configuration with one, so this answers only a
 /// page that hands the plain build's URL to `init` itself.
 pub fn needs_full_build(key: &str) -> String {

@@ -134,6 +134,12 @@ test("each configuration downloads the gate's build for its keys: the plain one,
     await ready(page);
     await page.waitForFunction(() => (window.uetq || []).includes("update"));
   }), ["consentry_bg.wasm", "consentry.js", "consentry-full.js", "consentry-full_bg.wasm"]);
+  // The same for gpp (a GPP page uses the integrations snippet, which
+  // looks for it): Consentry then answers __gpp as the page's GPP CMP.
+  assert.deepEqual(await gates(fixture(config(", gpp: { sections: ['usnat'] }")), async (page) => {
+    await ready(page);
+    await page.waitForFunction(() => new Promise((r) => (window.__gpp ? window.__gpp("ping", (p) => r(p.cmpStatus == "loaded")) : r(false))));
+  }), ["consentry_bg.wasm", "consentry.js", "consentry-full.js", "consentry-full_bg.wasm"]);
   // Without the snippet, the same hand-over.
   assert.deepEqual(await gates(`<!doctype html><title>plain</title>
     <script>window.consentryConfig = { isOptInStorageEnabled: true, ui: { regions: { EU: "opt-in" }, region: "DE" } };</script>
