@@ -4,7 +4,7 @@
 // what a typed number is, what the body says and what a refusal means are
 // the wasm's (form/src/wasm.rs).
 // @ts-check
-import { options as readOptions, number as readNumber, body as makeBody, rejection } from "../build/consentry-form.js";
+import { options as readOptions, number as readNumber, body as makeBody, rejection } from "./form-wasm.js";
 import { warn, newId, whereConsented } from "./common.js";
 import { submit, flush, forget, setup, field, phoneRow, showError, el, loadStylesheet } from "./form-kit.js";
 

@@ -6,7 +6,7 @@
 // stylesheet. Every text goes in with `textContent` or attributes, never
 // as HTML.
 // @ts-check
-import { outbox as rule, language } from "../build/consentry-form.js";
+import { outbox as rule, language } from "./form-wasm.js";
 import { warn, fail, expected, jsonMembers, OUTBOX_KEY } from "./common.js";
 
 // An attempt that takes longer than this counts as no answer.

@@ -5,7 +5,7 @@
 // platform, the texts and the QR code's modules are the wasm's
 // (form/src/rules/join.rs); this draws them.
 // @ts-check
-import { join as readJoin } from "../build/consentry-form.js";
+import { join as readJoin } from "./form-wasm.js";
 import { el, loadStylesheet, setup } from "./form-kit.js";
 
 const CALL = "renderTextToJoin";

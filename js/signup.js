@@ -5,7 +5,7 @@
 // field is and what the body says are the wasm's (form/src/rules/signup.rs).
 // Every text goes in with `textContent` or attributes, never as HTML.
 // @ts-check
-import { signup_options as readOptions, signup_body as makeBody, rejection } from "../build/consentry-form.js";
+import { signupOptions as readOptions, signupBody as makeBody, rejection } from "./form-wasm.js";
 import { newId, warn, whereConsented } from "./common.js";
 import { el, loadStylesheet, submit, setup, field, phoneRow, showError } from "./form-kit.js";
 

@@ -5,7 +5,7 @@
 // and what a typed code is are the wasm's (form/src/rules/verification.rs).
 // Every text goes in with `textContent` or attributes, never as HTML.
 // @ts-check
-import { verify_options as readOptions, verify_answer as answerOf, number as readNumber } from "../build/consentry-form.js";
+import { verifyOptions as readOptions, verifyAnswer as answerOf, number as readNumber } from "./form-wasm.js";
 import { el, loadStylesheet, setup, field, phoneRow, showError } from "./form-kit.js";
 
 const CALL = "renderPhoneVerification";

@@ -4,10 +4,11 @@
 //! what the options mean, what a typed number is, what the body says, what
 //! a refusal means and how the outbox retries are decided here.
 //!
-//! Each form's functions are exported only by the builds with its feature
-//! (`capture`, `verification`, `signup`, `join`): the other forms' rules
-//! are left out of that module. A capture form with a text-to-join block
-//! loads the join module for it.
+//! The module exports one function, [`form`], which calls the function an
+//! operation code names. Each form's operations are answered only by the
+//! builds with its feature (`capture`, `verification`, `signup`, `join`):
+//! the other forms' rules are left out of that module. A capture form
+//! with a text-to-join block loads the join module for it.
 #![cfg_attr(
     not(all(feature = "capture", feature = "verification", feature = "signup", feature = "join")),
     allow(dead_code)
@@ -26,6 +27,65 @@ use crate::rules::{sha256, texts};
 use consentry::json::{error, parse, push_uint, write_string, Object, Value};
 use wasm_bindgen::prelude::*;
 
+/// The operations of the module's one export, [`form`], by code: each
+/// names the function of this file it calls (scripts/build.mjs writes
+/// them to build/form-protocol.js for `js/form-wasm.js`).
+pub mod op {
+    /// [`super::language`]`(a)`.
+    pub const LANGUAGE: u32 = 0;
+    /// [`super::outbox`]`(a, b, c, n)`.
+    pub const OUTBOX: u32 = 1;
+    /// [`super::options`]`(a, b)`.
+    pub const OPTIONS: u32 = 2;
+    /// [`super::number`]`(a, b, c)`.
+    pub const NUMBER: u32 = 3;
+    /// [`super::body`]`(a)`.
+    pub const BODY: u32 = 4;
+    /// [`super::rejection`]`(n, a)`.
+    pub const REJECTION: u32 = 5;
+    /// [`super::join`]`(a, b, c, n != 0)`.
+    pub const JOIN: u32 = 6;
+    /// [`super::signup_options`]`(a, b)`.
+    pub const SIGNUP_OPTIONS: u32 = 7;
+    /// [`super::signup_body`]`(a, b)`.
+    pub const SIGNUP_BODY: u32 = 8;
+    /// [`super::verify_options`]`(a, b)`.
+    pub const VERIFY_OPTIONS: u32 = 9;
+    /// [`super::verify_answer`]`(n, a)`.
+    pub const VERIFY_ANSWER: u32 = 10;
+}
+
+/// The module's one export: the function `op` names, with the string
+/// arguments `a`, `b`, `c` and the number `n` it takes. One export keeps
+/// the binding glue to one function; a build answers only its form's
+/// operations (and every form's `language` and `outbox`).
+#[wasm_bindgen]
+pub fn form(op: u32, a: &str, b: &str, c: &str, n: f64) -> String {
+    match op {
+        op::LANGUAGE => language(a),
+        op::OUTBOX => outbox(a, b, c, n),
+        #[cfg(feature = "capture")]
+        op::OPTIONS => options(a, b),
+        #[cfg(any(feature = "capture", feature = "verification"))]
+        op::NUMBER => number(a, b, c),
+        #[cfg(feature = "capture")]
+        op::BODY => body(a),
+        #[cfg(any(feature = "capture", feature = "signup"))]
+        op::REJECTION => rejection(n as u16, a),
+        #[cfg(feature = "join")]
+        op::JOIN => join(a, b, c, n != 0.0),
+        #[cfg(feature = "signup")]
+        op::SIGNUP_OPTIONS => signup_options(a, b),
+        #[cfg(feature = "signup")]
+        op::SIGNUP_BODY => signup_body(a, b),
+        #[cfg(feature = "verification")]
+        op::VERIFY_OPTIONS => verify_options(a, b),
+        #[cfg(feature = "verification")]
+        op::VERIFY_ANSWER => verify_answer(n as u16, a),
+        _ => error("unknown operation"),
+    }
+}
+
 /// "GB +44": what the country picker and the messages show.
 fn country_label(iso: &str) -> String {
     let mut s = String::from(iso);
@@ -39,7 +99,6 @@ fn country_label(iso: &str) -> String {
 /// The language whose texts module (`consentry-form-<code>.mjs`) a form
 /// with these options needs: `ko` or `ja`; empty for English, and for
 /// options that do not parse (the options function then says why).
-#[wasm_bindgen]
 pub fn language(json: &str) -> String {
     match parse(json).ok().map(|v| crate::rules::read::locale(&v)) {
         Some(Ok(locale)) if locale != texts::Locale::En => String::from(locale.code()),
@@ -51,7 +110,6 @@ pub fn language(json: &str) -> String {
 /// by the shell) and answers what the shell renders: the texts in the
 /// form's language (with the site's overrides), the countries with their
 /// labels, the URL to post to, and the warnings; or `{"error"}`.
-#[cfg_attr(feature = "capture", wasm_bindgen)]
 pub fn options(json: &str, table: &str) -> String {
     let value = match parse(json) {
         Ok(v) => v,
@@ -122,7 +180,6 @@ fn shared(a: &mut Object, default_country: &str, countries: &[&str], text: impl 
 /// `textToJoin` block) and answers what the shell shows on `platform`
 /// (`ios`, `android` or `desktop`): the texts, the link, and what the QR
 /// code holds; or `{"error"}`.
-#[cfg_attr(feature = "join", wasm_bindgen)]
 pub fn join(json: &str, platform: &str, table: &str, in_form: bool) -> String {
     let read = if in_form {
         JoinOptions::parse_in_form
@@ -151,7 +208,6 @@ pub fn join(json: &str, platform: &str, table: &str, in_form: bool) -> String {
 
 /// Validates `renderSignup`'s options: what the shell renders (the boxes'
 /// groups and disclosures, countries, texts, the URL), or `{"error"}`.
-#[cfg_attr(feature = "signup", wasm_bindgen)]
 pub fn signup_options(json: &str, table: &str) -> String {
     let mut o = match parse(json).and_then(|v| SignupOptions::parse(&v)) {
         Ok(o) => o,
@@ -176,7 +232,6 @@ pub fn signup_options(json: &str, table: &str) -> String {
 /// `{email, phone, country, emailBox, smsBox, locale, pageUrl, time,
 /// formId, consentId}`): `{"email"?, "phone"?}` naming the texts of the
 /// fields' errors, or `{"body", "phone"}` to send.
-#[cfg_attr(feature = "signup", wasm_bindgen)]
 pub fn signup_body(options: &str, entry: &str) -> String {
     let (Ok(o), Ok(e)) = (parse(options).and_then(|v| SignupOptions::parse(&v)), parse(entry)) else {
         return error("the sign-up could not be read");
@@ -224,7 +279,6 @@ pub fn signup_body(options: &str, entry: &str) -> String {
 /// Validates `renderPhoneVerification`'s options (JSON, the callbacks
 /// taken out by the shell): the URLs, purpose, language, countries and
 /// texts; or `{"error"}`.
-#[cfg_attr(feature = "verification", wasm_bindgen)]
 pub fn verify_options(json: &str, table: &str) -> String {
     let mut o = match parse(json).and_then(|v| VerifyOptions::parse(&v)) {
         Ok(o) => o,
@@ -247,7 +301,6 @@ pub fn verify_options(json: &str, table: &str) -> String {
 /// `{"step": "refused", "key", "number", "seconds", "left"}` or
 /// `{"step": "unavailable"}`; for a typed code (`status` 0, `body` the
 /// input): `{"code"}` when it is six digits.
-#[cfg_attr(feature = "verification", wasm_bindgen)]
 pub fn verify_answer(status: u16, body: &str) -> String {
     let mut a = Object::new();
     if status == 0 {
@@ -285,7 +338,6 @@ pub fn verify_answer(status: u16, body: &str) -> String {
 /// A typed number with `country` selected, among the form's `allowed`
 /// countries (a JSON array): `{"e164"}`, or `{"code"}` naming the text that
 /// says why not.
-#[cfg_attr(any(feature = "capture", feature = "verification"), wasm_bindgen)]
 pub fn number(input: &str, country: &str, allowed: &str) -> String {
     let allowed = match parse(allowed) {
         Ok(Value::Array(items)) => items,
@@ -309,7 +361,6 @@ pub fn number(input: &str, country: &str, allowed: &str) -> String {
 /// the consent record (the disclosure's SHA-256 computed here), from
 /// `{subscriptionGroupId, phone, externalId?, doubleOptIn, disclosure,
 /// locale, pageUrl, time, formId}`.
-#[cfg_attr(feature = "capture", wasm_bindgen)]
 pub fn body(json: &str) -> String {
     let Ok(v) = parse(json) else {
         return String::new();
@@ -348,7 +399,6 @@ pub fn body(json: &str) -> String {
 
 /// Why the server refused a submission: `country`, `number` or
 /// `misconfigured`.
-#[cfg_attr(any(feature = "capture", feature = "signup"), wasm_bindgen)]
 pub fn rejection(status: u16, body: &str) -> String {
     String::from(match Rejection::of(status, body) {
         Rejection::Country => "country",
@@ -377,7 +427,6 @@ fn entry_json(out: &mut String, e: &Entry) {
 /// - `wake`: back online, everything waiting is due at once.
 ///
 /// Answers JSON with `outbox`, the text to store (null: remove it).
-#[wasm_bindgen]
 pub fn outbox(op: &str, text: &str, arg: &str, now: f64) -> String {
     let now = now as u64;
     let mut outbox = Outbox::decode(text);
