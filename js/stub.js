@@ -81,12 +81,13 @@ export const stub = (w, d, base, config) => {
     .split(" ")
     .forEach((m, i) => {
       c[m] = (/** @type {any[]} */ ...g) => {
-        var s = /** @type {any} */ ({ a: g[1] });
+        // (u: undefined, execute's answer)
+        var s = /** @type {any} */ ({ a: g[1] }), u;
         // renderPhoneCapture's options are read when it is called: their
         // own keys are copied now (the facade copies deeply at replay).
         i == 11 && g[1] && (g[1] = { ...g[1] });
         q.push([m, g, s]);
-        return i == 5 ? () => { s.f ? s.f() : (s.x = s.a); } : i == 9 ? void 0 : i > 10 ? new Promise((r) => (s.r = r)) : c;
+        return i == 5 ? () => { s.f ? s.f() : (s.x = s.a); } : i == 9 ? u : i > 10 ? new Promise((r) => (s.r = r)) : c;
       };
     });
   a.OptInCategories = c.Categories = {
@@ -111,13 +112,13 @@ export const stub = (w, d, base, config) => {
   if (EARLY) {
     try {
       let N = Object.values(c.Categories),
-        T = (/** @type {unknown} */ x) => {
-          if (!x) throw 0;
-        },
+        // Gives up unless `x` (calling 0 throws).
+        T = (/** @type {unknown} */ x) => x || /** @type {any} */ (0)(),
+        J = JSON,
         // The configuration's text as the facade hands it to the gate
         // (configText: an object's own keys; a function, undefined or a
         // symbol fails below).
-        t = "{" + Reflect.ownKeys(config).map((n) => JSON.stringify(n) + ":" + JSON.stringify(config[n])) + "}",
+        t = "{" + Reflect.ownKeys(config).map((n) => J.stringify(n) + ":" + J.stringify(config[n])) + "}",
         // The permissions by name (no prototype: any name is a key).
         /** @type {any} */ q = { __proto__: null },
         /** @type {any} */ k,
@@ -130,7 +131,7 @@ export const stub = (w, d, base, config) => {
       // Only these keys, each of the one type the gate takes.
       T(/^{("(doesOptInApply|isOptInStorageEnabled)":(tru|fals)e|"revision":\d{1,9}|"storage":"(cookie|localStorage)"|"categories":\[("[a-z0-9_-]{1,64}",?)*]|"preOptInApprovals":{("[\w-]*":(tru|fals)e,?)*}|"gpc":{("(sale|sharing)":\[("[\w-]*",?)*],?)*}|,)*}$/.test(t));
       // (for-in over an absent object runs no step)
-      let { doesOptInApply: A, isOptInStorageEnabled: E, preOptInApprovals: P, gpc: G, revision: R = 0, categories: K = [], storage: L } = JSON.parse(t);
+      let { doesOptInApply: A, isOptInStorageEnabled: E, preOptInApprovals: P, gpc: G, revision: R = 0, categories: K = [], storage: L } = J.parse(t);
       // ("localStorage" sorts after "l"; "cookie" and no storage do not.)
       l = L > "l";
       // All denied (opt-in off: all approved), preOptInApprovals, GPC.
@@ -142,13 +143,13 @@ export const stub = (w, d, base, config) => {
       // src/consent/record.rs does.
       if (A && E) {
         /** @param {string} n */
-        let get = (n) => (l ? w.localStorage.getItem(n) : (k = d.cookie.match("(^|; )" + n + "=([^;]*)")) && decodeURIComponent(k[2]));
+        let get = (n) => (l ? w.localStorage[n] : (k = d.cookie.match("(^|; )" + n + "=([^;]*)")) && decodeURIComponent(k[2]));
         a = get("adobeujs-optin") ?? "{}";
         m = get("consentry");
         T(/^{("[^"\\]*":((tru|fals)e|"[^"\\]*"),?)*}$/.test(a));
-        a = JSON.parse(a);
+        a = J.parse(a);
         // No value of its own: revision 0, no time.
-        m = m != null ? (T(/^{"v":2,"rev":\d{1,9},"time":\d{1,15},"id":"[\w-]{0,64}"(,"(gpc|notice)":true)*,"choice":{("[\w-]+":(tru|fals)e,?)*}}$/.test(m)), JSON.parse(m)) : { rev: 0 };
+        m = m != null ? (T(/^{"v":2,"rev":\d{1,9},"time":\d{1,15},"id":"[\w-]{0,64}"(,"(gpc|notice)":true)*,"choice":{("[\w-]+":(tru|fals)e,?)*}}$/.test(m)), J.parse(m)) : { rev: 0 };
         // A choice of an older revision no longer counts, nor an
         // acknowledged notice. Adobe's categories come from Adobe's value,
         // the site's from Consentry's (s: whether either holds one); one in
@@ -180,12 +181,13 @@ export const stub = (w, d, base, config) => {
     // over to the full one, and fetches the other wasm, when this choice is
     // not the configuration's). One that cannot be read gets the plain
     // build, which refuses it.
-    var F = "";
+    base += "consentry";
     try {
-      (c._w = fetch(base + "consentry" + (F = config.ui || config.cookies || config.tcf || (GCM && (config.consentMode || config.uet || config.gpp)) ? "-full" : "") + "_bg.wasm")).catch(() => {});
+      if (config.ui || config.cookies || config.tcf || (GCM && (config.consentMode || config.uet || config.gpp))) base += "-full";
     } catch (x) {}
+    (c._w = fetch(base + "_bg.wasm")).catch(() => {});
     // A script inserted without src starts loading once src is set.
-    d.head.appendChild(d.createElement("script")).src = base + "consentry" + F + ".js";
+    d.head.appendChild(d.createElement("script")).src = base + ".js";
   }
   return c;
 };

@@ -167,8 +167,11 @@ function stored(local, now, record) {
   if (!record && sometimes(5)) cookies.push(`consentry=${cookieValue(ownText(id, now))}`);
   if (sometimes(50)) cookies.reverse();
   const storage = ([adobe, own]) => {
+    // As a Storage: getItem, and each item as a property (the snippet reads those).
     const items = { "adobeujs-optin": adobe, consentry: own };
-    return { getItem: (k) => items[k] ?? null };
+    const store = { getItem: (k) => items[k] ?? null };
+    for (const k in items) if (items[k] != null) store[k] = items[k];
+    return store;
   };
   return { cookie: cookies.join("; "), localStorage: storage(inLocal), sessionStorage: storage(inSession) };
 }
