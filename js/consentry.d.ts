@@ -209,13 +209,22 @@ export interface ExecuteOptions {
   callback?: (error: unknown, data?: unknown) => void;
 }
 
-/** Keys of the form's texts a site may override. `{phone}` is replaced by the number. */
+/** Every phone form's texts (capture, verification, sign-up) a site may override: the number's field, why a typed number or the service refused it, sending, changing the number. `{phone}` is replaced by the number. */
+export type PhoneText =
+  | "country" | "phone" | "empty" | "invalid_character" | "too_short" | "too_long" | "invalid_start"
+  | "country_not_allowed" | "rejected_number" | "sending" | "change";
+
+/** What became of a submission the outbox delivers (the capture and sign-up forms). */
+export type DeliveryText = "queued" | "unreachable" | "unavailable";
+
+/** The keys of renderPhoneCapture's `texts`. */
 export type PhoneCaptureText =
-  | "title" | "country" | "phone" | "consent" | "submit" | "sending" | "pending" | "success" | "queued"
-  | "unreachable" | "change" | "rejected_country" | "rejected_number" | "unavailable"
-  | "retry" | "close" | "consent_required" | "empty" | "invalid_character" | "too_short"
-  | "too_long" | "invalid_start" | "country_not_allowed"
-  // renderPhoneVerification's
+  | PhoneText | DeliveryText
+  | "title" | "consent" | "submit" | "pending" | "success" | "rejected_country" | "retry" | "close" | "consent_required";
+
+/** The keys of renderPhoneVerification's `texts`. */
+export type VerificationText =
+  | PhoneText
   | "v_title" | "v_login_title" | "send_code" | "code" | "code_sent" | "verify" | "resend" | "resend_in"
   | "verified" | "code_format" | "wrong_code" | "code_expired" | "too_many_checks" | "too_many_codes"
   | "resend_too_soon" | "too_many_requests" | "quota_exhausted" | "already_registered" | "not_registered"
@@ -269,7 +278,7 @@ export interface PhoneVerificationOptions {
   defaultCountry?: string;
   /** "en", "ko" or "ja" (a region is allowed: "ko-KR"); also the language of the text with the code. */
   locale?: string;
-  texts?: Partial<Record<PhoneCaptureText, string>>;
+  texts?: Partial<Record<VerificationText, string>>;
   /** Default "consentry-verify". */
   formId?: string;
   /** Load the default look (default true). */
@@ -311,7 +320,7 @@ export interface SignupOptions {
   countries?: string[];
   defaultCountry?: string;
   locale?: string;
-  texts?: Partial<Record<PhoneCaptureText | "signup_title" | "email" | "email_box" | "sms_box" | "signup_submit" | "signup_success" | "signup_pending" | "email_invalid" | "email_required" | "need_contact", string>>;
+  texts?: Partial<Record<PhoneText | DeliveryText | "signup_title" | "email" | "email_box" | "sms_box" | "signup_submit" | "signup_success" | "signup_pending" | "email_invalid" | "email_required" | "need_contact", string>>;
   /** Default "consentry-signup". */
   formId?: string;
   stylesheet?: boolean;

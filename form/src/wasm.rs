@@ -141,14 +141,14 @@ pub fn options(json: &str, table: &str) -> String {
     if let Some(join) = &o.text_to_join {
         a.raw("textToJoin", &join.to_json());
     }
-    shared(&mut a, o.default_country, &o.countries, |k| o.text(k));
+    shared(&mut a, o.default_country, &o.countries, &o.texts);
     a.strings("warnings", warnings.iter().map(String::as_str));
     a.done()
 }
 
-/// What both forms show: the countries with their labels, the one selected
-/// at first, and every text in the form's language.
-fn shared(a: &mut Object, default_country: &str, countries: &[&str], text: impl Fn(&str) -> String) {
+/// What every phone form shows: the countries with their labels, the one
+/// selected at first, and the form's texts in its language.
+fn shared(a: &mut Object, default_country: &str, countries: &[&str], texts: &texts::Texts) {
     a.string("defaultCountry", default_country);
     let out = a.key("countries");
     out.push('[');
@@ -165,13 +165,13 @@ fn shared(a: &mut Object, default_country: &str, countries: &[&str], text: impl 
     out.push(']');
     let out = a.key("texts");
     out.push('{');
-    for (i, (k, _)) in texts::TEXTS.iter().enumerate() {
+    for (i, k) in texts.keys().enumerate() {
         if i > 0 {
             out.push(',');
         }
         write_string(k, out);
         out.push(':');
-        write_string(&text(k), out);
+        write_string(&texts.get(k), out);
     }
     out.push('}');
 }
@@ -224,7 +224,7 @@ pub fn signup_options(json: &str, table: &str) -> String {
     a.string("emailDisclosure", &o.email.disclosure);
     a.string("smsGroup", &o.sms.group);
     a.string("smsDisclosure", &o.sms.disclosure);
-    shared(&mut a, o.default_country, &o.countries, |k| o.text(k));
+    shared(&mut a, o.default_country, &o.countries, &o.texts);
     a.done()
 }
 
@@ -292,7 +292,7 @@ pub fn verify_options(json: &str, table: &str) -> String {
     a.raw("stylesheet", if o.stylesheet { "true" } else { "false" });
     a.string("startUrl", &o.url("start"));
     a.string("checkUrl", &o.url("check"));
-    shared(&mut a, o.default_country, &o.countries, |k| o.text(k));
+    shared(&mut a, o.default_country, &o.countries, &o.texts);
     a.done()
 }
 

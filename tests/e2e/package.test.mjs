@@ -64,3 +64,28 @@ test("docs/sandbox.md starts the sandbox with npm run demo's command line", () =
   const readme = readFileSync("docs/sandbox.md", "utf8");
   assert.ok(readme.includes(`${SERVER_COMMAND.join(" ")} -- --port 8080`), `docs/sandbox.md shows ${SERVER_COMMAND.join(" ")}`);
 });
+
+// Each form's module carries the English texts of its form only (issue 26):
+// every text a form's shell shows by name is among the texts its options
+// answer (the keys a site may override). The keys the wasm names at run
+// time (a refusal, a typed number's error) are checked natively.
+test("each form's shell shows only texts its form has", async () => {
+  const { initSync } = await import("../../build/consentry-form.js");
+  initSync({ module: readFileSync("build/consentry-form_bg.wasm") });
+  const wasm = await import("../../js/form-wasm.js");
+  const keys = (answer) => Object.keys(JSON.parse(answer).texts);
+  const group = (id) => ({ subscriptionGroupId: id, disclosure: "Terms" });
+  const kit = readFileSync("js/form-kit.js", "utf8");
+  for (const [file, answer] of [
+    ["js/capture.js", wasm.options(JSON.stringify({ ...group("sms"), endpoint: "/", programme: "Acme" }), "")],
+    ["js/verification.js", wasm.verifyOptions(JSON.stringify({ endpoint: "/" }), "")],
+    ["js/signup.js", wasm.signupOptions(JSON.stringify({ endpoint: "/", email: group("news"), sms: group("sms") }), "")],
+  ]) {
+    const has = keys(answer);
+    // t("key"), t(a == "b" ? "key" : "other"), and the phone row's o.texts.key.
+    const shown = [...readFileSync(file, "utf8").matchAll(/\bt\(([^()]*)/g)].flatMap(([, args]) => [...args.matchAll(/(?<![=!]=\s*)"([a-z_]+)"/g)].map((m) => m[1]));
+    shown.push(...[...kit.matchAll(/o\.texts\.([a-z_]+)/g)].map((m) => m[1]));
+    assert.ok(shown.length > 5, `${file}: ${shown}`);
+    for (const k of shown) assert.ok(has.includes(k), `${file} shows the text ${k}, which its form does not have (${has})`);
+  }
+});

@@ -65,11 +65,6 @@ pub struct FormOptions {
 }
 
 impl FormOptions {
-    /// The text of `key`: the site's override, else the built-in one.
-    pub fn text(&self, key: &str) -> String {
-        self.texts.get(key)
-    }
-
     /// The URL the form posts to.
     pub fn submit_url(&self) -> String {
         at(&self.endpoint, "/subscription/status/set")
@@ -133,7 +128,7 @@ impl FormOptions {
         let flag = |key: &str| flag(v, key);
         let double_opt_in = flag("doubleOptIn")?;
         let stylesheet = flag("stylesheet")?;
-        let texts = texts_of(v)?;
+        let texts = texts_of(v, texts::CAPTURE_FORM)?;
         let external_id = match v.get("externalId") {
             None | Some(Value::Null) => None,
             Some(Value::String(s)) => Some(s.clone()),
@@ -210,8 +205,24 @@ mod tests {
         );
         assert_eq!(o.default_country, "US");
         assert_eq!(o.submit_url(), "/api/subscription/status/set");
-        assert_eq!(o.text("submit"), "Subscribe");
+        assert_eq!(o.texts.get("submit"), "Subscribe");
         assert!(!o.bridge);
+    }
+
+    #[test]
+    fn texts_take_the_forms_keys_only() {
+        let o = options(r#","texts":{"submit":"Join","change":"Edit"}"#).unwrap();
+        assert_eq!(
+            (o.texts.get("submit"), o.texts.get("change")),
+            ("Join".into(), "Edit".into())
+        );
+        // The verification form's title is not this form's.
+        let err = options(r#","texts":{"v_title":"Verify"}"#).unwrap_err();
+        assert!(
+            err.starts_with(r#"options.texts.v_title is "Verify"; expected a string for one of country, phone,"#),
+            "{err}"
+        );
+        assert!(!err.contains("v_login_title"), "{err}");
     }
 
     #[test]
@@ -256,7 +267,7 @@ mod tests {
         o.texts.builtin = texts::builtin(Locale::Ko);
         assert_eq!((o.countries.clone(), o.default_country), (vec!["KR", "JP"], "JP"));
         assert_eq!(
-            (o.locale, o.text("submit"), o.text("close")),
+            (o.locale, o.texts.get("submit"), o.texts.get("close")),
             (Locale::Ko, "가입".to_string(), "닫기".to_string())
         );
         assert_eq!(o.mode, Mode::Modal);

@@ -125,7 +125,7 @@ impl JoinOptions {
             programme: string(v, "programme", "the programme's name, e.g. \"Acme Alerts\"")?,
             disclosure: string(v, "disclosure", "the programme's disclosure text")?,
             locale: locale(v)?,
-            texts: texts_of(v)?,
+            texts: texts_of(v, texts::JOIN_FORM)?,
             form_id: form_id(v, "consentry-join")?,
             stylesheet: flag(v, "stylesheet")?,
         })

@@ -158,28 +158,31 @@ pub(crate) fn flag(v: &Value, key: &str) -> Result<bool, String> {
     }
 }
 
-/// `texts`: the site's overrides of built-in texts, by key (the
-/// language's built-in ones come later, from the shell).
-pub(crate) fn texts_of(v: &Value) -> Result<texts::Texts, String> {
-    let overrides = match v.get("texts") {
-        None => Ok(Vec::new()),
-        Some(Value::Object(members)) => members
-            .iter()
-            .map(|(k, t)| match t {
-                Value::String(s) if texts::TEXTS.iter().any(|(key, _)| key == k) => Ok((k.clone(), s.clone())),
-                _ => {
-                    let mut expected = String::from("a string for one of ");
-                    super::list(&mut expected, texts::TEXTS.iter().map(|(k, _)| *k));
-                    Err(bad_member("options.texts", k, t, &expected))
+/// `texts`: the site's overrides of the built-in texts of the form's
+/// `groups`, by key (the language's built-in ones come later, from the
+/// shell).
+pub(crate) fn texts_of(v: &Value, groups: &'static [texts::Group]) -> Result<texts::Texts, String> {
+    let mut t = texts::Texts {
+        groups,
+        ..texts::Texts::default()
+    };
+    match v.get("texts") {
+        None => {}
+        Some(Value::Object(members)) => {
+            for (k, text) in members {
+                match text {
+                    Value::String(s) if t.keys().any(|key| key == k) => t.overrides.push((k.clone(), s.clone())),
+                    _ => {
+                        let mut expected = String::from("a string for one of ");
+                        super::list(&mut expected, t.keys());
+                        return Err(bad_member("options.texts", k, text, &expected));
+                    }
                 }
-            })
-            .collect(),
-        Some(other) => Err(bad("texts", other, "an object of strings")),
-    }?;
-    Ok(texts::Texts {
-        overrides,
-        builtin: Vec::new(),
-    })
+            }
+        }
+        Some(other) => return Err(bad("texts", other, "an object of strings")),
+    }
+    Ok(t)
 }
 
 /// `formId`, `default` when absent.

@@ -134,15 +134,10 @@ impl SignupOptions {
             countries,
             default_country,
             locale: locale(v)?,
-            texts: texts_of(v)?,
+            texts: texts_of(v, texts::SIGNUP_FORM)?,
             form_id: form_id(v, "consentry-signup")?,
             stylesheet: flag(v, "stylesheet")?,
         })
-    }
-
-    /// The text of `key`: the site's override, else the built-in one.
-    pub fn text(&self, key: &str) -> String {
-        self.texts.get(key)
     }
 
     /// `{endpoint}/users/track`.

@@ -5,10 +5,10 @@
 //! override any text by key; `{phone}` is replaced by the number.
 //!
 //! ```
-//! use consentry_form::rules::texts::{pick, table, Locale};
-//! let ko = table(r#"{"submit":"구독하기"}"#);
-//! assert_eq!(pick(&[], &ko, "submit"), "구독하기");
-//! assert_eq!(pick(&[], &[], "submit"), "Subscribe");
+//! use consentry_form::rules::texts::{table, Locale, Texts, CAPTURE_FORM};
+//! let ko = Texts { groups: CAPTURE_FORM, builtin: table(r#"{"submit":"구독하기"}"#), ..Texts::default() };
+//! assert_eq!(ko.get("submit"), "구독하기");
+//! assert_eq!(Texts { groups: CAPTURE_FORM, ..Texts::default() }.get("submit"), "Subscribe");
 //! assert_eq!(Locale::parse("ja-JP"), Some(Locale::Ja));
 //! ```
 
@@ -52,19 +52,35 @@ impl Locale {
     }
 }
 
-/// Every key, with its English text: the default language, built in.
-/// Korean and Japanese are tables of their own (`form/texts/<lang>.json`),
-/// which the shell loads for a form in that language and hands to the
-/// options functions (see [`table`]).
-pub const TEXTS: [(&str, &str); 59] = [
-    ("title", "Get texts from us"),
+/// A group of texts: each key with its English text.
+pub type Group = &'static [(&'static str, &'static str)];
+
+// The English texts, built in, by the forms that show them: each form's
+// module links only its groups (a form's `texts` option takes their keys).
+// Korean and Japanese are tables of their own (`form/texts/<lang>.json`),
+// which the shell loads for a form in that language and hands to the
+// options functions (see [`table`]).
+
+/// Every phone form's (capture, verification, sign-up): the number's
+/// field, why a typed number or the service refused it, sending, and
+/// changing the number.
+pub const PHONE: Group = &[
     ("country", "Country"),
     ("phone", "Mobile number"),
-    ("consent", "Yes, send me texts as described below."),
-    ("submit", "Subscribe"),
+    ("empty", "Please enter your mobile number."),
+    ("invalid_character", "Use digits only."),
+    ("too_short", "This number is too short."),
+    ("too_long", "This number is too long."),
+    ("invalid_start", "This is not a valid mobile number."),
+    ("country_not_allowed", "Numbers from this country cannot subscribe."),
     ("sending", "Sending…"),
-    ("pending", "We sent a text to {phone}. Reply Y to confirm."),
-    ("success", "You are subscribed."),
+    ("change", "Wrong number? Change it"),
+    ("rejected_number", "This number cannot receive texts. Please check it."),
+];
+
+/// The capture and sign-up forms': what became of a submission the
+/// outbox delivers.
+pub const DELIVERY: Group = &[
     (
         "queued",
         "You seem to be offline. We will send it as soon as you are back.",
@@ -73,25 +89,30 @@ pub const TEXTS: [(&str, &str); 59] = [
         "unreachable",
         "We can't reach our server right now. Your sign-up is saved and we will keep trying.",
     ),
-    ("change", "Wrong number? Change it"),
-    (
-        "rejected_country",
-        "This programme does not accept numbers from {country}. Choose another country.",
-    ),
-    ("rejected_number", "This number cannot receive texts. Please check it."),
     (
         "unavailable",
         "Sign-up is not available right now. Please try again later.",
     ),
+];
+
+/// The capture form's own.
+pub const CAPTURE: Group = &[
+    ("title", "Get texts from us"),
+    ("consent", "Yes, send me texts as described below."),
+    ("submit", "Subscribe"),
+    ("pending", "We sent a text to {phone}. Reply Y to confirm."),
+    ("success", "You are subscribed."),
+    (
+        "rejected_country",
+        "This programme does not accept numbers from {country}. Choose another country.",
+    ),
     ("retry", "Try again now"),
     ("close", "Close"),
     ("consent_required", "Please tick the box to agree."),
-    ("empty", "Please enter your mobile number."),
-    ("invalid_character", "Use digits only."),
-    ("too_short", "This number is too short."),
-    ("too_long", "This number is too long."),
-    ("invalid_start", "This is not a valid mobile number."),
-    ("country_not_allowed", "Numbers from this country cannot subscribe."),
+];
+
+/// The verification form's own.
+pub const VERIFICATION: Group = &[
     ("v_title", "Verify your mobile number"),
     ("v_login_title", "Log in with your mobile number"),
     ("send_code", "Send code"),
@@ -131,6 +152,10 @@ pub const TEXTS: [(&str, &str); 59] = [
         "v_unavailable",
         "Verification is not available right now. Please try again later.",
     ),
+];
+
+/// Text-to-join's.
+pub const JOIN: Group = &[
     ("join_title", "Text {keyword} to {number}"),
     (
         "join_scan",
@@ -142,6 +167,10 @@ pub const TEXTS: [(&str, &str); 59] = [
         "wa_scan",
         "Scan with your phone's camera to open WhatsApp and send {keyword}.",
     ),
+];
+
+/// The sign-up form's own.
+pub const SIGNUP: Group = &[
     ("signup_title", "Create your account"),
     ("email", "Email"),
     ("email_box", "Yes, send me promotional emails as described below."),
@@ -156,6 +185,18 @@ pub const TEXTS: [(&str, &str); 59] = [
     ("email_required", "Enter your email address to get emails."),
     ("need_contact", "Enter your email address or your mobile number."),
 ];
+
+/// The capture form's groups.
+pub const CAPTURE_FORM: &[Group] = &[PHONE, DELIVERY, CAPTURE];
+/// The verification form's groups.
+pub const VERIFICATION_FORM: &[Group] = &[PHONE, VERIFICATION];
+/// The sign-up form's groups.
+pub const SIGNUP_FORM: &[Group] = &[PHONE, DELIVERY, SIGNUP];
+/// Text-to-join's group.
+pub const JOIN_FORM: &[Group] = &[JOIN];
+/// Every group, for the tests.
+#[cfg(test)]
+pub const ALL: &[Group] = &[PHONE, DELIVERY, CAPTURE, VERIFICATION, JOIN, SIGNUP];
 
 /// A language's texts, `(key, text)`, as the shell hands them over.
 pub type Table = Vec<(String, String)>;
@@ -175,21 +216,13 @@ pub fn table(json: &str) -> Table {
     }
 }
 
-/// The text of `key`: the site's override among `overrides`, else the
-/// language's among `builtin`, else the English one (every form's `texts`
-/// option).
-pub fn pick(overrides: &[(String, String)], builtin: &[(String, String)], key: &str) -> String {
-    let find = |list: &[(String, String)]| list.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
-    find(overrides)
-        .or_else(|| find(builtin))
-        .or_else(|| english(key).map(str::to_string))
-        .unwrap_or_default()
-}
-
-/// A form's texts: the site's overrides (its `texts` option) and the
-/// language's table the shell loaded (empty: English, which is built in).
+/// A form's texts: its groups (their keys, and English), the site's
+/// overrides (its `texts` option) and the language's table the shell
+/// loaded (empty: English).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Texts {
+    /// The form's groups.
+    pub groups: &'static [Group],
     /// The site's overrides, by key.
     pub overrides: Table,
     /// The form's language's built-in texts; set after the options parse.
@@ -197,15 +230,29 @@ pub struct Texts {
 }
 
 impl Texts {
-    /// The text of `key` (see [`pick`]).
+    /// The text of `key`: the site's override, else the language's, else
+    /// the English one; empty for a key of no group of the form.
     pub fn get(&self, key: &str) -> String {
-        pick(&self.overrides, &self.builtin, key)
+        let find = |list: &Table| list.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
+        find(&self.overrides)
+            .or_else(|| find(&self.builtin))
+            .or_else(|| english(self.groups, key).map(str::to_string))
+            .unwrap_or_default()
+    }
+
+    /// The keys of the form's groups.
+    pub fn keys(&self) -> impl Iterator<Item = &'static str> {
+        self.groups.iter().flat_map(|g| g.iter().map(|(k, _)| *k))
     }
 }
 
-/// The English text of `key`.
-pub fn english(key: &str) -> Option<&'static str> {
-    TEXTS.iter().find(|(k, _)| *k == key).map(|(_, t)| *t)
+/// The English text of `key` among `groups`.
+pub fn english(groups: &[Group], key: &str) -> Option<&'static str> {
+    groups
+        .iter()
+        .flat_map(|g| g.iter())
+        .find(|(k, _)| *k == key)
+        .map(|(_, t)| *t)
 }
 
 /// The table of `locale`, from `form/texts/` (what its module ships), for
@@ -225,17 +272,41 @@ mod tests {
 
     #[test]
     fn every_key_has_every_language() {
+        let all = Texts {
+            groups: ALL,
+            ..Texts::default()
+        };
         for locale in [Locale::Ko, Locale::Ja] {
             let table = builtin(locale);
-            assert_eq!(table.len(), TEXTS.len(), "{locale:?}");
-            for (key, text) in TEXTS {
-                assert!(!text.is_empty(), "{key}");
+            assert_eq!(table.len(), all.keys().count(), "{locale:?}");
+            for key in all.keys() {
+                assert!(!all.get(key).is_empty(), "{key}");
                 assert!(table.iter().any(|(k, t)| k == key && !t.is_empty()), "{key} {locale:?}");
             }
         }
-        assert!(pick(&[], &builtin(Locale::Ja), "pending").contains("{phone}"));
-        assert_eq!(english("nope"), None);
+        let ja = Texts {
+            groups: CAPTURE_FORM,
+            builtin: builtin(Locale::Ja),
+            ..Texts::default()
+        };
+        assert!(ja.get("pending").contains("{phone}"));
+        assert_eq!(english(ALL, "nope"), None);
         assert_eq!(table("[1]"), Vec::new());
+    }
+
+    #[test]
+    fn each_form_has_its_groups_only() {
+        let capture = Texts {
+            groups: CAPTURE_FORM,
+            ..Texts::default()
+        };
+        assert_eq!(capture.get("submit"), "Subscribe");
+        assert_eq!(capture.get("change"), "Wrong number? Change it");
+        assert_eq!(capture.get("v_title"), "");
+        let keys: Vec<&str> = ALL.iter().flat_map(|g| g.iter().map(|(k, _)| *k)).collect();
+        for (i, k) in keys.iter().enumerate() {
+            assert!(!keys[i + 1..].contains(k), "{k} is in two groups");
+        }
     }
 
     #[test]

@@ -70,15 +70,10 @@ impl VerifyOptions {
             countries,
             default_country,
             locale: locale(v)?,
-            texts: texts_of(v)?,
+            texts: texts_of(v, texts::VERIFICATION_FORM)?,
             form_id: form_id(v, "consentry-verify")?,
             stylesheet: flag(v, "stylesheet")?,
         })
-    }
-
-    /// The text of `key`: the site's override, else the built-in one.
-    pub fn text(&self, key: &str) -> String {
-        self.texts.get(key)
     }
 
     /// `{endpoint}/verify/{step}`.
@@ -191,7 +186,10 @@ mod tests {
         let mut ko =
             VerifyOptions::parse(&json::parse(r#"{"endpoint":"/","locale":"ko","purpose":"login"}"#).unwrap()).unwrap();
         ko.texts.builtin = texts::builtin(ko.locale);
-        assert_eq!((ko.purpose, ko.text("send_code").as_str()), ("login", "인증번호 받기"));
+        assert_eq!(
+            (ko.purpose, ko.texts.get("send_code").as_str()),
+            ("login", "인증번호 받기")
+        );
     }
 
     #[test]
@@ -238,6 +236,9 @@ mod tests {
         assert_eq!(answer(200, "{}"), Step::Unavailable);
         // Every key it names has a text in every language.
         for k in [
+            "invalid_start",
+            "rejected_number",
+            "country_not_allowed",
             "wrong_code",
             "resend_too_soon",
             "too_many_codes",
@@ -249,7 +250,12 @@ mod tests {
             "not_registered",
         ] {
             for l in [Locale::En, Locale::Ko, Locale::Ja] {
-                assert!(!texts::pick(&[], &texts::builtin(l), k).is_empty(), "{k} {l:?}");
+                let t = texts::Texts {
+                    groups: texts::VERIFICATION_FORM,
+                    builtin: texts::builtin(l),
+                    ..texts::Texts::default()
+                };
+                assert!(!t.get(k).is_empty(), "{k} {l:?}");
             }
         }
     }
