@@ -24,9 +24,11 @@ const CALLBACKS = ["onSubmit", "onPending", "onSuccess", "onError", "onClose"];
 export async function renderPhoneCapture(/** @type {any} */ target, options, stylesheet, load) {
   const { o, id, callback } = await setup(CALL, target, options, CALLBACKS, readOptions, load);
   // "Text JOIN to 12345" under the form, when asked for: its module
-  // checks the block, so a wrong one refuses the form.
+  // checks the block, so a wrong one refuses the form (one that cannot be
+  // downloaded leaves the form without the block).
   const joinHost = el("div", { class: "consentry-join-host" });
-  if (o.textToJoin) await (await load("consentry-form-join")).m.renderTextToJoin(joinHost, o.textToJoin, stylesheet, load, true);
+  const joinModule = o.textToJoin && (await load("consentry-form-join").then(({ m }) => m, (e) => warn("the text-to-join block could not be shown", e)));
+  if (joinModule) await joinModule.renderTextToJoin(joinHost, o.textToJoin, stylesheet, load, true);
   for (const w of o.warnings) warn(w);
   const t = (/** @type {string} */ key) => o.texts[key] || "";
 
@@ -63,7 +65,7 @@ export async function renderPhoneCapture(/** @type {any} */ target, options, sty
   }
   if (o.stylesheet && stylesheet) loadStylesheet(stylesheet, root);
   target.append(root);
-  if (o.textToJoin) (o.modal ? root.querySelector(".consentry-dialog") : target).append(joinHost);
+  if (joinModule) (o.modal ? root.querySelector(".consentry-dialog") : target).append(joinHost);
 
   /** @type {string | null} the submission the form shows */
   let key = null;

@@ -64,6 +64,19 @@ test("the capture form offers text-to-join under it with its own programme and d
   await context.close();
 });
 
+test("a capture form whose text-to-join module cannot be downloaded shows without the block", async () => {
+  const context = await env.browser.newContext();
+  await context.route("**/consentry-form-join_bg.wasm", (route) => route.abort());
+  const page = await context.newPage();
+  const warnings = [];
+  page.on("console", (m) => m.text().includes("text-to-join block could not be shown") && warnings.push(m.text()));
+  await page.goto(`http://127.0.0.1:${env.server.port}/phone.html`);
+  await page.locator("#inline-form form.consentry-phone").waitFor();
+  assert.equal(await page.locator("#inline-form .consentry-join").count(), 0);
+  assert.ok(warnings.length > 0, "the missing block is reported");
+  await context.close();
+});
+
 test("on phones: the sms: link in the form iOS or Android takes, WhatsApp's link, and no QR module", async () => {
   for (const [ua, sms] of [[IPHONE, "sms:12345&body=JOIN"], [ANDROID, "sms:12345?body=JOIN"]]) {
     const page = await open(ua);
