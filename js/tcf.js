@@ -1,5 +1,6 @@
 // The TCF module's shell (bundled with its wasm's glue into
-// dist/consentry-iab.mjs), loaded with isIabContext: the CMP listener: `__tcfapi('addEventListener', 2, ...)`, or postMessage through
+// dist/consentry-iab.mjs), loaded with isIabContext: the CMP listener,
+// `__tcfapi('addEventListener', 2, ...)`, or postMessage through
 // the `__tcfapiLocator` frame when the CMP lives in another frame; at
 // `tcloaded` and `useractioncomplete` the wasm says what the TC string
 // means for the page's categories and the gate commits it; after the

@@ -19,8 +19,12 @@ for c in consentry-gate consentry-form consentry-iab consentry-gpp consentry-qr;
 done
 cargo clippy --quiet -p consentry-gate --target wasm32-unknown-unknown --no-default-features --features full -- -D warnings
 cargo clippy --quiet -p consentry-gate --no-default-features --features std --all-targets -- -D warnings
+# Each module built from one feature of its crate, as scripts/build.mjs builds it.
 for f in cmp decode; do
   cargo clippy --quiet -p consentry-iab --target wasm32-unknown-unknown --no-default-features --features "$f" -- -D warnings
+done
+for f in capture verification signup join; do
+  cargo clippy --quiet -p consentry-form --target wasm32-unknown-unknown --no-default-features --features "$f" -- -D warnings
 done
 
 echo "== native tests"

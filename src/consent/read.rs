@@ -26,9 +26,10 @@ pub fn unknown_key(object: &str, key: &str, known: &[&str]) -> String {
 }
 
 /// The refusal of a key the gate's plain build does not read: `ui`,
-/// `cookies`, `consentMode`, `uet`, `tcf`, `gpp`. The entries and the snippet load
-/// the full build for a configuration with one, so this answers only a
-/// page that hands the plain build's URL to `init` itself.
+/// `cookies`, `consentMode`, `uet`, `tcf`, `gpp` (`FULL_KEYS` of
+/// js/facade.js). The entries and the snippet load the full build for a
+/// configuration with one, so this answers only a page that hands the
+/// plain build's URL to `init` itself.
 pub fn needs_full_build(key: &str) -> String {
     let mut m = String::from("config.");
     m.push_str(key);

@@ -89,3 +89,19 @@ test("each form's shell shows only texts its form has", async () => {
     for (const k of shown) assert.ok(has.includes(k), `${file} shows the text ${k}, which its form does not have (${has})`);
   }
 });
+
+// The entries pick the gate's build by FULL_KEYS (js/facade.js); the plain
+// gate refuses each of them by name, so a key missing from the list would
+// leave its pages on a build that refuses their configuration.
+test("the plain gate refuses exactly the keys the entries load the full build for", async () => {
+  const { initSync, gate } = await import("../../build/consentry.js");
+  initSync({ module: readFileSync("dist/consentry_bg.wasm") });
+  const { FULL_KEYS } = await import("../../js/facade.js");
+  const { START } = await import("../../build/protocol.js");
+  const start = (config) => JSON.parse(gate(START, `[${JSON.stringify(config)},false,"0123","www.example.com",[[null,null],[null,null],[null,null]]]`, Date.now()));
+  for (const key of FULL_KEYS) {
+    assert.match(start({ [key]: {} }).error ?? "", new RegExp(`^config\\.${key} needs the gate's full build`), key);
+  }
+  // Every other key the plain gate reads starts.
+  assert.equal(start({ doesOptInApply: true, categories: ["sms"], gpc: { sale: ["sms"] }, isIabContext: true, storage: "localStorage", revision: 2 }).error, undefined);
+});
