@@ -276,12 +276,12 @@ export async function start(c, config, wasm, locator) {
     st = answer("init", START, `[${text},${gpc},"${newId()}",${JSON.stringify(location.hostname)},${JSON.stringify(places(/"storage":"localStorage"/.test(text)))},${JSON.stringify(region)}]`);
     for (const w of warnings.concat(st.warnings)) warn(w);
     // Without the inline snippet, Consent Mode's default is sent now.
-    stub(window, document, 0, config);
+    if (GCM || GPP) stub(window, document, 0, config);
     page = integrations(
-      {
-        integrations: (cookie, host, path, secure) => ask("integrations", INTEGRATIONS, [cookie, host, path, secure]),
-        tag: (expr) => ask("tag", TAG, expr),
-      },
+      (expr) => ask("tag", TAG, expr),
+      // Cookies, Consent Mode and UET: only the full build has them (the
+      // ESM build, FULL, runs the plain one for a plain configuration).
+      FULL && wantsFull(config) ? (cookie, host, path, secure) => ask("integrations", INTEGRATIONS, [cookie, host, path, secure]) : () => ({}),
       () => encodeGpp(Object.values(c.permissions)),
     );
     const commit = upgrade(c, st, storage(st), page);

@@ -9,3 +9,5 @@ declare const FULL: boolean;
 /** true in the base inline snippet: the early answer (scripts/build.mjs). */
 declare const EARLY: boolean;
 
+/** The stub in the script: true in consentry.js, the script for a page without the snippet. */
+declare const STUB: boolean;

@@ -13,14 +13,13 @@
 // @ts-check
 
 /**
- * What the gate answers (gate/src/lib.rs, through the facade).
- * @typedef {object} Gate
- * @property {(cookie: string, host: string, path: string, secure: boolean) => { consent?: Record<string, string>, uet?: Record<string, string>, cookies?: string[] }} integrations
- * @property {(expr: string) => boolean | string} tag
+ * The gate's verdicts (gate/src/lib.rs's TAG and INTEGRATIONS, through the
+ * facade): a tag's expression, and what the full build's keys ask of the page.
+ * @param {(expr: string) => boolean | string} tag
+ * @param {(cookie: string, host: string, path: string, secure: boolean) => { consent?: Record<string, string>, uet?: Record<string, string>, cookies?: string[] }} effectsOf
+ * @param {() => void} gpp has the GPP module encode the choice again
  */
-
-/** @param {Gate} gate @param {() => void} gpp has the GPP module encode the choice again */
-export function integrations(gate, gpp) {
+export function integrations(tag, effectsOf, gpp) {
   /** @type {Element[]} */
   const queue = [];
   let loading = false;
@@ -67,7 +66,7 @@ export function integrations(gate, gpp) {
   // Takes every untaken tag whose expression holds, in document order.
   function activate() {
     for (const el of document.querySelectorAll("[data-consent]:not([data-consentry])")) {
-      const verdict = gate.tag(el.getAttribute("data-consent") || "");
+      const verdict = tag(el.getAttribute("data-consent") || "");
       if (verdict === true) {
         el.setAttribute("data-consentry", "taken");
         queue.push(el);
@@ -79,35 +78,38 @@ export function integrations(gate, gpp) {
     pump();
   }
 
-  // A page may block cookies (they then throw): there is nothing to delete.
-  /** @param {string} [set] */
-  const cookie = (set) => {
-    try {
-      return set ? (document.cookie = set) : document.cookie;
-    } catch (e) {
-      return "";
-    }
-  };
-
+  // What the full build's keys ask of the page: Consent Mode's and UET's
+  // updates, the GPP string, the cookies to delete. The plain build has
+  // none of those keys (and its gate no INTEGRATIONS): only its tags.
   function effects() {
-    const { consent, uet, cookies = [] } = gate.integrations(cookie(), location.hostname, location.pathname, location.protocol == "https:");
-    const gtag = /** @type {any} */ (window).gtag;
-    // (Only the full build's keys have these: the plain script leaves them out.)
-    if (FULL && consent) {
-      if (typeof gtag != "function") {
-        console.warn("consentry: consentMode is configured but window.gtag is missing; Google's tags get no update");
-      } else {
+    if (FULL) {
+      // A page may block cookies (they then throw): there is nothing to delete.
+      /** @param {string} [set] */
+      const cookie = (set) => {
         try {
-          gtag("consent", "update", consent);
+          return set ? (document.cookie = set) : document.cookie;
         } catch (e) {
-          console.error("consentry: gtag('consent', 'update') threw", e);
+          return "";
+        }
+      };
+      const { consent, uet, cookies = [] } = effectsOf(cookie(), location.hostname, location.pathname, location.protocol == "https:");
+      const gtag = /** @type {any} */ (window).gtag;
+      if (consent) {
+        if (typeof gtag != "function") {
+          console.warn("consentry: consentMode is configured but window.gtag is missing; Google's tags get no update");
+        } else {
+          try {
+            gtag("consent", "update", consent);
+          } catch (e) {
+            console.error("consentry: gtag('consent', 'update') threw", e);
+          }
         }
       }
+      // Microsoft UET: before or after its tag loads, uetq takes the update.
+      if (uet) ((/** @type {any} */ (window).uetq = /** @type {any} */ (window).uetq || [])).push("consent", "update", uet);
+      gpp();
+      for (const c of cookies) cookie(c);
     }
-    // Microsoft UET: before or after its tag loads, uetq takes the update.
-    if (FULL && uet) ((/** @type {any} */ (window).uetq = /** @type {any} */ (window).uetq || [])).push("consent", "update", uet);
-    gpp();
-    if (FULL) for (const c of cookies) cookie(c);
     activate();
   }
 

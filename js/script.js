@@ -1,21 +1,26 @@
-// The script-tag builds: starts with the inline snippet's configuration and
-// .wasm download, or on its own with `window.consentryConfig` and the .wasm
-// beside this script (also from a CDN: every file is found beside it).
+// The script-tag builds, all from this entry:
+// - consentry.js: on its own with `window.consentryConfig` and the .wasm
+//   beside this script (also from a CDN: every file is found beside it),
+//   or after the snippet; the plain build's shell with the stub (STUB);
+// - consentry_bg.js: the same without the stub, the script the inline
+//   snippet loads beside consentry_bg.wasm (the snippet is the stub);
+// - consentry-full_bg.js: the full build's shell, which the snippet loads,
+//   or consentry.js hands over to for a configuration with a key only the
+//   full build reads (FULL_KEYS); a stub is always there before it.
 // On failure the stub stays: nothing is approved.
-// consentry.js (FULL false) is the plain build's shell; a configuration
-// with a key only the full build reads (FULL_KEYS) is handed over to
-// consentry-full.js, fetched once from beside it.
 import { stub } from "./stub.js";
 import { start, gateWasm, wantsFull } from "./facade.js";
 
 const script = document.currentScript;
-const c = stub(window, document);
-// A second copy of this script on the page leaves the first one in charge.
-if (!c._l) {
+const c = STUB ? stub(window, document) : window.consentry;
+if (!STUB && !c) {
+  console.error("consentry: the snippet's script needs the snippet before it; without the snippet, load consentry.js");
+  // A second copy of this script on the page leaves the first one in charge.
+} else if (!c._l) {
   const base = c._b || new URL(".", script ? script.src : location.href).href;
   const config = c._c === undefined ? window.consentryConfig : c._c;
   if (!FULL && wantsFull(config)) {
-    if (!c._f) document.head.appendChild(document.createElement("script")).src = base + "consentry-full.js";
+    if (!c._f) document.head.appendChild(document.createElement("script")).src = base + "consentry-full_bg.js";
     c._f = 1;
   } else {
     const wasm = gateWasm(config, c._w, base + "consentry_bg.wasm", base + "consentry-full_bg.wasm");

@@ -186,8 +186,10 @@ export const stub = (w, d, base, config) => {
       if (config.ui || config.cookies || config.tcf || (GCM && (config.consentMode || config.uet || config.gpp))) base += "-full";
     } catch (x) {}
     (c._w = fetch(base + "_bg.wasm")).catch(() => {});
-    // A script inserted without src starts loading once src is set.
-    d.head.appendChild(d.createElement("script")).src = base + ".js";
+    // The script is the wasm's shell without the stub (this is the stub):
+    // consentry_bg.js or consentry-full_bg.js. A script inserted without
+    // src starts loading once src is set.
+    d.head.appendChild(d.createElement("script")).src = base + "_bg.js";
   }
   return c;
 };

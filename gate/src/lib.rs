@@ -56,7 +56,8 @@ pub mod op {
     pub const MEMOIZE: u32 = 7;
     /// A key: `{"value": v}`, or `{}` when nothing is kept under it.
     pub const MEMO: u32 = 8;
-    /// `[document.cookie, host, path, secure]`: `{"consent"?, "cookies"}`.
+    /// The full build's: `[document.cookie, host, path, secure]`:
+    /// `{"consent"?, "uet"?, "cookies"}`.
     pub const INTEGRATIONS: u32 = 9;
     /// A tag's `data-consent` expression: `true`, `false` or a warning.
     pub const TAG: u32 = 10;
@@ -448,6 +449,8 @@ fn run(engine: &mut Engine, id: &str, op: u32, arg: &Value, now: f64) -> String 
             }
             a.done()
         }
+        // Only the full build's keys have integrations: the plain shell never asks.
+        #[cfg(feature = "full")]
         op::INTEGRATIONS => {
             let (
                 Some(Value::String(jar)),
@@ -459,14 +462,7 @@ fn run(engine: &mut Engine, id: &str, op: u32, arg: &Value, now: f64) -> String 
                 return bad_argument(arg, "[cookie, host, path, secure]");
             };
             let mut a = Answer::new();
-            #[cfg(feature = "full")]
             effects(&mut a, engine, jar, host, path, *secure);
-            // The plain build has none of their keys: no cookie to delete.
-            #[cfg(not(feature = "full"))]
-            {
-                let _ = (jar, host, path, secure);
-                a.strings("cookies", core::iter::empty());
-            }
             a.done()
         }
         op::TAG => {

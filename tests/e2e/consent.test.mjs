@@ -35,10 +35,10 @@ test("calls made before the wasm loads are queued and replayed in order", async 
   assert.deepEqual(log, ["stub isApproved aa: false", "subscriber aa=true", "one-shot aa=true ecid=true"]);
   assert.equal(page.errors.filter((e) => e.includes('consentry.approve: unknown category "nonsense"')).length, 1);
   assert.equal(await page.evaluate(() => window.adobe.optIn === window.consentry), true);
-  // The .wasm download starts from the snippet, before the JS glue has arrived.
+  // The .wasm download starts from the snippet, before its script has arrived.
   const timing = await page.evaluate(() => {
     const entry = (n) => performance.getEntriesByType("resource").find((e) => e.name.endsWith(n));
-    return { wasmStart: entry("consentry_bg.wasm").startTime, glueEnd: entry("consentry.js").responseEnd };
+    return { wasmStart: entry("consentry_bg.wasm").startTime, glueEnd: entry("consentry_bg.js").responseEnd };
   });
   assert.ok(timing.wasmStart < timing.glueEnd, JSON.stringify(timing));
   await context.close();
@@ -111,7 +111,7 @@ test("each configuration downloads the gate's build for its keys: the plain one,
   const gates = async (html, done = ready) => {
     const page = await context.newPage();
     const seen = [];
-    page.on("request", (r) => /\/consentry(-full)?(_bg\.wasm|\.js)$/.test(r.url()) && seen.push(r.url().split("/").pop()));
+    page.on("request", (r) => /\/consentry(-full)?(_bg\.wasm|_bg\.js|\.js)$/.test(r.url()) && seen.push(r.url().split("/").pop()));
     page.on("pageerror", (e) => seen.push(e.message));
     await page.goto(`${site}/gates.html`);
     await page.setContent(html);
@@ -120,30 +120,31 @@ test("each configuration downloads the gate's build for its keys: the plain one,
     return seen;
   };
   const config = (extra) => `{ doesOptInApply: true, isOptInStorageEnabled: true${extra} }`;
-  assert.deepEqual(await gates(fixture(config(""))), ["consentry_bg.wasm", "consentry.js"]);
-  assert.deepEqual(await gates(fixture(config(", tcf: null"))), ["consentry_bg.wasm", "consentry.js"], "a key set to null is absent");
+  // The snippet is the stub: its script, consentry_bg.js, leaves it out.
+  assert.deepEqual(await gates(fixture(config(""))), ["consentry_bg.wasm", "consentry_bg.js"]);
+  assert.deepEqual(await gates(fixture(config(", tcf: null"))), ["consentry_bg.wasm", "consentry_bg.js"], "a key set to null is absent");
   // The full build reads `cookies`: an analytics cookie goes while aa is denied.
   assert.deepEqual(await gates(fixture(config(", cookies: { aa: ['_ga*'] }"), `<script>document.cookie = "_ga_X=1; path=/";</script>`), async (page) => {
     await ready(page);
     await page.waitForFunction(() => !document.cookie.includes("_ga_X"));
-  }), ["consentry-full_bg.wasm", "consentry-full.js"]);
+  }), ["consentry-full_bg.wasm", "consentry-full_bg.js"]);
   // The base snippet does not look for uet (the integrations snippet does):
   // the plain script hands over to the full one, which fetches its wasm; UET
   // gets its update.
   assert.deepEqual(await gates(fixture(config(", uet: { ad_storage: ['aam'] }")), async (page) => {
     await ready(page);
     await page.waitForFunction(() => (window.uetq || []).includes("update"));
-  }), ["consentry_bg.wasm", "consentry.js", "consentry-full.js", "consentry-full_bg.wasm"]);
+  }), ["consentry_bg.wasm", "consentry_bg.js", "consentry-full_bg.js", "consentry-full_bg.wasm"]);
   // The same for gpp (a GPP page uses the integrations snippet, which
   // looks for it): Consentry then answers __gpp as the page's GPP CMP.
   assert.deepEqual(await gates(fixture(config(", gpp: { sections: ['usnat'] }")), async (page) => {
     await ready(page);
     await page.waitForFunction(() => new Promise((r) => (window.__gpp ? window.__gpp("ping", (p) => r(p.cmpStatus == "loaded")) : r(false))));
-  }), ["consentry_bg.wasm", "consentry.js", "consentry-full.js", "consentry-full_bg.wasm"]);
+  }), ["consentry_bg.wasm", "consentry_bg.js", "consentry-full_bg.js", "consentry-full_bg.wasm"]);
   // Without the snippet, the same hand-over.
   assert.deepEqual(await gates(`<!doctype html><title>plain</title>
     <script>window.consentryConfig = { isOptInStorageEnabled: true, ui: { regions: { EU: "opt-in" }, region: "DE" } };</script>
-    <script src="/consentry/consentry.js"></script>`), ["consentry.js", "consentry-full.js", "consentry-full_bg.wasm"]);
+    <script src="/consentry/consentry.js"></script>`), ["consentry.js", "consentry-full_bg.js", "consentry-full_bg.wasm"]);
   assert.deepEqual(await gates(`<!doctype html><title>esm</title><script type="module">
     import { init } from "/consentry/consentry.mjs";
     init({ doesOptInApply: true, tcf: { timeout: 1000 } });
@@ -351,7 +352,7 @@ test("from a CDN: the snippet's base on another origin loads the gate, the form 
   const [tc] = JSON.parse(readFileSync("tests/fixtures/tcf.json", "utf8"));
   assert.equal(await page.evaluate((s) => consentry.decodeTCString(s).then((d) => d.cmpId), tc.tcString), tc.cmpId);
   const fromCdn = await page.evaluate((cdn) => performance.getEntriesByType("resource").map((e) => e.name).filter((n) => n.startsWith(cdn)).map((n) => n.slice(cdn.length)).sort(), cdn);
-  assert.deepEqual(fromCdn, ["consentry-form-capture.mjs", "consentry-form-capture_bg.wasm", "consentry-form.css", "consentry-tcstring.mjs", "consentry-tcstring_bg.wasm", "consentry.js", "consentry_bg.wasm"]);
+  assert.deepEqual(fromCdn, ["consentry-form-capture.mjs", "consentry-form-capture_bg.wasm", "consentry-form.css", "consentry-tcstring.mjs", "consentry-tcstring_bg.wasm", "consentry_bg.js", "consentry_bg.wasm"]);
   assert.deepEqual(page.errors, []);
   await context.close();
 });

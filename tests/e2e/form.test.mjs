@@ -166,7 +166,7 @@ async function formPage(options, context) {
   // always goes through the stub's queue.
   let release;
   const asked = new Promise((r) => (release = r));
-  await context.route("**/consentry/consentry.js", async (route) => { await asked; await route.continue(); });
+  await context.route("**/consentry/consentry_bg.js", async (route) => { await asked; await route.continue(); });
   const html = fixture("{ doesOptInApply: true }").replace("<body></body>", '<body><div id="f"></div></body>');
   const page = await openFixture(context, `${site}/form-fixture.html`, html, "domcontentloaded");
   page.own = context;
