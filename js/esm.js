@@ -38,6 +38,8 @@ const files = {
   // The forms' texts in Korean and Japanese (English is built in).
   "consentry-form-ko": () => [import("./consentry-form-ko.mjs")],
   "consentry-form-ja": () => [import("./consentry-form-ja.mjs")],
+  // The full gate, which says why the plain one refused a configuration.
+  "consentry-full": () => [import("./consentry-full.mjs"), new URL("./consentry-full_bg.wasm", import.meta.url)],
   "consentry-iab": () => [import("./consentry-iab.mjs"), new URL("./consentry-iab_bg.wasm", import.meta.url)],
   "consentry-tcstring": () => [import("./consentry-tcstring.mjs"), new URL("./consentry-tcstring_bg.wasm", import.meta.url)],
   "consentry-gpp": () => [import("./consentry-gpp.mjs"), new URL("./consentry-gpp_bg.wasm", import.meta.url)],

@@ -273,7 +273,23 @@ export async function start(c, config, wasm, locator) {
     try {
       if (FULL && /"regionUrl"/.test(text)) region = sessionStorage.getItem(REGION_KEY);
     } catch (_) {}
-    st = answer("init", START, `[${text},${gpc},"${newId()}",${JSON.stringify(location.hostname)},${JSON.stringify(places(/"storage":"localStorage"/.test(text)))},${JSON.stringify(region)}]`);
+    const arg = `[${text},${gpc},"${newId()}",${JSON.stringify(location.hostname)},${JSON.stringify(places(/"storage":"localStorage"/.test(text)))},${JSON.stringify(region)}]`;
+    const now = Date.now();
+    st = JSON.parse(gate(START, arg, now));
+    // The plain gate refuses a configuration without saying why
+    // ("unexplained": its messages would cost every page their bytes). The
+    // full gate, the same rules with their messages, says it: its module
+    // (consentry-full.mjs, over consentry-full_bg.wasm) is loaded only then.
+    // (Only the plain script and the ESM build run the plain gate.)
+    if ((!FULL || ESM) && /unexplained/.test(st.error + st.warnings)) {
+      const full = await load("consentry-full").then(
+        ({ m }) => JSON.parse(m.gate(START, arg, now)),
+        (e) => ({ error: `the configuration is refused; consentry-full_bg.wasm, which says why, could not be loaded (${e && e.message})` }),
+      );
+      if (st.error) st.error = full.error || st.error;
+      else st.warnings = full.warnings || st.warnings;
+    }
+    if (st.error) throw fail("init", st.error);
     for (const w of warnings.concat(st.warnings)) warn(w);
     // Without the inline snippet, Consent Mode's default is sent now.
     if (GCM || GPP) stub(window, document, 0, config);

@@ -11,3 +11,5 @@ declare const EARLY: boolean;
 
 /** The stub in the script: true in consentry.js, the script for a page without the snippet. */
 declare const STUB: boolean;
+/** The ESM build (consentry.mjs), whose one shell runs either gate. */
+declare const ESM: boolean;

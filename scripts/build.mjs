@@ -89,13 +89,13 @@ for (const [glue, builds] of [["consentry.js", ["full"]], ["consentry-form.js", 
 }
 
 const common = {
-  bundle: true, minify: true, target: "es2020", define: { GCM: "true", GPP: "true", FULL: "true", EARLY: "false", STUB: "false" }, logOverride: { "empty-import-meta": "silent" },
+  bundle: true, minify: true, target: "es2020", define: { GCM: "true", GPP: "true", FULL: "true", EARLY: "false", STUB: "false", ESM: "false" }, logOverride: { "empty-import-meta": "silent" },
 };
 // The ESM build keeps its literal `import("./consentry-form.mjs")` and
 // `new URL("./…", import.meta.url)` for the site's bundler to see.
 await esbuild.build({
-  ...common, entryPoints: ["js/esm.js"], format: "esm", outfile: "dist/consentry.mjs",
-  external: ["./consentry-form-*.mjs", "./consentry-iab.mjs", "./consentry-tcstring.mjs", "./consentry-gpp.mjs", "./consentry-receipts.mjs", "./consentry-qr.mjs", "./consentry-ui*.mjs"],
+  ...common, define: { ...common.define, ESM: "true" }, entryPoints: ["js/esm.js"], format: "esm", outfile: "dist/consentry.mjs",
+  external: ["./consentry-full.mjs", "./consentry-form-*.mjs", "./consentry-iab.mjs", "./consentry-tcstring.mjs", "./consentry-gpp.mjs", "./consentry-receipts.mjs", "./consentry-qr.mjs", "./consentry-ui*.mjs"],
 });
 // The script tag's builds (js/script.js): the plain gate's shell (no
 // banner, Consent Mode, UET, GPP or cookie cleanup: its configurations have
@@ -106,6 +106,10 @@ const plain = { ...common.define, GCM: "false", GPP: "false", FULL: "false" };
 for (const [file, define] of [["consentry.js", { ...plain, STUB: "true" }], ["consentry_bg.js", plain], ["consentry-full_bg.js", common.define]]) {
   await esbuild.build({ ...common, define, entryPoints: ["js/script.js"], format: "iife", outfile: `dist/${file}` });
 }
+// The full gate as a module of its own (its glue is the plain gate's): the
+// shell has it say why the plain gate refused a configuration, which the
+// plain one does not say (the core's `messages`).
+await esbuild.build({ ...common, stdin: { contents: `export { initSync, gate } from "../build/consentry.js";\n`, resolveDir: "js", sourcefile: "consentry-full.js" }, format: "esm", outfile: "dist/consentry-full.mjs" });
 // The form's and the banner's default looks, beside their modules.
 await esbuild.build({ entryPoints: ["form/consentry-form.css"], minify: true, outfile: "dist/consentry-form.css" });
 await esbuild.build({ entryPoints: ["js/ui/consentry-ui.css"], minify: true, outfile: "dist/consentry-ui.css" });
@@ -157,4 +161,4 @@ for (const [file, gcm, early] of [["snippet.min.js", "false", "true"], ["snippet
   );
   writeFileSync(`dist/${file}`, snippet.code);
 }
-console.log("built dist/: consentry_bg.wasm, consentry-full_bg.wasm, consentry.mjs, consentry.js, consentry_bg.js, consentry-full_bg.js, snippet.min.js, snippet-consent-mode.min.js, consentry-form-<form>.mjs and _bg.wasm, consentry-form.css, consentry-iab.mjs, consentry-iab_bg.wasm, consentry-tcstring.mjs, consentry-tcstring_bg.wasm, consentry-gpp.mjs, consentry-gpp_bg.wasm, consentry-receipts.mjs, consentry-qr.mjs, consentry-qr_bg.wasm, consentry-ui.mjs, consentry-ui.css, consentry-ui-<lang>.mjs; demo/vendor/iab-cmp.js, demo/vendor/iab-gpp.js, demo/vendor/braze.js");
+console.log("built dist/: consentry_bg.wasm, consentry-full_bg.wasm, consentry.mjs, consentry.js, consentry_bg.js, consentry-full_bg.js, consentry-full.mjs, snippet.min.js, snippet-consent-mode.min.js, consentry-form-<form>.mjs and _bg.wasm, consentry-form.css, consentry-iab.mjs, consentry-iab_bg.wasm, consentry-tcstring.mjs, consentry-tcstring_bg.wasm, consentry-gpp.mjs, consentry-gpp_bg.wasm, consentry-receipts.mjs, consentry-qr.mjs, consentry-qr_bg.wasm, consentry-ui.mjs, consentry-ui.css, consentry-ui-<lang>.mjs; demo/vendor/iab-cmp.js, demo/vendor/iab-gpp.js, demo/vendor/braze.js");

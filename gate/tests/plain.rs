@@ -49,3 +49,34 @@ fn a_configuration_of_its_keys_starts_and_has_no_integrations() {
     let effects = g.call(op::INTEGRATIONS, r#"["_ga=1; aa=2","www.example.com","/",true]"#, 0.0);
     assert_eq!(effects, r#"{"error":"unknown operation"}"#);
 }
+
+#[test]
+fn a_refused_configuration_is_unexplained_and_the_full_build_says_why() {
+    // The same refusals as the full build (the same code), without their
+    // texts: js/facade.js has the full build say them (tests/api.rs checks
+    // its texts; tests/e2e/consent.test.mjs the whole path).
+    for config in [
+        r#"{"doesOptinApply":true}"#,
+        r#"{"doesOptInApply":"yes"}"#,
+        r#"{"categories":["Bad name"]}"#,
+        r#"{"categories":["sms","sms"]}"#,
+        r#"{"gpc":{"sale":["nope"]}}"#,
+        r#"{"revision":-1}"#,
+        "[1]",
+    ] {
+        let answer = start(config);
+        assert_eq!(
+            answer.get("error"),
+            Some(&Value::String(consentry::consent::UNEXPLAINED.into())),
+            "{config}"
+        );
+    }
+    // A warning keeps its text: it is not worth a download.
+    let answer = start(r#"{"doesOptInApply":true,"preOptInApprovals":{"aa":"yes","nope":true}}"#);
+    assert_eq!(
+        answer.get("warnings").map(Value::to_json).as_deref(),
+        Some(
+            r#"["preOptInApprovals: \"aa\" is \"yes\", not a boolean; treated as denied","preOptInApprovals: unknown category \"nope\" ignored"]"#
+        ),
+    );
+}

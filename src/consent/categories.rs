@@ -45,16 +45,20 @@ impl Categories {
                     .bytes()
                     .all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'_' | b'-'));
             if !valid || name == RESERVED {
-                let mut m = String::from("category ");
-                crate::json::write_string(name, &mut m);
-                m.push_str(" is not a valid name (expected 1 to 64 of a-z, 0-9, _ and -, not \"consentry\")");
-                return Err(m);
+                return Err(super::explained(|| {
+                    let mut m = String::from("category ");
+                    crate::json::write_string(name, &mut m);
+                    m.push_str(" is not a valid name (expected 1 to 64 of a-z, 0-9, _ and -, not \"consentry\")");
+                    m
+                }));
             }
             if cats.index(name).is_some() {
-                let mut m = String::from("category ");
-                crate::json::write_string(name, &mut m);
-                m.push_str(" is declared twice");
-                return Err(m);
+                return Err(super::explained(|| {
+                    let mut m = String::from("category ");
+                    crate::json::write_string(name, &mut m);
+                    m.push_str(" is declared twice");
+                    m
+                }));
             }
             cats.names.push(name.clone());
         }

@@ -154,10 +154,12 @@ impl Config {
             Value::Object(m) => m.as_slice(),
             Value::Null => &[],
             other => {
-                let mut m = String::from("config is ");
-                m.push_str(&other.to_json());
-                m.push_str("; expected an object");
-                return Err(m);
+                return Err(super::explained(|| {
+                    let mut m = String::from("config is ");
+                    m.push_str(&other.to_json());
+                    m.push_str("; expected an object");
+                    m
+                }))
             }
         };
         let mut c = Config::default();
@@ -189,9 +191,11 @@ impl Config {
                 }
             }
             c.categories = Categories::with_site(&names).map_err(|e| {
-                let mut m = String::from("config.categories: ");
-                m.push_str(&e);
-                m
+                super::explained(|| {
+                    let mut m = String::from("config.categories: ");
+                    m.push_str(&e);
+                    m
+                })
             })?;
         }
         if let Some(v) = get("doesOptInApply") {

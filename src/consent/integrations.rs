@@ -12,7 +12,7 @@
 //! ```
 
 use super::categories::Categories;
-use super::read::{bad_value, members, path};
+use super::read::{bad_value, explained, members, path};
 use crate::json::Value;
 use alloc::{string::String, vec, vec::Vec};
 
@@ -58,11 +58,13 @@ pub(super) fn category_list(cats: &Categories, key: &str, v: &Value) -> Result<V
         let Value::String(name) = item else { return Err(bad()) };
         // The problem is the name, not the shape: say so.
         out.push(cats.index(name).ok_or_else(|| {
-            let mut m = String::from("config.");
-            m.push_str(key);
-            m.push_str(": ");
-            m.push_str(&cats.unknown(name));
-            m
+            explained(|| {
+                let mut m = String::from("config.");
+                m.push_str(key);
+                m.push_str(": ");
+                m.push_str(&cats.unknown(name));
+                m
+            })
         })?);
     }
     Ok(out)

@@ -17,7 +17,9 @@ pub use config::{permission_map, Config, Expiry, PermissionMap, StorageKind, DEF
 pub use gpp::{GppConfig, FIRST_SECTION_ID, MSPA, OPT_OUTS, SECTIONS};
 pub use integrations::{all_approved, cookie_paths, tag_wanted, Integrations, CONSENT_TYPES};
 pub use permissions::{Button, Commit, Engine, Status};
-pub use read::{bad_member, bad_value, members, needs_full_build, path, strict_bool, unknown_key};
+pub use read::{
+    bad_member, bad_value, explained, members, needs_full_build, path, strict_bool, unknown_key, UNEXPLAINED,
+};
 pub use record::{
     domain_candidates, ChoiceMeta, Record, Texts, COOKIE_ROOM, FORMAT_VERSION, OWN_KEY, STORAGE_KEY, STORAGE_ROOM,
 };

@@ -8,21 +8,41 @@ use crate::json::{self, Value};
 use alloc::string::String;
 use alloc::vec::Vec;
 
+/// What a refusal of the configuration says in a build without the
+/// `messages` feature (the gate's plain build): the shell then has the
+/// full build, which has the same rules, say it in full (js/facade.js).
+pub const UNEXPLAINED: &str = "unexplained";
+
+/// The message `f` makes, in a build with `messages`; else
+/// [`UNEXPLAINED`], and `f` compiles away.
+#[inline(always)]
+pub fn explained(f: impl FnOnce() -> String) -> String {
+    #[cfg(feature = "messages")]
+    return f();
+    #[cfg(not(feature = "messages"))]
+    {
+        let _ = f;
+        String::from(UNEXPLAINED)
+    }
+}
+
 /// `unknown <object> key "<key>"; did you mean "<a known one>"?`, or
 /// `; expected a key of docs/api.md` when none is near.
 pub fn unknown_key(object: &str, key: &str, known: &[&str]) -> String {
-    let mut m = String::from("unknown ");
-    m.push_str(object);
-    m.push_str(" key ");
-    json::write_string(key, &mut m);
-    if let Some(near) = crate::nearest(key, known) {
-        m.push_str("; did you mean ");
-        json::write_string(near, &mut m);
-        m.push('?');
-    } else {
-        m.push_str("; expected a key of docs/api.md");
-    }
-    m
+    explained(|| {
+        let mut m = String::from("unknown ");
+        m.push_str(object);
+        m.push_str(" key ");
+        json::write_string(key, &mut m);
+        if let Some(near) = crate::nearest(key, known) {
+            m.push_str("; did you mean ");
+            json::write_string(near, &mut m);
+            m.push('?');
+        } else {
+            m.push_str("; expected a key of docs/api.md");
+        }
+        m
+    })
 }
 
 /// The refusal of a key the gate's plain build does not read: `ui`,
@@ -47,19 +67,21 @@ pub fn bad_value(key: &str, v: &Value, expected: &str) -> String {
 /// `<object>.<key> is <shown value>; expected <what>`; a long value is
 /// shown by its kind.
 pub fn bad_member(object: &str, key: &str, v: &Value, expected: &str) -> String {
-    let mut m = String::from(object);
-    m.push('.');
-    m.push_str(key);
-    m.push_str(" is ");
-    let shown = v.to_json();
-    if shown.len() > 80 {
-        m.push_str(v.kind());
-    } else {
-        m.push_str(&shown);
-    }
-    m.push_str("; expected ");
-    m.push_str(expected);
-    m
+    explained(|| {
+        let mut m = String::from(object);
+        m.push('.');
+        m.push_str(key);
+        m.push_str(" is ");
+        let shown = v.to_json();
+        if shown.len() > 80 {
+            m.push_str(v.kind());
+        } else {
+            m.push_str(&shown);
+        }
+        m.push_str("; expected ");
+        m.push_str(expected);
+        m
+    })
 }
 
 /// The members of an object; `null` or absent is empty.

@@ -111,7 +111,7 @@ test("each configuration downloads the gate's build for its keys: the plain one,
   const gates = async (html, done = ready) => {
     const page = await context.newPage();
     const seen = [];
-    page.on("request", (r) => /\/consentry(-full)?(_bg\.wasm|_bg\.js|\.js)$/.test(r.url()) && seen.push(r.url().split("/").pop()));
+    page.on("request", (r) => /\/consentry(-full)?(_bg\.wasm|_bg\.js|\.js|\.mjs)$/.test(r.url()) && seen.push(r.url().split("/").pop()));
     page.on("pageerror", (e) => seen.push(e.message));
     await page.goto(`${site}/gates.html`);
     await page.setContent(html);
@@ -122,6 +122,21 @@ test("each configuration downloads the gate's build for its keys: the plain one,
   const config = (extra) => `{ doesOptInApply: true, isOptInStorageEnabled: true${extra} }`;
   // The snippet is the stub: its script, consentry_bg.js, leaves it out.
   assert.deepEqual(await gates(fixture(config(""))), ["consentry_bg.wasm", "consentry_bg.js"]);
+  // The plain gate refuses a typo without saying why: the full gate's
+  // module says it, downloaded for that page only.
+  const refused = await context.newPage();
+  await refused.goto(`${site}/gates.html`);
+  const said = new Promise((r) => refused.on("console", (m) => m.text().includes("consentry.init") && r(m.text())));
+  const downloads = [];
+  refused.on("request", (r) => /\/consentry(-full)?(_bg\.wasm|_bg\.js|\.mjs)$/.test(r.url()) && downloads.push(r.url().split("/").pop()));
+  await refused.setContent(fixture(config(", revison: 2")));
+  assert.match(await said, /consentry\.init: unknown config key "revison"; did you mean "revision"\?/);
+  assert.deepEqual(downloads, ["consentry_bg.wasm", "consentry_bg.js", "consentry-full.mjs", "consentry-full_bg.wasm"]);
+  assert.equal(await refused.evaluate(() => consentry.isApproved("aa")), false);
+  // The ESM build's init rejects with the same words.
+  assert.equal(await refused.evaluate(() => import("/consentry/consentry.mjs").then(({ init }) => init({ categries: ["sms"] }, "/consentry/consentry_bg.wasm"))
+    .then(() => "started", (e) => e.message)), 'consentry.init: unknown config key "categries"; did you mean "categories"?');
+  await refused.close();
   assert.deepEqual(await gates(fixture(config(", tcf: null"))), ["consentry_bg.wasm", "consentry_bg.js"], "a key set to null is absent");
   // The full build reads `cookies`: an analytics cookie goes while aa is denied.
   assert.deepEqual(await gates(fixture(config(", cookies: { aa: ['_ga*'] }"), `<script>document.cookie = "_ga_X=1; path=/";</script>`), async (page) => {
@@ -148,7 +163,7 @@ test("each configuration downloads the gate's build for its keys: the plain one,
   assert.deepEqual(await gates(`<!doctype html><title>esm</title><script type="module">
     import { init } from "/consentry/consentry.mjs";
     init({ doesOptInApply: true, tcf: { timeout: 1000 } });
-  </script>`), ["consentry-full_bg.wasm"], "the ESM build has one shell for both");
+  </script>`), ["consentry.mjs", "consentry-full_bg.wasm"], "the ESM build has one shell for both");
   await context.close();
 });
 
