@@ -258,12 +258,24 @@ struct Parser<'a> {
 }
 
 impl Parser<'_> {
+    /// `invalid JSON: <what> at offset <n>`; only `invalid JSON` in a build
+    /// without `messages` (the gate's plain build, whose input is the
+    /// shell's `JSON.stringify` but for a stored record or a configuration's
+    /// JSON text).
     fn error(&self, what: &str) -> String {
-        let mut s = String::from("invalid JSON: ");
-        s.push_str(what);
-        s.push_str(" at offset ");
-        push_uint(&mut s, self.pos as u64);
-        s
+        #[cfg(feature = "messages")]
+        {
+            let mut s = String::from("invalid JSON: ");
+            s.push_str(what);
+            s.push_str(" at offset ");
+            push_uint(&mut s, self.pos as u64);
+            s
+        }
+        #[cfg(not(feature = "messages"))]
+        {
+            let _ = what;
+            String::from("invalid JSON")
+        }
     }
 
     fn peek(&self) -> Option<u8> {

@@ -324,6 +324,7 @@ impl Config {
         c.integrations = Integrations::parse(&c.categories, input)?;
         // Consent Mode's regional default denies where the banner asks:
         // a region listed there must be one where opt-in applies.
+        #[cfg(feature = "ui")]
         if let (Some(ui), Some(Value::Array(regions))) =
             (c.ui(), input.get("consentMode").and_then(|m| m.get("regions")))
         {
@@ -338,6 +339,7 @@ impl Config {
             }
         }
         // A regional default that grants may not reach where the banner asks.
+        #[cfg(feature = "ui")]
         if let (Some(ui), Some(Value::Array(defaults))) =
             (c.ui(), input.get("consentMode").and_then(|m| m.get("regionDefaults")))
         {
