@@ -3,8 +3,13 @@
 // arguments and its number. Every answer is JSON text (`{"error"}` when
 // options are wrong); each shell imports the ones it calls.
 // @ts-check
-import { form } from "../build/consentry-form.js";
+import { bind } from "./wasm-glue.js";
 import { LANGUAGE, OUTBOX, OPTIONS, NUMBER, BODY, REJECTION, JOIN, SIGNUP_OPTIONS, SIGNUP_BODY, VERIFY_OPTIONS, VERIFY_ANSWER } from "../build/form-protocol.js";
+
+// The module's one export; `initSync` is what the module's entry exports
+// for the shell's loader.
+const { initSync, call: form } = bind("consentry-form", "form");
+export { initSync };
 
 /** The language whose texts module a form's options need ("" for English). @param {string} json */
 export const language = (json) => form(LANGUAGE, json, "", "", 0);

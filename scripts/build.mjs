@@ -87,19 +87,24 @@ for (const [glue, builds] of [["consentry.js", ["full"]], ["consentry-form.js", 
     }
   }
 }
-// js/gate-wasm.js calls the gate's wasm in place of its generated glue:
-// the build fails when the glue wasm-bindgen generates no longer calls it
-// so (a string's bytes in through __wbindgen_malloc, the answer's pointer
-// and length back, freed with __wbindgen_free), or the wasm imports more.
-const generated = readFileSync("build/consentry.js", "utf8");
-for (const call of ["passStringToWasm0(arg, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc)", "wasm.gate(val2, ptr0, len0, val3)",
-  "getStringFromWasm0(ret[0], ret[1])", "wasm.__wbindgen_free(deferred4_0, deferred4_1, 1)", "wasm.__wbindgen_start()"]) {
-  if (!generated.includes(call)) throw new Error(`build/consentry.js no longer has ${call}: js/gate-wasm.js must follow wasm-bindgen's glue`);
-}
-for (const file of ["dist/consentry_bg.wasm", "dist/consentry-full_bg.wasm"]) {
-  const imports = JSON.stringify(WebAssembly.Module.imports(new WebAssembly.Module(readFileSync(file))));
-  if (imports != '[{"module":"./consentry_bg.js","name":"__wbindgen_init_externref_table","kind":"function"}]') {
-    throw new Error(`${file} imports ${imports}: js/gate-wasm.js gives it only __wbindgen_init_externref_table`);
+// js/wasm-glue.js calls the gate's and the forms' wasm in place of their
+// generated glue: the build fails when the glue wasm-bindgen generates no
+// longer calls them so (each string's bytes in through __wbindgen_malloc,
+// the answer's pointer and length back, freed with __wbindgen_free), or a
+// wasm imports more than the one function it gives.
+for (const [glue, call, wasms] of [
+  ["consentry", "wasm.gate(val2, ptr0, len0, val3)", ["consentry", "consentry-full"]],
+  ["consentry-form", "wasm.form(val4, ptr0, len0, ptr1, len1, ptr2, len2, val5)", FORMS.map((f) => `consentry-form-${f}`)],
+]) {
+  const generated = readFileSync(`build/${glue}.js`, "utf8");
+  for (const part of ["passStringToWasm0(a", "wasm.__wbindgen_malloc, wasm.__wbindgen_realloc)", call, "getStringFromWasm0(ret[0], ret[1])", "wasm.__wbindgen_free(deferred", "wasm.__wbindgen_start()"]) {
+    if (!generated.includes(part)) throw new Error(`build/${glue}.js no longer has ${part}: js/wasm-glue.js must follow wasm-bindgen's glue`);
+  }
+  for (const wasm of wasms) {
+    const imports = JSON.stringify(WebAssembly.Module.imports(new WebAssembly.Module(readFileSync(`dist/${wasm}_bg.wasm`))));
+    if (imports != `[{"module":"./${glue}_bg.js","name":"__wbindgen_init_externref_table","kind":"function"}]`) {
+      throw new Error(`dist/${wasm}_bg.wasm imports ${imports}: js/wasm-glue.js gives it only __wbindgen_init_externref_table`);
+    }
   }
 }
 
@@ -124,7 +129,7 @@ for (const [file, define] of [["consentry.js", { ...plain, STUB: "true" }], ["co
 // The full gate as a module of its own (its glue is the plain gate's): the
 // shell has it say why the plain gate refused a configuration, which the
 // plain one does not say (the core's `messages`).
-await esbuild.build({ ...common, stdin: { contents: `export { initSync, gate } from "./gate-wasm.js";\n`, resolveDir: "js", sourcefile: "consentry-full.js" }, format: "esm", outfile: "dist/consentry-full.mjs" });
+await esbuild.build({ ...common, stdin: { contents: `import { bind } from "./wasm-glue.js";\nexport const { initSync, call: gate } = bind("consentry", "gate");\n`, resolveDir: "js", sourcefile: "consentry-full.js" }, format: "esm", outfile: "dist/consentry-full.mjs" });
 // The form's and the banner's default looks, beside their modules.
 await esbuild.build({ entryPoints: ["form/consentry-form.css"], minify: true, outfile: "dist/consentry-form.css" });
 await esbuild.build({ entryPoints: ["js/ui/consentry-ui.css"], minify: true, outfile: "dist/consentry-ui.css" });
@@ -140,7 +145,7 @@ const glueFrom = (file, dir) => ({
 // Each module is its JS shell over its wasm's glue.
 for (const form of FORMS) {
   const [call, file] = FORM_EXPORTS[form];
-  const contents = `export { initSync } from "../build/consentry-form.js";\nexport { ${call} } from "${file}";\n` +
+  const contents = `export { initSync } from "./form-wasm.js";\nexport { ${call} } from "${file}";\n` +
     (form == "capture" ? `export { flush } from "./form-kit.js";\n` : "");
   await esbuild.build({ ...common, stdin: { contents, resolveDir: "js", sourcefile: `consentry-form-${form}.js` }, format: "esm", outfile: `dist/consentry-form-${form}.mjs` });
 }
