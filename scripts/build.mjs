@@ -126,7 +126,7 @@ const plain = { ...common.define, GCM: "false", GPP: "false", FULL: "false" };
 for (const [file, define] of [["consentry.js", { ...plain, STUB: "true" }], ["consentry_bg.js", plain], ["consentry-full_bg.js", common.define]]) {
   await esbuild.build({ ...common, define, entryPoints: ["js/script.js"], format: "iife", outfile: `dist/${file}` });
 }
-// The full gate as a module of its own (its glue is the plain gate's): the
+// The full gate as a module of its own, over the shells' glue: the
 // shell has it say why the plain gate refused a configuration, which the
 // plain one does not say (the core's `messages`).
 await esbuild.build({ ...common, stdin: { contents: `import { bind } from "./wasm-glue.js";\nexport const { initSync, call: gate } = bind("consentry", "gate");\n`, resolveDir: "js", sourcefile: "consentry-full.js" }, format: "esm", outfile: "dist/consentry-full.mjs" });
