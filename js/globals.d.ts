@@ -9,7 +9,7 @@ declare const FULL: boolean;
 /** true in the base inline snippet: the early answer (scripts/build.mjs). */
 declare const EARLY: boolean;
 
-/** The stub in the script: true in consentry.js, the script for a page without the snippet. */
+/** The bundle makes the stub: true in the snippets, the ESM build and consentry.js (the script for a page without the snippet); the snippet's scripts only send the integrations' defaults with it. */
 declare const STUB: boolean;
 /** The ESM build (consentry.mjs), whose one shell runs either gate. */
 declare const ESM: boolean;

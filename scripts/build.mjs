@@ -114,7 +114,7 @@ const common = {
 // The ESM build keeps its literal `import("./consentry-form.mjs")` and
 // `new URL("./…", import.meta.url)` for the site's bundler to see.
 await esbuild.build({
-  ...common, define: { ...common.define, ESM: "true" }, entryPoints: ["js/esm.js"], format: "esm", outfile: "dist/consentry.mjs",
+  ...common, define: { ...common.define, ESM: "true", STUB: "true" }, entryPoints: ["js/esm.js"], format: "esm", outfile: "dist/consentry.mjs",
   external: ["./consentry-full.mjs", "./consentry-form-*.mjs", "./consentry-iab.mjs", "./consentry-tcstring.mjs", "./consentry-gpp.mjs", "./consentry-receipts.mjs", "./consentry-qr.mjs", "./consentry-ui*.mjs"],
 });
 // The script tag's builds (js/script.js): the plain gate's shell (no
@@ -177,7 +177,7 @@ await esbuild.build({ bundle: true, minify: true, target: "es2020", entryPoints:
 for (const [file, gcm, early] of [["snippet.min.js", "false", "true"], ["snippet-consent-mode.min.js", "true", "false"]]) {
   const snippet = await esbuild.transform(
     `(${stub})(window,document,"/consentry/",window.consentryConfig)`,
-    { minify: true, define: { GCM: gcm, GPP: gcm, EARLY: early } },
+    { minify: true, define: { GCM: gcm, GPP: gcm, EARLY: early, STUB: "true" } },
   );
   writeFileSync(`dist/${file}`, snippet.code);
 }

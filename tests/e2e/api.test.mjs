@@ -292,6 +292,7 @@ test("fetchPermissions returns a function, also for a one-shot (Adobe's does not
   // The stub (before the wasm has loaded) answers the same.
   const { stub } = await import("../../js/stub.js");
   globalThis.GCM = globalThis.GPP = globalThis.EARLY = false;
+  globalThis.STUB = true;
   const w = {};
   stub(w, { cookie: "" }, 0, {});
   const off = w.consentry.fetchPermissions(() => {});

@@ -202,7 +202,7 @@ function written(c, now) {
 test("the snippet's answer at parse time is the gate's answer at start, or none", (t) => {
   initSync({ module: readFileSync(new URL("../../dist/consentry_bg.wasm", import.meta.url)) });
   globalThis.GCM = globalThis.GPP = false;
-  globalThis.EARLY = true;
+  globalThis.EARLY = globalThis.STUB = true;
   const counts = { triples: 0, answered: 0, approving: 0, stored: 0, local: 0, gpc: 0, pre: 0, site: 0, revision: 0, written: 0 };
   for (; counts.triples < 24_000; counts.triples++) {
     const shaped = sometimes(75);
