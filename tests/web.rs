@@ -37,8 +37,9 @@ extern "C" {
 /// refuses it, the snippet grants only the types the site set to `true`.
 #[wasm_bindgen_test]
 fn the_snippets_consent_mode_default_agrees_with_the_core() {
-    // The bundles define GCM at build time; the raw module reads a global.
-    js("globalThis.GCM = globalThis.GPP = true; globalThis.EARLY = false");
+    // The bundles define GCM (and STUB) at build time; the raw module reads
+    // a global.
+    js("globalThis.GCM = globalThis.GPP = globalThis.STUB = true; globalThis.EARLY = false");
     // The real types, and two slips.
     let types: Vec<&str> = consentry::consent::CONSENT_TYPES
         .iter()
