@@ -293,6 +293,8 @@ export async function start(c, config, wasm, locator) {
       else st.warnings = full.warnings || st.warnings;
     }
     if (st.error) throw fail("init", st.error);
+    // The configuration as the gate read it.
+    const given = JSON.parse(text);
     for (const w of warnings.concat(st.warnings)) warn(w);
     // Without the inline snippet, Consent Mode's default is sent now.
     if (GCM || GPP) stub(window, document, 0, config);
@@ -300,7 +302,8 @@ export async function start(c, config, wasm, locator) {
       (expr) => ask("tag", TAG, expr),
       // Cookies, Consent Mode and UET: only the full build has them (the
       // ESM build, FULL, runs the plain one for a plain configuration).
-      FULL && wantsFull(config) ? (cookie, host, path, secure) => ask("integrations", INTEGRATIONS, [cookie, host, path, secure]) : () => ({}),
+      // Decided on the configuration as the gate read it, not read again.
+      FULL && wantsFull(given) ? (cookie, host, path, secure) => ask("integrations", INTEGRATIONS, [cookie, host, path, secure]) : () => ({}),
       () => encodeGpp(Object.values(c.permissions)),
     );
     const commit = upgrade(c, st, storage(st), page);
@@ -325,7 +328,7 @@ export async function start(c, config, wasm, locator) {
     c.decodeGPPString = (/** @type {unknown} */ s) => load("consentry-gpp").then(({ m }) => m.decodeGPPString(s));
     // (The plain script, FULL false, has no GPP: its configurations have no gpp.)
     if (FULL && "gpp" in st) gpp(c, st.gpp, gpc, (choices) => commit(APPLY, choices, "applyCmp"));
-    banner(c, "policy" in st && st, JSON.parse(text), commit);
+    banner(c, "policy" in st && st, given, commit);
   } catch (e) {
     c._l = 0;
     throw e;

@@ -15,8 +15,8 @@ const script = document.currentScript;
 const c = STUB ? stub(window, document) : window.consentry;
 if (!STUB && !c) {
   console.error("consentry: the snippet's script needs the snippet before it; without the snippet, load consentry.js");
-  // A second copy of this script on the page leaves the first one in charge.
 } else if (!c._l) {
+  // (A second copy of this script on the page leaves the first one in charge.)
   const base = c._b || new URL(".", script ? script.src : location.href).href;
   const config = c._c === undefined ? window.consentryConfig : c._c;
   if (!FULL && wantsFull(config)) {
