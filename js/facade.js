@@ -14,7 +14,7 @@ import { integrations } from "./integrations.js";
 import { warn, fail, expected, show, newId, jsonMembers, OUTBOX_KEY } from "./common.js";
 
 // The gate's one export, `gate(op, json, now)` (gate/src/wasm.rs).
-const { initSync, call: gate } = bind("consentry", "gate");
+const { initSync, call: gate } = bind("gate");
 
 // The record's two keys (cookies, or storage items): Adobe's value, which
 // Adobe's library reads, and Consentry's own.

@@ -8,7 +8,7 @@ import { LANGUAGE, OUTBOX, OPTIONS, NUMBER, BODY, REJECTION, JOIN, SIGNUP_OPTION
 
 // The module's one export; `initSync` is what the module's entry exports
 // for the shell's loader.
-const { initSync, call: form } = bind("consentry-form", "form");
+const { initSync, call: form } = bind("form");
 export { initSync };
 
 /** The language whose texts module a form's options need ("" for English). @param {string} json */

@@ -13,6 +13,8 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+#[cfg(all(target_arch = "wasm32", feature = "abi"))]
+pub mod abi;
 pub mod channel;
 pub mod consent;
 pub mod json;

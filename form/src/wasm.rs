@@ -24,8 +24,8 @@ use crate::rules::phone::{self, country};
 use crate::rules::signup::{self, SignupOptions};
 use crate::rules::verification::{self, Step, VerifyOptions};
 use crate::rules::{sha256, texts};
+use consentry::abi::{give, take};
 use consentry::json::{error, parse, push_uint, write_string, Object, Value};
-use wasm_bindgen::prelude::*;
 
 /// The operations of the module's one export, [`form`], by code: each
 /// names the function of this file it calls (scripts/build.mjs writes
@@ -57,10 +57,33 @@ pub mod op {
 
 /// The module's one export: the function `op` names, with the string
 /// arguments `a`, `b`, `c` and the number `n` it takes. One export keeps
-/// the binding glue to one function; a build answers only its form's
+/// the boundary to one function; a build answers only its form's
 /// operations (and every form's `language` and `outbox`).
-#[wasm_bindgen]
-pub fn form(op: u32, a: &str, b: &str, c: &str, n: f64) -> String {
+///
+/// # Safety
+/// Each string is a pointer and a length that the core's `alloc` gave,
+/// written by the shell (`js/wasm-glue.js`); the answer is where the
+/// returned `[pointer, length]` says, until the next call.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn form(
+    op: u32,
+    a: *mut u8,
+    al: usize,
+    b: *mut u8,
+    bl: usize,
+    c: *mut u8,
+    cl: usize,
+    n: f64,
+) -> *const [usize; 2] {
+    // SAFETY: the caller's contract.
+    let (a, b, c) = unsafe { (take(a, al), take(b, bl), take(c, cl)) };
+    give(call(op, &a, &b, &c, n))
+}
+
+/// The function `op` names, with the string arguments `a`, `b`, `c` and
+/// the number `n`.
+fn call(op: u32, a: &str, b: &str, c: &str, n: f64) -> String {
     match op {
         op::LANGUAGE => language(a),
         op::OUTBOX => outbox(a, b, c, n),

@@ -70,15 +70,21 @@ test("docs/sandbox.md starts the sandbox with npm run demo's command line", () =
 // answer (the keys a site may override). The keys the wasm names at run
 // time (a refusal, a typed number's error) are checked natively.
 test("each form's shell shows only texts its form has", async () => {
-  const wasm = await import("../../js/form-wasm.js");
-  wasm.initSync({ module: new WebAssembly.Module(readFileSync("build/consentry-form_bg.wasm")) });
+  const { bind } = await import("../../js/wasm-glue.js");
+  const { OPTIONS, VERIFY_OPTIONS, SIGNUP_OPTIONS } = await import("../../build/form-protocol.js");
+  // The form's options, as its own module answers them.
+  const options = (form, op, options) => {
+    const wasm = bind("form");
+    wasm.initSync({ module: new WebAssembly.Module(readFileSync(`dist/consentry-form-${form}_bg.wasm`)) });
+    return wasm.call(op, JSON.stringify(options), "", "", 0);
+  };
   const keys = (answer) => Object.keys(JSON.parse(answer).texts);
   const group = (id) => ({ subscriptionGroupId: id, disclosure: "Terms" });
   const kit = readFileSync("js/form-kit.js", "utf8");
   for (const [file, answer] of [
-    ["js/capture.js", wasm.options(JSON.stringify({ ...group("sms"), endpoint: "/", programme: "Acme" }), "")],
-    ["js/verification.js", wasm.verifyOptions(JSON.stringify({ endpoint: "/" }), "")],
-    ["js/signup.js", wasm.signupOptions(JSON.stringify({ endpoint: "/", email: group("news"), sms: group("sms") }), "")],
+    ["js/capture.js", options("capture", OPTIONS, { ...group("sms"), endpoint: "/", programme: "Acme" })],
+    ["js/verification.js", options("verification", VERIFY_OPTIONS, { endpoint: "/" })],
+    ["js/signup.js", options("signup", SIGNUP_OPTIONS, { endpoint: "/", email: group("news"), sms: group("sms") })],
   ]) {
     const has = keys(answer);
     // t("key"), t(a == "b" ? "key" : "other"), and the phone row's o.texts.key.
@@ -93,8 +99,8 @@ test("each form's shell shows only texts its form has", async () => {
 // gate refuses each of them by name, so a key missing from the list would
 // leave its pages on a build that refuses their configuration.
 test("the plain gate refuses exactly the keys the entries load the full build for", async () => {
-  const { initSync, gate } = await import("../../build/consentry.js");
-  initSync({ module: readFileSync("dist/consentry_bg.wasm") });
+  const { initSync, call: gate } = (await import("../../js/wasm-glue.js")).bind("gate");
+  initSync({ module: new WebAssembly.Module(readFileSync("dist/consentry_bg.wasm")) });
   const { FULL_KEYS } = await import("../../js/facade.js");
   const { START } = await import("../../build/protocol.js");
   const start = (config) => JSON.parse(gate(START, `[${JSON.stringify(config)},false,"0123","www.example.com",[[null,null],[null,null],[null,null]]]`, Date.now()));
