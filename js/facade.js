@@ -276,7 +276,7 @@ export async function start(c, config, wasm, locator) {
     try {
       if (FULL && /"regionUrl"/.test(text)) region = sessionStorage.getItem(REGION_KEY);
     } catch (_) {}
-    const arg = `[${text},${gpc},"${newId()}",${JSON.stringify(location.hostname)},${JSON.stringify(places(/"storage":"localStorage"/.test(text)))},${JSON.stringify(region)}]`;
+    const arg = `[${text},${gpc},"${newId()}",${JSON.stringify(location.hostname)},${JSON.stringify(places(/"storage":"localStorage"/.test(text)))},${FULL ? JSON.stringify(region) : null}]`;
     const now = Date.now();
     st = JSON.parse(gate(START, arg, now));
     // The plain gate refuses a configuration without saying why
@@ -293,8 +293,9 @@ export async function start(c, config, wasm, locator) {
       else st.warnings = full.warnings || st.warnings;
     }
     if (st.error) throw fail("init", st.error);
-    // The configuration as the gate read it.
-    const given = JSON.parse(text);
+    // The configuration as the gate read it (only the full build's
+    // integrations and banner read it again).
+    const given = FULL && JSON.parse(text);
     for (const w of warnings.concat(st.warnings)) warn(w);
     // Without the inline snippet, Consent Mode's default is sent now.
     if (GCM || GPP) stub(window, document, 0, config);

@@ -108,53 +108,55 @@ impl Value {
     }
 }
 
-/// Appends the decimal digits of `n` (without `core::fmt`, which costs bytes).
-pub fn push_uint(out: &mut String, mut n: u64) {
-    let mut digits = [b'0'; 20];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        if let Some(d) = digits.get_mut(i) {
-            *d = b'0' + (n % 10) as u8;
-        }
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    digits
-        .get(i..)
-        .unwrap_or_default()
-        .iter()
-        .for_each(|d| out.push(char::from(*d)));
+/// One hex digit (and, below 10, one decimal digit) as text: what the
+/// writers below push, a `&str` rather than a `char` (pushing a computed
+/// `char` brings UTF-8 encoding into every wasm).
+fn digit(n: u8, upper: bool) -> &'static str {
+    let digits = if upper { "0123456789ABCDEF" } else { "0123456789abcdef" };
+    let n = usize::from(n & 15);
+    digits.get(n..n + 1).unwrap_or_default()
 }
 
-/// Appends `s` as a JSON string literal.
+/// Appends the decimal digits of `n` (without `core::fmt`, which costs bytes).
+pub fn push_uint(out: &mut String, n: u64) {
+    if n >= 10 {
+        push_uint(out, n / 10);
+    }
+    out.push_str(digit((n % 10) as u8, false));
+}
+
+/// Appends `s` as a JSON string literal. Byte by byte: every byte to
+/// escape is ASCII, and the runs between them are copied whole (decoding
+/// each `char` would bring UTF-8's decoder and encoder into every wasm).
 pub fn write_string(s: &str, out: &mut String) {
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
-                out.push_str("\\u00");
-                push_hex(out, c as u8, false);
-            }
-            c => out.push(c),
+    let mut run = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let escape = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0..0x20 => "\\u00",
+            _ => continue,
+        };
+        // Both sides of an ASCII byte are char boundaries: `get` succeeds.
+        out.push_str(s.get(run..i).unwrap_or_default());
+        out.push_str(escape);
+        if escape.len() == 4 {
+            push_hex(out, b, false);
         }
+        run = i + 1;
     }
+    out.push_str(s.get(run..).unwrap_or_default());
     out.push('"');
 }
 
 /// Appends the two hex digits of `byte`, upper-case when `upper`.
 pub fn push_hex(out: &mut String, byte: u8, upper: bool) {
-    for n in [byte >> 4, byte & 15] {
-        let digit = char::from_digit(u32::from(n), 16).unwrap_or('0');
-        out.push(if upper { digit.to_ascii_uppercase() } else { digit });
-    }
+    out.push_str(digit(byte >> 4, upper));
+    out.push_str(digit(byte, upper));
 }
 
 /// A JSON object written member by member: how the modules' wasm
@@ -482,6 +484,23 @@ mod tests {
         let text = r#"{"a":[1,-2.5e3,"x\"y\u00e9\n"],"b":{"c":null,"d":false}}"#;
         let v = parse(text).unwrap();
         assert_eq!(parse(&v.to_json()).unwrap(), v);
+    }
+
+    #[test]
+    fn writes_escapes_and_numbers_as_json_stringify() {
+        let mut out = String::new();
+        write_string("a\"\\\n\r\t\u{1}\u{1f}é€😀/", &mut out);
+        assert_eq!(out, r#""a\"\\\n\r\t\u0001\u001fé€😀/""#);
+        let mut n = String::new();
+        for x in [0, 7, 10, 1 << 53, u64::MAX] {
+            push_uint(&mut n, x);
+            n.push(' ');
+        }
+        assert_eq!(n, "0 7 10 9007199254740992 18446744073709551615 ");
+        let mut h = String::new();
+        push_hex(&mut h, 0xaf, false);
+        push_hex(&mut h, 0x0b, true);
+        assert_eq!(h, "af0B");
     }
 
     #[test]
