@@ -65,7 +65,12 @@ for (const [crate, name, features, dir = "build", glue = name, ship = true] of [
     // rustc puts the stack first, so the low 1 KB is only ever its far end
     // (what is left of a 1 MB stack). --flatten --rereloop rebuilds the
     // control flow before -Oz. (About 250 bytes brotli on the gate.)
-    ...WASM_FEATURES, "--low-memory-unused", "--flatten", "--rereloop", "-Oz", "--converge", "--strip-debug", "--strip-producers", "--strip-target-features",
+    // --one-caller-inline-max-function-size=30: -Oz inlines every function
+    // with one caller, however large; inlining only the small ones keeps
+    // the big ones apart, which compresses better (-277 on the gate, and
+    // from -7 to -410 on every other module; 0, 10, 20, 40, 50, 80, 120 and
+    // 200 were measured too).
+    ...WASM_FEATURES, "--low-memory-unused", "--flatten", "--rereloop", "-Oz", "--converge", "--one-caller-inline-max-function-size=30", "--strip-debug", "--strip-producers", "--strip-target-features",
     glue ? `${dir}/${glue}_bg.wasm` : built, "-o", `dist/${name}_bg.wasm`,
   ]);
 }
