@@ -36,6 +36,7 @@ const files = {
     new URL("./consentry-form.css", import.meta.url).href,
   ],
   // The forms' texts in Korean and Japanese (English is built in).
+  "consentry-form-explain": () => [import("./consentry-form-explain.mjs"), new URL("./consentry-form-explain_bg.wasm", import.meta.url)],
   "consentry-form-ko": () => [import("./consentry-form-ko.mjs")],
   "consentry-form-ja": () => [import("./consentry-form-ja.mjs")],
   // The full gate, which says why the plain one refused a configuration.

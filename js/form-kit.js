@@ -6,7 +6,7 @@
 // stylesheet. Every text goes in with `textContent` or attributes, never
 // as HTML.
 // @ts-check
-import { outbox as rule, language } from "./form-wasm.js";
+import { outbox as rule, language, explain } from "./form-wasm.js";
 import { warn, fail, expected, jsonMembers, OUTBOX_KEY } from "./common.js";
 
 // An attempt that takes longer than this counts as no answer.
@@ -131,6 +131,8 @@ export async function setup(call, target, options, names, read, load) {
   const lang = language(text);
   const table = lang && load ? JSON.stringify((await load(`consentry-form-${lang}`)).m.default) : "";
   const o = JSON.parse(read(text, table));
+  // A form's own module refuses without the words (see explain).
+  if (o.error == "unexplained" && load) o.error = await explain(load);
   if (o.error) throw fail(call, o.error);
   const n = ++counter;
   return {

@@ -8,8 +8,30 @@ import { LANGUAGE, OUTBOX, OPTIONS, NUMBER, BODY, REJECTION, JOIN, SIGNUP_OPTION
 
 // The module's one export; `initSync` is what the module's entry exports
 // for the shell's loader.
-const { initSync, call: form } = bind("form");
+const { initSync, call } = bind("form");
 export { initSync };
+
+// The arguments of the last call, for `explain`.
+/** @type {(string | number)[]} */
+let last = [];
+/** @param {...(string | number)} args */
+const form = (...args) => call(...(last = args));
+
+/**
+ * Why the last call was refused. A form's module says only "unexplained"
+ * (its texts would cost every form page their bytes); the build with every
+ * form and the core's `messages` (consentry-form-explain, which `load`
+ * fetches only then) runs the same call and says it in full.
+ * @param {(name: string) => Promise<any>} load
+ * @returns {Promise<string>}
+ */
+export function explain(load) {
+  const args = last;
+  return load("consentry-form-explain").then(
+    ({ m }) => JSON.parse(m.form(...args)).error,
+    (e) => `the options are refused; consentry-form-explain_bg.wasm, which says why, could not be loaded (${e && e.message})`,
+  );
+}
 
 /** The language whose texts module a form's options need ("" for English). @param {string} json */
 export const language = (json) => form(LANGUAGE, json, "", "", 0);

@@ -40,8 +40,11 @@ for (const [crate, name, features, dir = "build", glue = name, ship = true] of [
   // The gate's full build: the banner's decisions and the keys only some
   // pages use (FULL_KEYS of js/facade.js).
   ["consentry_gate", "consentry-full", ["--no-default-features", "--features", "full"], "build", null],
-  // The phone forms: one module per form (its feature).
+  // The phone forms: one module per form (its feature), and the one that
+  // says why a form's options are refused (every form, with `messages`),
+  // which a form's shell loads only then.
   ...FORMS.map((form) => ["consentry_form", `consentry-form-${form}`, ["--no-default-features", "--features", form], "build", null]),
+  ["consentry_form", "consentry-form-explain", ["--no-default-features", "--features", [...FORMS, "messages"].join(",")], "build", null],
   // TCF: the CMP listener's rules (consentry-iab) and the public decoder
   // (consentry-tcstring), each with its glue under the one name the shells
   // import (build/iab-<feature>/), and one with both for the types.
@@ -77,7 +80,7 @@ for (const [crate, name, features, dir = "build", glue = name, ship = true] of [
 // js/wasm-glue.js is the whole boundary of the gate's and the forms' wasm:
 // the build fails when one imports anything, or exports more or other
 // than the glue calls (the core's `abi`: `alloc`, and the one export).
-for (const [wasm, name] of [["consentry", "gate"], ["consentry-full", "gate"], ...FORMS.map((f) => [`consentry-form-${f}`, "form"])]) {
+for (const [wasm, name] of [["consentry", "gate"], ["consentry-full", "gate"], ...[...FORMS, "explain"].map((f) => [`consentry-form-${f}`, "form"])]) {
   const module = new WebAssembly.Module(readFileSync(`dist/${wasm}_bg.wasm`));
   const imports = JSON.stringify(WebAssembly.Module.imports(module));
   // (rustc also exports two globals, __data_end and __heap_base.)
@@ -119,6 +122,8 @@ for (const [file, define] of [["consentry.js", { ...plain, STUB: "true" }], ["co
 // shell has it say why the plain gate refused a configuration, which the
 // plain one does not say (the core's `messages`).
 await esbuild.build({ ...common, stdin: { contents: `import { bind } from "./wasm-glue.js";\nexport const { initSync, call: gate } = bind("gate");\n`, resolveDir: "js", sourcefile: "consentry-full.js" }, format: "esm", outfile: "dist/consentry-full.mjs" });
+// The forms' build that says why options are refused, over the forms' glue.
+await esbuild.build({ ...common, stdin: { contents: `import { bind } from "./wasm-glue.js";\nexport const { initSync, call: form } = bind("form");\n`, resolveDir: "js", sourcefile: "consentry-form-explain.js" }, format: "esm", outfile: "dist/consentry-form-explain.mjs" });
 // The form's and the banner's default looks, beside their modules.
 await esbuild.build({ entryPoints: ["form/consentry-form.css"], minify: true, outfile: "dist/consentry-form.css" });
 await esbuild.build({ entryPoints: ["js/ui/consentry-ui.css"], minify: true, outfile: "dist/consentry-ui.css" });
@@ -178,4 +183,4 @@ for (const file of readdirSync("dist").filter((f) => /\.m?js$/.test(f))) {
   const { code } = await minify(readFileSync(`dist/${file}`, "utf8"), { module: file.endsWith(".mjs"), compress: { passes: 2 } });
   writeFileSync(`dist/${file}`, code);
 }
-console.log("built dist/: consentry_bg.wasm, consentry-full_bg.wasm, consentry.mjs, consentry.js, consentry_bg.js, consentry-full_bg.js, consentry-full.mjs, snippet.min.js, snippet-consent-mode.min.js, consentry-form-<form>.mjs and _bg.wasm, consentry-form.css, consentry-iab.mjs, consentry-iab_bg.wasm, consentry-tcstring.mjs, consentry-tcstring_bg.wasm, consentry-gpp.mjs, consentry-gpp_bg.wasm, consentry-receipts.mjs, consentry-qr.mjs, consentry-qr_bg.wasm, consentry-ui.mjs, consentry-ui.css, consentry-ui-<lang>.mjs; demo/vendor/iab-cmp.js, demo/vendor/iab-gpp.js, demo/vendor/braze.js");
+console.log("built dist/: consentry_bg.wasm, consentry-full_bg.wasm, consentry.mjs, consentry.js, consentry_bg.js, consentry-full_bg.js, consentry-full.mjs, snippet.min.js, snippet-consent-mode.min.js, consentry-form-<form>.mjs and _bg.wasm, consentry-form-explain.mjs and _bg.wasm, consentry-form.css, consentry-iab.mjs, consentry-iab_bg.wasm, consentry-tcstring.mjs, consentry-tcstring_bg.wasm, consentry-gpp.mjs, consentry-gpp_bg.wasm, consentry-receipts.mjs, consentry-qr.mjs, consentry-qr_bg.wasm, consentry-ui.mjs, consentry-ui.css, consentry-ui-<lang>.mjs; demo/vendor/iab-cmp.js, demo/vendor/iab-gpp.js, demo/vendor/braze.js");

@@ -38,8 +38,9 @@ const FULL_BUDGET = 29_000;
 // text-to-join on demand, one export and each form's own texts; 45,731
 // with the gate page's diet and the forms' glue of their own; 44,863 with
 // terser and wasm-opt's passes; 43,513 without wasm-bindgen and with
-// small one-caller inlining).
-const FORM_BUDGET = 43_550;
+// small one-caller inlining; 42,490 with the options' refusals in words
+// only in consentry-form-explain).
+const FORM_BUDGET = 42_500;
 const FULL_PAGE = ["consentry-full_bg.wasm", "consentry-full_bg.js", "snippet.min.js"];
 // The banner's module with its stylesheet and its largest language: loaded
 // only when a visitor has to choose (issue 23).
@@ -113,6 +114,7 @@ export function sizes() {
     line("**page with the gate's full build** (with `ui`, a returning visitor: no banner module)", sum(FULL_PAGE), true),
     file("snippet-consent-mode.min.js", " (integrations snippet: inline, instead of the snippet, for Consent Mode, UET or GPP)"),
     ...MODULES.flatMap(([label, withLabel, files]) => [line(label, sum(files)), line(withLabel, sum([...PAGE, ...files]))]),
+    line("`consentry-form-explain_bg.wasm`, `.mjs` (on demand: says why a form's module refused its options)", sum(["consentry-form-explain_bg.wasm", "consentry-form-explain.mjs"])),
     ...FORM_LANGUAGES.map((lang) => file(`consentry-form-${lang}.mjs`, ` (a form's texts in ${lang}, on demand: English is built in)`)),
     line("GPP module (`consentry-gpp_bg.wasm`, `.mjs`), on demand", sum(GPP)),
     line("page that uses GPP (with the integrations snippet)", sum(GPP_PAGE)),

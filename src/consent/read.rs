@@ -65,7 +65,9 @@ pub fn bad_value(key: &str, v: &Value, expected: &str) -> String {
 }
 
 /// `<object>.<key> is <shown value>; expected <what>`; a long value is
-/// shown by its kind.
+/// shown by its kind. Inlined without `messages`, so that each caller's
+/// texts compile away with the message.
+#[cfg_attr(not(feature = "messages"), inline(always))]
 pub fn bad_member(object: &str, key: &str, v: &Value, expected: &str) -> String {
     explained(|| {
         let mut m = String::from(object);

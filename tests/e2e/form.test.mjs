@@ -334,6 +334,10 @@ test("no form shows unstyled: each waits for the stylesheet, also a second one r
 
 test("options that are missing or wrong reject naming what is wrong", async () => {
   const page = await open();
+  // A form's module refuses without the words; the build that says them
+  // (consentry-form-explain) is downloaded only for a refusal.
+  const explaining = () => page.evaluate(() => performance.getEntriesByType("resource").map((e) => e.name.split("/").pop()).filter((n) => n.startsWith("consentry-form-explain")));
+  assert.deepEqual(await explaining(), [], "the page's good forms download no explanation");
   const messages = await page.evaluate(async (disclosure) => {
     const el = document.createElement("div");
     document.body.append(el);
@@ -349,6 +353,7 @@ test("options that are missing or wrong reject naming what is wrong", async () =
     `consentry.renderPhoneCapture: options.defaultCountry is "GB"; expected one of the form's countries (options.countries): US`,
   ]);
   assert.match(messages[3], /^consentry\.renderPhoneCapture: options\.colour is not an option; expected one of /);
+  assert.deepEqual((await explaining()).sort(), ["consentry-form-explain.mjs", "consentry-form-explain_bg.wasm"]);
   await page.close();
 });
 

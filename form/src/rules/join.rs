@@ -16,7 +16,7 @@ use super::texts::{self, Locale};
 #[allow(unused_imports)]
 use crate::prelude::*;
 pub use consentry::channel::Channel;
-use consentry::consent::bad_member;
+use consentry::consent::{bad_member, explained};
 use consentry::json::Value;
 
 const KEYS: [&str; 9] = [
@@ -136,9 +136,11 @@ impl JoinOptions {
     /// names the option under `options.textToJoin`.
     pub fn parse_in_form(v: &Value) -> Result<JoinOptions, String> {
         JoinOptions::parse(v).map_err(|e| {
-            let mut m = String::from("options.textToJoin.");
-            m.push_str(e.strip_prefix("options.").unwrap_or(&e));
-            m
+            explained(|| {
+                let mut m = String::from("options.textToJoin.");
+                m.push_str(e.strip_prefix("options.").unwrap_or(&e));
+                m
+            })
         })
     }
 

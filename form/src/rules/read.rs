@@ -7,7 +7,7 @@ use super::phone::{country, COUNTRIES};
 use super::texts::{self, Locale};
 #[allow(unused_imports)]
 use crate::prelude::*;
-use consentry::consent::bad_member;
+use consentry::consent::{bad_member, explained};
 use consentry::json::Value;
 
 /// Option keys that are JS callbacks, kept by the web layer.
@@ -32,10 +32,12 @@ pub fn id_token(v: &Value, external_id: &Option<String>) -> Result<Option<String
 const SECRET_WORDS: [&str; 6] = ["apikey", "api_key", "api-key", "authorization", "bearer", "secret"];
 
 fn secret_refused(key: &str) -> String {
-    let mut m = String::from("options.");
-    m.push_str(key);
-    m.push_str(" carries an API key or credentials; no secret may reach the browser: post to your own endpoint and keep the key on the server");
-    m
+    explained(|| {
+        let mut m = String::from("options.");
+        m.push_str(key);
+        m.push_str(" carries an API key or credentials; no secret may reach the browser: post to your own endpoint and keep the key on the server");
+        m
+    })
 }
 
 /// `options.<key> is <shown value>; expected <what>`.
@@ -47,13 +49,13 @@ pub(crate) fn string(v: &Value, key: &str, expected: &str) -> Result<String, Str
     match v.get(key) {
         Some(Value::String(s)) if !s.trim().is_empty() => Ok(s.clone()),
         Some(other) => Err(bad(key, other, expected)),
-        None => {
+        None => Err(explained(|| {
             let mut m = String::from("options.");
             m.push_str(key);
             m.push_str(" is required; expected ");
             m.push_str(expected);
-            Err(m)
-        }
+            m
+        })),
     }
 }
 
@@ -68,21 +70,25 @@ pub(crate) fn at(endpoint: &str, path: &str) -> String {
 /// that carries a secret.
 pub(crate) fn only(v: &Value, keys: &[&str], callbacks: &[&str]) -> Result<(), String> {
     let Value::Object(members) = v else {
-        let mut m = String::from("options are ");
-        m.push_str(&v.to_json());
-        m.push_str("; expected an object");
-        return Err(m);
+        return Err(explained(|| {
+            let mut m = String::from("options are ");
+            m.push_str(&v.to_json());
+            m.push_str("; expected an object");
+            m
+        }));
     };
     for (key, _) in members {
         if key == "headers" || carries_secret(key) {
             return Err(secret_refused(key));
         }
         if !keys.contains(&key.as_str()) && !callbacks.contains(&key.as_str()) {
-            let mut m = String::from("options.");
-            m.push_str(key);
-            m.push_str(" is not an option; expected one of ");
-            super::list(&mut m, keys.iter().copied());
-            return Err(m);
+            return Err(explained(|| {
+                let mut m = String::from("options.");
+                m.push_str(key);
+                m.push_str(" is not an option; expected one of ");
+                super::list(&mut m, keys.iter().copied());
+                m
+            }));
         }
     }
     Ok(())
@@ -126,11 +132,13 @@ pub(crate) fn countries(v: &Value) -> Result<(Vec<&'static str>, &'static str), 
             .find(|c| c.eq_ignore_ascii_case(s))
             .ok_or_else(|| {
                 // It may be a real country the form does not offer.
-                let mut m = String::from("options.defaultCountry is ");
-                m.push_str(&Value::String(s.clone()).to_json());
-                m.push_str("; expected one of the form's countries (options.countries): ");
-                super::list(&mut m, countries.iter().copied());
-                m
+                explained(|| {
+                    let mut m = String::from("options.defaultCountry is ");
+                    m.push_str(&Value::String(s.clone()).to_json());
+                    m.push_str("; expected one of the form's countries (options.countries): ");
+                    super::list(&mut m, countries.iter().copied());
+                    m
+                })
             })?,
         Some(other) => return Err(unknown_country("defaultCountry", other)),
     };
@@ -173,9 +181,11 @@ pub(crate) fn texts_of(v: &Value, groups: &'static [texts::Group]) -> Result<tex
                 match text {
                     Value::String(s) if t.keys().any(|key| key == k) => t.overrides.push((k.clone(), s.clone())),
                     _ => {
-                        let mut expected = String::from("a string for one of ");
-                        super::list(&mut expected, t.keys());
-                        return Err(bad_member("options.texts", k, text, &expected));
+                        return Err(explained(|| {
+                            let mut expected = String::from("a string for one of ");
+                            super::list(&mut expected, t.keys());
+                            bad_member("options.texts", k, text, &expected)
+                        }))
                     }
                 }
             }
@@ -194,11 +204,13 @@ pub(crate) fn form_id(v: &Value, default: &str) -> Result<String, String> {
 }
 
 fn unknown_country(key: &str, v: &Value) -> String {
-    let mut m = String::from("options.");
-    m.push_str(key);
-    m.push_str(" is ");
-    m.push_str(&v.to_json());
-    m.push_str("; expected an ISO code of ");
-    super::list(&mut m, COUNTRIES.iter().map(|c| c.iso));
-    m
+    explained(|| {
+        let mut m = String::from("options.");
+        m.push_str(key);
+        m.push_str(" is ");
+        m.push_str(&v.to_json());
+        m.push_str("; expected an ISO code of ");
+        super::list(&mut m, COUNTRIES.iter().map(|c| c.iso));
+        m
+    })
 }

@@ -18,7 +18,7 @@ use super::read::{at, countries, endpoint, flag, form_id, id_token, locale, only
 use super::texts::{self, Locale};
 #[allow(unused_imports)]
 use crate::prelude::*;
-use consentry::consent::bad_member;
+use consentry::consent::{bad_member, explained};
 use consentry::json::Value;
 
 const KEYS: [&str; 11] = [
@@ -82,21 +82,23 @@ fn a_box<'v>(v: &'v Value, key: &str) -> Result<(Choice, Option<&'v Value>), Str
         if !["subscriptionGroupId", "disclosure", "doubleOptIn"].contains(&k.as_str())
             || (key == "email" && k == "doubleOptIn")
         {
-            let mut m = String::from("options.");
-            m.push_str(key);
-            m.push('.');
-            m.push_str(k);
-            m.push_str(" is not an option; expected subscriptionGroupId and disclosure");
-            return Err(m);
+            return Err(explained(|| {
+                let mut m = String::from("options.");
+                m.push_str(key);
+                m.push('.');
+                m.push_str(k);
+                m.push_str(" is not an option; expected subscriptionGroupId and disclosure");
+                m
+            }));
         }
     }
     let field = |k: &str| match b.get(k) {
         Some(Value::String(s)) if !s.trim().is_empty() => Ok(s.clone()),
-        other => {
+        other => Err(explained(|| {
             let mut at = String::from("options.");
             at.push_str(key);
-            Err(bad_member(&at, k, other.unwrap_or(&Value::Null), "a non-empty string"))
-        }
+            bad_member(&at, k, other.unwrap_or(&Value::Null), "a non-empty string")
+        })),
     };
     Ok((
         Choice {
