@@ -157,7 +157,9 @@ impl JoinOptions {
         match self.channel {
             Channel::WhatsApp => {
                 url.push_str("https://wa.me/");
-                url.push_str(self.number.trim_start_matches('+'));
+                // (Byte by byte: `trim_start_matches` decodes each char.)
+                let plus = self.number.bytes().take_while(|b| *b == b'+').count();
+                url.push_str(self.number.get(plus..).unwrap_or_default());
                 url.push_str("?text=");
             }
             Channel::Sms => {

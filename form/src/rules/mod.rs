@@ -27,6 +27,20 @@ pub fn has(haystack: &str, needle: &str) -> bool {
             .any(|w| w == needle.as_bytes())
 }
 
+/// `s` without its leading and trailing whitespace (Unicode's), as
+/// `str::trim`, found from the front only: `trim` also decodes UTF-8
+/// backwards, which costs every form's wasm its reverse decoder.
+pub fn trimmed(s: &str) -> &str {
+    let (mut start, mut end) = (None, 0);
+    for (i, c) in s.char_indices() {
+        if !c.is_whitespace() {
+            start.get_or_insert(i);
+            end = i + c.len_utf8();
+        }
+    }
+    start.and_then(|start| s.get(start..end)).unwrap_or_default()
+}
+
 /// `items` joined with ", " (`[..].join` brings its own generic copy).
 pub fn list<'a>(out: &mut String, items: impl IntoIterator<Item = &'a str>) {
     for (i, item) in items.into_iter().enumerate() {
@@ -34,5 +48,24 @@ pub fn list<'a>(out: &mut String, items: impl IntoIterator<Item = &'a str>) {
             out.push_str(", ");
         }
         out.push_str(item);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn trimmed_is_str_trim() {
+        for s in [
+            "",
+            " ",
+            "a",
+            " a ",
+            "\u{3000}가 나\u{a0}\n",
+            "\t\r x\u{2028}",
+            "é",
+            " é é ",
+        ] {
+            assert_eq!(super::trimmed(s), s.trim(), "{s:?}");
+        }
     }
 }

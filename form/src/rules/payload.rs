@@ -104,7 +104,8 @@ pub fn missing_from_disclosure(disclosure: &str, programme: &str) -> Vec<&'stati
     let lower = disclosure.to_ascii_lowercase();
     let has = |needles: &[&str]| needles.iter().any(|n| super::has(&lower, n));
     let mut missing = Vec::new();
-    if programme.trim().is_empty() || !super::has(&lower, &programme.trim().to_ascii_lowercase()) {
+    let programme = super::trimmed(programme);
+    if programme.is_empty() || !super::has(&lower, &programme.to_ascii_lowercase()) {
         missing.push("the programme name");
     }
     // English, Korean (월 4회, 매주) and Japanese (月4回, 毎週) wordings.

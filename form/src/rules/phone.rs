@@ -108,7 +108,7 @@ impl PhoneError {
 /// prefix is dropped, and the selected country must be allowed.
 pub fn normalise(input: &str, default_country: &str, allowed: &[&str]) -> Result<String, PhoneError> {
     let home = country(default_country).ok_or_else(|| PhoneError::UnknownCountry(default_country.to_string()))?;
-    let input = input.trim();
+    let input = super::trimmed(input);
     let mut digits = String::new();
     let mut international = false;
     for (i, ch) in input.chars().enumerate() {

@@ -47,7 +47,7 @@ pub(crate) fn bad(key: &str, v: &Value, expected: &str) -> String {
 
 pub(crate) fn string(v: &Value, key: &str, expected: &str) -> Result<String, String> {
     match v.get(key) {
-        Some(Value::String(s)) if !s.trim().is_empty() => Ok(s.clone()),
+        Some(Value::String(s)) if !super::trimmed(s).is_empty() => Ok(s.clone()),
         Some(other) => Err(bad(key, other, expected)),
         None => Err(explained(|| {
             let mut m = String::from("options.");
@@ -61,7 +61,9 @@ pub(crate) fn string(v: &Value, key: &str, expected: &str) -> Result<String, Str
 
 /// `path` under `endpoint` (a trailing `/` of the endpoint is dropped).
 pub(crate) fn at(endpoint: &str, path: &str) -> String {
-    let mut url = endpoint.trim_end_matches('/').to_string();
+    // (Byte by byte: `trim_end_matches` decodes UTF-8 backwards.)
+    let slashes = endpoint.bytes().rev().take_while(|b| *b == b'/').count();
+    let mut url = endpoint.get(..endpoint.len() - slashes).unwrap_or_default().to_string();
     url.push_str(path);
     url
 }

@@ -93,7 +93,7 @@ fn a_box<'v>(v: &'v Value, key: &str) -> Result<(Choice, Option<&'v Value>), Str
         }
     }
     let field = |k: &str| match b.get(k) {
-        Some(Value::String(s)) if !s.trim().is_empty() => Ok(s.clone()),
+        Some(Value::String(s)) if !super::trimmed(s).is_empty() => Ok(s.clone()),
         other => Err(explained(|| {
             let mut at = String::from("options.");
             at.push_str(key);
@@ -186,14 +186,14 @@ pub struct Entry<'a> {
 /// the entry can be sent. An empty field is fine unless its box is ticked,
 /// but one of the two is needed.
 pub fn check(o: &SignupOptions, e: &Entry) -> (Option<&'static str>, Option<&'static str>, Option<String>) {
-    let email = e.email.trim();
+    let email = super::trimmed(e.email);
     let email_error = match (email.is_empty(), e.email_box) {
         (true, true) => Some("email_required"),
         (false, _) if !email_ok(email) => Some("email_invalid"),
         _ => None,
     };
     let allowed: Vec<&str> = o.countries.clone();
-    let (phone_error, e164) = match (e.phone.trim().is_empty(), e.sms_box) {
+    let (phone_error, e164) = match (super::trimmed(e.phone).is_empty(), e.sms_box) {
         (true, true) => (Some("empty"), None),
         (true, false) => (None, None),
         (false, _) => match phone::normalise(e.phone, e.country, &allowed) {
@@ -212,7 +212,7 @@ pub fn check(o: &SignupOptions, e: &Entry) -> (Option<&'static str>, Option<&'st
 /// consent record: the ticked boxes' disclosures by group.
 pub fn body(o: &SignupOptions, e: &Entry, e164: Option<&str>, consent: &[(&str, Value)]) -> String {
     let s = |t: &str| Value::String(t.to_string());
-    let email = e.email.trim();
+    let email = super::trimmed(e.email);
     let mut attributes: Vec<(String, Value)> = Vec::new();
     if let Some(id) = &o.external_id {
         attributes.push(("external_id".into(), s(id)));
