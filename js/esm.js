@@ -35,8 +35,9 @@ const files = {
     new URL("./consentry-form-join_bg.wasm", import.meta.url),
     new URL("./consentry-form.css", import.meta.url).href,
   ],
-  // The forms' texts in Korean and Japanese (English is built in).
+  // The forms' build that says why options are refused.
   "consentry-form-explain": () => [import("./consentry-form-explain.mjs"), new URL("./consentry-form-explain_bg.wasm", import.meta.url)],
+  // The forms' texts in Korean and Japanese (English is built in).
   "consentry-form-ko": () => [import("./consentry-form-ko.mjs")],
   "consentry-form-ja": () => [import("./consentry-form-ja.mjs")],
   // The full gate, which says why the plain one refused a configuration.
