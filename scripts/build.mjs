@@ -72,8 +72,11 @@ for (const [crate, name, features, dir = "build", glue = name, ship = true] of [
     // with one caller, however large; inlining only the small ones keeps
     // the big ones apart, which compresses better (-277 on the gate, and
     // from -7 to -410 on every other module; 0, 10, 20, 40, 50, 80, 120 and
-    // 200 were measured too).
-    ...WASM_FEATURES, "--low-memory-unused", "--flatten", "--rereloop", "-Oz", "--converge", "--one-caller-inline-max-function-size=30", "--strip-debug", "--strip-producers", "--strip-target-features",
+    // 200 were measured too). --reorder-functions then gives the most
+    // called functions the shortest indices, and -Oz again tidies after it
+    // (-53 on the gate, -133 on the capture form's module).
+    ...WASM_FEATURES, "--low-memory-unused", "--flatten", "--rereloop", "-Oz", "--converge", "--one-caller-inline-max-function-size=30",
+    "--reorder-functions", "-Oz", "--strip-debug", "--strip-producers", "--strip-target-features",
     glue ? `${dir}/${glue}_bg.wasm` : built, "-o", `dist/${name}_bg.wasm`,
   ]);
 }
