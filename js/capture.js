@@ -104,34 +104,15 @@ export async function renderPhoneCapture(/** @type {any} */ target, options, sty
     retry.hidden = change.hidden = true;
     setState("sending", t("sending"));
     callback("onSubmit", { phone: e164, subscriptionGroupId: o.subscriptionGroupId });
-    if (o.bridge) return bridged(e164, JSON.parse(body).consent);
-    submit({ key: k, url: o.submitUrl, body }, (d) => delivered(d, e164, country, k));
-  }
-
-  // Inside a Braze HTML in-app message: the Braze Web SDK subscribes the
-  // number (a subscription from the SDK enters the double opt-in by
-  // itself), logs the click and the consent record as an event, sends at
-  // once, and the message closes.
-  /** @param {string} e164 @param {Record<string, unknown>} consent */
-  function bridged(e164, consent) {
-    const b = /** @type {any} */ (window).brazeBridge;
-    if (!b) {
-      setState("error", t("unavailable"));
-      warn("the phone form's delivery is brazeBridge, but this page has none: it is not inside a Braze HTML in-app message");
-      return callback("onError", { phone: e164, status: 0, response: "no brazeBridge" });
+    // Inside a Braze HTML in-app message, the Braze Web SDK subscribes the
+    // number (consentry-form-bridge, loaded only there).
+    if (o.bridge) {
+      return load("consentry-form-bridge").then(
+        ({ m }) => m.bridged(o, e164, JSON.parse(body).consent, setState, t, callback),
+        (e) => (setState("error", t("unavailable")), callback("onError", { phone: e164, status: 0, response: String(e) })),
+      );
     }
-    const user = b.getUser();
-    user.setPhoneNumber(e164);
-    user.addToSubscriptionGroup(o.subscriptionGroupId);
-    // Braze's event properties are short strings: the disclosure goes as its hash.
-    const { disclosure: _, ...record } = consent;
-    b.logCustomEvent("consentry_sms_consent", { subscription_group_id: o.subscriptionGroupId, ...record });
-    b.logClick();
-    b.requestImmediateDataFlush();
-    setState(o.doubleOptIn ? "pending" : "success", o.doubleOptIn ? t("pending").replace("{phone}", e164) : t("success"));
-    callback(o.doubleOptIn ? "onPending" : "onSuccess", { phone: e164 });
-    // Long enough to read the confirmation.
-    setTimeout(() => b.closeMessage(), 2500);
+    submit({ key: k, url: o.submitUrl, body }, (d) => delivered(d, e164, country, k));
   }
 
   /** @param {Delivery} d @param {string} e164 @param {string} country @param {string} k */

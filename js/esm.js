@@ -35,6 +35,8 @@ const files = {
     new URL("./consentry-form-join_bg.wasm", import.meta.url),
     new URL("./consentry-form.css", import.meta.url).href,
   ],
+  // The capture form's delivery inside a Braze in-app message.
+  "consentry-form-bridge": () => [import("./consentry-form-bridge.mjs")],
   // The forms' build that says why options are refused.
   "consentry-form-explain": () => [import("./consentry-form-explain.mjs"), new URL("./consentry-form-explain_bg.wasm", import.meta.url)],
   // The forms' texts in Korean and Japanese (English is built in).

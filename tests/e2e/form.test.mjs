@@ -263,6 +263,25 @@ test("a misconfigured endpoint says sign-up is unavailable and names the endpoin
   await page.own.close();
 });
 
+test("delivery brazeBridge outside a Braze in-app message says sign-up is unavailable; only such a form downloads the bridge module", async () => {
+  const bridging = (page) => page.evaluate(() => performance.getEntriesByType("resource").some((e) => e.name.endsWith("/consentry-form-bridge.mjs")));
+  const plain = await formPage({ countries: ["US"] });
+  assert.equal(await bridging(plain), false, "a form that posts to its endpoint downloads no bridge");
+  await plain.own.close();
+  const page = await formPage({ countries: ["US"], delivery: "brazeBridge" });
+  const warnings = [];
+  page.on("console", (m) => m.type() == "warning" && warnings.push(m.text()));
+  await page.fill("#f input[type=tel]", "415 555 0120");
+  await page.check("#f input[type=checkbox]");
+  await page.click("#f button[type=submit]");
+  await page.waitForSelector("#f form[data-state=error]");
+  assert.equal(await page.textContent("#f [role=status]"), "Sign-up is not available right now. Please try again later.");
+  assert.deepEqual(await page.evaluate(() => window.calls), [["error", 0]]);
+  assert.ok(warnings.some((w) => w.includes("not inside a Braze HTML in-app message")), warnings.join("\n"));
+  assert.equal(await bridging(page), true);
+  await page.own.close();
+});
+
 test("Korean and Japanese disclosures that say everything get no warning; each page loads its language's texts only", async () => {
   const texts = (page) => page.evaluate(() => performance.getEntriesByType("resource").map((e) => e.name.match(/consentry-form-(\w+)\.mjs$/)?.[1]).filter(Boolean).sort());
   for (const [locale, programme, disclosure, submit] of [
