@@ -27,8 +27,10 @@ export async function renderPhoneCapture(/** @type {any} */ target, options, sty
   // checks the block, so a wrong one refuses the form (one that cannot be
   // downloaded leaves the form without the block).
   const joinHost = el("div", { class: "consentry-join-host" });
-  const joinModule = o.textToJoin && (await load("consentry-form-join").then(({ m }) => m, (e) => warn("the text-to-join block could not be shown", e)));
-  if (joinModule) await joinModule.renderTextToJoin(joinHost, o.textToJoin, stylesheet, load, true);
+  // (The block has text-to-join's stylesheet.)
+  const join = o.textToJoin && (await load("consentry-form-join").catch((e) => warn("the text-to-join block could not be shown", e)));
+  const joinModule = join && join.m;
+  if (joinModule) await joinModule.renderTextToJoin(joinHost, o.textToJoin, join.css, load, true);
   for (const w of o.warnings) warn(w);
   const t = (/** @type {string} */ key) => o.texts[key] || "";
 

@@ -14,11 +14,12 @@ export default consentry;
 
 // Each on-demand module: [its import, its wasm's URL, its stylesheet's URL].
 const files = {
-  // The phone forms, one module per form, sharing one stylesheet.
+  // The phone forms, one module per form; the capture form's stylesheet
+  // leaves out the other forms' rules.
   "consentry-form-capture": () => [
     import("./consentry-form-capture.mjs"),
     new URL("./consentry-form-capture_bg.wasm", import.meta.url),
-    new URL("./consentry-form.css", import.meta.url).href,
+    new URL("./consentry-form-capture.css", import.meta.url).href,
   ],
   "consentry-form-verification": () => [
     import("./consentry-form-verification.mjs"),

@@ -195,17 +195,18 @@ export function el(tag, attrs = {}, text = "") {
   return e;
 }
 
-// Adds the default stylesheet to the page once. A form stays hidden until
-// the sheet has loaded (or failed), so nobody sees it unstyled, also a
+// Adds the default stylesheet `url` to the page once. A form stays hidden
+// until the sheet has loaded (or failed), so nobody sees it unstyled, also a
 // second form rendered while the sheet is still loading; a sheet the site
 // links itself (`consentry-form.css`) is used as it is.
 /** @param {string} url @param {HTMLElement} root */
 export function loadStylesheet(url, root) {
-  /** @type {Element | null} */
-  const found = document.querySelector("link[data-consentry-form], link[href*='consentry-form']");
-  if (found && found.getAttribute("data-consentry-form") != "loading") return;
-  const link = found || el("link", { rel: "stylesheet", href: url, "data-consentry-form": "loading" });
-  if (!found) {
+  if (document.querySelector("link[href*='consentry-form']:not([data-consentry-form])")) return;
+  /** @type {any} */
+  let link = [...document.querySelectorAll("link[data-consentry-form]")].find((l) => l.getAttribute("href") == url);
+  if (link && link.getAttribute("data-consentry-form") != "loading") return;
+  if (!link) {
+    link = el("link", { rel: "stylesheet", href: url, "data-consentry-form": "loading" });
     const loaded = () => link.setAttribute("data-consentry-form", "");
     link.addEventListener("load", loaded);
     link.addEventListener("error", loaded);

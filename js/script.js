@@ -24,9 +24,10 @@ if (!STUB && !c) {
     c._f = 1;
   } else {
     const wasm = gateWasm(config, c._w, base + "consentry_bg.wasm", base + "consentry-full_bg.wasm");
-    // (The phone forms share one stylesheet, consentry-form.css; the full
-    // gate's module, consentry-full.mjs, has no stylesheet.)
-    start(c, config, wasm, (name) => [import(base + name + ".mjs"), base + name + "_bg.wasm", base + name.replace(/^consentry-form-.*/, "consentry-form") + ".css"]).catch((e) =>
+    // (The phone forms share consentry-form.css, except the capture form,
+    // whose consentry-form-capture.css leaves out the other forms' rules;
+    // the full gate's module, consentry-full.mjs, has no stylesheet.)
+    start(c, config, wasm, (name) => [import(base + name + ".mjs"), base + name + "_bg.wasm", base + name.replace(/^consentry-form-(?!capture).*/, "consentry-form") + ".css"]).catch((e) =>
       console.error("consentry: could not start; every category stays denied.", e),
     );
   }

@@ -367,7 +367,7 @@ test("from a CDN: the snippet's base on another origin loads the gate, the form 
   const [tc] = JSON.parse(readFileSync("tests/fixtures/tcf.json", "utf8"));
   assert.equal(await page.evaluate((s) => consentry.decodeTCString(s).then((d) => d.cmpId), tc.tcString), tc.cmpId);
   const fromCdn = await page.evaluate((cdn) => performance.getEntriesByType("resource").map((e) => e.name).filter((n) => n.startsWith(cdn)).map((n) => n.slice(cdn.length)).sort(), cdn);
-  assert.deepEqual(fromCdn, ["consentry-form-capture.mjs", "consentry-form-capture_bg.wasm", "consentry-form.css", "consentry-tcstring.mjs", "consentry-tcstring_bg.wasm", "consentry_bg.js", "consentry_bg.wasm"]);
+  assert.deepEqual(fromCdn, ["consentry-form-capture.css", "consentry-form-capture.mjs", "consentry-form-capture_bg.wasm", "consentry-tcstring.mjs", "consentry-tcstring_bg.wasm", "consentry_bg.js", "consentry_bg.wasm"]);
   assert.deepEqual(page.errors, []);
   await context.close();
 });

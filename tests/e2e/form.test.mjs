@@ -337,7 +337,7 @@ test("no form shows unstyled: each waits for the stylesheet, also a second one r
   const context = await env.browser.newContext();
   let release;
   const held = new Promise((r) => (release = r));
-  await context.route("**/consentry-form.css", async (route) => { await held; await route.continue(); });
+  await context.route("**/consentry-form-capture.css", async (route) => { await held; await route.continue(); });
   const site = `http://127.0.0.1:${env.server.port}`;
   const page = await openFixture(context, `${site}/two-forms.html`, fixture("{ doesOptInApply: true }").replace("<body></body>", '<body><div id="a"></div><div id="b"></div></body>'));
   const options = { subscriptionGroupId: "acme-sms", endpoint: "/", programme: "Acme Alerts", disclosure: DISCLOSURE, countries: ["US"] };

@@ -48,6 +48,10 @@ test("the capture form offers text-to-join under it with its own programme and d
   await page.goto(`http://127.0.0.1:${env.server.port}/phone.html`);
   const block = page.locator("#inline-form .consentry-join");
   await block.locator("svg.consentry-qr").waitFor();
+  // The capture form's stylesheet has no text-to-join rules: the block
+  // loads consentry-form.css, which has them.
+  assert.equal(await block.locator("svg.consentry-qr").evaluate((s) => getComputedStyle(s).width), "176px");
+  assert.deepEqual(await page.evaluate(() => [...document.querySelectorAll("link[data-consentry-form]")].map((l) => l.getAttribute("href").split("/").pop()).sort()), ["consentry-form-capture.css", "consentry-form.css"]);
   assert.equal(await block.locator(".consentry-join-link").getAttribute("href"), "sms:12345?body=JOIN");
   assert.match(await block.locator(".consentry-disclosure").textContent(), /^Text JOIN to 12345 to get recurring/);
   // The capture form's module has no text-to-join rules: the block's come
