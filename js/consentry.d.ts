@@ -259,7 +259,7 @@ export interface PhoneCaptureOptions {
   formId?: string;
   /** "inline" (default) renders into the target; "modal" opens an in-app dialog. */
   mode?: "inline" | "modal";
-  /** Load the default look, `consentry-form.css` beside the module (default true); false: style it yourself. */
+  /** Load the default look, `consentry-form-capture.css` beside the module (a site's own link to `consentry-form.css` is used instead; default true); false: style it yourself. */
   stylesheet?: boolean;
   onSubmit?(event: { phone: string; subscriptionGroupId: string }): void;
   onPending?(event: { phone: string }): void;
