@@ -29,8 +29,7 @@ export async function renderPhoneCapture(/** @type {any} */ target, options, sty
   const joinHost = el("div", { class: "consentry-join-host" });
   // (The block has text-to-join's stylesheet.)
   const join = o.textToJoin && (await load("consentry-form-join").catch((e) => warn("the text-to-join block could not be shown", e)));
-  const joinModule = join && join.m;
-  if (joinModule) await joinModule.renderTextToJoin(joinHost, o.textToJoin, join.css, load, true);
+  if (join) await join.m.renderTextToJoin(joinHost, o.textToJoin, join.css, load, true);
   for (const w of o.warnings) warn(w);
   const t = (/** @type {string} */ key) => o.texts[key] || "";
 
@@ -67,7 +66,7 @@ export async function renderPhoneCapture(/** @type {any} */ target, options, sty
   }
   if (o.stylesheet && stylesheet) loadStylesheet(stylesheet, root);
   target.append(root);
-  if (joinModule) (o.modal ? root.querySelector(".consentry-dialog") : target).append(joinHost);
+  if (join) (o.modal ? root.querySelector(".consentry-dialog") : target).append(joinHost);
 
   /** @type {string | null} the submission the form shows */
   let key = null;
