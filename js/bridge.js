@@ -4,7 +4,9 @@
 // from the SDK enters the double opt-in by itself), logs the click and the
 // consent record as an event, sends at once, and the message closes.
 // @ts-check
-import { warn } from "./common.js";
+import { warn } from "./host.js";
+
+export { attach } from "./host.js";
 
 /**
  * Delivers `e164` with the capture form's options `o` and its `consent`

@@ -5,7 +5,8 @@
 // the wasm's (form/src/wasm.rs).
 // @ts-check
 import { options as readOptions, number as readNumber, body as makeBody, rejection } from "./form-wasm.js";
-import { warn, newId, whereConsented } from "./common.js";
+import { whereConsented } from "./common.js";
+import { warn, newId } from "./host.js";
 import { submit, flush, forget, setup, field, phoneRow, showError, el, loadStylesheet } from "./form-kit.js";
 
 /** @typedef {import("./form-kit.js").Delivery} Delivery */

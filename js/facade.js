@@ -200,6 +200,9 @@ function load(name) {
   return (modules[name] = modules[name] || (async () => {
     const [module, wasm, css] = locate(name);
     const m = await module;
+    // A form's module takes the reports, Errors and glue from this script
+    // (js/host.js).
+    if (m.attach) m.attach([warn, fail, expected, jsonMembers, newId, bind]);
     // (The receipts module has no wasm.)
     if (m.initSync) await instantiate(m.initSync, wasm);
     return { m, css };

@@ -7,7 +7,8 @@
 // as HTML.
 // @ts-check
 import { outbox as rule, language, explain } from "./form-wasm.js";
-import { warn, fail, expected, jsonMembers, OUTBOX_KEY } from "./common.js";
+import { OUTBOX_KEY } from "./common.js";
+import { warn, fail, expected, jsonMembers } from "./host.js";
 
 // An attempt that takes longer than this counts as no answer.
 const TIMEOUT_MS = 15000;

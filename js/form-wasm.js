@@ -3,13 +3,19 @@
 // arguments and its number. Every answer is JSON text (`{"error"}` when
 // options are wrong); each shell imports the ones it calls.
 // @ts-check
-import { bind } from "./wasm-glue.js";
+import { bind } from "./host.js";
 import { LANGUAGE, OUTBOX, OPTIONS, NUMBER, BODY, REJECTION, JOIN, SIGNUP_OPTIONS, SIGNUP_BODY, VERIFY_OPTIONS, VERIFY_ANSWER } from "../build/form-protocol.js";
 
 // The module's one export; `initSync` is what the module's entry exports
-// for the shell's loader.
-const { initSync, call } = bind("form");
-export { initSync };
+// for the shell's loader, which has attached the glue (js/host.js) first.
+/** @type {(...args: (string | number)[]) => string} */
+let call;
+/** @param {{module: WebAssembly.Module}} m */
+export function initSync(m) {
+  const glue = bind("form");
+  glue.initSync(m);
+  call = glue.call;
+}
 
 // The arguments of the last call, for `explain`.
 /** @type {(string | number)[]} */

@@ -6,7 +6,8 @@
 // Every text goes in with `textContent` or attributes, never as HTML.
 // @ts-check
 import { signupOptions as readOptions, signupBody as makeBody, rejection } from "./form-wasm.js";
-import { newId, warn, whereConsented } from "./common.js";
+import { whereConsented } from "./common.js";
+import { newId, warn } from "./host.js";
 import { el, loadStylesheet, submit, setup, field, phoneRow, showError } from "./form-kit.js";
 
 const CALL = "renderSignup";

@@ -174,24 +174,28 @@ export const stub = (w, d, base, config) => {
   c.permissions = { ...e };
   c.consentRecord = null;
   a.optIn = c;
-  // The inline snippet (with the site's base URL) starts the downloads.
-  if (base) {
-    c._b = base;
-    // The gate's full build, wasm and script, for a configuration with a
-    // key only it reads (FULL_KEYS of js/facade.js: the base snippet checks
-    // those a page without Consent Mode, UET and GPP uses; the plain script hands
-    // over to the full one, and fetches the other wasm, when this choice is
-    // not the configuration's). One that cannot be read gets the plain
-    // build, which refuses it.
-    base += "consentry";
-    try {
-      if (config.ui || config.cookies || config.tcf || (GCM && (config.consentMode || config.uet || config.gpp))) base += "-full";
-    } catch (x) {}
-    (c._w = fetch(base + "_bg.wasm")).catch(() => {});
-    // The script is the wasm's shell without the stub (this is the stub):
-    // consentry_bg.js or consentry-full_bg.js. A script inserted without
-    // src starts loading once src is set.
-    d.head.appendChild(d.createElement("script")).src = base + "_bg.js";
-  }
+  // The inline snippet (with the site's base URL) starts the downloads in
+  // the next task: the answer above is the page's, so starting them (2 to
+  // 5 ms of fetch and script insertion) waits until the parser yields
+  // rather than delaying the tags after the snippet.
+  if (base)
+    setTimeout(() => {
+      c._b = base;
+      // The gate's full build, wasm and script, for a configuration with a
+      // key only it reads (FULL_KEYS of js/facade.js: the base snippet
+      // checks those a page without Consent Mode, UET and GPP uses; the
+      // plain script hands over to the full one, and fetches the other
+      // wasm, when this choice is not the configuration's). One that
+      // cannot be read gets the plain build, which refuses it.
+      base += "consentry";
+      try {
+        if (config.ui || config.cookies || config.tcf || (GCM && (config.consentMode || config.uet || config.gpp))) base += "-full";
+      } catch (x) {}
+      (c._w = fetch(base + "_bg.wasm")).catch(() => {});
+      // The script is the wasm's shell without the stub (this is the
+      // stub): consentry_bg.js or consentry-full_bg.js. A script inserted
+      // without src starts loading once src is set.
+      d.head.appendChild(d.createElement("script")).src = base + "_bg.js";
+    });
   return c;
 };

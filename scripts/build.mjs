@@ -143,10 +143,12 @@ for (const lang of LANGUAGES) {
 const glueFrom = (file, dir) => ({
   name: "glue", setup: (b) => b.onResolve({ filter: new RegExp(`/build/${file.replaceAll(".", "\\.")}$`) }, () => ({ path: `${process.cwd()}/build/${dir}/${file}` })),
 });
-// Each module is its JS shell over its wasm's glue.
+// Each module is its JS shell over its wasm's glue; a form's module takes
+// the glue, reports and Errors from the script that loads it (`attach`,
+// js/host.js).
 for (const form of FORMS) {
   const [call, file] = FORM_EXPORTS[form];
-  const contents = `export { initSync } from "./form-wasm.js";\nexport { ${call} } from "${file}";\n` +
+  const contents = `export { attach } from "./host.js";\nexport { initSync } from "./form-wasm.js";\nexport { ${call} } from "${file}";\n` +
     (form == "capture" ? `export { flush } from "./form-kit.js";\n` : "");
   await esbuild.build({ ...common, stdin: { contents, resolveDir: "js", sourcefile: `consentry-form-${form}.js` }, format: "esm", outfile: `dist/consentry-form-${form}.mjs` });
 }

@@ -31,8 +31,9 @@ const BUDGET = 20 * 1024;
 // Consent Mode, UET, TCF's rules and GPP's start; 30,405 once its shell
 // sends the integrations' defaults without the stub's queue; 29,910 with
 // terser and wasm-opt's passes; 28,993 without wasm-bindgen and with
-// small one-caller inlining.
-const FULL_BUDGET = 29_000;
+// small one-caller inlining; 29,014 once the forms' modules take their glue,
+// reports and Errors from it (js/host.js: 480 less on the capture page).
+const FULL_BUDGET = 29_050;
 // The page that shows the phone capture form, on the way to its 40 KB goal
 // (issue 26: 56,699 when it began, down to 48,165 with a module per form,
 // text-to-join on demand, one export and each form's own texts; 45,731
