@@ -6,7 +6,7 @@
 // @ts-check
 import { options as readOptions, number as readNumber, body as makeBody, rejection } from "./form-wasm.js";
 import { whereConsented } from "./common.js";
-import { warn, newId } from "./host.js";
+import { warn, fail, newId } from "./host.js";
 import { submit, flush, forget, setup, field, phoneRow, showError, el, loadStylesheet } from "./form-kit.js";
 
 /** @typedef {import("./form-kit.js").Delivery} Delivery */
@@ -56,18 +56,21 @@ export async function renderPhoneCapture(/** @type {any} */ target, options, sty
   actions.append(retry, change);
   form.append(row, phoneError, consent, el("p", { id: id("disclosure"), class: "consentry-disclosure" }, o.disclosure), consentError, submitButton, status, actions);
 
-  const previousFocus = document.activeElement;
-  let root = form, close = null;
+  // In a modal: its module (consentry-form-modal, with its stylesheet)
+  // puts the form and the block in a dialog. (One that cannot be
+  // downloaded refuses the form.)
+  let root = form, restore = () => {};
+  const sheets = [/** @type {string} */ (stylesheet)];
   if (o.modal) {
-    root = el("div", { class: "consentry-backdrop" });
-    const dialog = el("div", { role: "dialog", "aria-modal": "true", "aria-labelledby": id("title"), class: "consentry-dialog" });
-    close = el("button", { type: "button", class: "consentry-close", "aria-label": t("close") }, "×");
-    dialog.append(close, form);
-    root.append(dialog);
+    const modal = await load("consentry-form-modal").catch((e) => {
+      throw fail(CALL, `the modal could not be downloaded (${e && e.message})`);
+    });
+    ({ root, restore } = modal.m.dialog(join ? [form, joinHost] : [form], id("title"), t("close"), () => destroy(true)));
+    sheets.push(modal.css);
   }
-  if (o.stylesheet && stylesheet) loadStylesheet(stylesheet, root);
+  const styled = o.stylesheet && stylesheet && loadStylesheet(root, sheets);
   target.append(root);
-  if (join) (o.modal ? root.querySelector(".consentry-dialog") : target).append(joinHost);
+  if (join && !o.modal) target.append(joinHost);
 
   /** @type {string | null} the submission the form shows */
   let key = null;
@@ -160,7 +163,7 @@ export async function renderPhoneCapture(/** @type {any} */ target, options, sty
     if (key) forget(key);
     root.remove();
     joinHost.remove();
-    if (o.modal && previousFocus instanceof HTMLElement) previousFocus.focus();
+    restore();
     if (byVisitor) callback("onClose");
   }
 
@@ -180,18 +183,7 @@ export async function renderPhoneCapture(/** @type {any} */ target, options, sty
   input.addEventListener("input", recheck);
   select.addEventListener("change", recheck);
   checkbox.addEventListener("change", () => checkbox.checked && showError(checkbox, consentError, null));
-  if (o.modal) {
-    root.addEventListener("keydown", (/** @type {KeyboardEvent} */ e) => {
-      if (e.key == "Escape") return e.preventDefault(), destroy(true);
-      if (e.key != "Tab") return;
-      // Keep focus inside the dialog: wrap from the last control to the first.
-      const list = root.querySelectorAll("button:not([hidden]):not([disabled]), input, select");
-      const [first, last] = [list[0], list[list.length - 1]];
-      const wrap = e.shiftKey && document.activeElement == first ? last : !e.shiftKey && document.activeElement == last ? first : null;
-      if (wrap) e.preventDefault(), wrap.focus();
-    });
-    close?.addEventListener("click", () => destroy(true));
-    select.focus();
-  }
+  // (Once the dialog shows: a hidden control takes no focus.)
+  if (o.modal) Promise.resolve(styled).then(() => select.focus());
   return { destroy: () => destroy(false) };
 }

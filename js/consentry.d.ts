@@ -257,9 +257,9 @@ export interface PhoneCaptureOptions {
   texts?: Partial<Record<PhoneCaptureText, string>>;
   /** Recorded with the consent; default "consentry-phone". */
   formId?: string;
-  /** "inline" (default) renders into the target; "modal" opens an in-app dialog. */
+  /** "inline" (default) renders into the target; "modal" opens an in-app dialog (loading `consentry-form-modal.mjs` and `.css` beside the module). */
   mode?: "inline" | "modal";
-  /** Load the default look, `consentry-form-capture.css` beside the module (a site's own link to `consentry-form.css` is used instead; default true); false: style it yourself. */
+  /** Load the default look, `consentry-form-capture.css` beside the module, and for a modal `consentry-form-modal.css` (a site's own link to `consentry-form.css`, which has both, is used instead; default true); false: style it yourself. */
   stylesheet?: boolean;
   onSubmit?(event: { phone: string; subscriptionGroupId: string }): void;
   onPending?(event: { phone: string }): void;

@@ -36,8 +36,10 @@ const files = {
     new URL("./consentry-form-join_bg.wasm", import.meta.url),
     new URL("./consentry-form.css", import.meta.url).href,
   ],
-  // The capture form's delivery inside a Braze in-app message.
+  // The capture form's delivery inside a Braze in-app message, and its
+  // modal.
   "consentry-form-bridge": () => [import("./consentry-form-bridge.mjs")],
+  "consentry-form-modal": () => [import("./consentry-form-modal.mjs"), 0, new URL("./consentry-form-modal.css", import.meta.url).href],
   // The forms' build that says why options are refused.
   "consentry-form-explain": () => [import("./consentry-form-explain.mjs"), new URL("./consentry-form-explain_bg.wasm", import.meta.url)],
   // The forms' texts in Korean and Japanese (English is built in).

@@ -196,25 +196,30 @@ export function el(tag, attrs = {}, text = "") {
   return e;
 }
 
-// Adds the default stylesheet `url` to the page once. A form stays hidden
-// until the sheet has loaded (or failed), so nobody sees it unstyled, also a
-// second form rendered while the sheet is still loading; a sheet the site
-// links itself (`consentry-form.css`) is used as it is.
-/** @param {string} url @param {HTMLElement} root */
-export function loadStylesheet(url, root) {
-  if (document.querySelector("link[href*='consentry-form']:not([data-consentry-form])")) return;
-  /** @type {any} */
-  let link = [...document.querySelectorAll("link[data-consentry-form]")].find((l) => l.getAttribute("href") == url);
-  if (link && link.getAttribute("data-consentry-form") != "loading") return;
-  if (!link) {
-    link = el("link", { rel: "stylesheet", href: url, "data-consentry-form": "loading" });
-    const loaded = () => link.setAttribute("data-consentry-form", "");
-    link.addEventListener("load", loaded);
-    link.addEventListener("error", loaded);
-    (document.head || document.documentElement).append(link);
+// Adds the default stylesheets `urls` to the page, each once. A form stays
+// hidden until they have loaded (or failed), so nobody sees it unstyled,
+// also a second form rendered while a sheet is still loading; a sheet the
+// site links itself (`consentry-form.css`) is used as it is. The promise
+// resolves when the form shows (what it focuses must be visible).
+/** @param {HTMLElement} root @param {string[]} urls @returns {Promise<void>} */
+export const loadStylesheet = (root, urls) => new Promise((resolve) => {
+  let waiting = 1;
+  const shown = () => --waiting || ((root.hidden = false), resolve());
+  if (!document.querySelector("link[href*='consentry-form']:not([data-consentry-form])")) for (const url of urls) {
+    /** @type {any} */
+    let link = [...document.querySelectorAll("link[data-consentry-form]")].find((l) => l.getAttribute("href") == url);
+    if (link && link.getAttribute("data-consentry-form") != "loading") continue;
+    if (!link) {
+      link = el("link", { rel: "stylesheet", href: url, "data-consentry-form": "loading" });
+      const loaded = () => link.setAttribute("data-consentry-form", "");
+      link.addEventListener("load", loaded);
+      link.addEventListener("error", loaded);
+      (document.head || document.documentElement).append(link);
+    }
+    root.hidden = true;
+    waiting++;
+    link.addEventListener("load", shown);
+    link.addEventListener("error", shown);
   }
-  root.hidden = true;
-  const shown = () => (root.hidden = false);
-  link.addEventListener("load", shown);
-  link.addEventListener("error", shown);
-}
+  shown();
+});

@@ -52,7 +52,7 @@ export async function renderTextToJoin(target, options, stylesheet, load, inForm
     link.className = "consentry-link consentry-join-link";
   }
   root.append(link, el("p", { class: "consentry-disclosure" }, o.disclosure));
-  if (o.stylesheet && stylesheet) loadStylesheet(stylesheet, root);
+  if (o.stylesheet && stylesheet) loadStylesheet(root, [stylesheet]);
   target.append(root);
   return { destroy: () => root.remove() };
 }

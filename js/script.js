@@ -25,9 +25,10 @@ if (!STUB && !c) {
   } else {
     const wasm = gateWasm(config, c._w, base + "consentry_bg.wasm", base + "consentry-full_bg.wasm");
     // (The phone forms share consentry-form.css, except the capture form,
-    // whose consentry-form-capture.css leaves out the other forms' rules;
-    // the full gate's module, consentry-full.mjs, has no stylesheet.)
-    start(c, config, wasm, (name) => [import(base + name + ".mjs"), base + name + "_bg.wasm", base + name.replace(/^consentry-form-(?!capture).*/, "consentry-form") + ".css"]).catch((e) =>
+    // whose consentry-form-capture.css leaves out the other forms' rules,
+    // and its modal's consentry-form-modal.css; the full gate's module,
+    // consentry-full.mjs, has no stylesheet.)
+    start(c, config, wasm, (name) => [import(base + name + ".mjs"), base + name + "_bg.wasm", base + name.replace(/^consentry-form-(?!capture|modal).*/, "consentry-form") + ".css"]).catch((e) =>
       console.error("consentry: could not start; every category stays denied.", e),
     );
   }

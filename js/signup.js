@@ -41,7 +41,7 @@ export async function renderSignup(target, options, stylesheet, load) {
   const button = el("button", { type: "submit", class: "consentry-submit" }, t("signup_submit"));
   const status = el("p", { role: "status", "aria-live": "polite", class: "consentry-status" });
   form.append(field("consentry-field", id("email"), t("email"), email), emailError, row, phoneError, emailLine, emailDisclosure, smsLine, smsDisclosure, button, status);
-  if (o.stylesheet && stylesheet) loadStylesheet(stylesheet, form);
+  if (o.stylesheet && stylesheet) loadStylesheet(form, [stylesheet]);
   target.append(form);
 
   let key = "", destroyed = false;

@@ -47,7 +47,7 @@ export async function renderPhoneVerification(target, options, stylesheet, load)
   codeStep.hidden = true;
   const status = el("p", { role: "status", "aria-live": "polite", class: "consentry-status" });
   form.append(title, numberStep, codeStep, status);
-  if (o.stylesheet && stylesheet) loadStylesheet(stylesheet, form);
+  if (o.stylesheet && stylesheet) loadStylesheet(form, [stylesheet]);
   target.append(form);
 
   let destroyed = false, busy = false, timer = 0;

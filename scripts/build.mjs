@@ -128,11 +128,14 @@ await esbuild.build({ ...common, stdin: { contents: `import { bind } from "./was
 // The forms' build that says why options are refused, over the forms' glue.
 await esbuild.build({ ...common, stdin: { contents: `import { bind } from "./wasm-glue.js";\nexport const { initSync, call: form } = bind("form");\n`, resolveDir: "js", sourcefile: "consentry-form-explain.js" }, format: "esm", outfile: "dist/consentry-form-explain.mjs" });
 // The form's and the banner's default looks, beside their modules.
-// consentry-form.css has every form's rules (the verification form's and
-// text-to-join's from form/more-forms.css); the capture form's page loads
-// consentry-form-capture.css, without those.
+// consentry-form.css has every form's rules (the modal's from
+// form/modal.css, the verification form's and text-to-join's from
+// form/more-forms.css); the capture form's page loads
+// consentry-form-capture.css, without those, and a modal's
+// consentry-form-modal.css too.
 await esbuild.build({ entryPoints: ["form/consentry-form.css"], minify: true, outfile: "dist/consentry-form-capture.css" });
-await esbuild.build({ stdin: { contents: '@import "./consentry-form.css";\n@import "./more-forms.css";\n', resolveDir: "form", loader: "css" }, bundle: true, minify: true, outfile: "dist/consentry-form.css" });
+await esbuild.build({ entryPoints: ["form/modal.css"], minify: true, outfile: "dist/consentry-form-modal.css" });
+await esbuild.build({ stdin: { contents: '@import "./consentry-form.css";\n@import "./modal.css";\n@import "./more-forms.css";\n', resolveDir: "form", loader: "css" }, bundle: true, minify: true, outfile: "dist/consentry-form.css" });
 await esbuild.build({ entryPoints: ["js/ui/consentry-ui.css"], minify: true, outfile: "dist/consentry-ui.css" });
 // The banner's texts: one module per language (js/ui/<lang>.js).
 for (const lang of LANGUAGES) {
@@ -162,7 +165,7 @@ for (const file of readdirSync("form/texts")) {
 for (const [m, entry, dir] of [["consentry-iab", "js/tcf.js", "iab-cmp"], ["consentry-tcstring", "js/tcstring.js", "iab-decode"]]) {
   await esbuild.build({ ...common, entryPoints: [entry], format: "esm", outfile: `dist/${m}.mjs`, plugins: [glueFrom("consentry-iab.js", dir)] });
 }
-for (const [m, entry] of [["consentry-gpp", "js/gpp.js"], ["consentry-receipts", "js/receipts.js"], ["consentry-form-bridge", "js/bridge.js"], ["consentry-qr", "js/qr.js"], ["consentry-ui", "js/ui.js"]]) {
+for (const [m, entry] of [["consentry-gpp", "js/gpp.js"], ["consentry-receipts", "js/receipts.js"], ["consentry-form-bridge", "js/bridge.js"], ["consentry-form-modal", "js/modal.js"], ["consentry-qr", "js/qr.js"], ["consentry-ui", "js/ui.js"]]) {
   await esbuild.build({ ...common, entryPoints: [entry], format: "esm", outfile: `dist/${m}.mjs` });
 }
 // The demo's CMP (not part of the package): the IAB's stub, CMP API and core.
@@ -192,4 +195,4 @@ for (const file of readdirSync("dist").filter((f) => /\.m?js$/.test(f))) {
   const { code } = await minify(readFileSync(`dist/${file}`, "utf8"), { module: file.endsWith(".mjs"), compress: { passes: 2 } });
   writeFileSync(`dist/${file}`, code);
 }
-console.log("built dist/: consentry_bg.wasm, consentry-full_bg.wasm, consentry.mjs, consentry.js, consentry_bg.js, consentry-full_bg.js, consentry-full.mjs, snippet.min.js, snippet-consent-mode.min.js, consentry-form-<form>.mjs and _bg.wasm, consentry-form-explain.mjs and _bg.wasm, consentry-form-bridge.mjs, consentry-form.css, consentry-form-capture.css, consentry-iab.mjs, consentry-iab_bg.wasm, consentry-tcstring.mjs, consentry-tcstring_bg.wasm, consentry-gpp.mjs, consentry-gpp_bg.wasm, consentry-receipts.mjs, consentry-qr.mjs, consentry-qr_bg.wasm, consentry-ui.mjs, consentry-ui.css, consentry-ui-<lang>.mjs; demo/vendor/iab-cmp.js, demo/vendor/iab-gpp.js, demo/vendor/braze.js");
+console.log("built dist/: consentry_bg.wasm, consentry-full_bg.wasm, consentry.mjs, consentry.js, consentry_bg.js, consentry-full_bg.js, consentry-full.mjs, snippet.min.js, snippet-consent-mode.min.js, consentry-form-<form>.mjs and _bg.wasm, consentry-form-explain.mjs and _bg.wasm, consentry-form-bridge.mjs, consentry-form-modal.mjs, consentry-form.css, consentry-form-capture.css, consentry-form-modal.css, consentry-iab.mjs, consentry-iab_bg.wasm, consentry-tcstring.mjs, consentry-tcstring_bg.wasm, consentry-gpp.mjs, consentry-gpp_bg.wasm, consentry-receipts.mjs, consentry-qr.mjs, consentry-qr_bg.wasm, consentry-ui.mjs, consentry-ui.css, consentry-ui-<lang>.mjs; demo/vendor/iab-cmp.js, demo/vendor/iab-gpp.js, demo/vendor/braze.js");

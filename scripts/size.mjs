@@ -34,7 +34,7 @@ const BUDGET = 20 * 1024;
 // small one-caller inlining; 29,014 once the forms' modules take their glue,
 // reports and Errors from it (js/host.js: 480 less on the capture page).
 const FULL_BUDGET = 29_050;
-// The page that shows the phone capture form, on the way to its 40 KB goal
+// The page that shows the phone capture form, at its 40 KB goal
 // (issue 26: 56,699 when it began, down to 48,165 with a module per form,
 // text-to-join on demand, one export and each form's own texts; 45,731
 // with the gate page's diet and the forms' glue of their own; 44,863 with
@@ -44,8 +44,10 @@ const FULL_BUDGET = 29_050;
 // UTF-8's reverse decoder; 42,059 with wasm-opt's --reorder-functions;
 // 41,865 with the in-app delivery through brazeBridge a module of its own;
 // 41,707 with a stylesheet without the verification form's and
-// text-to-join's rules).
-const FORM_BUDGET = 41_750;
+// text-to-join's rules; 41,224 with the glue, reports and Errors the gate's
+// script's (js/host.js); 40,926 with the modal a module of its own). Its
+// goal, reached: a byte more fails.
+const FORM_BUDGET = 40_960;
 const FULL_PAGE = ["consentry-full_bg.wasm", "consentry-full_bg.js", "snippet.min.js"];
 // The banner's module with its stylesheet and its largest language: loaded
 // only when a visitor has to choose (issue 23).
@@ -57,6 +59,8 @@ const GOALS = { gate: 20 * 1024, form: 40 * 1024, tcf: 32 * 1024 };
 const SNIPPET_GOAL = 2048;
 // The snippet's page: the snippet is the stub, so its script leaves it out.
 const PAGE = ["consentry_bg.wasm", "consentry_bg.js", "snippet.min.js"];
+// The capture form's modal (`modal: true`): loaded on top of its form.
+const MODAL = ["consentry-form-modal.mjs", "consentry-form-modal.css"];
 // Loaded on top only by pages that render the phone form, or use IAB TCF.
 // Each phone form is a module of its own (issue 26) with the shared
 // stylesheet; the capture form's page is the one the form goal is for.
@@ -92,7 +96,7 @@ const measure = (name) => {
 // The size table (markdown) and the page total, from dist/.
 export function sizes() {
   const names = readdirSync("dist").sort();
-  const missing = [...PAGE, ...FULL_PAGE, ...MODULES.flatMap((m) => m[2]), ...FORM_TEXTS, ...GPP, "consentry-receipts.mjs", "consentry-form-bridge.mjs", ...QR, ...TCSTRING, ...UI, ...LANGUAGES.map((l) => `consentry-ui-${l}.mjs`)].filter((name) => !names.includes(name));
+  const missing = [...PAGE, ...FULL_PAGE, ...MODULES.flatMap((m) => m[2]), ...FORM_TEXTS, ...GPP, "consentry-receipts.mjs", "consentry-form-bridge.mjs", ...MODAL, ...QR, ...TCSTRING, ...UI, ...LANGUAGES.map((l) => `consentry-ui-${l}.mjs`)].filter((name) => !names.includes(name));
   if (missing.length) throw new Error(`missing from dist/: ${missing.join(", ")} (run npm run build)`);
   const rows = names.map(measure);
   const sum = (files) => ["raw", "gzip", "brotli"].map((k) => rows.filter((r) => files.includes(r.name)).reduce((a, r) => a + r[k], 0));
@@ -120,6 +124,8 @@ export function sizes() {
     line("**page with the gate's full build** (with `ui`, a returning visitor: no banner module)", sum(FULL_PAGE), true),
     file("snippet-consent-mode.min.js", " (integrations snippet: inline, instead of the snippet, for Consent Mode, UET or GPP)"),
     ...MODULES.flatMap(([label, withLabel, files]) => [line(label, sum(files)), line(withLabel, sum([...PAGE, ...files]))]),
+    line("the capture form's modal (`consentry-form-modal.mjs`, `.css`), on demand: a form with `modal: true`", sum(MODAL)),
+    line("page that shows the phone capture form as a modal", sum([...PAGE, ...MODULES[0][2], ...MODAL])),
     line("`consentry-form-explain_bg.wasm`, `.mjs` (on demand: says why a form's module refused its options)", sum(["consentry-form-explain_bg.wasm", "consentry-form-explain.mjs"])),
     file("consentry-form-bridge.mjs", " (on demand: the capture form's delivery inside a Braze in-app message, `delivery: \"brazeBridge\"`)"),
     ...FORM_LANGUAGES.map((lang) => file(`consentry-form-${lang}.mjs`, ` (a form's texts in ${lang}, on demand: English is built in)`)),
@@ -155,8 +161,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   ]) {
     console.log(`${label}: ${bytes} bytes ${unit}, goal ${goal}: ${bytes > goal ? `${bytes - goal} over` : "met"}`);
   }
-  // What the test run fails above: the TCF page's budget is its goal,
-  // reached by issue 26.
+  // What the test run fails above: the TCF page's and the capture form's
+  // page's budgets are their goals, reached by issue 26.
   const budgets = [
     ["the page total", result.pages.gate, BUDGET],
     ["the page with the gate's full build", result.full, FULL_BUDGET],

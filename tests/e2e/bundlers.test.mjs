@@ -64,7 +64,7 @@ async function check(url) {
 test("the tarball holds the builds, the form's stylesheet, the types and the LICENSE", () => {
   for (const f of ["LICENSE", "README.md", "package.json", "js/consentry.d.ts", "js/script.d.ts", "dist/consentry.mjs", "dist/consentry.js", "dist/consentry_bg.js", "dist/consentry-full_bg.js", "dist/consentry-full.mjs",
     "dist/consentry_bg.wasm", "dist/consentry-full_bg.wasm", "dist/consentry-form-capture.mjs", "dist/consentry-form-capture_bg.wasm", "dist/consentry-form-verification.mjs", "dist/consentry-form-verification_bg.wasm",
-    "dist/consentry-form-signup.mjs", "dist/consentry-form-signup_bg.wasm", "dist/consentry-form-join.mjs", "dist/consentry-form-join_bg.wasm", "dist/consentry-form-bridge.mjs", "dist/consentry-form.css", "dist/consentry-form-capture.css",
+    "dist/consentry-form-signup.mjs", "dist/consentry-form-signup_bg.wasm", "dist/consentry-form-join.mjs", "dist/consentry-form-join_bg.wasm", "dist/consentry-form-bridge.mjs", "dist/consentry-form-modal.mjs", "dist/consentry-form-modal.css", "dist/consentry-form.css", "dist/consentry-form-capture.css",
     "dist/consentry-iab.mjs", "dist/consentry-iab_bg.wasm", "dist/consentry-tcstring.mjs", "dist/consentry-tcstring_bg.wasm", "dist/consentry-gpp.mjs", "dist/consentry-gpp_bg.wasm", "dist/snippet.min.js", "dist/snippet-consent-mode.min.js"]) {
     assert.ok(tarball.files.includes(f), `${f} is in the tarball`);
   }

@@ -333,6 +333,34 @@ test("a form module that failed to download is fetched again on the next call", 
   await context.close();
 });
 
+test("only a modal form downloads the dialog's module and sheet; it shows once both sheets are in, focused; one that cannot be downloaded refuses the form", async () => {
+  const context = await env.browser.newContext();
+  const site = `http://127.0.0.1:${env.server.port}`;
+  const page = await openFixture(context, `${site}/modal-module.html`, fixture("{ doesOptInApply: true }").replace("<body></body>", '<body><div id="a"></div><div id="b"></div></body>'));
+  // (Each name once: the failed download is an entry too.)
+  const modalFiles = () => page.evaluate(() => [...new Set(performance.getEntriesByType("resource").map((e) => e.name.match(/consentry-form-modal\.\w+$/)?.[0]).filter(Boolean))].sort());
+  const options = { subscriptionGroupId: "acme-sms", endpoint: "/", programme: "Acme Alerts", disclosure: DISCLOSURE, countries: ["US"] };
+  await page.evaluate((o) => consentry.renderPhoneCapture(document.getElementById("a"), o), options);
+  await page.waitForSelector("#a form:not([hidden])");
+  assert.deepEqual(await modalFiles(), [], "an inline form");
+  // A modal whose module cannot be downloaded is refused, naming why.
+  await context.route("**/consentry-form-modal.mjs", (route) => route.abort());
+  const refused = await page.evaluate((o) => consentry.renderPhoneCapture(document.getElementById("b"), { ...o, mode: "modal" }).then(() => "rendered", (e) => e.message), options);
+  assert.match(refused, /^consentry\.renderPhoneCapture: the modal could not be downloaded/);
+  await context.unroute("**/consentry-form-modal.mjs");
+  // Its sheet held back: the dialog waits for it, then shows with the select focused.
+  let release;
+  const held = new Promise((r) => (release = r));
+  await context.route("**/consentry-form-modal.css", async (route) => { await held; await route.continue(); });
+  await page.evaluate((o) => consentry.renderPhoneCapture(document.getElementById("b"), { ...o, mode: "modal" }), options);
+  assert.equal(await page.evaluate(() => document.querySelector(".consentry-backdrop").hidden), true);
+  release();
+  await page.waitForFunction(() => document.activeElement?.tagName == "SELECT" && document.activeElement.closest("[role=dialog]"));
+  assert.equal(await page.evaluate(() => getComputedStyle(document.querySelector(".consentry-backdrop")).position), "fixed");
+  assert.deepEqual(await modalFiles(), ["consentry-form-modal.css", "consentry-form-modal.mjs"]);
+  await context.close();
+});
+
 test("no form shows unstyled: each waits for the stylesheet, also a second one rendered while it loads", async () => {
   const context = await env.browser.newContext();
   let release;

@@ -84,7 +84,10 @@ export function fixture(config, body = "", snippet = SNIPPET) {
 <script>window.consentryConfig = ${config};\n${snippet}</script>${body}</head><body></body></html>`;
 }
 
-export const ready = (page) => page.waitForFunction(() => Object.keys(window.consentry.permissions).length > 0);
+// Once the gate has taken over from the snippet: its permissions, and the
+// calls only it defines (the snippet's early answer fills the permissions
+// at parse time, and starts the gate's downloads a task later).
+export const ready = (page) => page.waitForFunction(() => Object.keys(window.consentry.permissions).length > 0 && typeof window.consentry.renderSignup == "function");
 
 // Starts the server and Chromium before a test file's tests and stops them
 // after; the returned object carries `server` and `browser` once started,
