@@ -17,7 +17,8 @@ if (!STUB && !c) {
   console.error("consentry: the snippet's script needs the snippet before it; without the snippet, load consentry.js");
 } else if (!c._l) {
   // (A second copy of this script on the page leaves the first one in charge.)
-  const base = c._b || new URL(".", script ? script.src : location.href).href;
+  // (The snippet's script finds the snippet's base URL from its own.)
+  const base = new URL(".", script ? script.src : location.href).href;
   const config = c._c === undefined ? window.consentryConfig : c._c;
   if (!FULL && wantsFull(config)) {
     if (!c._f) document.head.appendChild(document.createElement("script")).src = base + "consentry-full_bg.js";

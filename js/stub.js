@@ -180,7 +180,6 @@ export const stub = (w, d, base, config) => {
   // rather than delaying the tags after the snippet.
   if (base)
     setTimeout(() => {
-      c._b = base;
       // The gate's full build, wasm and script, for a configuration with a
       // key only it reads (FULL_KEYS of js/facade.js: the base snippet
       // checks those a page without Consent Mode, UET and GPP uses; the
