@@ -1,4 +1,4 @@
-// The capture form as an in-app modal (`modal: true`), a module of its own
+// The capture form as an in-app modal (`mode: "modal"`), a module of its own
 // that only such a form loads, with its stylesheet: a dimmed page and a
 // card (`role="dialog"`, `aria-modal`, a bottom sheet on phones), focus
 // kept inside, Escape and the close button close it, and focus goes back
