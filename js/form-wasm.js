@@ -20,8 +20,8 @@ export function initSync(m) {
 // The arguments of the last call, for `explain`.
 /** @type {(string | number)[]} */
 let last = [];
-/** @param {...(string | number)} args */
-const form = (...args) => call(...(last = args));
+/** The one export (also consentry-form-explain's, which runs a refused call again). @param {...(string | number)} args */
+export const form = (...args) => call(...(last = args));
 
 /**
  * Why the last call was refused. A form's module says only "unexplained"

@@ -125,8 +125,9 @@ for (const [file, define] of [["consentry.js", { ...plain, STUB: "true" }], ["co
 // shell has it say why the plain gate refused a configuration, which the
 // plain one does not say (the core's `messages`).
 await esbuild.build({ ...common, stdin: { contents: `import { bind } from "./wasm-glue.js";\nexport const { initSync, call: gate } = bind("gate");\n`, resolveDir: "js", sourcefile: "consentry-full.js" }, format: "esm", outfile: "dist/consentry-full.mjs" });
-// The forms' build that says why options are refused, over the forms' glue.
-await esbuild.build({ ...common, stdin: { contents: `import { bind } from "./wasm-glue.js";\nexport const { initSync, call: form } = bind("form");\n`, resolveDir: "js", sourcefile: "consentry-form-explain.js" }, format: "esm", outfile: "dist/consentry-form-explain.mjs" });
+// The forms' build that says why options are refused, over the forms'
+// binding, which takes its glue from the script that loads it (js/host.js).
+await esbuild.build({ ...common, stdin: { contents: `export { attach } from "./host.js";\nexport { initSync, form } from "./form-wasm.js";\n`, resolveDir: "js", sourcefile: "consentry-form-explain.js" }, format: "esm", outfile: "dist/consentry-form-explain.mjs" });
 // The form's and the banner's default looks, beside their modules.
 // consentry-form.css has every form's rules (the modal's from
 // form/modal.css, the verification form's and text-to-join's from
