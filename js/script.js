@@ -11,17 +11,18 @@
 import { stub } from "./stub.js";
 import { start, gateWasm, wantsFull } from "./facade.js";
 
-const script = document.currentScript;
+const script = STUB && document.currentScript;
 const c = STUB ? stub(window, document) : window.consentry;
 if (!STUB && !c) {
   console.error("consentry: the snippet's script needs the snippet before it; without the snippet, load consentry.js");
 } else if (!c._l) {
   // (A second copy of this script on the page leaves the first one in charge.)
-  // (The snippet's script finds the snippet's base URL from its own.)
-  const base = new URL(".", script ? script.src : location.href).href;
+  // (The snippet's scripts, modules, find the snippet's base URL from
+  // their own.)
+  const base = new URL(".", STUB ? (script ? script.src : location.href) : import.meta.url).href;
   const config = c._c === undefined ? window.consentryConfig : c._c;
   if (!FULL && wantsFull(config)) {
-    if (!c._f) document.head.appendChild(document.createElement("script")).src = base + "consentry-full_bg.js";
+    if (!c._f) import(base + "consentry-full_bg.js");
     c._f = 1;
   } else {
     const wasm = gateWasm(config, c._w, base + "consentry_bg.wasm", base + "consentry-full_bg.wasm");

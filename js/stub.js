@@ -7,9 +7,9 @@
 // in parallel. Keep it small: it is inlined in every page's <head>.
 /** @param {any} w @param {any} d @param {unknown} [base] @param {any} [config] */
 export const stub = (w, d, base, config) => {
-  var c = (w.consentry = w.consentry || {}),
-    q = (c._q = c._q || []),
-    a = (w.adobe = w.adobe || {});
+  var c = (w.consentry ||= {}),
+    q = (c._q ||= []),
+    a = (w.adobe ||= {});
   // The integrations' defaults, before any tag can read them (GCM and GPP
   // are set by scripts/build.mjs: both false in the base snippet, so the
   // block and its names vanish there; both true in the integrations snippet,
@@ -81,15 +81,15 @@ export const stub = (w, d, base, config) => {
   // settles; the rest chain.
   "approve deny approveAll denyAll complete fetchPermissions on off registerPlugin execute memoizeContent renderPhoneCapture decodeTCString showPreferences decodeGPPString"
     .split(" ")
-    .forEach((m, i) => {
+    .map((m, i) => {
       c[m] = (/** @type {any[]} */ ...g) => {
         // (u: undefined, execute's answer)
-        var s = /** @type {any} */ ({ a: g[1] }), u;
+        var s = /** @type {any} */ ({}), u;
         // renderPhoneCapture's options are read when it is called: their
         // own keys are copied now (the facade copies deeply at replay).
         i == 11 && g[1] && (g[1] = { ...g[1] });
         q.push([m, g, s]);
-        return i == 5 ? () => { s.f ? s.f() : (s.x = s.a); } : i == 9 ? u : i > 10 ? new Promise((r) => (s.r = r)) : c;
+        return i == 5 ? () => { s.f ? s.f() : (s.x = g[1]); } : i == 9 ? u : i > 10 ? new Promise((r) => (s.r = r)) : c;
       };
     });
   a.OptInCategories = c.Categories = {
@@ -110,17 +110,21 @@ export const stub = (w, d, base, config) => {
   // its expiry) it gives up: no answer, everything denied and pending, as
   // before. tests/e2e/early.test.mjs checks it against the gate.
   var e = /** @type {any} */ ({}),
-    /** @type {unknown} */ S;
-  if (EARLY) {
-    try {
+    /** @type {unknown} */ S,
+    F = "consentry";
+  try {
+    // The gate's full build, wasm and script, for a configuration with a
+    // key only it reads (FULL_KEYS of js/facade.js: the base snippet
+    // checks those a page without Consent Mode, UET and GPP uses; the
+    // plain script hands over to the full one, and fetches the other
+    // wasm, when this choice is not the configuration's). One that cannot
+    // be read gets the plain build, which refuses it.
+    if (config.ui || config.cookies || config.tcf || (GCM && (config.consentMode || config.uet || config.gpp))) F += "-full";
+    if (EARLY) {
       let N = Object.values(c.Categories),
         // Gives up unless `x` (calling 0 throws).
-        T = (/** @type {unknown} */ x) => x || /** @type {any} */ (0)(),
+        T = /** @param {unknown} [x] */ (x) => x || /** @type {any} */ (0)(),
         J = JSON,
-        // The configuration's text as the facade hands it to the gate
-        // (configText: an object's own keys; a function, undefined or a
-        // symbol fails below).
-        t = "{" + Reflect.ownKeys(config).map((n) => J.stringify(n) + ":" + J.stringify(config[n])) + "}",
         // The permissions by name (no prototype: any name is a key).
         /** @type {any} */ q = { __proto__: null },
         /** @type {any} */ k,
@@ -129,16 +133,33 @@ export const stub = (w, d, base, config) => {
         /** @type {any} */ v,
         h,
         s,
-        l;
-      // Only these keys, each of the one type the gate takes.
-      T(/^{("(doesOptInApply|isOptInStorageEnabled)":(tru|fals)e|"revision":\d{1,9}|"storage":"(cookie|localStorage)"|"categories":\[("[a-z0-9_-]{1,64}",?)*]|"preOptInApprovals":{("[\w-]*":(tru|fals)e,?)*}|"gpc":{("(sale|sharing)":\[("[\w-]*",?)*],?)*}|,)*}$/.test(t));
-      // (for-in over an absent object runs no step)
-      let { doesOptInApply: A, isOptInStorageEnabled: E, preOptInApprovals: P, gpc: G, revision: R = 0, categories: K = [], storage: L } = J.parse(t);
+        l,
+        // The configuration as the facade hands it to the gate (configText:
+        // the text of an object's own keys, where a function, undefined or
+        // a symbol does not parse), the keys the snippet reads and the
+        // others (X).
+        {
+          doesOptInApply: A,
+          isOptInStorageEnabled: E,
+          preOptInApprovals: P = {},
+          gpc: G = {},
+          revision: R = 0,
+          categories: K = [],
+          storage: L = "cookie",
+          ...X
+        } = J.parse("{" + Reflect.ownKeys(config).map((n) => J.stringify(n) + ":" + J.stringify(config[n])) + "}");
+      // No other key, and each of these of the one type the gate takes
+      // (null: absent; in preOptInApprovals, not true: denied, as in the
+      // stored record), in this order: doesOptInApply,
+      // isOptInStorageEnabled, revision, storage, categories,
+      // preOptInApprovals, gpc.
+      for (v in X) T();
+      T(/^\[([a-z]+,){2}\d{1,9},"(cookie|localStorage)",\[("[a-z0-9_-]{1,64}",?)*],{("[\w-]*":\w+,?)*},{("(sale|sharing)":\[("[\w-]*",?)*],?)*}]$/.test(J.stringify([A, E, R, L, K, P, G])));
       // ("localStorage" sorts after "l"; "cookie" and no storage do not.)
       l = L > "l";
-      // All denied (opt-in off: all approved), preOptInApprovals, GPC.
-      for (v of N.concat(K)) T(v != "consentry" && !(v in q)), (q[v] = !A);
-      for (v in P) A && v in q && (q[v] = P[v]);
+      // All denied (opt-in off: all approved) but preOptInApprovals, then
+      // GPC.
+      for (v of N.concat(K)) T(v != "consentry" && !(v in q)), (q[v] = !A || P[v] === !0);
       for (v in G) for (h of G[v]) T(h in q), A && w.navigator.globalPrivacyControl === !0 && (q[h] = !1);
       // The stored record where the facade reads it (Adobe's value and
       // Consentry's), when each is as Consentry writes it, decoded as
@@ -148,24 +169,25 @@ export const stub = (w, d, base, config) => {
         let get = (n) => (l ? w.localStorage[n] : (k = d.cookie.match("(^|; )" + n + "=([^;]*)")) && decodeURIComponent(k[2]));
         a = get("adobeujs-optin") ?? "{}";
         m = get("consentry");
-        T(/^{("[^"\\]*":((tru|fals)e|"[^"\\]*"),?)*}$/.test(a));
+        T(/^{("[^"\\]*":(\w+|"[^"\\]*"),?)*}$/.test(a));
         a = J.parse(a);
-        // No value of its own: revision 0, no time.
-        m = m != null ? (T(/^{"v":2,"rev":\d{1,9},"time":\d{1,15},"id":"[\w-]{0,64}"(,"(gpc|notice)":true)*,"choice":{("[\w-]+":(tru|fals)e,?)*}}$/.test(m)), J.parse(m)) : { rev: 0 };
+        // No value of its own ({}): revision 0, no time.
+        T(/^{("v":2,"rev":\d{1,9},"time":\d{1,15},"id":"[\w-]{0,64}"(,"(gpc|notice)":true)*,"choice":{("[\w-]+":\w+,?)*})?}$/.test((m ??= "{}")));
+        m = J.parse(m);
         // A choice of an older revision no longer counts, nor an
         // acknowledged notice. Adobe's categories come from Adobe's value,
         // the site's from Consentry's (s: whether either holds one); one in
         // localStorage within a day of its expiry (34,190,000 s) is left to
         // the gate.
-        if (m.rev >= R && !m.notice) {
+        if (~~m.rev >= R && !m.notice) {
           for (v in q) (k = N.includes(v) ? a : m.choice) && Object.hasOwn(k, v) && ((s = 1), (q[v] = k[v] === !0));
           s && l && T(m.time > Date.now() - 34104e6);
         }
       }
       e = q;
       S = s || !A;
-    } catch (x) {}
-  }
+    }
+  } catch (x) {}
   c.isApproved = (/** @type {unknown} */ x) => e[/** @type {any} */ (x)] === !0;
   c.isPreApproved = () => !1;
   c.getMemoizedContent = () => {};
@@ -180,21 +202,12 @@ export const stub = (w, d, base, config) => {
   // rather than delaying the tags after the snippet.
   if (base)
     setTimeout(() => {
-      // The gate's full build, wasm and script, for a configuration with a
-      // key only it reads (FULL_KEYS of js/facade.js: the base snippet
-      // checks those a page without Consent Mode, UET and GPP uses; the
-      // plain script hands over to the full one, and fetches the other
-      // wasm, when this choice is not the configuration's). One that
-      // cannot be read gets the plain build, which refuses it.
-      base += "consentry";
-      try {
-        if (config.ui || config.cookies || config.tcf || (GCM && (config.consentMode || config.uet || config.gpp))) base += "-full";
-      } catch (x) {}
+      base += F;
       (c._w = fetch(base + "_bg.wasm")).catch(() => {});
       // The script is the wasm's shell without the stub (this is the
-      // stub): consentry_bg.js or consentry-full_bg.js. A script inserted
-      // without src starts loading once src is set.
-      d.head.appendChild(d.createElement("script")).src = base + "_bg.js";
+      // stub), a module: consentry_bg.js or consentry-full_bg.js. (A
+      // failed download is the console's "Uncaught (in promise)" error.)
+      import(base + "_bg.js");
     });
   return c;
 };

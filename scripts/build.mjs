@@ -119,7 +119,7 @@ await esbuild.build({
 // which the snippet or the plain script loads for the others.
 const plain = { ...common.define, GCM: "false", GPP: "false", FULL: "false" };
 for (const [file, define] of [["consentry.js", { ...plain, STUB: "true" }], ["consentry_bg.js", plain], ["consentry-full_bg.js", common.define]]) {
-  await esbuild.build({ ...common, define, entryPoints: ["js/script.js"], format: "iife", outfile: `dist/${file}` });
+  await esbuild.build({ ...common, define, entryPoints: ["js/script.js"], format: define.STUB == "true" ? "iife" : "esm", outfile: `dist/${file}` });
 }
 // The full gate as a module of its own, over the shells' glue: the
 // shell has it say why the plain gate refused a configuration, which the
@@ -193,7 +193,7 @@ for (const [file, gcm, early] of [["snippet.min.js", "false", "true"], ["snippet
 // the gate page's script). Safe transforms only: a page may have replaced
 // built-ins or given getters that throw.
 for (const file of readdirSync("dist").filter((f) => /\.m?js$/.test(f))) {
-  const { code } = await minify(readFileSync(`dist/${file}`, "utf8"), { module: file.endsWith(".mjs"), compress: { passes: 2 } });
+  const { code } = await minify(readFileSync(`dist/${file}`, "utf8"), { module: file.endsWith(".mjs") || file.endsWith("_bg.js"), compress: { passes: 2 } });
   writeFileSync(`dist/${file}`, code);
 }
 console.log("built dist/: consentry_bg.wasm, consentry-full_bg.wasm, consentry.mjs, consentry.js, consentry_bg.js, consentry-full_bg.js, consentry-full.mjs, snippet.min.js, snippet-consent-mode.min.js, consentry-form-<form>.mjs and _bg.wasm, consentry-form-explain.mjs and _bg.wasm, consentry-form-bridge.mjs, consentry-form-modal.mjs, consentry-form.css, consentry-form-capture.css, consentry-form-modal.css, consentry-iab.mjs, consentry-iab_bg.wasm, consentry-tcstring.mjs, consentry-tcstring_bg.wasm, consentry-gpp.mjs, consentry-gpp_bg.wasm, consentry-receipts.mjs, consentry-qr.mjs, consentry-qr_bg.wasm, consentry-ui.mjs, consentry-ui.css, consentry-ui-<lang>.mjs; demo/vendor/iab-cmp.js, demo/vendor/iab-gpp.js, demo/vendor/braze.js");

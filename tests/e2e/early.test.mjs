@@ -117,7 +117,7 @@ function adobeText(id) {
 // Consentry's value: mostly as Consentry writes it, else any field off.
 function ownText(id, now) {
   const time = pick([now - DAY, now - 400 * DAY, now - LIFETIME - DAY, now - LIFETIME + DAY / 2, now - LIFETIME + 2 * DAY, now + DAY]);
-  const choice = () => `{${some(SITE.concat(["aa", "nope"]), 30).map((n) => `"${n}":${pick(["true", "false", '"yes"'])}`)}}`;
+  const choice = () => `{${some(SITE.concat(["aa", "nope"]), 30).map((n) => `"${n}":${pick(["true", "false", '"yes"', "null"])}`)}}`;
   if (sometimes(60)) {
     return corrupt(`{"v":2,"rev":${pick(["0", "0", "1", "2"])},"time":${time},"id":${pick([id, id, '"abc"', `"${"x".repeat(65)}"`, `"${"é".repeat(40)}"`])}${pick(["", ',"gpc":true'])}${pick(["", "", ',"notice":true'])},"choice":${choice()}}`);
   }
