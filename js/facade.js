@@ -337,15 +337,16 @@ export async function start(c, config, wasm, locator) {
     c._l = 0;
     throw e;
   }
-  for (const [m, args, slot] of c._q.splice(0)) {
-    if (slot.x) continue;
+  // (The stub's queue: each call's name and arguments, marked as js/stub.js says.)
+  for (const [m, args] of c._q.splice(0)) {
+    if (args.x) continue;
     try {
-      slot.f = c[m].apply(c, args);
+      args.f = c[m].apply(c, args);
     } catch (e) {
       warn("", e);
     }
     // renderPhoneCapture and decodeTCString: the promise the stub gave out.
-    if (slot.r) slot.r(slot.f);
+    if (args.r) args.r(args.f);
   }
   page.effects();
   page.observe();

@@ -75,23 +75,23 @@ export const stub = (w, d, base, config) => {
   // integrations' defaults only: the rest compiles away.)
   if (!STUB || c.approve) return c;
   c._c = config;
-  // By position: fetchPermissions (5) returns a function that removes the
-  // subscription (a one-shot's does nothing, as Adobe's),
-  // execute (9) nothing, and the last four a promise the replayed call
-  // settles; the rest chain.
-  "approve deny approveAll denyAll complete fetchPermissions on off registerPlugin execute memoizeContent renderPhoneCapture decodeTCString showPreferences decodeGPPString"
+  // By position: fetchPermissions (0) returns a function that removes the
+  // subscription (a one-shot's does nothing, as Adobe's), execute (1)
+  // nothing, and the last four a promise the replayed call settles; the
+  // rest chain.
+  "fetchPermissions execute approve deny approveAll denyAll complete on off registerPlugin memoizeContent decodeTCString showPreferences decodeGPPString renderPhoneCapture"
     .split(" ")
-    .map((m, i) => {
-      c[m] = (/** @type {any[]} */ ...g) => {
-        // (u: undefined, execute's answer)
-        var s = /** @type {any} */ ({}), u;
+    // The call's arguments are its slot in the queue too: the facade marks
+    // them (x: unsubscribed before the replay; f: what the replayed call
+    // returned; r: the promise's resolve).
+    .map((m, i) => (c[m] = (/** @type {any} */ ...g) => (
         // renderPhoneCapture's options are read when it is called: their
         // own keys are copied now (the facade copies deeply at replay).
-        i == 11 && g[1] && (g[1] = { ...g[1] });
-        q.push([m, g, s]);
-        return i == 5 ? () => { s.f ? s.f() : (s.x = g[1]); } : i == 9 ? u : i > 10 ? new Promise((r) => (s.r = r)) : c;
-      };
-    });
+        i == 14 && g[1] && (g[1] = { ...g[1] }),
+        q.push([m, g]),
+        i > 10 ? new Promise((r) => (g.r = r)) : i > 1 ? c : i ? void 0 : () => { g.f ? g.f() : (g.x = g[1]); }
+      )),
+    );
   a.OptInCategories = c.Categories = {
     AAM: "aam", ADCLOUD: "adcloud", ANALYTICS: "aa", CAMPAIGN: "campaign",
     ECID: "ecid", LIVEFYRE: "livefyre", TARGET: "target", MEDIA_ANALYTICS: "mediaaa",
@@ -111,7 +111,8 @@ export const stub = (w, d, base, config) => {
   // before. tests/e2e/early.test.mjs checks it against the gate.
   var e = /** @type {any} */ ({}),
     /** @type {unknown} */ S,
-    F = "consentry";
+    // The files' base: the site's, and the gate's build.
+    F = base + "consentry";
   try {
     // The gate's full build, wasm and script, for a configuration with a
     // key only it reads (FULL_KEYS of js/facade.js: the base snippet
@@ -139,8 +140,8 @@ export const stub = (w, d, base, config) => {
         // a symbol does not parse), the keys the snippet reads and the
         // others (X).
         {
-          doesOptInApply: A,
-          isOptInStorageEnabled: E,
+          doesOptInApply: A = !1,
+          isOptInStorageEnabled: E = !1,
           preOptInApprovals: P = {},
           gpc: G = {},
           revision: R = 0,
@@ -148,32 +149,32 @@ export const stub = (w, d, base, config) => {
           storage: L = "cookie",
           ...X
         } = J.parse("{" + Reflect.ownKeys(config).map((n) => J.stringify(n) + ":" + J.stringify(config[n])) + "}");
-      // No other key, and each of these of the one type the gate takes
-      // (null: absent; in preOptInApprovals, not true: denied, as in the
-      // stored record), in this order: doesOptInApply,
-      // isOptInStorageEnabled, revision, storage, categories,
-      // preOptInApprovals, gpc.
+      // No other key, and each of these of the one type the gate takes, in
+      // this order: doesOptInApply, isOptInStorageEnabled, revision,
+      // storage, categories, preOptInApprovals, gpc. (A null is given up
+      // on: NaN and Infinity are null in JSON, and the gate refuses them.
+      // In preOptInApprovals, a value that is not true denies, as the gate
+      // reads it.)
       for (v in X) T();
-      T(/^\[([a-z]+,){2}\d{1,9},"(cookie|localStorage)",\[("[a-z0-9_-]{1,64}",?)*],{("[\w-]*":\w+,?)*},{("(sale|sharing)":\[("[\w-]*",?)*],?)*}]$/.test(J.stringify([A, E, R, L, K, P, G])));
+      T(/^\[([tf]\w+,){2}\d{1,9},"(cookie|localStorage)",\[("[a-z0-9_-]{1,64}",?)*],{("[\w-]*":\w+,?)*},{("(sale|sharing)":\[("[\w-]*",?)*],?)*}]$/.test(J.stringify([A, E, R, L, K, P, G])));
       // ("localStorage" sorts after "l"; "cookie" and no storage do not.)
       l = L > "l";
       // All denied (opt-in off: all approved) but preOptInApprovals, then
       // GPC.
       for (v of N.concat(K)) T(v != "consentry" && !(v in q)), (q[v] = !A || P[v] === !0);
-      for (v in G) for (h of G[v]) T(h in q), A && w.navigator.globalPrivacyControl === !0 && (q[h] = !1);
+      for (v in G) for (h of G[v]) T(h in q), A && /** @type {any} */ (navigator).globalPrivacyControl === !0 && (q[h] = !1);
       // The stored record where the facade reads it (Adobe's value and
       // Consentry's), when each is as Consentry writes it, decoded as
       // src/consent/record.rs does.
       if (A && E) {
-        /** @param {string} n */
-        let get = (n) => (l ? w.localStorage[n] : (k = d.cookie.match("(^|; )" + n + "=([^;]*)")) && decodeURIComponent(k[2]));
-        a = get("adobeujs-optin") ?? "{}";
-        m = get("consentry");
-        T(/^{("[^"\\]*":(\w+|"[^"\\]*"),?)*}$/.test(a));
-        a = J.parse(a);
-        // No value of its own ({}): revision 0, no time.
-        T(/^{("v":2,"rev":\d{1,9},"time":\d{1,15},"id":"[\w-]{0,64}"(,"(gpc|notice)":true)*,"choice":{("[\w-]+":\w+,?)*})?}$/.test((m ??= "{}")));
-        m = J.parse(m);
+        // Each value as JSON.parse reads it ({} when there is none), if its
+        // text has the shape `x`: Adobe's, memoized strings included;
+        // Consentry's (none: revision 0, no time).
+        let get = (/** @type {string} */ n, /** @type {RegExp} */ x) => (
+          (n = l ? localStorage[n] : (k = d.cookie.match("(^|; )" + n + "=([^;]*)")) && decodeURIComponent(k[2])), T(x.test((n ??= "{}"))), J.parse(n)
+        );
+        a = get("adobeujs-optin", /^{("[^"\\]*":(\w+|"[^"\\]*"),?)*}$/);
+        m = get("consentry", /^{("v":2,"rev":\d{1,9},"time":\d{1,15},"id":"[\w-]{0,64}"(,"(gpc|notice)":true)*,"choice":{("[\w-]+":\w+,?)*})?}$/);
         // A choice of an older revision no longer counts, nor an
         // acknowledged notice. Adobe's categories come from Adobe's value,
         // the site's from Consentry's (s: whether either holds one); one in
@@ -202,12 +203,12 @@ export const stub = (w, d, base, config) => {
   // rather than delaying the tags after the snippet.
   if (base)
     setTimeout(() => {
-      base += F;
-      (c._w = fetch(base + "_bg.wasm")).catch(() => {});
+      // (A failed download is the console's "Uncaught (in promise)" error;
+      // the gate's script, if it loads, says it could not start.)
+      c._w = fetch(F + "_bg.wasm");
       // The script is the wasm's shell without the stub (this is the
-      // stub), a module: consentry_bg.js or consentry-full_bg.js. (A
-      // failed download is the console's "Uncaught (in promise)" error.)
-      import(base + "_bg.js");
+      // stub), a module: consentry_bg.js or consentry-full_bg.js.
+      import(F + "_bg.js");
     });
   return c;
 };

@@ -58,8 +58,8 @@ function plain() {
 
 let slipped = false;
 const SLIPS = {
-  doesOptInApply: ["true", "false", "yes", 1, null, () => true, () => false],
-  isOptInStorageEnabled: ["true", 1, null],
+  doesOptInApply: ["true", "false", "yes", 1, null, NaN, () => true, () => false],
+  isOptInStorageEnabled: ["true", 1, null, Infinity],
   revision: [-1, 1.5, "1", 2 ** 32, 4294967295, null, NaN, -0, 1e21],
   storage: ["", "session", "LocalStorage", null, ["cookie"]],
   categories: [["Bad"], ["aa"], ["consentry"], ["sms", "sms"], "sms", [5], [null], ["x".repeat(65)], null, []],
@@ -217,14 +217,14 @@ test("the snippet's answer at parse time is the gate's answer at start, or none"
     if (record && !slipped && sometimes(20)) c.revision = (c.revision ?? 0) + 1;
     const place = stored(local, now, record), gpc = sometimes(50);
     // The snippet, on a page with this record and GPC.
-    const w = { navigator: { globalPrivacyControl: gpc ? true : pick([false, undefined, "1"]) }, localStorage: place.localStorage };
-    stub(w, { cookie: place.cookie }, 0, c);
-    const snippet = w.consentry;
-    // The gate, as the facade starts it, with what the facade reads from
-    // the same places.
+    // (The gate, as the facade starts it below, reads the same places.)
+    globalThis.navigator = { globalPrivacyControl: gpc ? true : pick([false, undefined, "1"]) };
     globalThis.document = { cookie: place.cookie };
     globalThis.localStorage = place.localStorage;
     globalThis.sessionStorage = place.sessionStorage;
+    const w = {};
+    stub(w, document, 0, c);
+    const snippet = w.consentry;
     let engine;
     try {
       const text = configText(c, []);
