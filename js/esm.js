@@ -9,7 +9,7 @@ const browser = typeof window == "object" && typeof document == "object";
 
 // During server rendering there is no page: the default export is a stub
 // that answers `isApproved` with false and queues nothing that could run.
-const consentry = browser ? stub(window, document) : stub({});
+const consentry = browser ? stub(window) : stub({});
 export default consentry;
 
 // Each on-demand module: [its import, its wasm's URL, its stylesheet's URL].

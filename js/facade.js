@@ -301,7 +301,7 @@ export async function start(c, config, wasm, locator) {
     const given = FULL && JSON.parse(text);
     for (const w of warnings.concat(st.warnings)) warn(w);
     // Without the inline snippet, Consent Mode's default is sent now.
-    if (GCM || GPP) stub(window, document, 0, config);
+    if (GCM || GPP) stub(window, 0, config);
     page = integrations(
       (expr) => ask("tag", TAG, expr),
       // Cookies, Consent Mode and UET: only the full build has them (the

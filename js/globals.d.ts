@@ -11,5 +11,7 @@ declare const EARLY: boolean;
 
 /** The bundle makes the stub: true in the snippets, the ESM build and consentry.js (the script for a page without the snippet); the snippet's scripts only send the integrations' defaults with it. */
 declare const STUB: boolean;
+/** The inline snippets, which start the downloads (scripts/build.mjs). */
+declare const SNIPPET: boolean;
 /** The ESM build (consentry.mjs), whose one shell runs either gate. */
 declare const ESM: boolean;

@@ -12,7 +12,7 @@ import { stub } from "./stub.js";
 import { start, gateWasm, wantsFull } from "./facade.js";
 
 const script = STUB && document.currentScript;
-const c = STUB ? stub(window, document) : window.consentry;
+const c = STUB ? stub(window) : window.consentry;
 if (!STUB && !c) {
   console.error("consentry: the snippet's script needs the snippet before it; without the snippet, load consentry.js");
 } else if (!c._l) {

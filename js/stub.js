@@ -3,12 +3,15 @@
 // call until the wasm is ready; the facade then upgrades this same object in
 // place, so references taken early stay valid. Before that it answers
 // `isApproved` with false: nothing is approved by accident while loading.
-// With `base` (the inline snippet) it also starts the .wasm download and the script
-// in parallel. Keep it small: it is inlined in every page's <head>.
-/** @param {any} w @param {any} d @param {unknown} [base] @param {any} [config] */
-export const stub = (w, d, base, config) => {
-  var c = (w.consentry ||= {}),
-    q = (c._q ||= []),
+// In the inline snippet (with `base`) it also starts the .wasm download and
+// the script in parallel. Keep it small: it is inlined in every page's
+// <head>.
+/** @param {any} w @param {unknown} [base] @param {any} [config] */
+export const stub = (w, base, config) => {
+  // Consentry's name: its global's, its files', its record's and the
+  // category name it keeps for itself.
+  var Y = "consentry",
+    c = (w[Y] ||= {}),
     a = (w.adobe ||= {});
   // The integrations' defaults, before any tag can read them (GCM and GPP
   // are set by scripts/build.mjs: both false in the base snippet, so the
@@ -75,6 +78,7 @@ export const stub = (w, d, base, config) => {
   // integrations' defaults only: the rest compiles away.)
   if (!STUB || c.approve) return c;
   c._c = config;
+  c._q = [];
   // By position: fetchPermissions (0) returns a function that removes the
   // subscription (a one-shot's does nothing, as Adobe's), execute (1)
   // nothing, and the last four a promise the replayed call settles; the
@@ -85,11 +89,16 @@ export const stub = (w, d, base, config) => {
     // them (x: unsubscribed before the replay; f: what the replayed call
     // returned; r: the promise's resolve).
     .map((m, i) => (c[m] = (/** @type {any} */ ...g) => (
-        // renderPhoneCapture's options are read when it is called: their
-        // own keys are copied now (the facade copies deeply at replay).
-        i == 14 && g[1] && (g[1] = { ...g[1] }),
-        q.push([m, g]),
-        i > 10 ? new Promise((r) => (g.r = r)) : i > 1 ? c : i ? void 0 : () => { g.f ? g.f() : (g.x = g[1]); }
+        c._q.push([m, g]),
+        i > 10
+          ? // renderPhoneCapture's options are read when it is called: their
+            // own keys are copied now (the facade copies deeply at replay;
+            // the other three take no object).
+            ((g[1] &&= { ...g[1] }), new Promise((r) => (g.r = r)))
+          : i > 1
+            ? c
+            : // (execute's g.f: undefined until the replay)
+              i ? g.f : () => { g.f ? g.f() : (g.x = g[1]); }
       )),
     );
   a.OptInCategories = c.Categories = {
@@ -112,7 +121,7 @@ export const stub = (w, d, base, config) => {
   var e = /** @type {any} */ ({}),
     /** @type {unknown} */ S,
     // The files' base: the site's, and the gate's build.
-    F = base + "consentry";
+    F = base + Y;
   try {
     // The gate's full build, wasm and script, for a configuration with a
     // key only it reads (FULL_KEYS of js/facade.js: the base snippet
@@ -122,19 +131,21 @@ export const stub = (w, d, base, config) => {
     // be read gets the plain build, which refuses it.
     if (config.ui || config.cookies || config.tcf || (GCM && (config.consentMode || config.uet || config.gpp))) F += "-full";
     if (EARLY) {
-      let N = Object.values(c.Categories),
+      var N = Object.values(c.Categories),
         // Gives up unless `x` (calling 0 throws).
         T = /** @param {unknown} [x] */ (x) => x || /** @type {any} */ (0)(),
-        J = JSON,
+        // (JSON.stringify and JSON.parse: neither reads its this.)
+        V = JSON.stringify,
+        J = JSON.parse,
         // The permissions by name (no prototype: any name is a key).
-        /** @type {any} */ q = { __proto__: null },
+        /** @type {any} */ Q = { __proto__: null },
         /** @type {any} */ k,
-        /** @type {any} */ a,
+        /** @type {any} */ B,
         /** @type {any} */ m,
         /** @type {any} */ v,
         h,
         s,
-        l,
+        /** @type {boolean} */ l,
         // The configuration as the facade hands it to the gate (configText:
         // the text of an object's own keys, where a function, undefined or
         // a symbol does not parse), the keys the snippet reads and the
@@ -148,21 +159,20 @@ export const stub = (w, d, base, config) => {
           categories: K = [],
           storage: L = "cookie",
           ...X
-        } = J.parse("{" + Reflect.ownKeys(config).map((n) => J.stringify(n) + ":" + J.stringify(config[n])) + "}");
-      // No other key, and each of these of the one type the gate takes, in
-      // this order: doesOptInApply, isOptInStorageEnabled, revision,
-      // storage, categories, preOptInApprovals, gpc. (A null is given up
-      // on: NaN and Infinity are null in JSON, and the gate refuses them.
-      // In preOptInApprovals, a value that is not true denies, as the gate
-      // reads it.)
-      for (v in X) T();
-      T(/^\[([tf]\w+,){2}\d{1,9},"(cookie|localStorage)",\[("[a-z0-9_-]{1,64}",?)*],{("[\w-]*":\w+,?)*},{("(sale|sharing)":\[("[\w-]*",?)*],?)*}]$/.test(J.stringify([A, E, R, L, K, P, G])));
+        } = J("{" + Reflect.ownKeys(config).map((n) => V(n) + ":" + V(config[n])) + "}");
+      // Each of these of the one type the gate takes, in this order:
+      // doesOptInApply, isOptInStorageEnabled, revision, storage,
+      // categories, preOptInApprovals, gpc; and no other key. (A null is
+      // given up on: NaN and Infinity are null in JSON, and the gate
+      // refuses them. In preOptInApprovals, a value that is not true
+      // denies, as the gate reads it.)
+      T(/^\[([tf]\w+,){2}\d{1,9},"(cookie|localStorage)",\[("[a-z0-9_-]{1,64}",?)*],{("[\w-]*":\w+,?)*},{("(sale|sharing)":\[("[\w-]*",?)*],?)*},{}]$/.test(V([A, E, R, L, K, P, G, X])));
       // ("localStorage" sorts after "l"; "cookie" and no storage do not.)
       l = L > "l";
       // All denied (opt-in off: all approved) but preOptInApprovals, then
-      // GPC.
-      for (v of N.concat(K)) T(v != "consentry" && !(v in q)), (q[v] = !A || P[v] === !0);
-      for (v in G) for (h of G[v]) T(h in q), A && /** @type {any} */ (navigator).globalPrivacyControl === !0 && (q[h] = !1);
+      // GPC (denies, where opt-in applies).
+      for (v of N.concat(K)) T(v != Y && !(v in Q)), (Q[v] = !A || P[v] === !0);
+      for (v in G) for (h of G[v]) T(h in Q), /** @type {any} */ (navigator).globalPrivacyControl === !0 && (Q[h] = !A);
       // The stored record where the facade reads it (Adobe's value and
       // Consentry's), when each is as Consentry writes it, decoded as
       // src/consent/record.rs does.
@@ -170,22 +180,22 @@ export const stub = (w, d, base, config) => {
         // Each value as JSON.parse reads it ({} when there is none), if its
         // text has the shape `x`: Adobe's, memoized strings included;
         // Consentry's (none: revision 0, no time).
-        let get = (/** @type {string} */ n, /** @type {RegExp} */ x) => (
-          (n = l ? localStorage[n] : (k = d.cookie.match("(^|; )" + n + "=([^;]*)")) && decodeURIComponent(k[2])), T(x.test((n ??= "{}"))), J.parse(n)
+        var get = (/** @type {string} */ n, /** @type {RegExp} */ x) => (
+          (n = l ? localStorage[n] : (k = document.cookie.match("(^|; )" + n + "=([^;]*)")) && decodeURIComponent(k[2])), T(x.test((n ??= "{}"))), J(n)
         );
-        a = get("adobeujs-optin", /^{("[^"\\]*":(\w+|"[^"\\]*"),?)*}$/);
-        m = get("consentry", /^{("v":2,"rev":\d{1,9},"time":\d{1,15},"id":"[\w-]{0,64}"(,"(gpc|notice)":true)*,"choice":{("[\w-]+":\w+,?)*})?}$/);
+        B = get("adobeujs-optin", /^{("[^"\\]*":(\w+|"[^"\\]*"),?)*}$/);
+        m = get(Y, /^{("v":2,"rev":\d{1,9},"time":\d{1,15},"id":"[\w-]{0,64}"(,"(gpc|notice)":true)*,"choice":{("[\w-]+":\w+,?)*})?}$/);
         // A choice of an older revision no longer counts, nor an
         // acknowledged notice. Adobe's categories come from Adobe's value,
         // the site's from Consentry's (s: whether either holds one); one in
         // localStorage within a day of its expiry (34,190,000 s) is left to
         // the gate.
         if (~~m.rev >= R && !m.notice) {
-          for (v in q) (k = N.includes(v) ? a : m.choice) && Object.hasOwn(k, v) && ((s = 1), (q[v] = k[v] === !0));
+          for (v in Q) (k = N.includes(v) ? B : m.choice) && Object.hasOwn(k, v) && ((s = 1), (Q[v] = k[v] === !0));
           s && l && T(m.time > Date.now() - 34104e6);
         }
       }
-      e = q;
+      e = Q;
       S = s || !A;
     }
   } catch (x) {}
@@ -197,11 +207,11 @@ export const stub = (w, d, base, config) => {
   c.permissions = { ...e };
   c.consentRecord = null;
   a.optIn = c;
-  // The inline snippet (with the site's base URL) starts the downloads in
-  // the next task: the answer above is the page's, so starting them (2 to
-  // 5 ms of fetch and script insertion) waits until the parser yields
-  // rather than delaying the tags after the snippet.
-  if (base)
+  // An inline snippet (SNIPPET, with the site's base URL) starts the
+  // downloads in the next task: the answer above is the page's, so
+  // starting them (2 to 5 ms of fetch and script insertion) waits until
+  // the parser yields rather than delaying the tags after the snippet.
+  if (SNIPPET)
     setTimeout(() => {
       // (A failed download is the console's "Uncaught (in promise)" error;
       // the gate's script, if it loads, says it could not start.)

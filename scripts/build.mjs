@@ -104,7 +104,7 @@ for (const [source, out] of [["gate/src/lib.rs", "build/protocol.js"], ["form/sr
     ops.map(([, name, code]) => `export const ${name} = ${code};\n`).join(""));
 }
 const common = {
-  bundle: true, minify: true, target: "es2020", define: { GCM: "true", GPP: "true", FULL: "true", EARLY: "false", STUB: "false", ESM: "false" }, logOverride: { "empty-import-meta": "silent" },
+  bundle: true, minify: true, target: "es2020", define: { GCM: "true", GPP: "true", FULL: "true", EARLY: "false", STUB: "false", ESM: "false", SNIPPET: "false" }, logOverride: { "empty-import-meta": "silent" },
 };
 // The ESM build keeps its literal `import("./consentry-form.mjs")` and
 // `new URL("./…", import.meta.url)` for the site's bundler to see.
@@ -183,8 +183,8 @@ await esbuild.build({ bundle: true, minify: true, target: "es2020", entryPoints:
 // consent default.
 for (const [file, gcm, early] of [["snippet.min.js", "false", "true"], ["snippet-consent-mode.min.js", "true", "false"]]) {
   const snippet = await esbuild.transform(
-    `(${stub})(window,document,"/consentry/",window.consentryConfig)`,
-    { minify: true, define: { GCM: gcm, GPP: gcm, EARLY: early, STUB: "true" } },
+    `(${stub})(window,"/consentry/",window.consentryConfig)`,
+    { minify: true, define: { GCM: gcm, GPP: gcm, EARLY: early, STUB: "true", SNIPPET: "true" } },
   );
   writeFileSync(`dist/${file}`, snippet.code);
 }

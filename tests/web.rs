@@ -26,7 +26,7 @@ fn get(o: &JsValue, key: &str) -> JsValue {
 #[wasm_bindgen(module = "/js/stub.js")]
 extern "C" {
     /// The inline snippet's stub, as js/stub.js exports it.
-    fn stub(window: &JsValue, document: &JsValue, base: &JsValue, config: &JsValue) -> JsValue;
+    fn stub(window: &JsValue, base: &JsValue, config: &JsValue) -> JsValue;
 }
 
 /// The snippet sends Consent Mode's default before the wasm can check the
@@ -39,7 +39,7 @@ extern "C" {
 fn the_snippets_consent_mode_default_agrees_with_the_core() {
     // The bundles define GCM (and STUB) at build time; the raw module reads
     // a global.
-    js("globalThis.GCM = globalThis.GPP = globalThis.STUB = true; globalThis.EARLY = false");
+    js("globalThis.GCM = globalThis.GPP = globalThis.STUB = true; globalThis.EARLY = globalThis.SNIPPET = false");
     // The real types, and two slips.
     let types: Vec<&str> = consentry::consent::CONSENT_TYPES
         .iter()
@@ -76,7 +76,7 @@ fn the_snippets_consent_mode_default_agrees_with_the_core() {
             .collect();
         let text = format!("{{\"doesOptInApply\":true,\"consentMode\":{{{}}}}}", body.join(","));
         let window = js("return {}");
-        stub(&window, &JsValue::UNDEFINED, &JsValue::UNDEFINED, &config(&text));
+        stub(&window, &JsValue::UNDEFINED, &config(&text));
         let default = get(&Array::from(&get(&get(&window, "dataLayer"), "0")).into(), "2");
         let granted = |key: &str| get(&default, key).as_string().as_deref() == Some("granted");
         match consentry::consent::Config::parse(&consentry::json::parse(&text).unwrap(), &mut Vec::new()) {

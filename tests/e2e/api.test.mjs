@@ -291,16 +291,16 @@ test("fetchPermissions returns a function, also for a one-shot (Adobe's does not
   await context.close();
   // The stub (before the wasm has loaded) answers the same.
   const { stub } = await import("../../js/stub.js");
-  globalThis.GCM = globalThis.GPP = globalThis.EARLY = false;
+  globalThis.GCM = globalThis.GPP = globalThis.EARLY = globalThis.SNIPPET = false;
   globalThis.STUB = true;
   const w = {};
-  stub(w, { cookie: "" }, 0, {});
+  stub(w, 0, {});
   const off = w.consentry.fetchPermissions(() => {});
   assert.equal(typeof off, "function");
   off();
-  assert.equal(w.consentry._q[0][2].x, undefined, "calling a one-shot's function does not cancel it");
+  assert.equal(w.consentry._q[0][1].x, undefined, "calling a one-shot's function does not cancel it");
   w.consentry.fetchPermissions(() => {}, true)();
-  assert.equal(w.consentry._q[1][2].x, true, "an auto-subscription unsubscribed before load never subscribes");
+  assert.equal(w.consentry._q[1][1].x, true, "an auto-subscription unsubscribed before load never subscribes");
 });
 
 test("bad configurations reject init naming the key; config functions are called once, a throwing one fails closed", async () => {

@@ -204,7 +204,7 @@ function written(c, now) {
 
 test("the snippet's answer at parse time is the gate's answer at start, or none", (t) => {
   initSync({ module: new WebAssembly.Module(readFileSync(new URL("../../dist/consentry_bg.wasm", import.meta.url))) });
-  globalThis.GCM = globalThis.GPP = false;
+  globalThis.GCM = globalThis.GPP = globalThis.SNIPPET = false;
   globalThis.EARLY = globalThis.STUB = true;
   const counts = { triples: 0, answered: 0, approving: 0, stored: 0, local: 0, gpc: 0, pre: 0, site: 0, revision: 0, written: 0 };
   for (; counts.triples < 24_000; counts.triples++) {
@@ -223,7 +223,7 @@ test("the snippet's answer at parse time is the gate's answer at start, or none"
     globalThis.localStorage = place.localStorage;
     globalThis.sessionStorage = place.sessionStorage;
     const w = {};
-    stub(w, document, 0, c);
+    stub(w, 0, c);
     const snippet = w.consentry;
     let engine;
     try {
