@@ -2,11 +2,12 @@
 // - consentry.js: on its own with `window.consentryConfig` and the .wasm
 //   beside this script (also from a CDN: every file is found beside it),
 //   or after the snippet; the plain build's shell with the stub (STUB);
-// - consentry_bg.js: the same without the stub, the script the inline
-//   snippet loads beside consentry_bg.wasm (the snippet is the stub);
-// - consentry-full_bg.js: the full build's shell, which the snippet loads,
-//   or consentry.js hands over to for a configuration with a key only the
-//   full build reads (FULL_KEYS); a stub is always there before it.
+// - consentry_bg.js: the same without the stub, a module the inline
+//   snippet imports beside consentry_bg.wasm (the snippet is the stub);
+// - consentry-full_bg.js: the full build's shell, a module the snippet
+//   imports, or consentry.js hands over to for a configuration with a key
+//   only the full build reads (FULL_KEYS); a stub is always there before
+//   it.
 // On failure the stub stays: nothing is approved.
 import { stub } from "./stub.js";
 import { start, gateWasm, wantsFull } from "./facade.js";

@@ -114,9 +114,10 @@ await esbuild.build({
 });
 // The script tag's builds (js/script.js): the plain gate's shell (no
 // banner, Consent Mode, UET, GPP or cookie cleanup: its configurations have
-// none), with the stub for a page without the snippet (consentry.js) and
-// without it for the snippet's page (consentry_bg.js); and the full one's,
-// which the snippet or the plain script loads for the others.
+// none), with the stub for a page without the snippet (consentry.js, a
+// classic script) and without it for the snippet's page (consentry_bg.js);
+// and the full one's, which the snippet or the plain script loads for the
+// others. The two without the stub are modules, which the snippet imports.
 const plain = { ...common.define, GCM: "false", GPP: "false", FULL: "false" };
 for (const [file, define] of [["consentry.js", { ...plain, STUB: "true" }], ["consentry_bg.js", plain], ["consentry-full_bg.js", common.define]]) {
   await esbuild.build({ ...common, define, entryPoints: ["js/script.js"], format: define.STUB == "true" ? "iife" : "esm", outfile: `dist/${file}` });
