@@ -1304,8 +1304,8 @@ fn sigterm_during_deliveries_loses_nothing() {
     let fake = common::FakeBraze::start();
     let dir = temp("relay-sigterm");
     let (mut r, log) = logging_relay(&dir, fake.port, json!({"deliver_timeout_ms": 8000}));
-    // Braze takes 3 s: the signal comes while every request waits on it.
-    fake.answer(201, &[], r#"{"message":"success"}"#, 3000);
+    // Braze takes 4 s: the signal comes while every request waits on it.
+    fake.answer(201, &[], r#"{"message":"success"}"#, 4000);
     let phone = |i: usize| format!("+141555501{:02}", 50 + i);
     let answers: Vec<(u16, Value)> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..10)
@@ -1314,7 +1314,18 @@ fn sigterm_during_deliveries_loses_nothing() {
                 s.spawn(move || post_keyed(r, &format!("term-{i}"), &phone))
             })
             .collect();
-        sleep(Duration::from_millis(500));
+        // Every request has reached Braze before the signal. (A fixed wait
+        // was not enough on a busy machine: a request still in the listen
+        // queue when the relay stops accepting is closed unanswered, as
+        // any server's is, and the form's outbox sends it again.)
+        let waiting = Instant::now();
+        while fake.seen().len() < 10 {
+            assert!(
+                waiting.elapsed() < Duration::from_secs(20),
+                "the requests did not reach Braze"
+            );
+            sleep(Duration::from_millis(20));
+        }
         let killed = std::process::Command::new("kill")
             .args(["-TERM", &r.child.id().to_string()])
             .status()
