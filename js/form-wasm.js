@@ -3,19 +3,13 @@
 // arguments and its number. Every answer is JSON text (`{"error"}` when
 // options are wrong); each shell imports the ones it calls.
 // @ts-check
-import { bind } from "./host.js";
+import { bound } from "./host.js";
 import { LANGUAGE, OUTBOX, OPTIONS, NUMBER, BODY, REJECTION, JOIN, SIGNUP_OPTIONS, SIGNUP_BODY, VERIFY_OPTIONS, VERIFY_ANSWER } from "../build/form-protocol.js";
 
 // The module's one export; `initSync` is what the module's entry exports
 // for the shell's loader, which has attached the glue (js/host.js) first.
-/** @type {(...args: (string | number)[]) => string} */
-let call;
-/** @param {{module: WebAssembly.Module}} m */
-export function initSync(m) {
-  const glue = bind("form");
-  glue.initSync(m);
-  call = glue.call;
-}
+const { initSync, call } = bound("form");
+export { initSync };
 
 // The arguments of the last call, for `explain`.
 /** @type {(string | number)[]} */

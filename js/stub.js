@@ -128,8 +128,9 @@ export const stub = (w, base, config) => {
     // checks those a page without Consent Mode, UET and GPP uses; the
     // plain script hands over to the full one, and fetches the other
     // wasm, when this choice is not the configuration's). One that cannot
-    // be read gets the plain build, which refuses it.
-    if (config.ui || config.cookies || config.tcf || (GCM && (config.consentMode || config.uet || config.gpp))) F += "-full";
+    // be read gets the plain build, which refuses it. (Only a snippet
+    // starts the downloads.)
+    if (SNIPPET && (config.ui || config.cookies || config.tcf || (GCM && (config.consentMode || config.uet || config.gpp)))) F += "-full";
     if (EARLY) {
       var N = Object.values(c.Categories),
         // Gives up unless `x` (calling 0 throws).

@@ -122,10 +122,10 @@ const plain = { ...common.define, GCM: "false", GPP: "false", FULL: "false" };
 for (const [file, define] of [["consentry.js", { ...plain, STUB: "true" }], ["consentry_bg.js", plain], ["consentry-full_bg.js", common.define]]) {
   await esbuild.build({ ...common, define, entryPoints: ["js/script.js"], format: define.STUB == "true" ? "iife" : "esm", outfile: `dist/${file}` });
 }
-// The full gate as a module of its own, over the shells' glue: the
-// shell has it say why the plain gate refused a configuration, which the
-// plain one does not say (the core's `messages`).
-await esbuild.build({ ...common, stdin: { contents: `import { bind } from "./wasm-glue.js";\nexport const { initSync, call: gate } = bind("gate");\n`, resolveDir: "js", sourcefile: "consentry-full.js" }, format: "esm", outfile: "dist/consentry-full.mjs" });
+// The full gate as a module of its own, over the glue the shell attaches
+// (js/host.js): the shell has it say why the plain gate refused a
+// configuration, which the plain one does not say (the core's `messages`).
+await esbuild.build({ ...common, stdin: { contents: `export { attach } from "./host.js";\nimport { bound } from "./host.js";\nexport const { initSync, call: gate } = bound("gate");\n`, resolveDir: "js", sourcefile: "consentry-full.js" }, format: "esm", outfile: "dist/consentry-full.mjs" });
 // The forms' build that says why options are refused, over the forms'
 // binding, which takes its glue from the script that loads it (js/host.js).
 await esbuild.build({ ...common, stdin: { contents: `export { attach } from "./host.js";\nexport { initSync, form } from "./form-wasm.js";\n`, resolveDir: "js", sourcefile: "consentry-form-explain.js" }, format: "esm", outfile: "dist/consentry-form-explain.mjs" });
